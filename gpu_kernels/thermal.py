@@ -1,0 +1,327 @@
+"""Thermal kernels: enthalpy-form finite-volume heat conduction on a voxel grid.
+
+Arrays are indexed [i, j, k] = [x, y, z], z up, k contiguous. Per cell the state code is
+0 void (no material yet), 1 powder, 2 sintered, 3 molten, 4 re-solidified. Conservation of
+energy in each cell of volume dx^3 and mass rho dx^3 (rho = relative density x particle density):
+
+    rho dx^3 dh/dt = sum_faces k_f (T_n - T) dx  +  Q_source  -  sum_exposed [eps sigma (T^4 - T_sky^4) + h_c (T - T_amb)] dx^2
+
+with the face conductivity the harmonic mean of the two cells' k (Patankar 1980, Numerical Heat
+Transfer and Fluid Flow, Sec. 4.2-3) and T recovered from h by the material's tabulated h(T),
+which carries the latent heat over the melting range (Voller & Prakash 1987, IJHMT 30:1709).
+Energy terms are accumulated into ``ledger`` exactly as applied, so the run's balance closes
+to round-off: ledger[0] absorbed, [1] radiated, [2] convected, [3] through the bottom boundary
+(positive out of the domain), [4] the heat-source norm (scratch).
+"""
+
+from gpu_kernels.backend import ti
+
+VOID, POWDER, SINTERED, MOLTEN, RESOLIDIFIED = 0, 1, 2, 3, 4
+SIGMA = 5.670374419e-8  # Stefan-Boltzmann constant [W/(m^2 K^4)]
+
+LEDGER_ABSORBED, LEDGER_RADIATED, LEDGER_CONVECTED, LEDGER_BOTTOM, LEDGER_NORM = 0, 1, 2, 3, 4
+PROFILE_GAUSSIAN, PROFILE_TOPHAT, PROFILE_SUPERGAUSSIAN, PROFILE_UNIFORM = 0, 1, 2, 3
+
+nd1 = ti.types.ndarray(ndim=1)
+nd2 = ti.types.ndarray(ndim=2)
+nd3 = ti.types.ndarray(ndim=3)
+
+
+@ti.func
+def table_lookup(table: ti.template(), x0, inv_dx, x):
+    """Linear interpolation in a uniformly spaced table, clamped at both ends."""
+    n = table.shape[0]
+    u = (x - x0) * inv_dx
+    u = ti.min(ti.max(u, 0.0), n - 1.000001)
+    i = ti.cast(ti.floor(u), ti.i32)
+    w = u - i
+    return (1.0 - w) * table[i] + w * table[i + 1]
+
+
+@ti.kernel
+def update_properties(
+    h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3,
+    T_of_h: nd1, h0: float, inv_dh: float,
+    contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float,
+    solidus: float, liquidus: float, k_const: float, T_hot: float, dt: float,
+):
+    """T from h, then k(T, relative density) per cell (materials.laws.conductivity), material state,
+    peak temperature and time spent above ``T_hot``. A separate pass: per-face evaluation of k costs
+    six times the arithmetic in the diffusion sweep."""
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    for i, j in ti.ndrange(nx, ny):
+        for k in range(nz):
+            s = state[i, j, k]
+            if s == VOID:
+                continue
+            t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
+            T[i, j, k] = t
+            T_peak[i, j, k] = ti.max(T_peak[i, j, k], t)
+            if t > T_hot:
+                t_hot[i, j, k] += dt
+            rr = rho_rel[i, j, k]
+            if t >= liquidus:
+                s = MOLTEN
+            elif s == MOLTEN and t < solidus:
+                s = RESOLIDIFIED
+            elif s == POWDER and rr > rho_rel0 + 0.01:
+                s = SINTERED
+            state[i, j, k] = s
+            if k_const > 0.0:
+                kcond[i, j, k] = k_const
+            else:
+                f = ti.min(ti.max((t - solidus) / (liquidus - solidus), 0.0), 1.0)
+                phi = 1.0 - rr
+                phi0 = 1.0 - rho_rel0
+                sint = ti.min(ti.max((rr - rho_rel0) / (1.0 - rho_rel0), 0.0), 1.0)
+                matrix = ((1.0 - f) * k_dense + f * k_melt) * ti.max(1.0 - 1.5 * phi, 0.0)
+                tr = t / 350.0
+                radiative = contact * chi * tr * tr * tr * ti.min(phi / phi0, 1.0)
+                kcond[i, j, k] = (1.0 - sint) * contact + sint * matrix + radiative
+
+
+@ti.func
+def face_flux(kc: ti.template(), T: ti.template(), state: ti.template(), i, j, k, i2, j2, k2, inv_dx):
+    """Heat flux density [W/m^2] into cell (i,j,k) from an active neighbour (harmonic-mean k)."""
+    q = 0.0
+    if state[i2, j2, k2] != VOID:
+        k1, k2v = kc[i, j, k], kc[i2, j2, k2]
+        kf = 2.0 * k1 * k2v / (k1 + k2v + 1e-300)
+        q = kf * (T[i2, j2, k2] - T[i, j, k]) * inv_dx
+    return q
+
+
+@ti.kernel
+def diffuse(
+    h: nd3, h_new: nd3, T: nd3, kcond: nd3, rho_rel: nd3, state: nd3, T_bottom: nd2, ledger: nd1,
+    dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
+    T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32,
+):
+    """One explicit step of the enthalpy equation. Exposed faces (towards a void cell or the top of
+    the domain) radiate and convect; the sides are symmetry planes; the bottom face is held at
+    ``T_bottom[i, j]`` through half a cell (the deep substrate temperature from the site model) when
+    ``bottom_dirichlet`` is set, else insulated."""
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    inv_dx = 1.0 / dx
+    for i, j in ti.ndrange(nx, ny):
+        for k in range(nz):
+            if state[i, j, k] == VOID:
+                h_new[i, j, k] = h[i, j, k]
+                continue
+            t = T[i, j, k]
+            q = 0.0  # W/m^2 summed over faces (each face has area dx^2)
+            if i > 0:
+                q += face_flux(kcond, T, state, i, j, k, i - 1, j, k, inv_dx)
+            if i < nx - 1:
+                q += face_flux(kcond, T, state, i, j, k, i + 1, j, k, inv_dx)
+            if j > 0:
+                q += face_flux(kcond, T, state, i, j, k, i, j - 1, k, inv_dx)
+            if j < ny - 1:
+                q += face_flux(kcond, T, state, i, j, k, i, j + 1, k, inv_dx)
+            if k > 0:
+                q += face_flux(kcond, T, state, i, j, k, i, j, k - 1, inv_dx)
+            elif bottom_dirichlet != 0:
+                qb = kcond[i, j, k] * (T_bottom[i, j] - t) * 2.0 * inv_dx
+                q += qb
+                ledger[LEDGER_BOTTOM] += -qb * dx * dx * dt
+            # exposed faces: lateral neighbours that are void, and the face above
+            n_exposed = 0
+            if i > 0 and state[i - 1, j, k] == VOID:
+                n_exposed += 1
+            if i < nx - 1 and state[i + 1, j, k] == VOID:
+                n_exposed += 1
+            if j > 0 and state[i, j - 1, k] == VOID:
+                n_exposed += 1
+            if j < ny - 1 and state[i, j + 1, k] == VOID:
+                n_exposed += 1
+            if k == nz - 1:
+                n_exposed += 1
+            elif state[i, j, k + 1] == VOID:
+                n_exposed += 1
+            else:
+                q += face_flux(kcond, T, state, i, j, k, i, j, k + 1, inv_dx)
+            if n_exposed > 0:
+                f = ti.min(ti.max((t - solidus) / (liquidus - solidus), 0.0), 1.0)
+                eps = (1.0 - f) * eps_solid + f * eps_melt
+                q_rad = eps * SIGMA * (t * t * t * t - T_sky * T_sky * T_sky * T_sky) * n_exposed
+                q_cv = h_conv * (t - T_amb) * n_exposed
+                q -= q_rad + q_cv
+                ledger[LEDGER_RADIATED] += q_rad * dx * dx * dt
+                ledger[LEDGER_CONVECTED] += q_cv * dx * dx * dt
+            h_new[i, j, k] = h[i, j, k] + dt * q / (rho_rel[i, j, k] * rho_p * dx)
+
+
+@ti.func
+def profile_intensity(profile, r2, w, n_sg, i0):
+    """Relative intensity at squared radius r2 for a spot of 1/e^2 radius w (times i0)."""
+    val = 0.0
+    if profile == PROFILE_GAUSSIAN:
+        val = ti.exp(-2.0 * r2 / (w * w))
+    elif profile == PROFILE_TOPHAT:
+        val = 1.0 if r2 <= w * w else 0.0
+    elif profile == PROFILE_SUPERGAUSSIAN:
+        val = ti.exp(-2.0 * ti.pow(r2 / (w * w), 0.5 * n_sg))
+    else:
+        val = 1.0
+    return val * i0
+
+
+@ti.func
+def cell_weight(profile, x, y, xs, ys, w, n_sg, dx):
+    """Profile integrated over a cell's top face by a 4 x 4 midpoint rule [m^2 x relative intensity]."""
+    acc = 0.0
+    for a, b in ti.static(ti.ndrange(4, 4)):
+        px = x + (a + 0.5) * 0.25 * dx - 0.5 * dx - xs
+        py = y + (b + 0.5) * 0.25 * dx - 0.5 * dx - ys
+        acc += profile_intensity(profile, px * px + py * py, w, n_sg, 1.0)
+    return acc * dx * dx / 16.0
+
+
+@ti.kernel
+def source_norm(ledger: nd1, profile: ti.i32, xs: float, ys: float, w: float, n_sg: float,
+                x0: float, y0: float, dx: float, i_lo: ti.i32, i_hi: ti.i32, j_lo: ti.i32, j_hi: ti.i32):
+    """Sum of cell weights over the whole (unclipped) spot box, so the deposited power is exact."""
+    for i, j in ti.ndrange((i_lo, i_hi), (j_lo, j_hi)):
+        ledger[LEDGER_NORM] += cell_weight(profile, x0 + (i + 0.5) * dx, y0 + (j + 0.5) * dx, xs, ys, w, n_sg, dx)
+
+
+@ti.kernel
+def deposit_surface(
+    h: nd3, rho_rel: nd3, state: nd3, top: nd2, ledger: nd1,
+    profile: ti.i32, xs: float, ys: float, w: float, n_sg: float, energy: float,
+    x0: float, y0: float, dx: float, rho_p: float, beta_per_rel: float, rho_rel_dense: float,
+    i_lo: ti.i32, i_hi: ti.i32, j_lo: ti.i32, j_hi: ti.i32,
+):
+    """Absorb ``energy`` [J] from a surface source centred at (xs, ys) into the exposed columns.
+
+    Within a column the energy is spread with depth by Beer-Lambert extinction in the powder,
+    beta = 3 rho_rel / (2 d) for opaque spheres (Gusarov & Kruth 2005, IJHMT 48:3423), i.e.
+    ``beta_per_rel`` x relative density; dense material (rho_rel >= rho_rel_dense) absorbs at its
+    surface cell. Whatever passes the first cells is absorbed in the last one reached."""
+    nx, ny = h.shape[0], h.shape[1]
+    norm = ledger[LEDGER_NORM]
+    for i, j in ti.ndrange((ti.max(i_lo, 0), ti.min(i_hi, nx)), (ti.max(j_lo, 0), ti.min(j_hi, ny))):
+        kt = top[i, j]
+        if kt < 0:
+            continue
+        e_col = energy * cell_weight(profile, x0 + (i + 0.5) * dx, y0 + (j + 0.5) * dx, xs, ys, w, n_sg, dx) / norm
+        remaining = 1.0
+        k = kt
+        while k >= 0 and remaining > 0.0:
+            rr = rho_rel[i, j, k]
+            frac = remaining
+            if rr < rho_rel_dense and k > 0 and state[i, j, k - 1] != VOID:
+                frac = remaining * (1.0 - ti.exp(-beta_per_rel * rr * dx))
+            if remaining - frac < 1e-6:
+                frac = remaining
+            h[i, j, k] += e_col * frac / (rr * rho_p * dx * dx * dx)
+            remaining -= frac
+            k -= 1
+        ledger[LEDGER_ABSORBED] += e_col
+
+
+@ti.kernel
+def deposit_volumetric(
+    h: nd3, T: nd3, rho_rel: nd3, state: nd3, ledger: nd1, loss_T: nd1, loss_T0: float, loss_inv_dT: float,
+    field_coeff: float, power_cap: float, dt: float, dx: float, rho_p: float,
+) -> float:
+    """Microwave heating q = field_coeff x rho_rel x tan_delta(T) [W/m^3] with a fixed field:
+    the absorbed power density of a dielectric, 2 pi f eps0 eps' tan_delta E^2 (Metaxas & Meredith
+    1983, Industrial Microwave Heating, Eq. 2.19), scaled by the solid fraction of the powder.
+    Returns the total power before capping so the caller can enforce the forward-power limit
+    (power_cap, a factor <= 1 applied in this step)."""
+    total = 0.0
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    for i, j in ti.ndrange(nx, ny):
+        for k in range(nz):
+            if state[i, j, k] != VOID:
+                tand = table_lookup(loss_T, loss_T0, loss_inv_dT, T[i, j, k])
+                q = field_coeff * rho_rel[i, j, k] * tand * power_cap
+                h[i, j, k] += q * dt / (rho_rel[i, j, k] * rho_p)
+                e = q * dx * dx * dx * dt
+                ledger[LEDGER_ABSORBED] += e
+                total += e
+    return total
+
+
+@ti.kernel
+def activate(state: nd3, rho_rel: nd3, h: nd3, T: nd3, T_peak: nd3, mask: nd2, k_lo: ti.i32, k_hi: ti.i32,
+             rho_rel0: float, h_init: float, T_init: float, rho_p: float, dx: float) -> float:
+    """Switch on powder in layers k_lo..k_hi-1 where ``mask`` is set; returns the enthalpy added [J]."""
+    added = 0.0
+    nx, ny = state.shape[0], state.shape[1]
+    for i, j in ti.ndrange(nx, ny):
+        if mask[i, j] != 0:
+            for k in range(k_lo, k_hi):
+                if state[i, j, k] == VOID:
+                    state[i, j, k] = POWDER
+                    rho_rel[i, j, k] = rho_rel0
+                    h[i, j, k] = h_init
+                    T[i, j, k] = T_init
+                    T_peak[i, j, k] = T_init
+                    added += h_init * rho_rel0 * rho_p * dx * dx * dx
+    return added
+
+
+@ti.kernel
+def column_tops(state: nd3, top: nd2):
+    """Index of the highest non-void cell of each column (-1 for an empty column)."""
+    nx, ny, nz = state.shape[0], state.shape[1], state.shape[2]
+    for i, j in ti.ndrange(nx, ny):
+        kt = -1
+        for k in range(nz):
+            if state[i, j, k] != VOID:
+                kt = k
+        top[i, j] = kt
+
+
+@ti.kernel
+def stored_energy(h: nd3, rho_rel: nd3, state: nd3, rho_p: float, dx: float) -> float:
+    """Sum of m h over active cells [J]."""
+    total = 0.0
+    for i, j, k in ti.ndrange(h.shape[0], h.shape[1], h.shape[2]):
+        if state[i, j, k] != VOID:
+            total += h[i, j, k] * rho_rel[i, j, k] * rho_p * dx * dx * dx
+    return total
+
+
+@ti.kernel
+def stability_bounds(T: nd3, kcond: nd3, rho_rel: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
+                     rho_p: float, eps: float, h_conv: float, out: nd1):
+    """out[0] = max diffusivity k/(rho cp) [m^2/s]; out[1] = max surface coefficient
+    (4 eps sigma T^3 + h_c)/(rho cp) [m/s]; out[2] = max T [K]; out[3] = 1 if any T is not finite."""
+    for i, j, k in ti.ndrange(T.shape[0], T.shape[1], T.shape[2]):
+        if state[i, j, k] != VOID:
+            t = T[i, j, k]
+            c = table_lookup(cp_of_T, T0, inv_dT, t)
+            rc = rho_rel[i, j, k] * rho_p * c
+            ti.atomic_max(out[0], kcond[i, j, k] / rc)
+            ti.atomic_max(out[1], (4.0 * eps * SIGMA * t * t * t + h_conv) / rc)
+            ti.atomic_max(out[2], t)
+            if not (t == t) or t > 1e30:
+                out[3] = 1.0
+
+
+@ti.kernel
+def hot_cell(T: nd3, state: nd3, threshold: float, out: nd1):
+    """Index of a cell above ``threshold`` or not finite (for the divergence message)."""
+    for i, j, k in ti.ndrange(T.shape[0], T.shape[1], T.shape[2]):
+        if state[i, j, k] != VOID:
+            t = T[i, j, k]
+            if not (t == t) or t > threshold:
+                out[0] = i
+                out[1] = j
+                out[2] = k
+
+
+@ti.kernel
+def region_extent(T: nd3, state: nd3, threshold: float, out: nd1):
+    """Bounding box (i_min, i_max, j_min, j_max, k_min, k_max) of active cells hotter than threshold."""
+    for i, j, k in ti.ndrange(T.shape[0], T.shape[1], T.shape[2]):
+        if state[i, j, k] != VOID and T[i, j, k] >= threshold:
+            ti.atomic_min(out[0], i)
+            ti.atomic_max(out[1], i)
+            ti.atomic_min(out[2], j)
+            ti.atomic_max(out[3], j)
+            ti.atomic_min(out[4], k)
+            ti.atomic_max(out[5], k)

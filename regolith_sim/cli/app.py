@@ -1,0 +1,50 @@
+"""The Typer application object and options shared by several verbs."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .._version import __version__
+
+app = typer.Typer(
+    name="regolith-sim",
+    help="Simulate lunar regolith heated, sintered and melted into printed structures.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ARCH_HELP = "Kernel architecture: auto (CUDA, then Vulkan/Metal, then CPU), cpu, cuda, vulkan or metal"
+ArchOption = typer.Option("auto", "--arch", help=ARCH_HELP)
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"regolith-sim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True,
+                                           help="Print the version and exit"),
+) -> None:
+    """Simulate lunar regolith heated, sintered and melted into printed structures."""
+
+
+def start_runtime(arch: str, precision: str = "f64", quiet: bool = False) -> str:
+    """Start the kernel runtime, turning an unavailable architecture into a user error; say what was got."""
+    from gpu_kernels import backend
+
+    from ..errors import UserError
+
+    try:
+        got = backend.init(arch, precision)
+    except backend.BackendError as exc:
+        raise UserError(str(exc), key="--arch") from None
+    if not quiet:
+        typer.echo(f"kernels run on {got} ({precision})", err=True)
+    return got

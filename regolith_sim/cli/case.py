@@ -1,0 +1,41 @@
+"""Verbs about case files: check and the generated configuration reference."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..config import load_case
+from ..config.reference import reference_markdown
+from .app import app
+
+
+@app.command()
+def check(case_file: Path = typer.Argument(..., help="Case file (TOML)")) -> None:
+    """Validate a case file without running it."""
+    case = load_case(case_file)
+    from ..materials import get_material
+
+    mat = get_material(case.material.name, case.material.overrides, case.base_dir)
+    typer.echo(f"{case_file}: OK (case '{case.name}', material {mat.name}, site {case.site.name}, "
+               f"source {case.process.source} {case.process.power:g} W)")
+
+
+@app.command("config-reference")
+def config_reference(
+    write_readme: bool = typer.Option(False, "--write-readme", help="Replace the reference section of ./README.md"),
+) -> None:
+    """Print the case-file reference (every key with unit, default and range) as Markdown."""
+    text = reference_markdown()
+    if not write_readme:
+        typer.echo(text)
+        return
+    from ..io.atomic import write_text
+
+    readme = Path("README.md")
+    doc = readme.read_text()
+    a, b = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+    head, rest = doc.split(a, 1)
+    _, tail = rest.split(b, 1)
+    write_text(readme, f"{head}{a}\n{text.strip()}\n{b}{tail}")
+    typer.echo("README.md reference updated")

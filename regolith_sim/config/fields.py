@@ -1,0 +1,58 @@
+"""Field helpers: every case-file key carries its unit, range and meaning.
+
+``quantity`` makes a float field that also accepts strings with units ("0.2 mm") and records
+its SI unit for the generated reference and the error messages.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel as _Base
+
+from ..units import SI, parse_quantity
+
+
+class Section(_Base):
+    """Base of every case-file section: unknown keys are errors, values are re-validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+def _parser(dim: str):
+    return lambda v: parse_quantity(v, dim)
+
+
+Length = Annotated[float, BeforeValidator(_parser("length"))]
+Time = Annotated[float, BeforeValidator(_parser("time"))]
+Power = Annotated[float, BeforeValidator(_parser("power"))]
+Velocity = Annotated[float, BeforeValidator(_parser("velocity"))]
+Temperature = Annotated[float, BeforeValidator(_parser("temperature"))]
+Angle = Annotated[float, BeforeValidator(_parser("angle"))]
+Area = Annotated[float, BeforeValidator(_parser("area"))]
+Flux = Annotated[float, BeforeValidator(_parser("flux"))]
+Frequency = Annotated[float, BeforeValidator(_parser("frequency"))]
+HeatTransfer = Annotated[float, BeforeValidator(_parser("heat_transfer"))]
+Density = Annotated[float, BeforeValidator(_parser("density"))]
+
+_DIM_OF = {
+    Length: "length", Time: "time", Power: "power", Velocity: "velocity", Temperature: "temperature",
+    Angle: "angle", Area: "area", Flux: "flux", Frequency: "frequency", HeatTransfer: "heat_transfer",
+    Density: "density",
+}
+
+
+def quantity(default: Any, description: str, unit: str, **bounds) -> Any:
+    """A documented field with an SI ``unit`` ('m', 'K', '1' for dimensionless) and bounds."""
+    return Field(default, description=description, json_schema_extra={"unit": unit}, **bounds)
+
+
+def unit_of(field_info) -> str:
+    extra = field_info.json_schema_extra or {}
+    return extra.get("unit", "") if isinstance(extra, dict) else ""
+
+
+__all__ = [
+    "Section", "quantity", "unit_of", "SI", "Length", "Time", "Power", "Velocity", "Temperature",
+    "Angle", "Area", "Flux", "Frequency", "HeatTransfer", "Density",
+]

@@ -1,0 +1,136 @@
+"""Read a case from TOML (or a dict) into typed objects, with one-line errors for mistakes."""
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ConfigError
+from .fields import unit_of
+from .schema import Case
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def read_toml(path: str | Path, what: str = "case file") -> dict:
+    """Parse a TOML file, turning a missing file or a syntax error into a :class:`ConfigError`."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{what} '{p}' not found (current folder: {Path.cwd()})")
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} '{p}' is not valid TOML: {exc}") from None
+
+
+def load_case(source: str | Path | dict, **overrides: Any) -> Case:
+    """Load a case from a TOML path or a dict; ``overrides`` are dotted keys, e.g. ``{'solver.arch': 'cpu'}``."""
+    if isinstance(source, dict):
+        data, base = dict(source), Path.cwd()
+    else:
+        data, base = read_toml(source), Path(source).resolve().parent
+    for dotted, value in overrides.items():
+        set_dotted(data, dotted, value)
+    case = parse_case(data)
+    case._base_dir = base
+    return case
+
+
+def set_dotted(data: dict, dotted: str, value: Any) -> None:
+    """Set ``a.b.c = value`` in a nested dict, creating tables on the way."""
+    *head, last = dotted.split(".")
+    node = data
+    for key in head:
+        node = node.setdefault(key, {})
+    node[last] = value
+
+
+def parse_case(data: dict, model: type[BaseModel] = Case) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, model)) from None
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The section class reached by following ``loc`` from ``model`` (None if not a section)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation):
+    """Optional[X] / list[X] -> X, so nested sections can be walked."""
+    while get_origin(annotation) is not None:
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        if models:
+            return models[0]
+        if len(args) != 1:
+            return annotation
+        annotation = args[0]
+    return annotation
+
+
+def _bounds(field) -> str:
+    parts = []
+    for m in field.metadata:
+        for attr, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+            v = getattr(m, attr, None)
+            if v is not None:
+                parts.append(f"{sym} {v:g}")
+    unit = unit_of(field)
+    txt = " and ".join(parts)
+    if unit and unit not in ("1", ""):
+        txt = f"{txt} {unit}" if txt else unit
+    return txt
+
+
+def format_validation_error(exc: ValidationError, model: type[BaseModel] = Case) -> str:
+    """One line for the first error: key path, value given, what is allowed."""
+    # A misspelt key also makes its correct twin "missing": report the misspelling.
+    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+    loc = tuple(err["loc"])
+    path = ".".join(str(p) for p in loc) or "(top level)"
+    value = err.get("input")
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        valid = sorted(parent.model_fields) if parent else []
+        guess = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+        hint = f"; did you mean '{guess[0]}'?" if guess else ""
+        return f"unknown key '{path}'{hint} Valid keys here: {', '.join(valid)}"
+    if kind == "missing":
+        return f"missing key '{path}'"
+    parent = _model_at(model, loc[:-1]) if loc else None
+    field = parent.model_fields.get(str(loc[-1])) if parent and loc else None
+    allowed = ""
+    if field is not None:
+        if kind.startswith(("greater", "less")):
+            allowed = f"; allowed: {_bounds(field)}"
+        elif kind == "literal_error":
+            allowed = "; allowed: " + ", ".join(repr(a) for a in get_args(_unwrap(field.annotation)) or ())
+        elif unit_of(field) not in ("", "1"):
+            allowed = f" (unit {unit_of(field)})"
+    msg = err["msg"]
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+    if kind == "literal_error":
+        msg = "not one of the allowed values"
+    shown = f" = {value!r}" if not isinstance(value, dict) else ""
+    return f"{path}{shown}: {msg}{allowed}"

@@ -1,0 +1,209 @@
+"""The case file: one TOML document with sections material, site, geometry, process, solver, output.
+
+Each field states its unit and allowed range; the README's configuration reference is generated
+from these classes (``regolith-sim config-reference``), so it cannot drift from the code.
+Quantities accept a bare number in the SI unit shown or a string with a unit ("0.5 mm").
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pathlib import Path
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from .fields import (
+    Angle, Area, Flux, Frequency, HeatTransfer, Length, Power, Section, Temperature, Time, Velocity, quantity,
+)
+
+ARCH = Literal["auto", "cpu", "cuda", "vulkan", "metal"]
+SITES = Literal["lunar-south-pole", "lunar-equator", "lab-vacuum", "lab-air"]
+PROFILES = Literal["gaussian", "top-hat", "super-gaussian", "uniform"]
+STRATEGIES = Literal["raster", "alternating-raster", "contour-hatch", "chessboard", "spiral"]
+SOURCES = Literal["solar", "laser", "microwave"]
+MESH_FORMATS = Literal["stl", "3mf", "obj", "ply", "glb", "vtu", "inp", "msh"]
+
+
+class MaterialSection(Section):
+    """Which regolith is processed."""
+
+    name: str = Field(
+        "LHS-1",
+        description="Built-in material (see `regolith-sim materials`) or path to a material TOML file",
+        json_schema_extra={"unit": ""},
+    )
+    overrides: dict[str, float] = Field(
+        default_factory=dict,
+        description="Single-property overrides in SI, keyed by property path as listed by "
+        "`regolith-sim materials show NAME` (e.g. `emissivity = 0.9`, `conductivity.dense = 2.0`)",
+        json_schema_extra={"unit": "SI of each property"},
+    )
+    initial_relative_density: Optional[float] = quantity(
+        None, "Relative density of freshly spread powder (default: bulk/particle density of the material)",
+        "1", gt=0.05, le=1.0,
+    )
+
+
+class SiteSection(Section):
+    """Where the print happens: gravity, sky and the substrate's initial temperatures."""
+
+    name: SITES = Field("lunar-south-pole", description="Named site", json_schema_extra={"unit": ""})
+    latitude: Optional[Angle] = quantity(None, "Selenographic latitude (default: the site's)", "deg", ge=-90, le=90)
+    local_time: Time = quantity(
+        12 * 3600.0, "Lunar local solar time on a 24-hour clock (12 h = noon), as hours, e.g. '6 h'", "s",
+        ge=0, le=24 * 3600,
+    )
+    substrate_depth: Length = quantity(0.02, "Thickness of regolith substrate simulated under the part", "m", gt=0, le=2)
+    sky_temperature: Optional[Temperature] = quantity(
+        None, "Radiative sink temperature (default: the site's: 3 K in space, 293 K in a lab)", "K", ge=0, le=400
+    )
+    convection_coefficient: Optional[HeatTransfer] = quantity(
+        None, "Convective heat-transfer coefficient to the ambient (default: 0 in vacuum, 10 in lab air)",
+        "W/(m^2 K)", ge=0, le=1e4,
+    )
+
+
+class GeometrySection(Section):
+    """What is printed: a parametric part from `geometries/` or a mesh file."""
+
+    part: str = Field("brick", description="Parametric part name (see `regolith-sim geometry list`)",
+                      json_schema_extra={"unit": ""})
+    file: Optional[str] = Field(None, description="Path to an STL/OBJ/PLY/3MF part instead of `part`",
+                                json_schema_extra={"unit": ""})
+    params: dict[str, float | str | int] = Field(
+        default_factory=dict,
+        description="Parameters of the part (lengths in m or with units, e.g. `length = '40 mm'`)",
+        json_schema_extra={"unit": "per parameter"},
+    )
+    scale: float = quantity(1.0, "Uniform scale applied to a mesh file's coordinates (e.g. 0.001 for mm)", "1",
+                            gt=0, le=1e3)
+
+
+class SolarSection(Section):
+    """Concentrated sunlight delivered by a collector and fibre bundle (Chang'e-8-style)."""
+
+    concentration: float = quantity(3000.0, "Geometric concentration ratio at the spot", "1", gt=1, le=2e4)
+    collector_area: Optional[Area] = quantity(None, "Collector aperture area (sets the power budget)", "m^2",
+                                              gt=0, le=1e3)
+    optical_efficiency: float = quantity(0.6, "Fraction of intercepted sunlight reaching the spot", "1", gt=0, le=1)
+    irradiance: Flux = quantity(1361.0, "Direct solar irradiance at 1 AU", "W/m^2", gt=0, le=2000)
+    fluctuation_file: Optional[str] = Field(
+        None, description="CSV of (time_s, relative_flux) measured fluctuations applied to the power",
+        json_schema_extra={"unit": ""},
+    )
+
+
+class MicrowaveSection(Section):
+    """Volumetric microwave heating with a temperature-dependent loss tangent."""
+
+    frequency: Frequency = quantity(2.45e9, "Microwave frequency", "Hz", gt=1e8, le=1e11)
+    absorbed_fraction: float = quantity(0.8, "Fraction of forward power coupled into the load", "1", gt=0, le=1)
+
+
+class ProcessSection(Section):
+    """The heat source and how it moves."""
+
+    source: SOURCES = Field("solar", description="Heat source kind", json_schema_extra={"unit": ""})
+    power: Power = quantity(60.0, "Source power delivered to the spot (before absorption)", "W", gt=0, le=1e6)
+    spot_diameter: Length = quantity(4e-3, "Spot diameter (1/e^2 diameter for gaussian)", "m", gt=1e-6, le=1.0)
+    profile: PROFILES = Field("gaussian", description="Spot intensity profile", json_schema_extra={"unit": ""})
+    super_gaussian_order: float = quantity(4.0, "Exponent of a super-gaussian profile", "1", ge=2, le=20)
+    scan_speed: Velocity = quantity(2e-3, "Travel speed of the spot", "m/s", gt=0, le=10)
+    layer_thickness: Length = quantity(1e-3, "Thickness of each spread powder layer", "m", gt=1e-6, le=0.05)
+    hatch_spacing: Optional[Length] = quantity(None, "Distance between neighbouring tracks (default 0.7 x spot)",
+                                               "m", gt=1e-6, le=0.1)
+    strategy: STRATEGIES = Field("alternating-raster", description="Toolpath strategy per layer",
+                                 json_schema_extra={"unit": ""})
+    island_size: Length = quantity(5e-3, "Island edge for the chessboard strategy", "m", gt=1e-4, le=1)
+    dwell: Time = quantity(5.0, "Pause between layers (spreading and cooling)", "s", ge=0, le=1e6)
+    layers: Optional[int] = quantity(None, "Print only the first N layers (default: all)", "1", ge=1, le=100000)
+    absorptivity: Optional[float] = quantity(None, "Absorbed fraction at the source wavelength (default: material's)",
+                                             "1", gt=0, le=1)
+    solar: SolarSection = Field(default_factory=SolarSection, description="Concentrated-sunlight settings")
+    microwave: MicrowaveSection = Field(default_factory=MicrowaveSection, description="Microwave settings")
+    plan_file: Optional[str] = Field(
+        None, description="CSV event series or G-code file that replaces the generated toolpaths",
+        json_schema_extra={"unit": ""},
+    )
+
+
+class SolverSection(Section):
+    """Numerics: where kernels run and how time advances."""
+
+    arch: ARCH = Field("auto", description="Kernel architecture: auto tries CUDA, Vulkan/Metal, then CPU",
+                       json_schema_extra={"unit": ""})
+    precision: Literal["f32", "f64"] = Field("f64", description="Floating-point precision of the fields",
+                                             json_schema_extra={"unit": ""})
+    cell_size: Optional[Length] = quantity(None, "Voxel edge (default: from spot size and layer thickness)", "m",
+                                           gt=1e-6, le=0.05)
+    resolution: float = quantity(1.0, "Refinement factor applied to the automatic cell size (2 halves it)", "1",
+                                 gt=0.05, le=16)
+    time_step: Optional[Time] = quantity(None, "Fixed time step; must not exceed the stability limit", "s",
+                                         gt=0, le=100)
+    safety: float = quantity(0.9, "Fraction of the explicit stability limit used for the step", "1", gt=0, le=1)
+    implicit_cooldown: bool = Field(True, description="Use the implicit integrator for dwells and cool-down",
+                                    json_schema_extra={"unit": ""})
+    cooldown: Time = quantity(60.0, "Simulated cooling after the last layer", "s", ge=0, le=1e7)
+    sintering: Literal["master-curve", "viscous", "none"] = Field(
+        "viscous", description="Densification model", json_schema_extra={"unit": ""})
+    checkpoint_interval: Optional[Time] = quantity(None, "Simulated time between checkpoints (default: none)", "s",
+                                                   gt=0, le=1e7)
+    max_temperature: Temperature = quantity(4000.0, "A run stops as diverged above this temperature", "K",
+                                            gt=500, le=20000)
+
+
+class ProbeSpec(Section):
+    """A named point whose temperature and density are recorded over time."""
+
+    name: str = Field(..., description="Probe name", json_schema_extra={"unit": ""})
+    position: tuple[Length, Length, Length] = Field(..., description="Point (x, y, z) in the part frame",
+                                                    json_schema_extra={"unit": "m"})
+
+
+class OutputSection(Section):
+    """What is written and where."""
+
+    dir: Optional[str] = Field(None, description="Output folder (default: results/<case name>)",
+                               json_schema_extra={"unit": ""})
+    field_interval: Optional[Time] = quantity(None, "Simulated time between VTK field frames (default: per layer)",
+                                              "s", gt=0, le=1e7)
+    mesh_formats: list[MESH_FORMATS] = Field(
+        default_factory=lambda: ["stl", "3mf", "obj", "ply", "glb", "vtu", "inp", "msh"],
+        description="As-built part exports", json_schema_extra={"unit": ""})
+    probes: list[ProbeSpec] = Field(default_factory=list, description="Temperature probes",
+                                    json_schema_extra={"unit": ""})
+    plots: bool = Field(True, description="Write PNG plots", json_schema_extra={"unit": ""})
+    render: bool = Field(True, description="Write an off-screen render of the as-built part",
+                         json_schema_extra={"unit": ""})
+
+
+class Case(Section):
+    """A whole run."""
+
+    name: str = Field("case", description="Case name, used for the default output folder",
+                      json_schema_extra={"unit": ""})
+    description: str = Field("", description="Free text", json_schema_extra={"unit": ""})
+    material: MaterialSection = Field(default_factory=MaterialSection, description="Material")
+    site: SiteSection = Field(default_factory=SiteSection, description="Site")
+    geometry: GeometrySection = Field(default_factory=GeometrySection, description="Geometry")
+    process: ProcessSection = Field(default_factory=ProcessSection, description="Process")
+    solver: SolverSection = Field(default_factory=SolverSection, description="Solver")
+    output: OutputSection = Field(default_factory=OutputSection, description="Output")
+
+    #: Folder that relative paths in the case (material file, mesh, plan) are read from.
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @property
+    def base_dir(self) -> Path:
+        return self._base_dir
+
+    def resolve_path(self, path: str) -> Path:
+        """A path from the case file, relative to the case file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self._base_dir / p
+
+    @model_validator(mode="after")
+    def _geometry_source(self):
+        if self.geometry.file and "part" in self.geometry.model_fields_set:
+            raise ValueError("give either geometry.part or geometry.file, not both")
+        return self

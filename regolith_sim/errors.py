@@ -1,0 +1,29 @@
+"""Errors a user can cause and fix, as opposed to bugs.
+
+The CLI prints a :class:`UserError` as one line and exits with code 2; the Python API raises it.
+"""
+from __future__ import annotations
+
+
+class UserError(ValueError):
+    """A mistake in the input: names the key, the value given and what is allowed."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, key: str | None = None):
+        self.key = key
+        super().__init__(f"{key}: {message}" if key else message)
+
+
+class ConfigError(UserError):
+    """A case or sweep file that does not validate."""
+
+
+class MaterialError(UserError):
+    """A material name or data file that cannot be used."""
+
+
+class SimulationDiverged(RuntimeError):
+    """A run whose state became non-physical (NaN, runaway); the message says where and why."""
+
+    exit_code = 3

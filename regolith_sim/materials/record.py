@@ -1,0 +1,274 @@
+"""A material: its cited numbers (from a data file) and its temperature laws.
+
+A data file holds every number as ``{ value = ..., source = "<key of [sources]>" }``; the loader
+refuses a number without a source. Properties are addressed by dotted paths such as
+``conductivity.dense_W_mK``, which is also how a case file overrides one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import MaterialError
+from . import laws
+
+#: Properties every material must define (dotted path -> meaning with unit).
+REQUIRED = {
+    "density.particle_kg_m3": "grain (particle) density [kg/m^3]",
+    "density.bulk_kg_m3": "loose bulk density of the powder [kg/m^3]",
+    "grain_size.d50_m": "median grain diameter [m]",
+    "optical.emissivity": "hemispherical emissivity of the powder [-]",
+    "optical.absorptivity_solar": "absorbed fraction of concentrated sunlight [-]",
+    "optical.absorptivity_laser": "absorbed fraction of near-IR laser light [-]",
+    "conductivity.contact_W_mK": "solid (contact) conductivity Kc of loose powder in vacuum [W/(m K)]",
+    "conductivity.radiative_chi": "radiative-conductivity ratio chi at 350 K [-]",
+    "conductivity.dense_W_mK": "conductivity of fully dense solid [W/(m K)]",
+    "conductivity.melt_W_mK": "conductivity of melt [W/(m K)]",
+    "heat_capacity.T_high_K": "upper validity of the low-temperature cp law [K]",
+    "heat_capacity.liquid_J_kgK": "heat capacity of melt [J/(kg K)]",
+    "melting.solidus_K": "solidus temperature [K]",
+    "melting.liquidus_K": "liquidus temperature [K]",
+    "melting.latent_heat_J_kg": "latent heat of fusion [J/kg]",
+}
+#: Bounds that catch a unit slip in a data file or an override (value must lie inside).
+BOUNDS = {
+    "density.particle_kg_m3": (500, 8000), "density.bulk_kg_m3": (200, 8000), "grain_size.d50_m": (1e-7, 1e-2),
+    "optical.emissivity": (0.01, 1), "optical.emissivity_melt": (0.01, 1), "optical.absorptivity_solar": (0.01, 1),
+    "optical.absorptivity_laser": (0.01, 1), "conductivity.contact_W_mK": (1e-5, 500),
+    "conductivity.radiative_chi": (0, 100), "conductivity.dense_W_mK": (1e-3, 500),
+    "conductivity.melt_W_mK": (1e-3, 500), "heat_capacity.T_high_K": (100, 3000),
+    "heat_capacity.liquid_J_kgK": (100, 1e4), "heat_capacity.constant_J_kgK": (1, 1e5),
+    "conductivity.constant_W_mK": (1e-5, 1e4), "melting.solidus_K": (300, 1e4), "melting.liquidus_K": (300, 1e4),
+    "melting.latent_heat_J_kg": (0, 1e7), "melt.surface_tension_N_m": (0.01, 3), "melt.glass_fraction": (0, 1),
+}
+T_MIN, T_MAX = 3.0, 5000.0
+
+
+@dataclass(frozen=True)
+class Value:
+    """One cited number."""
+
+    value: float
+    source: str
+    note: str = ""
+
+
+@dataclass
+class Material:
+    """A regolith or simulant: cited properties plus the laws that use them."""
+
+    name: str
+    kind: str
+    description: str
+    sources: dict[str, str]
+    props: dict[str, Value]
+    composition_wt_pct: dict[str, float]
+    composition_source: str = ""
+    low_T_cp_model: str = "biele2022"
+    aliases: tuple[str, ...] = ()
+    path: Path | None = None
+    overridden: dict[str, float] = field(default_factory=dict)
+
+    # -- access ---------------------------------------------------------------------------
+    def get(self, key: str, default: float | None = None) -> float:
+        if key in self.props:
+            return self.props[key].value
+        if default is not None:
+            return default
+        raise MaterialError(f"material '{self.name}' has no property '{key}'", key="material")
+
+    def has(self, key: str) -> bool:
+        return key in self.props
+
+    def source_of(self, key: str) -> str:
+        v = self.props[key]
+        return self.sources.get(v.source, v.source)
+
+    def with_overrides(self, overrides: dict[str, float]) -> "Material":
+        """A copy with single properties replaced (source 'case file override')."""
+        props = dict(self.props)
+        for key, val in overrides.items():
+            allowed = set(REQUIRED) | set(BOUNDS) | set(self.props)
+            if key not in allowed:
+                import difflib
+
+                guess = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f"; did you mean '{guess[0]}'?" if guess else ""
+                raise MaterialError(f"unknown property '{key}'{hint} Properties: {', '.join(sorted(allowed))}",
+                                    key=f"material.overrides.{key}")
+            _check_bounds(key, val, f"material.overrides.{key}")
+            props[key] = Value(float(val), "override", "set in the case file")
+        m = Material(self.name, self.kind, self.description, {**self.sources, "override": "case file override"},
+                     props, self.composition_wt_pct, self.composition_source, self.low_T_cp_model, self.aliases,
+                     self.path, {**self.overridden, **{k: float(v) for k, v in overrides.items()}})
+        m.validate()
+        return m
+
+    def validate(self) -> None:
+        where = f"material '{self.name}'" + (f" ({self.path})" if self.path else "")
+        for key in REQUIRED:
+            if key not in self.props:
+                raise MaterialError(f"{where} lacks required property '{key}' ({REQUIRED[key]})", key="material")
+        for key, v in self.props.items():
+            if v.source not in self.sources:
+                raise MaterialError(f"{where}: property '{key}' cites unknown source '{v.source}'", key="material")
+            _check_bounds(key, v.value, f"{where}: {key}")
+        if self.solidus_K >= self.liquidus_K:
+            raise MaterialError(f"{where}: solidus {self.solidus_K} K must be below liquidus {self.liquidus_K} K",
+                                key="material")
+        if self.bulk_density > self.particle_density:
+            raise MaterialError(f"{where}: bulk density exceeds particle density", key="material")
+
+    # -- the numbers the solvers use ---------------------------------------------------------
+    particle_density = property(lambda self: self.get("density.particle_kg_m3"))
+    bulk_density = property(lambda self: self.get("density.bulk_kg_m3"))
+    emissivity = property(lambda self: self.get("optical.emissivity"))
+    solidus_K = property(lambda self: self.get("melting.solidus_K"))
+    liquidus_K = property(lambda self: self.get("melting.liquidus_K"))
+    latent_heat = property(lambda self: self.get("melting.latent_heat_J_kg"))
+
+    @property
+    def emissivity_melt(self) -> float:
+        return self.get("optical.emissivity_melt", self.emissivity)
+
+    @property
+    def powder_relative_density(self) -> float:
+        """Relative density of loose powder: bulk / particle density."""
+        return self.bulk_density / self.particle_density
+
+    def absorptivity(self, source: str) -> float:
+        """Absorbed fraction for a heat-source kind ('solar', 'laser'; microwaves are volumetric)."""
+        return self.get("optical.absorptivity_laser" if source == "laser" else "optical.absorptivity_solar")
+
+    def cp(self, T):
+        """Sensible specific heat cp(T) [J/(kg K)] (see :func:`laws.cp_sensible`)."""
+        return laws.cp_sensible(
+            T, low_model=self.low_T_cp_model, T_high=self.get("heat_capacity.T_high_K"),
+            cp_liquid=self.get("heat_capacity.liquid_J_kgK"), solidus=self.solidus_K, liquidus=self.liquidus_K,
+            constant=self.props["heat_capacity.constant_J_kgK"].value if self.has("heat_capacity.constant_J_kgK")
+            else None,
+        )
+
+    def melt_fraction(self, T):
+        return laws.melt_fraction(T, self.solidus_K, self.liquidus_K)
+
+    def conductivity(self, T, rel_density):
+        """k(T, relative density) [W/(m K)] (see :func:`laws.conductivity`)."""
+        return laws.conductivity(
+            T, rel_density, contact=self.get("conductivity.contact_W_mK"),
+            chi=self.get("conductivity.radiative_chi"), dense=self.get("conductivity.dense_W_mK"),
+            melt=self.get("conductivity.melt_W_mK"), rel_density0=self.powder_relative_density,
+            solidus=self.solidus_K, liquidus=self.liquidus_K,
+            constant=self.props["conductivity.constant_W_mK"].value if self.has("conductivity.constant_W_mK")
+            else None,
+        )
+
+    @cached_property
+    def _enthalpy_table(self):
+        T = np.geomspace(T_MIN, T_MAX, 20001)
+        integrand = self.cp(T)
+        h = np.concatenate([[0.0], np.cumsum(0.5 * (integrand[1:] + integrand[:-1]) * np.diff(T))])
+        h = h + self.latent_heat * self.melt_fraction(T)
+        return T, h
+
+    def enthalpy(self, T):
+        """Specific enthalpy h(T) = int_3K^T cp dT + L f_melt(T) [J/kg], referenced to 3 K."""
+        T_tab, h_tab = self._enthalpy_table
+        return np.interp(np.asarray(T, dtype=float), T_tab, h_tab)
+
+    def temperature_from_enthalpy(self, h):
+        """Inverse of :meth:`enthalpy` [K] (h is strictly increasing since cp > 0)."""
+        T_tab, h_tab = self._enthalpy_table
+        return np.interp(np.asarray(h, dtype=float), h_tab, T_tab)
+
+    @cached_property
+    def vft(self) -> tuple[float, float, float]:
+        """Giordano 2008 VFT (A, B, C) of the melt from the bulk composition."""
+        if not self.composition_wt_pct:
+            raise MaterialError(f"material '{self.name}' has no composition, so no melt viscosity", key="material")
+        return laws.giordano2008_VFT(self.composition_wt_pct)
+
+    def viscosity(self, T):
+        """Crystal-free melt viscosity eta(T) [Pa s], Giordano et al. 2008."""
+        return laws.vft_viscosity(T, *self.vft)
+
+    @property
+    def glass_transition_K(self) -> float:
+        """Temperature where the melt viscosity is 1e12 Pa s [K]."""
+        return laws.glass_transition(*self.vft)
+
+    def compressive_strength(self, porosity):
+        """Estimated compressive strength [Pa] from porosity by the material's cited fit."""
+        return laws.compressive_strength(porosity, self.get("strength.sigma0_Pa"), self.get("strength.b"))
+
+    def summary(self) -> dict:
+        """Every property with its value and source, for `materials show --json`."""
+        out = {
+            "name": self.name, "kind": self.kind, "description": self.description,
+            "particle_density_kg_m3": self.particle_density, "bulk_density_kg_m3": self.bulk_density,
+            "glass_transition_K": self.glass_transition_K if self.composition_wt_pct else None,
+            "solidus_K": self.solidus_K, "liquidus_K": self.liquidus_K, "emissivity": self.emissivity,
+            "absorptivity": self.absorptivity("solar"),
+            "absorptivity_laser": self.absorptivity("laser"),
+            "composition_wt_pct": self.composition_wt_pct,
+            "properties": {k: {"value": v.value, "source": v.source, **({"note": v.note} if v.note else {})}
+                           for k, v in sorted(self.props.items())},
+            "sources": self.sources,
+        }
+        if self.path:
+            out["file"] = str(self.path)
+        return out
+
+
+def _check_bounds(key: str, value: float, where: str) -> None:
+    lo, hi = BOUNDS.get(key, (-np.inf, np.inf))
+    if not (np.isfinite(value) and lo <= value <= hi):
+        raise MaterialError(f"{key} = {value!r} is outside the allowed range [{lo:g}, {hi:g}] "
+                            f"({REQUIRED.get(key, 'SI units')})", key=where if ":" not in where else None)
+
+
+def flatten(table: dict, prefix: str = "") -> dict:
+    """Nested dicts -> dotted keys (``{'a': {'b': 1}}`` -> ``{'a.b': 1}``)."""
+    out = {}
+    for k, v in table.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and "value" not in v:
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def material_from_dict(data: dict, path: Path | None = None) -> Material:
+    """Build and validate a :class:`Material` from a parsed data file."""
+    where = str(path) if path else data.get("name", "<material>")
+    if data.get("schema_version") != 1:
+        raise MaterialError(f"{where}: schema_version must be 1", key="material")
+    comp = dict(data.get("composition_wt_pct", {}))
+    comp_source = comp.pop("source", "")
+    props: dict[str, Value] = {}
+    for key, raw in flatten({k: v for k, v in data.items() if isinstance(v, dict)
+                             and k not in ("sources", "composition_wt_pct")}).items():
+        if isinstance(raw, dict):
+            if "source" not in raw:
+                raise MaterialError(f"{where}: '{key}' has no source", key="material")
+            props[key] = Value(float(raw["value"]), str(raw["source"]), str(raw.get("note", "")))
+        elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            raise MaterialError(f"{where}: '{key}' = {raw} needs {{ value = ..., source = ... }}", key="material")
+    low_model = data.get("heat_capacity", {}).get("low_T_model", "biele2022")
+    if low_model not in ("biele2022", "hayne2017"):
+        raise MaterialError(f"{where}: heat_capacity.low_T_model = {low_model!r}; allowed: biele2022, hayne2017",
+                            key="material")
+    if comp and comp_source not in data.get("sources", {}):
+        raise MaterialError(f"{where}: composition cites unknown source '{comp_source}'", key="material")
+    m = Material(
+        name=str(data.get("name", "")), kind=str(data.get("kind", "simulant")),
+        description=str(data.get("description", "")), sources=dict(data.get("sources", {})), props=props,
+        composition_wt_pct={k: float(v) for k, v in comp.items()}, composition_source=comp_source,
+        low_T_cp_model=low_model, aliases=tuple(data.get("aliases", ())), path=path,
+    )
+    m.validate()
+    return m

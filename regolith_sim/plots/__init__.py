@@ -1,0 +1,1 @@
+"""Matplotlib figures (imported lazily: the GPU batch path never needs them)."""

@@ -1,0 +1,238 @@
+"""The thermal solver: owns the field arrays and steps the enthalpy equation with the kernels of
+:mod:`gpu_kernels.thermal`. The physics and boundary conditions are documented there."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gpu_kernels import backend
+from gpu_kernels import thermal as K
+from gpu_kernels.backend import ti
+
+from ..errors import SimulationDiverged
+from .grid import Grid
+from .tables import ThermalTables
+
+STATE_NAMES = {0: "void", 1: "powder", 2: "sintered", 3: "molten", 4: "re-solidified"}
+
+
+@dataclass
+class EnergyLedger:
+    """Energy bookkeeping of a run [J]. ``balance_error`` compares the change of stored enthalpy
+    with what came in and went out; it closes to round-off for the explicit scheme."""
+
+    delivered: float = 0.0   #: emitted by the heat source
+    absorbed: float = 0.0    #: absorbed by the material
+    radiated: float = 0.0    #: lost by radiation from exposed faces
+    convected: float = 0.0   #: lost to a gas (lab-air sites)
+    bottom: float = 0.0      #: conducted out through the bottom of the substrate
+    added: float = 0.0       #: enthalpy (from 3 K) of all material put into the domain
+    stored: float = 0.0      #: enthalpy (from 3 K) of the material now in the domain
+
+    @property
+    def heat_stored(self) -> float:
+        """Heat stored by the material beyond what it held when it was put in [J]."""
+        return self.stored - self.added
+
+    @property
+    def balance_residual(self) -> float:
+        return self.heat_stored - (self.absorbed - self.radiated - self.convected - self.bottom)
+
+    @property
+    def balance_error(self) -> float:
+        """|residual| relative to the largest energy flow of the run."""
+        scale = max(self.absorbed, self.radiated + self.convected + abs(self.bottom), abs(self.heat_stored), 1e-30)
+        return abs(self.balance_residual) / scale
+
+    def as_dict(self) -> dict:
+        return {"delivered_J": self.delivered, "absorbed_J": self.absorbed, "radiated_J": self.radiated,
+                "convected_J": self.convected, "conducted_to_substrate_bottom_J": self.bottom,
+                "stored_J": self.heat_stored,
+                "balance_error": self.balance_error}
+
+
+@dataclass
+class Boundary:
+    """Exposed-face and bottom conditions."""
+
+    T_sky: float = 3.0          #: radiative sink temperature [K]
+    h_conv: float = 0.0         #: convection coefficient [W/(m^2 K)]
+    T_amb: float = 293.0        #: gas temperature for convection [K]
+    bottom: str = "dirichlet"   #: 'dirichlet' (held at T_bottom) or 'adiabatic'
+
+
+@dataclass
+class ThermalSolver:
+    """Temperature (enthalpy), relative density and state on a voxel grid."""
+
+    grid: Grid
+    tables: ThermalTables
+    boundary: Boundary = field(default_factory=Boundary)
+    T_hot: float = 1273.0  #: threshold for the time-above-temperature field [K]
+
+    def __post_init__(self) -> None:
+        backend.ensure_init()
+        fp = ti.f64 if backend.current_precision() == "f64" else ti.f32
+        shape = self.grid.shape
+        nx, ny, _ = shape
+        nd = lambda dt=fp, s=shape: ti.ndarray(dt, shape=s)  # noqa: E731
+        self.h, self.h_next = nd(), nd()
+        self.T, self.kcond, self.rho_rel, self.T_peak, self.t_hot = nd(), nd(), nd(), nd(), nd()
+        self.state = nd(ti.i8)
+        self.top = nd(ti.i32, (nx, ny))
+        self.T_bottom = nd(fp, (nx, ny))
+        self.ledger_arr = ti.ndarray(ti.f64, shape=5)
+        self._scratch = ti.ndarray(ti.f64, shape=4)
+        self._ext = ti.ndarray(ti.i32, shape=6)
+        self._T_of_h = ti.ndarray(ti.f64, shape=self.tables.T_of_h.size)
+        self._T_of_h.from_numpy(self.tables.T_of_h)
+        self._cp_of_T = ti.ndarray(ti.f64, shape=self.tables.cp_of_T.size)
+        self._cp_of_T.from_numpy(self.tables.cp_of_T)
+        for a in (self.h, self.h_next, self.T, self.kcond, self.rho_rel, self.T_peak, self.t_hot, self.T_bottom):
+            a.fill(0.0)
+        self.rho_rel.fill(1.0)
+        self.state.fill(0)
+        self.top.fill(-1)
+        self.ledger_arr.fill(0.0)
+        self.ledger = EnergyLedger()
+        self.time = 0.0
+        self.steps = 0
+        self.cell_updates = 0
+
+    # -- set-up -------------------------------------------------------------------------------
+    def h_of_T(self, T) -> np.ndarray:
+        t = self.tables
+        h_grid = t.h0 + t.dh * np.arange(t.T_of_h.size)
+        return np.interp(np.asarray(T, dtype=float), t.T_of_h, h_grid)
+
+    def fill_region(self, mask: np.ndarray, T: np.ndarray | float, rho_rel: np.ndarray | float,
+                    state: int = K.POWDER) -> None:
+        """Put material (state, relative density, temperature) into the cells of a 3D mask."""
+        mask = np.asarray(mask, dtype=bool)
+        st, rr, h = self.state.to_numpy(), self.rho_rel.to_numpy(), self.h.to_numpy()
+        Tn = self.T.to_numpy()
+        T_full = np.broadcast_to(np.asarray(T, dtype=float), mask.shape)
+        r_full = np.broadcast_to(np.asarray(rho_rel, dtype=float), mask.shape)
+        added_before = self._stored_np(st, rr, h)
+        st[mask] = state
+        rr[mask] = r_full[mask]
+        h[mask] = self.h_of_T(T_full[mask])
+        Tn[mask] = T_full[mask]
+        for arr, val in ((self.state, st), (self.rho_rel, rr), (self.h, h), (self.T, Tn), (self.T_peak, Tn)):
+            arr.from_numpy(val.astype(arr.to_numpy().dtype) if arr is self.state else val)
+        self.ledger.added += self._stored_np(st, rr, h) - added_before
+        self._refresh()
+
+    def _stored_np(self, st, rr, h) -> float:
+        return float(np.sum(np.where(st > 0, h * rr, 0.0)) * self.tables.rho_p * self.grid.dx ** 3)
+
+    def set_bottom_temperature(self, T_bottom: float | np.ndarray) -> None:
+        self.T_bottom.from_numpy(np.broadcast_to(np.asarray(T_bottom, float), self.T_bottom.shape).copy())
+
+    def activate_layer(self, mask2d: np.ndarray, k_lo: int, k_hi: int, T_init: float) -> None:
+        """Spread powder over the columns of ``mask2d`` in cell layers k_lo..k_hi-1 (cheap: one kernel)."""
+        k_lo, k_hi = max(k_lo, 0), min(k_hi, self.grid.shape[2])
+        if k_hi <= k_lo:
+            return
+        m = ti.ndarray(ti.i8, shape=mask2d.shape)
+        m.from_numpy(np.asarray(mask2d, dtype=np.int8))
+        t = self.tables
+        self.ledger.added += K.activate(self.state, self.rho_rel, self.h, self.T, self.T_peak, m, k_lo, k_hi,
+                                        t.rho_rel0, float(self.h_of_T(T_init)), T_init, t.rho_p, self.grid.dx)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        K.column_tops(self.state, self.top)
+        self.update_properties(0.0)
+
+    # -- stepping -----------------------------------------------------------------------------
+    def update_properties(self, dt: float) -> None:
+        t = self.tables
+        K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
+                            self._T_of_h, t.h0, 1.0 / t.dh, t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0,
+                            t.solidus, t.liquidus, t.k_const, self.T_hot, dt)
+
+    def diffuse(self, dt: float) -> None:
+        t, b = self.tables, self.boundary
+        K.diffuse(self.h, self.h_next, self.T, self.kcond, self.rho_rel, self.state, self.T_bottom,
+                  self.ledger_arr, dt, self.grid.dx, t.rho_p, t.eps_solid, t.eps_melt, t.solidus, t.liquidus,
+                  b.T_sky, b.h_conv, b.T_amb, int(b.bottom == "dirichlet"))
+        self.h, self.h_next = self.h_next, self.h
+
+    def step(self, dt: float, sources=()) -> None:
+        """Advance by dt [s]: deposit source energy, conduct/radiate, then refresh T, k and states."""
+        for src in sources:
+            src.deposit(self, dt)
+        self.diffuse(dt)
+        self.update_properties(dt)
+        self.time += dt
+        self.steps += 1
+        self.cell_updates += self.grid.n_cells
+
+    def stable_dt(self, safety: float = 0.9) -> float:
+        """Largest explicit step: dx^2/(6 alpha_max) for conduction (von Neumann bound of the 7-point
+        scheme) and rho c dx/(4 eps sigma T^3 + h) for a radiating face, times ``safety``."""
+        self._scratch.fill(0.0)
+        t, b = self.tables, self.boundary
+        K.stability_bounds(self.T, self.kcond, self.rho_rel, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
+                           t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, self._scratch)
+        alpha, surf = float(self._scratch[0]), float(self._scratch[1])
+        dx = self.grid.dx
+        limits = [dx * dx / (6.0 * alpha) if alpha > 0 else np.inf,
+                  dx / (5.0 * surf) if surf > 0 else np.inf]  # 5 exposed faces at most
+        return safety * min(limits)
+
+    def check_health(self, T_max: float) -> float:
+        """Raise :class:`SimulationDiverged` if any temperature is not finite or above ``T_max``;
+        return the current maximum temperature."""
+        self._scratch.fill(0.0)
+        t, b = self.tables, self.boundary
+        K.stability_bounds(self.T, self.kcond, self.rho_rel, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
+                           t.rho_p, t.eps_solid, b.h_conv, self._scratch)
+        Tmax, bad = float(self._scratch[2]), float(self._scratch[3])
+        if bad or not np.isfinite(Tmax) or Tmax > T_max:
+            self._ext.fill(-1)
+            K.hot_cell(self.T, self.state, T_max, self._ext)
+            i, j, k = (int(self._ext[n]) for n in range(3))
+            x, y, z = (self.grid.origin[a] + (v + 0.5) * self.grid.dx for a, v in enumerate((i, j, k)))
+            what = "a non-finite temperature" if bad or not np.isfinite(Tmax) else f"T = {Tmax:.0f} K > {T_max:.0f} K"
+            raise SimulationDiverged(
+                f"{what} at step {self.steps} (t = {self.time:.4g} s) in cell ({i}, {j}, {k}) at "
+                f"x = {x * 1e3:.2f} mm, y = {y * 1e3:.2f} mm, z = {z * 1e3:.2f} mm. Likely cause: a time step "
+                f"above the stability limit, or a power density too high for the spot (power, spot_diameter); "
+                f"outputs written so far are kept")
+        return Tmax
+
+    def extent_above(self, threshold: float) -> tuple[float, float, float] | None:
+        """Size (x, y, z) [m] of the bounding box of cells at or above ``threshold``, or None."""
+        big = np.iinfo(np.int32).max
+        self._ext.from_numpy(np.array([big, -1, big, -1, big, -1], dtype=np.int32))
+        K.region_extent(self.T, self.state, threshold, self._ext)
+        e = self._ext.to_numpy()
+        if e[1] < 0:
+            return None
+        dx = self.grid.dx
+        return ((e[1] - e[0] + 1) * dx, (e[3] - e[2] + 1) * dx, (e[5] - e[4] + 1) * dx)
+
+    # -- results ------------------------------------------------------------------------------
+    def stored_energy(self) -> float:
+        return float(K.stored_energy(self.h, self.rho_rel, self.state, self.tables.rho_p, self.grid.dx))
+
+    def sync_ledger(self) -> EnergyLedger:
+        a = self.ledger_arr.to_numpy()
+        L = self.ledger
+        L.absorbed, L.radiated, L.convected, L.bottom = (float(a[K.LEDGER_ABSORBED]), float(a[K.LEDGER_RADIATED]),
+                                                         float(a[K.LEDGER_CONVECTED]), float(a[K.LEDGER_BOTTOM]))
+        L.stored = self.stored_energy()
+        return L
+
+    def field(self, name: str) -> np.ndarray:
+        """A copy of a field as a NumPy array: T, h, rho_rel, state, kcond, T_peak, t_hot."""
+        arrays = {"T": self.T, "h": self.h, "rho_rel": self.rho_rel, "state": self.state, "kcond": self.kcond,
+                  "T_peak": self.T_peak, "t_hot": self.t_hot}
+        return arrays[name].to_numpy()
+
+    def temperature_at(self, x: float, y: float, z: float) -> float:
+        i, j, k = self.grid.index_of(x, y, z)
+        return float(self.T[i, j, k])

@@ -1,0 +1,80 @@
+"""Heat sources that deposit energy into the thermal solver each step."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gpu_kernels import thermal as K
+
+PROFILE_CODES = {"gaussian": K.PROFILE_GAUSSIAN, "top-hat": K.PROFILE_TOPHAT,
+                 "super-gaussian": K.PROFILE_SUPERGAUSSIAN, "uniform": K.PROFILE_UNIFORM}
+#: Extent of the spot box in units of the radius: beyond it the profile is below 1e-3 of its peak.
+_BOX_RADII = {"gaussian": 2.0, "top-hat": 1.0, "super-gaussian": 1.6}
+
+
+@dataclass
+class SurfaceSource:
+    """A spot of power ``power`` [W] with ``absorptivity`` at (x, y), set before each step.
+
+    ``diameter`` is the 1/e^2 diameter of a gaussian, the edge of a top-hat, the 1/e^2 diameter of a
+    super-gaussian exp(-2 (r/w)^n); 'uniform' spreads the power evenly over the whole domain top.
+    Inside the powder, energy is extinguished with depth (Beer-Lambert, see the kernel) with
+    beta = 3 rho_rel/(2 d50) for a grain size d50 [m].
+    """
+
+    profile: str = "gaussian"
+    diameter: float = 4e-3
+    absorptivity: float = 1.0
+    grain_size: float = 50e-6
+    order: float = 4.0
+    x: float = 0.0
+    y: float = 0.0
+    power: float = 0.0
+    on: bool = False
+    delivered: float = 0.0   #: energy emitted so far [J]
+
+    def deposit(self, solver, dt: float) -> None:
+        if not self.on or self.power <= 0.0:
+            return
+        g = solver.grid
+        dx, (x0, y0, _) = g.dx, g.origin
+        w = 0.5 * self.diameter
+        if self.profile == "uniform":
+            i_lo, i_hi, j_lo, j_hi = 0, g.shape[0], 0, g.shape[1]
+        else:
+            r = _BOX_RADII[self.profile] * w
+            i_lo, i_hi = int(math.floor((self.x - r - x0) / dx)), int(math.ceil((self.x + r - x0) / dx))
+            j_lo, j_hi = int(math.floor((self.y - r - y0) / dx)), int(math.ceil((self.y + r - y0) / dx))
+        code = PROFILE_CODES[self.profile]
+        solver.ledger_arr[K.LEDGER_NORM] = 0.0
+        K.source_norm(solver.ledger_arr, code, self.x, self.y, w, self.order, x0, y0, dx, i_lo, i_hi, j_lo, j_hi)
+        energy = self.power * self.absorptivity * dt
+        K.deposit_surface(solver.h, solver.rho_rel, solver.state, solver.top, solver.ledger_arr, code,
+                          self.x, self.y, w, self.order, energy, x0, y0, dx, solver.tables.rho_p,
+                          1.5 / self.grain_size, 0.98, i_lo, i_hi, j_lo, j_hi)
+        self.delivered += self.power * dt
+        solver.ledger.delivered += self.power * dt
+
+
+def check_spot_fits(diameter: float, extent_xy: tuple[float, float], key: str = "process.spot_diameter") -> None:
+    """A spot wider than the domain cannot be represented: say so instead of losing its energy."""
+    from ..errors import UserError
+
+    if diameter > min(extent_xy):
+        raise UserError(f"{diameter:g} m is larger than the domain footprint {extent_xy[0]:g} x {extent_xy[1]:g} m; "
+                        f"use a smaller spot or a larger part", key=key)
+
+
+def peak_flux(profile: str, power: float, diameter: float, order: float = 4.0) -> float:
+    """Peak intensity [W/m^2] of a spot: 2P/(pi w^2) for a gaussian, P/(pi w^2) for a top-hat,
+    P n/(pi w^2 2^(1-2/n) Gamma(2/n)) for a super-gaussian of order n."""
+    w = 0.5 * diameter
+    if profile == "gaussian":
+        return 2.0 * power / (math.pi * w * w)
+    if profile == "top-hat":
+        return power / (math.pi * w * w)
+    if profile == "super-gaussian":
+        return power * order / (math.pi * w * w * 2 ** (1 - 2 / order) * math.gamma(2 / order))
+    raise ValueError(profile)
+
+

@@ -1,0 +1,57 @@
+"""Material laws turned into the tables and scalars the thermal kernels read."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..materials import Material
+
+#: Temperature span of the tables [K]: from deep-space cold to well above any regolith liquidus.
+T_LOW, T_HIGH = 3.0, 5000.0
+
+
+@dataclass(frozen=True)
+class ThermalTables:
+    """h(T) inverted on a uniform enthalpy grid, cp(T) on a uniform temperature grid, and the
+    scalar parameters of k(T, relative density) (see :func:`regolith_sim.materials.laws.conductivity`)."""
+
+    T_of_h: np.ndarray
+    h0: float
+    dh: float
+    cp_of_T: np.ndarray
+    T0: float
+    dT: float
+    contact: float
+    chi: float
+    k_dense: float
+    k_melt: float
+    k_const: float
+    rho_rel0: float
+    rho_p: float
+    solidus: float
+    liquidus: float
+    eps_solid: float
+    eps_melt: float
+
+    @classmethod
+    def from_material(cls, m: Material, rho_rel0: float | None = None, n: int = 16384) -> "ThermalTables":
+        T_fine = np.geomspace(T_LOW, T_HIGH, 20001)
+        h_fine = m.enthalpy(T_fine)
+        h_grid = np.linspace(h_fine[0], h_fine[-1], n)
+        T_grid = np.linspace(T_LOW, T_HIGH, 4096)
+        k_const = m.get("conductivity.constant_W_mK", 0.0) if m.has("conductivity.constant_W_mK") else 0.0
+        return cls(
+            T_of_h=np.interp(h_grid, h_fine, T_fine), h0=float(h_grid[0]), dh=float(h_grid[1] - h_grid[0]),
+            cp_of_T=np.asarray(m.cp(T_grid), dtype=float), T0=T_LOW, dT=float(T_grid[1] - T_grid[0]),
+            contact=m.get("conductivity.contact_W_mK"), chi=m.get("conductivity.radiative_chi"),
+            k_dense=m.get("conductivity.dense_W_mK"), k_melt=m.get("conductivity.melt_W_mK"), k_const=k_const,
+            rho_rel0=float(rho_rel0 if rho_rel0 is not None else m.powder_relative_density),
+            rho_p=m.particle_density, solidus=m.solidus_K, liquidus=m.liquidus_K,
+            eps_solid=m.emissivity, eps_melt=m.emissivity_melt,
+        )
+
+    def temperature(self, h):
+        """T(h) from the same table the kernels use [K]."""
+        idx = (np.asarray(h, dtype=float) - self.h0) / self.dh
+        return np.interp(idx, np.arange(self.T_of_h.size), self.T_of_h)

@@ -1,0 +1,230 @@
+"""Verification cases of the thermal solver against closed-form solutions.
+
+Each function runs the production kernels on a small grid and returns a :class:`Check` with the
+measured error, the tolerance and the reference formula. The suite and `regolith-sim validate`
+run the same functions (case files under examples/verification/ pick their parameters).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import erf, erfc
+
+from ..materials import get_material
+from ..thermal import Boundary, Grid, SurfaceSource, ThermalSolver, ThermalTables
+
+
+@dataclass
+class Check:
+    name: str
+    error: float
+    tolerance: float
+    reference: str
+    details: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return bool(np.isfinite(self.error) and self.error <= self.tolerance)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "error": self.error, "tolerance": self.tolerance, "passed": self.passed,
+                "reference": self.reference, **self.details}
+
+
+def constant_material(k: float = 1.0, rho: float = 2000.0, cp: float = 1000.0, emissivity: float = 0.01):
+    """A constant-property solid that never melts, for textbook solutions."""
+    return get_material("LHS-1", {
+        "conductivity.constant_W_mK": k, "heat_capacity.constant_J_kgK": cp, "density.particle_kg_m3": rho,
+        "density.bulk_kg_m3": rho, "melting.solidus_K": 9000.0, "melting.liquidus_K": 9500.0,
+        "optical.emissivity": emissivity, "optical.emissivity_melt": emissivity,
+    })
+
+
+def _column_solver(n: int, dx: float, mat, T0: float, boundary: Boundary, width: int = 2) -> ThermalSolver:
+    g = Grid((width, width, n), dx, (0.0, 0.0, -n * dx))
+    s = ThermalSolver(g, ThermalTables.from_material(mat, rho_rel0=1.0), boundary)
+    s.fill_region(np.ones(g.shape, bool), T0, 1.0)
+    return s
+
+
+def _run(solver: ThermalSolver, t_end: float, sources=(), dt: float | None = None, safety: float = 0.9) -> float:
+    dt = dt or solver.stable_dt(safety)
+    n = max(int(math.ceil(t_end / dt)), 1)
+    for _ in range(n):
+        solver.step(t_end / n, sources)
+    return t_end / n
+
+
+def semi_infinite_flux(flux: float = 1e4, k: float = 1.0, rho: float = 2000.0, cp: float = 1000.0,
+                       t_end: float = 20.0, dx: float = 5e-4, depth: float = 0.1, tolerance: float = 0.005,
+                       dt: float | None = None) -> Check:
+    """Constant flux q on a semi-infinite solid (Carslaw & Jaeger 1959, Sec. 2.9):
+    T - Ti = (2q/k) sqrt(alpha t/pi) exp(-x^2/(4 alpha t)) - (q x/k) erfc(x/(2 sqrt(alpha t))).
+    Error: max |T - T_exact| over depth relative to the exact surface rise."""
+    Ti = 300.0
+    s = _column_solver(int(round(depth / dx)), dx, constant_material(k, rho, cp), Ti,
+                       Boundary(T_sky=Ti, bottom="adiabatic"))
+    area = s.grid.extent[0] * s.grid.extent[1]
+    src = SurfaceSource(profile="uniform", power=flux * area, absorptivity=1.0, on=True, grain_size=1e-9)
+    used_dt = _run(s, t_end, [src], dt)
+    a = k / (rho * cp)
+    x = (np.arange(s.grid.shape[2]) + 0.5)[::-1] * dx  # depth of each cell centre
+    exact = Ti + 2 * flux / k * np.sqrt(a * t_end / np.pi) * np.exp(-x**2 / (4 * a * t_end)) \
+        - flux * x / k * erfc(x / (2 * np.sqrt(a * t_end)))
+    T = s.field("T")[0, 0, :]
+    rise = exact[-1] - Ti
+    return Check("semi-infinite solid, constant surface flux", float(np.max(np.abs(T - exact)) / rise),
+                 tolerance, "Carslaw & Jaeger 1959, Sec. 2.9",
+                 {"surface_rise_K": float(T[-1] - Ti), "exact_surface_rise_K": float(rise), "dx_m": dx, "dt_s": used_dt})
+
+
+def step_temperature(T_surface: float = 500.0, k: float = 1.0, rho: float = 2000.0, cp: float = 1000.0,
+                     t_end: float = 50.0, dx: float = 5e-4, depth: float = 0.05, tolerance: float = 0.005) -> Check:
+    """Surface suddenly held at Ts (Carslaw & Jaeger 1959, Sec. 2.4):
+    (T - Ts)/(Ti - Ts) = erf(x/(2 sqrt(alpha t))). The held face is the substrate's bottom boundary.
+    Error: max |T - T_exact| relative to |Ts - Ti|."""
+    Ti = 300.0
+    s = _column_solver(int(round(depth / dx)), dx, constant_material(k, rho, cp), Ti,
+                       Boundary(T_sky=Ti, bottom="dirichlet"))
+    s.set_bottom_temperature(T_surface)
+    _run(s, t_end)
+    a = k / (rho * cp)
+    x = (np.arange(s.grid.shape[2]) + 0.5) * dx
+    exact = T_surface + (Ti - T_surface) * erf(x / (2 * np.sqrt(a * t_end)))
+    T = s.field("T")[0, 0, :]
+    return Check("semi-infinite solid, step surface temperature",
+                 float(np.max(np.abs(T - exact)) / abs(T_surface - Ti)), tolerance, "Carslaw & Jaeger 1959, Sec. 2.4")
+
+
+def radiative_slab(T0: float = 1000.0, thickness: float = 2e-3, emissivity: float = 1.0, k: float = 50.0,
+                   rho: float = 2000.0, cp: float = 1000.0, t_end: float = 60.0, tolerance: float = 0.01) -> Check:
+    """A thin slab radiating from one face to a 0 K sky, lumped (Biot << 1):
+    T(t) = T0 [1 + 3 eps sigma T0^3 t/(rho c L)]^(-1/3) (integral of rho c L dT/dt = -eps sigma T^4).
+    Error: relative difference of the mean temperature at t_end."""
+    dx = thickness / 2
+    s = _column_solver(2, dx, constant_material(k, rho, cp, emissivity), T0,
+                       Boundary(T_sky=0.0, bottom="adiabatic"), width=1)
+    _run(s, t_end)
+    sigma = 5.670374419e-8
+    exact = T0 * (1 + 3 * emissivity * sigma * T0**3 * t_end / (rho * cp * thickness)) ** (-1 / 3)
+    T = float(s.field("T").mean())
+    return Check("lumped slab cooling by radiation to a cold sky", abs(T - exact) / exact, tolerance,
+                 "energy balance rho c L dT/dt = -eps sigma T^4, integrated",
+                 {"T_K": T, "exact_K": exact, "biot": 4 * emissivity * sigma * T0**3 * thickness / k})
+
+
+def rosenthal(power: float = 20.0, speed: float = 1e-2, k: float = 5.0, rho: float = 2000.0, cp: float = 1000.0,
+              dx: float = 2.5e-4, spot: float = 5e-4, tolerance: float = 0.05) -> Check:
+    """Quasi-steady moving point source on a semi-infinite solid (Rosenthal 1946, Trans ASME 68:849):
+    T - T0 = a P/(2 pi k R) exp(-v (xi + R)/(2 alpha)). A small gaussian spot travels 30 mm along x;
+    temperatures are compared at points 1.5-4 mm behind and beside the spot (error relative to the
+    rise 1.5 mm behind the spot), and the half-width of an isotherm 3 mm behind the spot (relative
+    error). Error: the largest of these."""
+    T0 = 300.0
+    L, W, D = 40e-3, 12e-3, 8e-3
+    shape = (int(round(L / dx)), int(round(W / dx)), int(round(D / dx)))
+    g = Grid(shape, dx, (0.0, -W / 2, -D))
+    s = ThermalSolver(g, ThermalTables.from_material(constant_material(k, rho, cp), rho_rel0=1.0),
+                      Boundary(T_sky=T0, bottom="dirichlet"))
+    s.fill_region(np.ones(shape, bool), T0, 1.0)
+    s.set_bottom_temperature(T0)
+    src = SurfaceSource(profile="gaussian", diameter=spot, power=power, absorptivity=1.0, on=True, grain_size=1e-9)
+    x_start, x_end = 5e-3, 35e-3
+    dt = s.stable_dt(0.9)
+    n = int(math.ceil((x_end - x_start) / speed / dt))
+    dt = (x_end - x_start) / speed / n
+    for m in range(n):
+        src.x, src.y = x_start + (m + 0.5) * dt * speed, 0.0
+        s.step(dt, [src])
+    alpha = k / (rho * cp)
+    T = s.field("T")
+    xs = np.array(g.centres(0)), np.array(g.centres(1)), np.array(g.centres(2))
+    top = shape[2] - 1
+
+    def exact(xi, y, z):
+        R = math.sqrt(xi * xi + y * y + z * z)
+        return T0 + power / (2 * math.pi * k * R) * math.exp(-speed * (xi + R) / (2 * alpha))
+
+    scale = exact(-1.5e-3, 0.0, xs[2][top]) - T0  # temperature scale: the rise 1.5 mm behind the spot
+    errors, points = [], []
+    for xi, y in ((-1.5e-3, 0.0), (-2.5e-3, 0.0), (-4e-3, 0.0), (-2e-3, 1.5e-3), (0.0, 1.5e-3), (-3e-3, -2.5e-3)):
+        i = int(np.argmin(np.abs(xs[0] - (x_end + xi))))
+        j = int(np.argmin(np.abs(xs[1] - y)))
+        xi_c, y_c, z_c = xs[0][i] - x_end, xs[1][j], xs[2][top]
+        ref = exact(xi_c, y_c, z_c)
+        errors.append(abs(T[i, j, top] - ref) / scale)
+        points.append({"xi_m": float(xi_c), "y_m": float(y_c), "T_K": float(T[i, j, top]), "exact_K": ref})
+    # isotherm half-width 3 mm behind the spot, at T0 + scale/4
+    i = int(np.argmin(np.abs(xs[0] - (x_end - 3e-3))))
+    xi_c, z_c, T_iso = xs[0][i] - x_end, xs[2][top], T0 + 0.25 * scale
+    row, yc = T[i, :, top], xs[1]
+    half = yc >= 0
+    y_num = float(np.interp(-T_iso, -row[half], yc[half]))
+    lo, hi = 0.0, W / 2
+    for _ in range(60):  # bisection on the exact field
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if exact(xi_c, mid, z_c) > T_iso else (lo, mid)
+    width_err = abs(y_num - lo) / lo
+    errors.append(width_err)
+    return Check("Rosenthal moving point source (quasi-steady)", float(max(errors)), tolerance,
+                 "Rosenthal 1946, Trans. ASME 68:849",
+                 {"points": points, "isotherm_half_width_m": y_num, "exact_half_width_m": lo,
+                  "peclet_per_mm": speed * 1e-3 / (2 * alpha)})
+
+
+def grid_convergence(tolerance: float = 0.6) -> Check:
+    """Halving dx must cut the semi-infinite-flux error by about 4 (second order in space).
+    Error: error(dx/2)/error(dx) (ideal 0.25); the check fails above ``tolerance``."""
+    coarse = semi_infinite_flux(dx=1e-3, tolerance=1.0, dt=0.02)
+    fine = semi_infinite_flux(dx=5e-4, tolerance=1.0, dt=0.02)
+    return Check("grid convergence (semi-infinite flux)", fine.error / coarse.error, tolerance,
+                 "second-order finite volumes: ratio ~0.25",
+                 {"error_dx": coarse.error, "error_dx_half": fine.error})
+
+
+def time_convergence(tolerance: float = 0.65) -> Check:
+    """Halving dt must about halve the time-discretisation error (explicit Euler is first order).
+    Measured against a run at a tenth of the step on the same grid. Ratio ideal 0.5."""
+    dts = (0.09, 0.045, 0.009)
+    runs = [semi_infinite_flux(dx=1e-3, tolerance=1.0, dt=d) for d in dts]
+    ref = runs[-1].details["surface_rise_K"]
+    e1 = abs(runs[0].details["surface_rise_K"] - ref)
+    e2 = abs(runs[1].details["surface_rise_K"] - ref)
+    return Check("time-step convergence (semi-infinite flux)", e2 / e1, tolerance,
+                 "first-order explicit Euler: ratio ~0.5", {"error_dt": e1, "error_dt_half": e2})
+
+
+def energy_balance(tolerance: float = 0.005) -> Check:
+    """A gaussian spot crossing LHS-1 powder in vacuum with melting, radiation and a held bottom:
+    the change of stored enthalpy must equal absorbed - radiated - conducted out."""
+    mat = get_material("LHS-1")
+    dx = 5e-4
+    shape = (40, 24, 16)
+    g = Grid(shape, dx, (0.0, 0.0, -shape[2] * dx))
+    s = ThermalSolver(g, ThermalTables.from_material(mat), Boundary(T_sky=3.0, bottom="dirichlet"))
+    s.fill_region(np.ones(shape, bool), 250.0, mat.powder_relative_density)
+    s.set_bottom_temperature(250.0)
+    src = SurfaceSource(profile="gaussian", diameter=3e-3, power=15.0, absorptivity=mat.absorptivity("solar"),
+                        grain_size=mat.get("grain_size.d50_m"), on=True, y=shape[1] * dx / 2)
+    t, v = 0.0, 2e-3
+    while t < 8.0:
+        dt = min(s.stable_dt(0.9), 0.05)
+        src.x = 3e-3 + v * t
+        s.step(dt, [src])
+        t += dt
+    L = s.sync_ledger()
+    return Check("energy balance with melting and radiation", L.balance_error, tolerance,
+                 "conservation of energy", {"peak_T_K": float(s.field("T_peak").max()), **L.as_dict()})
+
+
+CASES = {
+    "semi-infinite-flux": semi_infinite_flux,
+    "step-temperature": step_temperature,
+    "radiative-slab": radiative_slab,
+    "rosenthal": rosenthal,
+    "grid-convergence": grid_convergence,
+    "time-convergence": time_convergence,
+    "energy-balance": energy_balance,
+}

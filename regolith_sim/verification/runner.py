@@ -1,0 +1,51 @@
+"""Read verification case files and run them."""
+from __future__ import annotations
+
+import difflib
+import inspect
+from pathlib import Path
+
+from ..config.loader import read_toml
+from ..errors import ConfigError
+from .cases import CASES, Check
+
+#: Where the packaged case files live in a source checkout.
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "examples" / "verification"
+
+
+def load_verification_case(path: str | Path) -> tuple[str, dict]:
+    """A file's case kind and keyword parameters, checked against the case function's signature."""
+    data = read_toml(path, "verification case")
+    kind = data.get("kind")
+    if kind not in CASES:
+        guess = difflib.get_close_matches(str(kind), list(CASES), n=1)
+        hint = f"; did you mean '{guess[0]}'?" if guess else ""
+        raise ConfigError(f"kind = {kind!r}{hint} Allowed: {', '.join(CASES)}", key=f"{path}: kind")
+    params = dict(data.get("params", {}))
+    allowed = inspect.signature(CASES[kind]).parameters
+    for key, value in params.items():
+        if key not in allowed:
+            raise ConfigError(f"unknown parameter; allowed: {', '.join(allowed)}", key=f"{path}: params.{key}")
+        if not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{value!r} must be a positive number (SI units)", key=f"{path}: params.{key}")
+    return kind, params
+
+
+def run_file(path: str | Path) -> Check:
+    kind, params = load_verification_case(path)
+    return CASES[kind](**params)
+
+
+def run_all(folder: str | Path | None = None, only: list[str] | None = None) -> list[Check]:
+    """Run every case file in ``folder`` (default examples/verification), or the built-in defaults."""
+    folder = Path(folder) if folder else DEFAULT_DIR
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    results = []
+    if files:
+        for f in files:
+            if only and f.stem not in only:
+                continue
+            results.append(run_file(f))
+    else:
+        results = [fn() for name, fn in CASES.items() if not only or name in only]
+    return results

@@ -1,0 +1,71 @@
+"""Case files: typed parsing, units, and one-line errors for user mistakes."""
+import subprocess
+import sys
+
+import pytest
+
+from regolith_sim.config import load_case
+from regolith_sim.errors import ConfigError
+from regolith_sim.units import parse_quantity
+
+
+def test_quantities_convert_to_si():
+    assert parse_quantity("0.5 mm", "length") == pytest.approx(5e-4, rel=1e-12)
+    assert parse_quantity("1300 degC", "temperature") == pytest.approx(1573.15, rel=1e-12)
+    assert parse_quantity("3 kW", "power") == 3000.0
+    assert parse_quantity("120 mm/min", "velocity") == pytest.approx(2e-3, rel=1e-12)
+    assert parse_quantity(42, "time") == 42.0
+
+
+def test_case_values_with_units_are_si():
+    case = load_case({"process": {"spot_diameter": "4 mm", "scan_speed": "2 mm/s"}, "site": {"local_time": "6 h"}})
+    assert case.process.spot_diameter == pytest.approx(4e-3)
+    assert case.process.scan_speed == pytest.approx(2e-3)
+    assert case.site.local_time == pytest.approx(21600.0)
+
+
+@pytest.mark.parametrize("data, expected", [
+    ({"process": {"pwer": 5}}, "unknown key 'process.pwer'; did you mean 'power'?"),
+    ({"process": {"power": -5}}, "process.power = -5.0: Input should be greater than 0; allowed: > 0 and <= 1e+06 W"),
+    ({"process": {"spot_diameter": "5 kW"}}, "unit 'kW' is a power, but a length is needed"),
+    ({"solver": {"arch": "gpu"}}, "solver.arch = 'gpu': not one of the allowed values; allowed: 'auto', 'cpu'"),
+    ({"output": {"probes": [{"name": "p", "positon": [0, 0, 0]}]}}, "unknown key 'output.probes.0.positon'"),
+])
+def test_config_errors_name_key_value_and_allowed(data, expected):
+    with pytest.raises(ConfigError) as err:
+        load_case(data)
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_file_and_bad_toml(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_case(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[process\npower = 3\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_case(bad)
+
+
+def test_cli_check_reports_one_line_and_exit_2(tmp_path):
+    case = tmp_path / "case.toml"
+    case.write_text('[process]\npower = "60 kg"\n')
+    run = subprocess.run([sys.executable, "-m", "regolith_sim", "check", str(case)], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    lines = [ln for ln in run.stderr.splitlines() if ln.strip() and not ln.startswith("[Taichi]")]
+    assert lines == ["regolith-sim: error: process.power = '60 kg': unknown unit 'kg'; allowed units for a power: "
+                     "W, mW, kW, MW (unit W)"]
+    good = tmp_path / "good.toml"
+    good.write_text('name = "ok"\n[process]\npower = "60 W"\nspot_diameter = "4 mm"\n')
+    run = subprocess.run([sys.executable, "-m", "regolith_sim", "check", str(good)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "OK" in run.stdout
+
+
+def test_reference_lists_every_key_with_unit():
+    from regolith_sim.config.reference import reference_markdown
+
+    text = reference_markdown()
+    assert "| `process.power` | W | 60.0 | > 0 and <= 1e+06 |" in text
+    assert "`solver.arch`" in text and "auto / cpu / cuda / vulkan / metal" in text
