@@ -120,7 +120,7 @@ def giordano2008_VFT(wt_pct: dict[str, float]) -> tuple[float, float, float]:
     FM = g("FeO") + g("MnO") + g("MgO")
     NK = g("Na2O") + g("K2O")
     B = (159.56 * ST - 173.34 * g("Al2O3") + 72.13 * (g("FeO") + g("MnO") + g("P2O5")) + 75.69 * g("MgO")
-         - 38.98 * g("CaO") - 84.08 * (NK + V) + 141.54 * (V + np.log1p(V)) - 2.43 * ST * FM
+         - 38.98 * g("CaO") - 84.08 * (g("Na2O") + V) + 141.54 * (V + np.log1p(V)) - 2.43 * ST * FM
          - 0.91 * (ST + g("Al2O3") + g("P2O5")) * (NK + V) + 17.62 * g("Al2O3") * NK)
     C = (2.75 * g("SiO2") + 15.72 * (g("TiO2") + g("Al2O3")) + 8.32 * FM + 10.20 * g("CaO") - 12.29 * NK
          - 99.54 * np.log1p(V) + 0.30 * (g("Al2O3") + FM + g("CaO") - g("P2O5")) * (NK + V))
