@@ -1,0 +1,41 @@
+"""The site and geometry verbs as a user types them."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "regolith_sim", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_site_json_shape_and_equatorial_values():
+    run = cli("site", "--latitude", "0", "--local-time", "12", "--json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    st = data["surface_temperature_K"]
+    # Diviner equatorial noon ~387-397 K and pre-dawn ~95 K (Williams et al. 2017); highland albedo runs ~2 K cooler
+    assert 380 < st["max"] < 400 and 88 < st["min"] < 102
+    assert {"depth_m", "mean_K", "min_K", "max_K"} <= set(data["profile"][0])
+    assert data["at_local_time"]["profile"][0]["T_K"] == pytest.approx(st["max"], abs=3.0)
+
+
+def test_site_bad_latitude_is_one_line():
+    run = cli("site", "--latitude", "95")
+    assert run.returncode == 2 and "allowed -90..90 deg" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_geometry_build_writes_mesh_with_closed_form_volume(tmp_path):
+    out = tmp_path / "brick.stl"
+    run = cli("geometry", "build", "brick", "--param", "length=50 mm", "--param", "width=0.02", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    import trimesh
+
+    mesh = trimesh.load(out)
+    assert mesh.is_watertight and mesh.volume == pytest.approx(0.05 * 0.02 * 0.01, rel=1e-9)
+
+
+def test_geometry_bad_param_suggests():
+    run = cli("geometry", "build", "brick", "--param", "lenght=5", "--out", "x.stl")
+    assert run.returncode == 2 and "did you mean 'length'" in run.stderr
