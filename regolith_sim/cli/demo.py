@@ -11,19 +11,21 @@ from .app import ArchOption, app
 from .validate import print_checks, run_validation
 
 
+DEMO_CASE = Path(__file__).resolve().parents[2] / "examples" / "change8_brick.toml"
+
+
 @app.command()
 def demo(
     out: Path = typer.Option(Path("results/demo"), "--out", help="Output folder"),
     arch: str = ArchOption,
 ) -> None:
-    """Run the reference job and say where its outputs are.
+    """Run the reference Chang'e-8-style solar brick print, then the solver verification; say where outputs are."""
+    from .run import run_case
 
-    Until the print simulation lands this runs the thermal verification suite on the production
-    kernels and writes its report.
-    """
+    run_case(DEMO_CASE, out, arch, quiet=False)
     checks = run_validation(None, None, arch)
     print_checks(checks, False)
     report = write_text(out / "validation.json", json.dumps([c.as_dict() for c in checks], indent=2, default=float))
-    typer.echo(f"outputs: {report.resolve()}")
+    typer.echo(f"outputs: {out.resolve()} (summary.json, fields.npz, melt_pool.csv, part.*, {report.name})")
     if not all(c.passed for c in checks):
         raise typer.Exit(1)

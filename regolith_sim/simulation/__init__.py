@@ -1,0 +1,6 @@
+"""The print simulation end to end: :class:`Simulation` and its :class:`Result`."""
+from .domain import Domain, build_domain
+from .result import SUMMARY_UNITS, Result
+from .simulation import Simulation, build_part
+
+__all__ = ["Domain", "Result", "SUMMARY_UNITS", "Simulation", "build_domain", "build_part"]

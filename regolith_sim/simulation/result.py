@@ -1,0 +1,89 @@
+"""What a run produces: the summary numbers a researcher quotes and the fields as NumPy arrays."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .._version import __version__
+from ..io.atomic import atomic_path, write_text
+
+#: Every summary key with its unit, for the README and `summary.json` readers.
+SUMMARY_UNITS = {
+    "peak_temperature_K": "K, highest temperature reached anywhere",
+    "melt_pool.max_width_m": "m, largest y-extent of material above the solidus",
+    "melt_pool.max_depth_m": "m, largest z-extent of material above the solidus",
+    "melt_pool.max_length_m": "m, largest x-extent of material above the solidus",
+    "part.mean_relative_density": "1, mean relative density of the part's voxels",
+    "part.porosity": "1, 1 - mean relative density",
+    "part.consolidated_fraction": "1, fraction of the part's voxels sintered or melted",
+    "part.estimated_compressive_strength_MPa": "MPa, porosity fit of the material (null outside its range or "
+                                               "when nothing consolidated)",
+    "part.height_m": "m, deposited height less the settling implied by densification",
+    "part.shrinkage": "1, vertical shrinkage of uniaxial settling with mass conserved: 1 - rho0/rho",
+    "energy.delivered_J": "J, emitted by the source",
+    "energy.absorbed_J": "J, absorbed by the material",
+    "energy.radiated_J": "J, radiated from exposed faces",
+    "energy.convected_J": "J, lost to a gas",
+    "energy.conducted_to_substrate_bottom_J": "J, conducted out through the substrate bottom",
+    "energy.stored_J": "J, heat stored by the material",
+    "energy.balance_error": "1, |stored - (absorbed - losses)| / largest flow",
+    "run.arch": "kernel architecture", "run.wall_time_s": "s", "run.cell_updates": "1",
+    "run.steps": "1", "run.simulated_time_s": "s", "run.version": "regolith-sim version",
+}
+
+
+@dataclass
+class Result:
+    summary: dict
+    fields: dict          #: name -> array on the grid (T, rho_rel, state, T_peak, t_hot, part_mask)
+    grid: object
+    melt_pool_history: np.ndarray  #: columns t [s], length, width, depth [m]
+
+    @classmethod
+    def from_simulation(cls, sim) -> "Result":
+        th = sim.thermal
+        L = th.sync_ledger()
+        fields = {name: th.field(name) for name in ("T", "rho_rel", "state", "T_peak", "t_hot")}
+        fields["part_mask"] = sim.domain.part_mask
+        mask = sim.domain.part_mask & (fields["state"] > 0)
+        rho = fields["rho_rel"][mask]
+        rho0 = sim.tables.rho_rel0
+        mean_rho = float(rho.mean()) if rho.size else float("nan")
+        consolidated = float(np.mean(fields["state"][mask] >= 2)) if rho.size else 0.0
+        porosity = 1.0 - mean_rho
+        strength = None
+        m = sim.material
+        if consolidated > 0 and m.has("strength.sigma0_Pa"):
+            lo, hi = m.get("strength.porosity_min"), m.get("strength.porosity_max")
+            if lo <= porosity <= hi:
+                strength = float(m.compressive_strength(porosity)) / 1e6
+        shrinkage = 1.0 - rho0 / mean_rho if rho.size else 0.0
+        deposited = sim.domain.n_layers * sim.case.process.layer_thickness
+        summary = {
+            "peak_temperature_K": float(max(sim.peak_temperature, fields["T_peak"].max())),
+            "melt_pool": {"max_width_m": sim.melt_pool.max_width, "max_depth_m": sim.melt_pool.max_depth,
+                          "max_length_m": sim.melt_pool.max_length},
+            "part": {"mean_relative_density": mean_rho, "porosity": porosity, "consolidated_fraction": consolidated,
+                     "estimated_compressive_strength_MPa": strength, "height_m": deposited * (1.0 - shrinkage),
+                     "shrinkage": shrinkage},
+            "energy": L.as_dict(),
+            "run": {"arch": sim.arch, "wall_time_s": sim.wall_time, "cell_updates": th.cell_updates,
+                    "steps": th.steps, "simulated_time_s": th.time, "version": __version__},
+        }
+        hist = np.array(sim.melt_pool.history, float).reshape(-1, 4)
+        return cls(summary, fields, sim.domain.grid, hist)
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """summary.json, fields.npz and melt_pool.csv, each written atomically."""
+        out = Path(out_dir)
+        files = {"summary": write_text(out / "summary.json", json.dumps(self.summary, indent=2, default=float))}
+        with atomic_path(out / "fields.npz") as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, origin=np.asarray(self.grid.origin), dx=self.grid.dx, **self.fields)
+        files["fields"] = out / "fields.npz"
+        lines = ["t_s,length_m,width_m,depth_m"] + [",".join(f"{v:.6g}" for v in row) for row in self.melt_pool_history]
+        files["melt_pool"] = write_text(out / "melt_pool.csv", "\n".join(lines) + "\n")
+        return files

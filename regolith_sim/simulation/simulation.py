@@ -1,0 +1,190 @@
+"""The print simulation: a case in, thermal + sintering stepped through the process plan, a result out.
+
+Each step: spread the layers whose time has come -> place the source from the plan -> deposit
+heat -> conduct and radiate -> densify. The step is the explicit stability limit, shortened so the
+spot moves at most half a cell and lands exactly on layer-spreading times.
+"""
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..config import Case
+from ..errors import UserError
+from ..materials import get_material
+from ..thermal import Boundary, SurfaceSource, ThermalSolver, ThermalTables
+from ..thermal.sources import check_spot_fits
+from .domain import Domain, build_domain
+
+
+def build_part(case: Case):
+    """The part mesh, moved so its footprint starts at x = y = 0 and its base sits on z = 0."""
+    import geometries
+
+    g = case.geometry
+    mesh = geometries.load_mesh(case.resolve_path(g.file), g.scale) if g.file else geometries.build(g.part, **g.params)
+    mesh = mesh.copy()
+    mesh.apply_translation(-mesh.bounds[0])
+    return mesh
+
+
+@dataclass
+class MeltPoolTrack:
+    """Largest extent of the region above the solidus seen during the run [m]."""
+
+    max_length: float = 0.0
+    max_width: float = 0.0
+    max_depth: float = 0.0
+    history: list = field(default_factory=list)   # (t, length, width, depth)
+
+    def sample(self, t: float, ext) -> None:
+        length, width, depth = ext if ext is not None else (0.0, 0.0, 0.0)
+        self.history.append((t, length, width, depth))
+        self.max_length, self.max_width, self.max_depth = (max(self.max_length, length), max(self.max_width, width),
+                                                           max(self.max_depth, depth))
+
+
+class Simulation:
+    """A print of one case. ``run()`` to the end of the cool-down, or ``step()`` for control loops."""
+
+    def __init__(self, case: Case, arch: str | None = None):
+        from gpu_kernels import backend
+
+        from ..planning import make_plan, plan_from_file
+        from ..site import get_site
+
+        self.case = case
+        self.arch = backend.init(arch or case.solver.arch, case.solver.precision) \
+            if backend.current_arch() is None else backend.current_arch()
+        m = case.material
+        self.material = get_material(m.name, m.overrides, case.base_dir)
+        s = case.site
+        self.site = get_site(s.name, latitude_deg=s.latitude)
+        self.part = build_part(case)
+        p = case.process
+        self.plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(self.part, p)
+        self.domain: Domain = build_domain(self.part, self.plan, p, case.solver, s.substrate_depth)
+        g = self.domain.grid
+        check_spot_fits(p.spot_diameter, g.extent[:2])
+        rho0 = m.initial_relative_density or self.material.powder_relative_density
+        self.tables = ThermalTables.from_material(self.material, rho_rel0=rho0)
+        sky = s.sky_temperature if s.sky_temperature is not None else self.site.sky_temperature_K
+        h_conv = s.convection_coefficient if s.convection_coefficient is not None else self.site.convection_W_m2K
+        self.thermal = ThermalSolver(g, self.tables, Boundary(T_sky=sky, h_conv=h_conv,
+                                                               T_amb=self.site.ambient_temperature_K),
+                                     T_hot=self.material.glass_transition_K)
+        self._init_substrate(rho0)
+        self.source = self._make_source()
+        self.densifier = self._make_densifier()
+        self.melt_pool = MeltPoolTrack()
+        self.layers_spread = 0
+        self.t_end = self.plan.t[-1] + case.solver.cooldown
+        self.wall_time = 0.0
+        self.peak_temperature = float(self.thermal.field("T").max())
+
+    # -- set-up ------------------------------------------------------------------------------------
+    def _local_time_h(self) -> float:
+        return self.case.site.local_time / 3600.0
+
+    def _init_substrate(self, rho0: float) -> None:
+        d, g = self.domain, self.domain.grid
+        depths = d.depth_of_substrate_cells()
+        T_sub = self.site.substrate_profile(depths, self._local_time_h())
+        mask = np.zeros(g.shape, bool)
+        mask[:, :, :d.substrate_cells] = True
+        T = np.zeros(g.shape)
+        T[:, :, :d.substrate_cells] = T_sub[None, None, :]
+        self.thermal.fill_region(mask, T, rho0)
+        bottom = float(self.site.substrate_profile([depths[0] + 0.5 * g.dx], self._local_time_h())[0])
+        self.thermal.set_bottom_temperature(bottom)
+        self.powder_temperature = float(self.site.substrate_profile([0.0], self._local_time_h())[0])
+
+    def _make_source(self) -> SurfaceSource:
+        p = self.case.process
+        if p.source == "microwave":
+            raise UserError("microwave heating is not yet driven by `run`; use source = 'solar' or 'laser'",
+                            key="process.source")
+        absorb = p.absorptivity if p.absorptivity is not None else self.material.absorptivity(p.source)
+        return SurfaceSource(profile=p.profile, diameter=p.spot_diameter, absorptivity=absorb,
+                             grain_size=self.material.get("grain_size.d50_m"), order=p.super_gaussian_order)
+
+    def _make_densifier(self):
+        model = self.case.solver.sintering
+        if model == "none":
+            return None
+        from ..sintering import Densifier
+
+        return Densifier(self.thermal, self.material, model=model)
+
+    # -- stepping ----------------------------------------------------------------------------------
+    def _spread_due_layers(self, t: float) -> None:
+        while self.layers_spread < self.domain.n_layers and self.plan.layer_times[self.layers_spread] <= t + 1e-12:
+            lo, hi = self.domain.layer_cells(self.layers_spread)
+            bed = np.ones(self.domain.grid.shape[:2], bool)
+            self.thermal.activate_layer(bed, lo, hi, self.powder_temperature)
+            self.layers_spread += 1
+
+    def _next_event(self, t: float) -> float:
+        """The next time a layer is spread or the path changes (steps end there, so the energy
+        delivered equals the plan's to round-off)."""
+        nxt = self.t_end
+        if self.layers_spread < self.domain.n_layers:
+            nxt = min(nxt, float(self.plan.layer_times[self.layers_spread]))
+        i = int(np.searchsorted(self.plan.t, t + 1e-12, side="right"))
+        if i < len(self.plan.t):
+            nxt = min(nxt, float(self.plan.t[i]))
+        return nxt
+
+    def step(self, dt_max: float | None = None) -> float:
+        """Advance one stable step (at most ``dt_max`` s); return the step taken [s]."""
+        th = self.thermal
+        t = th.time
+        self._spread_due_layers(t)
+        dt = self.case.solver.time_step or th.stable_dt(self.case.solver.safety)
+        if self.case.solver.time_step and self.case.solver.time_step > th.stable_dt(1.0):
+            raise UserError(f"{self.case.solver.time_step:g} s exceeds the stability limit "
+                            f"{th.stable_dt(1.0):.3g} s of this grid", key="solver.time_step")
+        x, y, _, power, spot, on = self.plan.position_at(t)
+        if on:
+            dt = min(dt, 0.5 * th.grid.dx / self.case.process.scan_speed)
+        dt = min(dt, max(self._next_event(t) - t, 1e-9), dt_max or np.inf, self.t_end - t)
+        x, y, _, power, spot, on = self.plan.position_at(t + 0.5 * dt)
+        src = self.source
+        src.x, src.y, src.power, src.on, src.diameter = float(x), float(y), float(power), bool(on), float(spot)
+        th.step(dt, [src])
+        if self.densifier is not None:
+            self.densifier.step(dt)
+        return dt
+
+    def run(self, progress: bool = True, check_every: int = 20) -> "Result":
+        from .result import Result
+
+        t0 = _time.perf_counter()
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=round(self.t_end, 3), unit="s(sim)", desc="print", dynamic_ncols=True,
+                       bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}] {postfix}")
+        n = 0
+        liquidus_or_solidus = self.material.solidus_K
+        while self.thermal.time < self.t_end - 1e-9:
+            dt = self.step()
+            n += 1
+            if n % check_every == 0:
+                self.peak_temperature = max(self.peak_temperature,
+                                            self.thermal.check_health(self.case.solver.max_temperature))
+                self.melt_pool.sample(self.thermal.time, self.thermal.extent_above(liquidus_or_solidus))
+                if bar is not None:
+                    bar.n = round(self.thermal.time, 3)
+                    bar.set_postfix_str(f"layer {self.layers_spread}/{self.domain.n_layers}")
+                    bar.refresh()
+            del dt
+        self.peak_temperature = max(self.peak_temperature, self.thermal.check_health(self.case.solver.max_temperature))
+        if bar is not None:
+            bar.n = round(self.t_end, 3)
+            bar.close()
+        self.wall_time += _time.perf_counter() - t0
+        return Result.from_simulation(self)
