@@ -2,9 +2,11 @@
 
 Arrays are indexed [i, j, k] = [x, y, z], z up, k contiguous. Per cell the state code is
 0 void (no material yet), 1 powder, 2 sintered, 3 molten, 4 re-solidified. Conservation of
-energy in each cell of volume dx^3 and mass rho dx^3 (rho = relative density x particle density):
+energy in each cell of volume dx^3 and mass m = f rho_p dx^3, f the cell's mass fraction (its relative
+density when deposited; densification raises the relative density, which sets k and the optics, while
+the mass stays: the shrinkage it implies is reported, not yet moved on the grid):
 
-    rho dx^3 dh/dt = sum_faces k_f (T_n - T) dx  +  Q_source  -  sum_exposed [eps sigma (T^4 - T_sky^4) + h_c (T - T_amb)] dx^2
+    m dh/dt = sum_faces k_f (T_n - T) dx  +  Q_source  -  sum_exposed [eps sigma (T^4 - T_sky^4) + h_c (T - T_amb)] dx^2
 
 with the face conductivity the harmonic mean of the two cells' k (Patankar 1980, Numerical Heat
 Transfer and Fluid Flow, Sec. 4.2-3) and T recovered from h by the material's tabulated h(T),
@@ -93,7 +95,7 @@ def face_flux(kc: ti.template(), T: ti.template(), state: ti.template(), i, j, k
 
 @ti.kernel
 def diffuse(
-    h: nd3, h_new: nd3, T: nd3, kcond: nd3, rho_rel: nd3, state: nd3, T_bottom: nd2, ledger: nd1,
+    h: nd3, h_new: nd3, T: nd3, kcond: nd3, mass: nd3, state: nd3, T_bottom: nd2, ledger: nd1,
     dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
     T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32,
 ):
@@ -148,7 +150,7 @@ def diffuse(
                 q -= q_rad + q_cv
                 ledger[LEDGER_RADIATED] += q_rad * dx * dx * dt
                 ledger[LEDGER_CONVECTED] += q_cv * dx * dx * dt
-            h_new[i, j, k] = h[i, j, k] + dt * q / (rho_rel[i, j, k] * rho_p * dx)
+            h_new[i, j, k] = h[i, j, k] + dt * q / (mass[i, j, k] * rho_p * dx)
 
 
 @ti.func
@@ -187,7 +189,7 @@ def source_norm(ledger: nd1, profile: ti.i32, xs: float, ys: float, w: float, n_
 
 @ti.kernel
 def deposit_surface(
-    h: nd3, rho_rel: nd3, state: nd3, top: nd2, ledger: nd1,
+    h: nd3, rho_rel: nd3, mass: nd3, state: nd3, top: nd2, ledger: nd1,
     profile: ti.i32, xs: float, ys: float, w: float, n_sg: float, energy: float,
     x0: float, y0: float, dx: float, rho_p: float, beta_per_rel: float, rho_rel_dense: float,
     i_lo: ti.i32, i_hi: ti.i32, j_lo: ti.i32, j_hi: ti.i32,
@@ -214,7 +216,7 @@ def deposit_surface(
                 frac = remaining * (1.0 - ti.exp(-beta_per_rel * rr * dx))
             if remaining - frac < 1e-6:
                 frac = remaining
-            h[i, j, k] += e_col * frac / (rr * rho_p * dx * dx * dx)
+            h[i, j, k] += e_col * frac / (mass[i, j, k] * rho_p * dx * dx * dx)
             remaining -= frac
             k -= 1
         ledger[LEDGER_ABSORBED] += e_col
@@ -222,7 +224,7 @@ def deposit_surface(
 
 @ti.kernel
 def deposit_volumetric(
-    h: nd3, T: nd3, rho_rel: nd3, state: nd3, ledger: nd1, loss_T: nd1, loss_T0: float, loss_inv_dT: float,
+    h: nd3, T: nd3, mass: nd3, state: nd3, ledger: nd1, loss_T: nd1, loss_T0: float, loss_inv_dT: float,
     field_coeff: float, power_cap: float, dt: float, dx: float, rho_p: float,
 ) -> float:
     """Microwave heating q = field_coeff x rho_rel x tan_delta(T) [W/m^3] with a fixed field:
@@ -236,8 +238,8 @@ def deposit_volumetric(
         for k in range(nz):
             if state[i, j, k] != VOID:
                 tand = table_lookup(loss_T, loss_T0, loss_inv_dT, T[i, j, k])
-                q = field_coeff * rho_rel[i, j, k] * tand * power_cap
-                h[i, j, k] += q * dt / (rho_rel[i, j, k] * rho_p)
+                q = field_coeff * mass[i, j, k] * tand * power_cap
+                h[i, j, k] += q * dt / (mass[i, j, k] * rho_p)
                 e = q * dx * dx * dx * dt
                 ledger[LEDGER_ABSORBED] += e
                 total += e
@@ -245,7 +247,7 @@ def deposit_volumetric(
 
 
 @ti.kernel
-def activate(state: nd3, rho_rel: nd3, h: nd3, T: nd3, T_peak: nd3, mask: nd2, k_lo: ti.i32, k_hi: ti.i32,
+def activate(state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, mask: nd2, k_lo: ti.i32, k_hi: ti.i32,
              rho_rel0: float, h_init: float, T_init: float, rho_p: float, dx: float) -> float:
     """Switch on powder in layers k_lo..k_hi-1 where ``mask`` is set; returns the enthalpy added [J]."""
     added = 0.0
@@ -256,6 +258,7 @@ def activate(state: nd3, rho_rel: nd3, h: nd3, T: nd3, T_peak: nd3, mask: nd2, k
                 if state[i, j, k] == VOID:
                     state[i, j, k] = POWDER
                     rho_rel[i, j, k] = rho_rel0
+                    mass[i, j, k] = rho_rel0
                     h[i, j, k] = h_init
                     T[i, j, k] = T_init
                     T_peak[i, j, k] = T_init
@@ -276,17 +279,17 @@ def column_tops(state: nd3, top: nd2):
 
 
 @ti.kernel
-def stored_energy(h: nd3, rho_rel: nd3, state: nd3, rho_p: float, dx: float) -> float:
+def stored_energy(h: nd3, mass: nd3, state: nd3, rho_p: float, dx: float) -> float:
     """Sum of m h over active cells [J]."""
     total = 0.0
     for i, j, k in ti.ndrange(h.shape[0], h.shape[1], h.shape[2]):
         if state[i, j, k] != VOID:
-            total += h[i, j, k] * rho_rel[i, j, k] * rho_p * dx * dx * dx
+            total += h[i, j, k] * mass[i, j, k] * rho_p * dx * dx * dx
     return total
 
 
 @ti.kernel
-def stability_bounds(T: nd3, kcond: nd3, rho_rel: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
+def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
                      rho_p: float, eps: float, h_conv: float, out: nd1):
     """out[0] = max diffusivity k/(rho cp) [m^2/s]; out[1] = max surface coefficient
     (4 eps sigma T^3 + h_c)/(rho cp) [m/s]; out[2] = max T [K]; out[3] = 1 if any T is not finite."""
@@ -294,7 +297,7 @@ def stability_bounds(T: nd3, kcond: nd3, rho_rel: nd3, state: nd3, cp_of_T: nd1,
         if state[i, j, k] != VOID:
             t = T[i, j, k]
             c = table_lookup(cp_of_T, T0, inv_dT, t)
-            rc = rho_rel[i, j, k] * rho_p * c
+            rc = mass[i, j, k] * rho_p * c
             ti.atomic_max(out[0], kcond[i, j, k] / rc)
             ti.atomic_max(out[1], (4.0 * eps * SIGMA * t * t * t + h_conv) / rc)
             ti.atomic_max(out[2], t)

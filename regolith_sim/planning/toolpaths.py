@@ -56,18 +56,19 @@ def _cos_sin(angle_deg: float) -> tuple[float, float]:
     return math.cos(a), math.sin(a)
 
 
-def _rotate_geom(geom: BaseGeometry, angle_deg: float) -> BaseGeometry:
-    if angle_deg % 360.0 == 0.0:
-        return geom
-    c, s = _cos_sin(angle_deg)
-    return affinity.affine_transform(geom, [c, -s, s, c, 0.0, 0.0])
-
-
 def _rotate_points(points: np.ndarray, angle_deg: float) -> np.ndarray:
+    """(n, 2) points turned counter-clockwise by ``angle_deg`` about the origin."""
     if angle_deg % 360.0 == 0.0:
         return points
     c, s = _cos_sin(angle_deg)
     return points @ np.array([[c, s], [-s, c]])
+
+
+def _rotate(geoms, angle_deg: float):
+    """A geometry, or an array of them, turned counter-clockwise by ``angle_deg`` about the origin."""
+    if angle_deg % 360.0 == 0.0:
+        return geoms
+    return shapely.transform(geoms, lambda p: _rotate_points(p, angle_deg))
 
 
 def polygons(geom: BaseGeometry) -> list[Polygon]:
@@ -84,53 +85,72 @@ def _lines_at(ys: np.ndarray, bounds) -> np.ndarray:
                                          np.stack([np.full(n, x1), ys], axis=1)], axis=1))
 
 
-def _runs(lines: np.ndarray, area: BaseGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(x start, x end, line index) of the pieces of horizontal ``lines`` inside ``area``."""
+def _runs(lines: np.ndarray, area) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x start, x end, line index) of the pieces of horizontal ``lines`` inside ``area`` (one geometry,
+    or one per line)."""
     parts, row = shapely.get_parts(shapely.intersection(lines, area), return_index=True)
     is_line = (shapely.get_type_id(parts) == shapely.GeometryType.LINESTRING) & ~shapely.is_empty(parts)
     bounds = shapely.bounds(parts[is_line])
     return bounds[:, 0], bounds[:, 2], row[is_line]
 
 
-def _order(x0, x1, row, serpentine: bool):
-    """Tracks sorted across the region and along each line; every other line reversed if serpentine."""
-    rank = np.unique(row, return_inverse=True)[1]
-    backwards = serpentine & (rank % 2 == 1)
-    order = np.lexsort((np.where(backwards, -x0, x0), row))
-    return np.where(backwards, x1, x0)[order], np.where(backwards, x0, x1)[order], row[order]
+def _rows(extents: np.ndarray, spacing: float):
+    """Track lines across each (minx, miny, maxx, maxy) extent by the count rule: (y, owner, rank)."""
+    miny, maxy = extents[:, 1], extents[:, 3]
+    n = np.maximum(1, np.floor((maxy - miny) / spacing + 0.5)).astype(np.int64)
+    owner = np.repeat(np.arange(len(n)), n)
+    rank = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return 0.5 * (miny + maxy)[owner] + (rank - 0.5 * (n[owner] - 1)) * spacing, owner
 
 
-def hatch(region: BaseGeometry, spacing: float, angle_deg: float = 0.0, *, serpentine: bool = False,
-          window: BaseGeometry | None = None) -> list[np.ndarray]:
+def _order(x0, x1, line, owner, serpentine: bool):
+    """Tracks sorted by owner, across and along; every other non-empty line of an owner reversed if
+    serpentine. Lines are numbered owner by owner, so line order is owner order."""
+    lines, dense = np.unique(line, return_inverse=True)
+    line_owner = owner[lines]
+    nth = np.arange(len(lines)) - np.searchsorted(line_owner, line_owner)  # n-th non-empty line of its owner
+    backwards = serpentine & (nth[dense] % 2 == 1)
+    order = np.lexsort((np.where(backwards, -x0, x0), line))
+    return np.where(backwards, x1, x0)[order], np.where(backwards, x0, x1)[order], line[order]
+
+
+def _tracks(region: BaseGeometry, spacing: float, angle_deg: float, serpentine: bool, windows=None):
+    """Ordered tracks ((m, 2, 2) world x, y) of ``region`` and the index of the window each lies in.
+
+    Without ``windows`` the lines are placed across the whole region (window index 0).
+    """
+    local = _rotate(region, -angle_deg)  # tracks run along +x in this frame
+    if windows is None:
+        extents, which, local_windows = np.array([local.bounds]), np.array([0]), None
+    else:
+        local_windows = _rotate(np.asarray(windows), -angle_deg)
+        pieces = shapely.intersection(local_windows, local)
+        which = np.flatnonzero(shapely.area(pieces) > 0)  # cells merely touching the region hold nothing
+        extents = shapely.bounds(pieces[which])
+    ys, owner = _rows(extents, spacing)
+    if len(ys) == 0:
+        return np.empty((0, 2, 2)), np.empty(0, np.int64)
+    x0, x1, line = _runs(_lines_at(ys, local.bounds), local)
+    keep = x1 - x0 > spacing
+    x0, x1, line = x0[keep] + 0.5 * spacing, x1[keep] - 0.5 * spacing, line[keep]
+    if local_windows is not None and len(line):
+        runs = shapely.linestrings(np.stack([np.stack([x0, ys[line]], 1), np.stack([x1, ys[line]], 1)], 1))
+        x0, x1, sub = _runs(runs, local_windows[which[owner[line]]])
+        line = line[sub]
+    start, end, line = _order(x0, x1, line, owner, serpentine)
+    tracks = np.stack([np.stack([start, ys[line]], axis=1), np.stack([end, ys[line]], axis=1)], axis=1)
+    return _rotate_points(tracks.reshape(-1, 2), angle_deg).reshape(-1, 2, 2), which[owner[line]]
+
+
+def hatch(region: BaseGeometry, spacing: float, angle_deg: float = 0.0, *, serpentine: bool = False) -> list[np.ndarray]:
     """Parallel tracks filling ``region`` at ``angle_deg`` from +x (rules in the module docstring).
 
-    With a ``window`` (a chessboard island) only the tracks' parts inside it are kept: the lines are
-    placed across ``region`` within the window and shortened only where they meet ``region``'s
-    boundary, not the window's, so islands join without gaps. Tracks are ordered across the region;
-    with ``serpentine`` every other non-empty line is run backwards. Returns (2, 2) arrays
-    [[x0, y0], [x1, y1]] in metres.
+    Tracks are ordered across the region; with ``serpentine`` every other non-empty track line is run
+    backwards. Returns (2, 2) arrays [[x0, y0], [x1, y1]] in metres.
     """
-    placed = region if window is None else region.intersection(window)
-    if placed.is_empty:
+    if region.is_empty:
         return []
-    local = _rotate_geom(region, -angle_deg)  # tracks run along +x in this frame
-    minx, miny, maxx, maxy = _rotate_geom(placed, -angle_deg).bounds
-    n = max(1, math.floor((maxy - miny) / spacing + 0.5))
-    ys = 0.5 * (miny + maxy) + (np.arange(n) - 0.5 * (n - 1)) * spacing
-    x0, x1, row = _runs(_lines_at(ys, local.bounds), local)
-    x0, x1 = x0 + 0.5 * spacing, x1 - 0.5 * spacing
-    keep = x1 > x0
-    x0, x1, row = x0[keep], x1[keep], row[keep]
-    if window is not None and len(row):
-        pieces = shapely.linestrings(np.stack([np.stack([x0, ys[row]], 1), np.stack([x1, ys[row]], 1)], 1))
-        x0, x1, sub = _runs(pieces, _rotate_geom(window, -angle_deg))
-        row = row[sub]
-    if len(row) == 0:
-        return []
-    start, end, row = _order(x0, x1, row, serpentine)
-    y = ys[row]
-    tracks = np.stack([np.stack([start, y], axis=1), np.stack([end, y], axis=1)], axis=1)
-    return list(_rotate_points(tracks.reshape(-1, 2), angle_deg).reshape(-1, 2, 2))
+    return list(_tracks(region, spacing, angle_deg, serpentine)[0])
 
 
 def _rings(poly: Polygon) -> list[np.ndarray]:
@@ -184,26 +204,35 @@ def spiral(region: BaseGeometry, spacing: float) -> list[np.ndarray]:
     return [np.vstack(p) for p in paths]
 
 
-def _island_grid(region: BaseGeometry, island: float, origin) -> tuple[np.ndarray, np.ndarray]:
+def _islands(region: BaseGeometry, island: float, origin, layer: int):
+    """Island squares covering ``region`` in visiting order (rows bottom-up, serpentine) and their
+    turn (0 or 90 deg) from the parity of i + j + layer."""
     minx, miny, maxx, maxy = region.bounds
     ox, oy = origin
     i = np.arange(math.floor((minx - ox) / island), math.ceil((maxx - ox) / island))
     j = np.arange(math.floor((miny - oy) / island), math.ceil((maxy - oy) / island))
-    return i, j
+    jj, ii = np.meshgrid(j, i, indexing="ij")
+    ii[1::2] = ii[1::2, ::-1]
+    ii, jj = ii.ravel(), jj.ravel()
+    x0, y0 = ox + ii * island, oy + jj * island
+    return shapely.box(x0, y0, x0 + island, y0 + island), 90.0 * ((ii + jj + layer) % 2)
 
 
 def chessboard(region: BaseGeometry, spacing: float, island: float, layer: int, origin=(0.0, 0.0),
                angle_deg: float = 0.0) -> list[np.ndarray]:
-    """Island (chessboard) hatch of ``region``; see the module docstring."""
-    ii, jj = _island_grid(region, island, origin)
-    tracks = []
-    for row, j in enumerate(jj):
-        for i in (ii if row % 2 == 0 else ii[::-1]):
-            x0, y0 = origin[0] + i * island, origin[1] + j * island
-            cell = shapely.box(x0, y0, x0 + island, y0 + island)
-            turn = 90.0 * ((int(i) + int(j) + layer) % 2)
-            tracks += hatch(region, spacing, angle_deg + turn, serpentine=True, window=cell)
-    return tracks
+    """Island (chessboard) hatch of ``region``; see the module docstring. Track lines are placed across
+    each island's part of the region and clipped to the island, but shortened only at the region's
+    boundary."""
+    cells, turn = _islands(region, island, origin, layer)
+    tracks, owners = [np.empty((0, 2, 2))], [np.empty(0, np.int64)]
+    for t in (0.0, 90.0):
+        sel = np.flatnonzero(turn == t)
+        if len(sel):
+            found, which = _tracks(region, spacing, angle_deg + t, True, windows=cells[sel])
+            tracks.append(found)
+            owners.append(sel[which])
+    order = np.argsort(np.concatenate(owners), kind="stable")  # island by island, each in its own order
+    return list(np.concatenate(tracks)[order])
 
 
 def layer_toolpath(section: BaseGeometry, strategy: str, layer: int, *, hatch_spacing: float,

@@ -79,6 +79,7 @@ class ThermalSolver:
         nd = lambda dt=fp, s=shape: ti.ndarray(dt, shape=s)  # noqa: E731
         self.h, self.h_next = nd(), nd()
         self.T, self.kcond, self.rho_rel, self.T_peak, self.t_hot = nd(), nd(), nd(), nd(), nd()
+        self.mass = nd()  # mass fraction: relative density at deposition, conserved by densification
         self.state = nd(ti.i8)
         self.top = nd(ti.i32, (nx, ny))
         self.T_bottom = nd(fp, (nx, ny))
@@ -89,7 +90,8 @@ class ThermalSolver:
         self._T_of_h.from_numpy(self.tables.T_of_h)
         self._cp_of_T = ti.ndarray(ti.f64, shape=self.tables.cp_of_T.size)
         self._cp_of_T.from_numpy(self.tables.cp_of_T)
-        for a in (self.h, self.h_next, self.T, self.kcond, self.rho_rel, self.T_peak, self.t_hot, self.T_bottom):
+        for a in (self.h, self.h_next, self.T, self.kcond, self.rho_rel, self.mass, self.T_peak, self.t_hot,
+                  self.T_bottom):
             a.fill(0.0)
         self.rho_rel.fill(1.0)
         self.state.fill(0)
@@ -119,7 +121,8 @@ class ThermalSolver:
         rr[mask] = r_full[mask]
         h[mask] = self.h_of_T(T_full[mask])
         Tn[mask] = T_full[mask]
-        for arr, val in ((self.state, st), (self.rho_rel, rr), (self.h, h), (self.T, Tn), (self.T_peak, Tn)):
+        for arr, val in ((self.state, st), (self.rho_rel, rr), (self.mass, rr), (self.h, h), (self.T, Tn),
+                         (self.T_peak, Tn)):
             arr.from_numpy(val.astype(arr.to_numpy().dtype) if arr is self.state else val)
         self.ledger.added += self._stored_np(st, rr, h) - added_before
         self._refresh()
@@ -138,7 +141,7 @@ class ThermalSolver:
         m = ti.ndarray(ti.i8, shape=mask2d.shape)
         m.from_numpy(np.asarray(mask2d, dtype=np.int8))
         t = self.tables
-        self.ledger.added += K.activate(self.state, self.rho_rel, self.h, self.T, self.T_peak, m, k_lo, k_hi,
+        self.ledger.added += K.activate(self.state, self.rho_rel, self.mass, self.h, self.T, self.T_peak, m, k_lo, k_hi,
                                         t.rho_rel0, float(self.h_of_T(T_init)), T_init, t.rho_p, self.grid.dx)
         self._refresh()
 
@@ -155,7 +158,7 @@ class ThermalSolver:
 
     def diffuse(self, dt: float) -> None:
         t, b = self.tables, self.boundary
-        K.diffuse(self.h, self.h_next, self.T, self.kcond, self.rho_rel, self.state, self.T_bottom,
+        K.diffuse(self.h, self.h_next, self.T, self.kcond, self.mass, self.state, self.T_bottom,
                   self.ledger_arr, dt, self.grid.dx, t.rho_p, t.eps_solid, t.eps_melt, t.solidus, t.liquidus,
                   b.T_sky, b.h_conv, b.T_amb, int(b.bottom == "dirichlet"))
         self.h, self.h_next = self.h_next, self.h
@@ -175,7 +178,7 @@ class ThermalSolver:
         scheme) and rho c dx/(4 eps sigma T^3 + h) for a radiating face, times ``safety``."""
         self._scratch.fill(0.0)
         t, b = self.tables, self.boundary
-        K.stability_bounds(self.T, self.kcond, self.rho_rel, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
+        K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
                            t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, self._scratch)
         alpha, surf = float(self._scratch[0]), float(self._scratch[1])
         dx = self.grid.dx
@@ -188,7 +191,7 @@ class ThermalSolver:
         return the current maximum temperature."""
         self._scratch.fill(0.0)
         t, b = self.tables, self.boundary
-        K.stability_bounds(self.T, self.kcond, self.rho_rel, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
+        K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
                            t.rho_p, t.eps_solid, b.h_conv, self._scratch)
         Tmax, bad = float(self._scratch[2]), float(self._scratch[3])
         if bad or not np.isfinite(Tmax) or Tmax > T_max:
@@ -217,7 +220,7 @@ class ThermalSolver:
 
     # -- results ------------------------------------------------------------------------------
     def stored_energy(self) -> float:
-        return float(K.stored_energy(self.h, self.rho_rel, self.state, self.tables.rho_p, self.grid.dx))
+        return float(K.stored_energy(self.h, self.mass, self.state, self.tables.rho_p, self.grid.dx))
 
     def sync_ledger(self) -> EnergyLedger:
         a = self.ledger_arr.to_numpy()
@@ -229,7 +232,8 @@ class ThermalSolver:
 
     def field(self, name: str) -> np.ndarray:
         """A copy of a field as a NumPy array: T, h, rho_rel, state, kcond, T_peak, t_hot."""
-        arrays = {"T": self.T, "h": self.h, "rho_rel": self.rho_rel, "state": self.state, "kcond": self.kcond,
+        arrays = {"T": self.T, "h": self.h, "rho_rel": self.rho_rel, "mass": self.mass, "state": self.state,
+                  "kcond": self.kcond,
                   "T_peak": self.T_peak, "t_hot": self.t_hot}
         return arrays[name].to_numpy()
 

@@ -49,7 +49,7 @@ class SurfaceSource:
         solver.ledger_arr[K.LEDGER_NORM] = 0.0
         K.source_norm(solver.ledger_arr, code, self.x, self.y, w, self.order, x0, y0, dx, i_lo, i_hi, j_lo, j_hi)
         energy = self.power * self.absorptivity * dt
-        K.deposit_surface(solver.h, solver.rho_rel, solver.state, solver.top, solver.ledger_arr, code,
+        K.deposit_surface(solver.h, solver.rho_rel, solver.mass, solver.state, solver.top, solver.ledger_arr, code,
                           self.x, self.y, w, self.order, energy, x0, y0, dx, solver.tables.rho_p,
                           1.5 / self.grain_size, 0.98, i_lo, i_hi, j_lo, j_hi)
         self.delivered += self.power * dt

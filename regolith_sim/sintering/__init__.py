@@ -1,0 +1,18 @@
+"""Densification of regolith by sintering and melting (master sintering curve, viscous sintering),
+and the as-built strength that follows from the porosity."""
+from __future__ import annotations
+
+from .models import furnace_window
+from .strength import estimated_strength
+from .tables import MODELS, SinteringTables
+
+__all__ = ["MODELS", "Densifier", "SinteringTables", "estimated_strength", "furnace_window"]
+
+
+def __getattr__(name):
+    # Densifier imports the kernel runtime; keep `import regolith_sim.sintering` free of Taichi.
+    if name == "Densifier":
+        from .densifier import Densifier
+
+        return Densifier
+    raise AttributeError(name)

@@ -1,0 +1,99 @@
+"""Sintering laws of a :class:`~regolith_sim.materials.Material` turned into the tables and scalars
+that :func:`gpu_kernels.sintering.densify` reads (see :mod:`regolith_sim.sintering.models`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import MaterialError
+from . import models
+
+MODELS = ("viscous", "master-curve")
+MODEL_CODES = {"viscous": 0, "master-curve": 1}
+#: Span of the viscosity table [K]; the same as the thermal tables so any kernel temperature is covered.
+T_LOW, T_HIGH = 3.0, 5000.0
+#: ln eta for "rigid": stands for every temperature where the VFT law or Krieger-Dougherty saturate.
+LN_ETA_RIGID = np.log(1e30) + np.log(models.ETA_REL_CAP)
+#: Cells colder than T_active are skipped: there the accumulator would move the density by less
+#: than DRHO_NEGLIGIBLE over T_ACTIVE_HORIZON seconds of heating (longer than any print).
+T_ACTIVE_HORIZON, DRHO_NEGLIGIBLE = 1e7, 1e-9
+
+
+@dataclass(frozen=True)
+class SinteringTables:
+    """Everything the densify kernel needs for one material and model.
+
+    ``ln_eta`` is ln eta_eff(T) [ln Pa s] on a uniform T grid (T0, dT); ``rho_visc`` is the
+    Mackenzie-Shuttleworth density on a uniform tau grid from tau0 = TAU_SWITCH (step dtau); below
+    it the kernel uses Frenkel's closed form. ``T_active`` [K] and ``theta_lo`` [s/K] bound where
+    the kernel may skip work (see T_ACTIVE_HORIZON). The master-curve scalars are Q/R [K], the sigmoid mid
+    and width in ln Theta. Arrays not used by ``model`` hold two dummy entries."""
+
+    model: str
+    rho_rel0: float
+    liquidus: float
+    ln_eta: np.ndarray
+    T0: float
+    dT: float
+    gamma_over_a: float
+    rho_visc: np.ndarray
+    tau0: float
+    dtau: float
+    tau_full: float
+    T_active: float
+    theta_lo: float
+    q_over_r: float
+    ln_theta_mid: float
+    ln_theta_width: float
+
+    @property
+    def model_code(self) -> int:
+        return MODEL_CODES[self.model]
+
+    @classmethod
+    def from_material(cls, m, model: str = "viscous", rho_rel0: float | None = None,
+                      n_T: int = 8192, n_tau: int = 4096) -> "SinteringTables":
+        if model not in MODELS:
+            raise MaterialError(f"sintering model {model!r}: allowed values are {', '.join(MODELS)}",
+                                key="sintering.model")
+        rho0 = float(rho_rel0 if rho_rel0 is not None else m.powder_relative_density)
+        dummy = np.zeros(2)
+        ln_eta, T0, dT, g_a, rho_visc, tau0, dtau, tau_full = dummy, T_LOW, 1.0, 0.0, dummy, 1.0, 1.0, np.inf
+        q_over_r, mid, width, theta_lo = 0.0, 0.0, 1.0, 0.0
+        T_scan = np.linspace(T_LOW, T_HIGH, 50001)
+        if model == "viscous":
+            for key in ("melt.surface_tension_N_m", "melt.glass_fraction"):
+                if not m.has(key):
+                    raise MaterialError(f"material '{m.name}' lacks '{key}' needed by viscous sintering; "
+                                        f"use model='master-curve'", key="material")
+            T = np.linspace(T_LOW, T_HIGH, n_T)
+            with np.errstate(divide="ignore"):
+                ln_eta = np.minimum(np.log(models.effective_viscosity(m, T)), LN_ETA_RIGID)
+            T0, dT = float(T[0]), float(T[1] - T[0])
+            g_a = m.get("melt.surface_tension_N_m") / (0.5 * m.get("grain_size.d50_m"))
+            tau0, dtau, rho_visc, tau_full = models.viscous_density_table(rho0, n=n_tau)
+            # Frenkel: d rho/d tau = 9/8 rho0 at small tau
+            rate = g_a * np.exp(-np.interp(T_scan, T, ln_eta))
+            negligible = rate * T_ACTIVE_HORIZON * 1.125 * rho0 < DRHO_NEGLIGIBLE
+        else:
+            Q, mid, width = models.msc_parameters(m)
+            q_over_r = Q / models.R_GAS
+            # the sigmoid's excess over rho0 is (1-rho0) exp((ln Theta - mid)/width) when small
+            theta_lo = float(np.exp(mid + width * np.log(DRHO_NEGLIGIBLE)))
+            negligible = T_ACTIVE_HORIZON / T_scan * np.exp(-q_over_r / T_scan) < theta_lo
+        # the first temperature from which on the rate is never negligible (rates rise with T)
+        T_active = float(T_scan[max(int(np.argmin(negligible)) - 1, 0)]) if negligible[0] else T_LOW
+        return cls(model=model, rho_rel0=rho0, liquidus=float(m.liquidus_K), ln_eta=np.ascontiguousarray(ln_eta),
+                   T0=T0, dT=dT, gamma_over_a=float(g_a), rho_visc=np.ascontiguousarray(rho_visc), tau0=tau0, dtau=dtau,
+                   tau_full=float(tau_full), T_active=T_active, theta_lo=theta_lo, q_over_r=float(q_over_r), ln_theta_mid=float(mid),
+                   ln_theta_width=float(width))
+
+    def reduced_time_rate(self, T):
+        """d tau/dt = gamma / (eta_eff(T) a) from the same table the kernel reads [1/s]."""
+        lne = np.interp(np.asarray(T, float), self.T0 + self.dT * np.arange(self.ln_eta.size), self.ln_eta)
+        return self.gamma_over_a * np.exp(-lne)
+
+    def density_of_tau(self, tau):
+        """rho_visc(tau) as the kernel evaluates it (Frenkel closed form, then the table; 1 beyond)."""
+        return models.viscous_density(tau, self.rho_rel0, (self.tau0, self.dtau, self.rho_visc, self.tau_full))
