@@ -22,10 +22,11 @@ def demo(
     """Run the reference Chang'e-8-style solar brick print, then the solver verification; say where outputs are."""
     from .run import run_case
 
-    run_case(DEMO_CASE, out, arch, quiet=False)
+    out = run_case(DEMO_CASE, out, arch, quiet=False)
     checks = run_validation(None, None, arch)
     print_checks(checks, False)
     report = write_text(out / "validation.json", json.dumps([c.as_dict() for c in checks], indent=2, default=float))
-    typer.echo(f"outputs: {out.resolve()} (summary.json, fields.npz, melt_pool.csv, part.*, {report.name})")
+    names = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
+    typer.echo(f"outputs: {out.resolve()} ({names}; {report.name} is the verification report)")
     if not all(c.passed for c in checks):
         raise typer.Exit(1)
