@@ -12,6 +12,8 @@ Supported (everything else is ignored and listed in ``plan.warnings``):
   without M words work); ``M2``/``M30`` end the program.
 * Comments ``; ...`` to the end of the line and ``( ... )``; ``N`` line numbers, ``%`` lines.
 
+Ignored input is reported once per kind (e.g. ``lines 3, 4, 9 and 120 more: ignored word E``).
+
 The spot starts at the machine origin (0, 0, 0) at t = 0. Coordinates become metres in the plan frame
 as they are (no work offsets). A word whose number cannot be read raises :class:`PlanError` naming the
 line. Layers are inferred from z (:func:`regolith_sim.planning.plan.infer_layers`).
@@ -51,7 +53,18 @@ class _State:
     xyz: list = field(default_factory=lambda: [np.zeros(3)])
     on: list = field(default_factory=lambda: [False])
     watts: list = field(default_factory=lambda: [0.0])
-    warnings: list = field(default_factory=list)
+    ignored: dict = field(default_factory=dict)  # what was ignored -> line numbers
+
+    def ignore(self, what: str, no: int):
+        self.ignored.setdefault(what, []).append(no)
+
+    def warnings(self) -> list[str]:
+        """One warning per kind of ignored input, naming the first lines it occurs on."""
+        out = []
+        for what, lines in self.ignored.items():
+            where = ", ".join(map(str, lines[:5])) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
+            out.append(f"line{'s' if len(lines) > 1 else ''} {where}: {what}")
+        return out
 
     def segment(self, target: np.ndarray, duration: float, on: bool, power: float):
         """Append the event ending a segment and set the state of the segment's start event."""
@@ -94,7 +107,7 @@ def _apply_g(state: _State, code: float, no: int) -> bool:
     else:
         if code in (2, 3, 5):
             state.motion = None  # arcs/splines: the coordinates that follow cannot be followed
-        state.warnings.append(f"line {no}: ignored unsupported G{code:g}")
+        state.ignore(f"ignored unsupported G{code:g}", no)
     return False
 
 
@@ -107,13 +120,13 @@ def _apply_m(state: _State, code: float, no: int) -> bool:
     elif code in (2, 30):
         return True
     else:
-        state.warnings.append(f"line {no}: ignored unsupported M{code:g}")
+        state.ignore(f"ignored unsupported M{code:g}", no)
     return False
 
 
 def _move(state: _State, axes: dict[str, float], no: int):
     if state.motion is None:
-        state.warnings.append(f"line {no}: coordinates without an active G0/G1 ignored")
+        state.ignore("coordinates without an active G0/G1 ignored", no)
         return
     target = state.pos.copy()
     for i, axis in enumerate("XYZ"):
@@ -149,7 +162,7 @@ def _run_line(state: _State, words: list[tuple[str, float]], no: int) -> bool:
         elif letter == "P" and dwell:
             pause = value
         elif letter not in "GM" and letter not in _SILENT:
-            state.warnings.append(f"line {no}: ignored word {letter}{value:g}")
+            state.ignore(f"ignored word {letter}", no)
     if dwell:
         if pause is None or pause < 0:
             raise PlanError(f"line {no}: G4 needs P<seconds> >= 0", key="process.plan_file")
@@ -191,7 +204,8 @@ def read_gcode(path_or_text, *, spot: float, default_speed: float = 2e-3, rapid_
     if len(state.t) < 2:
         raise PlanError("the G-code program makes no move", key="process.plan_file")
     xyz = np.asarray(state.xyz)
+    warnings = state.warnings()
     if not any(state.on):
-        state.warnings.append("the source is never on (no G1 move with S > 0)")
+        warnings.append("the source is never on (no G1 move with S > 0)")
     return ProcessPlan(t=state.t, x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], power=state.watts,
-                       spot=np.full(len(state.t), float(spot)), on=state.on, warnings=state.warnings)
+                       spot=np.full(len(state.t), float(spot)), on=state.on, warnings=warnings)

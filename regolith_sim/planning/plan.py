@@ -62,6 +62,14 @@ def _z_levels(z: np.ndarray, tol: float) -> np.ndarray:
     return np.asarray(levels)
 
 
+def _nearest_level(z: np.ndarray, levels: np.ndarray, tol: float) -> np.ndarray:
+    """Index of the level within ``tol`` of each z, or -1."""
+    padded = np.concatenate([[-np.inf], levels, [np.inf]])
+    i = np.searchsorted(levels, z)  # levels[i - 1] < z <= levels[i]
+    near = np.where(z - padded[i] <= padded[i + 1] - z, i - 1, i)
+    return np.where(np.abs(z - padded[near + 1]) <= tol, near, -1)
+
+
 def infer_layers(t: np.ndarray, z: np.ndarray, on: np.ndarray, tol: float = Z_TOLERANCE):
     """Layer spread times [s] and tops [m] of an event series that does not state them.
 
@@ -74,10 +82,15 @@ def infer_layers(t: np.ndarray, z: np.ndarray, on: np.ndarray, tol: float = Z_TO
     t, z, on = np.asarray(t, float), np.asarray(z, float), np.asarray(on, bool)
     scanned = z[:-1][on[:-1]]  # the last event starts no segment
     levels = _z_levels(scanned if len(scanned) else z, tol)
+    level_of = _nearest_level(z, levels, tol)
+    # event indices grouped by level, ascending within each group
+    order = np.argsort(level_of, kind="stable")
+    groups = np.searchsorted(level_of[order], np.arange(len(levels) + 1))
     times, start = [t[0]], 0
-    for level in levels[1:]:
-        hits = np.flatnonzero(np.abs(z[start:] - level) <= tol)
-        start += int(hits[0]) if len(hits) else 0
+    for k in range(1, len(levels)):
+        at_level = order[groups[k]:groups[k + 1]]
+        j = np.searchsorted(at_level, start)
+        start = int(at_level[j]) if j < len(at_level) else start
         times.append(t[start])
     return np.asarray(times, float), levels.astype(float)
 
@@ -303,13 +316,12 @@ def _read_csv(path: Path, spot, power) -> ProcessPlan:
     if np.any(np.diff(t) < 0):
         no = data[int(np.argmax(np.diff(t) < 0)) + 1][0]
         raise PlanError(f"{path}:{no}: time goes backwards", key="process.plan_file")
-    if "on" in cols:
-        on = cols["on"] != 0
-        pw = np.where(on, _fill(path, cols, "power_W", power, "power", "W"), 0.0) if "power_W" not in cols \
-            else cols["power_W"]
-    else:
-        pw = _fill(path, cols, "power_W", power, "power", "W")
+    pw = _fill(path, cols, "power_W", power, "power", "W")
+    if "on" not in cols:
         on = pw > 0
+    else:
+        on = cols["on"] != 0
+        pw = pw if "power_W" in cols else np.where(on, pw, 0.0)
     layer_times = layer_tops = None
     if layers:
         try:

@@ -15,10 +15,11 @@ order given, and the bed has as many layers as the tallest part needs (``process
 Errors (:class:`PlanError`, naming key, value, what is allowed and the unit): a mesh that is not
 watertight; a spot wider than a part's narrowest footprint width (no track would fit); a layer thicker
 than a part; a hatch spacing larger than the spot (the tracks would not overlap and leave unheated
-strips, so this is an error, not a warning); chessboard islands no wider than the hatch; a layer with
-nothing to scan in any part (an empty section, e.g. a gap in z, or features all narrower than the
-hatch). An empty section of one part while others have tracks, and overlapping footprints, are only
-warnings in ``plan.warnings``.
+strips, so this is an error, not a warning); chessboard islands no wider than the hatch; a layer whose
+sections are empty in every part (a gap in z); a first layer with nothing to scan.
+Warnings in ``plan.warnings``: one part's section empty below its top while others have material;
+a section with no track because it is narrower than about one hatch (e.g. the tip of a dome; that
+layer may then stay unscanned, it is still spread and dwelt on); overlapping footprints.
 """
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ def _as_parts(meshes_or_mesh, offsets) -> list[trimesh.Trimesh]:
 
 
 def _layer_paths(parts, sections, process, hatch: float, angle_deg: float):
-    """Per layer, the polylines of all parts, and warnings about parts with empty sections."""
+    """Per layer, the polylines of all parts, and warnings about parts left out of a layer."""
     layers, notes = [], []
     for k in range(len(sections[0])):
         paths = []
@@ -103,14 +104,21 @@ def _layer_paths(parts, sections, process, hatch: float, angle_deg: float):
                 if (k + 1) * process.layer_thickness <= part.extents[2] + 1e-6 * process.layer_thickness:
                     notes.append(f"part {i} has an empty section in layer {k}")
                 continue
-            paths += layer_toolpath(secs[k], process.strategy, k, hatch_spacing=hatch,
-                                    island_size=process.island_size, grid_origin=tuple(part.bounds[0, :2]),
-                                    angle_deg=angle_deg)
-        if not paths:
-            what = "an empty section" if all(s[k].is_empty for s in sections) else \
-                "only features narrower than about one hatch spacing"
-            raise PlanError(f"layer {k} (z = {(k + 0.5) * process.layer_thickness:.6g} m) has {what}, so nothing "
-                            "is scanned", key="geometry", allowed="a part with material in every layer")
+            found = layer_toolpath(secs[k], process.strategy, k, hatch_spacing=hatch,
+                                   island_size=process.island_size, grid_origin=tuple(part.bounds[0, :2]),
+                                   angle_deg=angle_deg)
+            if not found:
+                notes.append(f"part {i} has nothing to scan in layer {k}: its section is narrower than "
+                             "about one hatch spacing")
+            paths += found
+        if all(s[k].is_empty for s in sections):
+            raise PlanError(f"layer {k} (z = {(k + 0.5) * process.layer_thickness:.6g} m) has an empty section: "
+                            "the parts have a gap in z and the layer above would rest on loose powder",
+                            key="geometry", allowed="parts with material in every layer up to their top")
+        if not paths and k == 0:
+            raise PlanError("nothing to scan in the first layer: the parts' bases are narrower than about one "
+                            "hatch spacing", key="process.hatch_spacing", value=hatch,
+                            allowed="a hatch (and spot) smaller than the base", unit="m")
         layers.append(paths)
     return layers, notes
 

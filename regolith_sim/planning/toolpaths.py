@@ -36,7 +36,6 @@ import math
 
 import numpy as np
 import shapely
-from shapely import affinity
 from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
 from shapely.geometry.base import BaseGeometry
@@ -94,13 +93,44 @@ def _runs(lines: np.ndarray, area) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return bounds[:, 0], bounds[:, 2], row[is_line]
 
 
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., counts[0]-1, 0, 1, ..., counts[1]-1, ...: position of each item within its group."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def _rows(extents: np.ndarray, spacing: float):
-    """Track lines across each (minx, miny, maxx, maxy) extent by the count rule: (y, owner, rank)."""
+    """Track lines across each (minx, miny, maxx, maxy) extent by the count rule: (y, owner)."""
     miny, maxy = extents[:, 1], extents[:, 3]
     n = np.maximum(1, np.floor((maxy - miny) / spacing + 0.5)).astype(np.int64)
     owner = np.repeat(np.arange(len(n)), n)
-    rank = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return 0.5 * (miny + maxy)[owner] + (rank - 0.5 * (n[owner] - 1)) * spacing, owner
+    return 0.5 * (miny + maxy)[owner] + (_ranks(n) - 0.5 * (n[owner] - 1)) * spacing, owner
+
+
+def _line_runs(local: BaseGeometry, ys: np.ndarray, spacing: float):
+    """Runs of the lines at ``ys`` inside ``local``, shortened by h/2 at both ends: (x0, x1, line).
+
+    Islands in one row share their line heights, so each distinct height is clipped once.
+    """
+    heights, which = np.unique(ys, return_inverse=True)
+    x0, x1, at = _runs(_lines_at(heights, local.bounds), local)
+    keep = x1 - x0 > spacing
+    x0, x1, at = x0[keep] + 0.5 * spacing, x1[keep] - 0.5 * spacing, at[keep]
+    count = np.bincount(at, minlength=len(heights))
+    first = np.cumsum(count) - count
+    per_line = count[which]
+    idx = np.repeat(first[which], per_line) + _ranks(per_line)
+    return x0[idx], x1[idx], np.repeat(np.arange(len(ys)), per_line)
+
+
+def _clip_to_windows(x0, x1, y, windows: np.ndarray, axis_aligned: bool):
+    """Runs (x0, x1 at y) cut to their own window each: (x0, x1, index of the run kept)."""
+    if axis_aligned:  # plain interval arithmetic, exact and fast
+        wb = shapely.bounds(windows)
+        x0, x1 = np.maximum(x0, wb[:, 0]), np.minimum(x1, wb[:, 2])
+        kept = np.flatnonzero(x1 > x0)
+        return x0[kept], x1[kept], kept
+    runs = shapely.linestrings(np.stack([np.stack([x0, y], 1), np.stack([x1, y], 1)], 1))
+    return _runs(runs, windows)
 
 
 def _order(x0, x1, line, owner, serpentine: bool):
@@ -114,6 +144,23 @@ def _order(x0, x1, line, owner, serpentine: bool):
     return np.where(backwards, x1, x0)[order], np.where(backwards, x0, x1)[order], line[order]
 
 
+def _window_extents(region: BaseGeometry, windows: np.ndarray):
+    """Bounds of each window's part of ``region`` and the indices of the windows that hold any area.
+
+    Most islands of a large part lie wholly inside it; a prepared containment test spares them the
+    polygon intersection.
+    """
+    shapely.prepare(region)
+    extents = shapely.bounds(windows)
+    cut = np.flatnonzero(~shapely.contains_properly(region, windows))
+    pieces = shapely.intersection(windows[cut], region)
+    extents[cut] = shapely.bounds(pieces)
+    holds = np.ones(len(windows), bool)
+    holds[cut] = shapely.area(pieces) > 0  # cells merely touching the region hold nothing
+    which = np.flatnonzero(holds)
+    return extents[which], which
+
+
 def _tracks(region: BaseGeometry, spacing: float, angle_deg: float, serpentine: bool, windows=None):
     """Ordered tracks ((m, 2, 2) world x, y) of ``region`` and the index of the window each lies in.
 
@@ -124,25 +171,22 @@ def _tracks(region: BaseGeometry, spacing: float, angle_deg: float, serpentine: 
         extents, which, local_windows = np.array([local.bounds]), np.array([0]), None
     else:
         local_windows = _rotate(np.asarray(windows), -angle_deg)
-        pieces = shapely.intersection(local_windows, local)
-        which = np.flatnonzero(shapely.area(pieces) > 0)  # cells merely touching the region hold nothing
-        extents = shapely.bounds(pieces[which])
+        extents, which = _window_extents(local, local_windows)
     ys, owner = _rows(extents, spacing)
     if len(ys) == 0:
         return np.empty((0, 2, 2)), np.empty(0, np.int64)
-    x0, x1, line = _runs(_lines_at(ys, local.bounds), local)
-    keep = x1 - x0 > spacing
-    x0, x1, line = x0[keep] + 0.5 * spacing, x1[keep] - 0.5 * spacing, line[keep]
+    x0, x1, line = _line_runs(local, ys, spacing)
     if local_windows is not None and len(line):
-        runs = shapely.linestrings(np.stack([np.stack([x0, ys[line]], 1), np.stack([x1, ys[line]], 1)], 1))
-        x0, x1, sub = _runs(runs, local_windows[which[owner[line]]])
-        line = line[sub]
+        x0, x1, kept = _clip_to_windows(x0, x1, ys[line], local_windows[which[owner[line]]],
+                                        angle_deg % 90.0 == 0.0)
+        line = line[kept]
     start, end, line = _order(x0, x1, line, owner, serpentine)
     tracks = np.stack([np.stack([start, ys[line]], axis=1), np.stack([end, ys[line]], axis=1)], axis=1)
     return _rotate_points(tracks.reshape(-1, 2), angle_deg).reshape(-1, 2, 2), which[owner[line]]
 
 
-def hatch(region: BaseGeometry, spacing: float, angle_deg: float = 0.0, *, serpentine: bool = False) -> list[np.ndarray]:
+def hatch(region: BaseGeometry, spacing: float, angle_deg: float = 0.0, *,
+          serpentine: bool = False) -> list[np.ndarray]:
     """Parallel tracks filling ``region`` at ``angle_deg`` from +x (rules in the module docstring).
 
     Tracks are ordered across the region; with ``serpentine`` every other non-empty track line is run
