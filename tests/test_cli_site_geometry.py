@@ -39,3 +39,15 @@ def test_geometry_build_writes_mesh_with_closed_form_volume(tmp_path):
 def test_geometry_bad_param_suggests():
     run = cli("geometry", "build", "brick", "--param", "lenght=5", "--out", "x.stl")
     assert run.returncode == 2 and "did you mean 'length'" in run.stderr
+
+
+def test_plan_prints_budget_and_writes_events(tmp_path):
+    from pathlib import Path
+
+    case = Path(__file__).resolve().parents[1] / "examples" / "change8_brick.toml"
+    run = cli("plan", str(case), "--out", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    budget = json.loads(run.stdout[: run.stdout.rindex("}") + 1])
+    # P/(v d) = 20 W / (4 mm/s x 3 mm) = 1.667 J/mm^2 (Balla et al. 2012 definition)
+    assert budget["areal_energy_density_J_mm2"] == pytest.approx(20 / (4 * 3), rel=1e-9)
+    assert (tmp_path / "events.csv").is_file() and (tmp_path / "budget.json").is_file()
