@@ -8,9 +8,13 @@ so :func:`init` refuses to re-initialise with a different architecture or precis
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
+
+# Taichi prints a banner to stdout on import; it would corrupt `--json` output.
+os.environ.setdefault("ENABLE_TAICHI_HEADER_PRINT", "False")
 
 try:  # pragma: no cover - which one is installed decides
     import taichi as ti
@@ -54,7 +58,9 @@ def _try_init(name: str, precision: str, verbose: bool) -> None:
     )
     if name == "cpu":
         kwargs["cpu_max_num_threads"] = int(os.environ.get("REGOLITH_SIM_THREADS", os.cpu_count() or 1))
-    ti.init(**kwargs)
+    # ti.init prints "Starting on arch" to stdout unconditionally: keep stdout for results (JSON).
+    with contextlib.redirect_stdout(sys.stderr):
+        ti.init(**kwargs)
 
 
 def _arch_name(a) -> str:
