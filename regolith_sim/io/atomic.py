@@ -12,8 +12,11 @@ def atomic_path(path: str | Path):
     """Yield a temporary path beside ``path``; on success it replaces ``path``, on error it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Same folder: os.replace is atomic only within one file system. The suffix is kept so writers
+    # that infer the format from it (matplotlib, trimesh) still work.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes the file private; results are ordinary files
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -24,6 +27,7 @@ def atomic_path(path: str | Path):
 
 
 def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically and return the path."""
     with atomic_path(path) as tmp:
-        tmp.write_text(text)
+        tmp.write_text(text, encoding="utf-8")
     return Path(path)

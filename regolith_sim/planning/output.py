@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write_text
+from ..io.atomic import write_text as atomic_write_text
 from .plan import ProcessPlan
 from .plots import plot_layers
 

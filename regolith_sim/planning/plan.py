@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write_text
+from ..io.atomic import write_text as atomic_write_text
 from .errors import PlanError
 
 #: z values closer than this [m] are one layer when layers are inferred (well below any layer thickness).

@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from ._io import atomic_path
+from ..io.atomic import atomic_path
 from .plan import ProcessPlan
 
 MM = 1e3
