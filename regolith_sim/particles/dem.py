@@ -1,0 +1,599 @@
+"""The DEM system: owns the grain arrays and drives the kernels of :mod:`gpu_kernels.particles`.
+
+Only Taichi and numpy are imported here (the benchmark and the GPU machine use this module).
+All quantities SI. Typical use::
+
+    dem = DEMSystem(positions, radii, ContactModel(...), walls=container(lo, hi))
+    dem.run(0.2)                  # seconds of simulated time
+    x = dem.positions             # numpy copies
+
+Integration is velocity Verlet (kick-drift-kick) with a step from the Rayleigh time of the
+smallest grain; neighbours come from a cell-list counting sort into a Verlet list with a skin,
+rebuilt whenever a grain has moved half the skin (so the cost stays linear in N).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from gpu_kernels import backend
+from gpu_kernels import particles as K
+from gpu_kernels import particles_thermal as KT
+from gpu_kernels.backend import ti
+
+from .physics import G_MOON, ContactModel, SinterModel, ThermalModel, hertz_damping_factor, rayleigh_time
+
+_FAR = 1.0e20  # parked walls sit this far away
+
+
+@dataclass
+class BoxWall:
+    """Axis-aligned box obstacle (plate, side wall, recoater blade) [m], moving at ``velocity`` [m/s]."""
+
+    lo: Sequence[float]
+    hi: Sequence[float]
+    velocity: Sequence[float] = (0.0, 0.0, 0.0)
+    name: str = ""
+    friction: float | None = None  #: sliding friction; None: ContactModel.friction_wall
+    rolling_friction: float | None = None  #: None: ContactModel.rolling_friction_wall
+    cohesive: bool | None = None  #: None: ContactModel.cohesion_walls
+
+
+def plate(lo_xy: Sequence[float], hi_xy: Sequence[float], z: float = 0.0, thickness: float = 1e-3,
+          name: str = "plate") -> BoxWall:
+    """A build plate: its top face at height ``z`` [m] over the rectangle lo_xy-hi_xy."""
+    return BoxWall((lo_xy[0], lo_xy[1], z - thickness), (hi_xy[0], hi_xy[1], z), name=name)
+
+
+def container(lo: Sequence[float], hi: Sequence[float], thickness: float = 1e-3) -> list[BoxWall]:
+    """Open-top box of inner extent lo-hi [m]: a floor and four side walls (names plate, x-, x+, y-, y+)."""
+    (x0, y0, z0), (x1, y1, z1) = lo, hi
+    t = thickness
+    return [
+        BoxWall((x0 - t, y0 - t, z0 - t), (x1 + t, y1 + t, z0), name="plate"),
+        BoxWall((x0 - t, y0 - t, z0 - t), (x0, y1 + t, z1), name="x-"),
+        BoxWall((x1, y0 - t, z0 - t), (x1 + t, y1 + t, z1), name="x+"),
+        BoxWall((x0 - t, y0 - t, z0 - t), (x1 + t, y0, z1), name="y-"),
+        BoxWall((x0 - t, y1, z0 - t), (x1 + t, y1 + t, z1), name="y+"),
+    ]
+
+
+def blade(x_front: float, y0: float, y1: float, z_bottom: float, height: float, thickness: float,
+          speed: float, name: str = "blade") -> BoxWall:
+    """A recoater blade: a box whose front face is at ``x_front`` [m], bottom edge at ``z_bottom``,
+    moving along +x at ``speed`` [m/s]."""
+    return BoxWall((x_front - thickness, y0, z_bottom), (x_front, y1, z_bottom + height), (speed, 0.0, 0.0), name)
+
+
+@dataclass
+class Packing:
+    """A static arrangement of grains: centres (N, 3) [m], radii (N,) [m] and the inner box
+    (container) they fill [m]; what the scenario functions pass to each other."""
+
+    positions: np.ndarray
+    radii: np.ndarray
+    box_lo: np.ndarray
+    box_hi: np.ndarray
+    contact: ContactModel | None = None
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.positions = np.asarray(self.positions, float).reshape(-1, 3)
+        self.radii = np.asarray(self.radii, float).reshape(-1)
+        self.box_lo = np.asarray(self.box_lo, float)
+        self.box_hi = np.asarray(self.box_hi, float)
+
+    @property
+    def n(self) -> int:
+        return len(self.radii)
+
+    @property
+    def solid_volume(self) -> float:
+        return float(np.sum(4.0 / 3.0 * np.pi * self.radii**3))
+
+
+def _npf():
+    return np.float32 if backend.current_precision() == "f32" else np.float64
+
+
+class _Lists:
+    """One neighbour-list buffer (slots, counts and the per-contact history)."""
+
+    def __init__(self, n: int, slots: int):
+        self.slots = slots
+        self.nbr = ti.ndarray(ti.i32, (n, slots))
+        self.nnbr = ti.ndarray(ti.i32, n)
+        self.ht = ti.ndarray(ti.math.vec3, (n, slots))
+        self.hr = ti.ndarray(ti.math.vec3, (n, slots))
+        self.neck = ti.ndarray(float, (n, slots))
+        for a in (self.nbr, self.nnbr, self.ht, self.hr, self.neck):
+            a.fill(0)
+
+
+class DEMSystem:
+    """Polydisperse spheres with Hertz-Mindlin contacts, rolling resistance, van der Waals cohesion,
+    viscous sintering necks and lumped grain temperatures.
+
+    Parameters
+    ----------
+    positions, radii : (N, 3) centres [m] and (N,) radii [m].
+    contact : :class:`ContactModel`.
+    walls : boxes (plate, side walls, blade); indices follow the order given.
+    gravity : acceleration vector [m/s^2] or its z magnitude (default lunar, 1.62 m/s^2 down).
+    domain : (lo, hi) of the cell grid [m]; grains outside are clamped into the border cells
+        (still correct, only slower). Default: the grains' bounding box with a margin.
+    skin : Verlet skin [m] (default 0.4 r_min).
+    dt : time step [s]; default ``dt_safety`` x the Rayleigh time of the smallest grain.
+    sinter : :class:`SinterModel` or None (no necks).
+    thermal : :class:`ThermalModel` (used by :meth:`heat_step`); None gives the defaults.
+    quasi_static : fictitious Gershgorin masses so that ``dt`` may be set by a slow process
+        (sintering) instead of the Rayleigh time; inertia is then meaningless.
+    z_kill : grains whose centre falls below this height [m] are removed.
+    temperature : initial grain temperature(s) [K].
+    """
+
+    def __init__(self, positions, radii, contact: ContactModel | None = None, *, walls: Sequence[BoxWall] = (),
+                 gravity: float | Sequence[float] = G_MOON, domain=None, skin: float | None = None,
+                 dt: float | None = None, dt_safety: float = 0.2, sinter: SinterModel | None = None,
+                 thermal: ThermalModel | None = None, quasi_static: bool = False, z_kill: float | None = None,
+                 temperature: float | np.ndarray = 300.0, velocities=None, max_neighbours: int | None = None):
+        backend.ensure_init()
+        self.contact = contact or ContactModel()
+        self.sinter = sinter
+        self.thermal = thermal or ThermalModel()
+        x = np.asarray(positions, float).reshape(-1, 3)
+        r = np.asarray(radii, float).reshape(-1)
+        if len(r) != len(x):
+            raise ValueError(f"{len(x)} positions but {len(r)} radii")
+        if len(r) == 0 or np.any(r <= 0):
+            raise ValueError("need at least one grain and positive radii")
+        self.n = n = len(r)
+        f = _npf()
+        self._f = f
+        c = self.contact
+        self.radii = r.copy()
+        self.masses = c.density * 4.0 / 3.0 * np.pi * r**3
+        self.r_min, self.r_max = float(r.min()), float(r.max())
+        self.gravity = np.array([0.0, 0.0, -abs(gravity)]) if np.isscalar(gravity) else np.asarray(gravity, float)
+        self.dt = float(dt) if dt else dt_safety * rayleigh_time(self.r_min, c.density, c.youngs_modulus, c.poisson_ratio)
+        self.skin = float(skin) if skin else 0.4 * self.r_min
+        self.time = 0.0
+
+        # --- particle arrays -------------------------------------------------------------
+        nd = ti.ndarray
+        self.x = nd(ti.math.vec3, n)
+        self.v = nd(ti.math.vec3, n)
+        self.w = nd(ti.math.vec3, n)
+        self.f = nd(ti.math.vec3, n)
+        self.tq = nd(ti.math.vec3, n)
+        self.x_ref = nd(ti.math.vec3, n)
+        self.pm = nd(ti.math.vec4, n)
+        self.sums = nd(ti.math.vec4, n)
+        self.active = nd(ti.i32, n)
+        self.temp = nd(float, n)
+        for a in (self.v, self.w, self.f, self.tq, self.sums):
+            a.fill(0)
+        self.x.from_numpy(x.astype(f))
+        self.x_ref.from_numpy(x.astype(f))
+        if velocities is not None:
+            self.v.from_numpy(np.asarray(velocities, float).reshape(-1, 3).astype(f))
+        inert = 0.4 * self.masses * r**2
+        self.pm.from_numpy(np.stack([r, self.masses, self.masses, inert], axis=1).astype(f))
+        self.active.from_numpy(np.ones(n, np.int32))
+        self.temp.from_numpy((np.ones(n) * temperature).astype(f))
+        self.stat = nd(ti.i32, 4)
+        self.stat.fill(0)
+
+        # --- walls ------------------------------------------------------------------------
+        self.wall_names = [wl.name for wl in walls]
+        self._wall_specs = list(walls) or [BoxWall((_FAR,) * 3, (_FAR,) * 3, name="none")]
+        wl = self._wall_specs
+        self.walls = nd(ti.math.vec3, (len(wl), 4))
+        self.walls.from_numpy(np.array([[w.lo, w.hi, w.velocity, self._wall_props(w)] for w in wl], float).astype(f))
+        self.wht = nd(ti.math.vec3, (n, len(wl)))
+        self.whr = nd(ti.math.vec3, (n, len(wl)))
+        self.wht.fill(0)
+        self.whr.fill(0)
+
+        # --- parameters -------------------------------------------------------------------
+        self.z_kill = -_FAR if z_kill is None else float(z_kill)
+        self.quasi_static = quasi_static
+        self.prm = nd(float, K.N_PRM)
+        self.eta_tab = nd(float, 2)
+        self._reach_extra = 0.0
+        self._write_params()
+
+        # --- cell grid and neighbour lists ------------------------------------------------
+        self._setup_grid(domain, x)
+        slots = max_neighbours or (16 if self.r_max / self.r_min < 1.5 else 32)
+        self._lists = _Lists(n, slots)
+        self._spare = _Lists(n, slots)
+        self._need_rebuild = True
+        self._primed = False
+        self._thermal_ready = False
+        self.n_rebuilds = 0
+        self.time_in_rebuild = 0.0
+
+    def _wall_props(self, w: BoxWall) -> tuple[float, float, float]:
+        c = self.contact
+        mu = c.friction_wall if w.friction is None else w.friction
+        mur_default = c.rolling_friction if c.rolling_friction_wall is None else c.rolling_friction_wall
+        mur = mur_default if w.rolling_friction is None else w.rolling_friction
+        coh = c.cohesion_walls if w.cohesive is None else w.cohesive
+        return (mu, mur, 1.0 if coh else 0.0)
+
+    # ---------------------------------------------------------------------------------------
+    def _write_params(self):
+        c, s = self.contact, self.sinter
+        p = np.zeros(K.N_PRM)
+        p[K.P_GX:K.P_GZ + 1] = self.gravity
+        p[K.P_ESTAR] = p[K.P_ESTAR_W] = c.e_star
+        p[K.P_GSTAR] = p[K.P_GSTAR_W] = c.g_star
+        p[K.P_DAMP] = hertz_damping_factor(c.restitution)
+        p[K.P_MU] = c.friction
+        p[K.P_MUR] = c.rolling_friction
+        p[K.P_ETAR] = c.rolling_damping
+        p[K.P_HAMAKER] = c.hamaker
+        p[K.P_D0] = c.separation
+        dcut = c.cohesion_cutoff if c.cohesion_cutoff is not None else 0.05 * self.r_min
+        p[K.P_DCUT] = dcut if c.hamaker > 0 else 0.0
+        p[K.P_QS] = 1.0 if self.quasi_static else 0.0
+        p[K.P_QS_BETA] = 2.0
+        p[K.P_QS_DAMP] = 0.7
+        p[K.P_QS_STEP] = 0.02
+        p[K.P_ZKILL] = self.z_kill
+        tab = np.zeros(2)
+        p[K.P_ETA_DT] = 1.0
+        if s is not None:
+            t0, dtt, tab = s.table
+            p[K.P_SINTER] = 1.0
+            p[K.P_GAMMA] = s.surface_tension
+            p[K.P_ETA_BOND] = s.eta_bond
+            p[K.P_ETA_T0] = t0
+            p[K.P_ETA_DT] = dtt
+            p[K.P_NECK_MAX] = s.neck_max
+            p[K.P_BOND_GAP] = s.bond_gap
+        self.prm.from_numpy(p.astype(self._f))
+        if hasattr(self, "walls"):  # wall friction/cohesion defaults follow the contact model
+            wa = self.walls.to_numpy()
+            wa[:, 3] = [self._wall_props(w) for w in self._wall_specs]
+            self.walls.from_numpy(wa)
+        if self.eta_tab.shape[0] != len(tab):
+            self.eta_tab = ti.ndarray(float, len(tab))
+        self.eta_tab.from_numpy(np.asarray(tab, float).astype(self._f))
+        th = self.thermal
+        rad = th.rad_gap * self.r_max if (th.rad_factor > 0) else 0.0
+        extra = max(p[K.P_DCUT], rad)
+        if extra > self._reach_extra:
+            self._reach_extra = extra
+            self._need_rebuild = True
+        self._primed = False
+
+    def set_contact(self, contact: ContactModel):
+        """Change the contact parameters (e.g. switch cohesion on after filling a column)."""
+        self.contact = contact
+        self._write_params()
+
+    def set_sinter(self, sinter: SinterModel | None):
+        self.sinter = sinter
+        self._write_params()
+
+    def set_quasi_static(self, on: bool, dt: float | None = None):
+        self.quasi_static = on
+        if dt:
+            self.dt = dt
+        self._write_params()
+
+    def set_gravity(self, g):
+        self.gravity = np.array([0.0, 0.0, -abs(g)]) if np.isscalar(g) else np.asarray(g, float)
+        self._write_params()
+
+    @property
+    def reach(self) -> float:
+        """Neighbour-list reach beyond touching [m]: skin plus the cohesion/radiation range."""
+        return self.skin + self._reach_extra
+
+    def _setup_grid(self, domain, x):
+        h0 = 2.0 * self.r_max + self.skin + max(self._reach_extra, 0.5 * self.r_max)
+        if domain is None:
+            lo, hi = x.min(0) - 2 * h0, x.max(0) + 2 * h0
+        else:
+            lo, hi = (np.asarray(d, float) for d in domain)
+        h = h0
+        dims = np.maximum(np.ceil((hi - lo) / h).astype(int), 1)
+        # a sparse domain must not cost more cells than ~8 per grain
+        while dims.prod() > 8 * self.n + 4096:
+            h *= 1.25
+            dims = np.maximum(np.ceil((hi - lo) / h).astype(int), 1)
+        self.domain = (lo, hi)
+        self.cell_h = h
+        self.dims = dims
+        nc = int(dims.prod())
+        self.cell_count = ti.ndarray(ti.i32, nc)
+        self.cell_start = ti.ndarray(ti.i32, nc + 1)
+        self.block_sum = ti.ndarray(ti.i32, max(1, math.ceil(nc / 256)))
+        self.cell_id = ti.ndarray(ti.i32, self.n)
+        self.rank = ti.ndarray(ti.i32, self.n)
+        self.sorted_ids = ti.ndarray(ti.i32, self.n)
+        for a in (self.cell_id, self.rank, self.sorted_ids):
+            a.fill(0)
+
+    # ---------------------------------------------------------------------------------------
+    def rebuild(self):
+        """Counting-sort the grains into cells and rebuild the neighbour list (history kept)."""
+        import time as _t
+
+        t0 = _t.perf_counter()
+        if 2.0 * self.r_max + self.reach > self.cell_h:
+            self._setup_grid(self.domain, None)
+        old, new = self._lists, self._spare
+        while True:
+            cnt = K.build_neighbours(
+                self.x, self.pm, self.active, self.x_ref, self.cell_id, self.rank, self.cell_count, self.cell_start,
+                self.sorted_ids, self.block_sum, old.nbr, old.nnbr, old.ht, old.hr, old.neck, new.nbr, new.nnbr,
+                new.ht, new.hr, new.neck, ti.math.vec3(*self.domain[0]), self.cell_h, ti.math.ivec3(*self.dims),
+                self.reach)
+            if cnt <= new.slots:
+                break
+            new = _Lists(self.n, cnt + 8)  # too few slots: enlarge and redo, keeping the old history
+        self._lists = new
+        self._spare = old if old.slots == new.slots else _Lists(self.n, new.slots)
+        self._need_rebuild = False
+        self.n_rebuilds += 1
+        self.time_in_rebuild += _t.perf_counter() - t0
+
+    def _call_step(self, dt: float, mode: int) -> int:
+        L = self._lists
+        return K.dem_step(self.x, self.v, self.w, self.f, self.tq, self.pm, self.sums, self.active, self.x_ref,
+                          self.temp, L.nbr, L.nnbr, L.ht, L.hr, L.neck, self.walls, self.wht, self.whr, self.eta_tab,
+                          self.prm, self.stat, dt, 0.5 * self.skin, mode)
+
+    def prime(self):
+        """Evaluate forces (and quasi-static masses) without moving: needed before the first kick."""
+        if self._need_rebuild:
+            self.rebuild()
+        self._call_step(self.dt, 1)
+        self._primed = True
+
+    def step(self, n_steps: int = 1, dt: float | None = None):
+        """Advance ``n_steps`` velocity-Verlet steps of ``dt`` [s] (default ``self.dt``)."""
+        if dt is not None:
+            self.dt = float(dt)
+        if not self._primed:
+            self.prime()
+        for _ in range(n_steps):
+            if self._need_rebuild:
+                self.rebuild()
+            self._need_rebuild = bool(self._call_step(self.dt, 0))
+            self.time += self.dt
+
+    def run(self, duration: float, callback: Callable[["DEMSystem"], bool | None] | None = None,
+            every: int = 200) -> int:
+        """Advance ``duration`` seconds; ``callback(self)`` runs every ``every`` steps and stops
+        the run by returning True. Returns the number of steps taken."""
+        n_total = max(1, int(round(duration / self.dt)))
+        done = 0
+        while done < n_total:
+            k = min(every, n_total - done)
+            self.step(k)
+            done += k
+            if callback is not None and callback(self):
+                break
+        return done
+
+    # --- state access (numpy copies) ---------------------------------------------------------
+    @property
+    def positions(self) -> np.ndarray:
+        return self.x.to_numpy().astype(float)
+
+    @positions.setter
+    def positions(self, val):
+        self.x.from_numpy(np.asarray(val, float).reshape(-1, 3).astype(self._f))
+        self._need_rebuild = True
+        self._primed = False
+
+    @property
+    def velocities(self) -> np.ndarray:
+        return self.v.to_numpy().astype(float)
+
+    @velocities.setter
+    def velocities(self, val):
+        self.v.from_numpy(np.asarray(val, float).reshape(-1, 3).astype(self._f))
+
+    @property
+    def angular_velocities(self) -> np.ndarray:
+        return self.w.to_numpy().astype(float)
+
+    @property
+    def forces(self) -> np.ndarray:
+        return self.f.to_numpy().astype(float)
+
+    @property
+    def temperatures(self) -> np.ndarray:
+        return self.temp.to_numpy().astype(float)
+
+    @temperatures.setter
+    def temperatures(self, val):
+        self.temp.from_numpy((np.ones(self.n) * np.asarray(val, float)).astype(self._f))
+
+    @property
+    def alive(self) -> np.ndarray:
+        """Boolean mask of grains still in the run."""
+        return self.active.to_numpy().astype(bool)
+
+    def deactivate(self, mask):
+        """Remove grains (mask True) from the run."""
+        a = self.active.to_numpy()
+        a[np.asarray(mask, bool)] = 0
+        self.active.from_numpy(a)
+        self._need_rebuild = True
+        self._primed = False
+
+    def walls_array(self) -> np.ndarray:
+        """(W, 3, 3): lower corner, upper corner, velocity of each wall [m], [m/s]."""
+        return self.walls.to_numpy().astype(float)[:, :3]
+
+    def set_wall(self, index: int | str, lo=None, hi=None, velocity=None):
+        """Move, resize or set the velocity of a wall (by index or name)."""
+        k = self.wall_names.index(index) if isinstance(index, str) else index
+        wa = self.walls.to_numpy()
+        for row, val in ((0, lo), (1, hi), (2, velocity)):
+            if val is not None:
+                wa[k, row] = val
+        self.walls.from_numpy(wa)
+        self._primed = False
+
+    def remove_wall(self, index: int | str):
+        """Park a wall far away (its slot stays, so no array changes shape)."""
+        self.set_wall(index, lo=(_FAR,) * 3, hi=(_FAR,) * 3, velocity=(0.0, 0.0, 0.0))
+
+    # --- contacts and energies --------------------------------------------------------------------
+    def neighbour_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All listed pairs i < j with their neck radius [m]: (i, j, neck)."""
+        if self._need_rebuild:
+            self.rebuild()
+        L = self._lists
+        nbr, nn, neck = L.nbr.to_numpy(), L.nnbr.to_numpy(), L.neck.to_numpy().astype(float)
+        slot = np.arange(L.slots)[None, :]
+        valid = slot < nn[:, None]
+        ii = np.broadcast_to(np.arange(self.n)[:, None], nbr.shape)
+        keep = valid & (nbr > ii)
+        return ii[keep], nbr[keep], neck[keep]
+
+    def contacts(self) -> dict:
+        """Touching or necked pairs i < j: arrays i, j, overlap [m] (>0 in contact), neck [m]."""
+        i, j, neck = self.neighbour_pairs()
+        x = self.positions
+        d = np.linalg.norm(x[j] - x[i], axis=1)
+        ov = self.radii[i] + self.radii[j] - d
+        alive = self.alive
+        keep = ((ov > 0) | (neck > 0)) & alive[i] & alive[j]
+        return dict(i=i[keep], j=j[keep], overlap=ov[keep], neck=neck[keep])
+
+    def coordination(self) -> np.ndarray:
+        """Number of touching partners of each grain."""
+        c = self.contacts()
+        z = np.zeros(self.n, int)
+        np.add.at(z, c["i"], 1)
+        np.add.at(z, c["j"], 1)
+        return z
+
+    def energies(self) -> dict:
+        """Kinetic (translation + rotation), gravitational and Hertz elastic energy [J]."""
+        alive = self.alive
+        m = self.masses * alive
+        v, w, x = self.velocities, self.angular_velocities, self.positions
+        kin = 0.5 * np.sum(m * np.sum(v * v, 1)) + 0.5 * np.sum(0.4 * m * self.radii**2 * np.sum(w * w, 1))
+        pot = -np.sum(m * (x @ self.gravity))
+        c = self.contacts()
+        ri, rj = self.radii[c["i"]], self.radii[c["j"]]
+        rs = ri * rj / (ri + rj)
+        d = np.maximum(c["overlap"], 0.0)
+        el = np.sum(8.0 / 15.0 * self.contact.e_star * np.sqrt(rs) * d**2.5)
+        wa = self.walls_array()
+        for lo, hi, _ in wa:
+            q = np.clip(x, lo, hi)
+            gap = np.linalg.norm(x - q, axis=1) - self.radii
+            dw = np.where(alive & (gap < 0), -gap, 0.0)
+            el += np.sum(8.0 / 15.0 * self.contact.e_star * np.sqrt(self.radii) * dw**2.5)
+        return dict(kinetic=float(kin), potential=float(pot), elastic=float(el), total=float(kin + pot + el))
+
+    def to_packing(self, box_lo=None, box_hi=None) -> Packing:
+        """The current arrangement of live grains as a :class:`Packing`."""
+        a = self.alive
+        x, r = self.positions[a], self.radii[a]
+        lo = np.asarray(box_lo, float) if box_lo is not None else (x - r[:, None]).min(0)
+        hi = np.asarray(box_hi, float) if box_hi is not None else (x + r[:, None]).max(0)
+        return Packing(x, r, lo, hi, self.contact)
+
+    # --- heat -----------------------------------------------------------------------------------
+    def _thermal_setup(self):
+        th = self.thermal
+        t = np.zeros(KT.N_TPRM)
+        t[KT.Q_K] = th.conductivity
+        t[KT.Q_CP] = th.heat_capacity
+        t[KT.Q_EPS] = th.emissivity
+        t[KT.Q_ABS] = th.absorptivity
+        t[KT.Q_TENV] = th.t_env
+        t[KT.Q_RADGAP] = th.rad_gap
+        t[KT.Q_RADF] = th.rad_factor
+        e_true = th.true_youngs_modulus
+        t[KT.Q_ASCALE] = (self.contact.youngs_modulus / e_true) ** (1.0 / 3.0) if e_true else 1.0
+        lo, hi = self.domain
+        h = 0.5 * self.r_min
+        nxy = np.maximum(np.ceil((hi[:2] - lo[:2]) / h).astype(int), 1)
+        while nxy.prod() > 4_000_000:
+            h *= 1.25
+            nxy = np.maximum(np.ceil((hi[:2] - lo[:2]) / h).astype(int), 1)
+        if not th.surface:
+            nxy = np.array([1, 1])  # no exposure test: do not pay for clearing a height map
+        t[KT.Q_HM_X0], t[KT.Q_HM_Y0], t[KT.Q_HM_H] = lo[0], lo[1], h
+        # heights are quantised to int32 in steps of r_min/1000 above this datum
+        t[KT.Q_HM_Z0] = lo[2] - 100.0 * self.r_max
+        t[KT.Q_HM_DZ] = 1e-3 * self.r_min
+        t[KT.Q_SURF] = 1.0 if th.surface else 0.0
+        self.tprm = ti.ndarray(float, KT.N_TPRM)
+        self.tprm.from_numpy(t.astype(self._f))
+        self.hmap = ti.ndarray(ti.i32, (int(nxy[0]), int(nxy[1])))
+        self.heat = ti.ndarray(float, self.n)
+        self.gsum = ti.ndarray(float, self.n)
+        self.fixed = ti.ndarray(ti.i32, self.n)
+        self.exposed = ti.ndarray(ti.i32, self.n)
+        for a in (self.heat, self.gsum, self.fixed, self.exposed):
+            a.fill(0)
+        self._thermal_ready = True
+
+    def set_thermal(self, thermal: ThermalModel):
+        self.thermal = thermal
+        self._write_params()
+        self._thermal_ready = False
+
+    def set_fixed_temperature(self, mask, temperature=None):
+        """Hold the temperature of the grains in ``mask`` (boundary conditions)."""
+        if not self._thermal_ready:
+            self._thermal_setup()
+        mask = np.asarray(mask, bool)
+        self.fixed.from_numpy(mask.astype(np.int32))
+        if temperature is not None:
+            t = self.temperatures
+            t[mask] = np.broadcast_to(np.asarray(temperature, float), t.shape)[mask]
+            self.temperatures = t
+
+    def heat_step(self, dt: float, source: Sequence[float] | None = None, mode: int = 0, n_steps: int = 1):
+        """``n_steps`` heat steps of ``dt`` [s] on the current packing (grains do not move).
+
+        ``source`` = (x_c, y_c, q0 [W/m^2], w [m]) of a gaussian spot (1/e^2 radius w) or None.
+        ``mode`` 1 does damped Jacobi sweeps towards the steady state instead (``dt`` is then the
+        relaxation factor, <= 1).
+        """
+        if not self._thermal_ready:
+            self._thermal_setup()
+        if self._need_rebuild:
+            self.rebuild()
+        src = ti.math.vec4(*(source if source is not None else (0.0, 0.0, 0.0, 0.0)))
+        L = self._lists
+        for _ in range(n_steps):
+            KT.heat_step(self.x, self.pm, self.active, self.temp, self.heat, self.gsum, self.fixed, self.exposed,
+                         L.nbr, L.nnbr, L.neck, self.hmap, self.tprm, src, dt, mode)
+
+    def thermal_time_step(self, safety: float = 0.4) -> float:
+        """Largest stable explicit heat step [s]: safety x min(m c_p / sum G) (needs one heat_step)."""
+        if not self._thermal_ready:
+            self._thermal_setup()
+            self.heat_step(0.0)
+        g = self.gsum.to_numpy()
+        c = self.masses * self.thermal.heat_capacity
+        ok = g > 0
+        return float(safety * np.min(c[ok] / g[ok])) if ok.any() else math.inf
+
+    @property
+    def heat_flows(self) -> np.ndarray:
+        """Heat flow into each grain from the last heat step [W]."""
+        return self.heat.to_numpy().astype(float)
+
+    @property
+    def exposed_mask(self) -> np.ndarray:
+        return self.exposed.to_numpy().astype(bool)

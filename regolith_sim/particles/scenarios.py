@@ -1,0 +1,659 @@
+"""Grain-scale scenarios that feed the continuum model: pour, spread, heat, sinter.
+
+* :func:`pour_packing` - rain grains into a container and let them settle.
+* :func:`spread_layer` - a recoater blade spreads a layer; packing fraction and roughness Ra.
+* :func:`effective_conductivity` - steady conduction (+ radiation) across a packing in vacuum.
+* :func:`sinter_packing` - densification of a packing over a temperature history.
+* :func:`angle_of_repose` - slump (ledge) test of a poured column; slope of what stays.
+* :func:`run_spread`, :func:`run_heat`, :func:`run_sinter` - command surface: case dict in,
+  result dict out, VTU/PLY/JSON files written atomically into ``out_dir``.
+
+Scaling (documented choice, used by the tests and the defaults of the drivers): DEM cost grows
+as sqrt(E) (Rayleigh step) and with the settling time sqrt(h/g). Packings are therefore made with
+a softened Young's modulus (overlaps kept < ~1 % of d) and, where only the final state matters,
+a larger gravity; cohesion is then scaled to keep the granular Bond number F_pull / (m g).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .dem import BoxWall, DEMSystem, Packing, blade, container, plate
+from .grains import GrainSizeDistribution
+from .measure import height_map, packing_fraction, roughness_ra
+from .physics import G_MOON, ContactModel, SinterModel, ThermalModel
+
+
+def _diameters(n: int, grains: GrainSizeDistribution | float, rng) -> np.ndarray:
+    if isinstance(grains, GrainSizeDistribution):
+        return grains.sample(n, rng)
+    return np.full(n, float(grains))
+
+
+def _lattice_fill(diam: np.ndarray, lo, hi, z0: float, rng, spacing_factor: float = 1.1) -> np.ndarray:
+    """Grain centres on a loose cubic lattice (pitch 1.1 d_max, small jitter) from height z0 up,
+    inside the footprint lo-hi; as many layers as needed for all grains."""
+    dmax = diam.max()
+    pitch = spacing_factor * dmax
+    nx = max(1, int((hi[0] - lo[0] - dmax) // pitch) + 1)
+    ny = max(1, int((hi[1] - lo[1] - dmax) // pitch) + 1)
+    n = len(diam)
+    nz = math.ceil(n / (nx * ny))
+    ii, jj, kk = np.meshgrid(np.arange(nx), np.arange(ny), np.arange(nz), indexing="ij")
+    pts = np.stack([ii, jj, kk], -1).reshape(-1, 3)
+    pts = pts[np.lexsort((pts[:, 1], pts[:, 0], pts[:, 2]))][:n]
+    x = np.empty((n, 3))
+    x[:, 0] = lo[0] + 0.5 * dmax + pts[:, 0] * pitch
+    x[:, 1] = lo[1] + 0.5 * dmax + pts[:, 1] * pitch
+    x[:, 2] = z0 + 0.5 * dmax + pts[:, 2] * pitch
+    x += rng.uniform(-0.04, 0.04, x.shape) * dmax
+    return x
+
+
+def settle(system: DEMSystem, max_time: float, speed_tol: float, min_time: float = 0.0, every: int = 200) -> float:
+    """Run until the root-mean-square grain speed is below ``speed_tol`` [m/s] (after
+    ``min_time``) or ``max_time`` [s] have passed; returns the simulated time spent. RMS rather
+    than maximum: a lone sphere rolling on a flat top surface would otherwise never stop."""
+    t0 = system.time
+
+    def done(s):
+        if s.time - t0 < min_time:
+            return False
+        v = s.velocities[s.alive]
+        return v.size == 0 or float(np.sqrt((v * v).sum(1).mean())) < speed_tol
+
+    system.run(max_time, callback=done, every=every)
+    return system.time - t0
+
+
+def pour_packing(n_grains: int, grains: GrainSizeDistribution | float, contact: ContactModel | None = None, *,
+                 footprint: Sequence[float] | None = None, gravity: float = G_MOON, seed: int = 0,
+                 max_time: float | None = None, speed_tol: float | None = None, dt_safety: float = 0.2,
+                 return_system: bool = False):
+    """Rain ``n_grains`` into an open box and let them settle under ``gravity`` [m/s^2].
+
+    ``grains``: a :class:`GrainSizeDistribution` or one diameter [m]. ``footprint``: (Lx, Ly) of
+    the box [m] (default ~10 x 10 median diameters). The grains start on a loose lattice with a
+    small random jitter and random velocities (0.1 sqrt(g d)), so they pack randomly.
+    Returns a :class:`Packing` (box = container interior up to the highest grain top), or
+    ``(packing, system)`` with ``return_system``.
+    """
+    rng = np.random.default_rng(seed)
+    contact = contact or ContactModel()
+    diam = _diameters(n_grains, grains, rng)
+    d50 = float(np.median(diam))
+    lx, ly = footprint if footprint is not None else (10 * d50, 10 * d50)
+    lo = np.array([0.0, 0.0, 0.0])
+    x = _lattice_fill(diam, lo, (lx, ly), 0.0, rng)
+    top = x[:, 2].max() + diam.max()
+    hi = np.array([lx, ly, top])
+    g = abs(gravity)
+    v = rng.normal(0.0, 0.1 * math.sqrt(g * d50), x.shape)
+    system = DEMSystem(x, 0.5 * diam, contact, walls=container(lo, hi, thickness=d50), gravity=g,
+                       domain=(lo - d50, hi + d50), dt_safety=dt_safety, velocities=v)
+    t_fall = math.sqrt(2.0 * top / g)
+    settle(system, max_time or 10.0 * t_fall, speed_tol or 0.01 * math.sqrt(g * d50), min_time=t_fall)
+    xs, rs = system.positions, system.radii
+    hi_top = np.array([lx, ly, float((xs[:, 2] + rs).max())])
+    pk = Packing(xs, rs, lo, hi_top, contact, meta=dict(gravity=g, time_s=system.time))
+    return (pk, system) if return_system else pk
+
+
+def bulk_packing_fraction(packing: Packing, margin_d: float = 2.0) -> float:
+    """Packing fraction inside the container away from walls, floor and free surface by
+    ``margin_d`` median diameters (wall layers are looser; Scott & Kilgour 1969 measure bulk)."""
+    d = 2.0 * float(np.median(packing.radii))
+    lo = packing.box_lo + margin_d * d
+    hi = packing.box_hi - margin_d * d
+    hi[2] = _surface_level(packing) - margin_d * d
+    if np.any(hi <= lo):
+        raise ValueError("packing too small for the wall margin")
+    return packing_fraction(packing.positions, packing.radii, lo, hi)
+
+
+def _surface_level(packing: Packing) -> float:
+    """Mean height of the free surface [m] (mean of the top-surface height map)."""
+    d = 2.0 * float(np.median(packing.radii))
+    hm = height_map(packing.positions, packing.radii, packing.box_lo[:2], packing.box_hi[:2], 0.5 * d,
+                    floor=packing.box_lo[2])
+    return float(hm.mean())
+
+
+def angle_of_repose(packing: Packing, contact: ContactModel | None = None, *, gravity: float = G_MOON,
+                    side_friction: float = 0.0, max_time: float | None = None, speed_tol: float | None = None,
+                    dt_safety: float = 0.2, return_system: bool = False) -> dict:
+    """Static angle of repose [deg] from a slump (ledge) test.
+
+    The packing's container is rebuilt without its x+ wall: the grains flow out over the edge
+    of the floor (and are removed once they fall below it); what stays on the ledge forms a slope
+    at the angle of repose (the "box with a removable side" / ledge method; cf. the review of
+    AoR methods by Al-Hashemi & Al-Amoudi 2018, Powder Technol. 330:397). The side walls
+    (y-, y+) have ``side_friction`` (0: they act as symmetry planes of a wider box). The slope is
+    the least-squares fit of the y-averaged top-surface profile h(x) between 15 % and 85 % of
+    the deposit height at the back wall.
+
+    ``contact``: parameter set of the slump (default: the packing's). Returns dict(angle_deg,
+    profile_x_m, profile_h_m, n_left, time_s).
+    """
+    contact = contact or packing.contact or ContactModel()
+    g = abs(gravity)
+    d = 2.0 * float(np.median(packing.radii))
+    lo, hi = packing.box_lo, packing.box_hi
+    top = hi[2] + 2 * d
+    walls = [
+        BoxWall((lo[0] - d, lo[1] - d, lo[2] - d), (hi[0], hi[1] + d, lo[2]), name="plate"),
+        BoxWall((lo[0] - d, lo[1] - d, lo[2] - d), (lo[0], hi[1] + d, top), name="x-"),
+        BoxWall((lo[0] - d, lo[1] - d, lo[2] - d), (hi[0] + 4 * d, lo[1], top), name="y-",
+                friction=side_friction, rolling_friction=0.0, cohesive=False),
+        BoxWall((lo[0] - d, hi[1], lo[2] - d), (hi[0] + 4 * d, hi[1] + d, top), name="y+",
+                friction=side_friction, rolling_friction=0.0, cohesive=False),
+    ]
+    dom = (lo - 2 * d, np.array([hi[0] + 4 * d, hi[1] + 2 * d, top]))
+    system = DEMSystem(packing.positions, packing.radii, contact, walls=walls, gravity=g, domain=dom,
+                       dt_safety=dt_safety, z_kill=lo[2] - 2 * d)
+    h0 = hi[2] - lo[2]
+    t_min = 4.0 * math.sqrt(h0 / g)
+    settle(system, max_time or 8.0 * t_min, speed_tol or 0.01 * math.sqrt(g * d), min_time=t_min)
+    alive = system.alive
+    xs, rs = system.positions[alive], system.radii[alive]
+    on = xs[:, 0] < hi[0]  # grains still on the ledge
+    xs, rs = xs[on], rs[on]
+    step = 0.25 * d
+    hm = height_map(xs, rs, (lo[0], lo[1] + d), (hi[0], hi[1] - d), step, floor=lo[2])
+    prof = hm.mean(axis=1) - lo[2]
+    xc = lo[0] + step * (np.arange(len(prof)) + 0.5)
+    h_back = float(np.max(prof[: max(1, int(2 * d / step))]))
+    sel = (prof > 0.15 * h_back) & (prof < 0.85 * h_back)
+    angle = float("nan")
+    if sel.sum() >= 4:
+        slope = np.polyfit(xc[sel], prof[sel], 1)[0]
+        angle = float(np.degrees(np.arctan(-slope)))
+    out = dict(angle_deg=angle, profile_x_m=xc, profile_h_m=prof, n_left=int(len(xs)), time_s=system.time)
+    if return_system:
+        out["system"] = system
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Spreading a layer
+# ---------------------------------------------------------------------------------------------
+def spread_layer(grains: GrainSizeDistribution | float, contact: ContactModel | None = None, *,
+                 layer_thickness: float | None = None, blade_speed: float = 0.05, gravity: float = G_MOON,
+                 length: float | None = None, width: float | None = None, reservoir_factor: float = 2.0,
+                 seed: int = 0, dt_safety: float = 0.2, fill_gravity: float | None = None,
+                 return_system: bool = False) -> dict:
+    """Spread one powder layer with a recoater blade and measure it.
+
+    A reservoir of powder is settled on the build plate behind a gate; the gate is removed and a
+    blade (bottom edge at ``layer_thickness`` above the plate) sweeps along +x at
+    ``blade_speed`` [m/s] over ``length`` [m] (default 30 d50) between side walls ``width`` apart
+    (default 10 d50). Grains pushed past the plate edge are removed.
+
+    Returns dict(packing_fraction, roughness_m (Ra of the top surface), mean_height_m,
+    coverage (fraction of the window covered by grains), solid_thickness_m (solid volume per
+    area), n_grains, window (lo, hi) [m], time_s, packing (:class:`Packing` of the layer)).
+    Measurements use a window away from the side walls (2 d50) and from both ends (15 %).
+    ``fill_gravity`` lets the reservoir settle faster (default = ``gravity``); it is then
+    re-settled under ``gravity`` before the blade starts.
+    """
+    rng = np.random.default_rng(seed)
+    contact = contact or ContactModel()
+    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
+    dvol = 2.0 * (3.0 / (4.0 * np.pi) * (grains.mean_volume_m3() if isinstance(grains, GrainSizeDistribution)
+                                        else np.pi / 6 * d50**3)) ** (1.0 / 3.0)
+    h = layer_thickness or 2.0 * dvol
+    L = length or 30.0 * d50
+    W = width or 10.0 * d50
+    g = abs(gravity)
+    # reservoir: enough powder for the layer at ~0.55 packing, with a surplus
+    v_grain = np.pi / 6.0 * dvol**3
+    n = int(reservoir_factor * 0.55 * L * W * h / v_grain) + 1
+    diam = _diameters(n, grains, rng)
+    # reservoir long enough that its loose lattice stands ~4 layer thicknesses (or 8 d) high:
+    # a tall narrow column would take long to settle
+    pitch = 1.1 * diam.max()
+    h_res = max(4.0 * h, 8.0 * d50)
+    layers = max(1, int(h_res / pitch))
+    rows = max(1, int((W - diam.max()) // pitch) + 1)
+    l_res = max(6.0 * d50, math.ceil(n / (layers * rows)) * pitch + diam.max())
+    x = _lattice_fill(diam, (-l_res, 0.0), (0.0, W), 0.0, rng)
+    top = x[:, 2].max() + diam.max()
+    t_plate = d50
+    walls = [
+        plate((-l_res - 4 * d50, 0.0), (L, W), z=0.0, thickness=t_plate),
+        # side walls are frictionless symmetry planes: the strip stands for a wider bed
+        BoxWall((-l_res - 4 * d50, -t_plate, -t_plate), (L, 0.0, top + 2 * d50), name="y-", friction=0.0,
+                rolling_friction=0.0, cohesive=False),
+        BoxWall((-l_res - 4 * d50, W, -t_plate), (L, W + t_plate, top + 2 * d50), name="y+", friction=0.0,
+                rolling_friction=0.0, cohesive=False),
+        BoxWall((0.0, 0.0, 0.0), (t_plate, W, top + 2 * d50), name="gate"),
+        # the blade first stands on the plate as the back wall of the reservoir
+        blade(-l_res, 0.0, W, 0.0, top + 2 * d50, t_plate, 0.0),
+    ]
+    gf = abs(fill_gravity) if fill_gravity else g
+    dom = (np.array([-l_res - 2 * d50, -d50, -d50]), np.array([L + 2 * d50, W + d50, top + 2 * d50]))
+    system = DEMSystem(x, 0.5 * diam, contact, walls=walls, gravity=gf, domain=dom, dt_safety=dt_safety,
+                       z_kill=-5.0 * d50)
+    t_fall = math.sqrt(2.0 * top / gf)
+    settle(system, 8.0 * t_fall, 0.02 * math.sqrt(gf * d50), min_time=t_fall)
+    if gf != g:
+        system.set_gravity(g)
+        settle(system, 4.0 * math.sqrt(2.0 * top / g), 0.02 * math.sqrt(g * d50), min_time=0.0)
+    # the blade: bottom edge at the layer height, moving along +x
+    system.remove_wall("gate")
+    system.set_wall("blade", lo=(-l_res - t_plate, 0.0, h), hi=(-l_res, W, h + top + 2 * d50),
+                    velocity=(blade_speed, 0.0, 0.0))
+    t_sweep = (L + l_res + 2 * d50) / blade_speed
+    system.run(t_sweep)
+    system.remove_wall("blade")
+    # grains that ran off the plate end
+    xs = system.positions
+    system.deactivate(xs[:, 0] > L)
+    settle(system, 4.0 * math.sqrt(2.0 * max(h, d50) / g) + 0.05 * t_sweep, 0.01 * math.sqrt(g * d50))
+    alive = system.alive
+    xs, rs = system.positions[alive], system.radii[alive]
+    wlo = np.array([0.15 * L, 2.0 * d50, 0.0])
+    whi = np.array([0.85 * L, W - 2.0 * d50, h])
+    phi = packing_fraction(xs, rs, wlo, whi)
+    hm = height_map(xs, rs, wlo[:2], whi[:2], 0.25 * d50, floor=0.0)
+    in_win = (xs[:, 0] > wlo[0]) & (xs[:, 0] < whi[0]) & (xs[:, 1] > wlo[1]) & (xs[:, 1] < whi[1])
+    area = float(np.prod(whi[:2] - wlo[:2]))
+    out = dict(
+        packing_fraction=phi,
+        roughness_m=roughness_ra(hm),
+        mean_height_m=float(hm.mean()),
+        coverage=float(np.mean(hm > 0.0)),
+        solid_thickness_m=float(np.sum(4.0 / 3.0 * np.pi * rs[in_win] ** 3)) / area,
+        layer_thickness_m=h,
+        n_grains=int(alive.sum()),
+        window=(wlo, whi),
+        time_s=system.time,
+        packing=Packing(xs, rs, np.array([0.0, 0.0, 0.0]), np.array([L, W, h]), contact),
+    )
+    if return_system:
+        out["system"] = system
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Effective conductivity of a packing in vacuum
+# ---------------------------------------------------------------------------------------------
+def effective_conductivity(packing: Packing, k_solid: float, T: float = 300.0, *, delta_T: float | None = None,
+                           thermal: ThermalModel | None = None, radiation: bool = True,
+                           hot_below: float | None = None, cold_above: float | None = None,
+                           tol: float = 1e-4, max_sweeps: int = 200_000, return_system: bool = False) -> dict:
+    """Effective conductivity [W/(m K)] of a packing in vacuum, from a steady heat flow along z.
+
+    Grains with centres below ``hot_below`` [m] (default: floor + one median diameter) are held
+    at T + dT/2, grains above ``cold_above`` (default: one diameter below the mean top surface)
+    at T - dT/2; the free grains relax to steady state (damped Jacobi sweeps of the conduction +
+    neighbour-radiation network, :mod:`gpu_kernels.particles_thermal`). Then
+
+        k_eff = (Q / A) / |dT/dz|,
+
+    with Q the heat flow [W] (mean of what leaves the hot and enters the cold set), A the
+    footprint of the packing box and dT/dz the least-squares temperature gradient of the free
+    grains (so the boundary layers do not bias it). ``k_eff_ends`` uses the mean centre heights of
+    the two boundary sets instead. Contact radii come from the packing's overlaps (and necks);
+    set ``thermal.true_youngs_modulus`` when the packing was made with a softened modulus.
+    """
+    th = replace(thermal or ThermalModel(), conductivity=k_solid, surface=False)
+    if not radiation:
+        th = replace(th, rad_factor=0.0)
+    d = 2.0 * float(np.median(packing.radii))
+    x, r = packing.positions, packing.radii
+    system = DEMSystem(x, r, packing.contact or ContactModel(), gravity=0.0, thermal=th,
+                       skin=0.1 * float(r.min()))
+    dT = delta_T or 0.02 * T
+    z = x[:, 2]
+    zb = hot_below if hot_below is not None else packing.box_lo[2] + d
+    za = cold_above if cold_above is not None else _surface_level(packing) - d
+    hot, cold = z < zb, z > za
+    if not hot.any() or not cold.any() or (hot & cold).any():
+        raise ValueError("packing too thin for the hot and cold boundary sets")
+    free = ~(hot | cold)
+    zh, zc = z[hot].mean(), z[cold].mean()
+    t0 = T + dT / 2 - dT * np.clip((z - zh) / (zc - zh), 0.0, 1.0)  # linear start: fewer sweeps
+    system.temperatures = t0
+    system.set_fixed_temperature(hot | cold)
+    sweeps, q_prev, q = 0, np.inf, 0.0
+    block = 200
+    while sweeps < max_sweeps:
+        system.heat_step(0.9, mode=1, n_steps=block)
+        sweeps += block
+        hf = system.heat_flows
+        q_hot, q_cold = -hf[hot].sum(), hf[cold].sum()
+        q = 0.5 * (q_hot + q_cold)
+        if q > 0 and abs(q_hot - q_cold) < tol * q and abs(q - q_prev) < tol * q:
+            break
+        q_prev = q
+        block = min(2 * block, 5000)
+    area = float(np.prod(packing.box_hi[:2] - packing.box_lo[:2]))
+    temps = system.temperatures
+    if free.sum() >= 3 and np.ptp(z[free]) > 0:
+        grad = abs(np.polyfit(z[free], temps[free], 1)[0])
+    else:
+        grad = dT / (zc - zh)
+    out = dict(k_eff=q / area / grad, k_eff_ends=q / area / (dT / (zc - zh)), heat_flow_W=q, area_m2=area,
+               gradient_K_m=grad, length_m=zc - zh, T_hot=T + dT / 2, T_cold=T - dT / 2, sweeps=sweeps,
+               balance=abs(q_hot - q_cold) / max(q, 1e-300))
+    if return_system:
+        out["system"] = system
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Sintering / densification
+# ---------------------------------------------------------------------------------------------
+def _history(T_history) -> tuple[Callable[[float], float], float]:
+    """(T(t) [K], end time [s]) from a callable with an ``end`` attribute or (times, temps)."""
+    if callable(T_history):
+        end = getattr(T_history, "end", None)
+        if end is None:
+            raise ValueError("a callable T_history needs an 'end' attribute [s]; or pass (times, temperatures)")
+        return T_history, float(end)
+    ts, Ts = (np.asarray(a, float) for a in T_history)
+    if ts.ndim != 1 or ts.shape != Ts.shape or len(ts) < 2 or np.any(np.diff(ts) <= 0):
+        raise ValueError("T_history = (times [s], temperatures [K]) with increasing times, at least two points")
+    if ts[0] != 0.0:
+        raise ValueError("T_history times must start at 0 s")
+    return (lambda t: float(np.interp(t, ts, Ts))), float(ts[-1])
+
+
+def _shape_volume(x: np.ndarray) -> float:
+    """Volume measure of a cloud of centres: sqrt(det cov), the product of its principal extents.
+    Flat or linear clouds (a pair of grains) use their k non-degenerate extents to the power 3/k."""
+    lam = np.linalg.eigvalsh(np.cov(x.T))
+    lam = lam[lam > 1e-12 * lam.max()]
+    return float(np.prod(np.sqrt(lam)) ** (3.0 / len(lam)))
+
+
+def sinter_packing(packing: Packing, T_history, sinter: SinterModel | None = None,
+                   contact: ContactModel | None = None, *,
+                   gravity: float = 0.0, initial_density: float | None = None, growth_per_step: float = 1e-3,
+                   min_steps: int = 200, n_records: int = 100, max_steps: int = 200_000,
+                   return_system: bool = False) -> dict:
+    """Densification of a packing over a uniform temperature history (free sintering by default).
+
+    ``T_history``: (times [s], temperatures [K]) (piecewise linear) or a callable T(t) with an
+    ``end`` attribute. With ``gravity`` [m/s^2] the packing stays in its box (a crucible with
+    frictionless sides); without, it sinters freely - a packing poured under gravity with a
+    softened modulus then first relaxes elastically (a small density drop). The grains carry the viscous neck law of :mod:`gpu_kernels.particles`
+    (Frenkel neck growth, Parhami-McMeeking-type normal force) in a quasi-static run (fictitious
+    masses); the step is chosen so that a free pair approaches by at most
+    ``growth_per_step`` x r_min per step.
+
+    Relative density: rho(t) = rho0 V0 / V(t), V = sqrt(det cov(centres)) (follows anisotropic
+    shrinkage), rho0 = ``initial_density`` or the packing fraction away from the walls.
+    Returns dict(time_s, temperature_K, relative_density, linear_shrinkage, mean_neck_ratio,
+    coordination, n_bonded) as arrays over the records, and ``final_packing``.
+    """
+    T_of, t_end = _history(T_history)
+    sinter = sinter or SinterModel()
+    if initial_density is None:
+        try:
+            initial_density = bulk_packing_fraction(packing, margin_d=1.0)
+        except ValueError:
+            initial_density = packing.solid_volume / float(np.prod(packing.box_hi - packing.box_lo))
+    contact = contact or packing.contact or ContactModel()
+    # with gravity the packing sits in a crucible: its box with frictionless sides; free
+    # sintering (no gravity) needs no walls
+    walls = []
+    if gravity:
+        size = packing.box_hi - packing.box_lo
+        d = 2.0 * float(np.median(packing.radii))
+        walls = container(packing.box_lo, packing.box_hi + np.array([0.0, 0.0, size[2]]), thickness=d)
+        for w in walls[1:]:
+            w.friction, w.rolling_friction, w.cohesive = 0.0, 0.0, False
+    system = DEMSystem(packing.positions, packing.radii, contact, gravity=gravity, sinter=sinter, walls=walls,
+                       quasi_static=True, temperature=T_of(0.0), dt=t_end / min_steps)
+    r_min = float(packing.radii.min())
+    v0 = _shape_volume(packing.positions)
+    rec = {k: [] for k in ("time_s", "temperature_K", "relative_density", "linear_shrinkage",
+                           "mean_neck_ratio", "coordination", "n_bonded")}
+
+    def record():
+        x = system.positions
+        v = _shape_volume(x)
+        c = system.contacts()
+        bonded = c["neck"] > 0
+        ri, rj = system.radii[c["i"]], system.radii[c["j"]]
+        a = 2.0 * ri * rj / (ri + rj)
+        rec["time_s"].append(system.time)
+        rec["temperature_K"].append(T_of(system.time))
+        rec["relative_density"].append(initial_density * v0 / v)
+        rec["linear_shrinkage"].append(1.0 - (v / v0) ** (1.0 / 3.0))
+        rec["mean_neck_ratio"].append(float(np.mean(c["neck"][bonded] / a[bonded])) if bonded.any() else 0.0)
+        rec["coordination"].append(2.0 * len(c["i"]) / system.n)
+        rec["n_bonded"].append(int(bonded.sum()))
+
+    record()
+    next_rec = t_end / n_records
+    steps = 0
+    while system.time < t_end * (1 - 1e-12) and steps < max_steps:
+        t = system.time
+        T = T_of(t)
+        rate = sinter.frenkel_rate(T)
+        dt = min(growth_per_step * r_min / rate, t_end / min_steps, t_end - t)
+        system.temperatures = T
+        system.step(1, dt=dt)
+        steps += 1
+        if system.time >= next_rec - 1e-15:
+            record()
+            next_rec += t_end / n_records
+    out = {k: np.asarray(v) for k, v in rec.items()}
+    out["steps"] = steps
+    out["initial_density"] = initial_density
+    out["final_packing"] = system.to_packing(packing.box_lo, packing.box_hi)
+    if return_system:
+        out["system"] = system
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Command surface: case dict in, result dict out, files written into out_dir
+# ---------------------------------------------------------------------------------------------
+def _q(case: dict, key: str, dim: str, default):
+    """Case value in SI: numbers pass through, strings like '70 um' are parsed."""
+    from ..units import parse_quantity
+
+    if key not in case or case[key] is None:
+        return default
+    try:
+        return parse_quantity(case[key], dim)
+    except ValueError as exc:
+        raise ValueError(f"{key}: {exc}") from None
+
+
+def grains_from_case(case: dict) -> GrainSizeDistribution | float:
+    """``grains``: {d50, sigma_g} or {d10, d50, d90} (+ d_min, d_max, basis), or {diameter}."""
+    g = dict(case.get("grains", {}))
+    kw = dict(basis=g.get("basis", "volume"), d_min_m=_q(g, "d_min", "length", None),
+              d_max_m=_q(g, "d_max", "length", None))
+    if "diameter" in g:
+        return _q(g, "diameter", "length", None)
+    if "d10" in g and "d90" in g:
+        return GrainSizeDistribution.from_d10_d50_d90(_q(g, "d10", "length", None), _q(g, "d50", "length", None),
+                                                      _q(g, "d90", "length", None), **kw)
+    return GrainSizeDistribution(_q(g, "d50", "length", 100e-6), float(g.get("sigma_g", 1.3)), **kw)
+
+
+def contact_from_case(case: dict, radius: float, gravity: float) -> ContactModel:
+    """``material``: density, youngs_modulus, poisson_ratio, restitution, friction, friction_wall,
+    rolling_friction, hamaker (or bond_number), cleanliness. A ``bond_number`` sets the Hamaker
+    constant so that the pull-off of two grains of ``radius`` is that multiple of their weight."""
+    m = dict(case.get("material", {}))
+    c = ContactModel(
+        density=_q(m, "density", "density", 3100.0),
+        youngs_modulus=_q(m, "youngs_modulus", "pressure", 1e7),  # softened: see the module docstring
+        poisson_ratio=float(m.get("poisson_ratio", 0.25)),
+        restitution=float(m.get("restitution", 0.5)),
+        friction=float(m.get("friction", 0.7)),
+        friction_wall=float(m.get("friction_wall", m.get("friction", 0.7))),
+        rolling_friction=float(m.get("rolling_friction", 0.4)),
+        hamaker=float(m.get("hamaker", 0.0)),
+        cleanliness=float(m.get("cleanliness", 0.75)),
+    )
+    if "bond_number" in m:
+        c = replace(c, hamaker=c.hamaker_for_bond_number(float(m["bond_number"]), radius, gravity))
+    return c
+
+
+def _thermal_from_case(case: dict, contact: ContactModel) -> ThermalModel:
+    t = dict(case.get("thermal", {}))
+    return ThermalModel(
+        conductivity=float(t.get("conductivity", 2.0)),
+        heat_capacity=float(t.get("heat_capacity", 800.0)),
+        emissivity=float(t.get("emissivity", 0.86)),
+        absorptivity=float(t.get("absorptivity", 0.85)),
+        t_env=_q(t, "t_env", "temperature", 3.0),
+        rad_factor=float(t.get("rad_factor", 1.0)),
+        # contact radii of the softened DEM contacts are scaled back to a basalt-glass modulus
+        true_youngs_modulus=_q(t, "true_youngs_modulus", "pressure", 7e10),
+    )
+
+
+def _sinter_from_case(case: dict) -> SinterModel:
+    from .physics import arrhenius_viscosity
+
+    s = dict(case.get("sinter", {}))
+    visc = s.get("viscosity", 1e8)
+    if isinstance(visc, dict):  # {"eta_ref": Pa s, "t_ref": K, "activation_energy": J/mol}
+        visc = arrhenius_viscosity(float(visc["eta_ref"]), _q(visc, "t_ref", "temperature", None),
+                                   float(visc["activation_energy"]))
+    return SinterModel(surface_tension=float(s.get("surface_tension", 0.36)), viscosity=visc,
+                       eta_bond=float(s.get("eta_bond", 1e12)))
+
+
+def _scalars(d: dict) -> dict:
+    """The JSON-able summary of a result dict (arrays kept, objects dropped)."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, (int, float, str, bool, np.floating, np.integer)):
+            out[k] = v
+        elif isinstance(v, np.ndarray):
+            out[k] = v
+        elif isinstance(v, (tuple, list)) and all(isinstance(e, np.ndarray) for e in v):
+            out[k] = [e for e in v]
+    return out
+
+
+def _bed(case: dict, grains, contact: ContactModel, gravity: float, seed: int) -> Packing:
+    b = dict(case.get("bed", {}))
+    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
+    foot = (_q(b, "length", "length", 12 * d50), _q(b, "width", "length", 12 * d50))
+    # settled under a larger gravity by default (20 m/s^2): only the static arrangement is kept
+    return pour_packing(int(b.get("n_grains", 1500)), grains, contact, footprint=foot,
+                        gravity=_q(b, "fill_gravity", "acceleration", max(gravity, 20.0)), seed=seed)
+
+
+def run_spread(case: dict | None, out_dir) -> dict:
+    """Spread one layer (:func:`spread_layer`) from a case dict; writes ``spread.vtu``,
+    ``spread.ply`` and ``spread.json`` into ``out_dir``. Keys (SI numbers or strings with units):
+    grains, material (see :func:`contact_from_case`), layer_thickness, blade_speed, gravity,
+    length, width, fill_gravity, seed."""
+    from . import io
+
+    case = dict(case or {})
+    out_dir = Path(out_dir)
+    g = _q(case, "gravity", "acceleration", G_MOON)
+    grains = grains_from_case(case)
+    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
+    contact = contact_from_case(case, 0.5 * d50, g)
+    res = spread_layer(grains, contact, layer_thickness=_q(case, "layer_thickness", "length", None),
+                       blade_speed=_q(case, "blade_speed", "velocity", 0.1), gravity=g,
+                       length=_q(case, "length", "length", None), width=_q(case, "width", "length", None),
+                       fill_gravity=_q(case, "fill_gravity", "acceleration", max(g, 20.0)),
+                       seed=int(case.get("seed", 0)),
+                       return_system=True)
+    system = res.pop("system")
+    files = io.write_system(out_dir, "spread", system)
+    summary = _scalars(res)
+    summary["files"] = files
+    files["json"] = str(io.write_json(out_dir / "spread.json", summary))
+    res["files"] = files
+    return res
+
+
+def run_heat(case: dict | None, out_dir) -> dict:
+    """Heat a poured bed with a gaussian spot (``source``: power [W], radius w [m] (1/e^2),
+    x, y [m] of the centre, default the bed centre; ``duration`` [s]; ``T0`` [K]); grains stay in
+    place (thermal only). Writes ``heat.vtu/.ply/.json``. Returns time series of the peak and
+    mean temperature [K] and the absorbed power [W]."""
+    from . import io
+
+    case = dict(case or {})
+    out_dir = Path(out_dir)
+    g = _q(case, "gravity", "acceleration", G_MOON)
+    seed = int(case.get("seed", 0))
+    grains = grains_from_case(case)
+    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
+    contact = contact_from_case(case, 0.5 * d50, g)
+    bed = _bed(case, grains, contact, g, seed)
+    th = _thermal_from_case(case, contact)
+    system = DEMSystem(bed.positions, bed.radii, contact, gravity=0.0, thermal=th,
+                       temperature=_q(case, "T0", "temperature", 250.0), skin=0.1 * float(bed.radii.min()))
+    s = dict(case.get("source", {}))
+    centre = 0.5 * (bed.box_lo + bed.box_hi)
+    w = _q(s, "radius", "length", 0.25 * float(np.min(bed.box_hi[:2] - bed.box_lo[:2])))
+    power = _q(s, "power", "power", 1.0)
+    q0 = 2.0 * power / (np.pi * w * w)  # peak of a gaussian of 1/e^2 radius w carrying `power`
+    src = (_q(s, "x", "length", centre[0]), _q(s, "y", "length", centre[1]), q0, w)
+    duration = _q(case, "duration", "time", 1.0)
+    n_rec = int(case.get("n_records", 50))
+    rec = dict(time_s=[], T_max_K=[], T_mean_K=[], absorbed_W=[])
+    t, n_steps = 0.0, 0
+    system.heat_step(0.0, source=src)
+    for k_rec in range(1, n_rec + 1):
+        t_next = duration * k_rec / n_rec
+        while t < t_next * (1 - 1e-12):
+            # the stable step shrinks as radiation (4 sigma T^3) grows: re-evaluate it
+            dt = min(system.thermal_time_step(), t_next - t)
+            m = max(1, min(50, int((t_next - t) / dt)))
+            system.heat_step(dt, source=src, n_steps=m)
+            t += m * dt
+            n_steps += m
+        T = system.temperatures
+        ex = system.exposed_mask
+        xs = system.positions
+        rho2 = (xs[:, 0] - src[0]) ** 2 + (xs[:, 1] - src[1]) ** 2
+        absorbed = th.absorptivity * q0 * np.sum(np.exp(-2 * rho2[ex] / w**2) * np.pi * system.radii[ex] ** 2)
+        rec["time_s"].append(t)
+        rec["T_max_K"].append(float(T.max()))
+        rec["T_mean_K"].append(float(T.mean()))
+        rec["absorbed_W"].append(float(absorbed))
+    res = {k: np.asarray(v) for k, v in rec.items()}
+    res.update(n_grains=system.n, n_exposed=int(system.exposed_mask.sum()), n_steps=n_steps, source_peak_W_m2=q0)
+    files = io.write_system(out_dir, "heat", system)
+    files["json"] = str(io.write_json(out_dir / "heat.json", dict(_scalars(res), files=files)))
+    res["files"] = files
+    return res
+
+
+def run_sinter(case: dict | None, out_dir) -> dict:
+    """Sinter a poured bed over ``T_history`` = {"time": [s...], "temperature": [K...]} with the
+    ``sinter`` model (surface_tension, viscosity: Pa s or {eta_ref, t_ref, activation_energy},
+    eta_bond). Writes ``sinter.json`` (density vs time) and ``sinter.vtu/.ply`` (final state)."""
+    from . import io
+
+    case = dict(case or {})
+    out_dir = Path(out_dir)
+    g = _q(case, "gravity", "acceleration", G_MOON)
+    seed = int(case.get("seed", 0))
+    grains = grains_from_case(case)
+    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
+    contact = contact_from_case(case, 0.5 * d50, g)
+    bed = _bed(case, grains, contact, g, seed)
+    hist = case.get("T_history", {"time": [0.0, 10.0], "temperature": [1400.0, 1400.0]})
+    res = sinter_packing(bed, (hist["time"], hist["temperature"]), _sinter_from_case(case), contact,
+                         gravity=_q(case, "sinter_gravity", "acceleration", 0.0), return_system=True)
+    system = res.pop("system")
+    res.pop("final_packing")
+    files = io.write_system(out_dir, "sinter", system)
+    files["json"] = str(io.write_json(out_dir / "sinter.json", dict(_scalars(res), files=files)))
+    res["files"] = files
+    return res
