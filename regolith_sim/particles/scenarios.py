@@ -202,7 +202,7 @@ def spread_layer(grains: GrainSizeDistribution | float, contact: ContactModel | 
     """
     rng = np.random.default_rng(seed)
     contact = contact or ContactModel()
-    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
+    d50 = _median_diameter(grains)
     dvol = 2.0 * (3.0 / (4.0 * np.pi) * (grains.mean_volume_m3() if isinstance(grains, GrainSizeDistribution)
                                         else np.pi / 6 * d50**3)) ** (1.0 / 3.0)
     h = layer_thickness or 2.0 * dvol
@@ -542,9 +542,21 @@ def _scalars(d: dict) -> dict:
     return out
 
 
+def _median_diameter(grains) -> float:
+    """Number-median diameter [m] of a distribution, or the diameter of monodisperse grains."""
+    return grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
+
+
+def _grains_and_contact(case: dict):
+    """(gravity [m/s^2], grains, contact model) that every driver reads from a case dict."""
+    g = _q(case, "gravity", "acceleration", G_MOON)
+    grains = grains_from_case(case)
+    return g, grains, contact_from_case(case, 0.5 * _median_diameter(grains), g)
+
+
 def _bed(case: dict, grains, contact: ContactModel, gravity: float, seed: int) -> Packing:
     b = dict(case.get("bed", {}))
-    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
+    d50 = _median_diameter(grains)
     foot = (_q(b, "length", "length", 12 * d50), _q(b, "width", "length", 12 * d50))
     # settled under a larger gravity by default (20 m/s^2): only the static arrangement is kept
     return pour_packing(int(b.get("n_grains", 1500)), grains, contact, footprint=foot,
@@ -560,10 +572,7 @@ def run_spread(case: dict | None, out_dir) -> dict:
 
     case = dict(case or {})
     out_dir = Path(out_dir)
-    g = _q(case, "gravity", "acceleration", G_MOON)
-    grains = grains_from_case(case)
-    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
-    contact = contact_from_case(case, 0.5 * d50, g)
+    g, grains, contact = _grains_and_contact(case)
     res = spread_layer(grains, contact, layer_thickness=_q(case, "layer_thickness", "length", None),
                        blade_speed=_q(case, "blade_speed", "velocity", 0.1), gravity=g,
                        length=_q(case, "length", "length", None), width=_q(case, "width", "length", None),
@@ -588,12 +597,8 @@ def run_heat(case: dict | None, out_dir) -> dict:
 
     case = dict(case or {})
     out_dir = Path(out_dir)
-    g = _q(case, "gravity", "acceleration", G_MOON)
-    seed = int(case.get("seed", 0))
-    grains = grains_from_case(case)
-    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
-    contact = contact_from_case(case, 0.5 * d50, g)
-    bed = _bed(case, grains, contact, g, seed)
+    g, grains, contact = _grains_and_contact(case)
+    bed = _bed(case, grains, contact, g, int(case.get("seed", 0)))
     th = _thermal_from_case(case, contact)
     system = DEMSystem(bed.positions, bed.radii, contact, gravity=0.0, thermal=th,
                        temperature=_q(case, "T0", "temperature", 250.0), skin=0.1 * float(bed.radii.min()))
@@ -642,12 +647,8 @@ def run_sinter(case: dict | None, out_dir) -> dict:
 
     case = dict(case or {})
     out_dir = Path(out_dir)
-    g = _q(case, "gravity", "acceleration", G_MOON)
-    seed = int(case.get("seed", 0))
-    grains = grains_from_case(case)
-    d50 = grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
-    contact = contact_from_case(case, 0.5 * d50, g)
-    bed = _bed(case, grains, contact, g, seed)
+    g, grains, contact = _grains_and_contact(case)
+    bed = _bed(case, grains, contact, g, int(case.get("seed", 0)))
     hist = case.get("T_history", {"time": [0.0, 10.0], "temperature": [1400.0, 1400.0]})
     res = sinter_packing(bed, (hist["time"], hist["temperature"]), _sinter_from_case(case), contact,
                          gravity=_q(case, "sinter_gravity", "acceleration", 0.0), return_system=True)
