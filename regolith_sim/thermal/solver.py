@@ -173,14 +173,18 @@ class ThermalSolver:
         self.steps += 1
         self.cell_updates += self.grid.n_cells
 
-    def stable_dt(self, safety: float = 0.9) -> float:
-        """Largest explicit step: dx^2/(6 alpha_max) for conduction (von Neumann bound of the 7-point
-        scheme) and rho c dx/(4 eps sigma T^3 + h) for a radiating face, times ``safety``."""
+    def _bounds(self) -> tuple[float, float, float, float]:
+        """(max diffusivity, max surface coefficient, max T, non-finite flag) over active cells."""
         self._scratch.fill(0.0)
         t, b = self.tables, self.boundary
         K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
                            t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, self._scratch)
-        alpha, surf = float(self._scratch[0]), float(self._scratch[1])
+        return tuple(float(v) for v in self._scratch.to_numpy())  # type: ignore[return-value]
+
+    def stable_dt(self, safety: float = 0.9) -> float:
+        """Largest explicit step: dx^2/(6 alpha_max) for conduction (von Neumann bound of the 7-point
+        scheme) and rho c dx/(4 eps sigma T^3 + h) for a radiating face, times ``safety``."""
+        alpha, surf, _, _ = self._bounds()
         dx = self.grid.dx
         limits = [dx * dx / (6.0 * alpha) if alpha > 0 else np.inf,
                   dx / (5.0 * surf) if surf > 0 else np.inf]  # 5 exposed faces at most
@@ -189,11 +193,7 @@ class ThermalSolver:
     def check_health(self, T_max: float) -> float:
         """Raise :class:`SimulationDiverged` if any temperature is not finite or above ``T_max``;
         return the current maximum temperature."""
-        self._scratch.fill(0.0)
-        t, b = self.tables, self.boundary
-        K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
-                           t.rho_p, t.eps_solid, b.h_conv, self._scratch)
-        Tmax, bad = float(self._scratch[2]), float(self._scratch[3])
+        _, _, Tmax, bad = self._bounds()
         if bad or not np.isfinite(Tmax) or Tmax > T_max:
             self._ext.fill(-1)
             K.hot_cell(self.T, self.state, T_max, self._ext)
