@@ -12,27 +12,12 @@ from .app import ArchOption, app, start_runtime
 
 def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool) -> Path:
     from ..config import load_case
-    from ..simulation import Simulation
+    from ..simulation.job import run_job
 
     case = load_case(case_file)
     start_runtime(arch if arch != "auto" else case.solver.arch, case.solver.precision, quiet)
-    sim = Simulation(case)
-    if not quiet:
-        typer.echo(f"{case.name}: grid {sim.domain.grid.shape} cells of {sim.domain.grid.dx * 1e3:g} mm, "
-                   f"{sim.domain.n_layers} layers, {sim.t_end:.1f} s to simulate", err=True)
-    result = sim.run(progress=not quiet)
     out_dir = out or Path(case.output.dir or f"results/{case.name}")
-    if not out_dir.is_absolute() and case.output.dir and out is None:
-        out_dir = Path.cwd() / out_dir
-    files = result.write(out_dir)
-    from ..io.part_mesh import as_built_mesh
-
-    mesh = as_built_mesh(result.fields["state"], result.grid.origin, result.grid.dx)
-    if mesh is not None:
-        import geometries
-
-        for fmt in [f for f in case.output.mesh_formats if f in ("stl", "3mf", "obj", "ply", "glb")]:
-            files[f"part_{fmt}"] = geometries.export(mesh, out_dir / f"part.{fmt}")
+    result, files = run_job(case, out_dir, progress=not quiet)
     typer.echo(json.dumps(result.summary, indent=2, default=float))
     typer.echo(f"outputs in {out_dir.resolve()}: " + ", ".join(sorted(p.name for p in files.values())))
     return out_dir

@@ -1,6 +1,7 @@
 """The print simulation end to end: :class:`Simulation` and its :class:`Result`."""
 from .domain import Domain, build_domain
 from .result import SUMMARY_UNITS, Result
+from .job import run_job
 from .simulation import Simulation, build_part
 
-__all__ = ["Domain", "Result", "SUMMARY_UNITS", "Simulation", "build_domain", "build_part"]
+__all__ = ["Domain", "Result", "SUMMARY_UNITS", "Simulation", "build_domain", "build_part", "run_job"]
