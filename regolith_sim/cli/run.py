@@ -3,23 +3,46 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
+from ..errors import UserError
 from .app import ArchOption, app, start_runtime
 
 
-def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool) -> Path:
+def case_overrides(sets: List[str] | None, resolution: float | None) -> dict:
+    """``--set key=value`` pairs (dotted case keys; values parsed as TOML scalars, else kept as text
+    so units like '30 W' work) and ``--resolution``."""
+    from ..config.loader import tomllib
+
+    out: dict = {}
+    for pair in sets or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set {pair!r}: write key=value with a dotted case key, e.g. --set process.power=30W",
+                            key="--set")
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = value.strip()
+    if resolution is not None:
+        out["solver.resolution"] = resolution
+    return out
+
+
+def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resume: bool = False,
+             overrides: dict | None = None) -> Path:
     from ..config import load_case
     from ..simulation.job import run_job
 
-    case = load_case(case_file)
+    case = load_case(case_file, **(overrides or {}))
     start_runtime(arch if arch != "auto" else case.solver.arch, case.solver.precision, quiet)
     out_dir = out or Path(case.output.dir or f"results/{case.name}")
-    result, files = run_job(case, out_dir, progress=not quiet)
+    result, files = run_job(case, out_dir, progress=not quiet, resume=resume)
     typer.echo(json.dumps(result.summary, indent=2, default=float))
-    typer.echo(f"outputs in {out_dir.resolve()}: " + ", ".join(sorted(p.name for p in files.values())))
+    typer.echo(f"outputs in {out_dir.resolve()}: " + ", ".join(sorted(str(p.relative_to(out_dir))
+                                                                       for p in files.values())))
     return out_dir
 
 
@@ -29,6 +52,11 @@ def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: output.dir or results/<name>)"),
     arch: str = ArchOption,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar (batch logs)"),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the checkpoint in the output folder "
+                                                        "(solver.checkpoint_interval sets how often one is written)"),
+    resolution: Optional[float] = typer.Option(None, "--resolution", help="Refine every automatic cell size by this "
+                                                                          "factor (2 halves the cell; for GPUs)"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a case key, e.g. --set process.power=30W"),
 ) -> None:
     """Simulate a print: plan, voxelise, step thermal + sintering through the print and the cool-down."""
-    run_case(case_file, out, arch, quiet)
+    run_case(case_file, out, arch, quiet, resume, case_overrides(set_, resolution))

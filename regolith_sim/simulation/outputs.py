@@ -1,17 +1,100 @@
-"""Everything a finished run writes: summary, fields, melt-pool history and the as-built part."""
+"""Everything a finished run writes into its folder, each file atomically:
+
+- ``summary.json``, ``fields.npz``, ``melt_pool.csv`` (the :class:`Result`);
+- ``probes.csv`` when the case names probes;
+- ``fields.pvd`` + ``fields/frame_*.vti`` (written while the run goes, by the frame recorder);
+- the as-built part: surface ``part.stl|3mf|obj|ply|glb`` and voxel ``part.vtu|inp|msh``;
+- PNG plots and an off-screen render.
+"""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+SURFACE_FORMATS = ("stl", "3mf", "obj", "ply", "glb")
+log = logging.getLogger(__name__)
+
+
+def write_part_meshes(result, formats, out_dir: Path) -> dict[str, Path]:
+    """The as-built part as a watertight isosurface and as a voxel mesh, in the requested formats."""
+    from ..io.part_mesh import as_built_mesh
+    from ..io.voxel_mesh import VOXEL_FORMATS, consolidated_mesh, write_voxel_mesh
+
+    files: dict[str, Path] = {}
+    f, g = result.fields, result.grid
+    surface = [x for x in formats if x in SURFACE_FORMATS]
+    if surface:
+        mesh = as_built_mesh(f["state"], g.origin, g.dx)
+        if mesh is not None:
+            import geometries
+
+            for fmt in surface:
+                files[f"part_{fmt}"] = geometries.export(mesh, out_dir / f"part.{fmt}")
+    voxel = [x for x in formats if x in VOXEL_FORMATS]
+    if voxel:
+        vmesh = consolidated_mesh(f, g.origin, g.dx)
+        if vmesh is not None:
+            for fmt in voxel:
+                files[f"part_{fmt}"] = write_voxel_mesh(vmesh, out_dir / f"part.{fmt}", fmt)
+    return files
+
+
+def write_plots(sim, result, out_dir: Path) -> dict[str, Path]:
+    from ..plots.run import plot_density_sections, plot_melt_pool, plot_probes
+
+    files: dict[str, Path] = {}
+    probes = _probe_recorder(sim)
+    m = sim.material
+    if probes is not None and probes.rows:
+        table = probes.table()
+        marks = {"glass transition": m.glass_transition_K, "solidus": m.solidus_K, "liquidus": m.liquidus_K}
+        files["plot_probes"] = plot_probes(table[:, 0], probes.columns(), table, out_dir / "probes.png", marks)
+    if len(result.melt_pool_history):
+        files["plot_melt_pool"] = plot_melt_pool(result.melt_pool_history, out_dir / "melt_pool.png")
+    f = result.fields
+    files["plot_density"] = plot_density_sections(f["rho_rel"], f["state"], f["part_mask"], result.grid,
+                                                  out_dir / "density_sections.png")
+    return files
+
+
+def write_render(result, out_dir: Path) -> dict[str, Path]:
+    """The off-screen render, skipped with a warning where VTK cannot draw (no pyvista, no EGL)."""
+    from ..io.part_mesh import as_built_mesh
+
+    f, g = result.fields, result.grid
+    mesh = as_built_mesh(f["state"], g.origin, g.dx)
+    if mesh is None:
+        return {}
+    try:
+        from ..plots.render import render_part
+
+        return {"render": render_part(mesh, f["rho_rel"], f["state"], g, out_dir / "part.png")}
+    except ImportError as exc:
+        log.warning("no render of the part: %s (install pyvista to get part.png)", exc)
+    except RuntimeError as exc:  # VTK without a usable OpenGL/EGL context
+        log.warning("no render of the part: VTK could not draw off-screen (%s)", exc)
+    return {}
+
+
+def _probe_recorder(sim):
+    from .recorders import ProbeRecorder
+
+    return next((r for r in sim.recorders if isinstance(r, ProbeRecorder)), None)
 
 
 def write_outputs(sim, result, out_dir: Path) -> dict[str, Path]:
+    out = sim.case.output
+    out_dir = Path(out_dir)
     files = result.write(out_dir)
-    from ..io.part_mesh import as_built_mesh
-
-    mesh = as_built_mesh(result.fields["state"], result.grid.origin, result.grid.dx)
-    if mesh is not None:
-        import geometries
-
-        for fmt in [f for f in sim.case.output.mesh_formats if f in ("stl", "3mf", "obj", "ply", "glb")]:
-            files[f"part_{fmt}"] = geometries.export(mesh, out_dir / f"part.{fmt}")
+    probes = _probe_recorder(sim)
+    if probes is not None and probes.rows:
+        files["probes"] = probes.write_csv(out_dir / "probes.csv")
+    pvd = out_dir / "fields.pvd"
+    if pvd.exists():
+        files["fields_pvd"] = pvd
+    files.update(write_part_meshes(result, out.mesh_formats, out_dir))
+    if out.plots:
+        files.update(write_plots(sim, result, out_dir))
+    if out.render:
+        files.update(write_render(result, out_dir))
     return files

@@ -45,6 +45,12 @@ class MeltPoolTrack:
         self.max_length, self.max_width, self.max_depth = (max(self.max_length, length), max(self.max_width, width),
                                                            max(self.max_depth, depth))
 
+    def checkpoint_state(self) -> dict:
+        return {"history": self.history}
+
+    def restore_checkpoint_state(self, state: dict) -> None:
+        self.history = [tuple(r) for r in state["history"]]
+
 
 class Simulation:
     """A print of one case. ``run()`` to the end of the cool-down, or ``step()`` for control loops."""
@@ -82,7 +88,10 @@ class Simulation:
         self.layers_spread = 0
         self.t_end = self.plan.t[-1] + case.solver.cooldown
         self.wall_time = 0.0
+        self.n_steps = 0
         self.peak_temperature = float(self.thermal.field("T").max())
+        #: Objects with ``due(t)`` and ``record(sim)`` (probes, field frames), called as the run goes.
+        self.recorders: list = []
 
     # -- set-up ------------------------------------------------------------------------------------
     def _local_time_h(self) -> float:
@@ -158,33 +167,57 @@ class Simulation:
             self.densifier.step(dt)
         return dt
 
-    def run(self, progress: bool = True, check_every: int = 20) -> "Result":
+    def _check(self) -> None:
+        """Stop a diverging run, track the melt pool and feed the recorders."""
+        self.peak_temperature = max(self.peak_temperature, self.thermal.check_health(self.case.solver.max_temperature))
+        self.melt_pool.sample(self.thermal.time, self.thermal.extent_above(self.material.solidus_K))
+        for r in self.recorders:
+            if r.due(self.thermal.time):
+                r.record(self)
+
+    def advance(self, t_stop: float | None = None, progress: bool = True, check_every: int = 20,
+                checkpoint=None) -> None:
+        """Step until ``t_stop`` [s] (default: the end of the cool-down). ``checkpoint`` is an object
+        with ``due(t)`` and ``save(sim)``, consulted after every health check."""
+        t_stop = self.t_end if t_stop is None else min(t_stop, self.t_end)
+        t0 = _time.perf_counter()
+        bar = _progress_bar(self) if progress else None
+        updates0 = self.thermal.cell_updates
+        try:
+            while self.thermal.time < t_stop - 1e-9:
+                self.step(dt_max=t_stop - self.thermal.time)
+                self.n_steps += 1
+                if self.n_steps % check_every == 0 or self.thermal.time >= t_stop - 1e-9:
+                    self._check()
+                    if bar is not None:
+                        rate = (self.thermal.cell_updates - updates0) / max(_time.perf_counter() - t0, 1e-9)
+                        bar.n = round(self.thermal.time, 3)
+                        bar.set_postfix_str(f"layer {self.layers_spread}/{self.domain.n_layers}, "
+                                            f"{rate / 1e6:.0f} Mcell/s")
+                        bar.refresh()
+                    if checkpoint is not None and checkpoint.due(self.thermal.time):
+                        self.wall_time += _time.perf_counter() - t0
+                        t0 = _time.perf_counter()
+                        checkpoint.save(self)
+        finally:
+            if bar is not None:
+                bar.close()
+            self.wall_time += _time.perf_counter() - t0
+
+    @property
+    def finished(self) -> bool:
+        return self.thermal.time >= self.t_end - 1e-9
+
+    def run(self, progress: bool = True, check_every: int = 20, checkpoint=None) -> "Result":
+        """Step to the end of the cool-down and return the :class:`Result`."""
         from .result import Result
 
-        t0 = _time.perf_counter()
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=round(self.t_end, 3), unit="s(sim)", desc="print", dynamic_ncols=True,
-                       bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}] {postfix}")
-        n = 0
-        liquidus_or_solidus = self.material.solidus_K
-        while self.thermal.time < self.t_end - 1e-9:
-            dt = self.step()
-            n += 1
-            if n % check_every == 0:
-                self.peak_temperature = max(self.peak_temperature,
-                                            self.thermal.check_health(self.case.solver.max_temperature))
-                self.melt_pool.sample(self.thermal.time, self.thermal.extent_above(liquidus_or_solidus))
-                if bar is not None:
-                    bar.n = round(self.thermal.time, 3)
-                    bar.set_postfix_str(f"layer {self.layers_spread}/{self.domain.n_layers}")
-                    bar.refresh()
-            del dt
-        self.peak_temperature = max(self.peak_temperature, self.thermal.check_health(self.case.solver.max_temperature))
-        if bar is not None:
-            bar.n = round(self.t_end, 3)
-            bar.close()
-        self.wall_time += _time.perf_counter() - t0
+        self.advance(None, progress, check_every, checkpoint)
         return Result.from_simulation(self)
+
+
+def _progress_bar(sim):
+    from tqdm import tqdm
+
+    return tqdm(total=round(sim.t_end, 3), initial=round(sim.thermal.time, 3), unit="s(sim)", desc="print",
+                dynamic_ncols=True, bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}] {postfix}")

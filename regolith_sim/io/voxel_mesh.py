@@ -1,0 +1,72 @@
+"""The as-built part as a hexahedral voxel mesh for structural analysis (VTU, Abaqus ``.inp``, Gmsh
+``.msh`` through meshio): one 8-node brick per consolidated voxel, sharing nodes with its neighbours,
+carrying its relative density so an FEA model can map porosity to stiffness and strength."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import atomic_path
+
+#: Output format name -> meshio file format.
+VOXEL_FORMATS = {"vtu": "vtu", "inp": "abaqus", "msh": "gmsh"}
+
+# Corner offsets of a hexahedron in VTK/Abaqus C3D8 order: bottom face counter-clockwise, then top.
+_HEX_CORNERS = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0],
+                         [0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]])
+
+
+def voxel_hexahedra(mask: np.ndarray, origin, dx: float):
+    """Nodes [m] and hexahedra (node indices) of the voxels where ``mask`` is set, nodes shared."""
+    cells = np.argwhere(mask)
+    corners = (cells[:, None, :] + _HEX_CORNERS[None, :, :]).reshape(-1, 3)
+    unique, inverse = np.unique(corners, axis=0, return_inverse=True)
+    points = np.asarray(origin, float) + unique * dx
+    return points, inverse.reshape(-1, 8), cells
+
+
+def consolidated_mesh(fields: dict, origin, dx: float):
+    """A meshio mesh of the consolidated voxels (state >= 2) with their relative density and state,
+    or None when nothing consolidated."""
+    import meshio
+
+    mask = fields["state"] >= 2
+    if not mask.any():
+        return None
+    points, hexes, cells = voxel_hexahedra(mask, origin, dx)
+    at = tuple(cells.T)
+    data = {"relative_density": [fields["rho_rel"][at].astype(np.float64)],
+            "state": [fields["state"][at].astype(np.int32)]}
+    if "T_peak" in fields:
+        data["peak_temperature_K"] = [fields["T_peak"][at].astype(np.float64)]
+    return meshio.Mesh(points, [("hexahedron", hexes)], cell_data=data)
+
+
+def density_sets(rho: np.ndarray, width: float = 0.05) -> dict:
+    """Element sets by relative-density band (``RHO_085`` holds 0.85 <= rho < 0.90), so an FEA model
+    can give each band its own porosity-dependent section without reading cell data."""
+    band = np.minimum(np.floor(rho / width + 1e-9), round(1 / width) - 1).astype(int)
+    return {f"RHO_{round(b * width * 100):03d}": [np.flatnonzero(band == b)] for b in np.unique(band)}
+
+
+def write_voxel_mesh(mesh, path: str | Path, fmt: str) -> Path:
+    """Write one of :data:`VOXEL_FORMATS` atomically."""
+    import meshio
+
+    path = Path(path)
+    n = len(mesh.cells[0].data)
+    with atomic_path(path) as tmp:
+        if fmt == "msh":
+            # Gmsh 2.2 (binary), read by every Gmsh and most FEA importers; its element data are reals
+            # and every element needs physical and geometrical tags.
+            data = {k: [np.asarray(v[0], np.float64)] for k, v in mesh.cell_data.items()}
+            data["gmsh:physical"] = data["gmsh:geometrical"] = [np.ones(n, np.int32)]
+            meshio.Mesh(mesh.points, mesh.cells, cell_data=data).write(tmp, file_format="gmsh22", binary=True)
+        elif fmt == "inp":
+            # Abaqus input holds no per-element data: density bands become element sets instead.
+            sets = density_sets(np.asarray(mesh.cell_data["relative_density"][0]))
+            meshio.Mesh(mesh.points, mesh.cells, cell_sets=sets).write(tmp, file_format="abaqus")
+        else:
+            mesh.write(tmp, file_format=VOXEL_FORMATS[fmt])
+    return path

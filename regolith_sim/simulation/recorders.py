@@ -1,0 +1,112 @@
+"""What a run records while it steps: probe time series and VTK field frames.
+
+A recorder has ``due(t)`` and ``record(sim)``; the run calls it when due. Its progress is plain data
+(``checkpoint_state``) so that a resumed run continues the same series.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from ..io.atomic import write_text
+from ..io.vtk import write_collection, write_image_data
+
+#: VTK array name -> (thermal field, dtype). Names carry units so ParaView's legend says them.
+FRAME_FIELDS = {
+    "temperature_K": ("T", np.float32),
+    "relative_density": ("rho_rel", np.float32),
+    "state": ("state", np.uint8),
+    "peak_temperature_K": ("T_peak", np.float32),
+    "time_above_sintering_s": ("t_hot", np.float32),
+}
+
+
+class ProbeRecorder:
+    """Temperature [K] and relative density at named points, sampled every ``interval`` s of simulated
+    time (or at every health check when None)."""
+
+    def __init__(self, probes, grid, interval: float | None = None):
+        self.names = [p.name for p in probes]
+        self.cells = []
+        lo = np.asarray(grid.origin)
+        hi = lo + np.asarray(grid.extent)
+        for n, p in enumerate(probes):
+            pos = np.asarray(p.position, float)
+            if np.any(pos < lo) or np.any(pos >= hi):
+                raise UserError(f"probe '{p.name}' at {tuple(pos)} m lies outside the simulated domain "
+                                f"{tuple(lo.round(6))}..{tuple(hi.round(6))} m (part frame: footprint from x = y = 0, "
+                                f"base at z = 0)", key=f"output.probes.{n}.position")
+            self.cells.append(grid.index_of(*pos))
+        self.interval = interval
+        self.rows: list[list[float]] = []
+        self.next_t = 0.0
+
+    def due(self, t: float) -> bool:
+        return bool(self.cells) and t >= self.next_t - 1e-12
+
+    def record(self, sim) -> None:
+        th = sim.thermal
+        row = [th.time]
+        for c in self.cells:
+            row += [float(th.T[c]), float(th.rho_rel[c])]
+        self.rows.append(row)
+        if self.interval:
+            self.next_t = th.time + self.interval
+
+    def columns(self) -> list[str]:
+        return ["t_s"] + [f"{n}_{q}" for n in self.names for q in ("T_K", "rel_density")]
+
+    def table(self) -> np.ndarray:
+        return np.asarray(self.rows, float).reshape(-1, 1 + 2 * len(self.names))
+
+    def write_csv(self, path: Path) -> Path:
+        lines = [",".join(self.columns())] + [",".join(f"{v:.9g}" for v in r) for r in self.rows]
+        return write_text(path, "\n".join(lines) + "\n")
+
+    def checkpoint_state(self) -> dict:
+        return {"rows": self.rows}
+
+    def restore_checkpoint_state(self, state: dict) -> None:
+        self.rows = [list(r) for r in state["rows"]]
+
+
+class FrameRecorder:
+    """VTK image-data frames of the fields at the given times, gathered by a ``.pvd`` collection."""
+
+    def __init__(self, out_dir: Path, grid, times, name: str = "fields"):
+        self.folder = Path(out_dir) / name
+        self.pvd = Path(out_dir) / f"{name}.pvd"
+        self.grid = grid
+        self.times = sorted(float(t) for t in times)
+        self.frames: list[tuple[float, str]] = []
+        self.next_index = 0
+
+    def due(self, t: float) -> bool:
+        return self.next_index < len(self.times) and t >= self.times[self.next_index] - 1e-9
+
+    def record(self, sim) -> None:
+        th = sim.thermal
+        data = {vtk_name: th.field(src).astype(dt) for vtk_name, (src, dt) in FRAME_FIELDS.items()}
+        name = f"frame_{len(self.frames):04d}.vti"
+        write_image_data(self.folder / name, data, self.grid.origin, self.grid.dx)
+        self.frames.append((th.time, f"{self.folder.name}/{name}"))
+        # The collection is rewritten with each frame so a run still going can already be opened.
+        write_collection(self.pvd, self.frames)
+        while self.due(th.time):
+            self.next_index += 1
+
+    def checkpoint_state(self) -> dict:
+        return {"frames": self.frames}
+
+    def restore_checkpoint_state(self, state: dict) -> None:
+        self.frames = [(float(t), str(f)) for t, f in state["frames"]]
+
+
+def frame_times(layer_times, t_end: float, interval: float | None) -> list[float]:
+    """When to write field frames: every ``interval`` s, or by default the end of each layer's dwell
+    (just before the next layer is spread) and the end of the run."""
+    if interval:
+        return list(np.arange(interval, t_end, interval)) + [t_end]
+    return [float(t) for t in layer_times[1:]] + [t_end]

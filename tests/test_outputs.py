@@ -1,0 +1,228 @@
+"""What `regolith-sim run` leaves in its folder, read back with the tools researchers open it in
+(pyvista/VTK for ParaView files, meshio for FEA meshes, trimesh for the surface), and checkpoints."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regolith_sim.config import load_case
+
+TINY = Path(__file__).parent / "data" / "tiny_brick.toml"
+
+
+# -- writers on their own ----------------------------------------------------------------------------
+def test_vti_round_trip_through_vtk(tmp_path):
+    pv = pytest.importorskip("pyvista")
+    from regolith_sim.io.vtk import write_collection, write_image_data
+
+    rng = np.random.default_rng(1)
+    T = rng.random((5, 4, 3)).astype(np.float32)
+    state = rng.integers(0, 5, (5, 4, 3)).astype(np.uint8)
+    write_image_data(tmp_path / "a.vti", {"temperature_K": T, "state": state}, (0.1, -0.2, -0.3), 0.5e-3)
+    write_collection(tmp_path / "s.pvd", [(0.0, "a.vti"), (2.5, "a.vti")])
+    grid = pv.read(tmp_path / "a.vti")
+    assert grid.dimensions == (6, 5, 4)  # points = cells + 1
+    assert np.allclose(grid.origin, (0.1, -0.2, -0.3)) and np.allclose(grid.spacing, 0.5e-3)
+    # the cell at (i, j, k) keeps its value: VTK runs x fastest
+    assert np.array_equal(grid.cell_data["temperature_K"].reshape((3, 4, 5)).transpose(2, 1, 0), T)
+    assert np.array_equal(grid.cell_data["state"].reshape((3, 4, 5)).transpose(2, 1, 0), state)
+    reader = pv.get_reader(tmp_path / "s.pvd")
+    assert reader.time_values == [0.0, 2.5]
+
+
+def test_voxel_mesh_volume_and_fea_formats(tmp_path):
+    import meshio
+
+    from regolith_sim.io.voxel_mesh import consolidated_mesh, write_voxel_mesh
+
+    state = np.zeros((4, 3, 3), np.int8)
+    state[:3, :2, 0] = 2
+    state[1, 1, 1] = 4
+    rho = np.where(state >= 2, 0.92, 0.55)
+    rho[1, 1, 1] = 0.99
+    dx = 0.5e-3
+    mesh = consolidated_mesh({"state": state, "rho_rel": rho}, (0.0, 0.0, 0.0), dx)
+    for fmt in ("vtu", "inp", "msh"):
+        back = meshio.read(write_voxel_mesh(mesh, tmp_path / f"p.{fmt}", fmt))
+        hexes = back.cells_dict["hexahedron"]
+        assert len(hexes) == 7
+        # 7 cubes of 0.5 mm sharing nodes: hexahedron volumes sum to 7 dx^3 (node order gives positive volumes)
+        p = back.points[hexes]
+        vol = np.abs(np.einsum("ij,ij->i", p[:, 1] - p[:, 0], np.cross(p[:, 3] - p[:, 0], p[:, 4] - p[:, 0])))
+        assert vol.sum() == pytest.approx(7 * dx ** 3, rel=1e-9)
+        assert len(back.points) < 7 * 8  # shared nodes
+    inp = meshio.read(tmp_path / "p.inp")
+    assert {k: len(v[0]) for k, v in inp.cell_sets.items()} == {"RHO_090": 6, "RHO_095": 1}
+    vtu = meshio.read(tmp_path / "p.vtu")
+    assert sorted(np.round(vtu.cell_data["relative_density"][0], 2)) == [0.92] * 6 + [0.99]
+
+
+# -- a whole run ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_run(ti_runtime, tmp_path_factory):
+    from regolith_sim.simulation import run_job
+
+    out = tmp_path_factory.mktemp("tiny")
+    result, files = run_job(load_case(TINY), out)
+    return out, result, files
+
+
+def test_run_writes_every_output(tiny_run):
+    out, result, files = tiny_run
+    expected = {"summary.json", "fields.npz", "melt_pool.csv", "probes.csv", "fields.pvd", "part.stl", "part.3mf",
+                "part.obj", "part.ply", "part.glb", "part.vtu", "part.inp", "part.msh", "probes.png",
+                "melt_pool.png", "density_sections.png"}
+    assert expected <= {p.name for p in files.values()}
+    assert all(p.stat().st_size > 0 for p in files.values())
+    assert not list(out.glob(".*")), "temporary files left behind"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["part"]["consolidated_fraction"] > 0
+    assert summary["energy"]["balance_error"] < 0.005
+
+
+def test_pvd_time_series_opens_in_vtk_and_ends_on_the_final_fields(tiny_run):
+    pv = pytest.importorskip("pyvista")
+    out, result, _ = tiny_run
+    reader = pv.get_reader(out / "fields.pvd")
+    # default frames: end of each layer's dwell and the end of the run
+    assert reader.time_values[-1] == pytest.approx(result.summary["run"]["simulated_time_s"], rel=1e-9)
+    reader.set_active_time_value(reader.time_values[-1])
+    grid = reader.read()[0]
+    assert set(grid.cell_data.keys()) >= {"temperature_K", "relative_density", "state", "peak_temperature_K",
+                                          "time_above_sintering_s"}
+    T = grid.cell_data["temperature_K"].reshape(result.fields["T"].shape[::-1]).transpose(2, 1, 0)
+    assert np.allclose(T, result.fields["T"], rtol=1e-6)
+
+
+def test_surface_part_is_watertight_and_encloses_the_consolidated_voxels(tiny_run):
+    import trimesh
+
+    out, result, _ = tiny_run
+    mesh = trimesh.load(out / "part.stl")
+    assert mesh.is_watertight
+    dx = result.grid.dx
+    n_solid = int((result.fields["state"] >= 2).sum())
+    # the isosurface at 0.5 of the voxel indicator cuts corners: its volume lies between the voxels'
+    # volume less a half-cell skin and the voxels' volume
+    assert 0.3 * n_solid * dx ** 3 < mesh.volume <= n_solid * dx ** 3 * 1.0001
+
+
+def test_probe_series_samples_the_named_cell(tiny_run):
+    out, result, _ = tiny_run
+    lines = (out / "probes.csv").read_text().splitlines()
+    assert lines[0] == "t_s,centre_T_K,centre_rel_density"
+    rows = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    assert np.all(np.diff(rows[:, 0]) > 0)
+    i, j, k = result.grid.index_of(3e-3, 2e-3, 0.75e-3)
+    # the last sample is taken at the end of the run: it is the final field at the probe's cell
+    assert rows[-1, 0] == pytest.approx(result.summary["run"]["simulated_time_s"])
+    assert rows[-1, 1] == pytest.approx(result.fields["T"][i, j, k], rel=1e-8)  # CSV keeps 9 digits
+    # the spot passed over the probe: it heated far above the polar night start and cooled again
+    assert rows[:, 1].max() > 900 and rows[:, 1].max() > rows[-1, 1] + 200
+
+
+def test_render_is_a_picture_of_the_part(tiny_run):
+    pytest.importorskip("pyvista")
+    out, _, files = tiny_run
+    if "render" not in files:
+        pytest.skip("VTK could not draw off-screen on this machine")
+    from PIL import Image
+
+    img = np.asarray(Image.open(out / "part.png").convert("L"), float)
+    assert img.shape[0] > 300 and img.std() > 5  # not a blank frame
+
+
+def test_probe_outside_the_domain_is_a_clear_error(ti_runtime, tmp_path):
+    from regolith_sim.errors import UserError
+    from regolith_sim.simulation import run_job
+
+    case = load_case(TINY, **{"output.probes": [{"name": "far", "position": [0.5, 0.0, 0.0]}]})
+    with pytest.raises(UserError, match=r"output\.probes\.0\.position.*outside the simulated domain"):
+        run_job(case, tmp_path / "o")
+    assert not (tmp_path / "o" / "summary.json").exists()
+
+
+# -- checkpoints -----------------------------------------------------------------------------------
+class _Killed(Exception):
+    pass
+
+
+def test_resumed_run_ends_as_an_uninterrupted_one(ti_runtime, tmp_path):
+    """Stop a run right after its first checkpoint, resume it in a new Simulation, and compare with a
+    run that never stopped: same steps, same fields, same summary (to round-off)."""
+    from regolith_sim.simulation.checkpoint import Checkpointer
+    from regolith_sim.simulation.job import prepare, run_job
+
+    case = load_case(TINY, **{"solver.checkpoint_interval": 1.0, "output.plots": False, "output.render": False,
+                              "output.mesh_formats": []})
+    ref, _ = run_job(case, tmp_path / "ref")
+
+    class KillAfterSave(Checkpointer):
+        def save(self, sim):
+            super().save(sim)
+            raise _Killed
+
+    out = tmp_path / "resumed"
+    sim, _ = prepare(case, out)
+    with pytest.raises(_Killed):
+        sim.run(progress=False, checkpoint=KillAfterSave(out / "checkpoint.npz", 1.0))
+    t_stop = sim.thermal.time
+    assert 0 < t_stop < sim.t_end
+    res, _ = run_job(case, out, resume=True)
+    assert res.summary["run"]["steps"] == ref.summary["run"]["steps"]
+    for name in ("T", "rho_rel", "state", "T_peak", "t_hot"):
+        assert np.allclose(res.fields[name], ref.fields[name], rtol=1e-12, atol=1e-12), name
+    for section in ("part", "melt_pool"):
+        for key, v in ref.summary[section].items():
+            expected = v if v is None else pytest.approx(v, rel=1e-12, abs=1e-15)
+            assert res.summary[section][key] == expected, key
+    assert res.summary["energy"]["absorbed_J"] == pytest.approx(ref.summary["energy"]["absorbed_J"], rel=1e-12)
+    assert (out / "probes.csv").read_text() == (tmp_path / "ref" / "probes.csv").read_text()
+    assert not (out / "checkpoint.npz").exists()  # removed once the outputs are written
+
+
+def test_checkpoint_of_another_case_is_refused(ti_runtime, tmp_path):
+    from regolith_sim.errors import UserError
+    from regolith_sim.simulation.checkpoint import load_checkpoint, save_checkpoint
+    from regolith_sim.simulation.job import prepare
+
+    sim, _ = prepare(load_case(TINY), tmp_path)
+    save_checkpoint(sim, tmp_path / "checkpoint.npz")
+    other, _ = prepare(load_case(TINY, **{"process.power": "13 W"}), tmp_path / "b")
+    with pytest.raises(UserError, match="different case"):
+        load_checkpoint(other, tmp_path / "checkpoint.npz")
+
+
+# -- the command line --------------------------------------------------------------------------------
+def _cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "regolith_sim", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_changing_one_number_changes_the_result(tmp_path):
+    """The README promise: change one number (here the power, from the command line) and the result moves."""
+    common = ["run", str(TINY), "--arch", "cpu", "--quiet", "--set", "output.plots=false",
+              "--set", "output.render=false", "--set", "output.mesh_formats=[]"]
+    lo = _cli(*common, "--out", str(tmp_path / "lo"))
+    hi = _cli(*common, "--out", str(tmp_path / "hi"), "--set", "process.power=18W")
+    assert lo.returncode == 0 and hi.returncode == 0, lo.stderr + hi.stderr
+    s_lo, s_hi = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("lo", "hi"))
+    assert s_hi["energy"]["delivered_J"] == pytest.approx(1.5 * s_lo["energy"]["delivered_J"], rel=1e-9)
+    assert s_hi["peak_temperature_K"] > s_lo["peak_temperature_K"]
+    assert s_hi["part"]["consolidated_fraction"] >= s_lo["part"]["consolidated_fraction"]
+
+
+def test_diverging_run_says_why_and_writes_no_summary(tmp_path):
+    r = _cli("run", str(TINY), "--arch", "cpu", "--quiet", "--set", "solver.max_temperature=600",
+             "--out", str(tmp_path / "o"))
+    assert r.returncode == 3, r.stderr
+    assert "Traceback" not in r.stderr and "600" in r.stderr
+    assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_bad_set_is_one_line(tmp_path):
+    r = _cli("run", str(TINY), "--arch", "cpu", "--quiet", "--set", "process.pwer=3", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "process.pwer" in r.stderr
