@@ -13,6 +13,9 @@ Cells colder than ``T_active`` are skipped: below it the accumulator gains too l
 to move the density by 1e-9 (tables.py), which spares the transcendental functions in the cold bulk.
 Densification is irreversible, so rho_rel = max(rho_rel, rho(acc)); at or above the liquidus
 (or in a MOLTEN cell) the cell is fully dense. The tables are built by regolith_sim.sintering.tables.
+
+``settle`` then lets each (i, j) column settle under gravity where densified cells left room
+(a conservative 1D remap along k: mass and enthalpy conserved to round-off, emptied cells VOID).
 """
 
 from gpu_kernels.backend import ti
@@ -63,3 +66,128 @@ def densify(
                         r = rho0 + (1.0 - rho0) / (1.0 + ti.exp(-(ti.log(a) - ln_theta_mid) * inv_width))
                 acc[i, j, k] = a
             rho_rel[i, j, k] = ti.max(rb, r)
+
+
+@ti.func
+def _target_volume(c, n_full, split_top, f_top):
+    """Volume (in cells) that target cell c of a settled column holds: whole cells from the bottom,
+    then the remainder f_top; a remainder below the minimum fill is shared with the cell under it."""
+    v = 1.0
+    if split_top != 0 and c >= n_full - 1:
+        v = 0.5 * (1.0 + f_top)
+    elif c >= n_full:
+        v = f_top
+    return v
+
+
+@ti.kernel
+def settle(
+    state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, rho_before: nd3,
+    min_gap: float, min_fill: float,
+) -> ti.i32:
+    """Uniaxial settling of each (i, j) column under its own weight, conserving mass and enthalpy.
+
+    A cell holds the mass fraction ``mass`` of a full-density cell at relative density ``rho_rel``,
+    so its material fills the volume fraction v = mass/rho_rel of the cell. Where the cells below a
+    column's top cell have room (sum of 1 - v >= ``min_gap`` cells) the column is compacted: the
+    material is stacked from the bottom in its own order, each slab keeping its density, and cut into
+    whole cells (a 1D conservative remap). A cell that receives several slabs gets their total mass,
+    the mass-weighted enthalpy, temperature, accumulator and time above T_hot, the highest peak
+    temperature and the state of the largest share; its density is mass/volume. A top remainder
+    below ``min_fill`` of a cell is shared with the cell under it (two cells of (1 + f)/2 each),
+    so no sliver with a tiny heat capacity limits the time step. Emptied cells become VOID.
+    Returns the number of columns moved. Material only moves down, so a target cell is never above
+    the source being read and the remap runs in place."""
+    nx, ny, nz = state.shape[0], state.shape[1], state.shape[2]
+    moved = 0
+    for i, j in ti.ndrange(nx, ny):
+        kt = -1
+        for k in range(nz):
+            if state[i, j, k] != VOID:
+                kt = k
+        gap = 0.0
+        vol = 0.0
+        for k in range(kt + 1):
+            v = 0.0
+            if state[i, j, k] != VOID:
+                v = mass[i, j, k] / rho_rel[i, j, k]
+            vol += v
+            if k < kt:
+                gap += 1.0 - v
+        if kt > 0 and gap >= min_gap:
+            moved += 1
+            n_full = ti.cast(ti.floor(vol), ti.i32)
+            f_top = vol - n_full
+            split_top = 0
+            n_t = n_full
+            if f_top > 1e-9:
+                n_t = n_full + 1
+                if f_top < min_fill and n_full >= 1:
+                    split_top = 1
+            n_t = ti.max(n_t, 1)
+            c = 0
+            need = _target_volume(0, n_full, split_top, f_top)
+            M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+            bs = VOID
+            for k in range(kt + 1):
+                if state[i, j, k] == VOID:
+                    continue
+                m, r = mass[i, j, k], rho_rel[i, j, k]
+                hk, ak, thk, Tk, tpk, sk = h[i, j, k], acc[i, j, k], t_hot[i, j, k], T[i, j, k], \
+                    T_peak[i, j, k], state[i, j, k]
+                v = m / r
+                remaining, m_rem = v, m
+                while remaining > 0.0:
+                    take = remaining
+                    if c < n_t - 1:
+                        take = ti.min(remaining, need)
+                    dm = m_rem
+                    if take < remaining:
+                        dm = m * take / v
+                    m_rem -= dm
+                    remaining -= take
+                    need -= take
+                    M += dm
+                    E += dm * hk
+                    A += dm * ak
+                    TH += dm * thk
+                    TT += dm * Tk
+                    TP = ti.max(TP, tpk)
+                    V += take
+                    if dm > best:
+                        best, bs = dm, sk
+                    if c < n_t - 1 and need <= 0.0:
+                        state[i, j, c] = ti.cast(bs, ti.i8)
+                        mass[i, j, c] = M
+                        rr = ti.min(M / V, 1.0)
+                        rho_rel[i, j, c] = rr
+                        rho_before[i, j, c] = rr
+                        h[i, j, c] = E / M
+                        acc[i, j, c] = A / M
+                        t_hot[i, j, c] = TH / M
+                        T[i, j, c] = TT / M
+                        T_peak[i, j, c] = TP
+                        M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+                        c += 1
+                        need = _target_volume(c, n_full, split_top, f_top)
+            state[i, j, c] = ti.cast(bs, ti.i8)
+            mass[i, j, c] = M
+            rr = ti.min(M / V, 1.0)
+            rho_rel[i, j, c] = rr
+            rho_before[i, j, c] = rr
+            h[i, j, c] = E / M
+            acc[i, j, c] = A / M
+            t_hot[i, j, c] = TH / M
+            T[i, j, c] = TT / M
+            T_peak[i, j, c] = TP
+            for k in range(c + 1, kt + 1):
+                state[i, j, k] = VOID
+                mass[i, j, k] = 0.0
+                rho_rel[i, j, k] = 1.0
+                rho_before[i, j, k] = 1.0
+                h[i, j, k] = 0.0
+                acc[i, j, k] = 0.0
+                t_hot[i, j, k] = 0.0
+                T[i, j, k] = 0.0
+                T_peak[i, j, k] = 0.0
+    return moved

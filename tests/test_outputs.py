@@ -191,7 +191,7 @@ def test_checkpoint_of_another_case_is_refused(ti_runtime, tmp_path):
 
     sim, _ = prepare(load_case(TINY), tmp_path)
     save_checkpoint(sim, tmp_path / "checkpoint.npz")
-    other, _ = prepare(load_case(TINY, **{"process.power": "13 W"}), tmp_path / "b")
+    other, _ = prepare(load_case(TINY, **{"process.power": "17 W"}), tmp_path / "b")
     with pytest.raises(UserError, match="different case"):
         load_checkpoint(other, tmp_path / "checkpoint.npz")
 
@@ -207,7 +207,7 @@ def test_changing_one_number_changes_the_result(tmp_path):
     common = ["run", str(TINY), "--arch", "cpu", "--quiet", "--set", "output.plots=false",
               "--set", "output.render=false", "--set", "output.mesh_formats=[]"]
     lo = _cli(*common, "--out", str(tmp_path / "lo"))
-    hi = _cli(*common, "--out", str(tmp_path / "hi"), "--set", "process.power=18W")
+    hi = _cli(*common, "--out", str(tmp_path / "hi"), "--set", "process.power=24W")
     assert lo.returncode == 0 and hi.returncode == 0, lo.stderr + hi.stderr
     s_lo, s_hi = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("lo", "hi"))
     assert s_hi["energy"]["delivered_J"] == pytest.approx(1.5 * s_lo["energy"]["delivered_J"], rel=1e-9)

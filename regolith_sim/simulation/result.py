@@ -21,8 +21,8 @@ SUMMARY_UNITS = {
     "part.consolidated_fraction": "1, fraction of the part's voxels sintered or melted",
     "part.estimated_compressive_strength_MPa": "MPa, porosity fit of the material (null outside its range or "
                                                "when nothing consolidated)",
-    "part.height_m": "m, deposited height less the settling implied by densification",
-    "part.shrinkage": "1, vertical shrinkage of uniaxial settling with mass conserved: 1 - rho0/rho",
+    "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate",
+    "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
     "energy.delivered_J": "J, emitted by the source",
     "energy.absorbed_J": "J, absorbed by the material",
     "energy.radiated_J": "J, radiated from exposed faces",
@@ -61,13 +61,17 @@ class Result:
             if lo <= porosity <= hi:
                 strength = float(m.compressive_strength(porosity)) / 1e6
         shrinkage = 1.0 - rho0 / mean_rho if rho.size else 0.0
-        deposited = sim.domain.n_layers * sim.case.process.layer_thickness
+        from ..sintering import part_height
+
+        # the base of the part is the top of the substrate (the first layer's first cell)
+        height = part_height(fields["state"], sim.domain.part_mask, sim.domain.grid.dx, th.field("mass"),
+                             fields["rho_rel"], base_k=sim.domain.substrate_cells)
         summary = {
             "peak_temperature_K": float(max(sim.peak_temperature, fields["T_peak"].max())),
             "melt_pool": {"max_width_m": sim.melt_pool.max_width, "max_depth_m": sim.melt_pool.max_depth,
                           "max_length_m": sim.melt_pool.max_length},
             "part": {"mean_relative_density": mean_rho, "porosity": porosity, "consolidated_fraction": consolidated,
-                     "estimated_compressive_strength_MPa": strength, "height_m": deposited * (1.0 - shrinkage),
+                     "estimated_compressive_strength_MPa": strength, "height_m": height,
                      "shrinkage": shrinkage},
             "energy": L.as_dict(),
             "run": {"arch": sim.arch, "wall_time_s": sim.wall_time, "cell_updates": th.cell_updates,

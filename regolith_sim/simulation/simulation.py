@@ -129,10 +129,17 @@ class Simulation:
 
     # -- stepping ----------------------------------------------------------------------------------
     def _spread_due_layers(self, t: float) -> None:
+        """Spread each layer whose time has come. The recoater rises one layer per layer, so powder
+        fills every empty cell up to the layer's nominal top: the columns settle first, and the
+        powder lands on the real (settled) surface, filling what the densified layers below gave up.
+        activate_layer books the enthalpy of all powder it adds in ledger.added and settling conserves
+        the stored enthalpy, so the energy balance still closes."""
         while self.layers_spread < self.domain.n_layers and self.plan.layer_times[self.layers_spread] <= t + 1e-12:
-            lo, hi = self.domain.layer_cells(self.layers_spread)
+            if self.densifier is not None:
+                self.densifier.settle()
+            _, hi = self.domain.layer_cells(self.layers_spread)
             bed = np.ones(self.domain.grid.shape[:2], bool)
-            self.thermal.activate_layer(bed, lo, hi, self.powder_temperature)
+            self.thermal.activate_layer(bed, 0, hi, self.powder_temperature)
             self.layers_spread += 1
 
     def _next_event(self, t: float) -> float:
@@ -213,6 +220,8 @@ class Simulation:
         from .result import Result
 
         self.advance(None, progress, check_every, checkpoint)
+        if self.densifier is not None:
+            self.densifier.settle()  # the as-built part stands settled, whatever the step count
         return Result.from_simulation(self)
 
 

@@ -2,11 +2,13 @@
 and the as-built strength that follows from the porosity."""
 from __future__ import annotations
 
+from .asbuilt import consolidated_top, part_height
 from .models import furnace_window
 from .strength import estimated_strength
 from .tables import MODELS, SinteringTables
 
-__all__ = ["MODELS", "Densifier", "SinteringTables", "estimated_strength", "furnace_window"]
+__all__ = ["MODELS", "Densifier", "SinteringTables", "consolidated_top", "estimated_strength", "furnace_window",
+           "part_height"]
 
 
 def __getattr__(name):

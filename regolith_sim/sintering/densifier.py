@@ -14,11 +14,18 @@ class Densifier:
     """Owns the sintering accumulator of every cell and updates ``solver.rho_rel`` in place.
 
     ``model``: 'viscous' (Frenkel / Mackenzie-Shuttleworth in reduced time, eta_eff from Giordano 2008
-    and Krieger-Dougherty) or 'master-curve' (Su & Johnson 1996). The solver needs only the ndarrays
+    and Costa et al. 2009) or 'master-curve' (Su & Johnson 1996). The solver needs only the ndarrays
     ``T``, ``rho_rel``, ``state`` (all the same shape) and ``tables.rho_rel0``. Call :meth:`step` after
     the thermal step with the same dt; ``rho_before`` then holds the densities before that update."""
 
-    def __init__(self, solver, material, model: str = "viscous", tables: SinteringTables | None = None):
+    #: Settle a column once the cells under its top have this much room [cells]; above 0.5 so that
+    #: a settled column (whose top two cells may share a remainder, leaving < 0.5) is not moved again.
+    MIN_GAP = 0.5
+    #: Smallest fill of a settled column's top cell [cells] (a sliver would set a tiny time step).
+    MIN_FILL = 0.5
+
+    def __init__(self, solver, material, model: str = "viscous", tables: SinteringTables | None = None,
+                 settle_every: int = 10):
         backend.ensure_init()
         self.solver = solver
         self.material = material
@@ -38,9 +45,14 @@ class Densifier:
         self._rho_visc = ti.ndarray(ti.f64, shape=t.rho_visc.size)
         self._rho_visc.from_numpy(t.rho_visc)
         self.time = 0.0
+        self.steps = 0
+        #: settle the columns every this many steps (0: only when :meth:`settle` is called)
+        self.settle_every = int(settle_every)
+        self.columns_settled = 0
 
     def step(self, dt: float) -> None:
-        """Accumulate dt [s] at the solver's current temperatures and raise its relative densities."""
+        """Accumulate dt [s] at the solver's current temperatures and raise its relative densities;
+        every ``settle_every`` steps let the densified columns settle (:meth:`settle`)."""
         t, s = self.tables, self.solver
         K.densify(s.T, s.rho_rel, s.state, self.acc, self.rho_before,
                   self._ln_eta, t.T0, 1.0 / t.dT, t.gamma_over_a,
@@ -48,6 +60,23 @@ class Densifier:
                   t.q_over_r, t.ln_theta_mid, 1.0 / t.ln_theta_width, t.theta_lo,
                   t.model_code, t.rho_rel0, t.liquidus, t.T_active, float(dt))
         self.time += dt
+        self.steps += 1
+        if self.settle_every > 0 and self.steps % self.settle_every == 0:
+            self.settle()
+
+    def settle(self) -> int:
+        """Move material down the columns where densification left room (gpu_kernels.sintering.settle:
+        mass and enthalpy conserved to round-off), empty the cells it left, and refresh the solver's
+        column tops, temperatures, conductivities and states. Returns the number of columns moved."""
+        s = self.solver
+        if not hasattr(s, "mass"):  # a bare field holder (tests) has nothing to settle
+            return 0
+        n = int(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.rho_before,
+                         self.MIN_GAP, self.MIN_FILL))
+        if n:
+            s._refresh()
+            self.columns_settled += n
+        return n
 
     @property
     def accumulator_name(self) -> str:

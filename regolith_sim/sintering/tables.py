@@ -13,7 +13,7 @@ MODELS = ("viscous", "master-curve")
 MODEL_CODES = {"viscous": 0, "master-curve": 1}
 #: Span of the viscosity table [K]; the same as the thermal tables so any kernel temperature is covered.
 T_LOW, T_HIGH = 3.0, 5000.0
-#: ln eta for "rigid": stands for every temperature where the VFT law or Krieger-Dougherty saturate.
+#: ln eta for "rigid": stands for every temperature where the VFT law or the crystal-fraction law saturate.
 LN_ETA_RIGID = np.log(1e30) + np.log(models.ETA_REL_CAP)
 #: Cells colder than T_active are skipped: there the accumulator would move the density by less
 #: than DRHO_NEGLIGIBLE over T_ACTIVE_HORIZON seconds of heating (longer than any print).

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..config.loader import read_toml
 from ..errors import ConfigError
 from .cases import CASES, Check
+from . import sintering_cases  # noqa: F401  (registers the sintering cases in CASES)
 
 #: Where the packaged case files live in a source checkout.
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "examples" / "verification"

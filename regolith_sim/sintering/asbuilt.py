@@ -1,0 +1,56 @@
+"""As-built geometry after settling: how high the consolidated material stands.
+
+A cell's material fills the volume fraction v = mass / rho_rel of the cell (``mass``: the mass
+fraction of a full-density cell it holds; ``rho_rel``: its relative density), so the top of a
+column's material lies sum(v) cells above the column's bottom once the column has settled
+(:func:`gpu_kernels.sintering.settle` leaves no gap under a column's top cell larger than half a cell).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: State codes (gpu_kernels.thermal) of consolidated material: sintered, molten, re-solidified.
+CONSOLIDATED_MIN_STATE = 2
+
+
+def fill_fraction(state, mass=None, rho_rel=None) -> np.ndarray:
+    """Volume fraction of each cell occupied by material: mass/rho_rel (1 without them), 0 in void cells."""
+    state = np.asarray(state)
+    if mass is None or rho_rel is None:
+        return (state > 0).astype(float)
+    v = np.asarray(mass, float) / np.maximum(np.asarray(rho_rel, float), 1e-300)
+    return np.where(state > 0, v, 0.0)
+
+
+def consolidated_top(state, dx: float, mass=None, rho_rel=None) -> np.ndarray:
+    """Height [m] of the top of the consolidated (sintered, molten or re-solidified) material of
+    each (i, j) column above the bottom of the grid; NaN where a column holds none. The height
+    counts the filled volume of every cell up to the highest consolidated one."""
+    state = np.asarray(state)
+    v = fill_fraction(state, mass, rho_rel)
+    cons = state >= CONSOLIDATED_MIN_STATE
+    any_cons = cons.any(axis=2)
+    k_top = np.where(any_cons, state.shape[2] - 1 - np.argmax(cons[:, :, ::-1], axis=2), -1)
+    below = np.arange(state.shape[2])[None, None, :] <= k_top[:, :, None]
+    z = np.sum(np.where(below, v, 0.0), axis=2) * dx
+    return np.where(any_cons, z, np.nan)
+
+
+def part_height(state, part_mask, dx: float, mass=None, rho_rel=None, base_k: int | None = None) -> float:
+    """As-built height of a part [m]: the highest top of consolidated material over the part's
+    footprint (columns where ``part_mask`` is set anywhere) above the part's base, the bottom face
+    of the lowest cell of ``part_mask`` (or of cell ``base_k``). With ``mass`` and ``rho_rel`` of the
+    solver the height resolves partly filled cells; without them it counts whole cells. 0 when no
+    consolidated material stands above the base. Settled fields are expected: before settling the
+    densified cells stand at their deposited height."""
+    part_mask = np.asarray(part_mask, bool)
+    if not part_mask.any():
+        return 0.0
+    if base_k is None:
+        base_k = int(np.argmax(part_mask.any(axis=(0, 1))))
+    foot = part_mask.any(axis=2)
+    top = consolidated_top(state, dx, mass, rho_rel)[foot]
+    top = top[np.isfinite(top)]
+    if top.size == 0:
+        return 0.0
+    return float(max(np.max(top) - base_k * dx, 0.0))

@@ -1,0 +1,166 @@
+"""Settling of densified columns on the grid (gpu_kernels.sintering.settle via Densifier.settle):
+mass and enthalpy conserved to round-off, the settled height of a column that densified to full
+density, and the next layer landing on the settled surface."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from regolith_sim.materials import get_material
+from regolith_sim.sintering import consolidated_top, part_height
+from regolith_sim.sintering.asbuilt import fill_fraction
+
+DX = 2.5e-4
+
+
+@pytest.fixture(scope="module")
+def lms1():
+    return get_material("lms-1")
+
+
+def _solver(material, shape, T=300.0, n_filled=None):
+    """LMS-1 powder in the lowest ``n_filled`` cell layers (all by default), void above."""
+    from regolith_sim.thermal import Boundary, Grid, ThermalSolver, ThermalTables
+
+    g = Grid(shape, DX, (0.0, 0.0, 0.0))
+    s = ThermalSolver(g, ThermalTables.from_material(material), Boundary(T_sky=3.0, bottom="adiabatic"))
+    mask = np.zeros(shape, bool)
+    mask[:, :, :shape[2] if n_filled is None else n_filled] = True
+    s.fill_region(mask, T, material.powder_relative_density)
+    return s
+
+
+def _densifier(solver, material):
+    from regolith_sim.sintering.densifier import Densifier
+
+    return Densifier(solver, material, "master-curve", settle_every=0)
+
+
+def _set(solver, **fields):
+    for name, value in fields.items():
+        arr = getattr(solver, name)
+        arr.from_numpy(np.asarray(value, dtype=arr.to_numpy().dtype))
+    solver._refresh()
+
+
+def _totals(solver):
+    mass = solver.field("mass")
+    st = solver.field("state")
+    return float(np.sum(np.where(st > 0, mass, 0.0))), solver.stored_energy()
+
+
+def test_settling_conserves_mass_and_energy(ti_runtime, lms1):
+    # Random densification (rho between rho0 and 1, mass kept) and temperatures from 300 K to above
+    # the liquidus (latent heat included): after settling, total mass and stored enthalpy equal the
+    # values before to 1e-12 relative (round-off of the sums), every column is contiguous from the
+    # bottom, no cell is over-full, and the room left under each top cell is below half a cell.
+    rng = np.random.default_rng(4)
+    shape = (5, 4, 16)
+    s = _solver(lms1, shape)
+    d = _densifier(s, lms1)
+    rho0 = lms1.powder_relative_density
+    rho = rho0 + (1.0 - rho0) * rng.random(shape) ** 2
+    T = rng.uniform(300.0, 1900.0, shape)
+    _set(s, rho_rel=rho, h=s.h_of_T(T))
+    m0, e0 = _totals(s)
+    heat0 = s.sync_ledger().heat_stored
+    moved = d.settle()
+    assert moved == shape[0] * shape[1]
+    m1, e1 = _totals(s)
+    assert m1 == pytest.approx(m0, rel=1e-12)
+    assert e1 == pytest.approx(e0, rel=1e-12)
+    assert s.sync_ledger().heat_stored == pytest.approx(heat0, abs=1e-12 * abs(e0))
+    st, v = s.field("state"), fill_fraction(s.field("state"), s.field("mass"), s.field("rho_rel"))
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            active = st[i, j] > 0
+            n = int(active.sum())
+            assert active[:n].all() and not active[n:].any()  # contiguous from the bottom
+            assert np.all(v[i, j, :n] <= 1.0 + 1e-12)
+            assert np.sum(1.0 - v[i, j, :n - 1]) < 0.5
+            # the column's material volume is unchanged (mass / density summed)
+    assert np.sum(v) == pytest.approx(np.sum(rho0 / rho), rel=1e-12)
+    assert np.all(s.field("rho_rel")[st > 0] <= 1.0)
+    # a second call finds nothing to move
+    assert d.settle() == 0
+
+
+def test_fully_dense_column_settles_to_rho0_of_its_height(ti_runtime, lms1):
+    # Uniaxial settling with mass conserved: a powder column of height H densified to rho = 1 stands
+    # rho0 H high (shrinkage 1 - rho0). The grid resolves it to within one cell; the filled volume
+    # gives it to round-off.
+    n = 20
+    s = _solver(lms1, (2, 2, n))
+    d = _densifier(s, lms1)
+    rho0 = lms1.powder_relative_density
+    st = np.full((2, 2, n), 2, np.int8)  # sintered
+    _set(s, rho_rel=np.ones((2, 2, n)), state=st)
+    H = n * DX
+    d.settle()
+    state = s.field("state")
+    mask = np.ones((2, 2, n), bool)
+    exact = rho0 * H
+    assert abs(part_height(state, mask, DX) - exact) < DX                      # whole cells
+    assert part_height(state, mask, DX, s.field("mass"), s.field("rho_rel")) == pytest.approx(exact, rel=1e-12)
+    assert np.all(state[:, :, int(np.ceil(rho0 * n)) + 1:] == 0)
+    assert np.allclose(consolidated_top(state, DX, s.field("mass"), s.field("rho_rel")), exact, rtol=1e-12)
+
+
+def test_partly_dense_column_settles_by_its_deficit(ti_runtime, lms1):
+    # Only the top 8 of 16 cells densify (to 0.9): they shrink to rho0/0.9 of their height; the
+    # powder below does not move, the sub-cell remainder is shared by the top two cells (>= half full).
+    n, top = 16, 8
+    s = _solver(lms1, (1, 1, n))
+    d = _densifier(s, lms1)
+    rho0 = lms1.powder_relative_density
+    rho = np.full((1, 1, n), rho0)
+    rho[..., n - top:] = 0.9
+    _set(s, rho_rel=rho)
+    d.settle()
+    state, mass, rr = s.field("state"), s.field("mass"), s.field("rho_rel")
+    v = fill_fraction(state, mass, rr)[0, 0]
+    expected = (n - top) + top * rho0 / 0.9
+    assert v.sum() == pytest.approx(expected, rel=1e-12)
+    assert np.array_equal(rr[0, 0, :n - top], np.full(n - top, rho0))  # untouched powder keeps its density
+    filled = v[state[0, 0] > 0]
+    assert filled.min() >= 0.5 - 1e-12
+
+
+def test_next_layer_lands_on_settled_surface(ti_runtime, lms1):
+    # Simulation._spread_due_layers: settle, then fill every empty cell up to the layer's nominal top.
+    # The new powder starts right on the settled surface, the column is full again to the nominal
+    # height, and the energy balance still closes: heat_stored (stored - added) is unchanged by settling
+    # and spreading (no heat flowed).
+    from regolith_sim.simulation.simulation import Simulation
+
+    n_sub, cpl = 8, 4
+    nz = n_sub + 2 * cpl
+    s = _solver(lms1, (3, 2, nz), n_filled=n_sub + cpl)  # the substrate and the first layer ...
+    st = s.field("state")
+    st[:, :, n_sub:n_sub + cpl] = 2
+    rho = s.field("rho_rel")
+    rho[:, :, n_sub:n_sub + cpl] = 1.0  # ... sintered to full density
+    _set(s, rho_rel=rho, state=st)
+    d = _densifier(s, lms1)
+    L0 = s.sync_ledger()
+    heat0, added0 = L0.heat_stored, L0.added
+    domain = SimpleNamespace(n_layers=2, grid=s.grid,
+                             layer_cells=lambda n: (n_sub + n * cpl, n_sub + (n + 1) * cpl))
+    fake = SimpleNamespace(layers_spread=1, domain=domain, plan=SimpleNamespace(layer_times=[0.0, 1.0]),
+                           thermal=s, densifier=d, powder_temperature=250.0)
+    Simulation._spread_due_layers(fake, 1.0)
+    assert fake.layers_spread == 2
+    state, mass, rr = s.field("state"), s.field("mass"), s.field("rho_rel")
+    rho0 = lms1.powder_relative_density
+    settled_top = n_sub + cpl * rho0  # [cells] where the sintered layer's top now lies
+    new = (state == 1) & (np.arange(nz)[None, None, :] >= n_sub)
+    lowest_new = np.argmax(new, axis=2)
+    assert np.all(lowest_new <= np.ceil(settled_top))  # powder sits on the settled surface ...
+    assert np.all(lowest_new >= np.floor(settled_top))  # ... not inside the sintered material
+    assert np.all(state[:, :, :nz] > 0)  # filled to the nominal top of layer 2
+    assert np.allclose(rr[new], rho0) and np.allclose(mass[new], rho0)
+    L1 = s.sync_ledger()
+    assert L1.added > added0
+    assert L1.heat_stored == pytest.approx(heat0, abs=1e-12 * L1.stored)
