@@ -294,7 +294,7 @@ def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_s
     s, src, dt = make_solver(n, variant)
     res = {"size": n, "variant": variant, "cells": cells, "dt_s": dt}
     if variant == "minimal_7pt":
-        a, b = s.T, s.h_next
+        a, b = s.T, ti.ndarray(s.T.dtype, shape=s.T.shape)
         c = 0.1
         t0 = time.perf_counter()
         minimal_7pt(a, b, c)
@@ -356,6 +356,37 @@ def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_s
         res["numpy_ratio"] = t_np / res["s_per_step"]
     del s
     return res
+
+
+def bench_active_region(n: int, active: int, heights, min_time: float) -> list:
+    """Cost per step of the production step on an n x n x nz grid of which only the bottom ``active``
+    cell layers hold material (the layers of a print not yet spread are void), for each nz in
+    ``heights``: the kernels stop at the highest active layer, so the cost should not grow with nz."""
+    from regolith_sim.materials import get_material
+    from regolith_sim.thermal import Boundary, Grid, SurfaceSource, ThermalSolver, ThermalTables
+
+    out = []
+    for nz in heights:
+        g = Grid((n, n, nz), DX, (0.0, 0.0, -active * DX))
+        tables = ThermalTables.from_material(get_material("LHS-1"))
+        s = ThermalSolver(g, tables, Boundary(T_sky=3.0, bottom="dirichlet"))
+        mask = np.zeros(g.shape, bool)
+        mask[:, :, :active] = True
+        s.fill_region(mask, T_INIT, tables.rho_rel0)
+        s.set_bottom_temperature(T_INIT)
+        src = SurfaceSource(profile="gaussian", diameter=8 * DX, power=1.0, absorptivity=0.9, on=True,
+                            x=0.2 * g.extent[0], y=0.5 * g.extent[1])
+        dt = min(s.stable_dt(0.5), 2e-4)
+        s.step(dt, [src])
+
+        def one(i):
+            _move(src, g, i, 200)
+            s.step(dt, [src])
+        steps, sec = time_calls(one, min_time)
+        out.append({"n": n, "nz": nz, "active_layers": active, "cells": n * n * nz, "s_per_step": sec / steps,
+                    "active_cell_updates_per_s": n * n * active * steps / sec})
+        del s
+    return out
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
@@ -465,6 +496,11 @@ def main(argv=None) -> int:
                 data["compile_s"]["minimal_7pt"] = r["warmup_s"]
             results.append(r)
     data["results"] = results
+    print("[bench] cost per step vs domain height at a fixed active region ...", flush=True)
+    data["active_region"] = bench_active_region(min(sizes[0], 64), 16, (16, 64, 128), min_time)
+    for r in data["active_region"]:
+        print(f"[bench]   {r['n']}x{r['n']}x{r['nz']} ({r['active_layers']} layers active): "
+              f"{r['s_per_step'] * 1e3:.2f} ms/step, {r['active_cell_updates_per_s'] / 1e6:.1f} M active cells/s")
     prod = [r for r in results if r["variant"] == "production"]
     best = max(prod, key=lambda r: r["cell_updates_per_s"])
     data["aims"] = {

@@ -40,19 +40,36 @@ def table_lookup(table: ti.template(), x0, inv_dx, x):
     return (1.0 - w) * table[i] + w * table[i + 1]
 
 
+@ti.func
+def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus, k_const):
+    """k(T, relative density) [W/(m K)] (materials.laws.conductivity): contact conductivity of the powder
+    blended towards the (melting) dense matrix as it sinters, plus the radiative T^3 term of the pores."""
+    k = k_const
+    if k_const <= 0.0:
+        f = ti.min(ti.max((t - solidus) / (liquidus - solidus), 0.0), 1.0)
+        phi = 1.0 - rr
+        phi0 = 1.0 - rho_rel0
+        sint = ti.min(ti.max((rr - rho_rel0) / (1.0 - rho_rel0), 0.0), 1.0)
+        matrix = ((1.0 - f) * k_dense + f * k_melt) * ti.max(1.0 - 1.5 * phi, 0.0)
+        tr = t / 350.0
+        radiative = contact * chi * tr * tr * tr * ti.min(phi / phi0, 1.0)
+        k = (1.0 - sint) * contact + sint * matrix + radiative
+    return k
+
+
 @ti.kernel
 def update_properties(
     h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3,
     T_of_h: nd1, h0: float, inv_dh: float,
     contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float,
     solidus: float, liquidus: float, k_const: float, T_hot: float, dt: float,
+    i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32,
 ):
-    """T from h, then k(T, relative density) per cell (materials.laws.conductivity), material state,
-    peak temperature and time spent above ``T_hot``. A separate pass: per-face evaluation of k costs
-    six times the arithmetic in the diffusion sweep."""
-    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
-    for i, j in ti.ndrange(nx, ny):
-        for k in range(nz):
+    """T from h, then k(T, relative density) per cell, material state, peak temperature and time spent
+    above ``T_hot``, in the cells [i0, i1) x [j0, j1) x [k0, k1). A separate pass: per-face evaluation
+    of k costs six times the arithmetic in the diffusion sweep."""
+    for i, j in ti.ndrange((i0, i1), (j0, j1)):
+        for k in range(k0, k1):
             s = state[i, j, k]
             if s == VOID:
                 continue
@@ -69,17 +86,22 @@ def update_properties(
             elif s == POWDER and rr > rho_rel0 + 0.01:
                 s = SINTERED
             state[i, j, k] = s
-            if k_const > 0.0:
-                kcond[i, j, k] = k_const
-            else:
-                f = ti.min(ti.max((t - solidus) / (liquidus - solidus), 0.0), 1.0)
-                phi = 1.0 - rr
-                phi0 = 1.0 - rho_rel0
-                sint = ti.min(ti.max((rr - rho_rel0) / (1.0 - rho_rel0), 0.0), 1.0)
-                matrix = ((1.0 - f) * k_dense + f * k_melt) * ti.max(1.0 - 1.5 * phi, 0.0)
-                tr = t / 350.0
-                radiative = contact * chi * tr * tr * tr * ti.min(phi / phi0, 1.0)
-                kcond[i, j, k] = (1.0 - sint) * contact + sint * matrix + radiative
+            kcond[i, j, k] = conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus,
+                                             k_const)
+
+
+@ti.kernel
+def conductivity_from(
+    T: nd3, rho_rel: nd3, state: nd3, kcond: nd3,
+    contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float,
+    solidus: float, liquidus: float, k_const: float, k0: ti.i32, k1: ti.i32,
+):
+    """k(T, relative density) from a trial temperature field (Picard update of the implicit step)."""
+    for i, j in ti.ndrange(T.shape[0], T.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                kcond[i, j, k] = conductivity_of(T[i, j, k], rho_rel[i, j, k], contact, chi, k_dense, k_melt,
+                                                 rho_rel0, solidus, liquidus, k_const)
 
 
 @ti.func
@@ -93,22 +115,49 @@ def face_flux(kc: ti.template(), T: ti.template(), state: ti.template(), i, j, k
     return q
 
 
+@ti.func
+def exposed_faces(state: ti.template(), i, j, k, nx, ny, nz):
+    """Number of faces of cell (i, j, k) open to space: void neighbours and the top of the domain."""
+    n = 0
+    if i > 0 and state[i - 1, j, k] == VOID:
+        n += 1
+    if i < nx - 1 and state[i + 1, j, k] == VOID:
+        n += 1
+    if j > 0 and state[i, j - 1, k] == VOID:
+        n += 1
+    if j < ny - 1 and state[i, j + 1, k] == VOID:
+        n += 1
+    if k == nz - 1:
+        n += 1
+    elif state[i, j, k + 1] == VOID:
+        n += 1
+    return n
+
+
+@ti.func
+def emissivity_at(t, eps_solid, eps_melt, solidus, liquidus):
+    f = ti.min(ti.max((t - solidus) / (liquidus - solidus), 0.0), 1.0)
+    return (1.0 - f) * eps_solid + f * eps_melt
+
+
 @ti.kernel
 def diffuse(
-    h: nd3, h_new: nd3, T: nd3, kcond: nd3, mass: nd3, state: nd3, T_bottom: nd2, ledger: nd1,
+    h: nd3, T: nd3, kcond: nd3, mass: nd3, state: nd3, T_bottom: nd2, ledger: nd1,
     dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
     T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32,
+    i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32,
 ):
-    """One explicit step of the enthalpy equation. Exposed faces (towards a void cell or the top of
-    the domain) radiate and convect; the sides are symmetry planes; the bottom face is held at
-    ``T_bottom[i, j]`` through half a cell (the deep substrate temperature from the site model) when
-    ``bottom_dirichlet`` is set, else insulated."""
+    """One explicit step of the enthalpy equation with the fluxes evaluated from ``T``, applied to ``h``
+    in place in the cells [i0, i1) x [j0, j1) x [k0, k1) (T is only read, so updating h in place is
+    exact). Exposed faces (towards a void cell or the top of the domain) radiate and convect; the
+    sides are symmetry planes; the bottom face is held at ``T_bottom[i, j]`` through half a cell (the
+    deep substrate temperature from the site model) when ``bottom_dirichlet`` is set, else insulated.
+    The implicit step calls it with its converged temperatures as ``T`` for a conservative update."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     inv_dx = 1.0 / dx
-    for i, j in ti.ndrange(nx, ny):
-        for k in range(nz):
+    for i, j in ti.ndrange((i0, i1), (j0, j1)):
+        for k in range(k0, k1):
             if state[i, j, k] == VOID:
-                h_new[i, j, k] = h[i, j, k]
                 continue
             t = T[i, j, k]
             q = 0.0  # W/m^2 summed over faces (each face has area dx^2)
@@ -126,31 +175,198 @@ def diffuse(
                 qb = kcond[i, j, k] * (T_bottom[i, j] - t) * 2.0 * inv_dx
                 q += qb
                 ledger[LEDGER_BOTTOM] += -qb * dx * dx * dt
-            # exposed faces: lateral neighbours that are void, and the face above
-            n_exposed = 0
-            if i > 0 and state[i - 1, j, k] == VOID:
-                n_exposed += 1
-            if i < nx - 1 and state[i + 1, j, k] == VOID:
-                n_exposed += 1
-            if j > 0 and state[i, j - 1, k] == VOID:
-                n_exposed += 1
-            if j < ny - 1 and state[i, j + 1, k] == VOID:
-                n_exposed += 1
-            if k == nz - 1:
-                n_exposed += 1
-            elif state[i, j, k + 1] == VOID:
-                n_exposed += 1
-            else:
+            if k < nz - 1:
                 q += face_flux(kcond, T, state, i, j, k, i, j, k + 1, inv_dx)
+            n_exposed = exposed_faces(state, i, j, k, nx, ny, nz)
             if n_exposed > 0:
-                f = ti.min(ti.max((t - solidus) / (liquidus - solidus), 0.0), 1.0)
-                eps = (1.0 - f) * eps_solid + f * eps_melt
+                eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
                 q_rad = eps * SIGMA * (t * t * t * t - T_sky * T_sky * T_sky * T_sky) * n_exposed
                 q_cv = h_conv * (t - T_amb) * n_exposed
                 q -= q_rad + q_cv
                 ledger[LEDGER_RADIATED] += q_rad * dx * dx * dt
                 ledger[LEDGER_CONVECTED] += q_cv * dx * dx * dt
-            h_new[i, j, k] = h[i, j, k] + dt * q / (mass[i, j, k] * rho_p * dx)
+            h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx)
+
+
+# -- implicit (backward-Euler) step -----------------------------------------------------------------
+# Backward Euler in enthalpy form, M (h(T) - h^n)/dt = sum_f K_f (T_f - T) + Kb (T_b - T) - R(T), is
+# solved by Newton-type iterations in T: h(T) and the radiative loss R(T) are linearised about the
+# iterate T^m (h ~ h(T^m) + c (T - T^m), c = dh/dT from the table, latent heat included; R ~ R(T^m) +
+# R'(T^m) (T - T^m)), k is lagged at T^m (Picard), and after each linear solve the enthalpy is updated
+# as h = h(T^m) + c (T - T^m) and T taken back from the h(T) table: the Voller & Swaminathan (1991,
+# Numer. Heat Transfer B 19:175) source update, which keeps the iteration convergent across the
+# melting range. The linear system is symmetric positive definite (a 7-point M-matrix); it is solved
+# matrix-free by conjugate gradients with a Jacobi preconditioner (Saad 2003, Iterative Methods for
+# Sparse Linear Systems, Alg. 9.1). Units: M [kg], K [W/K], T [K], residuals [W].
+
+
+@ti.func
+def face_conductance(kc: ti.template(), state: ti.template(), i, j, k, i2, j2, k2, dx):
+    """K_f = k_f dx [W/K] of the face towards an active neighbour (harmonic-mean k), 0 towards void."""
+    g = 0.0
+    if state[i2, j2, k2] != VOID:
+        k1, k2v = kc[i, j, k], kc[i2, j2, k2]
+        g = 2.0 * k1 * k2v / (k1 + k2v + 1e-300) * dx
+    return g
+
+
+@ti.kernel
+def implicit_assemble(
+    h_old: nd3, Tm: nd3, kcond: nd3, mass: nd3, state: nd3, T_bottom: nd2,
+    diag: nd3, rhs: nd3, c_eff: nd3, h_m: nd3,
+    h_of_T: nd1, hT0: float, inv_hdT: float,
+    dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
+    T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32, k0: ti.i32, k1: ti.i32,
+) -> float:
+    """Diagonal and right-hand side of the system linearised about T^m; stores c = dh/dT and h(T^m).
+    Returns the sum of the diagonal (the scale of the CG stopping test)."""
+    nx, ny, nz = Tm.shape[0], Tm.shape[1], Tm.shape[2]
+    hdT = 1.0 / inv_hdT
+    total = 0.0
+    for i, j in ti.ndrange(nx, ny):
+        for k in range(k0, k1):
+            if state[i, j, k] == VOID:
+                continue
+            t = Tm[i, j, k]
+            hm = table_lookup(h_of_T, hT0, inv_hdT, t)
+            c = (table_lookup(h_of_T, hT0, inv_hdT, t + hdT) - table_lookup(h_of_T, hT0, inv_hdT, t - hdT)) \
+                / (2.0 * hdT)
+            c = ti.max(c, 1e-3)
+            M = mass[i, j, k] * rho_p * dx * dx * dx
+            a = M * c / dt
+            b = M / dt * (c * t - hm + h_old[i, j, k])
+            if i > 0:
+                a += face_conductance(kcond, state, i, j, k, i - 1, j, k, dx)
+            if i < nx - 1:
+                a += face_conductance(kcond, state, i, j, k, i + 1, j, k, dx)
+            if j > 0:
+                a += face_conductance(kcond, state, i, j, k, i, j - 1, k, dx)
+            if j < ny - 1:
+                a += face_conductance(kcond, state, i, j, k, i, j + 1, k, dx)
+            if k > 0:
+                a += face_conductance(kcond, state, i, j, k, i, j, k - 1, dx)
+            elif bottom_dirichlet != 0:
+                kb = kcond[i, j, k] * 2.0 * dx
+                a += kb
+                b += kb * T_bottom[i, j]
+            if k < nz - 1:
+                a += face_conductance(kcond, state, i, j, k, i, j, k + 1, dx)
+            n_exposed = exposed_faces(state, i, j, k, nx, ny, nz)
+            if n_exposed > 0:
+                eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
+                area = n_exposed * dx * dx
+                loss = (eps * SIGMA * (t * t * t * t - T_sky * T_sky * T_sky * T_sky) + h_conv * (t - T_amb)) * area
+                slope = (4.0 * eps * SIGMA * t * t * t + h_conv) * area
+                a += slope
+                b += slope * t - loss
+            diag[i, j, k] = a
+            rhs[i, j, k] = b
+            c_eff[i, j, k] = c
+            h_m[i, j, k] = hm
+            total += a
+    return total
+
+
+@ti.kernel
+def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, state: nd3, diag: nd3, dx: float, k0: ti.i32, k1: ti.i32) -> float:
+    """Ax = A x for the assembled system (off-diagonals -K_f); returns x . Ax over active cells."""
+    nx, ny, nz = x.shape[0], x.shape[1], x.shape[2]
+    dot = 0.0
+    for i, j in ti.ndrange(nx, ny):
+        for k in range(k0, k1):
+            if state[i, j, k] == VOID:
+                continue
+            s = diag[i, j, k] * x[i, j, k]
+            if i > 0:
+                s -= face_conductance(kcond, state, i, j, k, i - 1, j, k, dx) * x[i - 1, j, k]
+            if i < nx - 1:
+                s -= face_conductance(kcond, state, i, j, k, i + 1, j, k, dx) * x[i + 1, j, k]
+            if j > 0:
+                s -= face_conductance(kcond, state, i, j, k, i, j - 1, k, dx) * x[i, j - 1, k]
+            if j < ny - 1:
+                s -= face_conductance(kcond, state, i, j, k, i, j + 1, k, dx) * x[i, j + 1, k]
+            if k > 0:
+                s -= face_conductance(kcond, state, i, j, k, i, j, k - 1, dx) * x[i, j, k - 1]
+            if k < nz - 1:
+                s -= face_conductance(kcond, state, i, j, k, i, j, k + 1, dx) * x[i, j, k + 1]
+            Ax[i, j, k] = s
+            dot += x[i, j, k] * s
+    return dot
+
+
+@ti.kernel
+def cg_start(Ax: nd3, rhs: nd3, diag: nd3, r: nd3, p: nd3, state: nd3, k0: ti.i32, k1: ti.i32) -> float:
+    """r = b - A x (Ax given), p = D^-1 r; returns r . D^-1 r."""
+    rz = 0.0
+    for i, j in ti.ndrange(Ax.shape[0], Ax.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                rr = rhs[i, j, k] - Ax[i, j, k]
+                zz = rr / diag[i, j, k]
+                r[i, j, k] = rr
+                p[i, j, k] = zz
+                rz += rr * zz
+    return rz
+
+
+@ti.kernel
+def cg_advance(x: nd3, r: nd3, p: nd3, Ap: nd3, diag: nd3, state: nd3, alpha: float, k0: ti.i32,
+               k1: ti.i32) -> float:
+    """x += alpha p, r -= alpha A p; returns the new r . D^-1 r."""
+    rz = 0.0
+    for i, j in ti.ndrange(x.shape[0], x.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                x[i, j, k] += alpha * p[i, j, k]
+                rr = r[i, j, k] - alpha * Ap[i, j, k]
+                r[i, j, k] = rr
+                rz += rr * rr / diag[i, j, k]
+    return rz
+
+
+@ti.kernel
+def cg_direction(r: nd3, p: nd3, diag: nd3, state: nd3, beta: float, k0: ti.i32, k1: ti.i32):
+    """p = D^-1 r + beta p."""
+    for i, j in ti.ndrange(r.shape[0], r.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                p[i, j, k] = r[i, j, k] / diag[i, j, k] + beta * p[i, j, k]
+
+
+@ti.kernel
+def implicit_source_update(Tm: nd3, x: nd3, c_eff: nd3, h_m: nd3, state: nd3, T_of_h: nd1, h0: float,
+                           inv_dh: float, k0: ti.i32, k1: ti.i32) -> float:
+    """Voller-Swaminathan update: h = h(T^m) + c (x - T^m), T^m <- T(h); returns max |change of T^m|."""
+    change = 0.0
+    for i, j in ti.ndrange(Tm.shape[0], Tm.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                t_old = Tm[i, j, k]
+                hn = h_m[i, j, k] + c_eff[i, j, k] * (x[i, j, k] - t_old)
+                t_new = table_lookup(T_of_h, h0, inv_dh, hn)
+                Tm[i, j, k] = t_new
+                x[i, j, k] = t_new
+                ti.atomic_max(change, ti.abs(t_new - t_old))
+    return change
+
+
+@ti.kernel
+def max_abs_difference(a: nd3, b: nd3, state: nd3, k0: ti.i32, k1: ti.i32) -> float:
+    """max |a - b| over active cells."""
+    m = 0.0
+    for i, j in ti.ndrange(a.shape[0], a.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                ti.atomic_max(m, ti.abs(a[i, j, k] - b[i, j, k]))
+    return m
+
+
+@ti.kernel
+def copy_active(src: nd3, dst: nd3, state: nd3, k0: ti.i32, k1: ti.i32):
+    for i, j in ti.ndrange(src.shape[0], src.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                dst[i, j, k] = src[i, j, k]
 
 
 @ti.func
@@ -223,27 +439,33 @@ def deposit_surface(
 
 
 @ti.kernel
+def loss_weight(T: nd3, mass: nd3, state: nd3, loss_T: nd1, loss_T0: float, loss_inv_dT: float, dx: float,
+                k0: ti.i32, k1: ti.i32) -> float:
+    """sum over active cells of eps''(T) x solid volume [m^3]: the load's share of the cavity field."""
+    total = 0.0
+    for i, j in ti.ndrange(T.shape[0], T.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                total += table_lookup(loss_T, loss_T0, loss_inv_dT, T[i, j, k]) * mass[i, j, k] * dx * dx * dx
+    return total
+
+
+@ti.kernel
 def deposit_volumetric(
     h: nd3, T: nd3, mass: nd3, state: nd3, ledger: nd1, loss_T: nd1, loss_T0: float, loss_inv_dT: float,
-    field_coeff: float, power_cap: float, dt: float, dx: float, rho_p: float,
-) -> float:
-    """Microwave heating q = field_coeff x rho_rel x tan_delta(T) [W/m^3] with a fixed field:
-    the absorbed power density of a dielectric, 2 pi f eps0 eps' tan_delta E^2 (Metaxas & Meredith
-    1983, Industrial Microwave Heating, Eq. 2.19), scaled by the solid fraction of the powder.
-    Returns the total power before capping so the caller can enforce the forward-power limit
-    (power_cap, a factor <= 1 applied in this step)."""
-    total = 0.0
-    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
-    for i, j in ti.ndrange(nx, ny):
-        for k in range(nz):
+    energy_per_weight: float, rho_p: float, dx: float, k0: ti.i32, k1: ti.i32,
+):
+    """Microwave heating in a field uniform over the load: the absorbed power density of a dielectric
+    is p = 2 pi f eps0 eps'' |E|^2 (Metaxas & Meredith 1983, Industrial Microwave Heating, Eq. 2.19),
+    so cell i takes the share eps''(T_i) V_i / sum_j eps''(T_j) V_j of the absorbed energy, i.e.
+    ``energy_per_weight`` [J/m^3] x eps''(T_i) x its solid volume (eps'' of a cell scales with its
+    solid fraction). Hotter cells take more: with eps'' rising with T this is thermal runaway."""
+    for i, j in ti.ndrange(h.shape[0], h.shape[1]):
+        for k in range(k0, k1):
             if state[i, j, k] != VOID:
-                tand = table_lookup(loss_T, loss_T0, loss_inv_dT, T[i, j, k])
-                q = field_coeff * mass[i, j, k] * tand * power_cap
-                h[i, j, k] += q * dt / (mass[i, j, k] * rho_p)
-                e = q * dx * dx * dx * dt
-                ledger[LEDGER_ABSORBED] += e
-                total += e
-    return total
+                e_per_mass = energy_per_weight * table_lookup(loss_T, loss_T0, loss_inv_dT, T[i, j, k]) / rho_p
+                h[i, j, k] += e_per_mass
+                ledger[LEDGER_ABSORBED] += e_per_mass * rho_p * mass[i, j, k] * dx * dx * dx
 
 
 @ti.kernel

@@ -152,6 +152,21 @@ class Material:
             else None,
         )
 
+    def dielectric_loss(self, T):
+        """Dielectric loss factor eps''(T) = eps'(T) tan delta(T) of the powder [-] at the frequency
+        ``dielectric.frequency_Hz``. tan delta is interpolated log-linearly between the two measured
+        temperatures (an exponential rise, the form used in thermal-runaway analyses of microwave-heated
+        ceramics, Kriegsmann 1992, J. Appl. Phys. 71:1960) and eps' linearly; both are held constant
+        outside the measured range."""
+        keys = ("T_low_K", "tan_delta_low", "permittivity_low", "T_high_K", "tan_delta_high", "permittivity_high")
+        missing = [k for k in keys if not self.has(f"dielectric.{k}")]
+        if missing:
+            raise MaterialError(f"material '{self.name}' has no microwave dielectric data (dielectric.{missing[0]}); "
+                                f"use a material with a [dielectric] section, e.g. JSC-1A", key="material")
+        T0, t0, e0, T1, t1, e1 = (self.get(f"dielectric.{k}") for k in keys)
+        u = np.clip((np.asarray(T, dtype=float) - T0) / (T1 - T0), 0.0, 1.0)
+        return (e0 + u * (e1 - e0)) * np.exp(np.log(t0) + u * (np.log(t1) - np.log(t0)))
+
     def melt_fraction(self, T):
         return laws.melt_fraction(T, self.solidus_K, self.liquidus_K)
 

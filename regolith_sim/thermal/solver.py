@@ -1,5 +1,10 @@
 """The thermal solver: owns the field arrays and steps the enthalpy equation with the kernels of
-:mod:`gpu_kernels.thermal`. The physics and boundary conditions are documented there."""
+:mod:`gpu_kernels.thermal`. The physics and boundary conditions are documented there.
+
+Two integrators share the arrays and the energy ledger: :meth:`ThermalSolver.step` (explicit Euler at
+the stability limit, for heating) and :meth:`ThermalSolver.step_implicit` (backward Euler, for dwells
+and cool-down, with a step chosen by accuracy: :meth:`ThermalSolver.implicit_dt`). Both only update the
+cells below the highest active layer."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,6 +18,14 @@ from gpu_kernels.backend import ti
 from ..errors import SimulationDiverged
 from .grid import Grid
 from .tables import ThermalTables
+
+#: Largest temperature change [K] an implicit cool-down step aims at. Backward Euler's error grows
+#: with it (first order): 20 K keeps the semi-infinite and radiative-cooling cases within 1 %
+#: (tests/test_thermal_implicit.py) while dwells take a few dozen steps.
+COOLDOWN_DT_TARGET_K = 20.0
+#: An implicit step costs about as much as this many explicit steps (a few Newton iterations of a few
+#: CG sweeps each); shorter source-off intervals (travel moves between tracks) are stepped explicitly.
+IMPLICIT_MIN_SPAN_STEPS = 10
 
 STATE_NAMES = {0: "void", 1: "powder", 2: "sintered", 3: "molten", 4: "re-solidified"}
 
@@ -70,6 +83,7 @@ class ThermalSolver:
     tables: ThermalTables
     boundary: Boundary = field(default_factory=Boundary)
     T_hot: float = 1273.0  #: threshold for the time-above-temperature field [K]
+    lag_conductivity: bool = True  #: implicit step: k at the start of the step (else Picard-updated)
 
     def __post_init__(self) -> None:
         backend.ensure_init()
@@ -77,7 +91,7 @@ class ThermalSolver:
         shape = self.grid.shape
         nx, ny, _ = shape
         nd = lambda dt=fp, s=shape: ti.ndarray(dt, shape=s)  # noqa: E731
-        self.h, self.h_next = nd(), nd()
+        self.h = nd()
         self.T, self.kcond, self.rho_rel, self.T_peak, self.t_hot = nd(), nd(), nd(), nd(), nd()
         self.mass = nd()  # mass fraction: relative density at deposition, conserved by densification
         self.state = nd(ti.i8)
@@ -90,7 +104,7 @@ class ThermalSolver:
         self._T_of_h.from_numpy(self.tables.T_of_h)
         self._cp_of_T = ti.ndarray(ti.f64, shape=self.tables.cp_of_T.size)
         self._cp_of_T.from_numpy(self.tables.cp_of_T)
-        for a in (self.h, self.h_next, self.T, self.kcond, self.rho_rel, self.mass, self.T_peak, self.t_hot,
+        for a in (self.h, self.T, self.kcond, self.rho_rel, self.mass, self.T_peak, self.t_hot,
                   self.T_bottom):
             a.fill(0.0)
         self.rho_rel.fill(1.0)
@@ -101,6 +115,10 @@ class ThermalSolver:
         self.time = 0.0
         self.steps = 0
         self.cell_updates = 0
+        self.k_active = (0, 0)   #: cell layers [k0, k1) that hold material (kernels skip the rest)
+        self._implicit: dict | None = None   # work arrays of the implicit step, made on first use
+        self.implicit_stats = {"steps": 0, "newton": 0, "cg": 0, "halvings": 0, "last_dT": 0.0,
+                               "last_dt": 0.0, "max_defect_K": 0.0}
 
     # -- set-up -------------------------------------------------------------------------------
     def h_of_T(self, T) -> np.ndarray:
@@ -147,24 +165,38 @@ class ThermalSolver:
 
     def _refresh(self) -> None:
         K.column_tops(self.state, self.top)
+        top = int(self.top.to_numpy().max())
+        self.k_active = (0, top + 1)
         self.update_properties(0.0)
 
     # -- stepping -----------------------------------------------------------------------------
+    def _range(self) -> tuple[int, int, int, int, int, int]:
+        nx, ny, _ = self.grid.shape
+        return (0, nx, 0, ny, *self.k_active)
+
+    def _k_params(self) -> tuple:
+        t = self.tables
+        return (t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0, t.solidus, t.liquidus, t.k_const)
+
     def update_properties(self, dt: float) -> None:
         t = self.tables
         K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
-                            self._T_of_h, t.h0, 1.0 / t.dh, t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0,
-                            t.solidus, t.liquidus, t.k_const, self.T_hot, dt)
+                            self._T_of_h, t.h0, 1.0 / t.dh, *self._k_params(), self.T_hot, dt, *self._range())
 
-    def diffuse(self, dt: float) -> None:
+    def _surface_params(self) -> tuple:
         t, b = self.tables, self.boundary
-        K.diffuse(self.h, self.h_next, self.T, self.kcond, self.mass, self.state, self.T_bottom,
-                  self.ledger_arr, dt, self.grid.dx, t.rho_p, t.eps_solid, t.eps_melt, t.solidus, t.liquidus,
-                  b.T_sky, b.h_conv, b.T_amb, int(b.bottom == "dirichlet"))
-        self.h, self.h_next = self.h_next, self.h
+        return (t.eps_solid, t.eps_melt, t.solidus, t.liquidus, b.T_sky, b.h_conv, b.T_amb,
+                int(b.bottom == "dirichlet"))
+
+    def diffuse(self, dt: float, T=None) -> None:
+        """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones)."""
+        K.diffuse(self.h, self.T if T is None else T, self.kcond, self.mass, self.state, self.T_bottom,
+                  self.ledger_arr, dt, self.grid.dx, self.tables.rho_p, *self._surface_params(), *self._range())
 
     def step(self, dt: float, sources=()) -> None:
-        """Advance by dt [s]: deposit source energy, conduct/radiate, then refresh T, k and states."""
+        """Advance by dt [s]: deposit source energy, conduct/radiate, then refresh T, k and states.
+        An explicit step restarts the step control of the implicit integrator (a source was on)."""
+        self.implicit_stats["last_dt"] = 0.0
         for src in sources:
             src.deposit(self, dt)
         self.diffuse(dt)
@@ -172,6 +204,116 @@ class ThermalSolver:
         self.time += dt
         self.steps += 1
         self.cell_updates += self.grid.n_cells
+
+    # -- implicit step (backward Euler; equations and references in gpu_kernels.thermal) ----------
+    def _implicit_arrays(self) -> dict:
+        if self._implicit is None:
+            fp = ti.f64 if backend.current_precision() == "f64" else ti.f32
+            names = ("T_old", "Tm", "x", "diag", "rhs", "c_eff", "h_m", "r", "p", "Ap")
+            self._implicit = {n: ti.ndarray(fp, shape=self.grid.shape) for n in names}
+            for a in self._implicit.values():
+                a.fill(1.0)  # void cells are never read as divisors, but keep them finite
+            t = self.tables
+            self._h_of_T = ti.ndarray(ti.f64, shape=t.h_of_T.size)
+            self._h_of_T.from_numpy(t.h_of_T)
+        return self._implicit
+
+    def _pcg(self, w: dict, k0: int, k1: int, diag_sum: float, tol_K: float, max_iter: int) -> int | None:
+        """Solve A x = rhs by Jacobi-preconditioned CG from the guess in x; the iteration count, or None
+        if it did not converge. Stops when r . D^-1 r <= tol_K^2 x trace(A), i.e. when the diagonally
+        scaled residual (a temperature) is below tol_K in the mean."""
+        dx = self.grid.dx
+        K.implicit_matvec(w["x"], w["Ap"], self.kcond, self.state, w["diag"], dx, k0, k1)
+        rz = K.cg_start(w["Ap"], w["rhs"], w["diag"], w["r"], w["p"], self.state, k0, k1)
+        target = tol_K * tol_K * diag_sum
+        if rz <= target:
+            return 0
+        for it in range(1, max_iter + 1):
+            pAp = K.implicit_matvec(w["p"], w["Ap"], self.kcond, self.state, w["diag"], dx, k0, k1)
+            if not pAp > 0.0:
+                return None
+            rz_new = K.cg_advance(w["x"], w["r"], w["p"], w["Ap"], w["diag"], self.state, rz / pAp, k0, k1)
+            if rz_new <= target:
+                return it
+            K.cg_direction(w["r"], w["p"], w["diag"], self.state, rz_new / rz, k0, k1)
+            rz = rz_new
+        return None
+
+    def _implicit_solve(self, dt: float, tol_K: float, max_newton: int, max_cg: int) -> bool:
+        """Iterate T* for one backward-Euler step from the current h (kept unchanged); True if converged."""
+        w, t = self._implicit_arrays(), self.tables
+        k0, k1 = self.k_active
+        K.copy_active(self.T, w["Tm"], self.state, k0, k1)
+        for _ in range(max_newton):
+            self.implicit_stats["newton"] += 1
+            if not self.lag_conductivity:
+                K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, *self._k_params(), k0, k1)
+            diag_sum = K.implicit_assemble(
+                self.h, w["Tm"], self.kcond, self.mass, self.state, self.T_bottom, w["diag"], w["rhs"], w["c_eff"],
+                w["h_m"], self._h_of_T, t.hT0, 1.0 / t.hdT, dt, self.grid.dx, t.rho_p, *self._surface_params(),
+                k0, k1)
+            K.copy_active(w["Tm"], w["x"], self.state, k0, k1)
+            its = self._pcg(w, k0, k1, diag_sum, 1e-3 * tol_K, max_cg)
+            if its is None:
+                return False
+            self.implicit_stats["cg"] += its
+            change = K.implicit_source_update(w["Tm"], w["x"], w["c_eff"], w["h_m"], self.state, self._T_of_h,
+                                              t.h0, 1.0 / t.dh, k0, k1)
+            if not np.isfinite(change):
+                return False
+            if change <= tol_K:
+                return True
+        return False
+
+    def _implicit_advance(self, dt: float, depth: int, tol_K: float) -> None:
+        if not self._implicit_solve(dt, tol_K, max_newton=25, max_cg=4000):
+            if depth >= 12:
+                raise SimulationDiverged(
+                    f"the implicit step did not converge at step {self.steps} (t = {self.time:.4g} s) even at "
+                    f"dt = {dt:.3g} s; set solver.implicit_cooldown = false to use explicit steps")
+            self.implicit_stats["halvings"] += 1
+            self._implicit_advance(0.5 * dt, depth + 1, tol_K)
+            self._implicit_advance(0.5 * dt, depth + 1, tol_K)
+            return
+        w = self._implicit
+        k0, k1 = self.k_active
+        # Conservative update: the fluxes of the converged temperatures T* move the enthalpy and enter the
+        # ledger exactly as applied, so the balance closes to round-off whatever the iteration tolerance.
+        if not self.lag_conductivity:
+            K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, *self._k_params(), k0, k1)
+        self.diffuse(dt, T=w["Tm"])
+        self.update_properties(dt)
+        defect = K.max_abs_difference(self.T, w["Tm"], self.state, k0, k1)
+        self.implicit_stats["max_defect_K"] = max(self.implicit_stats["max_defect_K"], float(defect))
+
+    def step_implicit(self, dt: float, sources=(), tol_K: float = 0.05) -> None:
+        """Advance by dt [s] with backward Euler, unconditionally stable: sources deposit their energy
+        first (explicitly, as in :meth:`step`), then conduction, radiation and convection are implicit.
+        ``tol_K`` is the convergence tolerance of the nonlinear iteration [K]; a step that does not
+        converge is split in halves. The step's largest temperature change is kept for :meth:`implicit_dt`."""
+        w = self._implicit_arrays()
+        k0, k1 = self.k_active
+        for src in sources:
+            src.deposit(self, dt)
+        K.copy_active(self.T, w["T_old"], self.state, k0, k1)
+        self._implicit_advance(dt, 0, tol_K)
+        st = self.implicit_stats
+        st["last_dT"] = float(K.max_abs_difference(self.T, w["T_old"], self.state, k0, k1))
+        st["last_dt"] = dt
+        st["steps"] += 1
+        self.time += dt
+        self.steps += 1
+        self.cell_updates += self.grid.n_cells
+
+    def implicit_dt(self, dT_target: float = COOLDOWN_DT_TARGET_K, growth: float = 2.0) -> float:
+        """Next implicit step [s] chosen by accuracy: scale the last implicit step so the largest
+        temperature change per step is about ``dT_target`` [K] (at most ``growth`` times longer); the
+        first one is 4 x the explicit limit."""
+        st = self.implicit_stats
+        if st["steps"] == 0 or st["last_dt"] <= 0.0:
+            return 4.0 * self.stable_dt()
+        ratio = dT_target / max(st["last_dT"], 1e-12)
+        return st["last_dt"] * float(np.clip(0.9 * ratio, 0.2, growth))
 
     def _bounds(self) -> tuple[float, float, float, float]:
         """(max diffusivity, max surface coefficient, max T, non-finite flag) over active cells."""

@@ -32,6 +32,20 @@ class SurfaceSource:
     power: float = 0.0
     on: bool = False
     delivered: float = 0.0   #: energy emitted so far [J]
+    supply: object = None    #: optional power limit/modulation with ``power(plan_power, t0, t1)`` [W]
+
+    #: the spot travels along the plan (the step is shortened so it moves at most half a cell)
+    moves = True
+
+    def step_limit(self, solver) -> float:
+        """No limit beyond the spot's motion (half a cell per step, applied by the caller)."""
+        return math.inf
+
+    def drive(self, x: float, y: float, power: float, spot: float, on: bool, t: float, dt: float) -> None:
+        """Set the spot from the plan sampled at mid-step; ``supply`` turns the plan's power into the
+        power available over [t, t + dt] (e.g. a solar collector's limit times measured fluctuations)."""
+        self.x, self.y, self.diameter, self.on = x, y, spot, on
+        self.power = self.supply.power(power, t, t + dt) if (self.supply is not None and on) else power
 
     def deposit(self, solver, dt: float) -> None:
         if not self.on or self.power <= 0.0:

@@ -33,6 +33,7 @@ class ThermalTables:
     liquidus: float
     eps_solid: float
     eps_melt: float
+    h_of_T: np.ndarray | None = None  #: h(T) [J/kg] on a uniform T grid from T_LOW to T_HIGH (implicit step)
 
     @classmethod
     def from_material(cls, m: Material, rho_rel0: float | None = None, n: int = 16384) -> "ThermalTables":
@@ -40,6 +41,7 @@ class ThermalTables:
         h_fine = m.enthalpy(T_fine)
         h_grid = np.linspace(h_fine[0], h_fine[-1], n)
         T_grid = np.linspace(T_LOW, T_HIGH, 4096)
+        T_h = np.linspace(T_LOW, T_HIGH, n)
         k_const = m.get("conductivity.constant_W_mK", 0.0) if m.has("conductivity.constant_W_mK") else 0.0
         return cls(
             T_of_h=np.interp(h_grid, h_fine, T_fine), h0=float(h_grid[0]), dh=float(h_grid[1] - h_grid[0]),
@@ -49,7 +51,18 @@ class ThermalTables:
             rho_rel0=float(rho_rel0 if rho_rel0 is not None else m.powder_relative_density),
             rho_p=m.particle_density, solidus=m.solidus_K, liquidus=m.liquidus_K,
             eps_solid=m.emissivity, eps_melt=m.emissivity_melt,
+            h_of_T=np.asarray(m.enthalpy(T_h), dtype=float),
         )
+
+    @property
+    def hT0(self) -> float:
+        """First temperature of the h_of_T table [K]."""
+        return T_LOW
+
+    @property
+    def hdT(self) -> float:
+        """Spacing of the h_of_T table [K]."""
+        return (T_HIGH - T_LOW) / (self.h_of_T.size - 1)
 
     def temperature(self, h):
         """T(h) from the same table the kernels use [K]."""

@@ -1,0 +1,142 @@
+"""Concentrated sunlight from collector data: the power budget of the collector and measured flux
+fluctuations (``process.solar``).
+
+Power rule. The collector is taken to track the sun (as Chang'e-8's concentrator must: near the lunar
+south pole the sun stays within ~1.5 deg of the horizon, so a fixed collector would intercept almost
+nothing), so no cosine factor applies while the sun is above the horizon:
+
+    P_available = irradiance x collector_area x optical_efficiency
+
+and the spot receives min(plan power, P_available) (a warning says when the plan asks for more).
+Without ``collector_area`` the plan's power is used as given. At a lunar site whose sun is below the
+horizon at ``site.local_time`` there is no sunlight: that is a user error. A ``fluctuation_file``
+(CSV ``time_s, relative_flux``, linear between samples, held at the end values outside them)
+multiplies the power; over a step [t0, t1] the exact mean of the piecewise-linear series is used,
+so the energy delivered is the integral of power x fluctuation whatever the step.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+
+
+@dataclass(frozen=True)
+class Fluctuation:
+    """A relative-flux series f(t) [-], piecewise linear; ``mean(t0, t1)`` is its exact average."""
+
+    t: np.ndarray
+    f: np.ndarray
+
+    def __post_init__(self):
+        # cumulative integral at the samples (trapezoids are exact for a piecewise-linear series)
+        object.__setattr__(self, "_cum", np.concatenate([[0.0], np.cumsum(0.5 * (self.f[1:] + self.f[:-1])
+                                                                          * np.diff(self.t))]))
+
+    def integral(self, t: float) -> float:
+        """int_{t_0}^{t} f dt' [s], f held constant before the first and after the last sample."""
+        ts, fs, cum = self.t, self.f, self._cum
+        if t <= ts[0]:
+            return float(fs[0] * (t - ts[0]))
+        if t >= ts[-1]:
+            return float(cum[-1] + fs[-1] * (t - ts[-1]))
+        i = int(np.searchsorted(ts, t, side="right") - 1)
+        ft = fs[i] + (fs[i + 1] - fs[i]) * (t - ts[i]) / (ts[i + 1] - ts[i])
+        return float(cum[i] + 0.5 * (fs[i] + ft) * (t - ts[i]))
+
+    def mean(self, t0: float, t1: float) -> float:
+        if t1 <= t0:
+            return float(np.interp(t0, self.t, self.f))
+        return (self.integral(t1) - self.integral(t0)) / (t1 - t0)
+
+    @classmethod
+    def from_csv(cls, path: str | Path, key: str = "process.solar.fluctuation_file") -> "Fluctuation":
+        """Read ``time_s, relative_flux`` rows (an optional header line, '#' comments); times strictly
+        increasing, fluxes finite and >= 0. Any problem is a one-line :class:`UserError` naming ``key``."""
+        path = Path(path)
+        try:
+            lines = path.read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else 'not text'}",
+                            key=key) from None
+        rows, first = [], True
+        for n, line in enumerate(lines, 1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            parts = [p.strip() for p in text.split(",")]
+            try:
+                vals = [float(p) for p in parts]
+            except ValueError:
+                if first:  # a header line
+                    first = False
+                    continue
+                raise UserError(f"{path}, line {n}: {text!r} is not two numbers 'time_s, relative_flux'",
+                                key=key) from None
+            first = False
+            if len(vals) != 2:
+                raise UserError(f"{path}, line {n}: expected 2 columns 'time_s, relative_flux', got {len(vals)}",
+                                key=key)
+            rows.append(vals)
+        if len(rows) < 2:
+            raise UserError(f"{path}: needs at least 2 rows of 'time_s, relative_flux'", key=key)
+        a = np.asarray(rows, float)
+        if not np.all(np.isfinite(a)):
+            raise UserError(f"{path}: NaN or infinite values", key=key)
+        if np.any(np.diff(a[:, 0]) <= 0):
+            i = int(np.argmax(np.diff(a[:, 0]) <= 0)) + 1
+            raise UserError(f"{path}: time_s must increase strictly (row {i + 1}: {a[i, 0]!r} s after "
+                            f"{a[i - 1, 0]!r} s)", key=key)
+        if np.any(a[:, 1] < 0):
+            raise UserError(f"{path}: relative_flux must be >= 0 (found {a[:, 1].min()!r})", key=key)
+        return cls(a[:, 0].copy(), a[:, 1].copy())
+
+
+@dataclass
+class SolarSupply:
+    """Turns the plan's power into the power at the spot (module docstring): the collector's limit
+    ``available`` [W] (None: no limit) times the fluctuation series (None: steady)."""
+
+    available: float | None = None
+    fluctuation: Fluctuation | None = None
+
+    def power(self, plan_power: float, t0: float, t1: float) -> float:
+        p = plan_power if self.available is None else min(plan_power, self.available)
+        if self.fluctuation is not None:
+            p *= self.fluctuation.mean(t0, t1)
+        return p
+
+
+def sun_elevation_deg(site, local_time_s: float) -> float | None:
+    """Elevation of the sun above a flat horizon at the site's local time [deg]; None for a lab."""
+    if not getattr(site, "is_lunar", False):
+        return None
+    from ..site import cos_incidence
+
+    mu = float(cos_incidence(site.latitude_deg, local_time_s / 3600.0, site.solar_declination_deg))
+    return math.degrees(math.asin(max(-1.0, min(1.0, mu))))
+
+
+def solar_supply(solar_cfg, plan_max_power: float, site, local_time_s: float, resolve_path) -> SolarSupply:
+    """The :class:`SolarSupply` of a case's ``process.solar`` section (rule in the module docstring)."""
+    available = None
+    if solar_cfg.collector_area is not None:
+        elevation = sun_elevation_deg(site, local_time_s)
+        if elevation is not None and elevation <= 0.0:
+            raise UserError(f"{local_time_s / 3600:g} h: the sun is {-elevation:.2f} deg below the horizon at "
+                            f"{site.name} (latitude {site.latitude_deg:g} deg), so a solar collector gets no light; "
+                            f"choose a local time with the sun up", key="site.local_time")
+        available = solar_cfg.irradiance * solar_cfg.collector_area * solar_cfg.optical_efficiency
+        if plan_max_power > available * (1 + 1e-9):
+            warnings.warn(f"process.power: the plan asks for {plan_max_power:g} W but the collector delivers at most "
+                          f"{available:.4g} W (irradiance x collector_area x optical_efficiency); the spot gets "
+                          f"{available:.4g} W", UserWarning, stacklevel=2)
+    fluct = None
+    if solar_cfg.fluctuation_file:
+        fluct = Fluctuation.from_csv(resolve_path(solar_cfg.fluctuation_file))
+    return SolarSupply(available, fluct)
