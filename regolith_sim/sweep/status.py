@@ -1,0 +1,63 @@
+"""Per-case status of a sweep, persisted after every change so a stopped sweep resumes where it stopped.
+
+One small JSON file per case, ``DIR/status/<case_id>.json``, written atomically by the coordinating
+process only (workers report back to it), so a reader never sees a half-written record and writes
+stay O(1) per case however large the sweep. A record holds::
+
+    status    pending | running | done | failed
+    error     one line for a failed case ("SimulationDiverged: ..."), else null
+    summary   the run's summary (nested dict) for a done case, else null
+    job_s     seconds the worker spent in run_job (simulation + outputs)
+    worker    which worker ran it (local: "local-<n>", ray: the node's address)
+    updated   UNIX time of the last change
+
+A case found ``running`` when a sweep starts was interrupted (the process was killed): it is run again.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from ..io.atomic import write_text
+
+STATES = ("pending", "running", "done", "failed")
+
+
+class StatusStore:
+    """Reads and writes the status records of one sweep folder."""
+
+    def __init__(self, out_dir: str | Path):
+        self.folder = Path(out_dir) / "status"
+
+    def path(self, case_id: str) -> Path:
+        return self.folder / f"{case_id}.json"
+
+    def read(self, case_id: str) -> dict | None:
+        p = self.path(case_id)
+        if not p.is_file():
+            return None
+        try:
+            return json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None  # unreadable: treat as never run
+
+    def write(self, case_id: str, status: str, **fields) -> dict:
+        if status not in STATES:
+            raise ValueError(f"status {status!r} not in {STATES}")
+        rec = {"case_id": case_id, "status": status, "error": None, "summary": None, "job_s": None,
+               "worker": None, **fields, "updated": time.time()}
+        write_text(self.path(case_id), json.dumps(rec, indent=1, default=_json_default))
+        return rec
+
+    def status_of(self, case_id: str) -> str:
+        rec = self.read(case_id)
+        return rec["status"] if rec else "pending"
+
+
+def _json_default(obj):
+    """NumPy scalars and the like in a summary."""
+    try:
+        return obj.item()
+    except AttributeError:
+        return str(obj)

@@ -1,0 +1,121 @@
+"""The results table of a sweep: one row per case with its inputs, derived quantities and summary numbers.
+
+Columns, in order (all SI, units as in the case-file reference and the summary keys):
+
+* ``case_id``, ``status`` (pending / running / done / failed), ``error`` (one line, failed cases)
+* the varied inputs, named by their case-file key (``process.power`` [W], ...)
+* the derived quantities of :mod:`regolith_sim.sweep.spec` (``areal_energy_density_J_m2``, ...)
+* the run's summary flattened with dots (``part.mean_relative_density``, ``energy.delivered_J``, ...)
+* ``job_s`` (seconds the worker spent in run_job) and ``worker`` (which worker ran it)
+
+It is rebuilt from ``DIR/sweep.json`` and the status records alone, so it always lists every case.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import UserError
+from ..io.atomic import atomic_path
+from .spec import DERIVED
+from .status import StatusStore
+
+MANIFEST = "sweep.json"
+CSV = "results.csv"
+PARQUET = "results.parquet"
+#: Columns that say how and where a case ran, not what it gave: they differ between two runs of a sweep.
+RUN_COLUMNS = ("job_s", "worker", "run.wall_time_s")
+
+
+def flatten_summary(summary: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in summary.items():
+        if isinstance(v, dict):
+            out.update(flatten_summary(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def read_manifest(out_dir: str | Path) -> dict:
+    p = Path(out_dir) / MANIFEST
+    if not p.is_file():
+        raise UserError(f"'{out_dir}' holds no sweep ({MANIFEST} not found); run `regolith-sim sweep` first",
+                        key="DIR")
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def build_table(out_dir: str | Path):
+    """The table of the sweep in ``out_dir`` as a pandas DataFrame (every case, whatever its status)."""
+    import pandas as pd
+
+    manifest = read_manifest(out_dir)
+    store = StatusStore(out_dir)
+    rows, summary_keys = [], {}
+    for c in manifest["cases"]:
+        rec = store.read(c["case_id"]) or {"status": "pending"}
+        flat = flatten_summary(rec.get("summary") or {})
+        summary_keys.update(dict.fromkeys(flat))
+        rows.append({"case_id": c["case_id"], "status": rec["status"], "error": rec.get("error"),
+                     **c["inputs"], **c["derived"], **flat, "job_s": rec.get("job_s"), "worker": rec.get("worker")})
+    # summary keys in the order run_job writes them (JSON keeps it); no import of the simulation here,
+    # which would load Taichi into the coordinating process
+    cols = (["case_id", "status", "error"] + list(manifest["varied"]) + list(DERIVED) + list(summary_keys)
+            + ["job_s", "worker"])
+    df = pd.DataFrame(rows, columns=cols)
+    text = {"case_id", "status", "error", "worker"}
+    for col in df.columns:  # None in a numeric column (a failed case) -> NaN, not object
+        if col not in text and df[col].dtype == object and df[col].map(
+                lambda v: v is None or isinstance(v, (int, float))).all():
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+    return df
+
+
+def write_table(df, out_dir: str | Path) -> tuple[Path, Path]:
+    """``results.csv`` and ``results.parquet`` in ``out_dir``, each written atomically."""
+    out = Path(out_dir)
+    with atomic_path(out / CSV) as tmp:
+        df.to_csv(tmp, index=False)
+    with atomic_path(out / PARQUET) as tmp:
+        df.to_parquet(tmp, index=False)
+    return out / CSV, out / PARQUET
+
+
+def load_table(source: str | Path):
+    """A sweep folder (its table rebuilt from the status records), a ``.csv`` or a ``.parquet`` file."""
+    import pandas as pd
+
+    p = Path(source)
+    if p.is_dir():
+        return build_table(p)
+    if not p.is_file():
+        raise UserError(f"'{p}' is neither a sweep folder nor a results table", key="DIR")
+    if p.suffix == ".parquet":
+        return pd.read_parquet(p)
+    if p.suffix == ".csv":
+        return pd.read_csv(p)
+    raise UserError(f"'{p}': expected a sweep folder, a .csv or a .parquet table", key="DIR")
+
+
+def column_unit(name: str) -> str:
+    """The unit of a table column for axis labels ('' when unknown or dimensionless)."""
+    from ..simulation.result import SUMMARY_UNITS
+
+    if name in DERIVED:
+        return DERIVED[name].split(",")[0]
+    if name in SUMMARY_UNITS:
+        text = SUMMARY_UNITS[name]
+        unit = text.split(",")[0] if "," in text else (text if text in ("s", "1") else "")
+        return "" if unit == "1" else unit
+    from ..config.fields import unit_of
+    from ..config.schema import Case
+
+    model, field = Case, None
+    for part in name.split("."):
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return ""
+        field = fields[part]
+        model = field.annotation
+    unit = unit_of(field) if field is not None else ""
+    return "" if unit in ("1", "-") else unit

@@ -1,0 +1,300 @@
+"""Parameter sweeps: expansion (grids, explicit cases, Latin hypercube, derived quantities, filters), the
+local and Ray backends, status and resume, the results table and the process map.
+
+The integration tests use the tiny brick (examples/sweeps/tiny_brick.toml, ~0.3 s a run once the
+kernels are loaded). Every number compared comes from the simulation run independently in this test
+process, or from the definitions checked by hand.
+"""
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regolith_sim.errors import ConfigError, UserError
+from regolith_sim.sweep import (
+    build_table, latin_hypercube, load_sweep, load_table, parse_sweep, process_map, run_sweep, window_mask,
+)
+from regolith_sim.sweep.resources import plan_workers
+from regolith_sim.sweep.status import StatusStore
+from regolith_sim.sweep.table import RUN_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "examples" / "sweeps" / "tiny_brick.toml"
+SUMMARY_COMPARED = ("peak_temperature_K", "part.mean_relative_density", "part.consolidated_fraction",
+                    "melt_pool.max_depth_m", "energy.delivered_J", "energy.absorbed_J", "energy.radiated_J",
+                    "energy.stored_J", "run.steps", "run.cell_updates")
+EXACT = ("run.steps", "run.cell_updates", "part.consolidated_fraction")
+
+
+def _sweep(tmp_path, text: str, name: str = "s.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(f'base = "{TINY.as_posix()}"\n' + text)
+    return p
+
+
+# ------------------------------------------------------------------------------------------------
+# expansion
+# ------------------------------------------------------------------------------------------------
+def test_grid_expands_to_every_combination_in_si_with_stable_ids(tmp_path):
+    p = _sweep(tmp_path, '[grid]\n"process.power" = ["10 W", "0.02 kW"]\n'
+                         'process.scan_speed = { start = "2 mm/s", stop = "6 mm/s", num = 3 }\n')
+    spec = load_sweep(p)
+    got = [(c.inputs["process.power"], c.inputs["process.scan_speed"]) for c in spec.cases]
+    want = [(P, v) for P in (10.0, 20.0) for v in (0.002, 0.004, 0.006)]
+    assert len(got) == 6 and np.allclose(got, want, rtol=1e-12)
+    assert spec.varied == ["process.power", "process.scan_speed"]
+    again = load_sweep(p)
+    assert [c.case_id for c in again.cases] == [c.case_id for c in spec.cases]
+    assert len({c.case_id for c in spec.cases}) == 6 and spec.cases[0].case_id.startswith("case_0001_")
+    # a change of the base case changes every id, so a resume never reuses results of other inputs
+    other = parse_sweep({"base": TINY.as_posix(), "set": {"solver.cooldown": 2.0},
+                         "grid": {"process.power": ["10 W", "0.02 kW"],
+                                  "process.scan_speed": {"start": "2 mm/s", "stop": "6 mm/s", "num": 3}}}, tmp_path)
+    assert not {c.case_id for c in other.cases} & {c.case_id for c in spec.cases}
+
+
+def test_derived_energy_densities_follow_their_definitions(tmp_path):
+    # P = 20 W, v = 4 mm/s, h = 2 mm, t = 1 mm: E_A = P/(v h) = 2.5e6 J/m^2, E_V = P/(v h t) = 2.5e9 J/m^3;
+    # without a hatch spacing h = 0.7 x spot = 2.1 mm (regolith_sim.planning.hatch_spacing).
+    spec = parse_sweep({"base": TINY.as_posix(),
+                        "cases": [{}, {"process.hatch_spacing": "1 mm", "process.layer_thickness": "0.5 mm"}]},
+                       tmp_path)
+    d0, d1 = spec.cases[0].derived, spec.cases[1].derived
+    assert d0["line_energy_J_m"] == pytest.approx(5000.0, rel=1e-12)
+    assert d0["areal_energy_density_J_m2"] == pytest.approx(2.5e6, rel=1e-12)
+    assert d0["volumetric_energy_density_J_m3"] == pytest.approx(2.5e9, rel=1e-12)
+    assert d1["volumetric_energy_density_J_m3"] == pytest.approx(20 / (0.004 * 0.001 * 0.0005), rel=1e-12)
+    base = TINY.read_text().replace('hatch_spacing = "2 mm"\n', "")
+    (tmp_path / "nohatch.toml").write_text(base)
+    spec = parse_sweep({"base": "nohatch.toml"}, tmp_path)
+    assert spec.cases[0].derived["areal_energy_density_J_m2"] == pytest.approx(20 / (0.004 * 0.7 * 0.003), rel=1e-12)
+
+
+def test_filters_keep_only_cases_inside_every_range(tmp_path):
+    p = _sweep(tmp_path, '[grid]\n"process.power" = [10, 20, 40]\n"process.scan_speed" = [0.002, 0.004, 0.008]\n'
+                         '[filter]\n"volumetric_energy_density_J_m3" = { min = 1.2e9, max = 5.5e9 }\n'
+                         '"process.power" = { max = "30 W" }\n')
+    spec = load_sweep(p)
+    kept = {(c.inputs["process.power"], c.inputs["process.scan_speed"]) for c in spec.cases}
+    want = {(P, v) for P in (10, 20, 40) for v in (0.002, 0.004, 0.008)
+            if 1.2e9 <= P / (v * 0.002 * 0.001) <= 5.5e9 and P <= 30}
+    # E_V [J/m^3] = P / (v x 2e-6 m^2): 1.25e9 to 5e9 for these five, 6.25e8 for (10 W, 8 mm/s), P > 30 W for 40 W
+    assert kept == want == {(10, 0.002), (10, 0.004), (20, 0.002), (20, 0.004), (20, 0.008)}
+    assert len(spec.skipped) == 4
+
+
+def test_latin_hypercube_puts_one_sample_in_each_stratum(tmp_path):
+    u = latin_hypercube(17, 3, seed=5)
+    for j in range(3):  # the defining property (McKay et al. 1979): each of the n strata holds one point
+        assert sorted(np.floor(u[:, j] * 17).astype(int)) == list(range(17))
+    assert np.array_equal(u, latin_hypercube(17, 3, seed=5)) and not np.array_equal(u, latin_hypercube(17, 3, seed=6))
+    spec = parse_sweep({"base": TINY.as_posix(), "lhs": {"samples": 8, "seed": 3, "ranges": {
+        "process.power": ["10 W", "40 W"], "process.scan_speed": {"min": "2 mm/s", "max": "8 mm/s", "scale": "log"}}}},
+        tmp_path)
+    P = np.array([c.inputs["process.power"] for c in spec.cases])
+    v = np.array([c.inputs["process.scan_speed"] for c in spec.cases])
+    assert sorted(np.floor((P - 10) / 30 * 8).astype(int)) == list(range(8))
+    assert sorted(np.floor(np.log(v / 0.002) / np.log(4) * 8).astype(int)) == list(range(8))
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[grids]\n"process.power" = [1]\n', ["grids", "grid"]),
+    ('[grid]\n"process.power" = ["-5 W", "10 W"]\n', ["process.power", "-5"]),
+    ('[grid]\n"process.power" = ["5 kg"]\n', ["process.power", "kg"]),
+    ('[grid]\n"solver.arch" = ["cpu", "cuda"]\n', ["solver.arch", "cannot vary"]),
+    ('[lhs]\nsamples = 0\n[lhs.ranges]\n"process.power" = [1, 2]\n', ["lhs.samples"]),
+    ('[filter]\n"nonsense" = { min = 1 }\n', ["nonsense"]),
+    ('[set]\n"process.power" = 5\n[grid]\n"process.power" = [1, 2]\n', ["process.power", "[set]", "[grid]"]),
+])
+def test_bad_sweep_files_fail_with_one_line_naming_the_key(tmp_path, text, words):
+    with pytest.raises(ConfigError) as err:
+        load_sweep(_sweep(tmp_path, text))
+    msg = str(err.value)
+    assert "\n" not in msg and all(w in msg for w in words), msg
+
+
+def test_workers_get_one_gpu_each_or_a_share_of_the_cores(monkeypatch):
+    monkeypatch.delenv("REGOLITH_SIM_THREADS", raising=False)
+    gpu = plan_workers(10, None, "auto", cpu_count=16, gpus=["0", "1"])
+    assert [w["CUDA_VISIBLE_DEVICES"] for w in gpu] == ["0", "1"] and gpu[0]["REGOLITH_SIM_THREADS"] == "8"
+    cpu = plan_workers(10, None, "cpu", cpu_count=4, gpus=["0"])
+    assert len(cpu) == 4 and all("CUDA_VISIBLE_DEVICES" not in w and w["REGOLITH_SIM_THREADS"] == "1" for w in cpu)
+    assert len(plan_workers(2, 8, "cpu", cpu_count=8, gpus=[])) == 2  # never more workers than cases
+    monkeypatch.setenv("REGOLITH_SIM_THREADS", "3")  # the user's choice wins
+    assert {w["REGOLITH_SIM_THREADS"] for w in plan_workers(4, 2, "cpu", cpu_count=8, gpus=[])} == {"3"}
+
+
+# ------------------------------------------------------------------------------------------------
+# local backend: kill, resume, table against single runs
+# ------------------------------------------------------------------------------------------------
+def _single_run(spec, case, out):
+    from regolith_sim.config import load_case
+    from regolith_sim.simulation.job import run_job
+    from regolith_sim.sweep.table import flatten_summary
+
+    result, _ = run_job(load_case(spec.base, **spec.case_overrides(case)), out)
+    return flatten_summary(result.summary)
+
+
+@pytest.fixture(scope="module")
+def killed_and_resumed(tmp_path_factory):
+    """A 2 x 2 sweep started from the CLI with one worker, killed (SIGKILL to the whole process group)
+    as soon as its first case is done, then resumed in this process with two workers."""
+    tmp = tmp_path_factory.mktemp("sweep2x2")
+    sweep_file = _sweep(tmp, '[grid]\n"process.power" = ["15 W", "30 W"]\n"process.scan_speed" = ["3 mm/s", "6 mm/s"]\n')
+    out = tmp / "out"
+    spec = load_sweep(sweep_file)
+    store = StatusStore(out)
+    proc = subprocess.Popen([sys.executable, "-m", "regolith_sim", "sweep", str(sweep_file), "--out", str(out),
+                             "--workers", "1", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if any(store.status_of(c.case_id) == "done" for c in spec.cases):
+                break
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    before = {c.case_id: store.read(c.case_id) for c in spec.cases}
+    outcome = run_sweep(spec, out, workers=2, progress=False)
+    return spec, out, before, outcome
+
+
+def test_resume_after_kill_runs_only_the_missing_cases(killed_and_resumed):
+    spec, out, before, outcome = killed_and_resumed
+    done_before = {cid for cid, rec in before.items() if rec and rec["status"] == "done"}
+    assert 1 <= len(done_before) < 4, before
+    assert sorted(outcome.ran) == sorted(set(before) - done_before)
+    store = StatusStore(out)
+    for cid in done_before:  # untouched: same record, same time stamp
+        assert store.read(cid) == before[cid]
+    assert outcome.done == 4 and outcome.failed == 0
+
+
+def test_sweep_table_equals_four_single_runs(killed_and_resumed, ti_runtime, tmp_path):
+    spec, out, _, outcome = killed_and_resumed
+    df = outcome.table
+    assert list(df["case_id"]) == [c.case_id for c in spec.cases] and (df["status"] == "done").all()
+    pq, csv = load_table(out / "results.parquet"), load_table(out / "results.csv")
+    for case, (_, row) in zip(spec.cases, df.iterrows()):
+        single = _single_run(spec, case, tmp_path / case.case_id)
+        for key in SUMMARY_COMPARED:
+            # Same code and inputs. The energy ledger sums with parallel atomic adds, whose order depends on
+            # the thread count (workers run 1 thread here, this process 2): agreement to 1e-12, not bits.
+            assert row[key] == pytest.approx(single[key], rel=1e-12, abs=1e-300), (case.case_id, key)
+            assert pq.loc[case.index - 1, key] == row[key] and csv.loc[case.index - 1, key] == pytest.approx(
+                row[key], rel=1e-15)
+        assert all(row[k] == single[k] for k in EXACT)
+        assert row["process.power"] == case.inputs["process.power"]
+        assert row["volumetric_energy_density_J_m3"] == pytest.approx(
+            row["process.power"] / (row["process.scan_speed"] * 0.002 * 0.001), rel=1e-12)
+        assert (out / case.case_id / "summary.json").is_file()
+    # the physics the map is for: more power at the same speed sinters denser
+    d = df.set_index(["process.power", "process.scan_speed"])["part.mean_relative_density"]
+    assert d[(30.0, 0.003)] > d[(15.0, 0.003)]
+
+
+# ------------------------------------------------------------------------------------------------
+# failures, and the same table from Ray
+# ------------------------------------------------------------------------------------------------
+FAILING = ('[[cases]]\n"process.power" = "20 W"\n'
+           '[[cases]]\n"process.power" = "40 W"\n"solver.max_temperature" = "600 K"\n'
+           '[[cases]]\n"process.power" = "30 W"\n')
+
+
+@pytest.fixture(scope="module")
+def failing_local(tmp_path_factory):
+    """Three cases, the second diverging, on one local worker running its kernels on one thread: the
+    energy ledger's parallel sums then add in a fixed order and a rerun agrees to the bit."""
+    tmp = tmp_path_factory.mktemp("failing")
+    spec = load_sweep(_sweep(tmp, FAILING))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REGOLITH_SIM_THREADS", "1")
+        return spec, run_sweep(spec, tmp / "local", workers=1, progress=False)
+
+
+def test_diverging_case_is_marked_failed_and_the_others_complete(failing_local):
+    spec, res = failing_local
+    df = res.table
+    assert list(df["status"]) == ["done", "failed", "done"]
+    err = df.loc[1, "error"]
+    assert err.startswith("SimulationDiverged:") and "600 K" in err and "\n" not in err
+    assert math.isnan(df.loc[1, "part.mean_relative_density"])
+    assert StatusStore(res.files[0].parent).read(spec.cases[1].case_id)["status"] == "failed"
+    # a failed case is finished: a resume does not rerun it unless asked
+    again = run_sweep(spec, res.files[0].parent, workers=1, progress=False)
+    assert again.ran == [] and again.failed == 1
+
+
+def test_ray_backend_gives_the_same_table_as_local(failing_local, tmp_path):
+    pytest.importorskip("ray")
+    spec, local = failing_local
+    # One kernel thread, as the local run: the tables are identical to the bit (timing columns aside).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REGOLITH_SIM_THREADS", "1")
+        ray_res = run_sweep(spec, tmp_path / "ray", backend="ray", workers=2, progress=False)
+    cols = [c for c in local.table.columns if c not in RUN_COLUMNS]
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(local.table[cols], ray_res.table[cols], check_exact=True)
+    assert set(ray_res.table["worker"]) <= {"ray-1", "ray-2"} and set(local.table["worker"]) == {"local-1"}
+
+
+# ------------------------------------------------------------------------------------------------
+# process map
+# ------------------------------------------------------------------------------------------------
+def _plane_table(n=6):
+    import pandas as pd
+
+    x, y = np.meshgrid(np.linspace(0, 1, n), np.linspace(0, 1, n))
+    return pd.DataFrame({"status": "done", "process.power": x.ravel() * 40 + 10,
+                         "process.scan_speed": y.ravel() * 0.006 + 0.002, "z": (x + y).ravel(), "cost": x.ravel()})
+
+
+def test_window_outline_lies_on_the_threshold_between_cases():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    df = _plane_table()
+    assert window_mask(df, ["z>=1.0"]).sum() == sum(i + j >= 5 for i in range(6) for j in range(6))
+    ax = process_map(df, "process.power", "process.scan_speed", "z", windows=["z>=1.0", "cost<=0.5"], best="cost")
+    # The outline is the 0.5 level of the linearly interpolated indicator: it lies within one grid step
+    # (1/5 in the unit square) of the exact boundary x + y = 1 where that boundary bounds the window.
+    lines = [c for c in ax.collections if c.__class__.__name__ == "QuadContourSet" or hasattr(c, "get_paths")]
+    verts = np.concatenate([p.vertices for c in lines if getattr(c, "levels", None) is not None
+                            and list(c.levels) == [0.5] for p in c.get_paths() if len(p.vertices)])
+    ux, uy = (verts[:, 0] - 10) / 40, (verts[:, 1] - 0.002) / 0.006
+    near_diag = np.abs(ux + uy - 1) <= 0.2 + 1e-9
+    near_cost = np.abs(ux - 0.5) <= 0.2 + 1e-9
+    assert (near_diag | near_cost).all()
+    assert near_diag.any() and near_cost.any()
+    assert "[W]" in ax.get_xlabel() and "[m/s]" in ax.get_ylabel()
+
+
+def test_map_cli_draws_a_sweep_folder_and_names_unknown_columns(killed_and_resumed, tmp_path, capsys):
+    _, out, _, _ = killed_and_resumed
+    from regolith_sim.cli import main
+
+    png = tmp_path / "map.png"
+    args = ["map", str(out), "--x", "process.power", "--y", "process.scan_speed", "--z", "part.mean_relative_density",
+            "--window", "part.mean_relative_density>=0.6", "--best", "energy.delivered_J", "--out", str(png)]
+    with pytest.raises(SystemExit) as ok:
+        main(args)
+    assert ok.value.code in (0, None) and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as bad:
+        main(args[:6] + ["--z", "nope", "--out", str(tmp_path / "bad.png")])
+    err = capsys.readouterr().err
+    assert bad.value.code == 2 and "no column 'nope'" in err and err.count("\n") == 1
+    assert not (tmp_path / "bad.png").exists()
+    with pytest.raises(UserError, match="--window"):
+        window_mask(build_table(out), ["density about 0.8"])
