@@ -1,17 +1,34 @@
-"""Benchmark of the DEM grain kernels: particle-steps per second and the share of neighbour search.
+"""Benchmark of the DEM grain kernels: particle-steps per second, neighbour-search share, bytes moved,
+fraction of memory bandwidth, and scaling against a reference size run in the same process.
 
 Runs with Taichi + numpy only (no meshio/trimesh/pyvista/scipy), so it works on the GPU machine::
 
     python benchmarks/particles.py                      # 10k and 100k grains (+1M on a GPU)
-    python benchmarks/particles.py --arch cuda --precision f32 out.json
+    python benchmarks/particles.py --arch cuda --precision f32 --out out.json
+    python benchmarks/particles.py --quick              # 2k grains, a few seconds (smoke test)
 
 A dense, randomly agitated packing (simple-cubic lattice with 1 % overlap, random velocities so the
 Verlet list is rebuilt every ~10 steps) of 1-mm grains with friction, rolling resistance and
-cohesion runs for ``--steps`` steps after a warm-up (compilation excluded). Reported per size:
-particle-steps/s, ms per step, neighbour-list builds and their share of the run time. Writes a
-JSON file (default benchmarks/results/particles.json) and prints a table.
+cohesion in a closed box runs for ``--steps`` steps after a warm-up (compilation excluded). Reported
+per size: particle-steps/s, ms per step, neighbour-list builds and their share of the run time
+(``DEMSystem.time_in_rebuild`` / wall time, each rebuild synchronised), mean listed neighbours,
+bytes per particle-step, GB/s and the fraction of the Taichi triad bandwidth measured in the same
+run (``membw.py``), and ``ratio_to_reference``: particle-steps/s over that of the smallest size
+(the reference run; 1.0 means the cost per grain does not grow with N - linear scaling).
+
+Bytes per particle-step (STREAM convention as in benchmarks/README.md: each array once per step,
+partners' data assumed to come from cache, writes counted once, no write-allocate), F bytes per
+float, K listed neighbours per grain (measured), W walls:
+
+* own state: reads x, v, w, f, tq (15F), pm (4F), x_ref (3F), temp (F), active (4 B);
+  writes x, v, w, f, tq (15F), sums (4F), pm inertial masses (2F)          = 44F + 4
+* per listed neighbour: reads nbr (4 B), ht, hr (6F), neck (F); writes ht, hr, neck (7F) = 14F + 4
+* per wall: reads and writes the wall history wht, whr                                 = 12F
+* neighbour-list builds are excluded from the count (they are timed separately).
+
+Writes a JSON file (default benchmarks/results/particles.json, atomically) and prints a table.
 """
-from __future__ import annotations
+# no "from __future__ import annotations": Taichi reads kernel annotations as objects
 
 import argparse
 import json
@@ -23,7 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+for p in (str(ROOT), str(ROOT / "benchmarks")):
+    if p not in sys.path:
+        sys.path.insert(0, p)
 
 from gpu_kernels import backend  # noqa: E402
 
@@ -49,7 +69,11 @@ def _system(n: int, seed: int = 0):
     return sys_
 
 
-def bench(n: int, steps: int) -> dict:
+def bytes_per_particle_step(f_bytes: int, neighbours: float, walls: int) -> float:
+    return (44 * f_bytes + 4) + neighbours * (14 * f_bytes + 4) + walls * 12 * f_bytes
+
+
+def bench(n: int, steps: int, f_bytes: int) -> dict:
     s = _system(n)
     s.step(20)  # compile + warm-up
     backend.sync()
@@ -58,33 +82,66 @@ def bench(n: int, steps: int) -> dict:
     s.step(steps)
     backend.sync()
     wall = time.perf_counter() - t0
-    return dict(n=n, steps=steps, wall_s=wall, particle_steps_per_s=n * steps / wall, ms_per_step=1e3 * wall / steps,
+    k_mean = float(s._lists.nnbr.to_numpy().mean())
+    walls = len(s.wall_names)
+    b = bytes_per_particle_step(f_bytes, k_mean, walls)
+    rate = n * steps / wall
+    return dict(n=n, steps=steps, wall_s=wall, particle_steps_per_s=rate, ms_per_step=1e3 * wall / steps,
                 rebuilds=s.n_rebuilds, neighbour_share=s.time_in_rebuild / wall,
-                ms_per_rebuild=1e3 * s.time_in_rebuild / max(s.n_rebuilds, 1), neighbour_slots=s._lists.slots)
+                ms_per_rebuild=1e3 * s.time_in_rebuild / max(s.n_rebuilds, 1), neighbour_slots=s._lists.slots,
+                mean_listed_neighbours=k_mean, walls=walls, bytes_per_particle_step=b, GB_s=rate * b / 1e9)
+
+
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # pragma: no cover
+        return None
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", nargs="?", default=str(Path(__file__).resolve().parent / "results" / "particles.json"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "particles.json"))
     ap.add_argument("--arch", default="auto", choices=list(backend.ARCHES))
     ap.add_argument("--precision", default="f64", choices=list(backend.PRECISIONS))
     ap.add_argument("--sizes", default=None, help="comma-separated grain counts (default 10000,100000 +1000000 on GPU)")
     ap.add_argument("--steps", type=int, default=None, help="timed steps per size (default: ~2e7 particle-steps)")
+    ap.add_argument("--bw-mib", type=int, default=256, help="array size of the bandwidth probe [MiB]")
+    ap.add_argument("--quick", action="store_true", help="2000 and 8000 grains, 50 steps, 32 MiB probe")
     a = ap.parse_args(argv)
+    load0 = _load()
     arch = backend.init(a.arch, a.precision)
-    if a.sizes:
+    f_bytes = 8 if a.precision == "f64" else 4
+    if a.quick:
+        sizes, a.steps, a.bw_mib = [2000, 8000], a.steps or 50, 32
+    elif a.sizes:
         sizes = [int(float(v)) for v in a.sizes.split(",")]
     else:
         sizes = [10_000, 100_000] + ([1_000_000] if arch != "cpu" else [])
+    from membw import measure_bandwidth
+
+    bw = measure_bandwidth(mib=a.bw_mib)
     rows = []
     for n in sizes:
         steps = a.steps or int(np.clip(2e7 / n, 20, 1000))
-        rows.append(bench(n, steps))
-        r = rows[-1]
+        r = bench(n, steps, f_bytes)
+        r["fraction_of_bandwidth"] = r["GB_s"] / bw["triad_GB_s"]
+        r["ratio_to_reference"] = r["particle_steps_per_s"] / (rows[0] if rows else r)["particle_steps_per_s"]
+        rows.append(r)
         print(f"{r['n']:>9d} grains  {r['particle_steps_per_s']:.3e} particle-steps/s  {r['ms_per_step']:8.3f} ms/step"
-              f"  rebuilds {r['rebuilds']:4d}  neighbour share {100 * r['neighbour_share']:5.1f} %", flush=True)
-    res = dict(benchmark="particles", arch=arch, precision=a.precision, threads=os.environ.get("REGOLITH_SIM_THREADS"),
-               cpu_count=os.cpu_count(), platform=platform.platform(), results=rows)
+              f"  neighbour share {100 * r['neighbour_share']:5.1f} % ({r['rebuilds']} builds)"
+              f"  {r['bytes_per_particle_step']:.0f} B/p-step {r['GB_s']:.2f} GB/s"
+              f" ({100 * r['fraction_of_bandwidth']:.1f} % bw)  x{r['ratio_to_reference']:.2f} of {sizes[0]}",
+              flush=True)
+    import taichi
+
+    res = dict(benchmark="particles",
+               machine=dict(arch=arch, precision=a.precision, threads=os.environ.get("REGOLITH_SIM_THREADS"),
+                            cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
+                            taichi_version=".".join(map(str, taichi.__version__)), load_start=load0,
+                            load_end=_load()),
+               bandwidth=bw, reference_size=sizes[0], results=rows,
+               byte_counting="own 44F+4, per listed neighbour 14F+4, per wall 12F (STREAM convention)")
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")

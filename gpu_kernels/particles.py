@@ -73,6 +73,7 @@ P_ZKILL = 23  # grains whose centre drops below this height are removed [m]
 P_NECK_MAX = 24  # neck growth stops at x = P_NECK_MAX * a (a = 2 R*): end of the Frenkel stage
 P_QS_DAMP = 25  # quasi-static runs: Cundall local damping coefficient (0.7 is the usual value)
 P_QS_STEP = 26  # quasi-static runs: a grain moves at most this fraction of its radius per step
+P_QS_BETA_VISC = 27  # safety factor of the fictitious masses on the viscous (neck) part
 N_PRM = 32
 
 _TINY = 1e-30  # also representable in f32
@@ -315,8 +316,9 @@ def dem_step(x: ti.types.ndarray(), v: ti.types.ndarray(), w: ti.types.ndarray()
                 b = prm[P_QS_BETA]
                 s = sums[i]
                 dx = prm[P_QS_STEP] * ri
-                me = ti.max(mi, b * (dt * dt * s[0] + dt * s[1]), f[i].norm() * dt * dt / dx)
-                ie = ti.max(ii, b * (dt * dt * s[2] + dt * s[3]), tq[i].norm() * dt * dt / prm[P_QS_STEP])
+                bv = prm[P_QS_BETA_VISC]
+                me = ti.max(mi, b * dt * dt * s[0] + bv * dt * s[1], f[i].norm() * dt * dt / dx)
+                ie = ti.max(ii, b * dt * dt * s[2] + bv * dt * s[3], tq[i].norm() * dt * dt / prm[P_QS_STEP])
             pm[i][2] = me
             pm[i][3] = ie
             if mode == 0:

@@ -10,8 +10,9 @@ Same array layout as :mod:`gpu_kernels.particles` (``x``, ``pm``, ``active``, ``
   ``a`` is the larger of the Hertz radius ``sqrt(R* delta)`` times ``Q_ASCALE`` and the sinter
   neck. ``Q_ASCALE = (E_sim/E_true)^(1/3)`` undoes the softened modulus used for a long DEM
   time step (Hertz a ~ E^(-1/3) at equal force).
-* radiation between near neighbours, a view-factor-free exchange between two grey surfaces
-  facing each other over the projected disc of the smaller grain:
+* radiation between near neighbours: the exchange of two parallel grey plates,
+  eps/(2 - eps) = 1/(1/eps + 1/eps - 1), over the projected disc of the smaller grain (view factor
+  taken as 1 across the narrow gap):
   ``Q = Q_RADF * sigma * eps/(2 - eps) * pi r_min^2 (T_j^4 - T_i^4)`` for surface gaps below
   ``Q_RADGAP * r_min``. Over a packing this gives a radiative conductivity ~ 4 sigma T^3 d, the
   scaling of the bed models of Damkoehler / Breitbach & Barthels (1980, Nucl. Technol. 49:392),

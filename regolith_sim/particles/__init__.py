@@ -5,7 +5,9 @@ Kernels: :mod:`gpu_kernels.particles` (contacts, neighbour lists, integration) a
 
 Importing this package does not start the kernel runtime; building a
 :class:`~regolith_sim.particles.dem.DEMSystem` does (``gpu_kernels.backend.ensure_init``) unless
-one was started before.
+one was started before. Case files and the ``regolith-sim particles`` verbs:
+:func:`run_particles` (:mod:`regolith_sim.particles.runner`, loaded on first use so that the
+kernels and the benchmark import with Taichi and NumPy alone).
 """
 from .grains import GrainSizeDistribution
 from .physics import (
@@ -21,6 +23,8 @@ from .physics import (
 
 __all__ = [
     "G_MOON",
+    "load_particle_case",
+    "run_particles",
     "ContactModel",
     "GrainSizeDistribution",
     "SinterModel",
@@ -30,3 +34,15 @@ __all__ = [
     "hertz_damping_factor",
     "rayleigh_time",
 ]
+
+
+def __getattr__(name):
+    if name == "run_particles":
+        from .runner import run_particles
+
+        return run_particles
+    if name == "load_particle_case":
+        from .config import load_particle_case
+
+        return load_particle_case
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

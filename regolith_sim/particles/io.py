@@ -1,28 +1,17 @@
 """Grain output files: VTU point clouds (via meshio, imported lazily) and PLY points with radius.
 
-Every file is written to a temporary name in the target directory and moved into place with
-``os.replace`` (atomic on POSIX and Windows), so a reader never sees a half-written file.
+Every file is written through :func:`regolith_sim.io.atomic.atomic_path` (a temporary name in the
+target folder, then ``os.replace``), so a reader never sees a half-written file.
 """
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
-
-def _atomic_target(path: Path, suffix: str):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    # mkstemp makes the file private (0600); give it the permissions a plain open() would
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    return Path(tmp)
+from ..io.atomic import atomic_path
 
 
 def write_vtu(path, positions, point_data: Mapping[str, np.ndarray] | None = None,
@@ -49,12 +38,8 @@ def write_vtu(path, positions, point_data: Mapping[str, np.ndarray] | None = Non
         if len(v) != n:
             raise ValueError(f"point data {k!r} has {len(v)} values for {n} grains")
     mesh = meshio.Mesh(x, cells, point_data=pd, cell_data=cell_data or None)
-    tmp = _atomic_target(path, ".vtu")
-    try:
+    with atomic_path(path) as tmp:
         meshio.write(tmp, mesh, file_format="vtu")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -74,14 +59,8 @@ def write_ply(path, positions, radii, extra: Mapping[str, np.ndarray] | None = N
         rec[k] = v
     header = "ply\nformat binary_little_endian 1.0\ncomment regolith_sim grains, SI units (m)\n"
     header += f"element vertex {n}\n" + "".join(f"property float {k}\n" for k in cols) + "end_header\n"
-    tmp = _atomic_target(path, ".ply")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(header.encode("ascii"))
-            fh.write(rec.tobytes())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(header.encode("ascii") + rec.tobytes())
     return path
 
 
@@ -107,13 +86,30 @@ def write_json(path, obj) -> Path:
             return o.item()
         raise TypeError(f"cannot write {type(o).__name__} to JSON")
 
-    tmp = _atomic_target(path, ".json")
     try:
-        tmp.write_text(json.dumps(obj, indent=2, default=conv))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        text = json.dumps(obj, indent=2, default=conv, allow_nan=False)
+    except ValueError:  # a NaN or inf: say where instead of writing it
+        from ..errors import SimulationDiverged
+
+        raise SimulationDiverged(f"{path.name}: non-finite value at {_first_non_finite(obj)}") from None
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
     return path
+
+
+def _first_non_finite(obj, where: str = "") -> str:
+    """Dotted path of the first NaN/inf in a nested summary (for the error message)."""
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple, np.ndarray)):
+        items = ((str(i), v) for i, v in enumerate(obj))
+    else:
+        return where if isinstance(obj, (float, np.floating)) and not np.isfinite(obj) else ""
+    for k, v in items:
+        hit = _first_non_finite(v, f"{where}.{k}" if where else str(k))
+        if hit:
+            return hit
+    return ""
 
 
 def write_system(out_dir, stem: str, system, vtu: bool = True, ply: bool = True) -> dict[str, str]:

@@ -15,9 +15,9 @@ import numpy as np
 
 #: Lunar surface gravity [m/s^2].
 G_MOON = 1.62
-#: Hamaker constant of lunar soil grains [J] as used by Perko, Nelson & Sadeh (2001).
-HAMAKER_LUNAR = 4.3e-20
-#: Separation of perfectly clean surfaces [m] in Perko et al. (2001): the O2- ion size, 1.32 Angstrom.
+#: Default separation of perfectly clean surfaces [m] (Perko et al. 2001, the O2- ion radius); the
+#: case-file drivers take it, the Hamaker constant and the cleanliness from the material's
+#: [cohesion] data (regolith_sim/materials/data/*.toml).
 OMEGA_CLEAN = 1.32e-10
 
 

@@ -5,8 +5,8 @@
 * :func:`effective_conductivity` - steady conduction (+ radiation) across a packing in vacuum.
 * :func:`sinter_packing` - densification of a packing over a temperature history.
 * :func:`angle_of_repose` - slump (ledge) test of a poured column; slope of what stays.
-* :func:`run_spread`, :func:`run_heat`, :func:`run_sinter` - command surface: case dict in,
-  result dict out, VTU/PLY/JSON files written atomically into ``out_dir``.
+
+The command surface (case file in, summary and grain files out) is :mod:`regolith_sim.particles.runner`.
 
 Scaling (documented choice, used by the tests and the defaults of the drivers): DEM cost grows
 as sqrt(E) (Rayleigh step) and with the settling time sqrt(h/g). Packings are therefore made with
@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from .dem import BoxWall, DEMSystem, Packing, blade, container, plate
-from .grains import GrainSizeDistribution
+from .grains import GrainSizeDistribution, median_diameter
 from .measure import height_map, packing_fraction, roughness_ra
 from .physics import G_MOON, ContactModel, SinterModel, ThermalModel
 
@@ -202,7 +201,7 @@ def spread_layer(grains: GrainSizeDistribution | float, contact: ContactModel | 
     """
     rng = np.random.default_rng(seed)
     contact = contact or ContactModel()
-    d50 = _median_diameter(grains)
+    d50 = median_diameter(grains)
     dvol = 2.0 * (3.0 / (4.0 * np.pi) * (grains.mean_volume_m3() if isinstance(grains, GrainSizeDistribution)
                                         else np.pi / 6 * d50**3)) ** (1.0 / 3.0)
     h = layer_thickness or 2.0 * dvol
@@ -213,13 +212,10 @@ def spread_layer(grains: GrainSizeDistribution | float, contact: ContactModel | 
     v_grain = np.pi / 6.0 * dvol**3
     n = int(reservoir_factor * 0.55 * L * W * h / v_grain) + 1
     diam = _diameters(n, grains, rng)
-    # reservoir long enough that its loose lattice stands ~4 layer thicknesses (or 8 d) high:
-    # a tall narrow column would take long to settle
-    pitch = 1.1 * diam.max()
-    h_res = max(4.0 * h, 8.0 * d50)
-    layers = max(1, int(h_res / pitch))
-    rows = max(1, int((W - diam.max()) // pitch) + 1)
-    l_res = max(6.0 * d50, math.ceil(n / (layers * rows)) * pitch + diam.max())
+    # reservoir short enough that the settled powder (packing ~0.55) stands 3 layer thicknesses
+    # (at least 6 d) high, well above the blade gap; its loose lattice is taller until it settles
+    h_res = max(3.0 * h, 6.0 * d50)
+    l_res = max(6.0 * d50, float(np.sum(np.pi / 6.0 * diam**3)) / (0.55 * W * h_res))
     x = _lattice_fill(diam, (-l_res, 0.0), (0.0, W), 0.0, rng)
     top = x[:, 2].max() + diam.max()
     t_plate = d50
@@ -242,7 +238,8 @@ def spread_layer(grains: GrainSizeDistribution | float, contact: ContactModel | 
     settle(system, 8.0 * t_fall, 0.02 * math.sqrt(gf * d50), min_time=t_fall)
     if gf != g:
         system.set_gravity(g)
-        settle(system, 4.0 * math.sqrt(2.0 * top / g), 0.02 * math.sqrt(g * d50), min_time=0.0)
+        # the settled reservoir only relaxes to the lower load: a fraction of a free-fall time
+        settle(system, 1.5 * math.sqrt(2.0 * top / g), 0.02 * math.sqrt(g * d50), min_time=0.0)
     # the blade: bottom edge at the layer height, moving along +x
     system.remove_wall("gate")
     system.set_wall("blade", lo=(-l_res - t_plate, 0.0, h), hi=(-l_res, W, h + top + 2 * d50),
@@ -253,7 +250,7 @@ def spread_layer(grains: GrainSizeDistribution | float, contact: ContactModel | 
     # grains that ran off the plate end
     xs = system.positions
     system.deactivate(xs[:, 0] > L)
-    settle(system, 4.0 * math.sqrt(2.0 * max(h, d50) / g) + 0.05 * t_sweep, 0.01 * math.sqrt(g * d50))
+    settle(system, 1.5 * math.sqrt(2.0 * max(h, d50) / g) + 0.05 * t_sweep, 0.01 * math.sqrt(g * d50))
     alive = system.alive
     xs, rs = system.positions[alive], system.radii[alive]
     wlo = np.array([0.15 * L, 2.0 * d50, 0.0])
@@ -376,23 +373,40 @@ def sinter_packing(packing: Packing, T_history, sinter: SinterModel | None = Non
                    contact: ContactModel | None = None, *,
                    gravity: float = 0.0, initial_density: float | None = None, growth_per_step: float = 1e-3,
                    min_steps: int = 200, n_records: int = 100, max_steps: int = 200_000,
+                   heating: str = "uniform", thermal: ThermalModel | None = None, plate_depth: float | None = None,
                    return_system: bool = False) -> dict:
-    """Densification of a packing over a uniform temperature history (free sintering by default).
+    """Densification of a packing over a temperature history (free sintering by default).
 
     ``T_history``: (times [s], temperatures [K]) (piecewise linear) or a callable T(t) with an
     ``end`` attribute. With ``gravity`` [m/s^2] the packing stays in its box (a crucible with
     frictionless sides); without, it sinters freely - a packing poured under gravity with a
-    softened modulus then first relaxes elastically (a small density drop). The grains carry the viscous neck law of :mod:`gpu_kernels.particles`
-    (Frenkel neck growth, Parhami-McMeeking-type normal force) in a quasi-static run (fictitious
-    masses); the step is chosen so that a free pair approaches by at most
-    ``growth_per_step`` x r_min per step.
+    softened modulus then first relaxes elastically (a small density drop). The grains carry the
+    viscous neck law of :mod:`gpu_kernels.particles` (Frenkel neck growth, Parhami-McMeeking-type
+    normal force) in a quasi-static run (fictitious masses); the step is chosen so that a free pair
+    approaches by at most ``growth_per_step`` x r_min per step.
+
+    ``heating``:
+
+    * ``"uniform"`` - every grain follows T(t) (a furnace);
+    * ``"plate"`` - grains within ``plate_depth`` (default one median diameter) of the floor follow
+      T(t); the others exchange heat with the :mod:`gpu_kernels.particles_thermal` model
+      (``thermal``: contact conduction through the Hertz contacts and the growing necks, radiation
+      between neighbours, exposed grains radiating to ``thermal.t_env``), so hot necks conduct
+      better and the packing heats, necks and shrinks from below (two-way coupling). Heat is
+      stepped explicitly with the stable step, up to 200 sub-steps per sintering step; when the
+      sintering step is longer than that, the temperature field is relaxed to its steady state
+      instead (Jacobi sweeps): the step then exceeds 200 single-grain time constants m c_p / G,
+      more than the ~n_layers^2 of them the packing's own diffusion time takes.
 
     Relative density: rho(t) = rho0 V0 / V(t), V = sqrt(det cov(centres)) (follows anisotropic
     shrinkage), rho0 = ``initial_density`` or the packing fraction away from the walls.
-    Returns dict(time_s, temperature_K, relative_density, linear_shrinkage, mean_neck_ratio,
-    coordination, n_bonded) as arrays over the records, and ``final_packing``.
+    Returns dict(time_s, temperature_K (imposed), grain_T_mean_K, grain_T_min_K, relative_density,
+    linear_shrinkage, mean_neck_ratio, coordination, n_bonded) as arrays over the records, and
+    ``final_packing``.
     """
     T_of, t_end = _history(T_history)
+    if heating not in ("uniform", "plate"):
+        raise ValueError(f"heating = {heating!r}: allowed 'uniform' or 'plate'")
     sinter = sinter or SinterModel()
     if initial_density is None:
         try:
@@ -403,18 +417,28 @@ def sinter_packing(packing: Packing, T_history, sinter: SinterModel | None = Non
     # with gravity the packing sits in a crucible: its box with frictionless sides; free
     # sintering (no gravity) needs no walls
     walls = []
+    d = 2.0 * float(np.median(packing.radii))
     if gravity:
         size = packing.box_hi - packing.box_lo
-        d = 2.0 * float(np.median(packing.radii))
         walls = container(packing.box_lo, packing.box_hi + np.array([0.0, 0.0, size[2]]), thickness=d)
         for w in walls[1:]:
             w.friction, w.rolling_friction, w.cohesive = 0.0, 0.0, False
+    th = None
+    if heating == "plate":
+        th = replace(thermal or ThermalModel(), surface=True)
     system = DEMSystem(packing.positions, packing.radii, contact, gravity=gravity, sinter=sinter, walls=walls,
-                       quasi_static=True, temperature=T_of(0.0), dt=t_end / min_steps)
+                       quasi_static=True, temperature=T_of(0.0), dt=t_end / min_steps, thermal=th)
+    plate_grains = None
+    if heating == "plate":
+        depth = plate_depth if plate_depth is not None else d
+        plate_grains = packing.positions[:, 2] < packing.box_lo[2] + depth
+        if not plate_grains.any() or plate_grains.all():
+            raise ValueError("plate heating needs grains both within plate_depth of the floor and above it")
+        system.set_fixed_temperature(plate_grains, T_of(0.0))
     r_min = float(packing.radii.min())
     v0 = _shape_volume(packing.positions)
-    rec = {k: [] for k in ("time_s", "temperature_K", "relative_density", "linear_shrinkage",
-                           "mean_neck_ratio", "coordination", "n_bonded")}
+    rec = {k: [] for k in ("time_s", "temperature_K", "grain_T_mean_K", "grain_T_min_K", "relative_density",
+                           "linear_shrinkage", "mean_neck_ratio", "coordination", "n_bonded")}
 
     def record():
         x = system.positions
@@ -423,23 +447,40 @@ def sinter_packing(packing: Packing, T_history, sinter: SinterModel | None = Non
         bonded = c["neck"] > 0
         ri, rj = system.radii[c["i"]], system.radii[c["j"]]
         a = 2.0 * ri * rj / (ri + rj)
+        temps = system.temperatures
         rec["time_s"].append(system.time)
         rec["temperature_K"].append(T_of(system.time))
+        rec["grain_T_mean_K"].append(float(temps.mean()))
+        rec["grain_T_min_K"].append(float(temps.min()))
         rec["relative_density"].append(initial_density * v0 / v)
         rec["linear_shrinkage"].append(1.0 - (v / v0) ** (1.0 / 3.0))
         rec["mean_neck_ratio"].append(float(np.mean(c["neck"][bonded] / a[bonded])) if bonded.any() else 0.0)
         rec["coordination"].append(2.0 * len(c["i"]) / system.n)
         rec["n_bonded"].append(int(bonded.sum()))
 
+    def heat(dt):
+        temps = system.temperatures
+        temps[plate_grains] = T_of(system.time + dt)
+        system.temperatures = temps
+        dt_th = system.thermal_time_step()
+        n_sub = max(1, math.ceil(dt / dt_th))  # dt_th is inf before any conductance exists
+        if n_sub <= 200:
+            system.heat_step(dt / n_sub, n_steps=n_sub)
+        else:
+            system.heat_step(0.9, mode=1, n_steps=200)
+
     record()
     next_rec = t_end / n_records
     steps = 0
     while system.time < t_end * (1 - 1e-12) and steps < max_steps:
         t = system.time
-        T = T_of(t)
+        T = T_of(t) if heating == "uniform" else float(system.temperatures.max())
         rate = sinter.frenkel_rate(T)
         dt = min(growth_per_step * r_min / rate, t_end / min_steps, t_end - t)
-        system.temperatures = T
+        if heating == "uniform":
+            system.temperatures = T
+        else:
+            heat(dt)
         system.step(1, dt=dt)
         steps += 1
         if system.time >= next_rec - 1e-15:
@@ -452,209 +493,3 @@ def sinter_packing(packing: Packing, T_history, sinter: SinterModel | None = Non
     if return_system:
         out["system"] = system
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Command surface: case dict in, result dict out, files written into out_dir
-# ---------------------------------------------------------------------------------------------
-def _q(case: dict, key: str, dim: str, default):
-    """Case value in SI: numbers pass through, strings like '70 um' are parsed."""
-    from ..units import parse_quantity
-
-    if key not in case or case[key] is None:
-        return default
-    try:
-        return parse_quantity(case[key], dim)
-    except ValueError as exc:
-        raise ValueError(f"{key}: {exc}") from None
-
-
-def grains_from_case(case: dict) -> GrainSizeDistribution | float:
-    """``grains``: {d50, sigma_g} or {d10, d50, d90} (+ d_min, d_max, basis), or {diameter}."""
-    g = dict(case.get("grains", {}))
-    kw = dict(basis=g.get("basis", "volume"), d_min_m=_q(g, "d_min", "length", None),
-              d_max_m=_q(g, "d_max", "length", None))
-    if "diameter" in g:
-        return _q(g, "diameter", "length", None)
-    if "d10" in g and "d90" in g:
-        return GrainSizeDistribution.from_d10_d50_d90(_q(g, "d10", "length", None), _q(g, "d50", "length", None),
-                                                      _q(g, "d90", "length", None), **kw)
-    return GrainSizeDistribution(_q(g, "d50", "length", 100e-6), float(g.get("sigma_g", 1.3)), **kw)
-
-
-def contact_from_case(case: dict, radius: float, gravity: float) -> ContactModel:
-    """``material``: density, youngs_modulus, poisson_ratio, restitution, friction, friction_wall,
-    rolling_friction, hamaker (or bond_number), cleanliness. A ``bond_number`` sets the Hamaker
-    constant so that the pull-off of two grains of ``radius`` is that multiple of their weight."""
-    m = dict(case.get("material", {}))
-    c = ContactModel(
-        density=_q(m, "density", "density", 3100.0),
-        youngs_modulus=_q(m, "youngs_modulus", "pressure", 1e7),  # softened: see the module docstring
-        poisson_ratio=float(m.get("poisson_ratio", 0.25)),
-        restitution=float(m.get("restitution", 0.5)),
-        friction=float(m.get("friction", 0.7)),
-        friction_wall=float(m.get("friction_wall", m.get("friction", 0.7))),
-        rolling_friction=float(m.get("rolling_friction", 0.4)),
-        hamaker=float(m.get("hamaker", 0.0)),
-        cleanliness=float(m.get("cleanliness", 0.75)),
-    )
-    if "bond_number" in m:
-        c = replace(c, hamaker=c.hamaker_for_bond_number(float(m["bond_number"]), radius, gravity))
-    return c
-
-
-def _thermal_from_case(case: dict, contact: ContactModel) -> ThermalModel:
-    t = dict(case.get("thermal", {}))
-    return ThermalModel(
-        conductivity=float(t.get("conductivity", 2.0)),
-        heat_capacity=float(t.get("heat_capacity", 800.0)),
-        emissivity=float(t.get("emissivity", 0.86)),
-        absorptivity=float(t.get("absorptivity", 0.85)),
-        t_env=_q(t, "t_env", "temperature", 3.0),
-        rad_factor=float(t.get("rad_factor", 1.0)),
-        # contact radii of the softened DEM contacts are scaled back to a basalt-glass modulus
-        true_youngs_modulus=_q(t, "true_youngs_modulus", "pressure", 7e10),
-    )
-
-
-def _sinter_from_case(case: dict) -> SinterModel:
-    from .physics import arrhenius_viscosity
-
-    s = dict(case.get("sinter", {}))
-    visc = s.get("viscosity", 1e8)
-    if isinstance(visc, dict):  # {"eta_ref": Pa s, "t_ref": K, "activation_energy": J/mol}
-        visc = arrhenius_viscosity(float(visc["eta_ref"]), _q(visc, "t_ref", "temperature", None),
-                                   float(visc["activation_energy"]))
-    return SinterModel(surface_tension=float(s.get("surface_tension", 0.36)), viscosity=visc,
-                       eta_bond=float(s.get("eta_bond", 1e12)))
-
-
-def _scalars(d: dict) -> dict:
-    """The JSON-able summary of a result dict (arrays kept, objects dropped)."""
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, (int, float, str, bool, np.floating, np.integer)):
-            out[k] = v
-        elif isinstance(v, np.ndarray):
-            out[k] = v
-        elif isinstance(v, (tuple, list)) and all(isinstance(e, np.ndarray) for e in v):
-            out[k] = [e for e in v]
-    return out
-
-
-def _median_diameter(grains) -> float:
-    """Number-median diameter [m] of a distribution, or the diameter of monodisperse grains."""
-    return grains.percentile_m(0.5, "number") if isinstance(grains, GrainSizeDistribution) else float(grains)
-
-
-def _grains_and_contact(case: dict):
-    """(gravity [m/s^2], grains, contact model) that every driver reads from a case dict."""
-    g = _q(case, "gravity", "acceleration", G_MOON)
-    grains = grains_from_case(case)
-    return g, grains, contact_from_case(case, 0.5 * _median_diameter(grains), g)
-
-
-def _bed(case: dict, grains, contact: ContactModel, gravity: float, seed: int) -> Packing:
-    b = dict(case.get("bed", {}))
-    d50 = _median_diameter(grains)
-    foot = (_q(b, "length", "length", 12 * d50), _q(b, "width", "length", 12 * d50))
-    # settled under a larger gravity by default (20 m/s^2): only the static arrangement is kept
-    return pour_packing(int(b.get("n_grains", 1500)), grains, contact, footprint=foot,
-                        gravity=_q(b, "fill_gravity", "acceleration", max(gravity, 20.0)), seed=seed)
-
-
-def run_spread(case: dict | None, out_dir) -> dict:
-    """Spread one layer (:func:`spread_layer`) from a case dict; writes ``spread.vtu``,
-    ``spread.ply`` and ``spread.json`` into ``out_dir``. Keys (SI numbers or strings with units):
-    grains, material (see :func:`contact_from_case`), layer_thickness, blade_speed, gravity,
-    length, width, fill_gravity, seed."""
-    from . import io
-
-    case = dict(case or {})
-    out_dir = Path(out_dir)
-    g, grains, contact = _grains_and_contact(case)
-    res = spread_layer(grains, contact, layer_thickness=_q(case, "layer_thickness", "length", None),
-                       blade_speed=_q(case, "blade_speed", "velocity", 0.1), gravity=g,
-                       length=_q(case, "length", "length", None), width=_q(case, "width", "length", None),
-                       fill_gravity=_q(case, "fill_gravity", "acceleration", max(g, 20.0)),
-                       seed=int(case.get("seed", 0)),
-                       return_system=True)
-    system = res.pop("system")
-    files = io.write_system(out_dir, "spread", system)
-    summary = _scalars(res)
-    summary["files"] = files
-    files["json"] = str(io.write_json(out_dir / "spread.json", summary))
-    res["files"] = files
-    return res
-
-
-def run_heat(case: dict | None, out_dir) -> dict:
-    """Heat a poured bed with a gaussian spot (``source``: power [W], radius w [m] (1/e^2),
-    x, y [m] of the centre, default the bed centre; ``duration`` [s]; ``T0`` [K]); grains stay in
-    place (thermal only). Writes ``heat.vtu/.ply/.json``. Returns time series of the peak and
-    mean temperature [K] and the absorbed power [W]."""
-    from . import io
-
-    case = dict(case or {})
-    out_dir = Path(out_dir)
-    g, grains, contact = _grains_and_contact(case)
-    bed = _bed(case, grains, contact, g, int(case.get("seed", 0)))
-    th = _thermal_from_case(case, contact)
-    system = DEMSystem(bed.positions, bed.radii, contact, gravity=0.0, thermal=th,
-                       temperature=_q(case, "T0", "temperature", 250.0), skin=0.1 * float(bed.radii.min()))
-    s = dict(case.get("source", {}))
-    centre = 0.5 * (bed.box_lo + bed.box_hi)
-    w = _q(s, "radius", "length", 0.25 * float(np.min(bed.box_hi[:2] - bed.box_lo[:2])))
-    power = _q(s, "power", "power", 1.0)
-    q0 = 2.0 * power / (np.pi * w * w)  # peak of a gaussian of 1/e^2 radius w carrying `power`
-    src = (_q(s, "x", "length", centre[0]), _q(s, "y", "length", centre[1]), q0, w)
-    duration = _q(case, "duration", "time", 1.0)
-    n_rec = int(case.get("n_records", 50))
-    rec = dict(time_s=[], T_max_K=[], T_mean_K=[], absorbed_W=[])
-    t, n_steps = 0.0, 0
-    system.heat_step(0.0, source=src)
-    for k_rec in range(1, n_rec + 1):
-        t_next = duration * k_rec / n_rec
-        while t < t_next * (1 - 1e-12):
-            # the stable step shrinks as radiation (4 sigma T^3) grows: re-evaluate it
-            dt = min(system.thermal_time_step(), t_next - t)
-            m = max(1, min(50, int((t_next - t) / dt)))
-            system.heat_step(dt, source=src, n_steps=m)
-            t += m * dt
-            n_steps += m
-        T = system.temperatures
-        ex = system.exposed_mask
-        xs = system.positions
-        rho2 = (xs[:, 0] - src[0]) ** 2 + (xs[:, 1] - src[1]) ** 2
-        absorbed = th.absorptivity * q0 * np.sum(np.exp(-2 * rho2[ex] / w**2) * np.pi * system.radii[ex] ** 2)
-        rec["time_s"].append(t)
-        rec["T_max_K"].append(float(T.max()))
-        rec["T_mean_K"].append(float(T.mean()))
-        rec["absorbed_W"].append(float(absorbed))
-    res = {k: np.asarray(v) for k, v in rec.items()}
-    res.update(n_grains=system.n, n_exposed=int(system.exposed_mask.sum()), n_steps=n_steps, source_peak_W_m2=q0)
-    files = io.write_system(out_dir, "heat", system)
-    files["json"] = str(io.write_json(out_dir / "heat.json", dict(_scalars(res), files=files)))
-    res["files"] = files
-    return res
-
-
-def run_sinter(case: dict | None, out_dir) -> dict:
-    """Sinter a poured bed over ``T_history`` = {"time": [s...], "temperature": [K...]} with the
-    ``sinter`` model (surface_tension, viscosity: Pa s or {eta_ref, t_ref, activation_energy},
-    eta_bond). Writes ``sinter.json`` (density vs time) and ``sinter.vtu/.ply`` (final state)."""
-    from . import io
-
-    case = dict(case or {})
-    out_dir = Path(out_dir)
-    g, grains, contact = _grains_and_contact(case)
-    bed = _bed(case, grains, contact, g, int(case.get("seed", 0)))
-    hist = case.get("T_history", {"time": [0.0, 10.0], "temperature": [1400.0, 1400.0]})
-    res = sinter_packing(bed, (hist["time"], hist["temperature"]), _sinter_from_case(case), contact,
-                         gravity=_q(case, "sinter_gravity", "acceleration", 0.0), return_system=True)
-    system = res.pop("system")
-    res.pop("final_packing")
-    files = io.write_system(out_dir, "sinter", system)
-    files["json"] = str(io.write_json(out_dir / "sinter.json", dict(_scalars(res), files=files)))
-    res["files"] = files
-    return res
