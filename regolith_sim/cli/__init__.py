@@ -11,7 +11,7 @@ import typer
 from .._version import __version__
 from ..errors import SimulationDiverged, UserError
 from .app import app
-from . import case, demo, geometry, materials, plan, run, site, validate  # noqa: F401  (registers verbs)
+from . import case, demo, geometry, materials, particles, plan, run, site, sweep, validate  # noqa: F401  (registers verbs)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,6 +1,7 @@
 """Read a case from TOML (or a dict) into typed objects, with one-line errors for mistakes."""
 from __future__ import annotations
 
+import copy
 import difflib
 import sys
 from pathlib import Path
@@ -33,7 +34,7 @@ def read_toml(path: str | Path, what: str = "case file") -> dict:
 def load_case(source: str | Path | dict, **overrides: Any) -> Case:
     """Load a case from a TOML path or a dict; ``overrides`` are dotted keys, e.g. ``{'solver.arch': 'cpu'}``."""
     if isinstance(source, dict):
-        data, base = dict(source), Path.cwd()
+        data, base = copy.deepcopy(source), Path.cwd()  # overrides must not write into the caller's tables
     else:
         data, base = read_toml(source), Path(source).resolve().parent
     for dotted, value in overrides.items():

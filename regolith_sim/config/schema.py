@@ -77,6 +77,12 @@ class GeometrySection(Section):
     )
     scale: float = quantity(1.0, "Uniform scale applied to a mesh file's coordinates (e.g. 0.001 for mm)", "1",
                             gt=0, le=1e3)
+    orientation: tuple[Angle, Angle, Angle] = Field(
+        (0.0, 0.0, 0.0),
+        description="Rotations about x, then y, then z applied to the part before it is set on the bed "
+                    "(build orientation; e.g. `['90 deg', 0, 0]` lays a part on its side)",
+        json_schema_extra={"unit": "deg"},
+    )
 
 
 class SolarSection(Section):

@@ -30,6 +30,8 @@ def _plain_state(obj) -> dict:
     for name, v in vars(obj).items():
         if isinstance(v, _PLAIN):
             out[name] = v.item() if isinstance(v, np.generic) else v
+        elif isinstance(v, tuple) and all(isinstance(x, _PLAIN) for x in v):
+            out[name] = {"__tuple__": [x.item() if isinstance(x, np.generic) else x for x in v]}
         elif dataclasses.is_dataclass(v) and not isinstance(v, type) and \
                 all(isinstance(x, _PLAIN) for x in dataclasses.asdict(v).values()):
             out[name] = {"__dataclass__": dataclasses.asdict(v)}
@@ -38,7 +40,9 @@ def _plain_state(obj) -> dict:
 
 def _restore_plain(obj, state: dict) -> None:
     for name, v in state.items():
-        if isinstance(v, dict) and "__dataclass__" in v:
+        if isinstance(v, dict) and "__tuple__" in v:
+            setattr(obj, name, tuple(v["__tuple__"]))
+        elif isinstance(v, dict) and "__dataclass__" in v:
             for field_name, x in v["__dataclass__"].items():
                 setattr(getattr(obj, name), field_name, x)
         else:

@@ -19,8 +19,10 @@ SUMMARY_UNITS = {
     "part.mean_relative_density": "1, mean relative density of the part's voxels",
     "part.porosity": "1, 1 - mean relative density",
     "part.consolidated_fraction": "1, fraction of the part's voxels sintered or melted",
-    "part.estimated_compressive_strength_MPa": "MPa, porosity fit of the material (null outside its range or "
-                                               "when nothing consolidated)",
+    "part.consolidated_porosity": "1, mean porosity of the part's sintered or melted voxels (null if none)",
+    "part.estimated_compressive_strength_MPa": "MPa, the material's strength-porosity fit at the consolidated "
+                                               "porosity (loose powder carries none); null outside the fit's "
+                                               "porosity range or when nothing consolidated",
     "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate",
     "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
     "energy.delivered_J": "J, emitted by the source",
@@ -54,12 +56,15 @@ class Result:
         mean_rho = float(rho.mean()) if rho.size else float("nan")
         consolidated = float(np.mean(fields["state"][mask] >= 2)) if rho.size else 0.0
         porosity = 1.0 - mean_rho
+        # Loose powder carries no load: the strength estimate is that of the consolidated material.
+        solid = fields["rho_rel"][mask & (fields["state"] >= 2)]
+        solid_porosity = float(1.0 - solid.mean()) if solid.size else None
         strength = None
         m = sim.material
-        if consolidated > 0 and m.has("strength.sigma0_Pa"):
+        if solid_porosity is not None and m.has("strength.sigma0_Pa"):
             lo, hi = m.get("strength.porosity_min"), m.get("strength.porosity_max")
-            if lo <= porosity <= hi:
-                strength = float(m.compressive_strength(porosity)) / 1e6
+            if lo <= solid_porosity <= hi:
+                strength = float(m.compressive_strength(solid_porosity)) / 1e6
         shrinkage = 1.0 - rho0 / mean_rho if rho.size else 0.0
         from ..sintering import part_height
 
@@ -71,6 +76,7 @@ class Result:
             "melt_pool": {"max_width_m": sim.melt_pool.max_width, "max_depth_m": sim.melt_pool.max_depth,
                           "max_length_m": sim.melt_pool.max_length},
             "part": {"mean_relative_density": mean_rho, "porosity": porosity, "consolidated_fraction": consolidated,
+                     "consolidated_porosity": solid_porosity,
                      "estimated_compressive_strength_MPa": strength, "height_m": height,
                      "shrinkage": shrinkage},
             "energy": L.as_dict(),

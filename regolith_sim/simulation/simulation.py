@@ -20,12 +20,18 @@ from .domain import Domain, build_domain
 
 
 def build_part(case: Case):
-    """The part mesh, moved so its footprint starts at x = y = 0 and its base sits on z = 0."""
+    """The part mesh, turned to its build orientation and moved so its footprint starts at x = y = 0
+    and its base sits on z = 0."""
+    import trimesh
+
     import geometries
 
     g = case.geometry
     mesh = geometries.load_mesh(case.resolve_path(g.file), g.scale) if g.file else geometries.build(g.part, **g.params)
     mesh = mesh.copy()
+    for axis, angle in zip(np.eye(3), g.orientation):
+        if angle:
+            mesh.apply_transform(trimesh.transformations.rotation_matrix(np.radians(angle), axis))
     mesh.apply_translation(-mesh.bounds[0])
     return mesh
 
@@ -110,14 +116,40 @@ class Simulation:
         self.thermal.set_bottom_temperature(bottom)
         self.powder_temperature = float(self.site.substrate_profile([0.0], self._local_time_h())[0])
 
-    def _make_source(self) -> SurfaceSource:
+    def _make_source(self):
+        """The heat source of ``process.source``: a surface spot for 'solar' and 'laser' (for 'solar'
+        limited by the collector and modulated by measured fluctuations, :mod:`regolith_sim.thermal.solar`),
+        the cavity model of :mod:`regolith_sim.thermal.microwave` for 'microwave'. Each is driven by the
+        plan in :meth:`step` through ``drive``."""
+        from ..errors import MaterialError
+
         p = self.case.process
         if p.source == "microwave":
-            raise UserError("microwave heating is not yet driven by `run`; use source = 'solar' or 'laser'",
-                            key="process.source")
+            from ..thermal.microwave import MicrowaveSource
+
+            try:
+                src = MicrowaveSource.from_material(self.material, p.microwave.frequency,
+                                                    p.microwave.absorbed_fraction)
+            except MaterialError as exc:
+                raise UserError(str(exc).removeprefix("material: "), key="process.source") from None
+            f_data = self.material.get("dielectric.frequency_Hz", p.microwave.frequency)
+            if abs(f_data - p.microwave.frequency) > 0.01 * f_data:
+                import warnings
+
+                warnings.warn(f"process.microwave.frequency = {p.microwave.frequency:.4g} Hz but the dielectric data of "
+                              f"{self.material.name} were measured at {f_data:.4g} Hz; they are used as they are",
+                              UserWarning, stacklevel=2)
+            return src
         absorb = p.absorptivity if p.absorptivity is not None else self.material.absorptivity(p.source)
-        return SurfaceSource(profile=p.profile, diameter=p.spot_diameter, absorptivity=absorb,
-                             grain_size=self.material.get("grain_size.d50_m"), order=p.super_gaussian_order)
+        src = SurfaceSource(profile=p.profile, diameter=p.spot_diameter, absorptivity=absorb,
+                            grain_size=self.material.get("grain_size.d50_m"), order=p.super_gaussian_order)
+        if p.source == "solar":
+            from ..thermal.solar import solar_supply
+
+            plan_power = float(np.max(self.plan.power[self.plan.on], initial=0.0))
+            src.supply = solar_supply(p.solar, plan_power, self.site, self.case.site.local_time,
+                                      self.case.resolve_path)
+        return src
 
     def _make_densifier(self):
         model = self.case.solver.sintering
@@ -154,22 +186,43 @@ class Simulation:
         return nxt
 
     def step(self, dt_max: float | None = None) -> float:
-        """Advance one stable step (at most ``dt_max`` s); return the step taken [s]."""
+        """Advance one step (at most ``dt_max`` s); return the step taken [s].
+
+        While the source is on (or always, with ``solver.implicit_cooldown = false``): an explicit step
+        at the stability limit (or ``solver.time_step``), shortened so a spot moves at most half a cell
+        and a volumetric (microwave) source heats its hottest cell by at most ~10 K.
+        While the source is off (dwells between layers, cool-down) with ``solver.implicit_cooldown``:
+        one backward-Euler step (:meth:`ThermalSolver.step_implicit`) whose length is chosen by
+        accuracy (:meth:`ThermalSolver.implicit_dt`: the largest temperature change per step about
+        ``thermal.solver.COOLDOWN_DT_TARGET_K``), not by stability. Off intervals shorter than
+        ``IMPLICIT_MIN_SPAN_STEPS`` explicit steps (travel between tracks) stay explicit.
+        Either way a step never passes the next plan event or layer time."""
+        from ..thermal.solver import IMPLICIT_MIN_SPAN_STEPS
+
         th = self.thermal
+        cfg = self.case.solver
         t = th.time
         self._spread_due_layers(t)
-        dt = self.case.solver.time_step or th.stable_dt(self.case.solver.safety)
-        if self.case.solver.time_step and self.case.solver.time_step > th.stable_dt(1.0):
-            raise UserError(f"{self.case.solver.time_step:g} s exceeds the stability limit "
-                            f"{th.stable_dt(1.0):.3g} s of this grid", key="solver.time_step")
-        x, y, _, power, spot, on = self.plan.position_at(t)
-        if on:
-            dt = min(dt, 0.5 * th.grid.dx / self.case.process.scan_speed)
-        dt = min(dt, max(self._next_event(t) - t, 1e-9), dt_max or np.inf, self.t_end - t)
-        x, y, _, power, spot, on = self.plan.position_at(t + 0.5 * dt)
-        src = self.source
-        src.x, src.y, src.power, src.on, src.diameter = float(x), float(y), float(power), bool(on), float(spot)
-        th.step(dt, [src])
+        limit = min(max(self._next_event(t) - t, 1e-9), dt_max or np.inf, self.t_end - t)
+        on = bool(self.plan.position_at(t)[5])  # constant until the next plan event
+        stable = th.stable_dt(cfg.safety)
+        if cfg.implicit_cooldown and not on and limit > IMPLICIT_MIN_SPAN_STEPS * stable:
+            dt = min(th.implicit_dt(), limit)
+            th.step_implicit(dt)
+        else:
+            dt = cfg.time_step or stable
+            if cfg.time_step and cfg.time_step > th.stable_dt(1.0):
+                raise UserError(f"{cfg.time_step:g} s exceeds the stability limit "
+                                f"{th.stable_dt(1.0):.3g} s of this grid", key="solver.time_step")
+            if on and self.source.moves:
+                dt = min(dt, 0.5 * th.grid.dx / self.case.process.scan_speed)
+            dt = min(dt, limit)
+            x, y, _, power, spot, on = self.plan.position_at(t + 0.5 * dt)
+            self.source.drive(float(x), float(y), float(power), float(spot), bool(on), t, dt)
+            if on and not self.source.moves:  # a volumetric source limits the heating per step
+                dt = min(dt, self.source.step_limit(th))
+                self.source.drive(float(x), float(y), float(power), float(spot), bool(on), t, dt)
+            th.step(dt, [self.source])
         if self.densifier is not None:
             self.densifier.step(dt)
         return dt
