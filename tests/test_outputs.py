@@ -226,3 +226,22 @@ def test_diverging_run_says_why_and_writes_no_summary(tmp_path):
 def test_bad_set_is_one_line(tmp_path):
     r = _cli("run", str(TINY), "--arch", "cpu", "--quiet", "--set", "process.pwer=3", "--out", str(tmp_path / "o"))
     assert r.returncode == 2 and "Traceback" not in r.stderr and "process.pwer" in r.stderr
+
+
+def test_depth_from_surface_counts_the_unbroken_run_from_the_top():
+    from regolith_sim.simulation.result import depth_from_surface
+
+    state = np.zeros((2, 1, 6), np.int8)
+    state[0, 0, :5] = [1, 2, 1, 2, 2]      # top at k=4: two consolidated cells, then powder
+    state[1, 0, :6] = [2, 2, 2, 2, 2, 1]   # top is powder: no run starts at the surface
+    assert depth_from_surface(state >= 2, state, 0.5e-3) == pytest.approx(1.0e-3)
+
+
+def test_summary_reports_depths_and_probe_cooling(tiny_run):
+    _, result, _ = tiny_run
+    p = result.summary["part"]
+    dx = result.grid.dx
+    assert p["sintered_depth_m"] >= p["melted_depth_m"] >= 0
+    assert p["sintered_depth_m"] > 0 and p["sintered_depth_m"] % dx == pytest.approx(0, abs=1e-12)
+    probe = result.summary["probes"]["centre"]
+    assert probe["peak_temperature_K"] > 900 and probe["max_cooling_rate_K_s"] > 0

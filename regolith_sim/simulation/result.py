@@ -25,6 +25,11 @@ SUMMARY_UNITS = {
                                                "porosity range or when nothing consolidated",
     "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate",
     "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
+    "part.sintered_depth_m": "m, deepest run of sintered or melted cells down from a column's surface",
+    "part.melted_depth_m": "m, deepest run of cells that melted (molten or re-solidified) down from a column's surface",
+    "probes.<name>.peak_temperature_K": "K, highest temperature sampled at the probe",
+    "probes.<name>.max_cooling_rate_K_s": "K/s, fastest cooling between probe samples (sampled every health "
+                                          "check, 20 steps: a lower bound of the true peak rate)",
     "energy.delivered_J": "J, emitted by the source",
     "energy.absorbed_J": "J, absorbed by the material",
     "energy.radiated_J": "J, radiated from exposed faces",
@@ -35,6 +40,34 @@ SUMMARY_UNITS = {
     "run.arch": "kernel architecture", "run.wall_time_s": "s", "run.cell_updates": "1",
     "run.steps": "1", "run.simulated_time_s": "s", "run.version": "regolith-sim version",
 }
+
+
+def depth_from_surface(flag: np.ndarray, state: np.ndarray, dx: float) -> float:
+    """Largest thickness [m], over all columns, of the unbroken run of ``flag`` cells that starts at
+    the column's top non-void cell and goes down (0 when no column starts flagged)."""
+    nz = state.shape[2]
+    solid = state > 0
+    k_top = nz - 1 - np.argmax(solid[:, :, ::-1], axis=2)
+    idx = k_top[:, :, None] - np.arange(nz)[None, None, :]
+    run = np.take_along_axis(flag, np.clip(idx, 0, None), axis=2) & (idx >= 0) & solid.any(axis=2)[:, :, None]
+    return float(np.cumprod(run, axis=2).sum(axis=2).max() * dx)
+
+
+def probe_summary(sim) -> dict:
+    """Peak temperature and fastest cooling at each probe, from its sampled series."""
+    from .recorders import ProbeRecorder
+
+    rec = next((r for r in sim.recorders if isinstance(r, ProbeRecorder)), None)
+    if rec is None or len(rec.rows) < 2:
+        return {}
+    table = rec.table()
+    t = table[:, 0]
+    out = {}
+    for n, name in enumerate(rec.names):
+        T = table[:, 1 + 2 * n]
+        rate = -np.diff(T) / np.maximum(np.diff(t), 1e-300)
+        out[name] = {"peak_temperature_K": float(T.max()), "max_cooling_rate_K_s": float(max(rate.max(), 0.0))}
+    return out
 
 
 @dataclass
@@ -78,7 +111,10 @@ class Result:
             "part": {"mean_relative_density": mean_rho, "porosity": porosity, "consolidated_fraction": consolidated,
                      "consolidated_porosity": solid_porosity,
                      "estimated_compressive_strength_MPa": strength, "height_m": height,
-                     "shrinkage": shrinkage},
+                     "shrinkage": shrinkage,
+                     "sintered_depth_m": depth_from_surface(fields["state"] >= 2, fields["state"], sim.domain.grid.dx),
+                     "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx)},
+            "probes": probe_summary(sim),
             "energy": L.as_dict(),
             "run": {"arch": sim.arch, "wall_time_s": sim.wall_time, "cell_updates": th.cell_updates,
                     "steps": th.steps, "simulated_time_s": th.time, "version": __version__},
@@ -97,3 +133,10 @@ class Result:
         lines = ["t_s,length_m,width_m,depth_m"] + [",".join(f"{v:.6g}" for v in row) for row in self.melt_pool_history]
         files["melt_pool"] = write_text(out / "melt_pool.csv", "\n".join(lines) + "\n")
         return files
+
+
+def summary_keys_markdown() -> str:
+    """The README's table of summary keys, from :data:`SUMMARY_UNITS`."""
+    rows = ["| key | unit and meaning |", "|---|---|"]
+    rows += ["| `{}` | {} |".format(k, v.replace("|", "\\|")) for k, v in SUMMARY_UNITS.items()]
+    return "\n".join(rows)
