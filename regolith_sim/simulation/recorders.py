@@ -25,7 +25,7 @@ FRAME_FIELDS = {
 
 class ProbeRecorder:
     """Temperature [K] and relative density at named points, sampled every ``interval`` s of simulated
-    time (or at every health check when None)."""
+    time (or at every health check when None); NaN while the point holds no material."""
 
     def __init__(self, probes, grid, interval: float | None = None):
         self.names = [p.name for p in probes]
@@ -50,7 +50,8 @@ class ProbeRecorder:
         th = sim.thermal
         row = [th.time]
         for c in self.cells:
-            row += [float(th.T[c]), float(th.rho_rel[c])]
+            # a cell with no material yet (a layer still to be spread) has no temperature
+            row += [float(th.T[c]), float(th.rho_rel[c])] if int(th.state[c]) != 0 else [np.nan, np.nan]
         self.rows.append(row)
         if self.interval:
             self.next_t = th.time + self.interval

@@ -65,8 +65,12 @@ def probe_summary(sim) -> dict:
     out = {}
     for n, name in enumerate(rec.names):
         T = table[:, 1 + 2 * n]
+        if np.isnan(T).all():
+            out[name] = {"peak_temperature_K": None, "max_cooling_rate_K_s": None}
+            continue
         rate = -np.diff(T) / np.maximum(np.diff(t), 1e-300)
-        out[name] = {"peak_temperature_K": float(T.max()), "max_cooling_rate_K_s": float(max(rate.max(), 0.0))}
+        cooling = float(np.nanmax(rate)) if np.isfinite(rate).any() else 0.0
+        out[name] = {"peak_temperature_K": float(np.nanmax(T)), "max_cooling_rate_K_s": max(cooling, 0.0)}
     return out
 
 
