@@ -27,7 +27,9 @@ def _allowed(field) -> str:
         inner = get_args(ann)[0]
         if get_args(inner):
             return "list of " + " / ".join(str(a) for a in get_args(inner))
-    return " ".join(p for p in _bounds(field).split() if p != unit_of(field)) or ""
+    text, unit = _bounds(field), unit_of(field)
+    # the unit has its own column: drop the suffix _bounds appends
+    return text[: -len(unit) - 1] if unit not in ("1", "") and text.endswith(" " + unit) else text
 
 
 def _rows(model: type[BaseModel], prefix: str):
