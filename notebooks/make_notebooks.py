@@ -21,7 +21,7 @@ OUT = Path(os.environ.get("REGOLITH_SIM_NOTEBOOK_OUT", ROOT / "results" / "noteb
 SMALL = os.environ.get("REGOLITH_SIM_NOTEBOOK_SMALL") == "1"
 SMALL_BRICK = {"geometry.params": {"length": "6 mm", "width": "4 mm", "height": "1 mm"},
                "site.substrate_depth": "2 mm", "process.spot_diameter": "2 mm", "process.hatch_spacing": "1.2 mm",
-               "process.dwell": "1 s", "solver.cooldown": "2 s"} if SMALL else {}'''
+               "process.dwell": "1 s", "solver.cooldown": "2 s", "output.probes": []} if SMALL else {}'''
 
 QUICK_START = [
     new_markdown_cell("""# Quick start: print a Chang'e-8-style brick
