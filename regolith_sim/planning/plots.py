@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from ..io.atomic import atomic_path
+from ..plots.figure import save_figure
 from .plan import ProcessPlan
 
 MM = 1e3
@@ -55,7 +55,5 @@ def plot_layers(plan: ProcessPlan, out_dir, *, layers=None, dpi: int = 90) -> li
         FigureCanvasAgg(fig)
         _draw_layer(fig, plan, int(k))
         path = out_dir / f"layer_{int(k):04d}.png"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png")
-        written.append(path)
+        written.append(save_figure(fig, path, dpi=dpi))
     return written

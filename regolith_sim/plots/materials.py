@@ -5,17 +5,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.atomic import atomic_path
+from .figure import new_figure, save_figure
 
 
 def plot_material(m, path: str | Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     T = np.linspace(3.0, 2200.0, 600)
-    fig, ax = plt.subplots(2, 2, figsize=(10, 7), constrained_layout=True)
+    fig, ax = new_figure(2, 2, figsize=(10, 7))
     for rho in (m.powder_relative_density, 0.8, 0.95, 1.0):
         ax[0, 0].semilogy(T, m.conductivity(T, np.full_like(T, rho)), label=f"relative density {rho:.2f}")
     ax[0, 0].set(xlabel="T [K]", ylabel="k [W/(m K)]", title="conductivity")
@@ -33,8 +28,4 @@ def plot_material(m, path: str | Path) -> Path:
         for t, lab in ((m.solidus_K, "solidus"), (m.liquidus_K, "liquidus")):
             a.axvline(t, ls="--", lw=0.8, c="k")
     fig.suptitle(m.name)
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format=path.suffix.lstrip(".") or "png")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .figure import pyplot, save_figure
+from .figure import new_figure, save_figure
 
 
 def plot_probes(times, columns: list[str], table: np.ndarray, path: Path, T_marks: dict[str, float]) -> Path:
     """Temperature of each probe over time, with the material's reference temperatures dashed."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    fig, ax = new_figure(figsize=(7, 4))
     for c, name in enumerate(columns):
         if name.endswith("_T_K"):
             ax.plot(times, table[:, c], label=name[:-4])
@@ -26,8 +25,7 @@ def plot_probes(times, columns: list[str], table: np.ndarray, path: Path, T_mark
 
 def plot_melt_pool(history: np.ndarray, path: Path) -> Path:
     """Length, width and depth of the region above the solidus over time [mm]."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    fig, ax = new_figure(figsize=(7, 4))
     for c, label in ((1, "length (x)"), (2, "width (y)"), (3, "depth (z)")):
         ax.plot(history[:, 0], history[:, c] * 1e3, label=label)
     ax.set(xlabel="time [s]", ylabel="size [mm]", title="melt pool (above the solidus)")
@@ -38,7 +36,6 @@ def plot_melt_pool(history: np.ndarray, path: Path) -> Path:
 def plot_density_sections(rho: np.ndarray, state: np.ndarray, part_mask: np.ndarray, grid, path: Path) -> Path:
     """Relative density on a vertical x-z section through the middle of the part and on a horizontal
     section through its first layer; void is blank, the part outline dashed."""
-    plt = pyplot()
     rho = np.where(state > 0, rho, np.nan)
     cols = np.argwhere(part_mask)
     j = int(np.median(cols[:, 1])) if cols.size else rho.shape[1] // 2
@@ -46,7 +43,7 @@ def plot_density_sections(rho: np.ndarray, state: np.ndarray, part_mask: np.ndar
     k = int(np.argmax(((state >= 2) & part_mask).sum(axis=(0, 1)))) if cols.size else rho.shape[2] - 1
     o, dx = np.asarray(grid.origin) * 1e3, grid.dx * 1e3
     ext = [o[0], o[0] + rho.shape[0] * dx]
-    fig, axes = plt.subplots(2, 1, figsize=(7, 7), constrained_layout=True)
+    fig, axes = new_figure(2, 1, figsize=(7, 7))
     im = axes[0].imshow(rho[:, j, :].T, origin="lower", vmin=0.3, vmax=1.0, cmap="viridis",
                         extent=ext + [o[2], o[2] + rho.shape[2] * dx], aspect="equal")
     axes[0].contour(np.arange(rho.shape[0]) * dx + o[0] + dx / 2, np.arange(rho.shape[2]) * dx + o[2] + dx / 2,

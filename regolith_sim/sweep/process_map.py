@@ -141,9 +141,8 @@ def save_process_map(df, out, **kwargs) -> None:
     """:func:`process_map` on a new figure, written atomically to ``out`` (format from its suffix)."""
     from matplotlib.figure import Figure  # no pyplot: works headless and leaves the user's backend alone
 
-    from ..io.atomic import atomic_path
+    from ..plots.figure import save_figure
 
     fig = Figure(figsize=(6.4, 5.6), constrained_layout=True)
     process_map(df, ax=fig.add_subplot(), **kwargs)
-    with atomic_path(out) as tmp:
-        fig.savefig(tmp, dpi=150)
+    save_figure(fig, out, dpi=150)
