@@ -15,21 +15,18 @@ SURFACE_FORMATS = ("stl", "3mf", "obj", "ply", "glb")
 log = logging.getLogger(__name__)
 
 
-def write_part_meshes(result, formats, out_dir: Path) -> dict[str, Path]:
-    """The as-built part as a watertight isosurface and as a voxel mesh, in the requested formats."""
-    from ..io.part_mesh import as_built_mesh
+def write_part_meshes(result, mesh, formats, out_dir: Path) -> dict[str, Path]:
+    """The as-built part as a watertight isosurface (``mesh``, None when nothing consolidated) and as
+    a voxel mesh, in the requested formats."""
     from ..io.voxel_mesh import VOXEL_FORMATS, consolidated_mesh, write_voxel_mesh
 
     files: dict[str, Path] = {}
     f, g = result.fields, result.grid
-    surface = [x for x in formats if x in SURFACE_FORMATS]
-    if surface:
-        mesh = as_built_mesh(f["state"], g.origin, g.dx)
-        if mesh is not None:
-            import geometries
+    if mesh is not None:
+        import geometries
 
-            for fmt in surface:
-                files[f"part_{fmt}"] = geometries.export(mesh, out_dir / f"part.{fmt}")
+        for fmt in (x for x in formats if x in SURFACE_FORMATS):
+            files[f"part_{fmt}"] = geometries.export(mesh, out_dir / f"part.{fmt}")
     voxel = [x for x in formats if x in VOXEL_FORMATS]
     if voxel:
         vmesh = consolidated_mesh(f, g.origin, g.dx)
@@ -57,12 +54,9 @@ def write_plots(sim, result, out_dir: Path) -> dict[str, Path]:
     return files
 
 
-def write_render(result, out_dir: Path) -> dict[str, Path]:
-    """The off-screen render, skipped with a warning where VTK cannot draw (no pyvista, no EGL)."""
-    from ..io.part_mesh import as_built_mesh
-
+def write_render(result, mesh, out_dir: Path) -> dict[str, Path]:
+    """The off-screen render of ``mesh``, skipped with a warning where VTK cannot draw (no pyvista, no EGL)."""
     f, g = result.fields, result.grid
-    mesh = as_built_mesh(f["state"], g.origin, g.dx)
     if mesh is None:
         return {}
     try:
@@ -92,9 +86,14 @@ def write_outputs(sim, result, out_dir: Path) -> dict[str, Path]:
     pvd = out_dir / "fields.pvd"
     if pvd.exists():
         files["fields_pvd"] = pvd
-    files.update(write_part_meshes(result, out.mesh_formats, out_dir))
+    mesh = None
+    if out.render or any(x in SURFACE_FORMATS for x in out.mesh_formats):
+        from ..io.part_mesh import as_built_mesh
+
+        mesh = as_built_mesh(result.fields["state"], result.grid.origin, result.grid.dx)  # once, for both
+    files.update(write_part_meshes(result, mesh, out.mesh_formats, out_dir))
     if out.plots:
         files.update(write_plots(sim, result, out_dir))
     if out.render:
-        files.update(write_render(result, out_dir))
+        files.update(write_render(result, mesh, out_dir))
     return files
