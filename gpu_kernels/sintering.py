@@ -80,6 +80,24 @@ def _target_volume(c, n_full, split_top, f_top):
     return v
 
 
+@ti.func
+def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.template(), h: ti.template(),
+                  T: ti.template(), T_peak: ti.template(), t_hot: ti.template(), acc: ti.template(),
+                  rho_before: ti.template(), i, j, c, st, M, V, E, A, TH, TT, TP):
+    """Store target cell c of a settled column: mass M in volume V, with the mass sums of enthalpy E,
+    accumulator A, time above T_hot TH and temperature TT turned into mass-weighted means."""
+    state[i, j, c] = ti.cast(st, ti.i8)
+    mass[i, j, c] = M
+    rr = ti.min(M / V, 1.0)
+    rho_rel[i, j, c] = rr
+    rho_before[i, j, c] = rr
+    h[i, j, c] = E / M
+    acc[i, j, c] = A / M
+    t_hot[i, j, c] = TH / M
+    T[i, j, c] = TT / M
+    T_peak[i, j, c] = TP
+
+
 @ti.kernel
 def settle(
     state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, rho_before: nd3,
@@ -157,29 +175,11 @@ def settle(
                     if dm > best:
                         best, bs = dm, sk
                     if c < n_t - 1 and need <= 0.0:
-                        state[i, j, c] = ti.cast(bs, ti.i8)
-                        mass[i, j, c] = M
-                        rr = ti.min(M / V, 1.0)
-                        rho_rel[i, j, c] = rr
-                        rho_before[i, j, c] = rr
-                        h[i, j, c] = E / M
-                        acc[i, j, c] = A / M
-                        t_hot[i, j, c] = TH / M
-                        T[i, j, c] = TT / M
-                        T_peak[i, j, c] = TP
+                        _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, rho_before, i, j, c, bs, M, V, E, A, TH, TT, TP)
                         M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
                         c += 1
                         need = _target_volume(c, n_full, split_top, f_top)
-            state[i, j, c] = ti.cast(bs, ti.i8)
-            mass[i, j, c] = M
-            rr = ti.min(M / V, 1.0)
-            rho_rel[i, j, c] = rr
-            rho_before[i, j, c] = rr
-            h[i, j, c] = E / M
-            acc[i, j, c] = A / M
-            t_hot[i, j, c] = TH / M
-            T[i, j, c] = TT / M
-            T_peak[i, j, c] = TP
+            _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, rho_before, i, j, c, bs, M, V, E, A, TH, TT, TP)
             for k in range(c + 1, kt + 1):
                 state[i, j, k] = VOID
                 mass[i, j, k] = 0.0
