@@ -10,10 +10,13 @@ import trimesh
 
 from regolith_sim.errors import UserError
 
+from .brep import CAD_INSTALL, have_cad
+from .brep.step_file import STEP_SUFFIXES
+
 #: suffix -> trimesh file type, for reading and writing
 MESH_FORMATS = {".stl": "stl", ".obj": "obj", ".ply": "ply", ".3mf": "3mf", ".glb": "glb"}
-#: suffixes that need the optional CAD extra
-CAD_FORMATS = (".step", ".stp")
+#: suffixes written only from a parametric part's B-rep (geometries.export_step, CAD extra)
+CAD_FORMATS = STEP_SUFFIXES
 LOAD_KEY = "geometry.mesh"
 EXPORT_KEY = "geometry.export"
 
@@ -75,20 +78,29 @@ def load_mesh(path: str | os.PathLike, scale: float = 1.0) -> trimesh.Trimesh:
     return mesh
 
 
+def _step_refusal(path: Path) -> str:
+    """Why a triangle mesh cannot be written as STEP, and how a STEP file is made instead."""
+    made_from = ("STEP files are made from a parametric part's B-rep "
+                 "(regolith-sim geometry build NAME --out x.step, or geometries.export_step)")
+    if not have_cad():
+        made_from += f", which needs the CAD extra ({CAD_INSTALL}), not installed"
+    return (f"cannot write {str(path)!r}: a triangle mesh (a user mesh or the as-built isosurface) "
+            f"cannot become a STEP B-rep; {made_from}; allowed for meshes: {', '.join(MESH_FORMATS)}")
+
+
 def export(mesh: trimesh.Trimesh, path: str | os.PathLike) -> Path:
     """Write ``mesh`` (m) to ``path`` in the format given by its suffix, atomically.
 
     STL, OBJ, PLY and GLB get the coordinates in metres (glTF's unit; the others have none);
-    3MF gets millimetres, the unit it declares, which slicers expect.
+    3MF gets millimetres, the unit it declares, which slicers expect. STEP (.step/.stp) is
+    refused: it is written from a part's B-rep by :func:`geometries.export_step`.
     The file appears complete or not at all: it is written next to the target and renamed.
     Returns the path written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in CAD_FORMATS:
-        raise UserError(f"cannot write {str(path)!r}: STEP export needs the CAD extra "
-                        f"(pip install regolith-sim[cad]), which is not installed; "
-                        f"allowed now: {', '.join(MESH_FORMATS)}", key=EXPORT_KEY)
+        raise UserError(_step_refusal(path), key=EXPORT_KEY)
     if suffix not in MESH_FORMATS:
         raise UserError(f"cannot write {str(path)!r}: unknown suffix {suffix or '(none)'!r}; "
                         f"allowed: {', '.join(MESH_FORMATS)}", key=EXPORT_KEY)

@@ -1,4 +1,4 @@
-"""`regolith-sim geometry`: list and build parametric parts."""
+"""`regolith-sim geometry`: list and build parametric parts (meshes, or STEP B-reps with the cad extra)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,8 @@ import typer
 from ..errors import UserError
 from .app import JsonOption, app
 
-geometry_app = typer.Typer(help="Parametric parts: list, build", no_args_is_help=True)
+geometry_app = typer.Typer(help="Parametric parts: list, build (STL/3MF/OBJ/GLB/PLY meshes, or STEP B-reps "
+                                  "with the cad extra)", no_args_is_help=True)
 app.add_typer(geometry_app, name="geometry")
 
 
@@ -30,7 +31,7 @@ def parse_params(pairs: List[str] | None) -> dict:
 
 @geometry_app.command("list")
 def list_cmd(as_json: bool = JsonOption) -> None:
-    """List the parts with their parameters (unit, default, range)."""
+    """List the parts with their parameters (unit, default, range); each builds to a mesh or a STEP B-rep."""
     import geometries
 
     if as_json:
@@ -43,21 +44,37 @@ def list_cmd(as_json: bool = JsonOption) -> None:
         for p in geometries.part_params(name):
             rng = f"[{p.minimum:g}..{p.maximum:g}]" if p.minimum is not None and p.maximum is not None else ""
             typer.echo(f"    {p.name:<20} {p.default!s:<10} {p.unit:<4} {rng:<18} {p.description}")
+    typer.echo("Build one with `regolith-sim geometry build NAME --out part.stl` (or .3mf .obj .glb .ply); "
+               "`--out part.step` writes an exact B-rep STEP in mm (needs the cad extra: "
+               "pip install regolith-sim[cad]).")
 
 
 @geometry_app.command("build")
 def build_cmd(
     name: str = typer.Argument(..., help="Part name (see `geometry list`)"),
     param: Optional[List[str]] = typer.Option(None, "--param", help="Parameter as key=value (SI or with units)"),
-    out: Path = typer.Option(..., "--out", help="Output mesh: .stl .3mf .obj .glb .ply"),
+    out: Path = typer.Option(..., "--out", help="Output mesh: .stl .3mf .obj .glb .ply; or .step/.stp: "
+                                                "exact B-rep in mm (needs the cad extra)"),
     density: float = typer.Option(1600.0, "--density", help="Density for the mass report [kg/m^3]"),
+    all_bodies: bool = typer.Option(False, "--all-bodies", help="STEP only: also write the part's other "
+                                                                "bodies (dome shells, habitat module) as named solids"),
 ) -> None:
-    """Build a part, write it, and print its volume, mass and shielding."""
+    """Build a part, write it, and print its volume, mass and shielding.
+
+    A .step/.stp output is the part's exact B-rep in mm, not a triangle mesh (needs the cad extra).
+    """
     import geometries
+    from geometries.brep.step_file import STEP_SUFFIXES
 
     params = parse_params(param)
-    mesh = geometries.build(name, **params)
-    path = geometries.export(mesh, out)
+    step = out.suffix.lower() in STEP_SUFFIXES
+    if all_bodies and not step:
+        raise UserError(f"applies to STEP output (.step/.stp) only, not {out.suffix or out.name!r}",
+                        key="--all-bodies")
+    if step:
+        path = geometries.export_step(name, out, all_bodies=all_bodies, **params)
+    else:
+        path = geometries.export(geometries.build(name, **params), out)
     report = geometries.part_report(name, params, density)
     typer.echo(f"{name}: volume {report['volume_m3']:.6g} m^3, mass {report['mass_kg']:.4g} kg at "
                f"{density:g} kg/m^3, extents {', '.join(f'{e:.4g}' for e in report['extents_m'])} m")
