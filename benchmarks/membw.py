@@ -96,9 +96,10 @@ def measure_bandwidth(mib: int = 512, reps: int = 5) -> dict:
 
 
 def main(argv=None) -> int:
+    from bench_cli import add_runtime_options  # benchmarks/ is sys.path[0] when run as a script
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--arch", default="auto", choices=backend.ARCHES)
-    p.add_argument("--precision", default="f64", choices=backend.PRECISIONS)
+    add_runtime_options(p)
     p.add_argument("--mib", type=int, default=512, help="size of each of the three f64 arrays [MiB]")
     p.add_argument("--reps", type=int, default=5)
     args = p.parse_args(argv)

@@ -45,6 +45,7 @@ for p in (str(ROOT), str(ROOT / "benchmarks")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
+from bench_cli import add_out_option, add_runtime_options  # noqa: E402
 from gpu_kernels import backend  # noqa: E402
 
 
@@ -101,9 +102,8 @@ def _load() -> float | None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "particles.json"))
-    ap.add_argument("--arch", default="auto", choices=list(backend.ARCHES))
-    ap.add_argument("--precision", default="f64", choices=list(backend.PRECISIONS))
+    add_out_option(ap, "particles")
+    add_runtime_options(ap)
     ap.add_argument("--sizes", default=None, help="comma-separated grain counts (default 10000,100000 +1000000 on GPU)")
     ap.add_argument("--steps", type=int, default=None, help="timed steps per size (default: ~2e7 particle-steps)")
     ap.add_argument("--bw-mib", type=int, default=256, help="array size of the bandwidth probe [MiB]")

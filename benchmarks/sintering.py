@@ -21,8 +21,6 @@ Timings exclude the first call (compile); batches are bracketed by backend.sync(
 """
 # no "from __future__ import annotations": Taichi reads kernel annotations as objects
 
-import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -38,10 +36,12 @@ import numpy as np  # noqa: E402
 
 from gpu_kernels import backend  # noqa: E402
 from gpu_kernels.backend import ti  # noqa: E402
+from bench_cli import Defaults, kernel_parser, parse_kernel_args  # noqa: E402
 from thermal import _loadavg, _move, machine_info, make_solver, time_calls, write_json_atomic  # noqa: E402
 
 AIM_SHARE = 0.30
 MODELS = ("viscous", "master-curve")
+DEFAULTS = Defaults(sizes="64,128", quick_sizes="24", min_time=2.0, quick_min_time=0.1)
 
 
 def _timed(fn, min_time):
@@ -113,16 +113,9 @@ def bench_size(n: int, min_time: float, settle_reps: int) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Sintering cost as a share of a thermal step")
-    ap.add_argument("--arch", default="auto", choices=("auto", "cpu", "cuda", "vulkan", "metal"))
-    ap.add_argument("--precision", default="f64", choices=("f64", "f32"))
-    ap.add_argument("--sizes", default=None, help="comma-separated cube edges (default 64,128; quick: 24)")
-    ap.add_argument("--quick", action="store_true", help="one small grid, short timings (smoke test)")
-    ap.add_argument("--min-time", type=float, default=None, help="seconds per timed batch (default 2, quick 0.1)")
-    ap.add_argument("--out", default=str(HERE / "results" / "sintering.json"))
-    args = ap.parse_args(argv)
-    sizes = [int(x) for x in (args.sizes or ("24" if args.quick else "64,128")).split(",") if x.strip()]
-    min_time = args.min_time if args.min_time is not None else (0.1 if args.quick else 2.0)
+    ap = kernel_parser("Sintering cost as a share of a thermal step", "sintering", DEFAULTS)
+    args = parse_kernel_args(ap, DEFAULTS, argv)
+    sizes, min_time = args.sizes, args.min_time
     arch = backend.init(args.arch, args.precision)
     data = {"benchmark": "sintering", "machine": machine_info(arch, args.precision),
             "settings": {"sizes": sizes, "min_time_s": min_time, "quick": args.quick, "aim_share": AIM_SHARE},

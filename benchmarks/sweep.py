@@ -113,6 +113,8 @@ def timings(out_dir: Path, table) -> dict:
 
 
 def main(argv=None) -> int:
+    from bench_cli import add_out_option  # benchmarks/ is sys.path[0] when run as a script
+
     ap = argparse.ArgumentParser(description="Sweep throughput benchmark")
     ap.add_argument("--case", default=None, help="base case (default: examples/change8_brick.toml; quick: tiny brick)")
     ap.add_argument("--cases", type=int, default=None, help="number of cases (default 4; quick 6)")
@@ -122,7 +124,7 @@ def main(argv=None) -> int:
     ap.add_argument("--arch", default=None, help="kernel arch for every case (default: the case's solver.arch)")
     ap.add_argument("--quick", action="store_true", help="tiny brick, 6 cases, 1 worker (smoke test)")
     ap.add_argument("--keep", default=None, help="sweep folder to keep (default: a temporary one)")
-    ap.add_argument("--out", default=str(HERE / "results" / "sweep.json"))
+    add_out_option(ap, "sweep")
     args = ap.parse_args(argv)
 
     from regolith_sim.sweep import load_sweep, run_sweep

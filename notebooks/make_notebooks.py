@@ -98,7 +98,7 @@ for P in powers:
                          **{**SMALL_BRICK, "process.power": P, "process.scan_speed": v, "process.layers": 1})
         s = Simulation(case).run(progress=False).summary
         h = case.process.hatch_spacing
-        rows.append({"power_W": P, "speed_m_s": v, "areal_energy_J_m2": P / (v * h),
+        rows.append({"power_W": P, "speed_m_s": v, "areal_energy_density_J_m2": P / (v * h),
                      "density": s["part"]["mean_relative_density"],
                      "consolidated": s["part"]["consolidated_fraction"],
                      "melt_depth_m": s["melt_pool"]["max_depth_m"], "peak_K": s["peak_temperature_K"]})
@@ -113,7 +113,8 @@ for a, z, label in ((ax[0], "consolidated", "consolidated fraction of the part")
     a.set(xlabel="spot power [W]", ylabel="scan speed [mm/s]")'''),
     new_markdown_cell("Denser parts and deeper melt pools lie towards high power and low speed, i.e. "
                       "high areal energy density `P / (v h)`:"),
-    new_code_cell('''df.sort_values("areal_energy_J_m2")[["areal_energy_J_m2", "consolidated", "melt_depth_m"]]'''),
+    new_code_cell('df.sort_values("areal_energy_density_J_m2")'
+                  '[["areal_energy_density_J_m2", "consolidated", "melt_depth_m"]]'),
 ]
 
 HABITAT = [

@@ -15,6 +15,7 @@ from regolith_sim.planning import (
     STRATEGIES, PlanError, ProcessPlan, choose_cell_size, energy_budget, layer_count, make_plan, plan_from_file,
     plot_layers, prepare_part, read_gcode, slice_part, voxelize, write_plan,
 )
+from regolith_sim.planning.budget import energy_densities, energy_densities_si
 
 MM = 1e-3
 L, W, H = 40 * MM, 20 * MM, 10 * MM  # the brick
@@ -304,8 +305,10 @@ def test_energy_budget_hand_case(brick):
     proc = process(strategy="raster", source="solar", solar={"collector_area": 0.1})
     plan = make_plan(brick, proc)
     b = energy_budget(plan, proc, site_sun_elevation_deg=1.0)
-    assert b["areal_energy_density_J_mm2"] == pytest.approx(7.5, rel=1e-12)  # 60 / (2 mm/s x 4 mm)
-    assert b["volumetric_energy_density_J_mm3"] == pytest.approx(60 / (2 * 2.8 * 1), rel=1e-12)
+    # P = 60 W, v = 2 mm/s, d = 4 mm, h = 0.7 d = 2.8 mm, t = 1 mm (definitions in planning.budget)
+    assert b["spot_energy_density_J_mm2"] == pytest.approx(7.5, rel=1e-12)  # P/(v d) = 60 / (2 x 4)
+    assert b["areal_energy_density_J_mm2"] == pytest.approx(60 / (2 * 2.8), rel=1e-12)  # P/(v h) = 10.71
+    assert b["volumetric_energy_density_J_mm3"] == pytest.approx(60 / (2 * 2.8 * 1), rel=1e-12)  # P/(v h t)
     scan_time = 10 * 7 * (L - HATCH) / (2 * MM)
     assert b["scan_time_s"] == pytest.approx(scan_time, rel=1e-9)
     assert b["energy_J"] == pytest.approx(60 * scan_time, rel=1e-9)
@@ -319,6 +322,20 @@ def test_energy_budget_hand_case(brick):
     night = energy_budget(plan, proc, site_sun_elevation_deg=-0.5)
     assert night["horizon_blocked"] and night["available_power_W"] == 0.0 and not night["fits_power"]
     assert "available_power_W" not in energy_budget(plan, process(source="laser"))
+
+
+def test_energy_densities_hand_values():
+    # P = 30 W, v = 5 mm/s, d = 2 mm, h = 1.5 mm, t = 0.25 mm, worked by hand:
+    # E_L = P/v = 6 J/mm = 6000 J/m; E_d = P/(v d) = 3 J/mm^2; E_A = P/(v h) = 4 J/mm^2;
+    # E_V = P/(v h t) = 16 J/mm^3; so E_A = E_V t and E_d / E_A = h / d.
+    args = (30.0, 5 * MM, 2 * MM, 1.5 * MM, 0.25 * MM)
+    mm = energy_densities(*args)
+    assert mm == pytest.approx({"spot_energy_density_J_mm2": 3.0, "areal_energy_density_J_mm2": 4.0,
+                                "volumetric_energy_density_J_mm3": 16.0}, rel=1e-12)
+    si = energy_densities_si(*args)
+    assert si == pytest.approx({"line_energy_J_m": 6000.0, "spot_energy_density_J_m2": 3e6,
+                                "areal_energy_density_J_m2": 4e6, "volumetric_energy_density_J_m3": 1.6e10},
+                               rel=1e-12)
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -361,7 +378,8 @@ def test_write_plan_outputs(brick, tmp_path):
     written = write_plan(plan, energy_budget(plan, proc), tmp_path / "out")
     assert np.array_equal(ProcessPlan.from_csv(written["events"]).t, plan.t)
     budget = json.loads(written["budget"].read_text())
-    assert budget["areal_energy_density_J_mm2"] == pytest.approx(7.5) and budget["warnings"] == []
+    assert budget["spot_energy_density_J_mm2"] == pytest.approx(7.5) and budget["warnings"] == []
+    assert budget["areal_energy_density_J_mm2"] == pytest.approx(60 / (2 * 2.8))
     assert [p.name for p in written["layers"]] == ["layer_0000.png", "layer_0001.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in written["layers"])
     assert plot_layers(plan, tmp_path / "one", layers=[1])[0].stat().st_size > 1000

@@ -61,7 +61,8 @@ def test_grid_expands_to_every_combination_in_si_with_stable_ids(tmp_path):
 
 
 def test_derived_energy_densities_follow_their_definitions(tmp_path):
-    # P = 20 W, v = 4 mm/s, h = 2 mm, t = 1 mm: E_A = P/(v h) = 2.5e6 J/m^2, E_V = P/(v h t) = 2.5e9 J/m^3;
+    # P = 20 W, v = 4 mm/s, d = 3 mm, h = 2 mm, t = 1 mm: E_A = P/(v h) = 2.5e6 J/m^2,
+    # E_V = P/(v h t) = 2.5e9 J/m^3, E_d = P/(v d) = 1.667e6 J/m^2 (Balla et al. 2012's per-spot measure);
     # without a hatch spacing h = 0.7 x spot = 2.1 mm (regolith_sim.planning.hatch_spacing).
     spec = parse_sweep({"base": TINY.as_posix(),
                         "cases": [{}, {"process.hatch_spacing": "1 mm", "process.layer_thickness": "0.5 mm"}]},
@@ -69,6 +70,7 @@ def test_derived_energy_densities_follow_their_definitions(tmp_path):
     d0, d1 = spec.cases[0].derived, spec.cases[1].derived
     assert d0["line_energy_J_m"] == pytest.approx(5000.0, rel=1e-12)
     assert d0["areal_energy_density_J_m2"] == pytest.approx(2.5e6, rel=1e-12)
+    assert d0["spot_energy_density_J_m2"] == pytest.approx(20 / (0.004 * 0.003), rel=1e-12)
     assert d0["volumetric_energy_density_J_m3"] == pytest.approx(2.5e9, rel=1e-12)
     assert d1["volumetric_energy_density_J_m3"] == pytest.approx(20 / (0.004 * 0.001 * 0.0005), rel=1e-12)
     base = TINY.read_text().replace('hatch_spacing = "2 mm"\n', "")

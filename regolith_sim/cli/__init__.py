@@ -14,6 +14,20 @@ from .app import app
 from . import case, demo, geometry, materials, particles, plan, run, site, sweep, validate  # noqa: F401  (registers verbs)
 
 
+#: Exit status of a run stopped by Ctrl-C (128 + SIGINT, the shell convention).
+EXIT_INTERRUPTED = 130
+
+
+def _caused_by_ctrl_c(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt lies in the chain of exceptions that led to ``exc``."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="regolith-sim")
@@ -23,9 +37,15 @@ def main(argv: list[str] | None = None) -> None:
     except SimulationDiverged as exc:
         print(f"regolith-sim: the run diverged: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # outside a verb, e.g. while the app is imported
         print("regolith-sim: interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as exc:
+        # Inside a verb, Typer turns Ctrl-C into a silent exit: typer.core catches the KeyboardInterrupt,
+        # raises typer.Exit(130) from it and calls sys.exit(130), so the clause above never sees it.
+        if exc.code == EXIT_INTERRUPTED and _caused_by_ctrl_c(exc):
+            print("regolith-sim: interrupted", file=sys.stderr)
+        raise
 
 
 __all__ = ["app", "main", "__version__", "typer"]

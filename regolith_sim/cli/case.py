@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from ..config import load_case
-from ..config.reference import reference_markdown
+from ..config.reference import reference_markdown, replace_marked_block
 from .app import app
 
 
@@ -30,12 +30,5 @@ def config_reference(
     if not write_readme:
         typer.echo(text)
         return
-    from ..io.atomic import write_text
-
-    readme = Path("README.md")
-    doc = readme.read_text()
-    a, b = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
-    head, rest = doc.split(a, 1)
-    _, tail = rest.split(b, 1)
-    write_text(readme, f"{head}{a}\n{text.strip()}\n{b}{tail}")
+    replace_marked_block(Path("README.md"), "config-reference", text)
     typer.echo("README.md reference updated")

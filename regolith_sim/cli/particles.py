@@ -60,3 +60,19 @@ def sinter_cmd(case_file: Path = typer.Argument(..., help="Particle case file (T
                out: Optional[Path] = OutOption, arch: str = ArchOption, quiet: bool = QuietOption) -> None:
     """Sinter a poured bed over a temperature history; densification against the continuum model."""
     _run("sinter", case_file, out, arch, quiet)
+
+
+@particles_app.command("reference")
+def reference_cmd(write_docs: bool = typer.Option(False, "--write-docs",
+                                                  help="Replace the reference section of ./docs/particles.md")) -> None:
+    """Print the particle case-file reference (every key with unit, default and range) as Markdown."""
+    from ..particles.config import reference_markdown
+
+    text = reference_markdown()
+    if not write_docs:
+        typer.echo(text)
+        return
+    from ..config.reference import replace_marked_block
+
+    replace_marked_block(Path("docs/particles.md"), "particles-reference", text)
+    typer.echo("docs/particles.md reference updated")

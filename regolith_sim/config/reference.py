@@ -1,10 +1,17 @@
-"""The case-file reference, generated from the schema so the README cannot drift from the code."""
+"""The case-file reference, generated from the schema so the README cannot drift from the code.
+
+Generated blocks live in Markdown files between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``
+(:func:`marked_block`, :func:`replace_marked_block`): ``config-reference`` in README.md and
+``particles-reference`` in docs/particles.md; tests compare each with a fresh generation.
+"""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
+from ..errors import UserError
 from .fields import unit_of
 from .loader import _bounds, _unwrap
 from .schema import Case
@@ -70,3 +77,33 @@ def reference_markdown() -> str:
     for name, sub, field in top_nested:
         lines.extend(_section(sub, name))
     return "\n".join(lines) + "\n"
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def _split_marked(doc: str, name: str, path) -> tuple[str, str, str]:
+    start, end = _markers(name)
+    if doc.count(start) != 1 or doc.count(end) != 1 or doc.index(start) > doc.index(end):
+        raise UserError(f"'{path}' must hold '{start}' once and then '{end}' once around the generated block")
+    head, rest = doc.split(start, 1)
+    body, tail = rest.split(end, 1)
+    return head, body, tail
+
+
+def marked_block(path: str | Path, name: str) -> str:
+    """The text between the NAME markers of the Markdown file at ``path``, stripped."""
+    return _split_marked(Path(path).read_text(encoding="utf-8"), name, path)[1].strip()
+
+
+def replace_marked_block(path: str | Path, name: str, text: str) -> Path:
+    """Put ``text`` between the NAME markers of the file at ``path`` (atomically; the rest is kept)."""
+    from ..io.atomic import write_text
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"'{path}' not found: run this from the repository root")
+    head, _, tail = _split_marked(path.read_text(encoding="utf-8"), name, path)
+    start, end = _markers(name)
+    return write_text(path, f"{head}{start}\n{text.strip()}\n{end}{tail}")

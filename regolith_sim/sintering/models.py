@@ -14,11 +14,16 @@ Two densification models are offered:
   fraction (1 - glass fraction)(1 - melt fraction(T)) (:func:`effective_viscosity`).
 
 SI units throughout; temperatures in K unless a name ends in ``_C``.
+
+The tables the kernels read (:mod:`.tables`) are built with NumPy and the standard library only, so
+the kernels and their benchmarks run without SciPy; SciPy is imported inside the reference functions
+that need it (:func:`msc_theta_ramp`, :func:`msc_density`).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy import integrate, special
 
 from ..errors import MaterialError
 
@@ -35,6 +40,29 @@ ETA_REL_CAP = 1e12
 #: densifies powder by ~0.3 in relative density over ~2 h (Allen et al. 1994; Warren et al. 2022), a
 #: volumetric strain rate of ~0.3/7200 s = 4e-5 1/s; 1e-4 1/s is the round order of magnitude.
 SINTERING_STRAIN_RATE = 1e-4
+
+
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf(z):
+    """The error function elementwise (the C library's erf; NumPy has none)."""
+    return np.asarray(_ERF(np.asarray(z, float)), dtype=float)
+
+
+def _cumulative_simpson(f, h: float):
+    """Running integral of samples f on a uniform grid of step h, starting at 0 (composite Simpson 1/3:
+    each interval is integrated under the parabola through it and a neighbouring interval,
+    h/12 (5 f0 + 8 f1 - f2) forwards for even intervals and the mirror image for odd ones and the
+    last, so each pair of intervals sums to Simpson's h/3 (f0 + 4 f1 + f2)). Needs 3 samples or more."""
+    f = np.asarray(f, float)
+    forward = h / 12.0 * (5.0 * f[:-2] + 8.0 * f[1:-1] - f[2:])   # interval i from samples i, i+1, i+2
+    backward = h / 12.0 * (-f[:-2] + 8.0 * f[1:-1] + 5.0 * f[2:])  # interval i+1 from the same samples
+    parts = np.empty(f.size - 1)
+    parts[0:-1:2] = forward[0::2]
+    parts[1::2] = backward[0::2]
+    parts[-1] = backward[-1]
+    return np.concatenate(([0.0], np.cumsum(parts)))
 
 
 # --- viscous sintering ------------------------------------------------------------------------
@@ -93,7 +121,7 @@ def viscous_density_table(rho0: float, n: int = 4096):
     u_s = (1.0 - rho_s) ** (1.0 / 3.0)
     u = np.linspace(u_s, 0.0, 20001)
     g = 2.0 / (1.0 - u**3) ** (1.0 / 3.0)
-    tau_ms = TAU_SWITCH + integrate.cumulative_simpson(g, x=-u, initial=0.0)
+    tau_ms = TAU_SWITCH + _cumulative_simpson(g, float(u[0] - u[1]))
     tau_full = float(tau_ms[-1])
     tau = np.linspace(TAU_SWITCH, tau_full * 1.02, n)  # a margin of flat rho = 1 keeps the clamp exact
     rho = np.interp(tau, tau_ms, 1.0 - u**3, right=1.0)
@@ -136,7 +164,7 @@ def costa2009_relative_viscosity(phi, strain_rate: float = SINTERING_STRAIN_RATE
     :func:`costa2009_parameters`."""
     phi_star, delta, alpha, gamma = costa2009_parameters(strain_rate)
     x = np.asarray(phi, float) / phi_star
-    eta_r = (1.0 + x**delta) / (1.0 - alpha * special.erf(np.sqrt(np.pi) / (2.0 * alpha) * x * (1.0 + x**gamma))) \
+    eta_r = (1.0 + x**delta) / (1.0 - alpha * _erf(np.sqrt(np.pi) / (2.0 * alpha) * x * (1.0 + x**gamma))) \
         ** (2.5 * phi_star)
     return np.minimum(eta_r, ETA_REL_CAP)
 
@@ -189,17 +217,21 @@ def msc_theta_ramp(T0, T1, rate, Q):
     """Theta of a constant-rate ramp T = T0 + rate t from T0 to T1 [s/K], in closed form:
     with u = Q/(R T), int (1/T) exp(-Q/(RT)) dT / rate = [E1(Q/(R T1)) - E1(Q/(R T0))] / rate
     (E1 the exponential integral, scipy.special.exp1)."""
+    from scipy.special import exp1
+
     u0, u1 = Q / (R_GAS * np.asarray(T0, float)), Q / (R_GAS * np.asarray(T1, float))
-    return (special.exp1(u1) - special.exp1(u0)) / rate
+    return (exp1(u1) - exp1(u0)) / rate
 
 
 def msc_density(theta, rho0, ln_theta_mid, ln_theta_width):
     """Relative density on the master curve, the sigmoid of Su & Johnson (1996):
     rho = rho0 + (1 - rho0) / (1 + exp(-(ln Theta - mid)/width))."""
+    from scipy.special import expit
+
     theta = np.asarray(theta, float)
     with np.errstate(divide="ignore"):
         x = (np.log(np.maximum(theta, 1e-300)) - ln_theta_mid) / ln_theta_width
-    return rho0 + (1.0 - rho0) * special.expit(x)
+    return rho0 + (1.0 - rho0) * expit(x)
 
 
 def msc_parameters(material) -> tuple[float, float, float]:

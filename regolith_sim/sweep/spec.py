@@ -16,10 +16,13 @@ Keys inside ``set``, ``grid``, ``cases``, ``lhs.ranges`` and ``filter`` are dott
 against the case schema before anything runs, so a bad value fails the whole sweep with one line.
 
 Derived quantities, computed for every case from its validated inputs (SI), with P the source
-power, v the scan speed, h the hatch spacing (as given, else 0.7 x spot diameter, see
-:func:`regolith_sim.planning.hatch_spacing`) and t the layer thickness:
+power, v the scan speed, d the spot diameter, h the hatch spacing (as given, else 0.7 x spot
+diameter, see :func:`regolith_sim.planning.hatch_spacing`) and t the layer thickness. They are the
+definitions of :mod:`regolith_sim.planning.budget` (sources there), which ``regolith-sim plan``
+reports in J/mm^2 and J/mm^3:
 
 * ``line_energy_J_m``                = P / v
+* ``spot_energy_density_J_m2``       = P / (v d)   (Balla et al. 2012's measure)
 * ``areal_energy_density_J_m2``      = P / (v h)
 * ``volumetric_energy_density_J_m3`` = P / (v h t)
 
@@ -49,6 +52,7 @@ GRID_SPEC_KEYS = {"start", "stop", "num", "scale"}
 RANGE_SPEC_KEYS = {"min", "max", "scale"}
 DERIVED = {
     "line_energy_J_m": "J/m, P / v",
+    "spot_energy_density_J_m2": "J/m^2, P / (v d)",
     "areal_energy_density_J_m2": "J/m^2, P / (v h)",
     "volumetric_energy_density_J_m3": "J/m^3, P / (v h t)",
 }
@@ -155,15 +159,12 @@ def read_back(case, dotted: str) -> Any:
 
 def derived_quantities(case) -> dict:
     """The derived quantities of the module docstring for a validated Case (SI)."""
+    from ..planning.budget import energy_densities_si
     from ..planning.planner import hatch_spacing
 
     p = case.process
-    h = hatch_spacing(p)
-    return {
-        "line_energy_J_m": p.power / p.scan_speed,
-        "areal_energy_density_J_m2": p.power / (p.scan_speed * h),
-        "volumetric_energy_density_J_m3": p.power / (p.scan_speed * h * p.layer_thickness),
-    }
+    si = energy_densities_si(p.power, p.scan_speed, p.spot_diameter, hatch_spacing(p), p.layer_thickness)
+    return {name: si[name] for name in DERIVED}
 
 
 # ------------------------------------------------------------------------------------------------
