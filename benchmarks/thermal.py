@@ -31,7 +31,6 @@ single-threaded, same process) with the kernel step: numpy_ratio = t_numpy / t_k
 """
 # no "from __future__ import annotations": Taichi reads kernel annotations as objects
 
-import argparse
 import json
 import math
 import os
@@ -389,6 +388,43 @@ def bench_active_region(n: int, active: int, heights, min_time: float) -> list:
     return out
 
 
+def bench_bed_area(edges, nz: int, min_time: float, multirates=(1, 16)) -> list:
+    """Cost per step of a small moving spot (8 cells across, step set by its motion, 2e-4 s) on
+    n x n x nz powder beds of growing area, stepping every cell every step (multirate 1) and with
+    the cold tiles stepped 1 in 16 (the default): with multirate the cost should follow the heated
+    region, not the bed area. The spot scans a 0.6 n line back and forth; each run starts with
+    ``warm`` steps so the track is heated before timing."""
+    from regolith_sim.materials import get_material
+    from regolith_sim.thermal import Boundary, Grid, SurfaceSource, ThermalSolver, ThermalTables
+
+    out = []
+    tables = ThermalTables.from_material(get_material("LHS-1"))
+    for n in edges:
+        for m in multirates:
+            g = Grid((n, n, nz), DX, (0.0, 0.0, -nz * DX))
+            s = ThermalSolver(g, tables, Boundary(T_sky=3.0, bottom="dirichlet"), multirate=m)
+            s.fill_region(np.ones(g.shape, bool), T_INIT, tables.rho_rel0)
+            s.set_bottom_temperature(T_INIT)
+            src = SurfaceSource(profile="gaussian", diameter=8 * DX, power=1.0, absorptivity=0.9, on=True,
+                                x=0.2 * g.extent[0], y=0.5 * g.extent[1])
+            dt = 2e-4
+            for i in range(64):
+                _move(src, g, i, 400)
+                s.step(dt, [src])
+            counted = {"steps": 0, "u0": s.cell_updates}
+
+            def one(i):
+                _move(src, g, 64 + i, 400)
+                s.step(dt, [src])
+                counted["steps"] += 1
+            steps, sec = time_calls(one, min_time)
+            out.append({"n": n, "nz": nz, "multirate": m, "cells": n * n * nz, "s_per_step": sec / steps,
+                        "cells_updated_per_step": (s.cell_updates - counted["u0"]) / counted["steps"],
+                        "slow_tiles": s.slow_tiles, "tiles": int(np.prod(s.tiles.shape))})
+            del s
+    return out
+
+
 def write_json_atomic(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -440,23 +476,19 @@ def print_table(data: dict) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Thermal solver speed benchmark")
-    ap.add_argument("--arch", default="auto", choices=("auto", "cpu", "cuda", "vulkan", "metal"))
-    ap.add_argument("--precision", default="f64", choices=("f64", "f32"))
-    ap.add_argument("--sizes", default=None, help="comma-separated cube edges (default 64,128,192; quick: 32)")
-    ap.add_argument("--quick", action="store_true", help="small sizes and short timings (smoke test)")
-    ap.add_argument("--min-time", type=float, default=None, help="seconds per timed batch (default 2, quick 0.2)")
+    from bench_cli import Defaults, kernel_parser, parse_kernel_args, quick_or
+
+    defaults = Defaults(sizes="64,128,192", quick_sizes="32", min_time=2.0, quick_min_time=0.2)
+    ap = kernel_parser("Thermal solver speed benchmark", "thermal", defaults)
     ap.add_argument("--bw-mib", type=int, default=None, help="MiB per array for the bandwidth probe (default 512, quick 64)")
     ap.add_argument("--numpy-steps", type=int, default=None, help="NumPy reference steps timed per size (default 2, quick 1)")
     ap.add_argument("--cold-cache", action="store_true",
                     help="compile into a fresh kernel cache so compile_s is a cold compile")
-    ap.add_argument("--out", default=str(HERE / "results" / "thermal.json"))
-    args = ap.parse_args(argv)
+    args = parse_kernel_args(ap, defaults, argv)
 
-    sizes = [int(x) for x in (args.sizes or ("32" if args.quick else "64,128,192")).split(",") if x.strip()]
-    min_time = args.min_time if args.min_time is not None else (0.2 if args.quick else 2.0)
-    bw_mib = args.bw_mib if args.bw_mib is not None else (64 if args.quick else 512)
-    numpy_steps = args.numpy_steps if args.numpy_steps is not None else (1 if args.quick else 2)
+    sizes, min_time = args.sizes, args.min_time
+    bw_mib = quick_or(args.bw_mib, args.quick, 64, 512)
+    numpy_steps = quick_or(args.numpy_steps, args.quick, 1, 2)
     if args.cold_cache:
         os.environ["REGOLITH_SIM_CACHE"] = tempfile.mkdtemp(prefix="regolith_bench_cache_")
 
@@ -501,6 +533,13 @@ def main(argv=None) -> int:
     for r in data["active_region"]:
         print(f"[bench]   {r['n']}x{r['n']}x{r['nz']} ({r['active_layers']} layers active): "
               f"{r['s_per_step'] * 1e3:.2f} ms/step, {r['active_cell_updates_per_s'] / 1e6:.1f} M active cells/s")
+    print("[bench] cost per step of a small moving spot vs bed area, multirate 1 and 16 ...", flush=True)
+    edges = (32, 64) if args.quick else (64, 128, 256)
+    data["bed_area"] = bench_bed_area(edges, 8, min_time)
+    for r in data["bed_area"]:
+        print(f"[bench]   {r['n']}x{r['n']}x{r['nz']} multirate {r['multirate']:>2}: {r['s_per_step'] * 1e3:.2f} ms/step, "
+              f"{r['cells_updated_per_step'] / r['cells']:.2f} of the cells per step "
+              f"({r['slow_tiles']}/{r['tiles']} tiles slow)")
     prod = [r for r in results if r["variant"] == "production"]
     best = max(prod, key=lambda r: r["cell_updates_per_s"])
     data["aims"] = {

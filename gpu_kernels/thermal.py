@@ -14,6 +14,15 @@ which carries the latent heat over the melting range (Voller & Prakash 1987, IJH
 Energy terms are accumulated into ``ledger`` exactly as applied, so the run's balance closes
 to round-off: ledger[0] absorbed, [1] radiated, [2] convected, [3] through the bottom boundary
 (positive out of the domain), [4] the heat-source norm (scratch).
+
+Multirate stepping. Columns are grouped in tiles of TILE x TILE; each tile is FAST (stepped every
+step) or SLOW (stepped once per group of steps with the group's accumulated time, allowed where the
+tile's own explicit stability limit is that long: cold powder far from the spot and the heated part).
+``diffuse`` and ``update_properties`` take the tile map and a compile-time ``group``: -1 steps every
+cell, FAST or SLOW only that group's cells. A face between a fast and a slow cell is integrated by
+the fast pass at every fast step and its heat is put into both cells at once, and the slow pass
+leaves that face out, so the interface conserves energy exactly (the flux-register idea of
+Berger & Colella 1989, J. Comput. Phys. 82:64, applied to time subcycling on a uniform grid).
 """
 
 from gpu_kernels.backend import ti
@@ -23,6 +32,8 @@ SIGMA = 5.670374419e-8  # Stefan-Boltzmann constant [W/(m^2 K^4)]
 
 LEDGER_ABSORBED, LEDGER_RADIATED, LEDGER_CONVECTED, LEDGER_BOTTOM, LEDGER_NORM = 0, 1, 2, 3, 4
 PROFILE_GAUSSIAN, PROFILE_TOPHAT, PROFILE_SUPERGAUSSIAN, PROFILE_UNIFORM = 0, 1, 2, 3
+TILE = 8             #: columns per tile edge in the multirate map
+FAST, SLOW, ALL = 0, 1, -1
 
 nd1 = ti.types.ndarray(ndim=1)
 nd2 = ti.types.ndarray(ndim=2)
@@ -57,18 +68,29 @@ def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liq
     return k
 
 
+@ti.func
+def in_group(tiles: ti.template(), group: ti.template(), i, j):
+    """Whether column (i, j) belongs to the tile group being stepped (always, for ALL)."""
+    yes = True
+    if ti.static(group != ALL):
+        yes = tiles[i // TILE, j // TILE] == group
+    return yes
+
+
 @ti.kernel
 def update_properties(
     h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3,
     T_of_h: nd1, h0: float, inv_dh: float,
     contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float,
     solidus: float, liquidus: float, k_const: float, T_hot: float, dt: float,
-    i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32,
+    i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32, tiles: nd2, group: ti.template(),
 ):
     """T from h, then k(T, relative density) per cell, material state, peak temperature and time spent
-    above ``T_hot``, in the cells [i0, i1) x [j0, j1) x [k0, k1). A separate pass: per-face evaluation
-    of k costs six times the arithmetic in the diffusion sweep."""
+    above ``T_hot``, in the cells [i0, i1) x [j0, j1) x [k0, k1) of tile group ``group``. A separate
+    pass: per-face evaluation of k costs six times the arithmetic in the diffusion sweep."""
     for i, j in ti.ndrange((i0, i1), (j0, j1)):
+        if not in_group(tiles, group, i, j):
+            continue
         for k in range(k0, k1):
             s = state[i, j, k]
             if s == VOID:
@@ -116,6 +138,25 @@ def face_flux(kc: ti.template(), T: ti.template(), state: ti.template(), i, j, k
 
 
 @ti.func
+def lateral_flux(h: ti.template(), kc: ti.template(), T: ti.template(), state: ti.template(), mass: ti.template(),
+                 tiles: ti.template(), group: ti.template(), i, j, k, i2, j2, inv_dx, dt, rho_p):
+    """face_flux across a side face, for a multirate pass: a fast cell next to a slow one also takes the
+    heat out of (or puts it into) the slow cell at once; a slow cell leaves out faces towards fast cells
+    (the fast pass already moved their heat)."""
+    q = 0.0
+    if ti.static(group == ALL):
+        q = face_flux(kc, T, state, i, j, k, i2, j2, k, inv_dx)
+    else:
+        if tiles[i2 // TILE, j2 // TILE] == group:
+            q = face_flux(kc, T, state, i, j, k, i2, j2, k, inv_dx)
+        elif ti.static(group == FAST):
+            if state[i2, j2, k] != VOID:
+                q = face_flux(kc, T, state, i, j, k, i2, j2, k, inv_dx)
+                ti.atomic_add(h[i2, j2, k], -q * dt / (mass[i2, j2, k] * rho_p) * inv_dx)
+    return q
+
+
+@ti.func
 def exposed_faces(state: ti.template(), i, j, k, nx, ny, nz):
     """Number of faces of cell (i, j, k) open to space: void neighbours and the top of the domain."""
     n = 0
@@ -145,30 +186,33 @@ def diffuse(
     h: nd3, T: nd3, kcond: nd3, mass: nd3, state: nd3, T_bottom: nd2, ledger: nd1,
     dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
     T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32,
-    i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32,
+    i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32, tiles: nd2, group: ti.template(),
 ):
     """One explicit step of the enthalpy equation with the fluxes evaluated from ``T``, applied to ``h``
     in place in the cells [i0, i1) x [j0, j1) x [k0, k1) (T is only read, so updating h in place is
     exact). Exposed faces (towards a void cell or the top of the domain) radiate and convect; the
     sides are symmetry planes; the bottom face is held at ``T_bottom[i, j]`` through half a cell (the
     deep substrate temperature from the site model) when ``bottom_dirichlet`` is set, else insulated.
-    The implicit step calls it with its converged temperatures as ``T`` for a conservative update."""
+    The implicit step calls it with its converged temperatures as ``T`` for a conservative update.
+    Only the columns of tile group ``group`` are stepped (multirate, see the module docstring)."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     inv_dx = 1.0 / dx
     for i, j in ti.ndrange((i0, i1), (j0, j1)):
+        if not in_group(tiles, group, i, j):
+            continue
         for k in range(k0, k1):
             if state[i, j, k] == VOID:
                 continue
             t = T[i, j, k]
             q = 0.0  # W/m^2 summed over faces (each face has area dx^2)
             if i > 0:
-                q += face_flux(kcond, T, state, i, j, k, i - 1, j, k, inv_dx)
+                q += lateral_flux(h, kcond, T, state, mass, tiles, group, i, j, k, i - 1, j, inv_dx, dt, rho_p)
             if i < nx - 1:
-                q += face_flux(kcond, T, state, i, j, k, i + 1, j, k, inv_dx)
+                q += lateral_flux(h, kcond, T, state, mass, tiles, group, i, j, k, i + 1, j, inv_dx, dt, rho_p)
             if j > 0:
-                q += face_flux(kcond, T, state, i, j, k, i, j - 1, k, inv_dx)
+                q += lateral_flux(h, kcond, T, state, mass, tiles, group, i, j, k, i, j - 1, inv_dx, dt, rho_p)
             if j < ny - 1:
-                q += face_flux(kcond, T, state, i, j, k, i, j + 1, k, inv_dx)
+                q += lateral_flux(h, kcond, T, state, mass, tiles, group, i, j, k, i, j + 1, inv_dx, dt, rho_p)
             if k > 0:
                 q += face_flux(kcond, T, state, i, j, k, i, j, k - 1, inv_dx)
             elif bottom_dirichlet != 0:
@@ -512,19 +556,49 @@ def stored_energy(h: nd3, mass: nd3, state: nd3, rho_p: float, dx: float) -> flo
 
 @ti.kernel
 def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
-                     rho_p: float, eps: float, h_conv: float, out: nd1):
-    """out[0] = max diffusivity k/(rho cp) [m^2/s]; out[1] = max surface coefficient
-    (4 eps sigma T^3 + h_c)/(rho cp) [m/s]; out[2] = max T [K]; out[3] = 1 if any T is not finite."""
-    for i, j, k in ti.ndrange(T.shape[0], T.shape[1], T.shape[2]):
-        if state[i, j, k] != VOID:
-            t = T[i, j, k]
-            c = table_lookup(cp_of_T, T0, inv_dT, t)
-            rc = mass[i, j, k] * rho_p * c
-            ti.atomic_max(out[0], kcond[i, j, k] / rc)
-            ti.atomic_max(out[1], (4.0 * eps * SIGMA * t * t * t + h_conv) / rc)
-            ti.atomic_max(out[2], t)
-            if not (t == t) or t > 1e30:
-                out[3] = 1.0
+                     rho_p: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2,
+                     group: ti.template(), out: nd1):
+    """Over the active cells of tile group ``group``: out[0] = max diffusivity k/(rho cp) [m^2/s];
+    out[1] = max surface coefficient (4 eps sigma T^3 + h_c)/(rho cp) [m/s]; out[2] = max T [K];
+    out[3] = 1 if any T is not finite. Maxima are taken per column first: one atomic per column."""
+    for i, j in ti.ndrange(T.shape[0], T.shape[1]):
+        if not in_group(tiles, group, i, j):
+            continue
+        a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                t = T[i, j, k]
+                rc = mass[i, j, k] * rho_p * table_lookup(cp_of_T, T0, inv_dT, t)
+                a_max = ti.max(a_max, kcond[i, j, k] / rc)
+                s_max = ti.max(s_max, (4.0 * eps * SIGMA * t * t * t + h_conv) / rc)
+                t_max = ti.max(t_max, t)
+                if not (t == t) or t > 1e30:
+                    bad = 1
+        ti.atomic_max(out[0], a_max)
+        ti.atomic_max(out[1], s_max)
+        ti.atomic_max(out[2], t_max)
+        if bad != 0:
+            out[3] = 1.0
+
+
+@ti.kernel
+def tile_limits(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
+                rho_p: float, eps: float, h_conv: float, dx: float, k0: ti.i32, k1: ti.i32, out: nd2, t_max: nd2):
+    """out[tile] = min over the tile's active cells of the explicit stability limit [s] of the cell,
+    min(dx^2 / (6 alpha), dx rho c / (5 (4 eps sigma T^3 + h_c))) (the bounds of ``stability_bounds``),
+    and t_max[tile] their highest temperature [K]; fill ``out`` with a large value and ``t_max`` with 0 first."""
+    for i, j in ti.ndrange(T.shape[0], T.shape[1]):
+        lim = 1e300
+        hottest = 0.0
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                t = T[i, j, k]
+                hottest = ti.max(hottest, t)
+                rc = mass[i, j, k] * rho_p * table_lookup(cp_of_T, T0, inv_dT, t)
+                lim = ti.min(lim, dx * dx * rc / (6.0 * kcond[i, j, k] + 1e-300))
+                lim = ti.min(lim, dx * rc / (5.0 * (4.0 * eps * SIGMA * t * t * t + h_conv) + 1e-300))
+        ti.atomic_min(out[i // TILE, j // TILE], lim)
+        ti.atomic_max(t_max[i // TILE, j // TILE], hottest)
 
 
 @ti.kernel

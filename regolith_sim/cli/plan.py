@@ -18,12 +18,12 @@ def plan(
     """Print the energy budget; with --out also write the event series and a PNG of each layer's toolpath."""
     from ..config import load_case
     from ..planning import energy_budget, make_plan, plan_from_file, write_plan
-    from ..simulation import build_part
+    from ..simulation import build_parts
     from ..site import get_site
 
     case = load_case(case_file)
     p = case.process
-    the_plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(build_part(case), p)
+    the_plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(build_parts(case), p)
     site = get_site(case.site.name, latitude_deg=case.site.latitude)
     budget = energy_budget(the_plan, p, site.sun_elevation_max_deg)
     typer.echo(json.dumps(budget, indent=2, default=float))

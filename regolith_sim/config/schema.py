@@ -6,7 +6,7 @@ Quantities accept a bare number in the SI unit shown or a string with a unit ("0
 """
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from pathlib import Path
 
@@ -63,8 +63,8 @@ class SiteSection(Section):
     )
 
 
-class GeometrySection(Section):
-    """What is printed: a parametric part from `geometries/` or a mesh file."""
+class PartEntry(Section):
+    """One part: a parametric part from `geometries/` or a mesh file, in its build orientation."""
 
     part: str = Field("brick", description="Parametric part name (see `regolith-sim geometry list`)",
                       json_schema_extra={"unit": ""})
@@ -83,6 +83,53 @@ class GeometrySection(Section):
                     "(build orientation; e.g. `['90 deg', 0, 0]` lays a part on its side)",
         json_schema_extra={"unit": "deg"},
     )
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.file and "part" in self.model_fields_set:
+            raise ValueError("give either part or file, not both")
+        return self
+
+
+#: The keys of one part; in [geometry] they describe the only part and exclude `parts`.
+PART_KEYS = tuple(PartEntry.model_fields)
+
+BedOffset = Annotated[Length, Field(allow_inf_nan=False)]
+
+
+class BedPart(PartEntry):
+    """One of several parts on one bed, given instead of `[geometry]`'s single-part keys; scanned in this order.
+
+    The keys of a single part (:class:`PartEntry`) plus the bed offset of its footprint.
+    """
+
+    offset: tuple[BedOffset, BedOffset] = Field(
+        (0.0, 0.0),
+        description="Bed position (x, y) of the minimum corner of the part's footprint (after `orientation`); "
+                    "footprints of different parts must neither overlap nor touch",
+        json_schema_extra={"unit": "m"},
+    )
+
+
+class GeometrySection(PartEntry):
+    """What is printed: one part (the keys below) or several on one bed (`[[geometry.parts]]`)."""
+
+    parts: list[BedPart] = Field(
+        default_factory=list,
+        description="Several parts printed together on one bed, each at its `offset`; every layer scans them "
+                    "in the order given. Replaces the single-part keys above",
+        json_schema_extra={"unit": ""},
+    )
+
+    @model_validator(mode="after")
+    def _single_or_several(self):
+        if "parts" in self.model_fields_set and not self.parts:
+            raise ValueError("parts = [] lists no part: give at least one [[geometry.parts]] entry or leave parts out")
+        given = [k for k in PART_KEYS if k in self.model_fields_set]
+        if self.parts and given:
+            raise ValueError(f"give either geometry.parts or the single-part keys, not both: move "
+                             f"{', '.join('geometry.' + k for k in given)} into the [[geometry.parts]] entries")
+        return self
 
 
 class SolarSection(Section):
@@ -149,6 +196,9 @@ class SolverSection(Section):
     safety: float = quantity(0.9, "Fraction of the explicit stability limit used for the step", "1", gt=0, le=1)
     implicit_cooldown: bool = Field(True, description="Use the implicit integrator for dwells and cool-down",
                                     json_schema_extra={"unit": ""})
+    multirate: int = quantity(16, "Cold powder tiles away from the spot and the heated part (8 x 8 columns each) "
+                                  "are stepped once per this many explicit steps, within their own stability "
+                                  "limit; 1 steps every cell every step", "1", ge=1, le=256)
     cooldown: Time = quantity(60.0, "Simulated cooling after the last layer", "s", ge=0, le=1e7)
     sintering: Literal["master-curve", "viscous", "none"] = Field(
         "viscous", description="Densification model", json_schema_extra={"unit": ""})
@@ -208,8 +258,3 @@ class Case(Section):
         p = Path(path).expanduser()
         return p if p.is_absolute() else self._base_dir / p
 
-    @model_validator(mode="after")
-    def _geometry_source(self):
-        if self.geometry.file and "part" in self.geometry.model_fields_set:
-            raise ValueError("give either geometry.part or geometry.file, not both")
-        return self

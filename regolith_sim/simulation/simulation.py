@@ -16,24 +16,8 @@ from ..errors import UserError
 from ..materials import get_material
 from ..thermal import Boundary, SurfaceSource, ThermalSolver, ThermalTables
 from ..thermal.sources import check_spot_fits
+from .bed import bed_union, build_parts
 from .domain import Domain, build_domain
-
-
-def build_part(case: Case):
-    """The part mesh, turned to its build orientation and moved so its footprint starts at x = y = 0
-    and its base sits on z = 0."""
-    import trimesh
-
-    import geometries
-
-    g = case.geometry
-    mesh = geometries.load_mesh(case.resolve_path(g.file), g.scale) if g.file else geometries.build(g.part, **g.params)
-    mesh = mesh.copy()
-    for axis, angle in zip(np.eye(3), g.orientation):
-        if angle:
-            mesh.apply_transform(trimesh.transformations.rotation_matrix(np.radians(angle), axis))
-    mesh.apply_translation(-mesh.bounds[0])
-    return mesh
 
 
 @dataclass
@@ -74,9 +58,11 @@ class Simulation:
         self.material = get_material(m.name, m.overrides, case.base_dir)
         s = case.site
         self.site = get_site(s.name, latitude_deg=s.latitude)
-        self.part = build_part(case)
+        #: the parts placed on the bed, and their union (the domain, voxels and outputs cover all of them)
+        self.parts = build_parts(case)
+        self.part = bed_union(self.parts)
         p = case.process
-        self.plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(self.part, p)
+        self.plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(self.parts, p)
         self.domain: Domain = build_domain(self.part, self.plan, p, case.solver, s.substrate_depth)
         g = self.domain.grid
         check_spot_fits(p.spot_diameter, g.extent[:2])
@@ -86,7 +72,8 @@ class Simulation:
         h_conv = s.convection_coefficient if s.convection_coefficient is not None else self.site.convection_W_m2K
         self.thermal = ThermalSolver(g, self.tables, Boundary(T_sky=sky, h_conv=h_conv,
                                                                T_amb=self.site.ambient_temperature_K),
-                                     T_hot=self.material.glass_transition_K)
+                                     T_hot=self.material.glass_transition_K, multirate=case.solver.multirate,
+                                     safety=case.solver.safety)
         self._init_substrate(rho0)
         self.source = self._make_source()
         self.densifier = self._make_densifier()
@@ -231,9 +218,11 @@ class Simulation:
         """Stop a diverging run, track the melt pool and feed the recorders."""
         self.peak_temperature = max(self.peak_temperature, self.thermal.check_health(self.case.solver.max_temperature))
         self.melt_pool.sample(self.thermal.time, self.thermal.extent_above(self.material.solidus_K))
-        for r in self.recorders:
-            if r.due(self.thermal.time):
-                r.record(self)
+        due = [r for r in self.recorders if r.due(self.thermal.time)]
+        if due:
+            self.thermal.sync()  # recorders read every cell at the current time
+        for r in due:
+            r.record(self)
 
     def advance(self, t_stop: float | None = None, progress: bool = True, check_every: int = 20,
                 checkpoint=None) -> None:
@@ -259,6 +248,7 @@ class Simulation:
                         self.wall_time += _time.perf_counter() - t0
                         t0 = _time.perf_counter()
                         checkpoint.save(self)
+            self.thermal.sync()  # every cell at t_stop, for whoever looks at the fields next
         finally:
             if bar is not None:
                 bar.close()

@@ -50,6 +50,10 @@ class MicrowaveSource:
         return cls(loss_factor=np.asarray(material.dielectric_loss(T), float), frequency=frequency,
                    absorbed_fraction=absorbed_fraction)
 
+    def footprint(self, grid) -> None:
+        """The field heats every cell: no tile may lag behind (multirate steps all of them)."""
+        return None
+
     def drive(self, x: float, y: float, power: float, spot: float, on: bool, t: float, dt: float) -> None:
         """The plan's power and on/off switch the magnetron; position and spot are irrelevant."""
         self.power, self.on = power, on

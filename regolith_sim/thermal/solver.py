@@ -4,7 +4,14 @@
 Two integrators share the arrays and the energy ledger: :meth:`ThermalSolver.step` (explicit Euler at
 the stability limit, for heating) and :meth:`ThermalSolver.step_implicit` (backward Euler, for dwells
 and cool-down, with a step chosen by accuracy: :meth:`ThermalSolver.implicit_dt`). Both only update the
-cells below the highest active layer."""
+cells below the highest active layer.
+
+Multirate (``ThermalSolver.multirate`` = N > 1): so that a step near a small spot costs in proportion
+to the heated region, tiles of columns whose own explicit stability limit is at least N steps long
+(cold powder away from the spot and from the heated part) are stepped once every N explicit steps
+with the time accumulated since their last update (:meth:`ThermalSolver.sync`); the spot's tiles and
+every tile next to a fast one stay fast. The interface is conservative (the kernel docstring says
+how), so the energy balance still closes to round-off."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,6 +33,11 @@ COOLDOWN_DT_TARGET_K = 20.0
 #: An implicit step costs about as much as this many explicit steps (a few Newton iterations of a few
 #: CG sweeps each); shorter source-off intervals (travel moves between tracks) are stepped explicitly.
 IMPLICIT_MIN_SPAN_STEPS = 10
+#: A slow tile's accumulated step is at most this fraction of its explicit stability limit: near the
+#: limit explicit Euler is stable but a cooling tile's radiation is integrated with an O(dt/tau) error
+#: (tau its radiative relaxation time); a quarter keeps a cooling track's radiated energy within 0.5 %
+#: of stepping every cell every step (tests/test_thermal_multirate.py).
+SLOW_STEP_FRACTION = 0.25
 
 STATE_NAMES = {0: "void", 1: "powder", 2: "sintered", 3: "molten", 4: "re-solidified"}
 
@@ -84,6 +96,8 @@ class ThermalSolver:
     boundary: Boundary = field(default_factory=Boundary)
     T_hot: float = 1273.0  #: threshold for the time-above-temperature field [K]
     lag_conductivity: bool = True  #: implicit step: k at the start of the step (else Picard-updated)
+    multirate: int = 1  #: slow tiles are stepped once per this many explicit steps (1: every cell every step)
+    safety: float = 0.9  #: fraction of a slow tile's stability limit its accumulated step may reach
 
     def __post_init__(self) -> None:
         backend.ensure_init()
@@ -119,6 +133,18 @@ class ThermalSolver:
         self._implicit: dict | None = None   # work arrays of the implicit step, made on first use
         self.implicit_stats = {"steps": 0, "newton": 0, "cg": 0, "halvings": 0, "last_dT": 0.0,
                                "last_dt": 0.0, "max_defect_K": 0.0}
+        n_tiles = (-(-nx // K.TILE), -(-ny // K.TILE))
+        self.tiles = ti.ndarray(ti.i8, shape=n_tiles)   #: multirate map, K.FAST or K.SLOW per tile
+        self.tiles.fill(K.FAST)
+        self._tile_limit = ti.ndarray(ti.f64, shape=n_tiles)
+        self._tile_Tmax = ti.ndarray(ti.f64, shape=n_tiles)
+        self.slow_tiles = 0      #: number of slow tiles in the current map
+        self.slow_pending = 0.0  #: time [s] the slow tiles are behind the fast ones
+        self.slow_steps = 0      #: fast steps since the slow tiles were last stepped
+        self.slow_limit = 0.0    #: longest step the slow tiles may take [s]
+        self.last_dt = 0.0       #: the latest explicit step [s]: slow tiles must allow multirate x this
+        self.spot_box: tuple = ()  #: cells (i_lo, i_hi, j_lo, j_hi) the sources last heated; kept fast
+        self.heats_everywhere = False  #: the last source heated the whole domain: no slow tiles
 
     # -- set-up -------------------------------------------------------------------------------
     def h_of_T(self, T) -> np.ndarray:
@@ -129,6 +155,7 @@ class ThermalSolver:
     def fill_region(self, mask: np.ndarray, T: np.ndarray | float, rho_rel: np.ndarray | float,
                     state: int = K.POWDER) -> None:
         """Put material (state, relative density, temperature) into the cells of a 3D mask."""
+        self.sync()
         mask = np.asarray(mask, dtype=bool)
         st, rr, h = self.state.to_numpy(), self.rho_rel.to_numpy(), self.h.to_numpy()
         Tn = self.T.to_numpy()
@@ -156,6 +183,7 @@ class ThermalSolver:
         k_lo, k_hi = max(k_lo, 0), min(k_hi, self.grid.shape[2])
         if k_hi <= k_lo:
             return
+        self.sync()
         m = ti.ndarray(ti.i8, shape=mask2d.shape)
         m.from_numpy(np.asarray(mask2d, dtype=np.int8))
         t = self.tables
@@ -178,32 +206,129 @@ class ThermalSolver:
         t = self.tables
         return (t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0, t.solidus, t.liquidus, t.k_const)
 
-    def update_properties(self, dt: float) -> None:
+    def update_properties(self, dt: float, group: int = K.ALL) -> None:
         t = self.tables
         K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
-                            self._T_of_h, t.h0, 1.0 / t.dh, *self._k_params(), self.T_hot, dt, *self._range())
+                            self._T_of_h, t.h0, 1.0 / t.dh, *self._k_params(), self.T_hot, dt, *self._range(),
+                            self.tiles, group)
 
     def _surface_params(self) -> tuple:
         t, b = self.tables, self.boundary
         return (t.eps_solid, t.eps_melt, t.solidus, t.liquidus, b.T_sky, b.h_conv, b.T_amb,
                 int(b.bottom == "dirichlet"))
 
-    def diffuse(self, dt: float, T=None) -> None:
+    def diffuse(self, dt: float, T=None, group: int = K.ALL) -> None:
         """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones)."""
         K.diffuse(self.h, self.T if T is None else T, self.kcond, self.mass, self.state, self.T_bottom,
-                  self.ledger_arr, dt, self.grid.dx, self.tables.rho_p, *self._surface_params(), *self._range())
+                  self.ledger_arr, dt, self.grid.dx, self.tables.rho_p, *self._surface_params(), *self._range(),
+                  self.tiles, group)
 
     def step(self, dt: float, sources=()) -> None:
         """Advance by dt [s]: deposit source energy, conduct/radiate, then refresh T, k and states.
-        An explicit step restarts the step control of the implicit integrator (a source was on)."""
+        An explicit step restarts the step control of the implicit integrator (a source was on).
+        With multirate, only the fast tiles are stepped here; the slow ones catch up in :meth:`sync`."""
         self.implicit_stats["last_dt"] = 0.0
+        group = self._prepare_multirate(dt, sources)
         for src in sources:
             src.deposit(self, dt)
-        self.diffuse(dt)
-        self.update_properties(dt)
+        self.diffuse(dt, group=group)
+        self.update_properties(dt, group=group)
         self.time += dt
         self.steps += 1
-        self.cell_updates += self.grid.n_cells
+        self.cell_updates += self._cells_in(group)
+        self.last_dt = dt
+        if self.multirate > 1:
+            self.slow_pending += dt if group == K.FAST else 0.0
+            self.slow_steps += 1
+            if self.slow_steps >= self.multirate:
+                self.sync()
+
+    # -- multirate -------------------------------------------------------------------------------
+    def _cells_in(self, group: int) -> int:
+        """Cells a pass over ``group`` visits (the active layers of its tiles)."""
+        nx, ny, _ = self.grid.shape
+        k0, k1 = self.k_active
+        if group == K.ALL:
+            return nx * ny * (k1 - k0)
+        n_tiles = self.tiles.shape[0] * self.tiles.shape[1]
+        share = (self.slow_tiles if group == K.SLOW else n_tiles - self.slow_tiles) / n_tiles
+        return int(round(share * nx * ny * (k1 - k0)))
+
+    def _prepare_multirate(self, dt: float, sources) -> int:
+        """The tile group an explicit step of dt updates (ALL without slow tiles, else FAST), after
+        bringing the slow tiles up to date when a source is about to reach one or when dt would take
+        them past their stability limit."""
+        if self.multirate <= 1:
+            return K.ALL
+        boxes = [src.footprint(self.grid) for src in sources if getattr(src, "on", True)]
+        self.heats_everywhere = any(b is None for b in boxes) or (self.heats_everywhere and not boxes)
+        if self.heats_everywhere:   # a source over the whole domain: no tile may lag
+            if self.slow_tiles:
+                self.sync()
+            return K.ALL
+        if boxes:
+            self.spot_box = (min(b[0] for b in boxes), max(b[1] for b in boxes),
+                             min(b[2] for b in boxes), max(b[3] for b in boxes))
+        if self.slow_tiles and (self.slow_pending + dt > self.slow_limit
+                                or any(self._touches_slow(b) for b in boxes)):
+            self.sync()
+        elif self.last_dt == 0.0:   # the first explicit step: map the tiles now
+            self.last_dt = dt
+            self.remap()
+        return K.FAST if self.slow_tiles else K.ALL
+
+    def _touches_slow(self, box) -> bool:
+        nx, ny, _ = self.grid.shape
+        i_lo, i_hi, j_lo, j_hi = max(box[0], 0), min(box[1], nx), max(box[2], 0), min(box[3], ny)
+        if i_hi <= i_lo or j_hi <= j_lo:
+            return False
+        t = self.tiles.to_numpy()[i_lo // K.TILE:(i_hi - 1) // K.TILE + 1, j_lo // K.TILE:(j_hi - 1) // K.TILE + 1]
+        return bool((t == K.SLOW).any())
+
+    def _all_fast(self) -> None:
+        self.tiles.fill(K.FAST)
+        self.slow_tiles, self.slow_limit = 0, 0.0
+
+    def sync(self) -> None:
+        """Bring the slow tiles up to the current time (one explicit step of the time they are behind,
+        within their stability limit), then choose the slow tiles again (:meth:`remap`)."""
+        if self.slow_tiles and self.slow_pending > 0.0:
+            self.diffuse(self.slow_pending, group=K.SLOW)
+            self.update_properties(self.slow_pending, group=K.SLOW)
+            self.cell_updates += self._cells_in(K.SLOW)
+        self.slow_pending, self.slow_steps = 0.0, 0
+        if self.multirate > 1:
+            self.remap()
+
+    def remap(self) -> None:
+        """Choose the slow tiles: those whose own explicit limit (``safety`` x ``tile_limits``) spans at
+        least ``multirate`` of the latest explicit steps (the step is often set by the spot's motion,
+        far below the stability limit), holding no cell above ``T_hot`` (where sintering
+        runs), away from the spot (its box widened by the half cell per step it may travel over
+        ``multirate`` steps) and not next to a fast tile."""
+        nx, ny, _ = self.grid.shape
+        k0, k1 = self.k_active
+        if k1 <= k0 or self.heats_everywhere:
+            self._all_fast()
+            return
+        t, b = self.tables, self.boundary
+        self._tile_limit.fill(1e300)
+        self._tile_Tmax.fill(0.0)
+        K.tile_limits(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
+                      max(t.eps_solid, t.eps_melt), b.h_conv, self.grid.dx, k0, k1, self._tile_limit,
+                      self._tile_Tmax)
+        limit = SLOW_STEP_FRACTION * self.safety * self._tile_limit.to_numpy()
+        dt_ref = self.last_dt if self.last_dt > 0.0 else self.stable_dt(self.safety, K.ALL)
+        fast = (limit < self.multirate * dt_ref) | (self._tile_Tmax.to_numpy() > self.T_hot)
+        reach = self.multirate // 2 + 1
+        if self.spot_box:
+            i_lo, i_hi, j_lo, j_hi = self.spot_box
+            fast[max(i_lo - reach, 0) // K.TILE:min(i_hi + reach, nx) // K.TILE + 1,
+                 max(j_lo - reach, 0) // K.TILE:min(j_hi + reach, ny) // K.TILE + 1] = True
+        slow = ~_grow(fast)
+        self.tiles.from_numpy(np.where(slow, K.SLOW, K.FAST).astype(np.int8))
+        self.slow_tiles = int(slow.sum())
+        self.slow_limit = float(limit[slow].min()) if self.slow_tiles else 0.0
 
     # -- implicit step (backward Euler; equations and references in gpu_kernels.thermal) ----------
     def _implicit_arrays(self) -> dict:
@@ -291,6 +416,7 @@ class ThermalSolver:
         first (explicitly, as in :meth:`step`), then conduction, radiation and convection are implicit.
         ``tol_K`` is the convergence tolerance of the nonlinear iteration [K]; a step that does not
         converge is split in halves. The step's largest temperature change is kept for :meth:`implicit_dt`."""
+        self.sync()
         w = self._implicit_arrays()
         k0, k1 = self.k_active
         for src in sources:
@@ -303,7 +429,7 @@ class ThermalSolver:
         st["steps"] += 1
         self.time += dt
         self.steps += 1
-        self.cell_updates += self.grid.n_cells
+        self.cell_updates += self._cells_in(K.ALL)
 
     def implicit_dt(self, dT_target: float = COOLDOWN_DT_TARGET_K, growth: float = 2.0) -> float:
         """Next implicit step [s] chosen by accuracy: scale the last implicit step so the largest
@@ -315,18 +441,23 @@ class ThermalSolver:
         ratio = dT_target / max(st["last_dT"], 1e-12)
         return st["last_dt"] * float(np.clip(0.9 * ratio, 0.2, growth))
 
-    def _bounds(self) -> tuple[float, float, float, float]:
-        """(max diffusivity, max surface coefficient, max T, non-finite flag) over active cells."""
+    def _bounds(self, group: int = K.ALL) -> tuple[float, float, float, float]:
+        """(max diffusivity, max surface coefficient, max T, non-finite flag) over the active cells of
+        tile group ``group``."""
         self._scratch.fill(0.0)
         t, b = self.tables, self.boundary
         K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
-                           t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, self._scratch)
+                           t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *self.k_active, self.tiles, group,
+                           self._scratch)
         return tuple(float(v) for v in self._scratch.to_numpy())  # type: ignore[return-value]
 
-    def stable_dt(self, safety: float = 0.9) -> float:
+    def stable_dt(self, safety: float = 0.9, group: int | None = None) -> float:
         """Largest explicit step: dx^2/(6 alpha_max) for conduction (von Neumann bound of the 7-point
-        scheme) and rho c dx/(4 eps sigma T^3 + h) for a radiating face, times ``safety``."""
-        alpha, surf, _, _ = self._bounds()
+        scheme) and rho c dx/(4 eps sigma T^3 + h) for a radiating face, times ``safety``; with slow
+        tiles mapped, over the fast tiles only (the slow ones keep to their own limit, see :meth:`remap`)."""
+        if group is None:
+            group = K.FAST if self.slow_tiles else K.ALL
+        alpha, surf, _, _ = self._bounds(group)
         dx = self.grid.dx
         limits = [dx * dx / (6.0 * alpha) if alpha > 0 else np.inf,
                   dx / (5.0 * surf) if surf > 0 else np.inf]  # 5 exposed faces at most
@@ -382,3 +513,14 @@ class ThermalSolver:
     def temperature_at(self, x: float, y: float, z: float) -> float:
         i, j, k = self.grid.index_of(x, y, z)
         return float(self.T[i, j, k])
+
+
+def _grow(mask: np.ndarray) -> np.ndarray:
+    """``mask`` dilated by one tile in each direction, diagonals included."""
+    out = mask.copy()
+    out[1:, :] |= mask[:-1, :]
+    out[:-1, :] |= mask[1:, :]
+    rows = out.copy()
+    out[:, 1:] |= rows[:, :-1]
+    out[:, :-1] |= rows[:, 1:]
+    return out

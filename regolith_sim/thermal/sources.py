@@ -47,18 +47,24 @@ class SurfaceSource:
         self.x, self.y, self.diameter, self.on = x, y, spot, on
         self.power = self.supply.power(power, t, t + dt) if (self.supply is not None and on) else power
 
+    def footprint(self, grid) -> tuple[int, int, int, int] | None:
+        """Cell index box (i_lo, i_hi, j_lo, j_hi) the spot heats (it may stick out of the grid; the
+        weights are normalised over all of it); None for a 'uniform' profile, which heats the whole top."""
+        if self.profile == "uniform":
+            return None
+        dx, (x0, y0, _) = grid.dx, grid.origin
+        r = _BOX_RADII[self.profile] * 0.5 * self.diameter
+        return (int(math.floor((self.x - r - x0) / dx)), int(math.ceil((self.x + r - x0) / dx)),
+                int(math.floor((self.y - r - y0) / dx)), int(math.ceil((self.y + r - y0) / dx)))
+
     def deposit(self, solver, dt: float) -> None:
         if not self.on or self.power <= 0.0:
             return
         g = solver.grid
         dx, (x0, y0, _) = g.dx, g.origin
         w = 0.5 * self.diameter
-        if self.profile == "uniform":
-            i_lo, i_hi, j_lo, j_hi = 0, g.shape[0], 0, g.shape[1]
-        else:
-            r = _BOX_RADII[self.profile] * w
-            i_lo, i_hi = int(math.floor((self.x - r - x0) / dx)), int(math.ceil((self.x + r - x0) / dx))
-            j_lo, j_hi = int(math.floor((self.y - r - y0) / dx)), int(math.ceil((self.y + r - y0) / dx))
+        box = self.footprint(g)
+        i_lo, i_hi, j_lo, j_hi = box if box is not None else (0, g.shape[0], 0, g.shape[1])
         code = PROFILE_CODES[self.profile]
         solver.ledger_arr[K.LEDGER_NORM] = 0.0
         K.source_norm(solver.ledger_arr, code, self.x, self.y, w, self.order, x0, y0, dx, i_lo, i_hi, j_lo, j_hi)
