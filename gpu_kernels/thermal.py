@@ -94,6 +94,7 @@ def update_properties(
         for k in range(k0, k1):
             s = state[i, j, k]
             if s == VOID:
+                kcond[i, j, k] = 0.0  # diffuse reads k = 0 as "no material here"
                 continue
             t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
             T[i, j, k] = t
@@ -127,31 +128,27 @@ def conductivity_from(
 
 
 @ti.func
-def face_flux(kc: ti.template(), T: ti.template(), state: ti.template(), i, j, k, i2, j2, k2, inv_dx):
-    """Heat flux density [W/m^2] into cell (i,j,k) from an active neighbour (harmonic-mean k)."""
-    q = 0.0
-    if state[i2, j2, k2] != VOID:
-        k1, k2v = kc[i, j, k], kc[i2, j2, k2]
-        kf = 2.0 * k1 * k2v / (k1 + k2v + 1e-300)
-        q = kf * (T[i2, j2, k2] - T[i, j, k]) * inv_dx
-    return q
+def conducted(k1, k2, t1, t2, inv_dx):
+    """Heat flux density [W/m^2] from a cell at t2 (conductivity k2) into one at t1 (k1) through their
+    shared face: harmonic-mean k (Patankar 1980). Void cells carry k = 0, so no heat crosses to them."""
+    return 2.0 * k1 * k2 / (k1 + k2 + 1e-300) * (t2 - t1) * inv_dx
 
 
 @ti.func
-def lateral_flux(h: ti.template(), kc: ti.template(), T: ti.template(), state: ti.template(), mass: ti.template(),
-                 tiles: ti.template(), group: ti.template(), i, j, k, i2, j2, inv_dx, dt, rho_p):
-    """face_flux across a side face, for a multirate pass: a fast cell next to a slow one also takes the
-    heat out of (or puts it into) the slow cell at once; a slow cell leaves out faces towards fast cells
-    (the fast pass already moved their heat)."""
+def lateral_flux(h: ti.template(), kc: ti.template(), T: ti.template(), mass: ti.template(),
+                 tiles: ti.template(), group: ti.template(), i, j, k, i2, j2, k_own, t_own, inv_dx, dt, rho_p):
+    """Flux into cell (i, j, k) across a side face, for a multirate pass: a fast cell next to a slow one
+    also takes the heat out of (or puts it into) the slow cell at once; a slow cell leaves out faces
+    towards fast cells (the fast pass already moved their heat)."""
     q = 0.0
     if ti.static(group == ALL):
-        q = face_flux(kc, T, state, i, j, k, i2, j2, k, inv_dx)
+        q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
     else:
         if tiles[i2 // TILE, j2 // TILE] == group:
-            q = face_flux(kc, T, state, i, j, k, i2, j2, k, inv_dx)
+            q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
         elif ti.static(group == FAST):
-            if state[i2, j2, k] != VOID:
-                q = face_flux(kc, T, state, i, j, k, i2, j2, k, inv_dx)
+            q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+            if q != 0.0:  # (a void neighbour has no mass to take the heat, and passes none)
                 ti.atomic_add(h[i2, j2, k], -q * dt / (mass[i2, j2, k] * rho_p) * inv_dx)
     return q
 
@@ -197,34 +194,52 @@ def diffuse(
     Only the columns of tile group ``group`` are stepped (multirate, see the module docstring)."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     inv_dx = 1.0 / dx
+    sky4 = T_sky * T_sky * T_sky * T_sky
     for i, j in ti.ndrange((i0, i1), (j0, j1)):
         if not in_group(tiles, group, i, j):
             continue
+        # Walking up the column, the flux through a cell's top face is, negated, the next cell's
+        # bottom-face flux: each vertical face is evaluated once. Void cells have k = 0 (update_properties),
+        # so neighbours' states need not be read: a face to void conducts nothing and is an exposed face.
+        q_below = 0.0
+        if k0 > 0:
+            q_below = conducted(kcond[i, j, k0], kcond[i, j, k0 - 1], T[i, j, k0], T[i, j, k0 - 1], inv_dx)
         for k in range(k0, k1):
-            if state[i, j, k] == VOID:
+            kc = kcond[i, j, k]
+            if kc == 0.0:  # void
+                q_below = 0.0
                 continue
             t = T[i, j, k]
-            q = 0.0  # W/m^2 summed over faces (each face has area dx^2)
-            if i > 0:
-                q += lateral_flux(h, kcond, T, state, mass, tiles, group, i, j, k, i - 1, j, inv_dx, dt, rho_p)
-            if i < nx - 1:
-                q += lateral_flux(h, kcond, T, state, mass, tiles, group, i, j, k, i + 1, j, inv_dx, dt, rho_p)
-            if j > 0:
-                q += lateral_flux(h, kcond, T, state, mass, tiles, group, i, j, k, i, j - 1, inv_dx, dt, rho_p)
-            if j < ny - 1:
-                q += lateral_flux(h, kcond, T, state, mass, tiles, group, i, j, k, i, j + 1, inv_dx, dt, rho_p)
-            if k > 0:
-                q += face_flux(kcond, T, state, i, j, k, i, j, k - 1, inv_dx)
-            elif bottom_dirichlet != 0:
-                qb = kcond[i, j, k] * (T_bottom[i, j] - t) * 2.0 * inv_dx
+            q = q_below  # W/m^2 summed over faces (each face has area dx^2)
+            if k == 0 and bottom_dirichlet != 0:
+                qb = kc * (T_bottom[i, j] - t) * 2.0 * inv_dx
                 q += qb
                 ledger[LEDGER_BOTTOM] += -qb * dx * dx * dt
+            n_exposed = 0
+            q_above = 0.0
             if k < nz - 1:
-                q += face_flux(kcond, T, state, i, j, k, i, j, k + 1, inv_dx)
-            n_exposed = exposed_faces(state, i, j, k, nx, ny, nz)
+                k_up = kcond[i, j, k + 1]
+                q_above = conducted(kc, k_up, t, T[i, j, k + 1], inv_dx)
+                n_exposed += ti.cast(k_up == 0.0, ti.i32)
+            else:
+                n_exposed += 1
+            q += q_above
+            q_below = -q_above
+            if i > 0:
+                q += lateral_flux(h, kcond, T, mass, tiles, group, i, j, k, i - 1, j, kc, t, inv_dx, dt, rho_p)
+                n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
+            if i < nx - 1:
+                q += lateral_flux(h, kcond, T, mass, tiles, group, i, j, k, i + 1, j, kc, t, inv_dx, dt, rho_p)
+                n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
+            if j > 0:
+                q += lateral_flux(h, kcond, T, mass, tiles, group, i, j, k, i, j - 1, kc, t, inv_dx, dt, rho_p)
+                n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
+            if j < ny - 1:
+                q += lateral_flux(h, kcond, T, mass, tiles, group, i, j, k, i, j + 1, kc, t, inv_dx, dt, rho_p)
+                n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
             if n_exposed > 0:
                 eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
-                q_rad = eps * SIGMA * (t * t * t * t - T_sky * T_sky * T_sky * T_sky) * n_exposed
+                q_rad = eps * SIGMA * (t * t * t * t - sky4) * n_exposed
                 q_cv = h_conv * (t - T_amb) * n_exposed
                 q -= q_rad + q_cv
                 ledger[LEDGER_RADIATED] += q_rad * dx * dx * dt

@@ -194,8 +194,11 @@ class ThermalSolver:
     def _refresh(self) -> None:
         K.column_tops(self.state, self.top)
         top = int(self.top.to_numpy().max())
-        self.k_active = (0, top + 1)
+        # Refresh up to the old top too: cells emptied by settling get k = 0, which diffuse reads as void.
+        k_hi = max(self.k_active[1], top + 1)
+        self.k_active = (0, k_hi)
         self.update_properties(0.0)
+        self.k_active = (0, top + 1)
 
     # -- stepping -----------------------------------------------------------------------------
     def _range(self) -> tuple[int, int, int, int, int, int]:
