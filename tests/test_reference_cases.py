@@ -22,6 +22,21 @@ def test_reference_case_loads(name):
     assert case.name and case.description
 
 
+@pytest.mark.parametrize("name", [n for n in REFERENCE if load_case(EXAMPLES / n).process.source == "solar"])
+def test_solar_reference_case_fits_its_own_optics(name):
+    # A reference case a user copies must be buildable as configured: the collector gives the power and
+    # the spot's flux P / (pi d^2 / 4) is within what the concentrator delivers (planning.budget rules).
+    from regolith_sim.planning import energy_budget, make_plan
+    from regolith_sim.simulation import build_parts
+    from regolith_sim.site import get_site
+
+    case = load_case(EXAMPLES / name)
+    budget = energy_budget(make_plan(build_parts(case), case.process), case.process,
+                           get_site(case.site.name, latitude_deg=case.site.latitude).sun_elevation_max_deg)
+    assert budget["fits_concentration"], budget
+    assert budget["fits_power"] in (True, None), budget
+
+
 COARSE = {
     # a single track from a machine log, at twice the cell of the file
     "laser_track.toml": {"solver.cell_size": "0.25 mm", "solver.cooldown": "0.5 s"},
