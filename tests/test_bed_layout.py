@@ -154,6 +154,19 @@ def test_plan_cli_on_the_example(tmp_path):
     assert "warning" not in run.stderr
 
 
+def test_check_cli_finds_overlapping_parts_before_a_run(tmp_path):
+    bad = tmp_path / "overlap.toml"
+    bad.write_text(EXAMPLE.read_text().replace('offset = ["11 mm", "0 mm"]', 'offset = ["5 mm", "0 mm"]'))
+    ok = subprocess.run([sys.executable, "-m", "regolith_sim", "check", str(EXAMPLE)], capture_output=True, text=True,
+                        timeout=300)
+    assert ok.returncode == 0 and "2 part(s) on the bed" in ok.stdout, ok.stderr
+    run = subprocess.run([sys.executable, "-m", "regolith_sim", "check", str(bad)], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 2
+    assert "geometry.parts[0]" in run.stderr and "overlap by 15 mm^2" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
 def test_two_bricks_print_and_both_consolidate(ti_runtime, tmp_path):
     from regolith_sim.materials import get_material
     from regolith_sim.simulation import run_job

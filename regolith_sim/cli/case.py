@@ -12,13 +12,16 @@ from .app import app
 
 @app.command()
 def check(case_file: Path = typer.Argument(..., help="Case file (TOML)")) -> None:
-    """Validate a case file without running it."""
+    """Validate a case file without running it: keys and units, the material, and the parts (their
+    parameters, mesh files and places on the bed)."""
     case = load_case(case_file)
     from ..materials import get_material
+    from ..simulation import build_parts
 
     mat = get_material(case.material.name, case.material.overrides, case.base_dir)
+    parts = build_parts(case)
     typer.echo(f"{case_file}: OK (case '{case.name}', material {mat.name}, site {case.site.name}, "
-               f"source {case.process.source} {case.process.power:g} W)")
+               f"source {case.process.source} {case.process.power:g} W, {len(parts)} part(s) on the bed)")
 
 
 @app.command("config-reference")
