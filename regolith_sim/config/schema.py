@@ -212,8 +212,10 @@ class ProbeSpec(Section):
     """A named point whose temperature and density are recorded over time."""
 
     name: str = Field(..., description="Probe name", json_schema_extra={"unit": ""})
-    position: tuple[Length, Length, Length] = Field(..., description="Point (x, y, z) on the bed: x, y from the footprint corner of a single part (or the bed origin of `geometry.parts` offsets), z up from the bed",
-                                                    json_schema_extra={"unit": "m"})
+    position: tuple[Length, Length, Length] = Field(
+        ..., description="Point (x, y, z) on the bed: x, y from the footprint corner of a single part (or the "
+                         "bed origin of `geometry.parts` offsets), z up from the bed",
+        json_schema_extra={"unit": "m"})
 
 
 class OutputSection(Section):
