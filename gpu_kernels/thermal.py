@@ -54,8 +54,9 @@ def table_lookup(table: ti.template(), x0, inv_dx, x):
 @ti.func
 def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus, k_const):
     """k(T, relative density) [W/(m K)] (materials.laws.conductivity): contact conductivity of the powder
-    blended towards the (melting) dense matrix as it sinters, plus the radiative T^3 term of the pores."""
-    k = k_const
+    blended towards the (melting) dense matrix as it sinters, plus the radiative T^3 term of the pores.
+    Works on a scalar or on a vector of cells alike (the benchmark's 8-lane layout), hence t x 0 + k_const."""
+    k = t * 0.0 + k_const
     if k_const <= 0.0:
         f = ti.min(ti.max((t - solidus) / (liquidus - solidus), 0.0), 1.0)
         phi = 1.0 - rr
@@ -418,6 +419,24 @@ def max_abs_difference(a: nd3, b: nd3, state: nd3, k0: ti.i32, k1: ti.i32) -> fl
             if state[i, j, k] != VOID:
                 ti.atomic_max(m, ti.abs(a[i, j, k] - b[i, j, k]))
     return m
+
+
+@ti.kernel
+def add_scaled(dst: nd3, src: nd3, factor: float, state: nd3, k0: ti.i32, k1: ti.i32):
+    """dst += factor x src over active cells (the history term of BDF2)."""
+    for i, j in ti.ndrange(src.shape[0], src.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                dst[i, j, k] += factor * src[i, j, k]
+
+
+@ti.kernel
+def subtract_into(a: nd3, b: nd3, out: nd3, state: nd3, k0: ti.i32, k1: ti.i32):
+    """out = a - b over active cells."""
+    for i, j in ti.ndrange(a.shape[0], a.shape[1]):
+        for k in range(k0, k1):
+            if state[i, j, k] != VOID:
+                out[i, j, k] = a[i, j, k] - b[i, j, k]
 
 
 @ti.kernel

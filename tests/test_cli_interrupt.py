@@ -24,12 +24,20 @@ def _read_stderr_until(proc: subprocess.Popen, marker: bytes, timeout: float) ->
     return seen
 
 
+def _interruptible() -> None:
+    # A shell without job control starts background jobs with SIGINT ignored, and an ignored signal
+    # stays ignored across exec (Python then installs no KeyboardInterrupt handler): restore the default,
+    # as in a terminal where a user presses Ctrl-C.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_run_prints_interrupted_and_exits_130(tmp_path):
     # A cool-down of ~1 day stepped explicitly: the run is still stepping when the signal comes (with
     # implicit cool-down steps it can end within seconds, before the signal).
     proc = subprocess.Popen([sys.executable, "-m", "regolith_sim", "run", str(TINY), "--out", str(tmp_path / "out"),
                              "--set", "solver.cooldown=1e5", "--set", "solver.implicit_cooldown=false"],
-                            cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_interruptible)
     try:
         # the progress bar's rate appears after the first steps: kernels are compiled, stepping goes on
         before = _read_stderr_until(proc, b"Mcell/s", timeout=120)

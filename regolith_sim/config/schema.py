@@ -196,6 +196,9 @@ class SolverSection(Section):
     safety: float = quantity(0.9, "Fraction of the explicit stability limit used for the step", "1", gt=0, le=1)
     implicit_cooldown: bool = Field(True, description="Use the implicit integrator for dwells and cool-down",
                                     json_schema_extra={"unit": ""})
+    implicit_order: int = quantity(1, "Order of the implicit step: 1 backward Euler (monotone; the default), 2 BDF2 "
+                                      "(10x more accurate on smooth cooling, less so through solidification)", "1",
+                                   ge=1, le=2)
     multirate: int = quantity(16, "Cold powder tiles away from the spot and the heated part (8 x 8 columns each) "
                                   "are stepped once per this many explicit steps, within their own stability "
                                   "limit; 1 steps every cell every step", "1", ge=1, le=256)
