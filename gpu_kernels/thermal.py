@@ -261,13 +261,10 @@ def diffuse(
 
 
 @ti.func
-def face_conductance(kc: ti.template(), state: ti.template(), i, j, k, i2, j2, k2, dx):
-    """K_f = k_f dx [W/K] of the face towards an active neighbour (harmonic-mean k), 0 towards void."""
-    g = 0.0
-    if state[i2, j2, k2] != VOID:
-        k1, k2v = kc[i, j, k], kc[i2, j2, k2]
-        g = 2.0 * k1 * k2v / (k1 + k2v + 1e-300) * dx
-    return g
+def face_conductance(kc: ti.template(), i, j, k, i2, j2, k2, dx):
+    """K_f = k_f dx [W/K] of the face towards a neighbour (harmonic-mean k); 0 towards void (k = 0)."""
+    k1, k2v = kc[i, j, k], kc[i2, j2, k2]
+    return 2.0 * k1 * k2v / (k1 + k2v + 1e-300) * dx
 
 
 @ti.kernel
@@ -296,21 +293,21 @@ def implicit_assemble(
             a = M * c / dt
             b = M / dt * (c * t - hm + h_old[i, j, k])
             if i > 0:
-                a += face_conductance(kcond, state, i, j, k, i - 1, j, k, dx)
+                a += face_conductance(kcond, i, j, k, i - 1, j, k, dx)
             if i < nx - 1:
-                a += face_conductance(kcond, state, i, j, k, i + 1, j, k, dx)
+                a += face_conductance(kcond, i, j, k, i + 1, j, k, dx)
             if j > 0:
-                a += face_conductance(kcond, state, i, j, k, i, j - 1, k, dx)
+                a += face_conductance(kcond, i, j, k, i, j - 1, k, dx)
             if j < ny - 1:
-                a += face_conductance(kcond, state, i, j, k, i, j + 1, k, dx)
+                a += face_conductance(kcond, i, j, k, i, j + 1, k, dx)
             if k > 0:
-                a += face_conductance(kcond, state, i, j, k, i, j, k - 1, dx)
+                a += face_conductance(kcond, i, j, k, i, j, k - 1, dx)
             elif bottom_dirichlet != 0:
                 kb = kcond[i, j, k] * 2.0 * dx
                 a += kb
                 b += kb * T_bottom[i, j]
             if k < nz - 1:
-                a += face_conductance(kcond, state, i, j, k, i, j, k + 1, dx)
+                a += face_conductance(kcond, i, j, k, i, j, k + 1, dx)
             n_exposed = exposed_faces(state, i, j, k, nx, ny, nz)
             if n_exposed > 0:
                 eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
@@ -338,17 +335,17 @@ def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, state: nd3, diag: nd3, dx: floa
                 continue
             s = diag[i, j, k] * x[i, j, k]
             if i > 0:
-                s -= face_conductance(kcond, state, i, j, k, i - 1, j, k, dx) * x[i - 1, j, k]
+                s -= face_conductance(kcond, i, j, k, i - 1, j, k, dx) * x[i - 1, j, k]
             if i < nx - 1:
-                s -= face_conductance(kcond, state, i, j, k, i + 1, j, k, dx) * x[i + 1, j, k]
+                s -= face_conductance(kcond, i, j, k, i + 1, j, k, dx) * x[i + 1, j, k]
             if j > 0:
-                s -= face_conductance(kcond, state, i, j, k, i, j - 1, k, dx) * x[i, j - 1, k]
+                s -= face_conductance(kcond, i, j, k, i, j - 1, k, dx) * x[i, j - 1, k]
             if j < ny - 1:
-                s -= face_conductance(kcond, state, i, j, k, i, j + 1, k, dx) * x[i, j + 1, k]
+                s -= face_conductance(kcond, i, j, k, i, j + 1, k, dx) * x[i, j + 1, k]
             if k > 0:
-                s -= face_conductance(kcond, state, i, j, k, i, j, k - 1, dx) * x[i, j, k - 1]
+                s -= face_conductance(kcond, i, j, k, i, j, k - 1, dx) * x[i, j, k - 1]
             if k < nz - 1:
-                s -= face_conductance(kcond, state, i, j, k, i, j, k + 1, dx) * x[i, j, k + 1]
+                s -= face_conductance(kcond, i, j, k, i, j, k + 1, dx) * x[i, j, k + 1]
             Ax[i, j, k] = s
             dot += x[i, j, k] * s
     return dot
