@@ -129,10 +129,17 @@ def conductivity_from(
 
 
 @ti.func
+def face_k(k1, k2):
+    """Conductivity [W/(m K)] of the face between two cells: the harmonic mean (Patankar 1980,
+    Sec. 4.2-3). Void cells carry k = 0, so a face towards void conducts nothing."""
+    return 2.0 * k1 * k2 / (k1 + k2 + 1e-300)
+
+
+@ti.func
 def conducted(k1, k2, t1, t2, inv_dx):
     """Heat flux density [W/m^2] from a cell at t2 (conductivity k2) into one at t1 (k1) through their
-    shared face: harmonic-mean k (Patankar 1980). Void cells carry k = 0, so no heat crosses to them."""
-    return 2.0 * k1 * k2 / (k1 + k2 + 1e-300) * (t2 - t1) * inv_dx
+    shared face."""
+    return face_k(k1, k2) * (t2 - t1) * inv_dx
 
 
 @ti.func
@@ -181,7 +188,7 @@ def emissivity_at(t, eps_solid, eps_melt, solidus, liquidus):
 
 @ti.kernel
 def diffuse(
-    h: nd3, T: nd3, kcond: nd3, mass: nd3, state: nd3, T_bottom: nd2, ledger: nd1,
+    h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1,
     dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
     T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32,
     i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32, tiles: nd2, group: ti.template(),
@@ -262,9 +269,8 @@ def diffuse(
 
 @ti.func
 def face_conductance(kc: ti.template(), i, j, k, i2, j2, k2, dx):
-    """K_f = k_f dx [W/K] of the face towards a neighbour (harmonic-mean k); 0 towards void (k = 0)."""
-    k1, k2v = kc[i, j, k], kc[i2, j2, k2]
-    return 2.0 * k1 * k2v / (k1 + k2v + 1e-300) * dx
+    """K_f = k_f dx [W/K] of the face towards a neighbour (``face_k``); 0 towards void (k = 0)."""
+    return face_k(kc[i, j, k], kc[i2, j2, k2]) * dx
 
 
 @ti.kernel
@@ -585,6 +591,16 @@ def stored_energy(h: nd3, mass: nd3, state: nd3, rho_p: float, dx: float) -> flo
     return total
 
 
+@ti.func
+def explicit_rates(T: ti.template(), kcond: ti.template(), mass: ti.template(), cp_of_T: ti.template(), T0,
+                   inv_dT, rho_p, eps, h_conv, i, j, k):
+    """(diffusivity k/(rho c) [m^2/s], surface coefficient (4 eps sigma T^3 + h_c)/(rho c) [m/s]) of a
+    cell: what bounds its explicit step (see ThermalSolver.stable_dt)."""
+    t = T[i, j, k]
+    rc = mass[i, j, k] * rho_p * table_lookup(cp_of_T, T0, inv_dT, t)
+    return kcond[i, j, k] / rc, (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
+
+
 @ti.kernel
 def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
                      rho_p: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2,
@@ -599,9 +615,9 @@ def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
                 t = T[i, j, k]
-                rc = mass[i, j, k] * rho_p * table_lookup(cp_of_T, T0, inv_dT, t)
-                a_max = ti.max(a_max, kcond[i, j, k] / rc)
-                s_max = ti.max(s_max, (4.0 * eps * SIGMA * t * t * t + h_conv) / rc)
+                alpha, surf = explicit_rates(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
+                a_max = ti.max(a_max, alpha)
+                s_max = ti.max(s_max, surf)
                 t_max = ti.max(t_max, t)
                 if not (t == t) or t > 1e30:
                     bad = 1
@@ -623,11 +639,10 @@ def tile_limits(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: flo
         hottest = 0.0
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
-                t = T[i, j, k]
-                hottest = ti.max(hottest, t)
-                rc = mass[i, j, k] * rho_p * table_lookup(cp_of_T, T0, inv_dT, t)
-                lim = ti.min(lim, dx * dx * rc / (6.0 * kcond[i, j, k] + 1e-300))
-                lim = ti.min(lim, dx * rc / (5.0 * (4.0 * eps * SIGMA * t * t * t + h_conv) + 1e-300))
+                hottest = ti.max(hottest, T[i, j, k])
+                alpha, surf = explicit_rates(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
+                lim = ti.min(lim, dx * dx / (6.0 * alpha + 1e-300))
+                lim = ti.min(lim, dx / (5.0 * surf + 1e-300))
         ti.atomic_min(out[i // TILE, j // TILE], lim)
         ti.atomic_max(t_max[i // TILE, j // TILE], hottest)
 

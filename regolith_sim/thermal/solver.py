@@ -235,7 +235,7 @@ class ThermalSolver:
 
     def diffuse(self, dt: float, T=None, group: int = K.ALL) -> None:
         """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones)."""
-        K.diffuse(self.h, self.T if T is None else T, self.kcond, self.mass, self.state, self.T_bottom,
+        K.diffuse(self.h, self.T if T is None else T, self.kcond, self.mass, self.T_bottom,
                   self.ledger_arr, dt, self.grid.dx, self.tables.rho_p, *self._surface_params(), *self._range(),
                   self.tiles, group)
 
@@ -294,13 +294,17 @@ class ThermalSolver:
             self.remap()
         return K.FAST if self.slow_tiles else K.ALL
 
-    def _touches_slow(self, box) -> bool:
+    def _tiles_under(self, i_lo: int, i_hi: int, j_lo: int, j_hi: int):
+        """Index of the tiles holding the cells [i_lo, i_hi) x [j_lo, j_hi) (clipped to the grid), or None."""
         nx, ny, _ = self.grid.shape
-        i_lo, i_hi, j_lo, j_hi = max(box[0], 0), min(box[1], nx), max(box[2], 0), min(box[3], ny)
+        i_lo, i_hi, j_lo, j_hi = max(i_lo, 0), min(i_hi, nx), max(j_lo, 0), min(j_hi, ny)
         if i_hi <= i_lo or j_hi <= j_lo:
-            return False
-        t = self.tiles.to_numpy()[i_lo // K.TILE:(i_hi - 1) // K.TILE + 1, j_lo // K.TILE:(j_hi - 1) // K.TILE + 1]
-        return bool((t == K.SLOW).any())
+            return None
+        return slice(i_lo // K.TILE, (i_hi - 1) // K.TILE + 1), slice(j_lo // K.TILE, (j_hi - 1) // K.TILE + 1)
+
+    def _touches_slow(self, box) -> bool:
+        under = self._tiles_under(*box)
+        return under is not None and bool((self.tiles.to_numpy()[under] == K.SLOW).any())
 
     def _all_fast(self) -> None:
         self.tiles.fill(K.FAST)
@@ -323,7 +327,6 @@ class ThermalSolver:
         far below the stability limit), holding no cell above ``T_hot`` (where sintering
         runs), away from the spot (its box widened by the half cell per step it may travel over
         ``multirate`` steps) and not next to a fast tile."""
-        nx, ny, _ = self.grid.shape
         k0, k1 = self.k_active
         if k1 <= k0 or self.heats_everywhere:
             self._all_fast()
@@ -340,8 +343,9 @@ class ThermalSolver:
         reach = self.multirate // 2 + 1
         if self.spot_box:
             i_lo, i_hi, j_lo, j_hi = self.spot_box
-            fast[max(i_lo - reach, 0) // K.TILE:min(i_hi + reach, nx) // K.TILE + 1,
-                 max(j_lo - reach, 0) // K.TILE:min(j_hi + reach, ny) // K.TILE + 1] = True
+            under = self._tiles_under(i_lo - reach, i_hi + reach + 1, j_lo - reach, j_hi + reach + 1)
+            if under is not None:
+                fast[under] = True
         slow = ~_grow(fast)
         self.tiles.from_numpy(np.where(slow, K.SLOW, K.FAST).astype(np.int8))
         self.slow_tiles = int(slow.sum())
