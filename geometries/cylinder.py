@@ -43,15 +43,26 @@ def _circle(center_z: float, radius: float, start: float, stop: float, n: int) -
     return np.column_stack([radius * np.sin(psi), center_z + radius * np.cos(psi)])
 
 
+def crown_tangent(v: dict) -> tuple[float, float, float]:
+    """(y, z) of the right tangent point of flank and crown circle, and y of the flank foot (m).
+
+    The flank's outward normal (sin a, cos a) at slope a meets the crown circle (radius
+    module_radius + berm_thickness about the module axis) where it is tangent to it.
+    """
+    alpha = math.radians(v["slope_angle"])
+    rho = v["module_radius"] + v["berm_thickness"]
+    y_tan = rho * math.sin(alpha)
+    z_tan = v["module_radius"] - v["embedment"] + rho * math.cos(alpha)
+    return y_tan, z_tan, y_tan + z_tan / math.tan(alpha)
+
+
 def sections(v: dict) -> dict[str, shapely.geometry.Polygon]:
     """Cross-sections (m) in the (y, z) plane: ``berm`` and ``module``, sharing the module circle."""
     r, t, n = v["module_radius"], v["berm_thickness"], v["segments"]
     alpha = math.radians(v["slope_angle"])
     h = r - v["embedment"]
     rho = r + t
-    # the flank's outward normal is (sin a, cos a), so it touches the crown circle there
-    y_tan, z_tan = rho * math.sin(alpha), h + rho * math.cos(alpha)
-    y_foot = y_tan + z_tan / math.tan(alpha)
+    _, _, y_foot = crown_tangent(v)
     # odd sample count puts a vertex on the crown top (the zenith ray hits it exactly)
     arc_n = 2 * max(2, round(n * alpha / (2 * math.pi))) + 1
     crown = _circle(h, rho, alpha, -alpha, arc_n)

@@ -29,7 +29,7 @@ def layer_offsets(v: dict) -> dict[str, tuple[float, float]]:
     }
 
 
-def _meridian(v: dict, offset: float, n: int) -> np.ndarray:
+def meridian(v: dict, offset: float, n: int) -> np.ndarray:
     """Points (r, z) of the interior meridian offset by ``offset`` (m), crown to ground."""
     a = v["inner_radius"]
     c = v["elongation"] * a
@@ -46,7 +46,7 @@ def _meridian(v: dict, offset: float, n: int) -> np.ndarray:
 
 def _layer(v: dict, inner: float, outer: float) -> trimesh.Trimesh:
     n = max(4, v["segments"] // 4)  # same angular step along the meridian as around the axis
-    profile = np.vstack([_meridian(v, outer, n), _meridian(v, inner, n)[::-1]])
+    profile = np.vstack([meridian(v, outer, n), meridian(v, inner, n)[::-1]])
     return revolve_profile(profile, v["segments"])
 
 

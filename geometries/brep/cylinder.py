@@ -8,24 +8,10 @@ L x (flank trapezoid + crown circular segment - module area above the ground).
 """
 from __future__ import annotations
 
-import math
-
 from build123d import Edge, Face, Solid
 
+from ..cylinder import crown_tangent
 from .sections import circle_face, extrude, face, line
-
-
-def crown_tangent(v: dict) -> tuple[float, float, float]:
-    """(y, z) of the right tangent point of flank and crown circle, and y of the flank foot (m).
-
-    The flank's outward normal (sin a, cos a) at slope a meets the crown circle (radius
-    module_radius + berm_thickness about the module axis) where it is tangent to it.
-    """
-    alpha = math.radians(v["slope_angle"])
-    rho = v["module_radius"] + v["berm_thickness"]
-    y_tan = rho * math.sin(alpha)
-    z_tan = v["module_radius"] - v["embedment"] + rho * math.cos(alpha)
-    return y_tan, z_tan, y_tan + z_tan / math.tan(alpha)
 
 
 def cylinder_habitat(v: dict) -> dict[str, Solid]:

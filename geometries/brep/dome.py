@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from build123d import Solid
 
-from ..dome import _meridian, layer_offsets
+from ..dome import meridian, layer_offsets
 from .sections import face, in_xz, line, revolve_about_z, spline
 
 #: interpolation points along each quarter meridian: the spline then stays within 1e-9 x
@@ -26,8 +26,8 @@ _UP, _INWARD = (0.0, 0.0, 1.0), (-1.0, 0.0, 0.0)     # the same, ground to crown
 
 def layer(v: dict, inner: float, outer: float) -> Solid:
     """Solid between the parallel surfaces at normal distances ``inner`` < ``outer`` (m)."""
-    down = in_xz(_meridian(v, outer, SPLINE_POINTS - 1))   # outer curve, crown to ground
-    up = in_xz(_meridian(v, inner, SPLINE_POINTS - 1)[::-1])  # inner curve, ground to crown
+    down = in_xz(meridian(v, outer, SPLINE_POINTS - 1))   # outer curve, crown to ground
+    up = in_xz(meridian(v, inner, SPLINE_POINTS - 1)[::-1])  # inner curve, ground to crown
     section = face([
         spline(down, _CROWN, _GROUND),
         line(down[-1], up[0]),
