@@ -48,3 +48,17 @@ def start_runtime(arch: str, precision: str = "f64", quiet: bool = False) -> str
     if not quiet:
         typer.echo(f"kernels run on {got} ({precision})", err=True)
     return got
+
+
+def print_or_write_block(text: str, path: str, marker: str, write: bool) -> None:
+    """Print a generated Markdown reference, or with ``write`` put it between the ``marker`` comments
+    of the file at ``path`` (relative to the repository root)."""
+    if not write:
+        typer.echo(text)
+        return
+    from pathlib import Path
+
+    from ..config.reference import replace_marked_block
+
+    replace_marked_block(Path(path), marker, text)
+    typer.echo(f"{path} reference updated")

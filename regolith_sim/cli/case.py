@@ -6,8 +6,8 @@ from pathlib import Path
 import typer
 
 from ..config import load_case
-from ..config.reference import reference_markdown, replace_marked_block
-from .app import app
+from ..config.reference import reference_markdown
+from .app import app, print_or_write_block
 
 
 @app.command()
@@ -29,9 +29,4 @@ def config_reference(
     write_readme: bool = typer.Option(False, "--write-readme", help="Replace the reference section of ./README.md"),
 ) -> None:
     """Print the case-file reference (every key with unit, default and range) as Markdown."""
-    text = reference_markdown()
-    if not write_readme:
-        typer.echo(text)
-        return
-    replace_marked_block(Path("README.md"), "config-reference", text)
-    typer.echo("README.md reference updated")
+    print_or_write_block(reference_markdown(), "README.md", "config-reference", write_readme)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .app import ArchOption, app, start_runtime
+from .app import ArchOption, app, print_or_write_block, start_runtime
 
 particles_app = typer.Typer(help="Grain-scale (DEM) runs: spread a layer, heat a bed, sinter a bed",
                             no_args_is_help=True)
@@ -68,11 +68,4 @@ def reference_cmd(write_docs: bool = typer.Option(False, "--write-docs",
     """Print the particle case-file reference (every key with unit, default and range) as Markdown."""
     from ..particles.config import reference_markdown
 
-    text = reference_markdown()
-    if not write_docs:
-        typer.echo(text)
-        return
-    from ..config.reference import replace_marked_block
-
-    replace_marked_block(Path("docs/particles.md"), "particles-reference", text)
-    typer.echo("docs/particles.md reference updated")
+    print_or_write_block(reference_markdown(), "docs/particles.md", "particles-reference", write_docs)
