@@ -11,7 +11,7 @@ import typer
 from .._version import __version__
 from ..errors import SimulationDiverged, UserError
 from .app import app
-from . import case, demo, geometry, materials, particles, plan, run, site, sweep, validate  # noqa: F401  (registers verbs)
+from . import case, demo, examples, geometry, materials, particles, plan, run, site, sweep, validate  # noqa: F401  (registers verbs)
 
 
 #: Exit status of a run stopped by Ctrl-C (128 + SIGINT, the shell convention).

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import typer
 
+from ..example_cases import example_path
 from ..io.atomic import write_text
 from .app import ArchOption, app
 from .validate import print_checks, run_validation
 
-
-DEMO_CASE = Path(__file__).resolve().parents[2] / "examples" / "change8_brick.toml"
+#: The shipped example case the demo prints (see `regolith-sim examples`).
+DEMO_CASE = "change8_brick"
 
 
 @app.command()
@@ -22,7 +23,7 @@ def demo(
     """Run the reference Chang'e-8-style solar brick print, then the solver verification; say where outputs are."""
     from .run import run_case
 
-    out = run_case(DEMO_CASE, out, arch, quiet=False)
+    out = run_case(example_path(DEMO_CASE), out, arch, quiet=False)
     checks = run_validation(None, None, arch)
     print_checks(checks, False)
     report = write_text(out / "validation.json", json.dumps([c.as_dict() for c in checks], indent=2, default=float))

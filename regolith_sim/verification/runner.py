@@ -7,11 +7,9 @@ from pathlib import Path
 
 from ..config.loader import read_toml
 from ..errors import ConfigError
+from ..example_cases import VERIFICATION, examples_dir
 from .cases import CASES, Check
 from . import sintering_cases  # noqa: F401  (registers the sintering cases in CASES)
-
-#: Where the packaged case files live in a source checkout.
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "examples" / "verification"
 
 
 def load_verification_case(path: str | Path) -> tuple[str, dict]:
@@ -38,15 +36,14 @@ def run_file(path: str | Path) -> Check:
 
 
 def run_all(folder: str | Path | None = None, only: list[str] | None = None) -> list[Check]:
-    """Run every case file in ``folder`` (default examples/verification), or the built-in defaults."""
-    folder = Path(folder) if folder else DEFAULT_DIR
+    """Run every case file in ``folder`` (default: the shipped examples/verification), or the ``only`` ones
+    (file stems)."""
+    folder = Path(folder) if folder else examples_dir() / VERIFICATION
     files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-    results = []
-    if files:
-        for f in files:
-            if only and f.stem not in only:
-                continue
-            results.append(run_file(f))
-    else:
-        results = [fn() for name, fn in CASES.items() if not only or name in only]
-    return results
+    if not files:
+        raise ConfigError(f"'{folder}' holds no verification case files (*.toml)", key="--cases")
+    unknown = sorted(set(only or ()) - {f.stem for f in files})
+    if unknown:
+        raise ConfigError(f"no case {', '.join(unknown)} in '{folder}'; allowed: {', '.join(f.stem for f in files)}",
+                          key="--only")
+    return [run_file(f) for f in files if not only or f.stem in only]
