@@ -83,10 +83,14 @@ def _target_volume(c, n_full, split_top, f_top):
 @ti.func
 def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.template(), h: ti.template(),
                   T: ti.template(), T_peak: ti.template(), t_hot: ti.template(), acc: ti.template(),
-                  rho_before: ti.template(), i, j, c, st, M, V, E, A, TH, TT, TP):
+                  rho_before: ti.template(), t_liq: ti.template(), cool_rate: ti.template(),
+                  i, j, c, st, M, V, E, A, TH, TT, TP, tl, cr):
     """Store target cell c of a settled column: mass M in volume V, with the mass sums of enthalpy E,
-    accumulator A, time above T_hot TH and temperature TT turned into mass-weighted means."""
+    accumulator A, time above T_hot TH and temperature TT turned into mass-weighted means; state ``st`` and
+    solidification record (``tl`` last time at the liquidus, ``cr`` cooling rate) are the largest contributor's."""
     state[i, j, c] = ti.cast(st, ti.i8)
+    t_liq[i, j, c] = tl
+    cool_rate[i, j, c] = cr
     mass[i, j, c] = M
     rr = ti.min(M / V, 1.0)
     rho_rel[i, j, c] = rr
@@ -101,7 +105,7 @@ def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.templat
 @ti.kernel
 def settle(
     state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, rho_before: nd3,
-    min_gap: float, min_fill: float,
+    t_liq: nd3, cool_rate: nd3, min_gap: float, min_fill: float,
 ) -> ti.i32:
     """Uniaxial settling of each (i, j) column under its own weight, conserving mass and enthalpy.
 
@@ -111,7 +115,7 @@ def settle(
     material is stacked from the bottom in its own order, each slab keeping its density, and cut into
     whole cells (a 1D conservative remap). A cell that receives several slabs gets their total mass,
     the mass-weighted enthalpy, temperature, accumulator and time above T_hot, the highest peak
-    temperature and the state of the largest share; its density is mass/volume. A top remainder
+    temperature and the state and solidification record of the largest share; its density is mass/volume. A top remainder
     below ``min_fill`` of a cell is shared with the cell under it (two cells of (1 + f)/2 each),
     so no sliver with a tiny heat capacity limits the time step. Emptied cells become VOID.
     Returns the number of columns moved. Material only moves down, so a target cell is never above
@@ -147,12 +151,14 @@ def settle(
             need = _target_volume(0, n_full, split_top, f_top)
             M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
             bs = VOID
+            b_tl, b_cr = 0.0, 0.0
             for k in range(kt + 1):
                 if state[i, j, k] == VOID:
                     continue
                 m, r = mass[i, j, k], rho_rel[i, j, k]
                 hk, ak, thk, Tk, tpk, sk = h[i, j, k], acc[i, j, k], t_hot[i, j, k], T[i, j, k], \
                     T_peak[i, j, k], state[i, j, k]
+                tlk, crk = t_liq[i, j, k], cool_rate[i, j, k]  # read before a target write may reach cell k
                 v = m / r
                 remaining, m_rem = v, m
                 while remaining > 0.0:
@@ -174,12 +180,15 @@ def settle(
                     V += take
                     if dm > best:
                         best, bs = dm, sk
+                        b_tl, b_cr = tlk, crk
                     if c < n_t - 1 and need <= 0.0:
-                        _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, rho_before, i, j, c, bs, M, V, E, A, TH, TT, TP)
+                        _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, rho_before, t_liq, cool_rate,
+                                      i, j, c, bs, M, V, E, A, TH, TT, TP, b_tl, b_cr)
                         M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
                         c += 1
                         need = _target_volume(c, n_full, split_top, f_top)
-            _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, rho_before, i, j, c, bs, M, V, E, A, TH, TT, TP)
+            _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, rho_before, t_liq, cool_rate,
+                          i, j, c, bs, M, V, E, A, TH, TT, TP, b_tl, b_cr)
             for k in range(c + 1, kt + 1):
                 state[i, j, k] = VOID
                 mass[i, j, k] = 0.0
@@ -188,6 +197,8 @@ def settle(
                 h[i, j, k] = 0.0
                 acc[i, j, k] = 0.0
                 t_hot[i, j, k] = 0.0
+                t_liq[i, j, k] = 0.0
+                cool_rate[i, j, k] = 0.0
                 T[i, j, k] = 0.0
                 T_peak[i, j, k] = 0.0
     return moved

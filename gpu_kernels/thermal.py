@@ -80,15 +80,21 @@ def in_group(tiles: ti.template(), group: ti.template(), i, j):
 
 @ti.kernel
 def update_properties(
-    h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3,
+    h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3, cool_rate: nd3,
     T_of_h: nd1, h0: float, inv_dh: float,
     contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float,
-    solidus: float, liquidus: float, k_const: float, T_hot: float, dt: float,
+    solidus: float, liquidus: float, k_const: float, T_hot: float, dt: float, now: float,
     i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32, tiles: nd2, group: ti.template(),
 ):
     """T from h, then k(T, relative density) per cell, material state, peak temperature and time spent
     above ``T_hot``, in the cells [i0, i1) x [j0, j1) x [k0, k1) of tile group ``group``. A separate
-    pass: per-face evaluation of k costs six times the arithmetic in the diffusion sweep."""
+    pass: per-face evaluation of k costs six times the arithmetic in the diffusion sweep.
+
+    Solidification: ``t_liq`` keeps the last time [s] (``now``, the end of this step) a cell was at or
+    above the liquidus; when a molten cell falls below the solidus, ``cool_rate`` gets its mean cooling
+    rate through the freezing range, (liquidus - solidus) / local solidification time [K/s] (the local
+    solidification time t_f of Flemings 1974, Solidification Processing, Ch. 5), at least one step long.
+    Only cells above the liquidus or leaving the melt touch these fields."""
     for i, j in ti.ndrange((i0, i1), (j0, j1)):
         if not in_group(tiles, group, i, j):
             continue
@@ -105,8 +111,12 @@ def update_properties(
             rr = rho_rel[i, j, k]
             if t >= liquidus:
                 s = MOLTEN
+                t_liq[i, j, k] = now
             elif s == MOLTEN and t < solidus:
                 s = RESOLIDIFIED
+                t_f = ti.max(now - t_liq[i, j, k], dt)
+                if t_f > 0.0:
+                    cool_rate[i, j, k] = (liquidus - solidus) / t_f
             elif s == POWDER and rr > rho_rel0 + 0.01:
                 s = SINTERED
             state[i, j, k] = s

@@ -245,3 +245,45 @@ def test_summary_reports_depths_and_probe_cooling(tiny_run):
     assert p["sintered_depth_m"] > 0 and p["sintered_depth_m"] % dx == pytest.approx(0, abs=1e-12)
     probe = result.summary["probes"]["centre"]
     assert probe["peak_temperature_K"] > 900 and probe["max_cooling_rate_K_s"] > 0
+
+
+def test_summary_reports_how_fast_the_melted_voxels_froze(tiny_run):
+    """part.solidification counts the part's re-solidified voxels and summarises their recorded cooling rates;
+    the VTU carries the per-voxel rate."""
+    import meshio
+
+    from gpu_kernels.thermal import RESOLIDIFIED
+
+    out, result, _ = tiny_run
+    f = result.fields
+    frozen = f["part_mask"] & (f["state"] == RESOLIDIFIED)
+    sol = result.summary["part"]["solidification"]
+    assert sol["cells"] == int(frozen.sum())
+    if sol["cells"]:
+        r = sol["cooling_rate_K_s"]
+        assert 0.0 < r["p10"] <= r["median"] <= r["p90"]
+        assert r["median"] == pytest.approx(float(np.median(f["cool_rate"][frozen])))
+    else:
+        assert sol["cooling_rate_K_s"] is None
+    assert (f["cool_rate"][f["state"] != RESOLIDIFIED] >= 0.0).all()
+    vtu = meshio.read(out / "part.vtu")
+    assert "solidification_cooling_rate_K_s" in vtu.cell_data
+
+
+def test_solidification_summary_counts_only_part_voxels_frozen_from_the_melt():
+    from gpu_kernels.thermal import MOLTEN, RESOLIDIFIED, SINTERED
+    from regolith_sim.simulation.result import solidification_summary
+
+    state = np.full((3, 3, 2), SINTERED, np.int8)
+    rate = np.zeros(state.shape)
+    state[0, :, 0] = RESOLIDIFIED
+    rate[0, :, 0] = [10.0, 20.0, 30.0]
+    state[1, 0, 0], rate[1, 0, 0] = RESOLIDIFIED, 1e4   # outside the part: not counted
+    state[2, 0, 0] = MOLTEN                             # still molten: no rate yet
+    part = np.ones(state.shape, bool)
+    part[1, 0, 0] = False
+    s = solidification_summary({"state": state, "cool_rate": rate}, part)
+    assert s["cells"] == 3
+    assert s["cooling_rate_K_s"] == pytest.approx({"median": 20.0, "p10": 12.0, "p90": 28.0})
+    assert solidification_summary({"state": np.full((1, 1, 1), SINTERED, np.int8), "cool_rate": np.zeros((1, 1, 1))},
+                                  np.ones((1, 1, 1), bool)) == {"cells": 0, "cooling_rate_K_s": None}

@@ -40,6 +40,8 @@ def consolidated_mesh(fields: dict, origin, dx: float):
             "state": [fields["state"][at].astype(np.int32)]}
     if "T_peak" in fields:
         data["peak_temperature_K"] = [fields["T_peak"][at].astype(np.float64)]
+    if "cool_rate" in fields:
+        data["solidification_cooling_rate_K_s"] = [fields["cool_rate"][at].astype(np.float64)]
     return meshio.Mesh(points, [("hexahedron", hexes)], cell_data=data)
 
 

@@ -20,6 +20,7 @@ FRAME_FIELDS = {
     "state": ("state", np.uint8),
     "peak_temperature_K": ("T_peak", np.float32),
     "time_above_sintering_s": ("t_hot", np.float32),
+    "solidification_cooling_rate_K_s": ("cool_rate", np.float32),
 }
 
 

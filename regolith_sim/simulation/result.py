@@ -28,6 +28,10 @@ SUMMARY_UNITS = {
     "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
     "part.sintered_depth_m": "m, deepest run of sintered or melted cells down from a column's surface",
     "part.melted_depth_m": "m, deepest run of cells that melted (molten or re-solidified) down from a column's surface",
+    "part.solidification.cells": "1, part voxels that melted fully (above the liquidus) and solidified again",
+    "part.solidification.cooling_rate_K_s": "K/s, their mean cooling rates through the freezing range, "
+                                             "(liquidus - solidus) / local solidification time, as "
+                                             "{median, p10, p90} over those voxels (null when none)",
     "probes.<name>.peak_temperature_K": "K, highest temperature sampled at the probe",
     "probes.<name>.max_cooling_rate_K_s": "K/s, fastest cooling between probe samples (sampled every health "
                                           "check, 20 steps: a lower bound of the true peak rate)",
@@ -54,6 +58,20 @@ def depth_from_surface(flag: np.ndarray, state: np.ndarray, dx: float) -> float:
     return float(np.cumprod(run, axis=2).sum(axis=2).max() * dx)
 
 
+def solidification_summary(fields: dict, part_mask: np.ndarray) -> dict:
+    """How fast the part's melted voxels froze: their count and the median, 10th and 90th percentile of
+    the mean cooling rate through the freezing range [K/s] (``cool_rate``, gpu_kernels.thermal). The rate
+    decides whether a regolith melt quenches to glass or crystallises."""
+    from gpu_kernels.thermal import RESOLIDIFIED
+
+    rates = fields["cool_rate"][part_mask & (fields["state"] == RESOLIDIFIED)]
+    if not rates.size:
+        return {"cells": 0, "cooling_rate_K_s": None}
+    p10, median, p90 = np.percentile(rates, [10.0, 50.0, 90.0])
+    return {"cells": int(rates.size), "cooling_rate_K_s": {"median": float(median), "p10": float(p10),
+                                                           "p90": float(p90)}}
+
+
 def probe_summary(sim) -> dict:
     """Peak temperature and fastest cooling at each probe, from its sampled series."""
     from .recorders import ProbeRecorder
@@ -78,7 +96,7 @@ def probe_summary(sim) -> dict:
 @dataclass
 class Result:
     summary: dict
-    fields: dict          #: name -> array on the grid (T, rho_rel, state, T_peak, t_hot, part_mask)
+    fields: dict          #: name -> array on the grid (T, rho_rel, state, T_peak, t_hot, cool_rate, part_mask)
     grid: object
     melt_pool_history: np.ndarray  #: columns t [s], length, width, depth [m]
 
@@ -86,7 +104,7 @@ class Result:
     def from_simulation(cls, sim) -> "Result":
         th = sim.thermal
         L = th.sync_ledger()
-        fields = {name: th.field(name) for name in ("T", "rho_rel", "state", "T_peak", "t_hot")}
+        fields = {name: th.field(name) for name in ("T", "rho_rel", "state", "T_peak", "t_hot", "cool_rate")}
         fields["part_mask"] = sim.domain.part_mask
         mask = sim.domain.part_mask & (fields["state"] > 0)
         rho = fields["rho_rel"][mask]
@@ -119,7 +137,8 @@ class Result:
                      "estimated_compressive_strength_MPa": strength, "height_m": height,
                      "shrinkage": shrinkage,
                      "sintered_depth_m": depth_from_surface(fields["state"] >= 2, fields["state"], sim.domain.grid.dx),
-                     "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx)},
+                     "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx),
+                     "solidification": solidification_summary(fields, sim.domain.part_mask)},
             "probes": probe_summary(sim),
             "energy": L.as_dict(),
             "run": {"arch": sim.arch, "wall_time_s": sim.wall_time, "cell_updates": th.cell_updates,

@@ -72,7 +72,7 @@ class Densifier:
         if not hasattr(s, "mass"):  # a bare field holder (tests) has nothing to settle
             return 0
         n = int(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.rho_before,
-                         self.MIN_GAP, self.MIN_FILL))
+                         s.t_liq, s.cool_rate, self.MIN_GAP, self.MIN_FILL))
         if n:
             s._refresh()
             self.columns_settled += n

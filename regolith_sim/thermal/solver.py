@@ -116,6 +116,8 @@ class ThermalSolver:
         nd = lambda dt=fp, s=shape: ti.ndarray(dt, shape=s)  # noqa: E731
         self.h = nd()
         self.T, self.kcond, self.rho_rel, self.T_peak, self.t_hot = nd(), nd(), nd(), nd(), nd()
+        self.t_liq = nd()      #: last time [s] each cell was at or above the liquidus
+        self.cool_rate = nd()  #: mean cooling rate through the freezing range at the last solidification [K/s]
         self.mass = nd()  # mass fraction: relative density at deposition, conserved by densification
         self.state = nd(ti.i8)
         self.top = nd(ti.i32, (nx, ny))
@@ -129,7 +131,7 @@ class ThermalSolver:
         self._cp_of_T = ti.ndarray(ti.f64, shape=self.tables.cp_of_T.size)
         self._cp_of_T.from_numpy(self.tables.cp_of_T)
         for a in (self.h, self.T, self.kcond, self.rho_rel, self.mass, self.T_peak, self.t_hot,
-                  self.T_bottom):
+                  self.t_liq, self.cool_rate, self.T_bottom):
             a.fill(0.0)
         self.rho_rel.fill(1.0)
         self.state.fill(0)
@@ -137,6 +139,7 @@ class ThermalSolver:
         self.ledger_arr.fill(0.0)
         self.ledger = EnergyLedger()
         self.time = 0.0
+        self.substep_time = 0.0  #: time [s] the implicit sub-steps of the current step have covered
         self.steps = 0
         self.cell_updates = 0
         self.k_active = (0, 0)   #: cell layers [k0, k1) that hold material (kernels skip the rest)
@@ -222,11 +225,12 @@ class ThermalSolver:
         t = self.tables
         return (t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0, t.solidus, t.liquidus, t.k_const)
 
-    def update_properties(self, dt: float, group: int = K.ALL) -> None:
+    def update_properties(self, dt: float, group: int = K.ALL, now: float | None = None) -> None:
+        """T, k and states from h after a step of dt [s] that ends at ``now`` [s] (default: the current time)."""
         t = self.tables
         K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
-                            self._T_of_h, t.h0, 1.0 / t.dh, *self._k_params(), self.T_hot, dt, *self._range(),
-                            self.tiles, group)
+                            self.t_liq, self.cool_rate, self._T_of_h, t.h0, 1.0 / t.dh, *self._k_params(),
+                            self.T_hot, dt, self.time if now is None else now, *self._range(), self.tiles, group)
 
     def _surface_params(self) -> tuple:
         t, b = self.tables, self.boundary
@@ -249,7 +253,7 @@ class ThermalSolver:
         for src in sources:
             src.deposit(self, dt)
         self.diffuse(dt, group=group)
-        self.update_properties(dt, group=group)
+        self.update_properties(dt, group=group, now=self.time + dt)
         self.time += dt
         self.steps += 1
         self.cell_updates += self._cells_in(group)
@@ -428,7 +432,9 @@ class ThermalSolver:
         if not self.lag_conductivity:
             K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, *self._k_params(), k0, k1)
         self.diffuse(dt, T=w["Tm"])
-        self.update_properties(dt)
+        # With BDF2 a sub-step solves c dt (c >= 2/3) for dt of time: its clock may run early by dt / 3.
+        self.substep_time += dt
+        self.update_properties(dt, now=self.time + self.substep_time)
         defect = K.max_abs_difference(self.T, w["Tm"], self.state, k0, k1)
         self.implicit_stats["max_defect_K"] = max(self.implicit_stats["max_defect_K"], float(defect))
 
@@ -453,6 +459,7 @@ class ThermalSolver:
         K.copy_active(self.T, w["T_old"], self.state, k0, k1)
         K.copy_active(self.h, w["h_old"], self.state, k0, k1)
         ledger_before = self.ledger_arr.to_numpy()[:4].copy()
+        self.substep_time = 0.0
         ratio = dt / self.history_dt if self.history_dt > 0.0 else np.inf
         if self.second_order and not sources and ratio <= BDF2_MAX_RATIO:
             b, c = ratio * ratio / (1.0 + 2.0 * ratio), (1.0 + ratio) / (1.0 + 2.0 * ratio)
@@ -548,10 +555,10 @@ class ThermalSolver:
         return L
 
     def field(self, name: str) -> np.ndarray:
-        """A copy of a field as a NumPy array: T, h, rho_rel, state, kcond, T_peak, t_hot."""
+        """A copy of a field as a NumPy array: T, h, rho_rel, mass, state, kcond, T_peak, t_hot, t_liq, cool_rate."""
         arrays = {"T": self.T, "h": self.h, "rho_rel": self.rho_rel, "mass": self.mass, "state": self.state,
-                  "kcond": self.kcond,
-                  "T_peak": self.T_peak, "t_hot": self.t_hot}
+                  "kcond": self.kcond, "T_peak": self.T_peak, "t_hot": self.t_hot, "t_liq": self.t_liq,
+                  "cool_rate": self.cool_rate}
         return arrays[name].to_numpy()
 
     def temperature_at(self, x: float, y: float, z: float) -> float:
