@@ -617,7 +617,10 @@ def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0
                      group: ti.template(), out: nd1):
     """Over the active cells of tile group ``group``: out[0] = max diffusivity k/(rho cp) [m^2/s];
     out[1] = max surface coefficient (4 eps sigma T^3 + h_c)/(rho cp) [m/s]; out[2] = max T [K];
-    out[3] = 1 if any T is not finite. Maxima are taken per column first: one atomic per column."""
+    out[3] = 1 if any T is not finite. Maxima are taken per column first: one atomic per column.
+    ``out`` is cleared here (a serial task before the loop) rather than by a separate fill launch."""
+    for n in ti.static(range(4)):
+        out[n] = 0.0
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         if not in_group(tiles, group, i, j):
             continue

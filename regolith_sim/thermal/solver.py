@@ -495,7 +495,6 @@ class ThermalSolver:
     def _bounds(self, group: int = K.ALL) -> tuple[float, float, float, float]:
         """(max diffusivity, max surface coefficient, max T, non-finite flag) over the active cells of
         tile group ``group``."""
-        self._scratch.fill(0.0)
         t, b = self.tables, self.boundary
         K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
                            t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *self.k_active, self.tiles, group,
