@@ -149,6 +149,7 @@ class ThermalSolver:
         n_tiles = (-(-nx // K.TILE), -(-ny // K.TILE))
         self.tiles = ti.ndarray(ti.i8, shape=n_tiles)   #: multirate map, K.FAST or K.SLOW per tile
         self.tiles.fill(K.FAST)
+        self._slow_map: np.ndarray | None = None  #: host copy of the slow tiles (None: read it from ``tiles``)
         self._tile_limit = ti.ndarray(ti.f64, shape=n_tiles)
         self._tile_Tmax = ti.ndarray(ti.f64, shape=n_tiles)
         self.slow_tiles = 0      #: number of slow tiles in the current map
@@ -308,10 +309,15 @@ class ThermalSolver:
 
     def _touches_slow(self, box) -> bool:
         under = self._tiles_under(*box)
-        return under is not None and bool((self.tiles.to_numpy()[under] == K.SLOW).any())
+        if under is None:
+            return False
+        if self._slow_map is None:  # a device read only after the map was restored from a checkpoint
+            self._slow_map = self.tiles.to_numpy() == K.SLOW
+        return bool(self._slow_map[under].any())
 
     def _all_fast(self) -> None:
         self.tiles.fill(K.FAST)
+        self._slow_map = None
         self.slow_tiles, self.slow_limit = 0, 0.0
 
     def sync(self) -> None:
@@ -352,6 +358,7 @@ class ThermalSolver:
                 fast[under] = True
         slow = ~_grow(fast)
         self.tiles.from_numpy(np.where(slow, K.SLOW, K.FAST).astype(np.int8))
+        self._slow_map = slow
         self.slow_tiles = int(slow.sum())
         self.slow_limit = float(limit[slow].min()) if self.slow_tiles else 0.0
 
@@ -544,6 +551,12 @@ class ThermalSolver:
     # -- results ------------------------------------------------------------------------------
     def stored_energy(self) -> float:
         return float(K.stored_energy(self.h, self.mass, self.state, self.tables.rho_p, self.grid.dx))
+
+    def checkpoint_state(self) -> dict:
+        return {}  # every array and number is saved generically (simulation.checkpoint)
+
+    def restore_checkpoint_state(self, state: dict) -> None:
+        self._slow_map = None  # the tile map was just restored on the device
 
     def sync_ledger(self) -> EnergyLedger:
         a = self.ledger_arr.to_numpy()
