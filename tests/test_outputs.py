@@ -150,27 +150,32 @@ class _Killed(Exception):
     pass
 
 
-def test_resumed_run_ends_as_an_uninterrupted_one(ti_runtime, tmp_path):
-    """Stop a run right after its first checkpoint, resume it in a new Simulation, and compare with a
-    run that never stopped: same steps, same fields, same summary (to round-off)."""
+@pytest.mark.parametrize("stop", ["first-checkpoint", "after-implicit-steps"])
+def test_resumed_run_ends_as_an_uninterrupted_one(ti_runtime, tmp_path, stop):
+    """Stop a run right after a checkpoint (the first one, or the first after the cool-down's implicit
+    steps began), resume it in a new Simulation, and compare with a run that never stopped: same steps,
+    same fields, same summary (to round-off)."""
     from regolith_sim.simulation.checkpoint import Checkpointer
     from regolith_sim.simulation.job import prepare, run_job
 
-    case = load_case(TINY, **{"solver.checkpoint_interval": 1.0, "output.plots": False, "output.render": False,
+    interval = 1.0 if stop == "first-checkpoint" else 0.25  # the cool-down's implicit steps span 2 s
+    case = load_case(TINY, **{"solver.checkpoint_interval": interval, "output.plots": False, "output.render": False,
                               "output.mesh_formats": []})
     ref, _ = run_job(case, tmp_path / "ref")
 
     class KillAfterSave(Checkpointer):
         def save(self, sim):
             super().save(sim)
-            raise _Killed
+            if stop == "first-checkpoint" or sim.thermal.implicit_stats["steps"] > 0:
+                raise _Killed
 
     out = tmp_path / "resumed"
     sim, _ = prepare(case, out)
     with pytest.raises(_Killed):
-        sim.run(progress=False, checkpoint=KillAfterSave(out / "checkpoint.npz", 1.0))
+        sim.run(progress=False, checkpoint=KillAfterSave(out / "checkpoint.npz", interval))
     t_stop = sim.thermal.time
     assert 0 < t_stop < sim.t_end
+    assert (sim.thermal.implicit_stats["steps"] > 0) == (stop == "after-implicit-steps")
     res, _ = run_job(case, out, resume=True)
     assert res.summary["run"]["steps"] == ref.summary["run"]["steps"]
     for name in ("T", "rho_rel", "state", "T_peak", "t_hot", "cool_rate"):

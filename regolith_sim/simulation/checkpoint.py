@@ -32,6 +32,9 @@ def _plain_state(obj) -> dict:
             out[name] = v.item() if isinstance(v, np.generic) else v
         elif isinstance(v, tuple) and all(isinstance(x, _PLAIN) for x in v):
             out[name] = {"__tuple__": [x.item() if isinstance(x, np.generic) else x for x in v]}
+        elif isinstance(v, dict) and v and all(isinstance(k, str) for k in v) and \
+                all(isinstance(x, _PLAIN) for x in v.values()):  # counters such as the implicit step's
+            out[name] = {"__dict__": {k: x.item() if isinstance(x, np.generic) else x for k, x in v.items()}}
         elif dataclasses.is_dataclass(v) and not isinstance(v, type) and \
                 all(isinstance(x, _PLAIN) for x in dataclasses.asdict(v).values()):
             out[name] = {"__dataclass__": dataclasses.asdict(v)}
@@ -42,6 +45,8 @@ def _restore_plain(obj, state: dict) -> None:
     for name, v in state.items():
         if isinstance(v, dict) and "__tuple__" in v:
             setattr(obj, name, tuple(v["__tuple__"]))
+        elif isinstance(v, dict) and "__dict__" in v:
+            getattr(obj, name).update(v["__dict__"])
         elif isinstance(v, dict) and "__dataclass__" in v:
             for field_name, x in v["__dataclass__"].items():
                 setattr(getattr(obj, name), field_name, x)

@@ -130,6 +130,10 @@ class ThermalSolver:
         self._T_of_h.from_numpy(self.tables.T_of_h)
         self._cp_of_T = ti.ndarray(ti.f64, shape=self.tables.cp_of_T.size)
         self._cp_of_T.from_numpy(self.tables.cp_of_T)
+        # Made here, not with the implicit work arrays: a checkpoint restores every array attribute, so
+        # each must exist on a freshly built solver.
+        self._h_of_T = ti.ndarray(ti.f64, shape=self.tables.h_of_T.size)
+        self._h_of_T.from_numpy(self.tables.h_of_T)
         for a in (self.h, self.T, self.kcond, self.rho_rel, self.mass, self.T_peak, self.t_hot,
                   self.t_liq, self.cool_rate, self.T_bottom):
             a.fill(0.0)
@@ -370,9 +374,6 @@ class ThermalSolver:
             self._implicit = {n: ti.ndarray(fp, shape=self.grid.shape) for n in names}
             for a in self._implicit.values():
                 a.fill(1.0)  # void cells are never read as divisors, but keep them finite
-            t = self.tables
-            self._h_of_T = ti.ndarray(ti.f64, shape=t.h_of_T.size)
-            self._h_of_T.from_numpy(t.h_of_T)
         return self._implicit
 
     def _pcg(self, w: dict, k0: int, k1: int, diag_sum: float, tol_K: float, max_iter: int) -> int | None:
