@@ -385,3 +385,13 @@ def test_write_plan_outputs(brick, tmp_path):
     assert plot_layers(plan, tmp_path / "one", layers=[1])[0].stat().st_size > 1000
     leftovers = [p for p in (tmp_path / "out").rglob("*") if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_resolution_refines_a_given_cell_size_too():
+    """`--resolution 2` halves the cell of a case that sets solver.cell_size (every shipped example does),
+    still dividing the layer into whole cells."""
+    from regolith_sim.simulation.domain import cell_size_for
+
+    assert cell_size_for(0.5 * MM, 3 * MM, 1.0, 0.5 * MM) == pytest.approx(0.5 * MM, rel=1e-12)
+    assert cell_size_for(0.5 * MM, 3 * MM, 2.0, 0.5 * MM) == pytest.approx(0.25 * MM, rel=1e-12)
+    assert cell_size_for(0.5 * MM, 3 * MM, 2.5, 0.5 * MM) == pytest.approx(0.5 * MM / 3, rel=1e-12)  # 0.2 mm rounds to a divisor

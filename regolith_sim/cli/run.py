@@ -54,8 +54,8 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar (batch logs)"),
     resume: bool = typer.Option(False, "--resume", help="Continue from the checkpoint in the output folder "
                                                         "(solver.checkpoint_interval sets how often one is written)"),
-    resolution: Optional[float] = typer.Option(None, "--resolution", help="Refine every automatic cell size by this "
-                                                                          "factor (2 halves the cell; for GPUs)"),
+    resolution: Optional[float] = typer.Option(None, "--resolution", help="Refine the cell size (given or automatic) by "
+                                                                          "this factor (2 halves the cell; for GPUs)"),
     set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a case key, e.g. --set process.power=30W"),
 ) -> None:
     """Simulate a print: plan, voxelise, step thermal + sintering through the print and the cool-down."""

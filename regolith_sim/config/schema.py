@@ -189,7 +189,7 @@ class SolverSection(Section):
                                              json_schema_extra={"unit": ""})
     cell_size: Optional[Length] = quantity(None, "Voxel edge (default: from spot size and layer thickness)", "m",
                                            gt=1e-6, le=0.05)
-    resolution: float = quantity(1.0, "Refinement factor applied to the automatic cell size (2 halves it)", "1",
+    resolution: float = quantity(1.0, "Refinement factor applied to the cell size, given or automatic (2 halves it)", "1",
                                  gt=0.05, le=16)
     time_step: Optional[Time] = quantity(None, "Fixed time step; must not exceed the stability limit", "s",
                                          gt=0, le=100)

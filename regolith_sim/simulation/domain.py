@@ -31,10 +31,11 @@ class Domain:
 
 
 def cell_size_for(layer: float, spot: float, resolution: float, given: float | None) -> float:
-    """Cell edge that divides the layer thickness exactly: a layer switches on as whole cells."""
+    """Cell edge that divides the layer thickness exactly: a layer switches on as whole cells. ``resolution``
+    refines a ``given`` cell as it refines the automatic one, so one factor refines any case."""
     from ..planning import choose_cell_size
 
-    target = given if given is not None else choose_cell_size(spot, layer, resolution)
+    target = given / resolution if given is not None else choose_cell_size(spot, layer, resolution)
     return layer / max(1, math.ceil(layer / target - 1e-9))
 
 
