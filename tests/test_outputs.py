@@ -298,3 +298,13 @@ def test_solidification_summary_counts_only_part_voxels_frozen_from_the_melt():
     assert s["cooling_rate_K_s"] == pytest.approx({"median": 20.0, "p10": 12.0, "p90": 28.0})
     assert solidification_summary({"state": np.full((1, 1, 1), SINTERED, np.int8), "cool_rate": np.zeros((1, 1, 1))},
                                   np.ones((1, 1, 1), bool)) == {"cells": 0, "cooling_rate_K_s": None}
+
+
+def test_probe_peak_is_the_cells_peak_not_only_the_samples(tiny_run):
+    """Samples every 20 steps can miss the spot's passage: the reported peak is the cell's T_peak."""
+    out, result, _ = tiny_run
+    probe = result.summary["probes"]["centre"]
+    sampled = np.genfromtxt(out / "probes.csv", delimiter=",", names=True)["centre_T_K"]
+    cell = result.grid.index_of(3e-3, 2e-3, 0.75e-3)  # the probe of tests/data/tiny_brick.toml
+    assert probe["peak_temperature_K"] == pytest.approx(float(result.fields["T_peak"][cell]), rel=1e-12)
+    assert probe["peak_temperature_K"] >= np.nanmax(sampled)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Optional
 
 from pathlib import Path
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .fields import (
     Angle, Area, Flux, Frequency, HeatTransfer, Length, Power, Section, Temperature, Time, Velocity, quantity,
@@ -61,6 +61,14 @@ class SiteSection(Section):
         None, "Convective heat-transfer coefficient to the ambient (default: 0 in vacuum, 10 in lab air)",
         "W/(m^2 K)", ge=0, le=1e4,
     )
+
+    @field_validator("local_time", mode="before")
+    @classmethod
+    def _local_time_with_unit(cls, v):
+        # Every other bare number is SI, but a clock time is read in hours: '12' meaning 12 s is a trap.
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f"give the hour with its unit, e.g. '{v:g} h' (a bare number would be read as seconds)")
+        return v
 
 
 class PartEntry(Section):

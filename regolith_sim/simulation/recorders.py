@@ -36,8 +36,8 @@ class ProbeRecorder:
         for n, p in enumerate(probes):
             pos = np.asarray(p.position, float)
             if np.any(pos < lo) or np.any(pos >= hi):
-                raise UserError(f"probe '{p.name}' at {tuple(pos)} m lies outside the simulated domain "
-                                f"{tuple(lo.round(6))}..{tuple(hi.round(6))} m (part frame: footprint from x = y = 0, "
+                raise UserError(f"probe '{p.name}' at {tuple(pos.tolist())} m lies outside the simulated domain "
+                                f"{tuple(lo.round(6).tolist())}..{tuple(hi.round(6).tolist())} m (part frame: footprint from x = y = 0, "
                                 f"base at z = 0)", key=f"output.probes.{n}.position")
             self.cells.append(grid.index_of(*pos))
         self.interval = interval

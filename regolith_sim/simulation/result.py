@@ -32,7 +32,8 @@ SUMMARY_UNITS = {
     "part.solidification.cooling_rate_K_s": "K/s, their mean cooling rates through the freezing range, "
                                              "(liquidus - solidus) / local solidification time, as "
                                              "{median, p10, p90} over those voxels (null when none)",
-    "probes.<name>.peak_temperature_K": "K, highest temperature sampled at the probe",
+    "probes.<name>.peak_temperature_K": "K, highest temperature reached in the probe's cell (every step, "
+                                        "not only the samples)",
     "probes.<name>.max_cooling_rate_K_s": "K/s, fastest cooling between probe samples (sampled every health "
                                           "check, 20 steps: a lower bound of the true peak rate)",
     "energy.delivered_J": "J, emitted by the source",
@@ -81,6 +82,7 @@ def probe_summary(sim) -> dict:
         return {}
     table = rec.table()
     t = table[:, 0]
+    T_peak = sim.thermal.field("T_peak")
     out = {}
     for n, name in enumerate(rec.names):
         T = table[:, 1 + 2 * n]
@@ -89,7 +91,9 @@ def probe_summary(sim) -> dict:
             continue
         rate = -np.diff(T) / np.maximum(np.diff(t), 1e-300)
         cooling = float(np.nanmax(rate)) if np.isfinite(rate).any() else 0.0
-        out[name] = {"peak_temperature_K": float(np.nanmax(T)), "max_cooling_rate_K_s": max(cooling, 0.0)}
+        # The samples can miss a spot's passage; the cell's peak-temperature field saw every step.
+        peak = max(float(np.nanmax(T)), float(T_peak[rec.cells[n]]))
+        out[name] = {"peak_temperature_K": peak, "max_cooling_rate_K_s": max(cooling, 0.0)}
     return out
 
 
