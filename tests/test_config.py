@@ -1,6 +1,7 @@
 """Case files: typed parsing, units, and one-line errors for user mistakes."""
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,19 @@ def test_reference_lists_every_key_with_unit():
     text = reference_markdown()
     assert "| `process.power` | W | 60.0 | > 0 and <= 1e+06 |" in text
     assert "`solver.arch`" in text and "auto / cpu / cuda / vulkan / metal" in text
+
+
+TINY = Path(__file__).parent / "data" / "tiny_brick.toml"
+
+
+def test_bad_item_of_a_list_names_the_allowed_values():
+    with pytest.raises(ConfigError) as e:
+        load_case(TINY, **{"output.mesh_formats": ["stl", "step"]})
+    msg = str(e.value)
+    assert "output.mesh_formats.1 = 'step'" in msg and "'3mf'" in msg and "'msh'" in msg and "\n" not in msg
+
+
+def test_bare_local_time_is_refused_with_the_unit_to_write():
+    with pytest.raises(ConfigError, match=r"site.local_time = 12: give the hour with its unit, e.g. '12 h'"):
+        load_case(TINY, **{"site.local_time": 12})
+    assert load_case(TINY, **{"site.local_time": "6 h"}).site.local_time == pytest.approx(6 * 3600.0)

@@ -115,7 +115,7 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] = Case)
         valid = sorted(parent.model_fields) if parent else []
         guess = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
         hint = f"; did you mean '{guess[0]}'?" if guess else ""
-        return f"unknown key '{path}'{hint} Valid keys here: {', '.join(valid)}"
+        return f"unknown key '{path}'{hint}; valid keys here: {', '.join(valid)}"
     if kind == "missing":
         return f"missing key '{path}'"
     parent = _model_at(model, loc[:-1]) if loc else None
@@ -133,5 +133,7 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] = Case)
         msg = msg.removeprefix("Value error, ")
     if kind == "literal_error":
         msg = "not one of the allowed values"
+        if not allowed and err.get("ctx", {}).get("expected"):  # an item of a list: no field to read
+            allowed = f"; allowed: {err['ctx']['expected']}"
     shown = f" = {value!r}" if not isinstance(value, dict) else ""
     return f"{path}{shown}: {msg}{allowed}"
