@@ -73,8 +73,9 @@ def solidification_summary(fields: dict, part_mask: np.ndarray) -> dict:
                                                            "p90": float(p90)}}
 
 
-def probe_summary(sim) -> dict:
-    """Peak temperature and fastest cooling at each probe, from its sampled series."""
+def probe_summary(sim, T_peak: np.ndarray) -> dict:
+    """Peak temperature at each probe (its cell's value of the peak-temperature field ``T_peak``, or a
+    higher sample) and fastest cooling, from its sampled series."""
     from .recorders import ProbeRecorder
 
     rec = next((r for r in sim.recorders if isinstance(r, ProbeRecorder)), None)
@@ -82,7 +83,6 @@ def probe_summary(sim) -> dict:
         return {}
     table = rec.table()
     t = table[:, 0]
-    T_peak = sim.thermal.field("T_peak")
     out = {}
     for n, name in enumerate(rec.names):
         T = table[:, 1 + 2 * n]
@@ -143,7 +143,7 @@ class Result:
                      "sintered_depth_m": depth_from_surface(fields["state"] >= 2, fields["state"], sim.domain.grid.dx),
                      "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx),
                      "solidification": solidification_summary(fields, sim.domain.part_mask)},
-            "probes": probe_summary(sim),
+            "probes": probe_summary(sim, fields["T_peak"]),
             "energy": L.as_dict(),
             "run": {"arch": sim.arch, "wall_time_s": sim.wall_time, "cell_updates": th.cell_updates,
                     "steps": th.steps, "simulated_time_s": th.time, "version": __version__},

@@ -143,7 +143,6 @@ class ThermalSolver:
         self.ledger_arr.fill(0.0)
         self.ledger = EnergyLedger()
         self.time = 0.0
-        self.substep_time = 0.0  #: time [s] the implicit sub-steps of the current step have covered
         self.steps = 0
         self.cell_updates = 0
         self.k_active = (0, 0)   #: cell layers [k0, k1) that hold material (kernels skip the rest)
@@ -423,15 +422,16 @@ class ThermalSolver:
                 return True
         return False
 
-    def _implicit_advance(self, dt: float, depth: int, tol_K: float) -> None:
+    def _implicit_advance(self, dt: float, depth: int, tol_K: float, t0: float) -> None:
+        """One implicit solve of length dt starting at time t0 [s], halved (recursively) where it fails."""
         if not self._implicit_solve(dt, tol_K, max_newton=25, max_cg=4000):
             if depth >= 12:
                 raise SimulationDiverged(
                     f"the implicit step did not converge at step {self.steps} (t = {self.time:.4g} s) even at "
                     f"dt = {dt:.3g} s; set solver.implicit_cooldown = false to use explicit steps")
             self.implicit_stats["halvings"] += 1
-            self._implicit_advance(0.5 * dt, depth + 1, tol_K)
-            self._implicit_advance(0.5 * dt, depth + 1, tol_K)
+            self._implicit_advance(0.5 * dt, depth + 1, tol_K, t0)
+            self._implicit_advance(0.5 * dt, depth + 1, tol_K, t0 + 0.5 * dt)
             return
         w = self._implicit
         k0, k1 = self.k_active
@@ -440,9 +440,8 @@ class ThermalSolver:
         if not self.lag_conductivity:
             K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, *self._k_params(), k0, k1)
         self.diffuse(dt, T=w["Tm"])
-        # With BDF2 a sub-step solves c dt (c >= 2/3) for dt of time: its clock may run early by dt / 3.
-        self.substep_time += dt
-        self.update_properties(dt, now=self.time + self.substep_time)
+        # With BDF2 the solve is c dt long (c >= 2/3) for dt of time: its clock may run early by dt / 3.
+        self.update_properties(dt, now=t0 + dt)
         defect = K.max_abs_difference(self.T, w["Tm"], self.state, k0, k1)
         self.implicit_stats["max_defect_K"] = max(self.implicit_stats["max_defect_K"], float(defect))
 
@@ -467,7 +466,6 @@ class ThermalSolver:
         K.copy_active(self.T, w["T_old"], self.state, k0, k1)
         K.copy_active(self.h, w["h_old"], self.state, k0, k1)
         ledger_before = self.ledger_arr.to_numpy()[:4].copy()
-        self.substep_time = 0.0
         ratio = dt / self.history_dt if self.history_dt > 0.0 else np.inf
         if self.second_order and not sources and ratio <= BDF2_MAX_RATIO:
             b, c = ratio * ratio / (1.0 + 2.0 * ratio), (1.0 + ratio) / (1.0 + 2.0 * ratio)
@@ -475,10 +473,10 @@ class ThermalSolver:
             book = self.ledger_arr.to_numpy()
             book[:4] += b * np.asarray(self.history_ledger)
             self.ledger_arr.from_numpy(book)
-            self._implicit_advance(c * dt, 0, tol_K)
+            self._implicit_advance(c * dt, 0, tol_K, self.time)
             self.implicit_stats["bdf2"] += 1
         else:
-            self._implicit_advance(dt, 0, tol_K)
+            self._implicit_advance(dt, 0, tol_K, self.time)
         K.subtract_into(self.h, w["h_old"], self.dh_prev, self.state, k0, k1)
         self.history_ledger = tuple(float(v) for v in self.ledger_arr.to_numpy()[:4] - ledger_before)
         self.history_dt = 0.0 if sources else dt
