@@ -1,0 +1,239 @@
+"""One-way thermo-mechanical coupling of a print's final fields: residual stress, crack risk and
+distortion of the part (an inherent-strain / final-state analysis).
+
+Stress-free reference. Consolidated regolith is glass-bonded; above its glass transition it relaxes
+viscously: a Maxwell element (spring G, dashpot eta(T), Maxwell 1867, Phil. Trans. R. Soc. 157:49)
+loses its stress in tau = eta(T) / G. The annealing temperature T_anneal is where tau equals the time the
+material spends there, ``relaxation_time_s`` (the cooling time scale of a layer, ~10 s):
+eta(T_anneal) = G t_relax, with eta(T) the Giordano et al. (2008) melt viscosity of the material's
+composition (regolith_sim.materials.laws.glass_transition at log10 eta = log10(G t_relax); the glass
+transition Tg is the 1e12 Pa s point of the same law). Above T_anneal a voxel holds no stress; cooling
+below it, it contracts against its neighbours. This is the annealing temperature of the GAMMA
+thermo-mechanical AM solver (Liao S., Golgoon A., Mozaffar M., Cao J. 2023, Efficient GPU-accelerated
+thermomechanical solver for residual stress prediction in additive manufacturing, Comput. Mech. 71:879). Each consolidated voxel is therefore stress-free at
+
+    T_ref = min(T_peak, T_anneal)
+
+(a voxel that sintered without passing T_anneal bonded at its peak temperature), and carries the
+thermal (eigen-)strain eps0 = alpha (min(T, T_anneal) - T_ref) at the final temperature T.
+
+Limits of the final-state approach (stated in docs/mechanics.md): it ignores the path: strains frozen
+in while later layers reheated a voxel, stress relaxed by reheating above T_anneal after consolidation
+(only the peak is known) and plasticity/cracking as it happens are not followed; a voxel that is now
+above T_anneal carries nothing. It gives the residual state of a part that cools as one body from its
+annealing temperature, which is what the distortion and crack-risk indicators need first.
+
+Stiffness: E(T, P) = E0 (1 + c_T (T - 293.15 K)) exp(-b P) for consolidated voxels below T_anneal
+(E0, c_T from Schultz 1993, exponential porosity law of Spriggs 1961), powder and voxels above
+T_anneal ``powder_stiffness`` E0 (they carry no load; the tiny stiffness keeps every node attached).
+Crack risk = max(sigma_1, 0) / sigma_t(P) with the tensile strength sigma_t = r sigma_c(P), sigma_c
+the material's Ryshkewitch (1953) compressive-strength law and r the tensile/compressive ratio of
+intact basalt (Schultz 1993).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import MaterialError, UserError
+from .solver import MechanicsSolver
+from . import support as S
+
+VOID, POWDER, SINTERED, MOLTEN, RESOLIDIFIED = 0, 1, 2, 3, 4
+T_ROOM = 293.15  #: reference temperature of the elastic data [K]
+SUPPORTS = ("clamped", "free")
+#: keys a material needs for mechanics (dotted paths in its data file)
+ELASTIC_KEYS = ("elastic.youngs_modulus_Pa", "elastic.youngs_modulus_T_coeff_1_K", "elastic.poisson_ratio",
+                "elastic.thermal_expansion_1_K", "elastic.youngs_modulus_porosity_b",
+                "elastic.tensile_to_compressive")
+#: where a data file keeps its compressive-strength law sigma0 exp(-b P), first found wins: the route's
+#: table, the furnace table (which other routes share), the single [strength] table of older files
+STRENGTH_TABLES = ("strength.{route}.", "strength.furnace.", "strength.")
+#: E(T) is linear through the data up to ~720 K and extrapolated; never below this fraction of E0.
+E_MIN_FRACTION = 0.05
+
+
+def require_elastic(material) -> None:
+    """One-line MaterialError naming every missing key when ``material`` cannot be used for mechanics."""
+    missing = [k for k in ELASTIC_KEYS if not material.has(k)]
+    if not material.composition_wt_pct:
+        missing.append("composition_wt_pct (for the glass transition)")
+    if missing:
+        raise MaterialError(f"material '{material.name}' lacks mechanical data: {', '.join(missing)}; add them "
+                            "(docs/mechanics.md) or set solver.mechanics = \"off\"", key="material")
+
+
+def youngs_modulus(material, T, porosity):
+    """E(T, P) [Pa] of consolidated material below T_anneal (module docstring)."""
+    E0 = material.get("elastic.youngs_modulus_Pa")
+    fT = np.maximum(1.0 + material.get("elastic.youngs_modulus_T_coeff_1_K") * (np.asarray(T, float) - T_ROOM),
+                    E_MIN_FRACTION)
+    return E0 * fT * np.exp(-material.get("elastic.youngs_modulus_porosity_b") * np.asarray(porosity, float))
+
+
+def tensile_strength(material, porosity, route: str = "furnace"):
+    """sigma_t(P) = r sigma0 exp(-b P) [Pa] (Schultz 1993 ratio r, Ryshkewitch 1953 porosity law), or None
+    when the material has no compressive-strength law (then no crack risk can be given)."""
+    from ..materials.laws import compressive_strength
+
+    for table in STRENGTH_TABLES:
+        pre = table.format(route=route)
+        if material.has(pre + "sigma0_Pa") and material.has(pre + "b"):
+            sc = compressive_strength(porosity, material.get(pre + "sigma0_Pa"), material.get(pre + "b"))
+            return material.get("elastic.tensile_to_compressive") * sc
+    return None
+
+
+def annealing_temperature(material, relaxation_time_s: float) -> float:
+    """T [K] where the Maxwell relaxation time eta(T) / G equals ``relaxation_time_s``."""
+    from ..materials.laws import glass_transition
+
+    E0, nu = material.get("elastic.youngs_modulus_Pa"), material.get("elastic.poisson_ratio")
+    G = E0 / (2.0 * (1.0 + nu))
+    return float(glass_transition(*material.vft, log_eta_g=float(np.log10(G * relaxation_time_s))))
+
+
+def _check_fields(fields: dict) -> tuple:
+    need = ("T", "T_peak", "state", "rho_rel", "part_mask")
+    missing = [k for k in need if k not in fields]
+    if missing:
+        raise UserError(f"missing {', '.join(missing)}; needs arrays {', '.join(need)} on one grid", key="fields")
+    shape = np.shape(fields["state"])
+    if len(shape) != 3:
+        raise UserError(f"state has shape {shape}: needs a 3-D grid [i, j, k]", key="fields.state")
+    for k in need:
+        if np.shape(fields[k]) != shape:
+            raise UserError(f"{k} has shape {np.shape(fields[k])}; state has {shape}", key=f"fields.{k}")
+    return shape
+
+
+def _crop(cells: np.ndarray) -> tuple[slice, slice, slice]:
+    idx = np.argwhere(cells)
+    lo, hi = idx.min(axis=0), idx.max(axis=0) + 1
+    return tuple(slice(int(a), int(b)) for a, b in zip(lo, hi))
+
+
+def principal_and_von_mises(stress: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest principal stress and von Mises stress [Pa] of Voigt stresses (..., 6)."""
+    s = stress
+    M = np.empty(s.shape[:-1] + (3, 3))
+    M[..., 0, 0], M[..., 1, 1], M[..., 2, 2] = s[..., 0], s[..., 1], s[..., 2]
+    M[..., 1, 2] = M[..., 2, 1] = s[..., 3]
+    M[..., 0, 2] = M[..., 2, 0] = s[..., 4]
+    M[..., 0, 1] = M[..., 1, 0] = s[..., 5]
+    s1 = np.linalg.eigvalsh(M)[..., -1]
+    vm = np.sqrt(0.5 * ((s[..., 0] - s[..., 1]) ** 2 + (s[..., 1] - s[..., 2]) ** 2 + (s[..., 2] - s[..., 0]) ** 2)
+                 + 3.0 * (s[..., 3] ** 2 + s[..., 4] ** 2 + s[..., 5] ** 2))
+    return s1, vm
+
+
+def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", T_final=None, *,
+                   relaxation_time_s: float = 10.0, powder_stiffness: float = 1e-6, tol: float = 1e-6,
+                   origin=None, route: str = "furnace") -> dict:
+    """Residual stress, crack risk and distortion of a printed part from its final fields.
+
+    ``fields``: arrays on the grid [i, j, k] (z up): ``T`` [K], ``T_peak`` [K], ``state`` (0 void ... 4
+    re-solidified), ``rho_rel``, ``part_mask`` (bool); optional ``origin`` [m] of the grid's corner.
+    ``T_final``: temperature [K] (number or array) to evaluate the stresses at instead of ``T`` (e.g. the
+    site's ambient after full cool-down). ``support``: "clamped" (the underside of the part's first layer
+    is held) or "free" (the part rests on powder; rigid-body motion removed). ``route`` picks the
+    material's strength table for the crack risk. Returns {"fields": {...}, "summary": {...}} (see
+    docs/mechanics.md)."""
+    if support not in SUPPORTS:
+        raise UserError(f"support = {support!r}: allowed values are {', '.join(SUPPORTS)}", key="support")
+    if not (np.isfinite(dx) and dx > 0.0):
+        raise UserError(f"dx = {dx!r}: needs a cell edge > 0 m", key="dx")
+    if not relaxation_time_s > 0.0:
+        raise UserError(f"relaxation_time_s = {relaxation_time_s!r}: needs a time > 0 s", key="relaxation_time_s")
+    shape = _check_fields(fields)
+    require_elastic(material)
+    state = np.asarray(fields["state"])
+    T = np.broadcast_to(np.asarray(fields["T"] if T_final is None else T_final, dtype=float), shape)
+    T_peak = np.asarray(fields["T_peak"], dtype=float)
+    porosity = np.clip(1.0 - np.asarray(fields["rho_rel"], dtype=float), 0.0, 1.0)
+    part = np.asarray(fields["part_mask"], dtype=bool)
+    origin = np.zeros(3) if origin is None and "origin" not in fields else np.asarray(
+        fields.get("origin") if origin is None else origin, dtype=float)
+
+    T_an = annealing_temperature(material, relaxation_time_s)
+    consolidated = (state == SINTERED) | (state == MOLTEN) | (state == RESOLIDIFIED)
+    stiff = consolidated & (state != MOLTEN) & (T < T_an)
+    out_fields = {
+        "displacement": np.zeros(shape + (3,)), "stress": np.zeros(shape + (6,)), "von_mises": np.zeros(shape),
+        "max_principal": np.zeros(shape), "crack_risk": np.zeros(shape),
+    }
+    summary = {"support": support, "annealing_temperature_K": T_an, "relaxation_time_s": relaxation_time_s,
+               "max_principal_stress_Pa": 0.0, "crack_risk_volume_fraction": 0.0, "max_distortion_m": 0.0,
+               "max_distortion_at_m": None, "cg_iterations": 0, "relative_residual": 0.0,
+               "load_bearing_cells": int(stiff.sum())}
+    if not stiff.any():
+        return {"fields": out_fields, "summary": summary}
+
+    box = _crop(stiff)
+    st, Tb, Pb = stiff[box], T[box], porosity[box]
+    E0 = material.get("elastic.youngs_modulus_Pa")
+    soft = (state[box] != VOID) & ~st
+    # soft cells that touch no load-bearing body would float: leave them out
+    labels, _ = S.bodies(st | soft)
+    keep = np.unique(labels[st])
+    soft &= np.isin(labels, keep)
+    E = np.where(st, youngs_modulus(material, Tb, Pb), np.where(soft, powder_stiffness * E0, 0.0))
+    alpha = material.get("elastic.thermal_expansion_1_K")
+    T_ref = np.minimum(T_peak[box], T_an)
+    eps0 = np.where(st, alpha * (np.minimum(Tb, T_an) - T_ref), 0.0)
+
+    fixed = np.zeros(tuple(n + 1 for n in st.shape) + (3,), dtype=bool)
+    body, n_bodies = S.bodies(st)
+    held = np.zeros(n_bodies + 1, dtype=bool)
+    if support == "clamped":
+        k_part = np.nonzero(part[box].any(axis=(0, 1)) & st.any(axis=(0, 1)))[0]
+        k0 = int(k_part[0]) if k_part.size else int(np.nonzero(st.any(axis=(0, 1)))[0][0])
+        base = np.zeros_like(st)
+        base[:, :, k0] = st[:, :, k0]
+        fixed = S.clamp_bottom(base)
+        held[np.unique(body[base])] = True
+    for b in range(1, n_bodies + 1):
+        if not held[b]:
+            S.three_two_one(S.node_mask(body == b), fixed)
+
+    solver = MechanicsSolver(st.shape, float(dx), tol=tol)
+    solver.set_problem(E, material.get("elastic.poisson_ratio"), eps0, fixed)
+    res = solver.solve(what=f"mechanics ({support} support)")
+    u = res.displacement
+    if support == "free":
+        for b in range(1, n_bodies + 1):
+            S.remove_rigid_body(u, S.node_mask(body == b), dx)
+
+    u_cell = _cell_average(u)
+    s1, vm = principal_and_von_mises(res.stress)
+    s1 = np.where(st, s1, 0.0)
+    vm = np.where(st, vm, 0.0)
+    sig_t = tensile_strength(material, Pb, route)
+    risk = np.where(st, np.maximum(s1, 0.0) / sig_t, 0.0) if sig_t is not None else np.zeros_like(s1)
+    out_fields["displacement"][box] = np.where((st | soft)[..., None], u_cell, 0.0)
+    out_fields["stress"][box] = res.stress * st[..., None]
+    out_fields["von_mises"][box] = vm
+    out_fields["max_principal"][box] = s1
+    out_fields["crack_risk"][box] = risk
+
+    scope = stiff & part if (stiff & part).any() else stiff
+    n_part = int((part & (state != VOID)).sum()) or int(scope.sum())
+    mag = np.linalg.norm(out_fields["displacement"], axis=-1) * scope
+    at = np.unravel_index(int(np.argmax(mag)), shape)
+    summary.update(
+        max_principal_stress_Pa=float(out_fields["max_principal"][scope].max()),
+        crack_risk_volume_fraction=(float((out_fields["crack_risk"][part] > 1.0).sum() / max(n_part, 1))
+                                    if sig_t is not None else None),
+        max_distortion_m=float(mag.max()),
+        max_distortion_at_m=[float(v) for v in origin + (np.array(at) + 0.5) * dx],
+        cg_iterations=res.iterations, relative_residual=float(res.residual),
+    )
+    if sig_t is None:
+        summary["crack_risk_note"] = (f"{material.name} has no compressive-strength law "
+                                      f"([strength.{route}] or [strength.furnace] sigma0_Pa, b): no crack risk")
+    return {"fields": out_fields, "summary": summary}
+
+
+def _cell_average(u: np.ndarray) -> np.ndarray:
+    """Cell-centre values of a node field (mean of the cell's 8 corners)."""
+    return 0.125 * sum(u[(a & 1):u.shape[0] - 1 + (a & 1), ((a >> 1) & 1):u.shape[1] - 1 + ((a >> 1) & 1),
+                         ((a >> 2) & 1):u.shape[2] - 1 + ((a >> 2) & 1)] for a in range(8))
