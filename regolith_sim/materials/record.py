@@ -43,6 +43,9 @@ BOUNDS = {
     "heat_capacity.liquid_J_kgK": (100, 1e4), "heat_capacity.constant_J_kgK": (1, 1e5),
     "conductivity.constant_W_mK": (1e-5, 1e4), "melting.solidus_K": (300, 1e4), "melting.liquidus_K": (300, 1e4),
     "melting.latent_heat_J_kg": (0, 1e7), "melt.surface_tension_N_m": (0.01, 3), "melt.glass_fraction": (0, 1),
+    "elastic.youngs_modulus_Pa": (1e8, 1e12), "elastic.youngs_modulus_T_coeff_1_K": (-2e-3, 2e-3),
+    "elastic.poisson_ratio": (0, 0.49), "elastic.thermal_expansion_1_K": (0, 1e-4),
+    "elastic.youngs_modulus_porosity_b": (0, 20), "elastic.tensile_to_compressive": (1e-3, 1),
 }
 T_MIN, T_MAX = 3.0, 5000.0
 
