@@ -155,10 +155,38 @@ class SolarSection(Section):
 
 
 class MicrowaveSection(Section):
-    """Volumetric microwave heating with a temperature-dependent loss tangent."""
+    """Volumetric microwave heating with a temperature-dependent loss factor (regolith_sim.thermal.microwave)."""
 
     frequency: Frequency = quantity(2.45e9, "Microwave frequency", "Hz", gt=1e8, le=1e11)
-    absorbed_fraction: float = quantity(0.8, "Fraction of forward power coupled into the load", "1", gt=0, le=1)
+    applicator: Literal["cavity", "fixed-field", "fixed-absorbed-power"] = Field(
+        "cavity", description="What sets the field in the load: 'cavity' shares the coupled forward power between "
+        "the cavity walls (quality_factor, cavity_volume) and the load, so a low-loss load sits in a nearly fixed "
+        "field and its absorbed power rises with its loss factor (thermal runaway); 'fixed-field' holds "
+        "field_strength; 'fixed-absorbed-power' gives the load absorbed_fraction of the forward power whatever "
+        "its loss (no runaway of the load as a whole)", json_schema_extra={"unit": ""})
+    coupling: float = quantity(1.0, "cavity: fraction of the forward power entering the cavity (1 - reflected "
+                               "fraction; 1 for a matched applicator)", "1", gt=0, le=1)
+    quality_factor: float = quantity(1000.0, "cavity: unloaded quality factor Q0 of the cavity with its fixtures "
+                                     "(walls, ports, crucible, insulation), from its empty resonance width", "1",
+                                     ge=10, le=1e6)
+    cavity_volume: float = quantity(0.01, "cavity: volume of the cavity", "m^3", gt=1e-6, le=100)
+    field_strength: Optional[float] = quantity(None, "fixed-field: rms electric field in the load", "V/m",
+                                               gt=0, le=1e7)
+    absorbed_fraction: float = quantity(0.8, "fixed-absorbed-power: fraction of the forward power absorbed by "
+                                        "the load", "1", gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _applicator_keys(self):
+        if self.applicator == "fixed-field" and self.field_strength is None:
+            raise ValueError("applicator = 'fixed-field' needs field_strength (rms V/m, e.g. '5000')")
+        used = {"cavity": ("coupling", "quality_factor", "cavity_volume"), "fixed-field": ("field_strength",),
+                "fixed-absorbed-power": ("absorbed_fraction",)}[self.applicator]
+        unused = [k for k in ("coupling", "quality_factor", "cavity_volume", "field_strength", "absorbed_fraction")
+                  if k in self.model_fields_set and k not in used]
+        if unused:
+            raise ValueError(f"{', '.join(unused)} not used by applicator = '{self.applicator}' (it uses "
+                             f"{', '.join(used)})")
+        return self
 
 
 class ProcessSection(Section):

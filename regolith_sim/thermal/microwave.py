@@ -1,18 +1,41 @@
-"""Microwave heating of the load in a multimode cavity, with a temperature-dependent loss factor.
+"""Microwave heating of the load in an applicator, with a temperature-dependent loss factor.
 
-The absorbed power density of a dielectric in a field E is p = 2 pi f eps0 eps''(T) |E|^2 (Metaxas &
-Meredith 1983, Industrial Microwave Heating, Eq. 2.19). Cavity model: the forward power times
-``absorbed_fraction`` (``process.microwave``) is absorbed by the load, and the field is assumed
-uniform over the load (a well-stirred multimode cavity: the standing-wave pattern and the skin
-depth are not resolved), so each active cell takes the share eps''(T_i) V_i / sum_j
-eps''(T_j) V_j, V the solid volume of the cell (eps'' taken proportional to the solid fraction).
-With eps'' rising steeply with temperature (JSC-1AC: tan delta 0.02 at 25 degC to 0.31 at 1100 degC,
-Allan et al. 2013) the hotter cells take ever more of the power: thermal runaway (Kriegsmann 1992,
-J. Appl. Phys. 71:1960). The rms field strength implied by the absorbed power is reported.
+Power density. A dielectric in an rms field E absorbs p = 2 pi f eps0 eps''(T) E^2 per unit volume
+(Metaxas & Meredith 1983, Industrial Microwave Heating, Eq. 2.19). The material's loss data are those
+of the loose powder, so a cell of relative density rho takes eps''(T) rho/rho0 (rho0 the powder's
+relative density; linear in the solid fraction, the simplest mixing rule). The field is taken uniform
+over the load and tangential to it (no depolarisation): the load is far thinner than the half-power
+depth (JSC-1AC: 286 mm at 110 degC, 13 mm at 1100 degC, Allan et al. 2013), which
+:meth:`MicrowaveSource.step_limit` checks (one warning when a load outgrows it). The load's
+conductance is then G_l = 2 pi f eps0 sum_i eps''(T_i) V_i rho_i/rho0 [W/(V/m)^2] and it absorbs
+P_l = G_l E^2, cell i the share eps''(T_i) V_i rho_i / sum_j eps''(T_j) V_j rho_j.
+
+What sets E is the applicator (``process.microwave.applicator``):
+
+* ``cavity`` (default): a resonant (multimode) cavity of volume V_c and unloaded quality factor Q_0
+  fed with the forward power P_f, of which the fraction ``coupling`` enters it (the rest reflected).
+  The power entering is shared between the walls, P_w = G_w E^2 with G_w = 2 pi f eps0 V_c / Q_0 (the
+  stored energy eps0 E^2 V_c of a mode with mean-square field E^2, lost at omega W / Q_0), and the load:
+  E^2 = coupling P_f / (G_w + G_l), P_l = coupling P_f G_l / (G_w + G_l). That is the cavity efficiency
+  eta = 1 - Q_L/Q_0 with 1/Q_L = 1/Q_0 + eps'' V_load/V_c (small-load perturbation; the applicator
+  chapters of Metaxas & Meredith 1983, chapter not re-checked here). A weakly absorbing load
+  (G_l << G_w) sits in a nearly fixed field and takes P_l proportional to eps''(T): as JSC-1AC's loss
+  tangent rises from 0.02 at 25 degC to 0.31 at 1100 degC (Allan et al. 2013), the whole load heats
+  ever faster: thermal runaway, as measured. Once the load dominates the losses (G_l >> G_w) it takes
+  all the coupled power and the runaway saturates. Detuning of the cavity by the load (Wu, Thomas &
+  Davis 2002, "Control of thermal runaway in microwave resonant cavities", J. Appl. Phys.) is not
+  modelled: ``coupling`` stays constant.
+* ``fixed-field``: E = ``field_strength`` whatever the load (the low-loss limit of the cavity, or a
+  field held by a controller); the forward power only switches it on and off.
+* ``fixed-absorbed-power``: the load absorbs ``absorbed_fraction`` x P_f whatever eps'' is. Hot cells
+  still take more than cold ones, but the load as a whole heats at P / (m cp): no runaway of the load,
+  which decelerates as cp and radiation grow. Kept for comparisons (this was the only model before,
+  and the reason a JSC-1A load warmed at a flat 3.7-4.7 K/s from 25 to 730 degC).
 """
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,32 +46,83 @@ from gpu_kernels.backend import ti
 from .tables import T_HIGH, T_LOW
 
 EPS0 = 8.8541878128e-12  #: vacuum permittivity [F/m]
+C0 = 299792458.0         #: speed of light in vacuum [m/s]
 #: Largest temperature rise [K] of the hottest (most absorbing) cell per explicit step: the absorbed
 #: power follows eps''(T), so the step must resolve the change of T for the runaway to come out right.
 MICROWAVE_DT_TARGET_K = 10.0
+APPLICATORS = ("cavity", "fixed-field", "fixed-absorbed-power")
+
+
+def permittivity(material, T):
+    """eps'(T) of the powder: linear between the two measured temperatures of ``[dielectric]``, held constant
+    outside them, as in Material.dielectric_loss (which multiplies it by tan delta(T))."""
+    T0, e0, T1, e1 = (material.get(f"dielectric.{k}") for k in ("T_low_K", "permittivity_low", "T_high_K",
+                                                                 "permittivity_high"))
+    return e0 + np.clip((np.asarray(T, float) - T0) / (T1 - T0), 0.0, 1.0) * (e1 - e0)
+
+
+def half_power_depth(eps_real, eps_loss, frequency: float):
+    """Depth [m] at which a plane wave in a lossy dielectric has lost half its power: ln 2 / (2 alpha),
+    alpha = (2 pi / lambda0) sqrt(eps'/2 (sqrt(1 + tan^2 delta) - 1)) (Metaxas & Meredith 1983, Ch. 2)."""
+    eps_real, eps_loss = np.asarray(eps_real, float), np.asarray(eps_loss, float)
+    tan = eps_loss / eps_real
+    alpha = 2.0 * math.pi * frequency / C0 * np.sqrt(0.5 * eps_real * (np.sqrt(1.0 + tan * tan) - 1.0))
+    return math.log(2.0) / (2.0 * alpha)
 
 
 @dataclass
 class MicrowaveSource:
-    """Volumetric heating of every active cell; ``power`` is the forward power [W] when ``on``."""
+    """Volumetric heating of every active cell; ``power`` is the forward power [W] when ``on``.
+    The applicator and its parameters are described in the module docstring."""
 
-    loss_factor: np.ndarray          #: eps''(T) on a uniform grid from T_LOW to T_HIGH
+    loss_factor: np.ndarray          #: eps''(T) of the loose powder on a uniform grid from T_LOW to T_HIGH
     frequency: float = 2.45e9        #: [Hz]
-    absorbed_fraction: float = 0.8   #: of the forward power, coupled into the load
+    applicator: str = "cavity"
+    absorbed_fraction: float = 0.8   #: 'fixed-absorbed-power': of the forward power, absorbed by the load
+    coupling: float = 1.0            #: 'cavity': of the forward power, entering the cavity (not reflected)
+    quality_factor: float = 1000.0   #: 'cavity': unloaded Q_0 (walls, ports, fixtures) [-]
+    cavity_volume: float = 0.01      #: 'cavity': V_c [m^3]
+    field_strength: float = 0.0      #: 'fixed-field': rms field in the load [V/m]
+    rho_rel0: float = 1.0            #: relative density of the powder the loss data describe
+    depth_table: np.ndarray | None = None  #: half-power depth [m] on the loss_factor grid (None: no check)
     power: float = 0.0
     on: bool = False
-    delivered: float = 0.0           #: forward energy so far [J]
+    delivered: float = 0.0           #: forward energy so far [J] (absorbed energy for 'fixed-field')
     field_rms: float = 0.0           #: rms field in the load during the last step [V/m]
+    absorbed_power: float = 0.0      #: power absorbed by the load during the last step [W]
     _table: object = field(default=None, repr=False)
+    _warned_depth: bool = field(default=False, repr=False)
 
     #: the field fills the cavity: no spot to move (no half-a-cell limit on the step)
     moves = False
 
+    def __post_init__(self) -> None:
+        if self.applicator not in APPLICATORS:
+            raise ValueError(f"applicator {self.applicator!r}: use one of {', '.join(APPLICATORS)}")
+        if self.applicator == "fixed-field" and not self.field_strength > 0.0:
+            raise ValueError("applicator 'fixed-field' needs field_strength > 0 V/m")
+
     @classmethod
-    def from_material(cls, material, frequency: float, absorbed_fraction: float, n: int = 4096) -> "MicrowaveSource":
+    def from_material(cls, material, frequency: float, absorbed_fraction: float | None = None, n: int = 4096,
+                      **applicator) -> "MicrowaveSource":
+        """The source for ``material``'s loss data. Called as before (frequency, absorbed_fraction) it is the
+        'fixed-absorbed-power' model; keyword ``applicator`` and its parameters select another one."""
         T = np.linspace(T_LOW, T_HIGH, n)
-        return cls(loss_factor=np.asarray(material.dielectric_loss(T), float), frequency=frequency,
-                   absorbed_fraction=absorbed_fraction)
+        loss = np.asarray(material.dielectric_loss(T), float)
+        if absorbed_fraction is not None:
+            applicator.setdefault("applicator", "fixed-absorbed-power")
+            applicator["absorbed_fraction"] = absorbed_fraction
+        return cls(loss_factor=loss, frequency=frequency, rho_rel0=float(material.powder_relative_density),
+                   depth_table=half_power_depth(permittivity(material, T), loss, frequency),
+                   **applicator)
+
+    @classmethod
+    def from_section(cls, material, mw) -> "MicrowaveSource":
+        """The source a case's ``process.microwave`` section describes."""
+        return cls.from_material(material, mw.frequency, applicator=mw.applicator,
+                                 absorbed_fraction=mw.absorbed_fraction, coupling=mw.coupling,
+                                 quality_factor=mw.quality_factor, cavity_volume=mw.cavity_volume,
+                                 field_strength=mw.field_strength or 0.0)
 
     def footprint(self, grid) -> None:
         """The field heats every cell: no tile may lag behind (multirate steps all of them)."""
@@ -64,10 +138,29 @@ class MicrowaveSource:
             self._table.from_numpy(self.loss_factor)
 
     def _weight(self, solver) -> float:
+        """sum over active cells of eps''(T) x solid volume [m^3] (the kernel weights by ``mass``)."""
         self._ensure_table()
         inv_dT = (self.loss_factor.size - 1) / (T_HIGH - T_LOW)
         return K.loss_weight(solver.T, solver.mass, solver.state, self._table, T_LOW, inv_dT, solver.grid.dx,
                              *solver.k_active)
+
+    @property
+    def wall_conductance(self) -> float:
+        """G_w = 2 pi f eps0 V_c / Q_0 [W/(V/m)^2]: what the empty cavity dissipates per unit E^2."""
+        return 2.0 * math.pi * self.frequency * EPS0 * self.cavity_volume / self.quality_factor
+
+    def load_power(self, weight: float) -> tuple[float, float]:
+        """(power absorbed by the load [W], mean-square field in it [(V/m)^2]) for a load of
+        ``weight`` = sum eps'' x solid volume [m^3] at the current forward power."""
+        G_load = 2.0 * math.pi * self.frequency * EPS0 * weight / self.rho_rel0
+        if self.applicator == "fixed-field":
+            E2 = self.field_strength ** 2
+            return G_load * E2, E2
+        if self.applicator == "fixed-absorbed-power":
+            P = self.power * self.absorbed_fraction
+            return P, (P / G_load if G_load > 0.0 else 0.0)
+        E2 = self.coupling * self.power / (self.wall_conductance + G_load)
+        return G_load * E2, E2
 
     def step_limit(self, solver, dT: float = MICROWAVE_DT_TARGET_K) -> float:
         """Longest step [s] in which the hottest cell (the largest eps'', as eps'' rises with T) warms by
@@ -78,23 +171,45 @@ class MicrowaveSource:
         if weight <= 0.0:
             return math.inf
         _, _, T_max, _ = solver._bounds()
+        self._check_depth(solver, T_max)
         t = solver.tables
-        eps_max = float(np.interp(T_max, np.linspace(T_LOW, T_HIGH, self.loss_factor.size), self.loss_factor))
+        T_grid = np.linspace(T_LOW, T_HIGH, self.loss_factor.size)
+        eps_max = float(np.interp(T_max, T_grid, self.loss_factor))
         cp = float(np.interp(T_max, t.T0 + t.dT * np.arange(t.cp_of_T.size), t.cp_of_T))
-        rate = self.power * self.absorbed_fraction * eps_max / (t.rho_p * weight)  # [J/(kg s)]
+        P, _ = self.load_power(weight)
+        if P <= 0.0:
+            return math.inf
+        rate = P * eps_max / (t.rho_p * weight)  # [J/(kg s)] in the hottest cell
         return cp * dT / rate
+
+    def _check_depth(self, solver, T_max: float) -> None:
+        """Warn once when the load's thickness exceeds the half-power depth at its hottest: the field
+        is then far from uniform over it and the hot part shields the rest."""
+        if self.depth_table is None or self._warned_depth:
+            return
+        k0, k1 = solver.k_active
+        thickness = (k1 - k0) * solver.grid.dx
+        depth = float(np.interp(T_max, np.linspace(T_LOW, T_HIGH, self.depth_table.size), self.depth_table))
+        if thickness > depth:
+            self._warned_depth = True
+            warnings.warn(f"the microwave load is {thickness * 1e3:.3g} mm thick but its half-power depth at "
+                          f"{T_max:.0f} K is {depth * 1e3:.3g} mm: the uniform-field model overstates the "
+                          f"heating of its far side", UserWarning, stacklevel=2)
 
     def deposit(self, solver, dt: float) -> None:
         if not self.on or self.power <= 0.0:
             return
         weight = self._weight(solver)
-        k0, k1 = solver.k_active
-        inv_dT = (self.loss_factor.size - 1) / (T_HIGH - T_LOW)
         if weight <= 0.0:
             return
-        absorbed = self.power * self.absorbed_fraction
+        k0, k1 = solver.k_active
+        inv_dT = (self.loss_factor.size - 1) / (T_HIGH - T_LOW)
+        absorbed, E2 = self.load_power(weight)
         K.deposit_volumetric(solver.h, solver.T, solver.mass, solver.state, solver.ledger_arr, self._table, T_LOW,
                              inv_dT, absorbed * dt / weight, solver.tables.rho_p, solver.grid.dx, k0, k1)
-        self.field_rms = math.sqrt(absorbed / (2.0 * math.pi * self.frequency * EPS0 * weight))
-        self.delivered += self.power * dt
-        solver.ledger.delivered += self.power * dt
+        self.field_rms, self.absorbed_power = math.sqrt(E2), absorbed
+        # the energy the source put out: the magnetron's forward power, or (field held by something
+        # outside the model) what the load took
+        emitted = (absorbed if self.applicator == "fixed-field" else self.power) * dt
+        self.delivered += emitted
+        solver.ledger.delivered += emitted
