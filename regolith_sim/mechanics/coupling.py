@@ -228,8 +228,9 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
         cg_iterations=res.iterations, relative_residual=float(res.residual),
     )
     if sig_t is None:
-        summary["crack_risk_note"] = (f"{material.name} has no compressive-strength law "
-                                      f"([strength.{route}] or [strength.furnace] sigma0_Pa, b): no crack risk")
+        tables = " or ".join(dict.fromkeys(f"[{t.format(route=route)[:-1]}]" for t in STRENGTH_TABLES))
+        summary["crack_risk_note"] = (f"{material.name} has no compressive-strength law (sigma0_Pa and b in "
+                                      f"{tables}): no crack risk")
     return {"fields": out_fields, "summary": summary}
 
 
