@@ -2,6 +2,7 @@
 import functools
 import math
 import tomllib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,21 @@ def test_half_power_depth_against_allan_2013():
     lam0 = 299792458.0 / 2.45e9
     low_loss = math.log(2) * lam0 * math.sqrt(permittivity(m, 383.15)) / (2 * math.pi * m.dielectric_loss(383.15))
     assert D[0] == pytest.approx(low_loss, rel=1e-3)
+
+
+def test_a_load_thicker_than_the_half_power_depth_warns_once(ti_runtime):
+    """The uniform-field model holds for loads thinner than the half-power depth (13 mm for JSC-1AC at
+    1100 degC): a 4 mm load with a (made-up) 1 mm depth gets one warning, a real one none."""
+    _, s, src = _load({}, applicator="cavity")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        src.step_limit(s)                                   # 4 mm against 195-265 mm at 400-700 K: silent
+    src.depth_table = np.full_like(src.depth_table, 1e-3)
+    with pytest.warns(UserWarning, match="4 mm thick but its half-power depth at 700 K is 1 mm"):
+        src.step_limit(s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        src.step_limit(s)                                   # once only
 
 
 def test_cavity_power_balance_limits():
