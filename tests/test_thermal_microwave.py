@@ -98,6 +98,12 @@ def test_cavity_power_balance_limits():
     assert P_strong == pytest.approx(90.0, rel=1e-6)   # the load takes all the coupled power
     G_l = 2 * math.pi * 2.45e9 * EPS0 * 3e-9 / 0.5
     assert src.load_power(3e-9)[0] == pytest.approx(90.0 * G_l / (G_w + G_l), rel=1e-12)
+    # a held field: P = G_l E^2 whatever the forward power
+    held = MicrowaveSource(loss_factor=np.ones(4), applicator="fixed-field", field_strength=5e3, rho_rel0=0.5,
+                           power=1.0, on=True)
+    assert held.load_power(3e-9) == pytest.approx((G_l * 25e6, 25e6), rel=1e-12)
+    with pytest.raises(ValueError, match="needs field_strength"):
+        MicrowaveSource(loss_factor=np.ones(4), applicator="fixed-field")
 
 
 def test_power_is_shared_in_proportion_to_loss_factor(ti_runtime):

@@ -178,7 +178,7 @@ class MicrowaveSection(Section):
     @model_validator(mode="after")
     def _applicator_keys(self):
         if self.applicator == "fixed-field" and self.field_strength is None:
-            raise ValueError("applicator = 'fixed-field' needs field_strength (rms V/m, e.g. '5000')")
+            raise ValueError("applicator = 'fixed-field' needs field_strength (rms V/m, e.g. 5000)")
         used = {"cavity": ("coupling", "quality_factor", "cavity_volume"), "fixed-field": ("field_strength",),
                 "fixed-absorbed-power": ("absorbed_fraction",)}[self.applicator]
         unused = [k for k in ("coupling", "quality_factor", "cavity_volume", "field_strength", "absorbed_fraction")
