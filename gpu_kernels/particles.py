@@ -46,6 +46,7 @@ Models (each cited where it is evaluated):
   Frenkel (1945) ``x^2 / a = 3 gamma t / (2 eta)``.
 """
 
+from gpu_kernels import backend
 from gpu_kernels.backend import ti
 
 # --- indices into ``prm`` (contact model parameters) -------------------------------------------
@@ -87,7 +88,7 @@ def _viscosity(T, eta_tab: ti.template(), prm: ti.template()):
     s = ti.math.clamp(s, 0.0, n - 1.0 - 1e-9)
     k = ti.cast(ti.floor(s), ti.i32)
     fr = s - k
-    return ti.pow(10.0, eta_tab[k] * (1.0 - fr) + eta_tab[k + 1] * fr)
+    return backend.pow(10.0, eta_tab[k] * (1.0 - fr) + eta_tab[k + 1] * fr)
 
 
 @ti.func

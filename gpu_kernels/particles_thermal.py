@@ -23,6 +23,7 @@ Same array layout as :mod:`gpu_kernels.particles` (``x``, ``pm``, ``active``, ``
   the exposed grains tile the top surface with their projected discs.
 """
 
+from gpu_kernels import backend
 from gpu_kernels.backend import ti
 
 SIGMA_SB = 5.670374419e-8  # W/(m^2 K^4)
@@ -124,7 +125,7 @@ def heat_step(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.types.nd
                     rx = x[i][0] - src[0]
                     ry = x[i][1] - src[1]
                     if src[3] > 0.0:
-                        q += tprm[Q_ABS] * src[2] * ti.exp(-2.0 * (rx * rx + ry * ry) / (src[3] * src[3])) * proj
+                        q += tprm[Q_ABS] * src[2] * backend.exp(-2.0 * (rx * rx + ry * ry) / (src[3] * src[3])) * proj
                     te = tprm[Q_TENV]
                     q -= eps * SIGMA_SB * proj * (ti_ * ti_ * ti_ * ti_ - te * te * te * te)
                     g += eps * SIGMA_SB * proj * 4.0 * ti_ * ti_ * ti_

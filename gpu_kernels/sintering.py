@@ -18,6 +18,7 @@ Densification is irreversible, so rho_rel = max(rho_rel, rho(acc)); at or above 
 (a conservative 1D remap along k: mass and enthalpy conserved to round-off, emptied cells VOID).
 """
 
+from gpu_kernels import backend
 from gpu_kernels.backend import ti
 from gpu_kernels.thermal import MOLTEN, VOID, table_lookup
 
@@ -53,17 +54,17 @@ def densify(
                 a = acc[i, j, k]
                 if model == MODEL_VISCOUS:
                     # ln eta is tabulated, not eta: eta spans 30 decades, its log is smooth in T.
-                    a += dt * gamma_over_a * ti.exp(-table_lookup(ln_eta, T0, inv_dT, t))
+                    a += dt * gamma_over_a * backend.exp(-table_lookup(ln_eta, T0, inv_dT, t))
                     if a < tau_switch:
                         c = 1.0 - 0.375 * a
                         r = rho0 / (c * c * c)
                     else:
                         r = table_lookup(rho_visc, tau_switch, inv_dtau, a)
                 else:
-                    a += dt / t * ti.exp(-q_over_r / t)
+                    a += dt / t * backend.exp(-q_over_r / t)
                     # below theta_lo the sigmoid is within 1e-9 of rho0: skip its log and exp
                     if a > theta_lo:
-                        r = rho0 + (1.0 - rho0) / (1.0 + ti.exp(-(ti.log(a) - ln_theta_mid) * inv_width))
+                        r = rho0 + (1.0 - rho0) / (1.0 + backend.exp(-(backend.log(a) - ln_theta_mid) * inv_width))
                 acc[i, j, k] = a
             rho_rel[i, j, k] = ti.max(rb, r)
 

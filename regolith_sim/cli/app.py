@@ -16,7 +16,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-ARCH_HELP = "Kernel architecture: auto (CUDA, then Vulkan/Metal, then CPU), cpu, cuda, vulkan or metal"
+ARCH_HELP = ("Kernel architecture: auto (CUDA, then a Vulkan/Metal GPU, never a CPU-type Vulkan driver, then CPU), "
+             "cpu, cuda, vulkan or metal")
 ArchOption = typer.Option("auto", "--arch", help=ARCH_HELP)
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON")
 
@@ -35,8 +36,9 @@ def _root(
     """Simulate lunar regolith heated, sintered and melted into printed structures."""
 
 
-def start_runtime(arch: str, precision: str = "f64", quiet: bool = False) -> str:
-    """Start the kernel runtime, turning an unavailable architecture into a user error; say what was got."""
+def start_runtime(arch: str, precision: str = "auto", quiet: bool = False) -> str:
+    """Start the kernel runtime, turning an unavailable architecture or an impossible precision into a
+    user error; say what was got (and, on a CPU-type Vulkan device, what it is, even when ``quiet``)."""
     from gpu_kernels import backend
 
     from ..errors import UserError
@@ -44,9 +46,14 @@ def start_runtime(arch: str, precision: str = "f64", quiet: bool = False) -> str
     try:
         got = backend.init(arch, precision)
     except backend.BackendError as exc:
-        raise UserError(str(exc), key="--arch") from None
+        raise UserError(str(exc), key=exc.key) from None
+    note = backend.device_note()
     if not quiet:
-        typer.echo(f"kernels run on {got} ({precision})", err=True)
+        skipped = "; ".join(backend.skipped()) if got == "cpu" and arch == "auto" else ""
+        typer.echo(f"kernels run on {got} ({backend.current_precision()})" + (f" - passed over {skipped}"
+                                                                              if skipped else ""), err=True)
+    if note:
+        typer.echo(note, err=True)
     return got
 
 

@@ -22,7 +22,7 @@ def _run(verb: str, case_file: Path, out: Optional[Path], arch: str, quiet: bool
     from ..particles.runner import run_particles
 
     case = load_particle_case(case_file)
-    start_runtime(arch, "f64", quiet)
+    start_runtime(arch, "auto", quiet)
     out_dir = out or Path(f"results/{case.name}-{verb}")
     result = run_particles(verb, case, out_dir)
     if not quiet:

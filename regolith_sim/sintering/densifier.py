@@ -33,17 +33,19 @@ class Densifier:
         self.tables = tables or SinteringTables.from_material(material, model=model, rho_rel0=rho0)
         self.model = self.tables.model
         shape = tuple(solver.T.shape)
-        fp = ti.f64 if backend.current_precision() == "f64" else ti.f32
-        # The accumulator is always f64: Theta spans ~1e-40..1e-10 s/K and sums tiny increments.
-        self.acc = ti.ndarray(ti.f64, shape=shape)
+        fp = backend.float_type()
+        # The accumulator sums tiny increments (Theta spans ~1e-40..1e-10 s/K), like the energy ledger: f64
+        # wherever the backend has it. In f32 (no f64 on the device) Theta below ~1e-38 is lost, where the
+        # density is within 1e-9 of rho0 anyway (tables.theta_lo).
+        self.acc = ti.ndarray(backend.ledger_type(), shape=shape)
         self.rho_before = ti.ndarray(fp, shape=shape)
         self.acc.fill(0.0)
         self.rho_before.fill(0.0)
         t = self.tables
-        self._ln_eta = ti.ndarray(ti.f64, shape=t.ln_eta.size)
-        self._ln_eta.from_numpy(t.ln_eta)
-        self._rho_visc = ti.ndarray(ti.f64, shape=t.rho_visc.size)
-        self._rho_visc.from_numpy(t.rho_visc)
+        self._ln_eta = ti.ndarray(fp, shape=t.ln_eta.size)
+        self._ln_eta.from_numpy(t.ln_eta.astype(backend.np_float()))
+        self._rho_visc = ti.ndarray(fp, shape=t.rho_visc.size)
+        self._rho_visc.from_numpy(t.rho_visc.astype(backend.np_float()))
         self.time = 0.0
         self.steps = 0
         #: settle the columns every this many steps (0: only when :meth:`settle` is called)

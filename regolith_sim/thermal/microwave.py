@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gpu_kernels import backend
 from gpu_kernels import thermal as K
 from gpu_kernels.backend import ti
 
@@ -134,8 +135,8 @@ class MicrowaveSource:
 
     def _ensure_table(self) -> None:
         if self._table is None:
-            self._table = ti.ndarray(ti.f64, shape=self.loss_factor.size)
-            self._table.from_numpy(self.loss_factor)
+            self._table = ti.ndarray(backend.float_type(), shape=self.loss_factor.size)
+            self._table.from_numpy(self.loss_factor.astype(backend.np_float()))
 
     def _weight(self, solver) -> float:
         """sum over active cells of eps''(T) x solid volume [m^3] (the kernel weights by ``mass``)."""

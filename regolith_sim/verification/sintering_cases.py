@@ -43,9 +43,10 @@ def furnace_hold(material, temperatures_C, hold_s: float, model: str, steps: int
     T = np.asarray(temperatures_C, float) + 273.15
     shape = (T.size, 1, 1)
     rho0 = material.powder_relative_density
-    cells = _FurnaceCells(ti.ndarray(ti.f64, shape), ti.ndarray(ti.f64, shape), ti.ndarray(ti.i8, shape),
+    fp = backend.float_type()
+    cells = _FurnaceCells(ti.ndarray(fp, shape), ti.ndarray(fp, shape), ti.ndarray(ti.i8, shape),
                           SimpleNamespace(rho_rel0=rho0))
-    cells.T.from_numpy(T.reshape(shape))
+    cells.T.from_numpy(T.reshape(shape).astype(backend.np_float()))
     cells.rho_rel.fill(rho0)
     cells.state.fill(1)
     d = Densifier(cells, material, model, settle_every=0)
