@@ -106,6 +106,13 @@ def test_cavity_power_balance_limits():
         MicrowaveSource(loss_factor=np.ones(4), applicator="fixed-field")
 
 
+def _tol(f64: float, f32: float) -> float:
+    """A tolerance for the fields' precision: enthalpy differences over one short step lose digits in f32."""
+    from gpu_kernels import backend
+
+    return f64 if backend.current_precision() == "f64" else f32
+
+
 def test_power_is_shared_in_proportion_to_loss_factor(ti_runtime):
     mat, s, src = _load({}, applicator="cavity", quality_factor=2000.0, cavity_volume=1e-3)
     h0 = s.field("h")
@@ -115,13 +122,13 @@ def test_power_is_shared_in_proportion_to_loss_factor(ti_runtime):
     # p = 2 pi f eps0 eps'' E^2 with one field for the whole load: dh ratio = eps'' ratio
     ratio = dh[2, 2, 1] / dh[0, 0, 0]
     # (kernel reads eps'' from a 4096-point table: 1e-5)
-    assert ratio == pytest.approx(mat.dielectric_loss(700.0) / mat.dielectric_loss(400.0), rel=1e-5)
+    assert ratio == pytest.approx(mat.dielectric_loss(700.0) / mat.dielectric_loss(400.0), rel=_tol(1e-5, 3e-3))
     # the load's conductance 2 pi f eps0 sum eps'' V (powder at its own density: V is the cell volume)
     V = 1e-9 * s.field("mass") / mat.powder_relative_density
     G_l = 2 * np.pi * 2.45e9 * EPS0 * np.sum(mat.dielectric_loss(s.field("T")) * V)
     G_w = 2 * np.pi * 2.45e9 * EPS0 * 1e-3 / 2000.0
     absorbed = float(np.sum(dh * s.field("mass"))) * mat.particle_density * 1e-9
-    assert absorbed == pytest.approx(50.0 * G_l / (G_w + G_l) * dt, rel=1e-5)
+    assert absorbed == pytest.approx(50.0 * G_l / (G_w + G_l) * dt, rel=_tol(1e-5, 3e-3))
     assert src.field_rms == pytest.approx(np.sqrt(50.0 / (G_w + G_l)), rel=1e-5)
 
 
@@ -156,8 +163,8 @@ def test_thermal_runaway_of_a_warm_spot(ti_runtime):
     expected = mat.dielectric_loss(hist[-2, 2]) / mat.dielectric_loss(T[0, 0, 0])
     assert rate_seed[-1] / rate_cold[-1] == pytest.approx(expected, rel=0.05)
     L = s.sync_ledger()
-    assert L.absorbed == pytest.approx(50.0 * 0.8 * 12 * 0.05, rel=1e-9)
-    assert L.balance_error < 1e-10
+    assert L.absorbed == pytest.approx(50.0 * 0.8 * 12 * 0.05, rel=_tol(1e-9, 1e-5))
+    assert L.balance_error < _tol(1e-10, 1e-4)
 
 
 # --- a lumped load in a cavity: the solver against the ODE --------------------------------------------------
@@ -223,7 +230,7 @@ def test_lumped_cavity_load_follows_the_ode(ti_runtime):
     assert 1100.0 < hist[-1, 1] < 1450.0  # the run covers the measured eps'' range, below the solidus
     assert np.max(np.abs(hist[:, 1] - ode.y[0]) / ode.y[0]) < 0.01
     L = s.sync_ledger()
-    assert L.balance_error < 1e-9
+    assert L.balance_error < _tol(1e-9, 1e-4)
     # and the absorbed power rose with eps'': from 0.9 % of the coupled power at 293 K to >= 20 % at the end
     assert hist[1, 2] < 0.01 * 0.9 * P_FORWARD and hist[-1, 2] > 0.2 * 0.9 * P_FORWARD
 
