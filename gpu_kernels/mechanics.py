@@ -190,3 +190,106 @@ def cell_stress(u: nd4, lam: nd3, mu: nd3, eps0: nd3, stress: nd4, dx: float):
         stress[i, j, k, 3] = m * (g[1, 2] + g[2, 1])
         stress[i, j, k, 4] = m * (g[0, 2] + g[2, 0])
         stress[i, j, k, 5] = m * (g[0, 1] + g[1, 0])
+
+
+# --- general (per Gauss point) eigenstrain: layer-by-layer activation ------------------------------------
+# A voxel that joins the body when the body is already deformed starts stress-free in that deformed shape:
+# its eigenstrain is the body's strain there at activation (a full tensor, varying inside the element), so
+# it is kept at the 8 Gauss points q of each cell, Voigt v (xx, yy, zz, yz, xz, xy, engineering shear), at
+# index 6 q + v of a (nx, ny, nz, 48) array.
+
+def gauss_gradients() -> list:
+    """G[q][a][d] = d N_a / d x_d at Gauss point q of the unit cube (q = qx + 2 qy + 4 qz)."""
+    g = 0.5 + 0.5 / np.sqrt(3.0) * np.array([-1.0, 1.0])
+    out = []
+    for q in range(8):
+        p = [g[(q >> c) & 1] for c in range(3)]
+        rows = []
+        for a in range(8):
+            s = [(a >> c) & 1 for c in range(3)]
+            f = [(pc if sc else 1.0 - pc) for sc, pc in zip(s, p)]
+            df = [(1.0 if sc else -1.0) for sc in s]
+            rows.append([float(df[0] * f[1] * f[2]), float(f[0] * df[1] * f[2]), float(f[0] * f[1] * df[2])])
+        out.append(rows)
+    return out
+
+
+_G = gauss_gradients()
+_VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+
+
+@ti.kernel
+def gauss_strain(u: nd4, mu: nd3, eps: nd4, dx: float):
+    """eps[i, j, k, 6 q + v] = strain of u at Gauss point q of each load-bearing cell (0 elsewhere)."""
+    for i, j, k in ti.ndrange(mu.shape[0], mu.shape[1], mu.shape[2]):
+        for q in ti.static(range(8)):
+            g = ti.Matrix.zero(float, 3, 3)
+            if mu[i, j, k] > 0.0:
+                for a in ti.static(range(8)):
+                    ni, nj, nk = i + (a & 1), j + ((a >> 1) & 1), k + ((a >> 2) & 1)
+                    for c in ti.static(range(3)):
+                        uc = u[ni, nj, nk, c]
+                        for d in ti.static(range(3)):
+                            g[c, d] += uc * ti.static(_G[q][a][d])
+                g /= dx
+            for v in ti.static(range(3)):
+                eps[i, j, k, 6 * q + v] = g[v, v]
+            for v in ti.static(range(3, 6)):
+                eps[i, j, k, 6 * q + v] = g[_VOIGT[v][0], _VOIGT[v][1]] + g[_VOIGT[v][1], _VOIGT[v][0]]
+
+
+@ti.func
+def _eigenstress(lam, mu, eps: ti.template(), i, j, k, q):
+    """Stress D eps* of the eigenstrain at Gauss point q, as a symmetric 3 x 3 matrix."""
+    tr = eps[i, j, k, 6 * q] + eps[i, j, k, 6 * q + 1] + eps[i, j, k, 6 * q + 2]
+    s = ti.Matrix.zero(float, 3, 3)
+    for v in ti.static(range(3)):
+        s[v, v] = lam * tr + 2.0 * mu * eps[i, j, k, 6 * q + v]
+    for v in ti.static(range(3, 6)):
+        s[_VOIGT[v][0], _VOIGT[v][1]] = mu * eps[i, j, k, 6 * q + v]
+        s[_VOIGT[v][1], _VOIGT[v][0]] = mu * eps[i, j, k, 6 * q + v]
+    return s
+
+
+@ti.kernel
+def eigen_load(f: nd4, lam: nd3, mu: nd3, eps: nd4, inv_diag: nd4, dx: float):
+    """f = sum over cells and Gauss points of w B^T D eps* (w = dx^3 / 8) on the free dofs, 0 on fixed ones."""
+    nx, ny, nz = lam.shape[0], lam.shape[1], lam.shape[2]
+    for I, J, K in ti.ndrange(nx + 1, ny + 1, nz + 1):
+        acc = ti.Vector([0.0, 0.0, 0.0])
+        for a in ti.static(range(8)):
+            ci, cj, ck = I - (a & 1), J - ((a >> 1) & 1), K - ((a >> 2) & 1)
+            if 0 <= ci < nx and 0 <= cj < ny and 0 <= ck < nz:
+                m = mu[ci, cj, ck]
+                if m > 0.0:
+                    l = lam[ci, cj, ck]
+                    for q in ti.static(range(8)):
+                        s = _eigenstress(l, m, eps, ci, cj, ck, q)
+                        for c in ti.static(range(3)):
+                            for d in ti.static(range(3)):
+                                acc[c] += s[c, d] * ti.static(_G[q][a][d])
+        for c in ti.static(range(3)):
+            f[I, J, K, c] = acc[c] * dx * dx * 0.125 if inv_diag[I, J, K, c] != 0.0 else 0.0
+
+
+@ti.kernel
+def cell_stress_eigen(u: nd4, lam: nd3, mu: nd3, eps: nd4, stress: nd4, dx: float):
+    """Cell stress, Voigt [Pa]: the mean over the 8 Gauss points of D (eps(u) - eps*)."""
+    for i, j, k in ti.ndrange(lam.shape[0], lam.shape[1], lam.shape[2]):
+        m = mu[i, j, k]
+        l = lam[i, j, k]
+        acc = ti.Matrix.zero(float, 3, 3)
+        if m > 0.0:
+            for q in ti.static(range(8)):
+                g = ti.Matrix.zero(float, 3, 3)
+                for a in ti.static(range(8)):
+                    ni, nj, nk = i + (a & 1), j + ((a >> 1) & 1), k + ((a >> 2) & 1)
+                    for c in ti.static(range(3)):
+                        uc = u[ni, nj, nk, c]
+                        for d in ti.static(range(3)):
+                            g[c, d] += uc * ti.static(_G[q][a][d])
+                e = 0.5 * (g + g.transpose()) / dx
+                s = l * e.trace() * ti.Matrix.identity(float, 3) + 2.0 * m * e
+                acc += 0.125 * (s - _eigenstress(l, m, eps, i, j, k, q))
+        for v in ti.static(range(6)):
+            stress[i, j, k, v] = acc[_VOIGT[v][0], _VOIGT[v][1]]

@@ -138,54 +138,85 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
     is held) or "free" (the part rests on powder; rigid-body motion removed). ``route`` picks the
     material's strength table for the crack risk. Returns {"fields": {...}, "summary": {...}} (see
     docs/mechanics.md)."""
+    _check_options(support, dx, relaxation_time_s)
+    shape, state, T, T_peak, porosity, part, origin = _inputs(fields, T_final, origin)
+    require_elastic(material)
+    T_an = annealing_temperature(material, relaxation_time_s)
+    stiff = load_bearing(state, T, T_an)
+    summary = _summary_start(support, T_an, relaxation_time_s, stiff)
+    if not stiff.any():
+        return {"fields": _empty_fields(shape), "summary": summary}
+
+    box = _crop(stiff)
+    st = stiff[box]
+    soft = (state[box] != VOID) & ~st
+    # soft cells that touch no load-bearing body would float: leave them out
+    labels, _ = S.bodies(st | soft)
+    soft &= np.isin(labels, np.unique(labels[st]))
+    E = _stiffness(material, st, soft, T[box], porosity[box], powder_stiffness)
+    T_ref = np.minimum(T_peak[box], T_an)
+    eps0 = np.where(st, material.get("elastic.thermal_expansion_1_K") * (np.minimum(T[box], T_an) - T_ref), 0.0)
+    fixed, body, n_bodies = _constraints(st, part[box], support)
+    solver = MechanicsSolver(st.shape, float(dx), tol=tol)
+    solver.set_problem(E, material.get("elastic.poisson_ratio"), eps0, fixed)
+    res = solver.solve(what=f"mechanics ({support} support)")
+    return _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, origin, dx, material,
+                   support, route, summary)
+
+
+# --- the pieces part_mechanics and LayerwiseMechanics share ----------------------------------------------
+
+def _check_options(support, dx, relaxation_time_s) -> None:
     if support not in SUPPORTS:
         raise UserError(f"support = {support!r}: allowed values are {', '.join(SUPPORTS)}", key="support")
     if not (np.isfinite(dx) and dx > 0.0):
         raise UserError(f"dx = {dx!r}: needs a cell edge > 0 m", key="dx")
     if not relaxation_time_s > 0.0:
         raise UserError(f"relaxation_time_s = {relaxation_time_s!r}: needs a time > 0 s", key="relaxation_time_s")
+
+
+def _inputs(fields: dict, T_final, origin) -> tuple:
     shape = _check_fields(fields)
-    require_elastic(material)
     state = np.asarray(fields["state"])
     T = np.broadcast_to(np.asarray(fields["T"] if T_final is None else T_final, dtype=float), shape)
     T_peak = np.asarray(fields["T_peak"], dtype=float)
     porosity = np.clip(1.0 - np.asarray(fields["rho_rel"], dtype=float), 0.0, 1.0)
     part = np.asarray(fields["part_mask"], dtype=bool)
-    origin = np.zeros(3) if origin is None and "origin" not in fields else np.asarray(
-        fields.get("origin") if origin is None else origin, dtype=float)
+    if origin is None:
+        origin = fields.get("origin", (0.0, 0.0, 0.0))
+    return shape, state, T, T_peak, porosity, part, np.asarray(origin, dtype=float)
 
-    T_an = annealing_temperature(material, relaxation_time_s)
-    consolidated = (state == SINTERED) | (state == MOLTEN) | (state == RESOLIDIFIED)
-    stiff = consolidated & (state != MOLTEN) & (T < T_an)
-    out_fields = {
-        "displacement": np.zeros(shape + (3,)), "stress": np.zeros(shape + (6,)), "von_mises": np.zeros(shape),
-        "max_principal": np.zeros(shape), "crack_risk": np.zeros(shape),
-    }
-    summary = {"support": support, "annealing_temperature_K": T_an, "relaxation_time_s": relaxation_time_s,
-               "max_principal_stress_Pa": 0.0, "crack_risk_volume_fraction": 0.0, "max_distortion_m": 0.0,
-               "max_distortion_at_m": None, "cg_iterations": 0, "relative_residual": 0.0,
-               "load_bearing_cells": int(stiff.sum())}
-    if not stiff.any():
-        return {"fields": out_fields, "summary": summary}
 
-    box = _crop(stiff)
-    st, Tb, Pb = stiff[box], T[box], porosity[box]
+def load_bearing(state: np.ndarray, T: np.ndarray, T_anneal: float) -> np.ndarray:
+    """Consolidated (sintered or re-solidified) voxels below the annealing temperature."""
+    return ((state == SINTERED) | (state == RESOLIDIFIED)) & (T < T_anneal)
+
+
+def _summary_start(support, T_an, relaxation_time_s, stiff) -> dict:
+    return {"support": support, "annealing_temperature_K": T_an, "relaxation_time_s": relaxation_time_s,
+            "max_principal_stress_Pa": 0.0, "crack_risk_volume_fraction": 0.0, "max_distortion_m": 0.0,
+            "max_distortion_at_m": None, "cg_iterations": 0, "relative_residual": 0.0,
+            "load_bearing_cells": int(stiff.sum())}
+
+
+def _empty_fields(shape) -> dict:
+    return {"displacement": np.zeros(shape + (3,)), "stress": np.zeros(shape + (6,)), "von_mises": np.zeros(shape),
+            "max_principal": np.zeros(shape), "crack_risk": np.zeros(shape)}
+
+
+def _stiffness(material, st, soft, T, porosity, powder_stiffness) -> np.ndarray:
     E0 = material.get("elastic.youngs_modulus_Pa")
-    soft = (state[box] != VOID) & ~st
-    # soft cells that touch no load-bearing body would float: leave them out
-    labels, _ = S.bodies(st | soft)
-    keep = np.unique(labels[st])
-    soft &= np.isin(labels, keep)
-    E = np.where(st, youngs_modulus(material, Tb, Pb), np.where(soft, powder_stiffness * E0, 0.0))
-    alpha = material.get("elastic.thermal_expansion_1_K")
-    T_ref = np.minimum(T_peak[box], T_an)
-    eps0 = np.where(st, alpha * (np.minimum(Tb, T_an) - T_ref), 0.0)
+    return np.where(st, youngs_modulus(material, T, porosity), np.where(soft, powder_stiffness * E0, 0.0))
 
+
+def _constraints(st: np.ndarray, part: np.ndarray, support: str) -> tuple:
+    """Fixed dofs: the clamped base (the part's lowest load-bearing layer) and 3-2-1 sets for every body
+    the clamp does not hold; also the body labels."""
     fixed = np.zeros(tuple(n + 1 for n in st.shape) + (3,), dtype=bool)
     body, n_bodies = S.bodies(st)
     held = np.zeros(n_bodies + 1, dtype=bool)
     if support == "clamped":
-        k_part = np.nonzero(part[box].any(axis=(0, 1)) & st.any(axis=(0, 1)))[0]
+        k_part = np.nonzero(part.any(axis=(0, 1)) & st.any(axis=(0, 1)))[0]
         k0 = int(k_part[0]) if k_part.size else int(np.nonzero(st.any(axis=(0, 1)))[0][0])
         base = np.zeros_like(st)
         base[:, :, k0] = st[:, :, k0]
@@ -194,34 +225,36 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
     for b in range(1, n_bodies + 1):
         if not held[b]:
             S.three_two_one(S.node_mask(body == b), fixed)
+    return fixed, body, n_bodies
 
-    solver = MechanicsSolver(st.shape, float(dx), tol=tol)
-    solver.set_problem(E, material.get("elastic.poisson_ratio"), eps0, fixed)
-    res = solver.solve(what=f"mechanics ({support} support)")
+
+def _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, origin, dx, material, support,
+            route, summary) -> dict:
+    """Fields on the whole grid and the summary from a solve on the cropped box."""
     u = res.displacement
     if support == "free":
         for b in range(1, n_bodies + 1):
             S.remove_rigid_body(u, S.node_mask(body == b), dx)
-
-    u_cell = _cell_average(u)
+    out = _empty_fields(shape)
     s1, vm = principal_and_von_mises(res.stress)
     s1 = np.where(st, s1, 0.0)
-    vm = np.where(st, vm, 0.0)
-    sig_t = tensile_strength(material, Pb, route)
-    risk = np.where(st, np.maximum(s1, 0.0) / sig_t, 0.0) if sig_t is not None else np.zeros_like(s1)
-    out_fields["displacement"][box] = np.where((st | soft)[..., None], u_cell, 0.0)
-    out_fields["stress"][box] = res.stress * st[..., None]
-    out_fields["von_mises"][box] = vm
-    out_fields["max_principal"][box] = s1
-    out_fields["crack_risk"][box] = risk
+    sig_t = tensile_strength(material, porosity[box], route)
+    out["displacement"][box] = np.where((st | soft)[..., None], _cell_average(u), 0.0)
+    out["stress"][box] = res.stress * st[..., None]
+    out["von_mises"][box] = np.where(st, vm, 0.0)
+    out["max_principal"][box] = s1
+    if sig_t is not None:
+        out["crack_risk"][box] = np.where(st, np.maximum(s1, 0.0) / sig_t, 0.0)
 
+    stiff = np.zeros(shape, dtype=bool)
+    stiff[box] = st
     scope = stiff & part if (stiff & part).any() else stiff
     n_part = int((part & (state != VOID)).sum()) or int(scope.sum())
-    mag = np.linalg.norm(out_fields["displacement"], axis=-1) * scope
+    mag = np.linalg.norm(out["displacement"], axis=-1) * scope
     at = np.unravel_index(int(np.argmax(mag)), shape)
     summary.update(
-        max_principal_stress_Pa=float(out_fields["max_principal"][scope].max()),
-        crack_risk_volume_fraction=(float((out_fields["crack_risk"][part] > 1.0).sum() / max(n_part, 1))
+        max_principal_stress_Pa=float(out["max_principal"][scope].max()),
+        crack_risk_volume_fraction=(float((out["crack_risk"][part] > 1.0).sum() / max(n_part, 1))
                                     if sig_t is not None else None),
         max_distortion_m=float(mag.max()),
         max_distortion_at_m=[float(v) for v in origin + (np.array(at) + 0.5) * dx],
@@ -231,10 +264,87 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
         tables = " or ".join(dict.fromkeys(f"[{t.format(route=route)[:-1]}]" for t in STRENGTH_TABLES))
         summary["crack_risk_note"] = (f"{material.name} has no compressive-strength law (sigma0_Pa and b in "
                                       f"{tables}): no crack risk")
-    return {"fields": out_fields, "summary": summary}
+    return {"fields": out, "summary": summary}
 
 
 def _cell_average(u: np.ndarray) -> np.ndarray:
     """Cell-centre values of a node field (mean of the cell's 8 corners)."""
     return 0.125 * sum(u[(a & 1):u.shape[0] - 1 + (a & 1), ((a >> 1) & 1):u.shape[1] - 1 + ((a >> 1) & 1),
                          ((a >> 2) & 1):u.shape[2] - 1 + ((a >> 2) & 1)] for a in range(8))
+
+
+class LayerwiseMechanics:
+    """Per-layer activation: call :meth:`update` with the fields at the end of each layer (and at the end
+    of cool-down); the last call's result is the part's state, with the path the snapshots resolve.
+
+    Each update is one total-strain solve in which every load-bearing voxel carries the eigenstrain
+
+        eps* = eps_act + alpha (min(T, T_anneal) - T_ref) I
+
+    ``eps_act`` the body's strain where the voxel was when it joined (kept per Gauss point), so it joins
+    stress-free in the shape it grew onto, at its reference T_ref = min(T_peak, T_anneal) (as in
+    :func:`part_mechanics`). A voxel reheated above T_anneal (the next layer's pass) anneals: it leaves
+    the body, its stress is gone, and it joins again, stress-free in the current shape, when it has
+    cooled below T_anneal. Not yet consolidated cells of the box (powder and the space of later layers)
+    are "quiet" elements of ``powder_stiffness`` E0: they carry nothing and follow the body, so a voxel
+    that joins later has a compatible shape to join in. Solved on the part's box (``part_mask`` grown by
+    ``margin`` cells); consolidated voxels outside it are left out. With one update, or with no annealing
+    between updates and E independent of T, the result equals :func:`part_mechanics` (linearity).
+    """
+
+    def __init__(self, shape, dx: float, material, support: str = "clamped", part_mask=None, *,
+                 relaxation_time_s: float = 10.0, powder_stiffness: float = 1e-6, tol: float = 1e-6,
+                 origin=None, route: str = "furnace", margin: int = 2):
+        _check_options(support, dx, relaxation_time_s)
+        require_elastic(material)
+        self.shape, self.dx, self.material, self.support = tuple(shape), float(dx), material, support
+        self.relaxation_time_s, self.powder_stiffness, self.route = relaxation_time_s, powder_stiffness, route
+        self.origin = origin
+        self.T_anneal = annealing_temperature(material, relaxation_time_s)
+        if part_mask is not None and np.any(part_mask):
+            idx = np.argwhere(part_mask)
+            lo = np.maximum(idx.min(axis=0) - margin, 0)
+            hi = np.minimum(idx.max(axis=0) + 1 + margin, self.shape)
+            self.box = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi))
+        else:
+            self.box = tuple(slice(0, n) for n in self.shape)
+        bshape = tuple(s.stop - s.start for s in self.box)
+        self.solver = MechanicsSolver(bshape, self.dx, tol=tol)
+        self.active = np.zeros(bshape, dtype=bool)
+        self.T_ref = np.zeros(bshape)
+        self.eps_act = np.zeros(bshape + (48,))
+        self.updates = 0
+        self.last: dict | None = None
+
+    def update(self, fields: dict, T_final=None) -> dict:
+        """Advance to the state of ``fields`` (same keys as :func:`part_mechanics`); returns its result."""
+        shape, state, T, T_peak, porosity, part, origin = _inputs(fields, T_final, self.origin)
+        if shape != self.shape:
+            raise UserError(f"fields have shape {shape}; this analysis was set up for {self.shape}", key="fields")
+        b = self.box
+        st = load_bearing(state[b], T[b], self.T_anneal)
+        new = st & ~self.active
+        if new.any():
+            strain = self.solver.gauss_strain() if self.updates else np.zeros_like(self.eps_act)
+            self.eps_act[new] = strain[new]
+            self.T_ref[new] = np.minimum(T_peak[b][new], self.T_anneal)
+        self.active = st
+        self.updates += 1
+        summary = _summary_start(self.support, self.T_anneal, self.relaxation_time_s, st)
+        summary["updates"] = self.updates
+        if not st.any():
+            self.last = {"fields": _empty_fields(shape), "summary": summary}
+            return self.last
+        soft = ~st
+        E = _stiffness(self.material, st, soft, T[b], porosity[b], self.powder_stiffness)
+        th = np.where(st, self.material.get("elastic.thermal_expansion_1_K")
+                      * (np.minimum(T[b], self.T_anneal) - self.T_ref), 0.0)
+        eps = np.where(st[..., None], self.eps_act, 0.0)
+        for q in range(8):
+            eps[..., 6 * q:6 * q + 3] += th[..., None]
+        fixed, body, n_bodies = _constraints(st, part[b], self.support)
+        self.solver.set_problem(E, self.material.get("elastic.poisson_ratio"), eps, fixed)
+        res = self.solver.solve(what=f"mechanics update {self.updates} ({self.support} support)")
+        self.last = _finish(res, b, st, soft, body, n_bodies, shape, state, part, porosity, origin, self.dx,
+                            self.material, self.support, self.route, summary)
+        return self.last

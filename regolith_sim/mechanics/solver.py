@@ -75,8 +75,9 @@ class MechanicsSolver:
     def set_problem(self, E: np.ndarray, nu: np.ndarray | float, eps0: np.ndarray,
                     fixed: np.ndarray | None = None) -> None:
         """Cell properties and constraints. ``E`` [Pa] per cell (0: void), ``nu`` per cell or one value,
-        ``eps0`` the isotropic eigen-(thermal) strain per cell, ``fixed`` (nx+1, ny+1, nz+1, 3) bool:
-        dofs held at u = 0."""
+        ``eps0`` the eigenstrain: isotropic (thermal) per cell, shape (nx, ny, nz), or a full tensor per
+        Gauss point, shape (nx, ny, nz, 48) (index 6 q + Voigt component, engineering shear; see
+        gpu_kernels.mechanics); ``fixed`` (nx+1, ny+1, nz+1, 3) bool: dofs held at u = 0."""
         E = np.asarray(E, dtype=float)
         if E.shape != tuple(self.shape):
             raise ValueError(f"E has shape {E.shape}; the grid has {tuple(self.shape)} cells")
@@ -86,7 +87,16 @@ class MechanicsSolver:
         lam, mu = lame(np.maximum(E, 0.0), nu)
         self.lam.from_numpy(lam.astype(self._np))
         self.mu.from_numpy(mu.astype(self._np))
-        self.eps0.from_numpy(np.broadcast_to(np.asarray(eps0, dtype=float), E.shape).astype(self._np))
+        eps0 = np.asarray(eps0, dtype=float)
+        self.general = eps0.ndim == 4
+        if self.general:
+            if eps0.shape != E.shape + (48,):
+                raise ValueError(f"eps0 has shape {eps0.shape}; per Gauss point it needs {E.shape + (48,)}")
+            if not hasattr(self, "eps_q"):
+                self.eps_q = ti.ndarray(backend.float_type(), shape=E.shape + (48,))
+            self.eps_q.from_numpy(eps0.astype(self._np))
+        else:
+            self.eps0.from_numpy(np.broadcast_to(eps0, E.shape).astype(self._np))
         K.diagonal(self.Ap, self.lam, self.mu, self.dx)
         diag = self.Ap.to_numpy()
         free = diag > 0.0
@@ -102,7 +112,10 @@ class MechanicsSolver:
         n_free = int(self.free.sum())
         # Jacobi-CG needs O(number of cells along the body) iterations, more for slender bodies.
         max_iter = max_iter or max(2000, 100 * max(self.shape))
-        K.thermal_load(self.r, self.lam, self.mu, self.eps0, self.inv_diag, self.dx)
+        if self.general:
+            K.eigen_load(self.r, self.lam, self.mu, self.eps_q, self.inv_diag, self.dx)
+        else:
+            K.thermal_load(self.r, self.lam, self.mu, self.eps0, self.inv_diag, self.dx)
         self.u.fill(0.0)
         f_norm = float(np.sqrt(K.dot(self.r, self.r)))
         it, rel = 0, 0.0
@@ -130,5 +143,15 @@ class MechanicsSolver:
                     f"iterations (tolerance {self.tol:g}, {n_free} free dofs); likely a piece held by nothing but "
                     "powder (a load-bearing region without support, or joined to the rest only along an edge or a "
                     "corner), or a stiffness contrast too large for the Jacobi preconditioner")
-        K.cell_stress(self.u, self.lam, self.mu, self.eps0, self.stress, self.dx)
+        if self.general:
+            K.cell_stress_eigen(self.u, self.lam, self.mu, self.eps_q, self.stress, self.dx)
+        else:
+            K.cell_stress(self.u, self.lam, self.mu, self.eps0, self.stress, self.dx)
         return MechanicsResult(self.u.to_numpy().astype(float), self.stress.to_numpy().astype(float), it, rel)
+
+    def gauss_strain(self) -> np.ndarray:
+        """Strain of the last solution at the Gauss points of the load-bearing cells, (nx, ny, nz, 48)."""
+        if not hasattr(self, "_eps_out"):
+            self._eps_out = ti.ndarray(backend.float_type(), shape=tuple(self.shape) + (48,))
+        K.gauss_strain(self.u, self.mu, self._eps_out, self.dx)
+        return self._eps_out.to_numpy().astype(float)
