@@ -25,6 +25,7 @@ leaves that face out, so the interface conserves energy exactly (the flux-regist
 Berger & Colella 1989, J. Comput. Phys. 82:64, applied to time subcycling on a uniform grid).
 """
 
+from gpu_kernels import backend
 from gpu_kernels.backend import ti
 
 VOID, POWDER, SINTERED, MOLTEN, RESOLIDIFIED = 0, 1, 2, 3, 4
@@ -465,11 +466,11 @@ def profile_intensity(profile, r2, w, n_sg, i0):
     """Relative intensity at squared radius r2 for a spot of 1/e^2 radius w (times i0)."""
     val = 0.0
     if profile == PROFILE_GAUSSIAN:
-        val = ti.exp(-2.0 * r2 / (w * w))
+        val = backend.exp(-2.0 * r2 / (w * w))
     elif profile == PROFILE_TOPHAT:
         val = 1.0 if r2 <= w * w else 0.0
     elif profile == PROFILE_SUPERGAUSSIAN:
-        val = ti.exp(-2.0 * ti.pow(r2 / (w * w), 0.5 * n_sg))
+        val = backend.exp(-2.0 * backend.pow(r2 / (w * w), 0.5 * n_sg))
     else:
         val = 1.0
     return val * i0
@@ -520,7 +521,7 @@ def deposit_surface(
             rr = rho_rel[i, j, k]
             frac = remaining
             if rr < rho_rel_dense and k > 0 and state[i, j, k - 1] != VOID:
-                frac = remaining * (1.0 - ti.exp(-beta_per_rel * rr * dx))
+                frac = remaining * (1.0 - backend.exp(-beta_per_rel * rr * dx))
             if remaining - frac < 1e-6:
                 frac = remaining
             h[i, j, k] += e_col * frac / (mass[i, j, k] * rho_p * dx * dx * dx)
@@ -561,9 +562,10 @@ def deposit_volumetric(
 
 @ti.kernel
 def activate(state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, mask: nd2, k_lo: ti.i32, k_hi: ti.i32,
-             rho_rel0: float, h_init: float, T_init: float, rho_p: float, dx: float) -> float:
-    """Switch on powder in layers k_lo..k_hi-1 where ``mask`` is set; returns the enthalpy added [J]."""
-    added = 0.0
+             rho_rel0: float, h_init: float, T_init: float) -> ti.i32:
+    """Switch on powder in layers k_lo..k_hi-1 where ``mask`` is set; returns the number of cells switched
+    on (the caller books their enthalpy: an f32 sum over a layer's cells would round it)."""
+    added = 0
     nx, ny = state.shape[0], state.shape[1]
     for i, j in ti.ndrange(nx, ny):
         if mask[i, j] != 0:
@@ -575,7 +577,7 @@ def activate(state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, m
                     h[i, j, k] = h_init
                     T[i, j, k] = T_init
                     T_peak[i, j, k] = T_init
-                    added += h_init * rho_rel0 * rho_p * dx * dx * dx
+                    added += 1
     return added
 
 

@@ -221,8 +221,10 @@ class SolverSection(Section):
 
     arch: ARCH = Field("auto", description="Kernel architecture: auto tries CUDA, Vulkan/Metal, then CPU",
                        json_schema_extra={"unit": ""})
-    precision: Literal["f32", "f64"] = Field("f64", description="Floating-point precision of the fields",
-                                             json_schema_extra={"unit": ""})
+    precision: Literal["auto", "f32", "f64"] = Field(
+        "auto", description="Floating-point precision of the fields: auto is f64 on CPU and CUDA, f32 on Vulkan "
+                            "and Metal (no f64 on Metal; on Vulkan exp/log/pow are f32 whatever is chosen)",
+        json_schema_extra={"unit": ""})
     cell_size: Optional[Length] = quantity(None, "Voxel edge (default: from spot size and layer thickness)", "m",
                                            gt=1e-6, le=0.05)
     resolution: float = quantity(1.0, "Refinement factor applied to the cell size, given or automatic (2 halves it)", "1",

@@ -43,6 +43,9 @@ BDF2_MAX_RATIO = 2.4
 #: (tau its radiative relaxation time); a quarter keeps a cooling track's radiated energy within 0.5 %
 #: of stepping every cell every step (tests/test_thermal_multirate.py).
 SLOW_STEP_FRACTION = 0.25
+#: On backends without f64 the ledger's f32 increments go to the host's f64 totals every this many explicit
+#: steps (ThermalSolver._fold_ledger): a device read per 64 steps costs nothing measurable.
+LEDGER_FOLD_STEPS = 64
 
 STATE_NAMES = {0: "void", 1: "powder", 2: "sintered", 3: "molten", 4: "re-solidified"}
 
@@ -123,17 +126,20 @@ class ThermalSolver:
         self.top = nd(ti.i32, (nx, ny))
         self.T_bottom = nd(fp, (nx, ny))
         self.dh_prev = nd()  #: enthalpy change of the last implicit step [J/kg] (BDF2 history)
-        self.ledger_arr = ti.ndarray(ti.f64, shape=5)
-        self._scratch = ti.ndarray(ti.f64, shape=4)
+        # Ledger sums: f64 where the backend has it, else f32 increments folded into host totals (_fold_ledger).
+        self.ledger_arr = ti.ndarray(backend.ledger_type(), shape=5)
+        self._ledger_host = (0.0,) * self.ledger_arr.shape[0]  #: f64 totals of folded f32 ledger increments [J]
+        self._folds = self.ledger_arr.dtype != ti.f64
+        self._scratch = ti.ndarray(fp, shape=4)
         self._ext = ti.ndarray(ti.i32, shape=6)
-        self._T_of_h = ti.ndarray(ti.f64, shape=self.tables.T_of_h.size)
-        self._T_of_h.from_numpy(self.tables.T_of_h)
-        self._cp_of_T = ti.ndarray(ti.f64, shape=self.tables.cp_of_T.size)
-        self._cp_of_T.from_numpy(self.tables.cp_of_T)
+        self._T_of_h = ti.ndarray(fp, shape=self.tables.T_of_h.size)
+        self._T_of_h.from_numpy(self.tables.T_of_h.astype(backend.np_float()))
+        self._cp_of_T = ti.ndarray(fp, shape=self.tables.cp_of_T.size)
+        self._cp_of_T.from_numpy(self.tables.cp_of_T.astype(backend.np_float()))
         # Made here, not with the implicit work arrays: a checkpoint restores every array attribute, so
         # each must exist on a freshly built solver.
-        self._h_of_T = ti.ndarray(ti.f64, shape=self.tables.h_of_T.size)
-        self._h_of_T.from_numpy(self.tables.h_of_T)
+        self._h_of_T = ti.ndarray(fp, shape=self.tables.h_of_T.size)
+        self._h_of_T.from_numpy(self.tables.h_of_T.astype(backend.np_float()))
         for a in (self.h, self.T, self.kcond, self.rho_rel, self.mass, self.T_peak, self.t_hot,
                   self.t_liq, self.cool_rate, self.T_bottom):
             a.fill(0.0)
@@ -153,8 +159,8 @@ class ThermalSolver:
         self.tiles = ti.ndarray(ti.i8, shape=n_tiles)   #: multirate map, K.FAST or K.SLOW per tile
         self.tiles.fill(K.FAST)
         self._slow_map: np.ndarray | None = None  #: host copy of the slow tiles (None: read it from ``tiles``)
-        self._tile_limit = ti.ndarray(ti.f64, shape=n_tiles)
-        self._tile_Tmax = ti.ndarray(ti.f64, shape=n_tiles)
+        self._tile_limit = ti.ndarray(fp, shape=n_tiles)
+        self._tile_Tmax = ti.ndarray(fp, shape=n_tiles)
         self.slow_tiles = 0      #: number of slow tiles in the current map
         self.slow_pending = 0.0  #: time [s] the slow tiles are behind the fast ones
         self.slow_steps = 0      #: fast steps since the slow tiles were last stepped
@@ -192,7 +198,7 @@ class ThermalSolver:
         self._refresh()
 
     def _stored_np(self, st, rr, h) -> float:
-        return float(np.sum(np.where(st > 0, h * rr, 0.0)) * self.tables.rho_p * self.grid.dx ** 3)
+        return float(np.sum(np.where(st > 0, h.astype(np.float64) * rr, 0.0)) * self.tables.rho_p * self.grid.dx ** 3)
 
     def set_bottom_temperature(self, T_bottom: float | np.ndarray) -> None:
         self.T_bottom.from_numpy(np.broadcast_to(np.asarray(T_bottom, float), self.T_bottom.shape).copy())
@@ -206,8 +212,11 @@ class ThermalSolver:
         m = ti.ndarray(ti.i8, shape=mask2d.shape)
         m.from_numpy(np.asarray(mask2d, dtype=np.int8))
         t = self.tables
-        self.ledger.added += K.activate(self.state, self.rho_rel, self.mass, self.h, self.T, self.T_peak, m, k_lo, k_hi,
-                                        t.rho_rel0, float(self.h_of_T(T_init)), T_init, t.rho_p, self.grid.dx)
+        h_init = float(self.h_of_T(T_init))
+        n = K.activate(self.state, self.rho_rel, self.mass, self.h, self.T, self.T_peak, m, k_lo, k_hi, t.rho_rel0,
+                       h_init, T_init)
+        held = backend.np_float()  # book what the cells hold: f32 rounds h and the density
+        self.ledger.added += n * float(held(h_init)) * float(held(t.rho_rel0)) * t.rho_p * self.grid.dx ** 3
         self._refresh()
 
     def _refresh(self) -> None:
@@ -260,6 +269,8 @@ class ThermalSolver:
         self.update_properties(dt, group=group, now=self.time + dt)
         self.time += dt
         self.steps += 1
+        if self._folds and self.steps % LEDGER_FOLD_STEPS == 0:
+            self._fold_ledger()
         self.cell_updates += self._cells_in(group)
         self.last_dt = dt
         if self.multirate > 1:
@@ -486,6 +497,8 @@ class ThermalSolver:
         st["steps"] += 1
         self.time += dt
         self.steps += 1
+        if self._folds:  # one implicit step books as much as many explicit ones
+            self._fold_ledger()
         self.cell_updates += self._cells_in(K.ALL)
 
     def implicit_dt(self, dT_target: float = COOLDOWN_DT_TARGET_K, growth: float = 2.0) -> float:
@@ -549,6 +562,10 @@ class ThermalSolver:
 
     # -- results ------------------------------------------------------------------------------
     def stored_energy(self) -> float:
+        if self.h.dtype != ti.f64:  # an f32 sum over ~1e6 cells would carry ~1e-4 of the total: sum on the host
+            st, m = self.state.to_numpy(), self.mass.to_numpy().astype(np.float64)
+            return float(np.sum(np.where(st != K.VOID, self.h.to_numpy() * m, 0.0)) * self.tables.rho_p
+                         * self.grid.dx ** 3)
         return float(K.stored_energy(self.h, self.mass, self.state, self.tables.rho_p, self.grid.dx))
 
     def checkpoint_state(self) -> dict:
@@ -557,8 +574,20 @@ class ThermalSolver:
     def restore_checkpoint_state(self, state: dict) -> None:
         self._slow_map = None  # the tile map was just restored on the device
 
+    def _fold_ledger(self) -> None:
+        """Backends without f64 (f32 ``ledger_arr``): add the device's ledger increments to the host's f64
+        totals and restart them from 0, so that no step's increment (~1e-6 of a run's total) is rounded
+        against the total in f32: the error stays that of an f32 sum of LEDGER_FOLD_STEPS steps (~1e-5)."""
+        a = self.ledger_arr.to_numpy().astype(np.float64)
+        a[K.LEDGER_NORM] = 0.0  # scratch of the source kernels, not a total
+        self._ledger_host = tuple(float(v) for v in np.asarray(self._ledger_host) + a)
+        self.ledger_arr.fill(0.0)
+
+    def _ledger_totals(self) -> np.ndarray:
+        return self.ledger_arr.to_numpy().astype(np.float64) + np.asarray(self._ledger_host)
+
     def sync_ledger(self) -> EnergyLedger:
-        a = self.ledger_arr.to_numpy()
+        a = self._ledger_totals()
         L = self.ledger
         L.absorbed, L.radiated, L.convected, L.bottom = (float(a[K.LEDGER_ABSORBED]), float(a[K.LEDGER_RADIATED]),
                                                          float(a[K.LEDGER_CONVECTED]), float(a[K.LEDGER_BOTTOM]))
