@@ -221,14 +221,20 @@ def _lumped_run(t_end, **applicator):
 
 
 def test_lumped_cavity_load_follows_the_ode(ti_runtime):
-    """The solver's heating curve against the ODE integrated by scipy (rtol 1e-8): within 1 % in T over
-    300 -> ~1200 K (explicit first-order steps of <= 2 K and the solver's 4096-point tables)."""
+    """The solver's heating curve against the ODE integrated by scipy (rtol 1e-9): the time to reach each of
+    400-1300 K within 1 % (0.35 % seen: explicit first-order steps of <= 2 K take eps'' at the start of each
+    step, so the solver lags a little). Times, not temperatures, because at ~100 K/s near the end a tiny time
+    offset is a large temperature difference."""
     mat, s, hist = _lumped_cached(40.0, tuple(LUMPED.items()))
-    ode = solve_ivp(_lumped_rhs(mat), (0.0, hist[-1, 0]), [T_SKY], t_eval=hist[:, 0], rtol=1e-8, atol=1e-6,
+    ode = solve_ivp(_lumped_rhs(mat), (0.0, 45.0), [T_SKY], dense_output=True, rtol=1e-9, atol=1e-8,
                     method="LSODA")
     assert ode.success
-    assert 1100.0 < hist[-1, 1] < 1450.0  # the run covers the measured eps'' range, below the solidus
-    assert np.max(np.abs(hist[:, 1] - ode.y[0]) / ode.y[0]) < 0.01
+    assert 1300.0 < hist[-1, 1] < 1450.0  # the run covers the measured eps'' range, below the solidus
+    t_fine = np.linspace(0.0, 45.0, 450001)
+    T_ode = ode.sol(t_fine)[0]
+    for T_c in (400.0, 600.0, 800.0, 1000.0, 1200.0, 1300.0):
+        t_solver, t_ode = np.interp(T_c, hist[:, 1], hist[:, 0]), np.interp(T_c, T_ode, t_fine)
+        assert t_solver == pytest.approx(t_ode, rel=0.01), T_c
     L = s.sync_ledger()
     assert L.balance_error < _tol(1e-9, 1e-4)
     # and the absorbed power rose with eps'': from 0.9 % of the coupled power at 293 K to >= 20 % at the end
