@@ -149,15 +149,19 @@ def pcg_start(r: nd4, p: nd4, inv_diag: nd4) -> float:
 
 @ti.kernel
 def pcg_update(x: nd4, r: nd4, p: nd4, Ap: nd4, inv_diag: nd4, alpha: float, sums: nd1):
-    """x += alpha p, r -= alpha A p; sums[0] = r . M^-1 r, sums[1] = r . r (one pass for both)."""
-    sums[0] = 0.0
-    sums[1] = 0.0
+    """x += alpha p, r -= alpha A p; sums[0] = r . M^-1 r, sums[1] = r . r (one pass for both). The sums
+    go through kernel-local scalars, which Taichi reduces per thread; adding into sums[] in the loop would
+    be one global atomic per dof."""
+    rz = 0.0
+    rr = 0.0
     for I in ti.grouped(x):
         x[I] += alpha * p[I]
         rn = r[I] - alpha * Ap[I]
         r[I] = rn
-        sums[0] += rn * inv_diag[I] * rn
-        sums[1] += rn * rn
+        rz += rn * inv_diag[I] * rn
+        rr += rn * rn
+    sums[0] = rz
+    sums[1] = rr
 
 
 @ti.kernel

@@ -370,3 +370,19 @@ def test_layerwise_annealed_top_releases_its_stress(ti_runtime):
     assert np.abs(released["fields"]["stress"] - bottom_only["fields"]["stress"]).max() < 1e-3 * scale
     again = lw.update(cold)
     assert np.abs(again["fields"]["stress"] - first["fields"]["stress"]).max() > 0.05 * scale
+
+
+def test_benchmark_quick_runs(tmp_path):
+    """benchmarks/mechanics.py --quick runs with its own runtime and writes its JSON (a smoke test)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "mech.json"
+    subprocess.run([sys.executable, str(root / "benchmarks" / "mechanics.py"), "--arch", "cpu", "--quick",
+                    "--sizes", "8", "--min-time", "0.05", "--bw-mib", "8", "--out", str(out)],
+                   check=True, capture_output=True, timeout=120)
+    r = json.loads(out.read_text())["results"][0]
+    assert r["dofs"] == 3 * 9 ** 3 and r["relative_residual"] <= 1e-6 and r["matvec_dof_updates_per_s"] > 0
