@@ -23,11 +23,12 @@ from gpu_kernels import backend
 from gpu_kernels import mechanics as K
 from gpu_kernels.backend import ti
 
+from ..errors import SimulationDiverged
 
-class MechanicsNotConverged(RuntimeError):
-    """The conjugate-gradient solve stopped before its tolerance; the message says why it likely did."""
 
-    exit_code = 3
+class MechanicsNotConverged(SimulationDiverged):
+    """The conjugate-gradient solve stopped before its tolerance; the message says why it likely did (the CLI
+    prints it as one line and exits with code 3, as for a diverged thermal run)."""
 
 
 @dataclass
