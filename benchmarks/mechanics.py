@@ -19,7 +19,6 @@ compute-bound on a CPU; the fraction of bandwidth shows how far it is from the m
 """
 # no "from __future__ import annotations": Taichi reads kernel annotations as objects
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -84,7 +83,8 @@ def bench_size(n: int, min_time: float, bw_GB_s: float, F: int) -> dict:
 def main(argv=None) -> int:
     defaults = Defaults(sizes="16,32,64", quick_sizes="8,16", min_time=2.0, quick_min_time=0.2)
     ap = kernel_parser("Mechanics solver speed benchmark", "mechanics", defaults)
-    ap.add_argument("--bw-mib", type=int, default=None, help="MiB per array for the bandwidth probe (default 512, quick 64)")
+    ap.add_argument("--bw-mib", type=int, default=None,
+                    help="MiB per array for the bandwidth probe (default 512, quick 64)")
     args = parse_kernel_args(ap, defaults, argv)
     arch = backend.init(args.arch, args.precision)
     F = 8 if args.precision == "f64" else 4

@@ -1,5 +1,6 @@
-"""One-way thermo-mechanical coupling of a print's final fields: residual stress, crack risk and
-distortion of the part (an inherent-strain / final-state analysis).
+"""One-way thermo-mechanical coupling of a print's fields: residual stress, crack risk and distortion of
+the part, from the final fields (:func:`part_mechanics`, an inherent-strain / final-state analysis) or
+from snapshots at the end of each layer (:class:`LayerwiseMechanics`, per-layer activation).
 
 Stress-free reference. Consolidated regolith is glass-bonded; above its glass transition it relaxes
 viscously: a Maxwell element (spring G, dashpot eta(T), Maxwell 1867, Phil. Trans. R. Soc. 157:49)
@@ -10,14 +11,16 @@ composition (regolith_sim.materials.laws.glass_transition at log10 eta = log10(G
 transition Tg is the 1e12 Pa s point of the same law). Above T_anneal a voxel holds no stress; cooling
 below it, it contracts against its neighbours. This is the annealing temperature of the GAMMA
 thermo-mechanical AM solver (Liao S., Golgoon A., Mozaffar M., Cao J. 2023, Efficient GPU-accelerated
-thermomechanical solver for residual stress prediction in additive manufacturing, Comput. Mech. 71:879). Each consolidated voxel is therefore stress-free at
+thermomechanical solver for residual stress prediction in additive manufacturing, Comput. Mech. 71:879).
+Each consolidated voxel is therefore stress-free at
 
     T_ref = min(T_peak, T_anneal)
 
 (a voxel that sintered without passing T_anneal bonded at its peak temperature), and carries the
 thermal (eigen-)strain eps0 = alpha (min(T, T_anneal) - T_ref) at the final temperature T.
 
-Limits of the final-state approach (stated in docs/mechanics.md): it ignores the path: strains frozen
+Limits of the final-state approach (stated in docs/mechanics.md; LayerwiseMechanics lifts the first two
+as far as its snapshots resolve them): it ignores the path: strains frozen
 in while later layers reheated a voxel, stress relaxed by reheating above T_anneal after consolidation
 (only the peak is known) and plasticity/cracking as it happens are not followed; a voxel that is now
 above T_anneal carries nothing. It gives the residual state of a part that cools as one body from its
