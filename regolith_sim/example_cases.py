@@ -21,6 +21,8 @@ PACKAGE = "regolith_sim.examples"
 SHIPPED_SUFFIXES = (".toml", ".csv")
 #: The sub-folder `regolith-sim validate` runs by default.
 VERIFICATION = "verification"
+#: The sub-folder of published experiments `regolith-sim validate --suite experiments` runs.
+EXPERIMENTS = "experiments"
 
 
 @dataclass(frozen=True)

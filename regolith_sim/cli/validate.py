@@ -1,4 +1,5 @@
-"""`regolith-sim validate`: the verification cases with their errors and pass/fail."""
+"""`regolith-sim validate`: the verification cases (closed forms) and the published experiments, each with
+its error or verdict and pass/fail."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,8 @@ import typer
 
 from .app import ArchOption, JsonOption, app, start_runtime
 
+SUITES = ("all", "verification", "experiments")
+
 
 def run_validation(folder: Optional[Path], only: Optional[List[str]], arch: str) -> list:
     start_runtime(arch)
@@ -18,10 +21,14 @@ def run_validation(folder: Optional[Path], only: Optional[List[str]], arch: str)
 
 
 def print_checks(checks, as_json: bool) -> None:
+    """One line per verification check or experiment (an item with its own ``line()``), then the tally."""
     if as_json:
         typer.echo(json.dumps([c.as_dict() for c in checks], indent=2, default=float))
         return
     for c in checks:
+        if hasattr(c, "line"):
+            typer.echo(c.line())
+            continue
         mark = "PASS" if c.passed else "FAIL"
         typer.echo(f"{mark}  {c.name:<50} error {c.error:.3g} (tolerance {c.tolerance:g})  [{c.reference}]")
     n_pass = sum(c.passed for c in checks)
@@ -30,14 +37,43 @@ def print_checks(checks, as_json: bool) -> None:
 
 @app.command()
 def validate(
-    folder: Optional[Path] = typer.Option(None, "--cases", help="Folder of verification case files "
-                                          "(default: examples/verification)"),
+    suite: str = typer.Option("all", "--suite", help="all, verification (closed forms) or experiments "
+                              "(published experiments, examples/experiments)"),
+    folder: Optional[Path] = typer.Option(None, "--cases", help="Folder of case files of the chosen suite "
+                                          "(default: examples/verification or examples/experiments)"),
     only: Optional[List[str]] = typer.Option(None, "--only", help="Run only these cases (file stems)"),
+    full: bool = typer.Option(False, "--full", help="Experiments at the case files' own settings, not the "
+                              "coarse CI settings of each file's experiment.coarse"),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write the experiments' page (e.g. "
+                                            "docs/validation.md) with its plot (images/validation.png) and "
+                                            "cached results (validation.json) beside it"),
     arch: str = ArchOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Run the verification cases (analytical solutions) and print each error and pass/fail."""
-    checks = run_validation(folder, only, arch)
-    print_checks(checks, as_json)
-    if not all(c.passed for c in checks):
+    """Run the verification cases (analytical solutions) and the published experiments; print each error or
+    verdict and pass/fail (an experiment passes when its verdict is the one its case file records)."""
+    from ..errors import UserError
+
+    if suite not in SUITES:
+        raise UserError(f"--suite {suite!r}; allowed: {', '.join(SUITES)}", key="--suite")
+    if suite == "all" and (folder or only):
+        raise UserError("--cases and --only need --suite verification or --suite experiments", key="--suite")
+    if markdown and suite == "verification":
+        raise UserError("--markdown writes the experiments' page: use --suite experiments or all", key="--markdown")
+    start_runtime(arch)
+    items = []
+    if suite in ("all", "verification"):
+        from ..verification import run_all
+
+        items += run_all(folder, only)
+    if suite in ("all", "experiments"):
+        from ..verification.experiments import run_experiments, write_docs
+
+        results = run_experiments(folder, only, coarse=not full)
+        items += results
+        if markdown:
+            for p in write_docs(results, markdown):
+                typer.echo(f"wrote {p}", err=True)
+    print_checks(items, as_json)
+    if not all(c.passed for c in items):
         raise typer.Exit(1)
