@@ -73,7 +73,7 @@ def test_every_number_cites_a_source_listed_in_the_file(path):
         if isinstance(table, dict) and section not in ("sources", "composition_wt_pct"):
             for key, val in table.items():
                 if not isinstance(val, dict):
-                    assert (section, key) in {("heat_capacity", "low_T_model"), ("strength", "model")}, (section, key)
+                    assert (section, key) in {("heat_capacity", "low_T_model")}, (section, key)
 
 
 def test_densities_are_ordered():
@@ -85,13 +85,28 @@ def test_densities_are_ordered():
 
 
 def test_simulants_carry_the_process_properties():
-    keys = ["melt.surface_tension_N_m", "melt.glass_fraction", "strength.sigma0_Pa", "strength.b",
+    keys = ["melt.surface_tension_N_m", "melt.glass_fraction",
             "sintering.msc_activation_energy_J_mol", "sintering.msc_ln_theta_mid", "sintering.msc_ln_theta_width",
-            "optical.emissivity_melt"]
+            "optical.emissivity_melt", "porosity.vesicle_fraction", "porosity.vesicle_fraction_vacuum",
+            "evaporation.alkali_vapour_pressure_ln_A", "evaporation.refractory_vapour_pressure_ln_A"]
     for stem in set(SIMULANTS) - {"lhs-1"}:  # lhs-1.toml predates the [sintering] section
         m = MATERIALS[stem]
         missing = [k for k in keys if not m.has(k)]
         assert not missing, (stem, missing)
+
+
+def test_every_route_has_its_own_strength_law_or_says_why_not():
+    from regolith_sim.outcomes import ROUTES, matrix_strength
+
+    for stem in SIMULANTS:
+        m = MATERIALS[stem]
+        for route in ROUTES:
+            law = matrix_strength(m, route)
+            if isinstance(law, str):
+                assert m.name in law and len(law) > 60, (stem, route, law)   # a reason, not a bare "missing"
+            else:  # a law cites specimens of this very material
+                assert m.name.replace("-", "").lower() in law.source.replace("-", "").lower() or law.shared_from, \
+                    (stem, route, law.source)
 
 
 # --- melt viscosity: Giordano, Russell & Dingwell (2008), by hand -----------------------------------

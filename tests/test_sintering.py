@@ -11,7 +11,6 @@ from scipy import integrate
 
 from regolith_sim.materials import get_material
 from regolith_sim.sintering import models as M
-from regolith_sim.sintering.strength import estimated_strength
 from regolith_sim.sintering.tables import SinteringTables
 
 
@@ -212,20 +211,3 @@ def test_furnace_window_verification_case(ti_runtime):
         assert r["rel_density_master-curve"] - rho0 == pytest.approx(c["rel_density_master_curve"] - rho0, rel=1e-9)
     # a stricter density threshold than any hold reaches leaves no window: the check then fails
     assert not S.furnace_window(min_rel_density=1.01).passed
-
-
-def test_estimated_strength(lms1):
-    rho0 = lms1.powder_relative_density
-    field = np.array([rho0, rho0, 0.95, 0.90])
-    out = estimated_strength(field, lms1)
-    # Indyk & Benaroya 2017 fit via the material: sigma = 249.8 MPa exp(-9.19 P) on densified cells only
-    s = [249.8 * np.exp(-9.19 * 0.05), 249.8 * np.exp(-9.19 * 0.10)]
-    assert out["mean_strength_MPa"] == pytest.approx(sum(s) / 4, rel=1e-9)
-    assert out["mean_strength_densified_MPa"] == pytest.approx(sum(s) / 2, rel=1e-9)
-    assert out["densified_fraction"] == 0.5
-    assert out["mean_porosity"] == pytest.approx(np.mean(1 - field), rel=1e-12)
-    assert out["valid_range"]  # mean densified porosity 0.075 inside 0.0144..0.1178
-    assert not estimated_strength(np.full(3, 0.8), lms1)["valid_range"]
-    # void cells (state 0) are left out
-    st = np.array([0, 1, 2, 2])
-    assert estimated_strength(np.array([1.0, rho0, 0.95, 0.95]), lms1, state=st)["n_cells"] == 3

@@ -315,8 +315,6 @@ def test_microwave_case_runs_away_and_closes_energy(ti_runtime):
     assert T[1:top].max() > T[top] and T[1:top].max() > T[0]
 
 
-@pytest.mark.xfail(strict=True, reason="Simulation._make_source must call MicrowaveSource.from_section(material, "
-                                       "p.microwave) to use the case's applicator (issue 14 item 4)")
 def test_simulation_builds_the_source_from_the_case(ti_runtime):
     from regolith_sim.config import load_case
     from regolith_sim.simulation import Simulation

@@ -41,6 +41,9 @@ def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resum
     out_dir = out or Path(case.output.dir or f"results/{case.name}")
     result, files = run_job(case, out_dir, progress=not quiet, resume=resume)
     typer.echo(json.dumps(result.summary, indent=2, default=float))
+    reason = (result.summary["part"]["estimated_compressive_strength_MPa"] or {}).get("reason")
+    if reason:
+        typer.echo(f"warning: no strength estimate: {reason}", err=True)
     typer.echo(f"outputs in {out_dir.resolve()}: " + ", ".join(sorted(str(p.relative_to(out_dir))
                                                                        for p in files.values())))
     return out_dir

@@ -245,6 +245,10 @@ class SolverSection(Section):
         "viscous", description="Densification model", json_schema_extra={"unit": ""})
     checkpoint_interval: Optional[Time] = quantity(None, "Simulated time between checkpoints (default: none)", "s",
                                                    gt=0, le=1e7)
+    evaporation: bool = Field(True, description="Evaporation of hot material from exposed faces (Hertz-Knudsen-"
+                                                "Langmuir flux of the material's vapour pressure, latent heat sink, "
+                                                "slowed by diffusion through a gas); off only for comparisons",
+                              json_schema_extra={"unit": ""})
     max_temperature: Temperature = quantity(4000.0, "A run stops as diverged above this temperature", "K",
                                             gt=500, le=20000)
 
@@ -288,6 +292,10 @@ class Case(Section):
     process: ProcessSection = Field(default_factory=ProcessSection, description="Process")
     solver: SolverSection = Field(default_factory=SolverSection, description="Solver")
     output: OutputSection = Field(default_factory=OutputSection, description="Output")
+    experiment: Optional[dict] = Field(
+        None, description="The published experiment this case reproduces: source, measured outcomes, verdict "
+        "(read by `regolith-sim validate --suite experiments`, checked there; `run` ignores it)",
+        json_schema_extra={"unit": ""})
 
     #: Folder that relative paths in the case (material file, mesh, plan) are read from.
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)

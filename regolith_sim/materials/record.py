@@ -47,6 +47,18 @@ BOUNDS = {
     "elastic.poisson_ratio": (0, 0.49), "elastic.thermal_expansion_1_K": (0, 1e-4),
     "elastic.youngs_modulus_porosity_b": (0, 20), "elastic.tensile_to_compressive": (1e-3, 1),
 }
+BOUNDS.update({
+    **{f"evaporation.{s}_{key}": rng for s in ("alkali", "refractory")
+       for key, rng in (("vapour_pressure_ln_A", (0.0, 80.0)), ("vapour_pressure_B_K", (1e3, 2e5)),
+                        ("molar_mass_kg_mol", (1e-3, 0.5)), ("latent_heat_J_kg", (1e5, 5e7)))},
+    "evaporation.coefficient": (1e-4, 1.0), "cracking.retained_strength_fraction": (0.0, 1.0),
+    **{f"porosity.vesicle_fraction{v}{end}": (0.0, 0.95) for v in ("", "_vacuum") for end in ("", "_low", "_high")},
+    **{f"strength.{route}.{key}": rng for route in ("solar", "laser", "microwave", "furnace")
+       for key, rng in (("sigma0_Pa", (1e4, 1e10)), ("b", (0.0, 50.0)), ("porosity_min", (0.0, 0.99)),
+                        ("porosity_max", (0.0, 0.99)), ("scatter_ln", (0.0, 3.0)))},
+})
+#: Text entries a data table may hold besides numbers (see :attr:`Material.text`).
+TEXT_KEYS = ("missing", "same_as", "reason")
 T_MIN, T_MAX = 3.0, 5000.0
 
 
@@ -74,6 +86,9 @@ class Material:
     aliases: tuple[str, ...] = ()
     path: Path | None = None
     overridden: dict[str, float] = field(default_factory=dict)
+    #: text entries of the data tables, by dotted key: why data is missing (``strength.solar.missing``), which
+    #: route's law a route shares (``strength.solar.same_as``) and why (``strength.solar.reason``)
+    text: dict[str, str] = field(default_factory=dict)
 
     # -- access ---------------------------------------------------------------------------
     def get(self, key: str, default: float | None = None) -> float:
@@ -106,7 +121,7 @@ class Material:
             props[key] = Value(float(val), "override", "set in the case file")
         m = Material(self.name, self.kind, self.description, {**self.sources, "override": "case file override"},
                      props, self.composition_wt_pct, self.composition_source, self.low_T_cp_model, self.aliases,
-                     self.path, {**self.overridden, **{k: float(v) for k, v in overrides.items()}})
+                     self.path, {**self.overridden, **{k: float(v) for k, v in overrides.items()}}, self.text)
         m.validate()
         return m
 
@@ -218,10 +233,6 @@ class Material:
         """Temperature where the melt viscosity is 1e12 Pa s [K]."""
         return laws.glass_transition(*self.vft)
 
-    def compressive_strength(self, porosity):
-        """Estimated compressive strength [Pa] from porosity by the material's cited fit."""
-        return laws.compressive_strength(porosity, self.get("strength.sigma0_Pa"), self.get("strength.b"))
-
     def summary(self) -> dict:
         """Every property with its value and source, for `materials show --json`."""
         out = {
@@ -268,6 +279,7 @@ def material_from_dict(data: dict, path: Path | None = None) -> Material:
     comp = dict(data.get("composition_wt_pct", {}))
     comp_source = comp.pop("source", "")
     props: dict[str, Value] = {}
+    text: dict[str, str] = {}
     for key, raw in flatten({k: v for k, v in data.items() if isinstance(v, dict)
                              and k not in ("sources", "composition_wt_pct")}).items():
         if isinstance(raw, dict):
@@ -276,6 +288,8 @@ def material_from_dict(data: dict, path: Path | None = None) -> Material:
             props[key] = Value(float(raw["value"]), str(raw["source"]), str(raw.get("note", "")))
         elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raise MaterialError(f"{where}: '{key}' = {raw} needs {{ value = ..., source = ... }}", key="material")
+        elif key.split(".")[-1] in TEXT_KEYS and isinstance(raw, str):
+            text[key] = raw
     low_model = data.get("heat_capacity", {}).get("low_T_model", "biele2022")
     if low_model not in ("biele2022", "hayne2017"):
         raise MaterialError(f"{where}: heat_capacity.low_T_model = {low_model!r}; allowed: biele2022, hayne2017",
@@ -286,7 +300,7 @@ def material_from_dict(data: dict, path: Path | None = None) -> Material:
         name=str(data.get("name", "")), kind=str(data.get("kind", "simulant")),
         description=str(data.get("description", "")), sources=dict(data.get("sources", {})), props=props,
         composition_wt_pct={k: float(v) for k, v in comp.items()}, composition_source=comp_source,
-        low_T_cp_model=low_model, aliases=tuple(data.get("aliases", ())), path=path,
+        low_T_cp_model=low_model, aliases=tuple(data.get("aliases", ())), path=path, text=text,
     )
     m.validate()
     return m

@@ -21,6 +21,14 @@ FRAME_FIELDS = {
     "peak_temperature_K": ("T_peak", np.float32),
     "time_above_sintering_s": ("t_hot", np.float32),
     "solidification_cooling_rate_K_s": ("cool_rate", np.float32),
+    "evaporated_mass_fraction": ("mass_lost", np.float32),
+}
+#: VTK array name -> (outcome field of regolith_sim.outcomes, dtype): the part's defects and strength so far.
+OUTCOME_FIELDS = {
+    "defect": ("defect", np.uint8),
+    "strength_MPa": ("strength_MPa", np.float32),
+    "vesicle_porosity": ("vesicle_porosity", np.float32),
+    "crack_risk": ("crack_risk", np.float32),
 }
 
 
@@ -89,8 +97,13 @@ class FrameRecorder:
         return self.next_index < len(self.times) and t >= self.times[self.next_index] - 1e-9
 
     def record(self, sim) -> None:
+        from .result import part_outcome
+
         th = sim.thermal
-        data = {vtk_name: th.field(src).astype(dt) for vtk_name, (src, dt) in FRAME_FIELDS.items()}
+        fields = {src: th.field(src) for src, _ in FRAME_FIELDS.values()}
+        data = {vtk_name: fields[src].astype(dt) for vtk_name, (src, dt) in FRAME_FIELDS.items()}
+        outcome = part_outcome(sim, dict(fields, part_mask=sim.domain.part_mask))["fields"]
+        data.update({vtk_name: outcome[src].astype(dt) for vtk_name, (src, dt) in OUTCOME_FIELDS.items()})
         name = f"frame_{len(self.frames):04d}.vti"
         write_image_data(self.folder / name, data, self.grid.origin, self.grid.dx)
         self.frames.append((th.time, f"{self.folder.name}/{name}"))

@@ -21,9 +21,18 @@ SUMMARY_UNITS = {
     "part.porosity": "1, 1 - mean relative density",
     "part.consolidated_fraction": "1, fraction of the part's voxels sintered or melted",
     "part.consolidated_porosity": "1, mean porosity of the part's sintered or melted voxels (null if none)",
-    "part.estimated_compressive_strength_MPa": "MPa, the material's strength-porosity fit at the consolidated "
-                                               "porosity (loose powder carries none); null outside the fit's "
-                                               "porosity range or when nothing consolidated",
+    "part.bulk_density_kg_m3": "kg/m^3, as-built bulk density of the body (solid mass over the volume between each "
+                               "column's lowest and highest consolidated voxel), vesicles, lack-of-fusion voids "
+                               "and evaporated mass included; null when nothing consolidated",
+    "part.bulk_relative_density": "1, bulk density over the particle density",
+    "part.mass_lost_kg": "kg, mass evaporated from hot material (the whole domain)",
+    "part.estimated_compressive_strength_MPa": "MPa, {median, low, high} of the weaker load direction, each direction "
+                                               "in normal_to_layers / parallel_to_layers, with governing_mechanism "
+                                               "and the knockdown factor of each mechanism (matrix porosity, "
+                                               "vesicles, lack of fusion, interface bonding, cracking); median null "
+                                               "with a reason when the material has no strength data for the route",
+    "part.defects": "1, shares of the body's voxels that are lack-of-fusion voids, at crack risk > 1, unbonded to "
+                    "the layer above; mean vesicle porosity",
     "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate",
     "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
     "part.sintered_depth_m": "m, deepest run of sintered or melted cells down from a column's surface",
@@ -41,6 +50,7 @@ SUMMARY_UNITS = {
     "energy.radiated_J": "J, radiated from exposed faces",
     "energy.convected_J": "J, lost to a gas",
     "energy.conducted_to_substrate_bottom_J": "J, conducted out through the substrate bottom",
+    "energy.evaporated_J": "J, latent heat carried off by evaporating material",
     "energy.stored_J": "J, heat stored by the material",
     "energy.balance_error": "1, |stored - (absorbed - losses)| / largest flow",
     "run.arch": "kernel architecture", "run.wall_time_s": "s", "run.cell_updates": "1",
@@ -73,6 +83,20 @@ def solidification_summary(fields: dict, part_mask: np.ndarray) -> dict:
                                                            "p90": float(p90)}}
 
 
+def part_outcome(sim, fields: dict) -> dict:
+    """Bulk density, strength, mass lost and the defect fields of the run's part (regolith_sim.outcomes)."""
+    from ..outcomes import part_outcomes
+
+    d = sim.domain
+    layer_top = np.zeros(d.grid.shape[2], bool)
+    for layer in range(d.n_layers):
+        layer_top[d.layer_cells(layer)[1] - 1] = True
+    data = dict(fields, mass=sim.thermal.field("mass"))
+    return part_outcomes(data, sim.material, sim.case.process.source, d.grid.dx, layer_top,
+                         sim.reheated_after_cover(), sim.case.process.layer_thickness, sim.tables.rho_p,
+                         vacuum=sim.site.is_vacuum)
+
+
 def probe_summary(sim, T_peak: np.ndarray) -> dict:
     """Peak temperature at each probe (its cell's value of the peak-temperature field ``T_peak``, or a
     higher sample) and fastest cooling, from its sampled series."""
@@ -100,7 +124,9 @@ def probe_summary(sim, T_peak: np.ndarray) -> dict:
 @dataclass
 class Result:
     summary: dict
-    fields: dict          #: name -> array on the grid (T, rho_rel, state, T_peak, t_hot, cool_rate, part_mask)
+    #: name -> array on the grid (T, rho_rel, state, T_peak, t_hot, cool_rate, mass_lost, part_mask, and the
+    #: outcome fields defect, strength_MPa, vesicle_porosity, crack_risk)
+    fields: dict
     grid: object
     melt_pool_history: np.ndarray  #: columns t [s], length, width, depth [m]
 
@@ -108,7 +134,8 @@ class Result:
     def from_simulation(cls, sim) -> "Result":
         th = sim.thermal
         L = th.sync_ledger()
-        fields = {name: th.field(name) for name in ("T", "rho_rel", "state", "T_peak", "t_hot", "cool_rate")}
+        fields = {name: th.field(name) for name in ("T", "rho_rel", "state", "T_peak", "t_hot", "cool_rate",
+                                                     "mass_lost")}
         fields["part_mask"] = sim.domain.part_mask
         mask = sim.domain.part_mask & (fields["state"] > 0)
         rho = fields["rho_rel"][mask]
@@ -116,15 +143,10 @@ class Result:
         mean_rho = float(rho.mean()) if rho.size else float("nan")
         consolidated = float(np.mean(fields["state"][mask] >= 2)) if rho.size else 0.0
         porosity = 1.0 - mean_rho
-        # Loose powder carries no load: the strength estimate is that of the consolidated material.
         solid = fields["rho_rel"][mask & (fields["state"] >= 2)]
         solid_porosity = float(1.0 - solid.mean()) if solid.size else None
-        strength = None
-        m = sim.material
-        if solid_porosity is not None and m.has("strength.sigma0_Pa"):
-            lo, hi = m.get("strength.porosity_min"), m.get("strength.porosity_max")
-            if lo <= solid_porosity <= hi:
-                strength = float(m.compressive_strength(solid_porosity)) / 1e6
+        outcome = part_outcome(sim, fields)
+        fields.update(outcome["fields"])
         shrinkage = 1.0 - rho0 / mean_rho if rho.size else 0.0
         from ..sintering import part_height
 
@@ -137,8 +159,7 @@ class Result:
                           "max_length_m": sim.melt_pool.max_length},
             "part": {"count": len(sim.parts),
                      "mean_relative_density": mean_rho, "porosity": porosity, "consolidated_fraction": consolidated,
-                     "consolidated_porosity": solid_porosity,
-                     "estimated_compressive_strength_MPa": strength, "height_m": height,
+                     "consolidated_porosity": solid_porosity, **outcome["summary"], "height_m": height,
                      "shrinkage": shrinkage,
                      "sintered_depth_m": depth_from_surface(fields["state"] >= 2, fields["state"], sim.domain.grid.dx),
                      "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx),

@@ -15,6 +15,7 @@ from ..config import Case
 from ..errors import UserError
 from ..materials import get_material
 from ..thermal import Boundary, SurfaceSource, ThermalSolver, ThermalTables
+from ..thermal.evaporation import evaporation_for
 from ..thermal.sources import check_spot_fits
 from .bed import bed_union, build_parts
 from .domain import Domain, build_domain
@@ -47,6 +48,7 @@ class Simulation:
 
     def __init__(self, case: Case, arch: str | None = None):
         from gpu_kernels import backend
+        from gpu_kernels.backend import ti
 
         from ..planning import make_plan, plan_from_file
         from ..site import get_site
@@ -70,8 +72,11 @@ class Simulation:
         self.tables = ThermalTables.from_material(self.material, rho_rel0=rho0)
         sky = s.sky_temperature if s.sky_temperature is not None else self.site.sky_temperature_K
         h_conv = s.convection_coefficient if s.convection_coefficient is not None else self.site.convection_W_m2K
+        evap = evaporation_for(self.material, h_conv, self.site.gas_heat_capacity_J_m3K) \
+            if case.solver.evaporation else None
         self.thermal = ThermalSolver(g, self.tables, Boundary(T_sky=sky, h_conv=h_conv,
-                                                               T_amb=self.site.ambient_temperature_K),
+                                                               T_amb=self.site.ambient_temperature_K,
+                                                               evaporation=evap),
                                      T_hot=self.material.glass_transition_K, multirate=case.solver.multirate,
                                      safety=case.solver.safety, second_order=case.solver.implicit_order == 2)
         self._init_substrate(rho0)
@@ -79,6 +84,9 @@ class Simulation:
         self.densifier = self._make_densifier()
         self.melt_pool = MeltPoolTrack()
         self.layers_spread = 0
+        #: each cell's time above the glass transition when the layer above it was spread (NaN: not yet)
+        self.t_hot_at_cover = ti.ndarray(ti.f64 if backend.current_precision() == "f64" else ti.f32, shape=g.shape)
+        self.t_hot_at_cover.fill(np.nan)
         self.t_end = self.plan.t[-1] + case.solver.cooldown
         self.wall_time = 0.0
         self.n_steps = 0
@@ -115,8 +123,7 @@ class Simulation:
             from ..thermal.microwave import MicrowaveSource
 
             try:
-                src = MicrowaveSource.from_material(self.material, p.microwave.frequency,
-                                                    p.microwave.absorbed_fraction)
+                src = MicrowaveSource.from_section(self.material, p.microwave)
             except MaterialError as exc:
                 raise UserError(str(exc).removeprefix("material: "), key="process.source") from None
             f_data = self.material.get("dielectric.frequency_Hz", p.microwave.frequency)
@@ -157,9 +164,23 @@ class Simulation:
             if self.densifier is not None:
                 self.densifier.settle()
             _, hi = self.domain.layer_cells(self.layers_spread)
+            if self.layers_spread > 0:
+                self._mark_covered(*self.domain.layer_cells(self.layers_spread - 1))
             bed = np.ones(self.domain.grid.shape[:2], bool)
             self.thermal.activate_layer(bed, 0, hi, self.powder_temperature)
             self.layers_spread += 1
+
+    def _mark_covered(self, k_lo: int, k_hi: int) -> None:
+        """Note the time above the glass transition of the cells of a layer about to be covered: what they
+        spend there afterwards is the re-heating that bonds the next layer to them (outcomes.bonding)."""
+        cover = self.t_hot_at_cover.to_numpy()
+        cover[:, :, k_lo:k_hi] = self.thermal.field("t_hot")[:, :, k_lo:k_hi]
+        self.t_hot_at_cover.from_numpy(cover)
+
+    def reheated_after_cover(self) -> np.ndarray:
+        """Time [s] each cell spent above the glass transition after the layer above it was spread (NaN for
+        cells never covered by a layer)."""
+        return self.thermal.field("t_hot") - self.t_hot_at_cover.to_numpy()
 
     def _next_event(self, t: float) -> float:
         """The next time a layer is spread or the path changes (steps end there, so the energy

@@ -1,13 +1,12 @@
 """Densification of regolith by sintering and melting (master sintering curve, viscous sintering),
-and the as-built strength that follows from the porosity."""
+(the as-built strength is regolith_sim.outcomes)."""
 from __future__ import annotations
 
 from .asbuilt import consolidated_top, part_height
 from .models import furnace_window
-from .strength import estimated_strength
 from .tables import MODELS, SinteringTables
 
-__all__ = ["MODELS", "Densifier", "SinteringTables", "consolidated_top", "estimated_strength", "furnace_window",
+__all__ = ["MODELS", "Densifier", "SinteringTables", "consolidated_top", "furnace_window",
            "part_height"]
 
 

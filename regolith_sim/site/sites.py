@@ -38,6 +38,8 @@ class Site:
     albedo: Optional[float] = None           # normal-incidence albedo A0 of the regolith (lunar sites)
     solar_declination_deg: float = 0.0       # sun's declination in the lunar sky, within +/-1.54 deg
     convection_range_W_m2K: Optional[tuple[float, float]] = None
+    #: rho c_p of the gas [J/(m^3 K)]: turns the convection coefficient into a mass-transfer one (None: vacuum)
+    gas_heat_capacity_J_m3K: Optional[float] = None
 
     @property
     def is_lunar(self) -> bool:
@@ -110,6 +112,8 @@ def _build(name: str) -> Site:
         albedo=float(_entry(loc, "albedo", where)) if "albedo" in loc else None,
         solar_declination_deg=dec,
         convection_range_W_m2K=None if rng is None else (float(rng[0]), float(rng[1])),
+        gas_heat_capacity_J_m3K=float(_entry(env, "gas_heat_capacity_J_m3K", where))
+        if "gas_heat_capacity_J_m3K" in env else None,
     )
 
 

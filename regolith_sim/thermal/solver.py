@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gpu_kernels import backend
+from gpu_kernels import evaporation as KE
 from gpu_kernels import thermal as K
 from gpu_kernels.backend import ti
 
@@ -47,6 +48,10 @@ SLOW_STEP_FRACTION = 0.25
 #: steps (ThermalSolver._fold_ledger): a device read per 64 steps costs nothing measurable.
 LEDGER_FOLD_STEPS = 64
 
+#: Ledger slots that hold energy flows (absorbed, radiated, convected, bottom, evaporated); slot 4 is the
+#: source-norm scratch.
+LEDGER_FLOWS = [K.LEDGER_ABSORBED, K.LEDGER_RADIATED, K.LEDGER_CONVECTED, K.LEDGER_BOTTOM, KE.LEDGER_EVAPORATED]
+
 STATE_NAMES = {0: "void", 1: "powder", 2: "sintered", 3: "molten", 4: "re-solidified"}
 
 
@@ -60,6 +65,7 @@ class EnergyLedger:
     radiated: float = 0.0    #: lost by radiation from exposed faces
     convected: float = 0.0   #: lost to a gas (lab-air sites)
     bottom: float = 0.0      #: conducted out through the bottom of the substrate
+    evaporated: float = 0.0  #: latent heat carried off by evaporating melt
     added: float = 0.0       #: enthalpy (from 3 K) of all material put into the domain
     stored: float = 0.0      #: enthalpy (from 3 K) of the material now in the domain
 
@@ -70,18 +76,19 @@ class EnergyLedger:
 
     @property
     def balance_residual(self) -> float:
-        return self.heat_stored - (self.absorbed - self.radiated - self.convected - self.bottom)
+        return self.heat_stored - (self.absorbed - self.radiated - self.convected - self.bottom - self.evaporated)
 
     @property
     def balance_error(self) -> float:
         """|residual| relative to the largest energy flow of the run."""
-        scale = max(self.absorbed, self.radiated + self.convected + abs(self.bottom), abs(self.heat_stored), 1e-30)
+        scale = max(self.absorbed, self.radiated + self.convected + abs(self.bottom) + self.evaporated,
+                    abs(self.heat_stored), 1e-30)
         return abs(self.balance_residual) / scale
 
     def as_dict(self) -> dict:
         return {"delivered_J": self.delivered, "absorbed_J": self.absorbed, "radiated_J": self.radiated,
                 "convected_J": self.convected, "conducted_to_substrate_bottom_J": self.bottom,
-                "stored_J": self.heat_stored,
+                "evaporated_J": self.evaporated, "stored_J": self.heat_stored,
                 "balance_error": self.balance_error}
 
 
@@ -93,6 +100,43 @@ class Boundary:
     h_conv: float = 0.0         #: convection coefficient [W/(m^2 K)]
     T_amb: float = 293.0        #: gas temperature for convection [K]
     bottom: str = "dirichlet"   #: 'dirichlet' (held at T_bottom) or 'adiabatic'
+    #: evaporation of hot material from exposed faces (None: off); see gpu_kernels.evaporation
+    evaporation: "Evaporation | None" = None
+
+
+@dataclass(frozen=True)
+class VapourSource:
+    """One vapour of a melt: p_v = exp(ln_A - B/T) [Pa], molar mass [kg/mol], latent heat [J/kg]."""
+
+    ln_A: float
+    B_K: float
+    molar_mass_kg_mol: float
+    latent_heat_J_kg: float
+
+
+@dataclass(frozen=True)
+class Evaporation:
+    """Constants of the evaporation sink (gpu_kernels.evaporation, which names the equations): the
+    alkali vapour, limited by the alkali inventory (mass fraction of the material), the refractory vapour,
+    the evaporation coefficient [-] and the gas-side mass-transfer coefficient [m/s] (0 in vacuum)."""
+
+    alkali: VapourSource
+    refractory: VapourSource
+    alkali_fraction: float
+    coefficient: float = 1.0
+    h_mass_m_s: float = 0.0
+
+    def T_min(self) -> float:
+        """Temperature [K] below which both pressures are under 1e-6 Pa (a loss under 1e-9 W/m^2)."""
+        return min(v.B_K / (v.ln_A - np.log(1e-6)) for v in (self.alkali, self.refractory))
+
+    def packed(self) -> np.ndarray:
+        R = 8.314462618
+        out = []
+        for v in (self.alkali, self.refractory):
+            out += [v.ln_A, v.B_K, self.coefficient * np.sqrt(v.molar_mass_kg_mol / (2 * np.pi * R)),
+                    v.molar_mass_kg_mol / R, v.latent_heat_J_kg]
+        return np.array(out + [self.h_mass_m_s, self.alkali_fraction, self.T_min()], float)
 
 
 @dataclass
@@ -126,8 +170,10 @@ class ThermalSolver:
         self.top = nd(ti.i32, (nx, ny))
         self.T_bottom = nd(fp, (nx, ny))
         self.dh_prev = nd()  #: enthalpy change of the last implicit step [J/kg] (BDF2 history)
+        self.mass_lost = nd()    #: evaporated mass, as a fraction of a full-density cell's mass
+        self.alkali_lost = nd()  #: its alkali share (the inventory that sets the alkali vapour pressure)
         # Ledger sums: f64 where the backend has it, else f32 increments folded into host totals (_fold_ledger).
-        self.ledger_arr = ti.ndarray(backend.ledger_type(), shape=5)
+        self.ledger_arr = ti.ndarray(backend.ledger_type(), shape=6)
         self._ledger_host = (0.0,) * self.ledger_arr.shape[0]  #: f64 totals of folded f32 ledger increments [J]
         self._folds = self.ledger_arr.dtype != ti.f64
         self._scratch = ti.ndarray(fp, shape=4)
@@ -141,7 +187,7 @@ class ThermalSolver:
         self._h_of_T = ti.ndarray(fp, shape=self.tables.h_of_T.size)
         self._h_of_T.from_numpy(self.tables.h_of_T.astype(backend.np_float()))
         for a in (self.h, self.T, self.kcond, self.rho_rel, self.mass, self.T_peak, self.t_hot,
-                  self.t_liq, self.cool_rate, self.T_bottom):
+                  self.t_liq, self.cool_rate, self.T_bottom, self.mass_lost, self.alkali_lost):
             a.fill(0.0)
         self.rho_rel.fill(1.0)
         self.state.fill(0)
@@ -159,6 +205,14 @@ class ThermalSolver:
         self.tiles = ti.ndarray(ti.i8, shape=n_tiles)   #: multirate map, K.FAST or K.SLOW per tile
         self.tiles.fill(K.FAST)
         self._slow_map: np.ndarray | None = None  #: host copy of the slow tiles (None: read it from ``tiles``)
+        self._evap_par = ti.ndarray(fp, shape=len(KE.PARAMS))
+        self._evap_T_min = np.inf  #: host copy of the temperature below which evaporation is nil [K]
+        if self.boundary.evaporation is not None:
+            packed = self.boundary.evaporation.packed()
+            self._evap_par.from_numpy(packed.astype(backend.np_float()))
+            self._evap_T_min = float(packed[KE.PARAMS.index("T_min_K")])
+        #: maximum temperature [K] found by the stability bounds, and the step count when it was found
+        self.T_max_seen, self._T_max_step = 0.0, -1
         self._tile_limit = ti.ndarray(fp, shape=n_tiles)
         self._tile_Tmax = ti.ndarray(fp, shape=n_tiles)
         self.slow_tiles = 0      #: number of slow tiles in the current map
@@ -169,7 +223,7 @@ class ThermalSolver:
         self.spot_box: tuple = ()  #: cells (i_lo, i_hi, j_lo, j_hi) the sources last heated; kept fast
         self.heats_everywhere = False  #: the last source heated the whole domain: no slow tiles
         self.history_dt = 0.0    #: step [s] of the last implicit step if BDF2 may follow it, else 0
-        self.history_ledger = (0.0, 0.0, 0.0, 0.0)  #: that step's ledger increments (absorbed .. bottom) [J]
+        self.history_ledger = (0.0,) * len(LEDGER_FLOWS)  #: that step's ledger increments (LEDGER_FLOWS) [J]
 
     # -- set-up -------------------------------------------------------------------------------
     def h_of_T(self, T) -> np.ndarray:
@@ -256,6 +310,17 @@ class ThermalSolver:
                   self.ledger_arr, dt, self.grid.dx, self.tables.rho_p, *self._surface_params(), *self._range(),
                   self.tiles, group)
 
+    def evaporate(self, dt: float) -> None:
+        """Take the evaporation heat of a step dt [s] off the exposed faces (no launch when the stability
+        bounds of this step found every cell below the temperature where the flux is nil)."""
+        ev = self.boundary.evaporation
+        if ev is None or (self._T_max_step == self.steps and self.T_max_seen < self._evap_T_min):
+            return
+        t = self.tables
+        KE.evaporate(self.h, self.T, self.kcond, self.mass, self.mass_lost, self.alkali_lost, self._T_of_h, t.h0, 1.0 / t.dh,
+                     self._cp_of_T, t.T0, 1.0 / t.dT,
+                     self._evap_par, self.ledger_arr, dt, self.grid.dx, t.rho_p, *self.k_active)
+
     def step(self, dt: float, sources=()) -> None:
         """Advance by dt [s]: deposit source energy, conduct/radiate, then refresh T, k and states.
         An explicit step restarts the step control of the implicit integrator (a source was on).
@@ -266,6 +331,7 @@ class ThermalSolver:
         for src in sources:
             src.deposit(self, dt)
         self.diffuse(dt, group=group)
+        self.evaporate(dt)
         self.update_properties(dt, group=group, now=self.time + dt)
         self.time += dt
         self.steps += 1
@@ -451,6 +517,7 @@ class ThermalSolver:
         if not self.lag_conductivity:
             K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, *self._k_params(), k0, k1)
         self.diffuse(dt, T=w["Tm"])
+        self.evaporate(dt)
         # With BDF2 the solve is c dt long (c >= 2/3) for dt of time: its clock may run early by dt / 3.
         self.update_properties(dt, now=t0 + dt)
         defect = K.max_abs_difference(self.T, w["Tm"], self.state, k0, k1)
@@ -476,20 +543,20 @@ class ThermalSolver:
             src.deposit(self, dt)
         K.copy_active(self.T, w["T_old"], self.state, k0, k1)
         K.copy_active(self.h, w["h_old"], self.state, k0, k1)
-        ledger_before = self.ledger_arr.to_numpy()[:4].copy()
+        ledger_before = self.ledger_arr.to_numpy()[LEDGER_FLOWS].copy()
         ratio = dt / self.history_dt if self.history_dt > 0.0 else np.inf
         if self.second_order and not sources and ratio <= BDF2_MAX_RATIO:
             b, c = ratio * ratio / (1.0 + 2.0 * ratio), (1.0 + ratio) / (1.0 + 2.0 * ratio)
             K.add_scaled(self.h, self.dh_prev, b, self.state, k0, k1)
             book = self.ledger_arr.to_numpy()
-            book[:4] += b * np.asarray(self.history_ledger)
+            book[LEDGER_FLOWS] += b * np.asarray(self.history_ledger)
             self.ledger_arr.from_numpy(book)
             self._implicit_advance(c * dt, 0, tol_K, self.time)
             self.implicit_stats["bdf2"] += 1
         else:
             self._implicit_advance(dt, 0, tol_K, self.time)
         K.subtract_into(self.h, w["h_old"], self.dh_prev, self.state, k0, k1)
-        self.history_ledger = tuple(float(v) for v in self.ledger_arr.to_numpy()[:4] - ledger_before)
+        self.history_ledger = tuple(float(v) for v in self.ledger_arr.to_numpy()[LEDGER_FLOWS] - ledger_before)
         self.history_dt = 0.0 if sources else dt
         st = self.implicit_stats
         st["last_dT"] = float(K.max_abs_difference(self.T, w["T_old"], self.state, k0, k1))
@@ -518,7 +585,10 @@ class ThermalSolver:
         K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
                            t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *self.k_active, self.tiles, group,
                            self._scratch)
-        return tuple(float(v) for v in self._scratch.to_numpy())  # type: ignore[return-value]
+        out = tuple(float(v) for v in self._scratch.to_numpy())
+        # Over the fast tiles this is still the hottest cell: remap keeps every tile above T_hot fast.
+        self.T_max_seen, self._T_max_step = out[2], self.steps
+        return out  # type: ignore[return-value]
 
     def stable_dt(self, safety: float = 0.9, group: int | None = None) -> float:
         """Largest explicit step: dx^2/(6 alpha_max) for conduction (von Neumann bound of the 7-point
@@ -591,14 +661,16 @@ class ThermalSolver:
         L = self.ledger
         L.absorbed, L.radiated, L.convected, L.bottom = (float(a[K.LEDGER_ABSORBED]), float(a[K.LEDGER_RADIATED]),
                                                          float(a[K.LEDGER_CONVECTED]), float(a[K.LEDGER_BOTTOM]))
+        L.evaporated = float(a[KE.LEDGER_EVAPORATED])
         L.stored = self.stored_energy()
         return L
 
     def field(self, name: str) -> np.ndarray:
-        """A copy of a field as a NumPy array: T, h, rho_rel, mass, state, kcond, T_peak, t_hot, t_liq, cool_rate."""
+        """A copy of a field as a NumPy array: T, h, rho_rel, mass, state, kcond, T_peak, t_hot, t_liq, cool_rate,
+        mass_lost, alkali_lost."""
         arrays = {"T": self.T, "h": self.h, "rho_rel": self.rho_rel, "mass": self.mass, "state": self.state,
                   "kcond": self.kcond, "T_peak": self.T_peak, "t_hot": self.t_hot, "t_liq": self.t_liq,
-                  "cool_rate": self.cool_rate}
+                  "cool_rate": self.cool_rate, "mass_lost": self.mass_lost, "alkali_lost": self.alkali_lost}
         return arrays[name].to_numpy()
 
     def temperature_at(self, x: float, y: float, z: float) -> float:

@@ -287,6 +287,36 @@ def energy_balance(tolerance: float = 0.005) -> Check:
                  "conservation of energy", {"peak_T_K": float(s.field("T_peak").max()), **L.as_dict()})
 
 
+def evaporating_surface(flux: float = 2e7, ln_A: float = 30.0, B: float = 5e4, molar_mass: float = 0.04,
+                        latent_heat: float = 5e6, emissivity: float = 0.5, dx: float = 2.5e-4, t_end: float = 2.0,
+                        tolerance: float = 0.01) -> Check:
+    """A thin layer on an insulated base under a uniform flux q reaches the steady state where all of q
+    leaves its top: q = eps sigma (T^4 - T_sky^4) + L_v J(T), J the Hertz-Knudsen-Langmuir flux of
+    p_v = exp(A - B/T) (gpu_kernels.evaporation; a refractory vapour, no alkalis).
+    Error: |T - T_exact| / (T_exact - T_0)."""
+    from scipy.optimize import brentq
+
+    from ..thermal.evaporation import heat_flux
+    from ..thermal.solver import Evaporation, VapourSource
+
+    T0, sky = 300.0, 3.0
+    vapour = VapourSource(ln_A, B, molar_mass, latent_heat)
+    ev = Evaporation(alkali=vapour, refractory=vapour, alkali_fraction=0.0)
+    s = _column_solver(2, dx, constant_material(k=5.0, emissivity=emissivity), T0,
+                       Boundary(T_sky=sky, bottom="adiabatic", evaporation=ev))
+    area = s.grid.extent[0] * s.grid.extent[1]
+    src = SurfaceSource(profile="uniform", power=flux * area, absorptivity=1.0, on=True, grain_size=1e-9)
+    _run(s, t_end, [src])
+    sigma = 5.670374419e-8
+    exact = brentq(lambda T: emissivity * sigma * (T**4 - sky**4) + float(heat_flux(ev, T, 0.0)) - flux, T0, 1e4)
+    T = float(s.field("T")[0, 0, -1])
+    L = s.sync_ledger()
+    return Check("evaporating surface in steady state", abs(T - exact) / (exact - T0), tolerance,
+                 "Hertz-Knudsen-Langmuir flux with latent heat; energy balance of the surface",
+                 {"T_K": T, "exact_T_K": exact, "evaporated_J": L.evaporated, "balance_error": L.balance_error,
+                  "mass_lost_fraction": float(s.field("mass_lost").max())})
+
+
 CASES = {
     "semi-infinite-flux": semi_infinite_flux,
     "step-temperature": step_temperature,
@@ -297,4 +327,5 @@ CASES = {
     "grid-convergence": grid_convergence,
     "time-convergence": time_convergence,
     "energy-balance": energy_balance,
+    "evaporating-surface": evaporating_surface,
 }

@@ -1,0 +1,117 @@
+"""Evaporation kernel: mass and latent heat leaving the exposed faces of hot material.
+
+The vapour over a silicate melt is first its alkalis (Na, K with O2: Fegley, Schaefer & Kargel 2003,
+LPSC XXXIV #1686; Schaefer & Fegley 2004, Icarus 169:216), then, once they are spent, the refractory
+species (SiO, Fe, Mg, O2). Two vapour sources are therefore kept per cell, each with a
+Clausius-Clapeyron pressure p_s(T) = exp(A_s - B_s/T):
+
+- the alkalis, whose pressure falls with what is left of the cell's alkali inventory w (a mass
+  fraction of the cell): p_1 = p_1(T) r^0.4, r = 1 - lost/(w m), the activity dependence of the
+  congruent reaction Na2O(melt) = 2 Na(g) + 1/2 O2(g) (p_total^2.5 proportional to a_Na2O, taken
+  proportional to its mole fraction); the cell never loses more than its inventory;
+- the refractory rest, not depleted.
+
+Per exposed face (towards a void cell or the top of the domain) each source evaporates by the
+Hertz-Knudsen-Langmuir flux (Hertz 1882; Knudsen 1915; Langmuir 1913)
+
+    J_HKL = alpha_e p_s sqrt(M_s / (2 pi R T))                          [kg/(m^2 s)]
+
+in series, under a gas, with the diffusion-limited flux J_D = h_m M_s p_s / (R T) through the boundary
+layer, h_m [m/s] the mass-transfer coefficient (Chilton-Colburn analogy with the convection coefficient,
+Chilton & Colburn 1934, Ind. Eng. Chem. 26:1183): J = 1 / (1/J_HKL + 1/J_D); in vacuum (h_m = 0) J_HKL.
+
+The heat sink sum_s L_s J_s per face is taken implicitly (a backward-Euler step of the sink alone): from
+T*, the temperature of the enthalpy the other fluxes of the step left, the end temperature solves
+C (T* - T) = n A dt sum_s L_s J_s(T) (C the cell's heat capacity, n its exposed faces) by Newton's method
+from T*. The right side is convex and increasing in T, so the iterates fall monotonically to the root
+without overshoot. That is unconditionally stable at the explicit step of conduction and at the
+implicit cool-down step, and a steady surface settles exactly where the evaporation balances its other
+fluxes. The cell keeps its mass (the evaporated mass, a few per cent at most while alkalis dominate,
+is booked in ``mass_lost``), so only the latent heat leaves the enthalpy and the energy ledger closes
+to round-off.
+
+``par`` packs the run's constants (one array argument instead of thirteen): see :data:`PARAMS`.
+"""
+from gpu_kernels import backend
+from gpu_kernels.backend import ti
+from gpu_kernels.thermal import nd1, nd3, table_lookup
+
+#: Layout of the ``par`` array. Per source s = 1 (alkalis), 2 (refractory): ln of the vapour-pressure
+#: prefactor [ln Pa], B [K], alpha_e sqrt(M/(2 pi R)) [sqrt(kg K/J)], M/R [kg K/J], latent heat [J/kg];
+#: then h_m [m/s], the alkali inventory [mass fraction], and the temperature below which both fluxes
+#: are taken as nil [K] (saves the exp in cold cells).
+PARAMS = ("ln_A1", "B1_K", "hkl1", "M1_over_R", "L1_J_kg", "ln_A2", "B2_K", "hkl2", "M2_over_R", "L2_J_kg",
+          "h_mass_m_s", "alkali_fraction", "T_min_K")
+LEDGER_EVAPORATED = 5
+NEWTON_ITERATIONS = 8
+#: Exponent of the remaining alkali fraction in the alkali vapour pressure (see the module docstring).
+ALKALI_ACTIVITY_EXPONENT = 0.4
+
+
+@ti.func
+def source_flux(t, scale, par: ti.template(), s: ti.template()):
+    """(J [kg/(m^2 s)], dJ/dT) of vapour source s (0 or 5: the offset of its constants) at temperature t,
+    its pressure scaled by ``scale``."""
+    p_v = scale * backend.exp(par[s] - par[s + 1] / t)
+    j = par[s + 2] * p_v / ti.sqrt(t)
+    if par[10] > 0.0:
+        j_diff = par[10] * par[s + 3] * p_v / t
+        j = 1.0 / (1.0 / j + 1.0 / j_diff)
+    return j, j * par[s + 1] / (t * t)
+
+
+@ti.kernel
+def evaporate(h: nd3, T: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, T_of_h: nd1, h0: float,
+              inv_dh: float, cp_of_T: nd1, T0: float, inv_dT: float, par: nd1, ledger: nd1, dt: float, dx: float,
+              rho_p: float, k0: ti.i32, k1: ti.i32):
+    """Remove the evaporation heat of one step dt [s] from the exposed faces of the cells in layers
+    [k0, k1); add the evaporated mass (a fraction of a full-density cell's mass) to ``mass_lost``, its
+    alkali share to ``alkali_lost``, and the latent heat to ``ledger[LEDGER_EVAPORATED]`` [J]. Void cells
+    carry k = 0 (thermal.update_properties)."""
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    face = dx * dx
+    for i, j in ti.ndrange(nx, ny):
+        column = 0.0
+        for k in range(k0, k1):
+            if kcond[i, j, k] == 0.0 or T[i, j, k] < par[12]:
+                continue
+            n = 0
+            if k == nz - 1 or kcond[i, j, k + 1] == 0.0:
+                n += 1
+            if i > 0 and kcond[i - 1, j, k] == 0.0:
+                n += 1
+            if i < nx - 1 and kcond[i + 1, j, k] == 0.0:
+                n += 1
+            if j > 0 and kcond[i, j - 1, k] == 0.0:
+                n += 1
+            if j < ny - 1 and kcond[i, j + 1, k] == 0.0:
+                n += 1
+            if n > 0:
+                t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
+                m = mass[i, j, k]
+                inventory = par[11] * m
+                left = ti.max(inventory - alkali_lost[i, j, k], 0.0)
+                scale = 0.0
+                if left > 0.0:
+                    scale = backend.exp(ALKALI_ACTIVITY_EXPONENT * backend.log(left / inventory))
+                cap = m * rho_p * face * dx * table_lookup(cp_of_T, T0, inv_dT, t)
+                per_flux = n * face * dt  # kg per unit of J
+                tn = t
+                j1, j2 = 0.0, 0.0
+                for _ in range(NEWTON_ITERATIONS):
+                    j1, d1 = source_flux(tn, scale, par, 0)
+                    j2, d2 = source_flux(tn, 1.0, par, 5)
+                    sink = per_flux * (par[4] * j1 + par[9] * j2)
+                    tn -= (sink - cap * (t - tn)) / (cap + per_flux * (par[4] * d1 + par[9] * d2))
+                j1, _ = source_flux(tn, scale, par, 0)
+                j2, _ = source_flux(tn, 1.0, par, 5)
+                # the alkalis cannot give more than is left; the energy follows the masses actually lost
+                m1 = ti.min(per_flux * j1 / (rho_p * face * dx), left)
+                m2 = per_flux * j2 / (rho_p * face * dx)
+                e = (par[4] * m1 + par[9] * m2) * rho_p * face * dx
+                h[i, j, k] -= e / (m * rho_p * face * dx)
+                alkali_lost[i, j, k] += m1
+                mass_lost[i, j, k] += m1 + m2
+                column += e
+        if column != 0.0:
+            ledger[LEDGER_EVAPORATED] += column

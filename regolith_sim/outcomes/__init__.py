@@ -1,0 +1,102 @@
+"""What a print produced, as a researcher quotes it: bulk density, strength with its band and weakest
+link, mass lost, and the per-voxel defect and strength fields behind them."""
+from __future__ import annotations
+
+import numpy as np
+
+from .body import CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, vesicle_porosity
+from .cracking import ThermoElastic, crack_risk
+from .routes import ROUTES, matrix_strength, route_of
+from .strength import BodyFields, estimate
+
+#: Per-voxel defect codes of the ``defect`` field, most severe first when a voxel has several.
+DEFECTS = {0: "sound or outside the body", 1: "lack-of-fusion void", 2: "crack risk > 1",
+           3: "unbonded face to the layer above", 4: "vesicular (melted)"}
+
+__all__ = ["DEFECTS", "ROUTES", "part_outcomes", "route_of", "matrix_strength", "thermoelastic_of"]
+
+
+def thermoelastic_of(material) -> ThermoElastic | str:
+    """The dense material's constants for the thermal-shock criterion, or why they are missing."""
+    keys = ("elastic.youngs_modulus_Pa", "elastic.poisson_ratio", "elastic.thermal_expansion_1_K",
+            "elastic.tensile_to_compressive")
+    missing = [k for k in keys if not material.has(k)]
+    if missing:
+        return f"{material.name} has no {missing[0]} in its data file"
+    cp = float(material.cp(material.solidus_K))
+    kappa = material.get("conductivity.dense_W_mK") / (material.particle_density * cp)
+    E, nu, alpha = (material.get(k) for k in keys[:3])
+    return ThermoElastic(E, nu, alpha, kappa)
+
+
+def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.ndarray,
+                  reheated: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True) -> dict:
+    """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density``, ``mass_lost_kg``,
+    ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
+    ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``) of a run's part."""
+    state = np.asarray(fields["state"])
+    cons = state >= CONSOLIDATED_MIN_STATE
+    env = envelope(cons, fields["part_mask"])
+    solidus, liquidus = material.solidus_K, material.liquidus_K
+    f_melt = np.where(cons, np.clip((fields["T_peak"] - solidus) / (liquidus - solidus), 0.0, 1.0), 0.0)
+    ves = VesicleData.of(material, vacuum)
+    phi_v = vesicle_porosity(fields["T_peak"], cons, solidus, liquidus, ves.median if ves else 0.0)
+    mass_lost = fields.get("mass_lost")
+    rel = bulk_relative_density(env, cons, fields["rho_rel"], phi_v, fields.get("mass"), mass_lost)
+    notes = [] if ves else [f"vesicles not counted: {material.name} has no porosity.vesicle_fraction"
+                            f"{'_vacuum' if vacuum else ''} data"]
+
+    matrix = matrix_strength(material, route)
+    te = thermoelastic_of(material)
+    risk = None
+    if isinstance(te, str):
+        notes.append(f"cracking not evaluated: {te}")
+    strength: dict
+    sigma = np.zeros(state.shape)
+    if isinstance(matrix, str):
+        strength = {"median": None, "low": None, "high": None, "governing_mechanism": None,
+                    "normal_to_layers": None, "parallel_to_layers": None, "route": route, "reason": matrix}
+    else:
+        if not isinstance(te, str):
+            porosity = 1.0 - fields["rho_rel"] * (1.0 - phi_v)
+            tensile = matrix.at(porosity) * material.get("elastic.tensile_to_compressive")
+            # the thermal stress scales with the porous body's modulus, E0 exp(-b P) (the [elastic] law)
+            stiffness = np.exp(-material.get("elastic.youngs_modulus_porosity_b", 0.0) * porosity)
+            risk = np.where(env & cons, crack_risk(fields["cool_rate"], tensile / stiffness, te,
+                                                   0.5 * layer_thickness), 0.0)
+        body = BodyFields(env, cons, fields["rho_rel"], f_melt, layer_top, reheated, risk,
+                          material.get("cracking.retained_strength_fraction", 1.0))
+        est = estimate(body, matrix, ves)
+        strength, sigma = est["summary"], est["voxel_strength_Pa"]
+    if notes:
+        strength["notes"] = notes
+
+    defect = np.zeros(state.shape, np.int8)
+    defect[env & cons & (phi_v > 0.0)] = 4
+    if reheated is not None:
+        covered = np.zeros(state.shape, bool)
+        covered[:, :, :-1] = env[:, :, :-1] & env[:, :, 1:] & cons[:, :, 1:] & layer_top[None, None, :-1]
+        defect[covered & cons & ~(np.nan_to_num(reheated, nan=0.0) > 0.0)] = 3
+    if risk is not None:
+        defect[risk > 1.0] = 2
+    defect[env & ~cons] = 1
+    n_env = int(env.sum())
+    lost_kg = float(np.sum(mass_lost) * rho_p * dx ** 3) if mass_lost is not None else 0.0
+    summary = {
+        "bulk_density_kg_m3": rel * rho_p if np.isfinite(rel) else None,
+        "bulk_relative_density": rel if np.isfinite(rel) else None,
+        "mass_lost_kg": lost_kg,
+        "estimated_compressive_strength_MPa": strength,
+        "defects": {"body_voxels": n_env,
+                    "lack_of_fusion_fraction": _share(defect == 1, n_env),
+                    "crack_risk_fraction": _share(defect == 2, n_env) if risk is not None else None,
+                    "unbonded_interface_fraction": _share(defect == 3, n_env) if reheated is not None else None,
+                    "vesicle_porosity_mean": float(phi_v[env & cons].mean()) if (env & cons).any() else None},
+    }
+    voxel = {"defect": defect, "strength_MPa": sigma * 1e-6, "vesicle_porosity": phi_v,
+             "crack_risk": risk if risk is not None else np.zeros(state.shape)}
+    return {"summary": summary, "fields": voxel}
+
+
+def _share(mask: np.ndarray, n: int) -> float:
+    return float(np.count_nonzero(mask) / n) if n else 0.0

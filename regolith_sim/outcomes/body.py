@@ -1,0 +1,85 @@
+"""The as-built body: which voxels it holds, its macro-voids and its bulk density.
+
+- Envelope: the part's cells that lie between consolidated (sintered, molten or re-solidified) cells along
+  a column, a row or a line across the tracks. Powder below a column's lowest consolidated cell never
+  joined the part; powder between consolidated cells is a lack-of-fusion void (it carries nothing and
+  falls out when the part is cut or cleaned, so it counts as void in the bulk density).
+- Vesicles: gas released from melting regolith leaves bubbles when the melt freezes; a voxel that melted
+  holds the material's measured vesicle porosity (in vacuum or under a gas: in vacuum the same gas
+  makes about three times the porosity, Griemsmann et al. 2025) times the melt fraction it reached (a
+  voxel that only sintered holds none).
+- Bulk density: solid mass over envelope volume, rho_b = rho_p sum_c rho_rel (1 - phi_v)(1 - lost) v
+  / (sum_c v + N_void) (sums over the envelope's consolidated cells c and its N_void voids), v = mass / rho_rel the fill of a settled cell (<= 1), ``lost`` the evaporated share
+  of its mass.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: State codes (gpu_kernels.thermal) of consolidated material: sintered, molten, re-solidified.
+CONSOLIDATED_MIN_STATE = 2
+
+
+def between(c: np.ndarray, axis: int) -> np.ndarray:
+    """Cells lying between the first and the last True cell of their line along ``axis`` (bool)."""
+    before = np.logical_or.accumulate(c, axis=axis)
+    after = np.flip(np.logical_or.accumulate(np.flip(c, axis=axis), axis=axis), axis=axis)
+    return before & after
+
+
+def envelope(consolidated: np.ndarray, part_mask: np.ndarray) -> np.ndarray:
+    """The as-built body (bool): the part's cells that lie between consolidated cells of the part along a
+    column, a row or a line across the tracks. Powder under a column's lowest consolidated cell never
+    joined the part; powder between consolidated cells, below a layer or between two tracks, is a
+    lack-of-fusion void."""
+    part = np.asarray(part_mask, bool)
+    c = np.asarray(consolidated, bool) & part
+    return part & (between(c, 0) | between(c, 1) | between(c, 2))
+
+
+@dataclass(frozen=True)
+class VesicleData:
+    """Vesicle porosity of fully melted material: the median and the measured range [-]."""
+
+    median: float
+    low: float
+    high: float
+    source: str
+
+    @classmethod
+    def of(cls, material, vacuum: bool) -> "VesicleData | None":
+        """The material's data for melting in vacuum (gas expands with no back pressure) or under a gas."""
+        base = "porosity.vesicle_fraction" + ("_vacuum" if vacuum else "")
+        keys = (base, base + "_low", base + "_high")
+        if not all(material.has(k) for k in keys):
+            return None
+        m, lo, hi = (material.get(k) for k in keys)
+        return cls(m, lo, hi, material.source_of(keys[0]))
+
+
+def vesicle_porosity(T_peak: np.ndarray, consolidated: np.ndarray, solidus: float, liquidus: float,
+                     fraction: float) -> np.ndarray:
+    """Vesicle porosity per voxel: ``fraction`` x the melt fraction its peak temperature reached."""
+    f_melt = np.clip((np.asarray(T_peak, float) - solidus) / (liquidus - solidus), 0.0, 1.0)
+    return np.where(consolidated, fraction * f_melt, 0.0)
+
+
+def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np.ndarray, phi_v: np.ndarray,
+                          mass: np.ndarray | None = None, mass_lost: np.ndarray | None = None) -> float:
+    """Bulk density of the envelope over the particle density [-] (NaN for an empty envelope)."""
+    solid = env & consolidated
+    n_void = int(np.count_nonzero(env & ~consolidated))
+    rho = np.asarray(rho_rel, float)[solid]
+    if mass is None:
+        fill, kept = np.ones_like(rho), np.ones_like(rho)
+    else:
+        m = np.asarray(mass, float)[solid]
+        fill = np.minimum(m / np.maximum(rho, 1e-12), 1.0)
+        lost = np.zeros_like(m) if mass_lost is None else np.asarray(mass_lost, float)[solid]
+        kept = np.clip(1.0 - lost / np.maximum(m, 1e-12), 0.0, 1.0)
+    volume = fill.sum() + n_void
+    if volume <= 0.0:
+        return float("nan")
+    return float(np.sum(rho * (1.0 - np.asarray(phi_v, float)[solid]) * kept * fill) / volume)

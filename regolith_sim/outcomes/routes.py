@@ -1,0 +1,84 @@
+"""Matrix strength of consolidated regolith, per simulant and per consolidation route.
+
+The strength of the consolidated material itself (before layers, voids and cracks are counted)
+follows a porosity law fitted to specimens made by one route, sigma = sigma0 exp(-b P)
+(Ryshkewitch 1953, J. Am. Ceram. Soc. 36:65; Duckworth 1953), with the log-scatter of the data it was
+fitted to. A material's data file holds one table per route it has data for, ``[strength.<route>]``.
+A route without specimens of its own either names another route of the same simulant whose law it
+shares, with the reason (``same_as = "furnace"``, ``reason = "..."``: the summary then says so), or
+carries ``missing = "why"``, and the estimate is null with that reason. A fit made for another
+simulant is never used, and a shared law is never silent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..materials.laws import compressive_strength
+
+#: Consolidation routes with the heat sources of a case that produce them.
+ROUTES = {"solar": "concentrated sunlight", "laser": "laser", "microwave": "microwave heating",
+          "furnace": "furnace or vacuum-furnace sintering"}
+#: z of the 10th and 90th percentiles of a normal distribution: the band the estimate reports.
+Z_BAND = 1.2816
+
+
+def route_of(source: str) -> str:
+    """The consolidation route of a case's heat source ('solar', 'laser', 'microwave', 'furnace')."""
+    if source not in ROUTES:
+        raise ValueError(f"unknown route {source!r}; allowed: {', '.join(ROUTES)}")
+    return source
+
+
+@dataclass(frozen=True)
+class MatrixStrength:
+    """sigma(P) = sigma0 exp(-b P) [Pa] with a log-normal scatter of standard deviation ``scatter_ln``."""
+
+    route: str
+    sigma0_Pa: float
+    b: float
+    porosity_range: tuple[float, float]
+    scatter_ln: float
+    source: str
+    shared_from: str | None = None  #: the route whose specimens the law was fitted to, when not this one
+    note: str = ""                  #: why a shared law applies
+
+    def at(self, porosity, z: float = 0.0):
+        """Strength [Pa] at ``porosity`` at z standard deviations of the scatter (0: the median)."""
+        P = np.clip(np.asarray(porosity, dtype=float), 0.0, 1.0)
+        return compressive_strength(P, self.sigma0_Pa * np.exp(z * self.scatter_ln), self.b)
+
+    def extrapolated(self, porosity: float) -> bool:
+        lo, hi = self.porosity_range
+        return not lo <= porosity <= hi
+
+
+def matrix_strength(material, route: str) -> MatrixStrength | str:
+    """The material's matrix-strength law for ``route``, or the reason there is none. A route table may
+    instead name another route of the same material (``same_as``, with its ``reason``): the law is then
+    that route's, labelled as shared."""
+    route_of(route)
+    shared = material.text.get(f"strength.{route}.same_as")
+    if shared:
+        if shared not in ROUTES or material.text.get(f"strength.{shared}.same_as"):
+            return f"{material.name}: strength.{route}.same_as = {shared!r} must name a route with its own data"
+        law = _own_law(material, shared)
+        if isinstance(law, str):
+            return law
+        why = material.text.get(f"strength.{route}.reason", "")
+        return replace(law, route=route, shared_from=shared, note=why)
+    return _own_law(material, route)
+
+
+def _own_law(material, route: str) -> MatrixStrength | str:
+    prefix = f"strength.{route}."
+    keys = ("sigma0_Pa", "b", "porosity_min", "porosity_max", "scatter_ln")
+    if all(material.has(prefix + k) for k in keys):
+        g = lambda k: material.get(prefix + k)  # noqa: E731
+        return MatrixStrength(route, g("sigma0_Pa"), g("b"), (g("porosity_min"), g("porosity_max")),
+                              g("scatter_ln"), material.source_of(prefix + "sigma0_Pa"))
+    reason = material.text.get(f"strength.{route}.missing")
+    if reason:
+        return f"{material.name} has no {ROUTES[route]} strength data: {reason}"
+    return f"{material.name} has no {ROUTES[route]} strength data ([strength.{route}] is absent from its data file)"

@@ -1,0 +1,145 @@
+"""Compressive strength of the as-built part from its fields: matrix, macro-voids, bonding, cracks.
+
+Each voxel of the body carries the matrix strength of its route at its own porosity, vesicles included
+(:mod:`.routes`, :mod:`.body`); a lack-of-fusion void and a cracked voxel carry none. A load along an
+axis has to cross every plane normal to it, so the part's strength along that axis is that of its
+weakest plane, each plane carrying the mean over the body's cross-section there of what its voxels, or
+the faces between them, transmit (an unbonded face transmits nothing: :mod:`.bonding`; a cracked
+voxel keeps the retained fraction of the material's thermal-shock data). This is the
+net-section (load-bearing area) rule used for the strength of layered AM parts with partial bonding
+between roads and layers (Rodriguez, Thomas & Renaud 2001, Rapid Prototyping J. 7:148); for compression
+normal to an unbonded layer it is conservative, since a closed gap still carries some load by contact.
+
+The median takes the median of the route's fit and of the vesicle porosity; ``low`` and ``high`` take
+the 10th and 90th percentiles of the fit's scatter with the high and low end of the measured vesicle
+porosity. The governing mechanism is the one whose knock-down factor is smallest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bonding import bonded_faces
+from .routes import Z_BAND, MatrixStrength
+
+MECHANISMS = ("matrix porosity", "vesicles", "lack of fusion", "interface bonding", "cracking")
+
+
+def plane_strengths(sigma: np.ndarray, env: np.ndarray, faces: np.ndarray, axis: int) -> np.ndarray:
+    """Mean load a plane normal to ``axis`` transmits over the body's cross-section there [Pa], for the
+    cell mid-planes followed by the face planes (NaN where a plane misses the body, and for the body's
+    outermost cell plane on each side: a compression specimen's ends are ground or capped plane before
+    testing, ASTM C39/C39M, so its rough skin carries no test load)."""
+    other = tuple(a for a in range(3) if a != axis)
+    n_cells = env.sum(axis=other)
+    s = np.where(env, sigma, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cells = np.where(n_cells > 0, s.sum(axis=other) / np.maximum(n_cells, 1), np.nan)
+
+    lo = [slice(None)] * 3
+    hi = [slice(None)] * 3
+    lo[axis], hi[axis] = slice(0, -1), slice(1, None)
+    inside = env[tuple(lo)] & env[tuple(hi)]
+    carried = np.where(inside & faces, np.minimum(s[tuple(lo)], s[tuple(hi)]), 0.0)
+    n_faces = inside.sum(axis=other)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        face = np.where(n_faces > 0, carried.sum(axis=other) / np.maximum(n_faces, 1), np.nan)
+    present = np.flatnonzero(n_cells > 0)
+    if present.size >= 3:  # the skin: the outermost cell planes and the faces to them
+        first, last = present[0], present[-1]
+        cells[[first, last]] = np.nan
+        face[[first, last - 1]] = np.nan
+    return np.concatenate([cells, face])
+
+
+def weakest_plane(sigma, env, faces, axis) -> float:
+    """Strength [Pa] along ``axis``: the weakest plane's (0 for an empty body)."""
+    p = plane_strengths(sigma, env, faces, axis)
+    return float(np.nanmin(p)) if np.isfinite(p).any() else 0.0
+
+
+@dataclass
+class BodyFields:
+    """What the strength estimate reads, on the grid."""
+
+    env: np.ndarray            #: envelope of the as-built body (bool)
+    consolidated: np.ndarray   #: sintered, molten or re-solidified (bool)
+    rho_rel: np.ndarray        #: relative density of the consolidated matrix
+    melt_fraction: np.ndarray  #: melt fraction each voxel's peak temperature reached
+    layer_top: np.ndarray      #: bool per k: top cell layer of a printed layer
+    reheated: np.ndarray | None  #: time above the glass transition after being covered [s] (NaN: never covered)
+    crack_risk: np.ndarray | None = None  #: thermal-stress / tensile-strength index per voxel
+    #: strength a voxel keeps once thermal shock cracked it (Hasselman 1969: strength drops abruptly
+    #: to a retained fraction past the critical quench)
+    retained_after_cracking: float = 1.0
+
+
+def _directions(sigma, body: BodyFields, bond: bool) -> tuple[float, float]:
+    """(normal to the layers, parallel to them) strengths [Pa]."""
+    cons = body.consolidated
+    faces = [bonded_faces(cons, body.layer_top, body.reheated if bond else None, a) for a in range(3)]
+    if not bond:
+        faces = [np.ones_like(f) for f in faces]
+    normal = weakest_plane(sigma, body.env, faces[2], 2)
+    parallel = min(weakest_plane(sigma, body.env, faces[0], 0), weakest_plane(sigma, body.env, faces[1], 1))
+    return normal, parallel
+
+
+def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: float, z: float,
+                   voids: bool = True, cracks: bool = True) -> np.ndarray:
+    """Strength of each voxel [Pa]: the matrix at the voxel's porosity with vesicles; 0 for lack-of-fusion
+    voids (``voids``); a cracked voxel keeps ``body.retained_after_cracking`` of it (``cracks``); with
+    ``voids`` off, the voids take the mean consolidated porosity (as if fused)."""
+    cons = body.consolidated
+    rho = np.where(cons, body.rho_rel, np.nan)
+    if not voids:
+        rho = np.where(body.env & ~cons, np.nanmean(rho) if np.isfinite(rho).any() else 0.0, rho)
+    phi_v = vesicle_fraction * body.melt_fraction
+    sigma = np.where(np.isfinite(rho), matrix.at(1.0 - np.nan_to_num(rho) * (1.0 - phi_v), z), 0.0)
+    if cracks and body.crack_risk is not None:
+        sigma = np.where(body.crack_risk > 1.0, body.retained_after_cracking * sigma, sigma)
+    return sigma
+
+
+def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
+    """The strength object of the summary (MPa) and the per-voxel median strength [Pa]."""
+    ves = (0.0, 0.0, 0.0) if vesicles is None else (vesicles.median, vesicles.high, vesicles.low)
+    cases = {"median": (0.0, ves[0]), "low": (-Z_BAND, ves[1]), "high": (Z_BAND, ves[2])}
+    out = {"normal_to_layers": {}, "parallel_to_layers": {}}
+    sigma_median = None
+    for name, (z, phi) in cases.items():
+        sigma = voxel_strength(body, matrix, phi, z)
+        sigma_median = sigma if name == "median" else sigma_median
+        normal, parallel = _directions(sigma, body, bond=True)
+        out["normal_to_layers"][name] = normal * 1e-6
+        out["parallel_to_layers"][name] = parallel * 1e-6
+        out[name] = min(normal, parallel) * 1e-6
+    knock = knockdowns(body, matrix, ves[0])
+    out["governing_mechanism"] = min(knock, key=knock.get)
+    out["knockdown"] = knock
+    cons = body.consolidated & body.env
+    porosity = 1.0 - body.rho_rel * (1.0 - ves[0] * body.melt_fraction)
+    mean_p = float(porosity[cons].mean()) if cons.any() else float("nan")
+    if matrix.shared_from:
+        out["matrix_law"] = f"shared with the {matrix.shared_from} route: {matrix.note}"
+    out.update(route=matrix.route, mean_porosity=mean_p, extrapolated=bool(cons.any() and matrix.extrapolated(mean_p)),
+               porosity_range_of_fit=list(matrix.porosity_range), source=matrix.source,
+               band="10th-90th percentile of the route's strength scatter, vesicle porosity over its measured "
+                    "range")
+    return {"summary": out, "voxel_strength_Pa": sigma_median}
+
+
+def knockdowns(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: float) -> dict:
+    """Factor by which each mechanism, added in turn, lowers the weaker direction's strength (the matrix
+    porosity relative to fully dense matrix, sigma0)."""
+    steps = [
+        voxel_strength(body, matrix, 0.0, 0.0, voids=False, cracks=False),
+        voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=False, cracks=False),
+        voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=True, cracks=False),
+    ]
+    values = [min(_directions(s, body, bond=False)) for s in steps]
+    values.append(min(_directions(steps[-1], body, bond=True)))
+    values.append(min(_directions(voxel_strength(body, matrix, vesicle_fraction, 0.0), body, bond=True)))
+    ref = [matrix.sigma0_Pa] + values[:-1]
+    return {m: (v / r if r > 0 else 1.0) for m, v, r in zip(MECHANISMS, values, ref)}

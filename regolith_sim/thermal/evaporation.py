@@ -1,0 +1,76 @@
+"""Evaporation of hot regolith: the material's vapour data and the site's gas, turned into the constants
+of the kernel (gpu_kernels.evaporation, which names the equations), and the same fluxes in closed form.
+
+A material file gives, in ``[evaporation]``, two vapour sources in Clausius-Clapeyron form
+ln(p/Pa) = A - B/T, each with the molar mass of its vapour and its latent heat: the alkalis
+(``alkali_*``), limited by the material's Na2O + K2O (from its composition), and the refractory rest
+(``refractory_*``); and the evaporation coefficient. Under a gas (lab air) the vapour also has to diffuse
+away: the mass-transfer coefficient h_m = h_c / (rho c_p)_gas Le^(-2/3) follows from the convection
+coefficient by the Chilton-Colburn analogy (Chilton & Colburn 1934, Ind. Eng. Chem. 26:1183), with the
+Lewis number taken as 1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import MaterialError
+from .solver import Evaporation, VapourSource
+
+R_GAS = 8.314462618  # J/(mol K)
+SOURCE_KEYS = {
+    "vapour_pressure_ln_A": "ln of the vapour-pressure prefactor, ln(p/Pa) = A - B/T [-]",
+    "vapour_pressure_B_K": "vapour-pressure slope B [K]",
+    "molar_mass_kg_mol": "mean molar mass of the vapour [kg/mol]",
+    "latent_heat_J_kg": "heat of vaporisation per kg of melt evaporated [J/kg]",
+}
+KEYS = {f"evaporation.{s}_{k}": f"{s} vapour: {v}" for s in ("alkali", "refractory") for k, v in SOURCE_KEYS.items()}
+KEYS["evaporation.coefficient"] = "evaporation (accommodation) coefficient alpha_e [-]"
+
+
+def alkali_fraction(material) -> float:
+    """Mass fraction of Na2O + K2O in the material (0 without a composition)."""
+    comp = material.composition_wt_pct
+    return (comp.get("Na2O", 0.0) + comp.get("K2O", 0.0)) / 100.0
+
+
+def evaporation_for(material, h_conv: float, gas_heat_capacity: float | None) -> Evaporation:
+    """Kernel constants for ``material`` under a gas with convection coefficient ``h_conv`` [W/(m^2 K)]
+    and volumetric heat capacity ``gas_heat_capacity`` [J/(m^3 K)] (None or h_conv = 0: vacuum)."""
+    missing = [k for k in KEYS if not material.has(k)]
+    if missing:
+        raise MaterialError(f"material '{material.name}' has no evaporation data ({missing[0]}: {KEYS[missing[0]]}); "
+                            f"add an [evaporation] section or set solver.evaporation = false", key="material")
+    g = material.get
+
+    def source(s: str) -> VapourSource:
+        return VapourSource(*(g(f"evaporation.{s}_{k}") for k in SOURCE_KEYS))
+
+    h_m = h_conv / gas_heat_capacity if gas_heat_capacity and h_conv > 0.0 else 0.0
+    return Evaporation(alkali=source("alkali"), refractory=source("refractory"),
+                       alkali_fraction=alkali_fraction(material), coefficient=g("evaporation.coefficient"),
+                       h_mass_m_s=h_m)
+
+
+def vapour_pressure(source: VapourSource, T):
+    """p_v(T) = exp(A - B/T) [Pa]."""
+    return np.exp(source.ln_A - source.B_K / np.asarray(T, float))
+
+
+def source_flux(ev: Evaporation, source: VapourSource, T, scale=1.0):
+    """Net flux [kg/(m^2 s)] of one vapour source, its pressure scaled by ``scale``: Hertz-Knudsen-Langmuir
+    in series with gas-side diffusion (the closed form the kernel evaluates)."""
+    T = np.asarray(T, float)
+    p = scale * vapour_pressure(source, T)
+    j_hkl = ev.coefficient * p * np.sqrt(source.molar_mass_kg_mol / (2.0 * np.pi * R_GAS * T))
+    if ev.h_mass_m_s <= 0.0:
+        return j_hkl
+    j_diff = ev.h_mass_m_s * source.molar_mass_kg_mol * p / (R_GAS * T)
+    return 1.0 / (1.0 / j_hkl + 1.0 / j_diff)
+
+
+def heat_flux(ev: Evaporation, T, alkali_left: float = 1.0):
+    """Latent heat carried off per unit area [W/m^2] with ``alkali_left`` of the alkali inventory left."""
+    from gpu_kernels.evaporation import ALKALI_ACTIVITY_EXPONENT
+
+    alk = source_flux(ev, ev.alkali, T, alkali_left ** ALKALI_ACTIVITY_EXPONENT if alkali_left > 0 else 0.0)
+    return ev.alkali.latent_heat_J_kg * alk + ev.refractory.latent_heat_J_kg * source_flux(ev, ev.refractory, T)

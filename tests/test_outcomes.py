@@ -1,0 +1,126 @@
+"""Closed forms of the outcome laws on constructed fields: envelope and bulk density, interface bonding,
+net-section strength and its bounds, Kingery's thermal-shock stress, route data with no borrowing."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from regolith_sim.materials import get_material
+from regolith_sim.outcomes import matrix_strength, part_outcomes
+from regolith_sim.outcomes.body import bulk_relative_density, envelope, vesicle_porosity
+from regolith_sim.outcomes.bonding import bonded_faces, bonded_fraction
+from regolith_sim.outcomes.cracking import ThermoElastic, crack_risk
+from regolith_sim.outcomes.routes import MatrixStrength
+from regolith_sim.outcomes.strength import BodyFields, estimate, weakest_plane
+
+SIGMA0, B = 100e6, 5.0
+MATRIX = MatrixStrength("laser", SIGMA0, B, (0.0, 0.5), 0.3, "test")
+SHAPE = (6, 5, 8)          # 8 cells high: 4 layers of 2 cells
+
+
+def layer_tops(nz=8, per_layer=2):
+    top = np.zeros(nz, bool)
+    top[per_layer - 1::per_layer] = True
+    return top
+
+
+def body(cons, rho=0.9, reheated=None, melt=0.0, risk=None):
+    part = np.ones(SHAPE, bool)
+    env = envelope(cons, part)
+    return BodyFields(env, cons, np.full(SHAPE, rho), np.full(SHAPE, melt), layer_tops(), reheated, risk)
+
+
+def test_fully_fused_stack_carries_the_matrix_strength_in_every_direction():
+    cons = np.ones(SHAPE, bool)
+    reheated = np.ones(SHAPE)
+    out = estimate(body(cons, reheated=reheated), MATRIX, None)["summary"]
+    expected = SIGMA0 * np.exp(-B * 0.1) * 1e-6
+    assert out["normal_to_layers"]["median"] == pytest.approx(expected, rel=1e-12)
+    assert out["parallel_to_layers"]["median"] == pytest.approx(expected, rel=1e-12)
+    # the band is the fit's log-scatter at the 10th/90th percentiles
+    assert out["low"] == pytest.approx(expected * np.exp(-1.2816 * 0.3), rel=1e-9)
+    assert out["high"] == pytest.approx(expected * np.exp(1.2816 * 0.3), rel=1e-9)
+    assert out["governing_mechanism"] == "matrix porosity"
+
+
+def test_one_unbonded_interface_governs_load_normal_to_the_layers_only():
+    cons = np.ones(SHAPE, bool)
+    reheated = np.ones(SHAPE)
+    reheated[:, :, 3] = 0.0          # the top cell of layer 2 never re-softened under layer 3
+    b = body(cons, reheated=reheated)
+    faces_z = bonded_faces(cons, b.layer_top, reheated, 2)
+    frac = bonded_fraction(faces_z, b.env, 2)
+    assert frac[3] == 0.0 and np.all(np.delete(frac, 3) == 1.0)
+    out = estimate(b, MATRIX, None)["summary"]
+    assert out["normal_to_layers"]["median"] == 0.0
+    assert out["parallel_to_layers"]["median"] == pytest.approx(SIGMA0 * np.exp(-B * 0.1) * 1e-6, rel=1e-12)
+    assert out["governing_mechanism"] == "interface bonding"
+
+
+def test_alternating_tracks_leave_voids_between_them():
+    cons = np.ones(SHAPE, bool)
+    cons[:, 1::2, :] = False          # tracks along x at y = 0 and 2; powder at y = 1 and beyond
+    cons[:, 4, :] = False
+    b = body(cons, reheated=np.ones(SHAPE))
+    assert b.env[:, 1, :].all()       # the gap between the tracks is inside the body...
+    assert not b.env[:, 3:, :].any()  # ...the powder beyond the last track is not
+    sig = SIGMA0 * np.exp(-B * 0.1)
+    faces = [bonded_faces(cons, b.layer_top, None, a) for a in range(3)]
+    assert weakest_plane(np.where(cons, sig, 0.0), b.env, faces[1], 1) == 0.0  # across the tracks: falls apart
+    # along the tracks every plane crosses 2 tracks and the gap between them
+    assert weakest_plane(np.where(cons, sig, 0.0), b.env, faces[0], 0) == pytest.approx(2 / 3 * sig)
+
+
+def test_half_loose_part_cannot_exceed_the_matrix_strength_of_its_consolidated_half():
+    cons = np.zeros(SHAPE, bool)
+    cons[:, :, :4] = True
+    cons[2, 2, 5] = True              # one stray consolidated voxel above a powder gap
+    b = body(cons, reheated=np.ones(SHAPE))
+    out = estimate(b, MATRIX, None)["summary"]
+    assert out["median"] <= SIGMA0 * np.exp(-B * 0.1) * 1e-6 * (1 + 1e-12)
+    assert out["normal_to_layers"]["median"] == 0.0      # the powder gap under the stray voxel
+
+
+def test_bulk_density_of_a_constructed_void_field():
+    cons = np.ones(SHAPE, bool)
+    cons[2:4, 1:3, 2:6] = False                          # a lack-of-fusion pocket inside the body
+    env = envelope(cons, np.ones(SHAPE, bool))
+    assert env.all()
+    phi = vesicle_porosity(np.full(SHAPE, 2000.0), cons, 1400.0, 1600.0, 0.2)   # fully melted: 0.2
+    rel = bulk_relative_density(env, cons, np.full(SHAPE, 0.95), phi)
+    voids = 2 * 2 * 4 / cons.size
+    assert rel == pytest.approx(0.95 * 0.8 * (1 - voids), rel=1e-12)
+    # half-melted voxels hold half the vesicle porosity
+    assert vesicle_porosity(np.array([1500.0]), np.array([True]), 1400.0, 1600.0, 0.2)[0] == pytest.approx(0.1)
+
+
+def test_kingery_surface_stress_of_a_slab_cooled_at_constant_rate():
+    # sigma = E alpha phi a^2 / (3 kappa (1 - nu)): 80 GPa, 8e-6/K, 100 K/s, a = 0.25 mm, kappa 5e-7 m^2/s
+    te = ThermoElastic(80e9, 0.25, 8e-6, 5e-7)
+    expected = 80e9 * 8e-6 * 100.0 * 0.25e-3 ** 2 / (3 * 5e-7 * 0.75)
+    assert te.surface_stress(100.0, 0.25e-3) == pytest.approx(expected, rel=1e-12)
+    risk = crack_risk(np.array([0.0, 100.0, np.nan]), np.full(3, expected / 2), te, 0.25e-3)
+    assert risk.tolist() == [0.0, pytest.approx(2.0), 0.0]
+
+
+def test_no_strength_data_for_a_route_gives_a_reason_never_a_borrowed_number():
+    jsc, lhs = get_material("JSC-1A"), get_material("LHS-1")
+    furnace = matrix_strength(jsc, "furnace")
+    assert "Indyk" in furnace.source and furnace.shared_from is None
+    solar = matrix_strength(jsc, "solar")           # shared, and labelled so
+    assert solar.shared_from == "furnace" and solar.sigma0_Pa == furnace.sigma0_Pa and "solar" in solar.note
+    for route in ("solar", "laser", "microwave", "furnace"):
+        reason = matrix_strength(lhs, route)
+        assert isinstance(reason, str) and "LHS-1" in reason
+
+
+def test_part_outcomes_reports_null_with_reason_for_a_route_without_data():
+    m = get_material("LHS-1")
+    state = np.full(SHAPE, 4, np.int8)
+    fields = {"state": state, "rho_rel": np.full(SHAPE, 0.9), "T_peak": np.full(SHAPE, 2000.0),
+              "cool_rate": np.zeros(SHAPE), "part_mask": np.ones(SHAPE, bool)}
+    out = part_outcomes(fields, m, "solar", 5e-4, layer_tops(), None, 1e-3, m.particle_density)
+    s = out["summary"]["estimated_compressive_strength_MPa"]
+    assert s["median"] is None and "LHS-1 has no" in s["reason"]
+    # the bulk density still follows: fully melted in vacuum, 52 % vesicles
+    assert out["summary"]["bulk_relative_density"] == pytest.approx(0.9 * (1 - 0.52), rel=1e-9)
