@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -378,6 +379,16 @@ def fmt_band(b) -> str:
     return fmt_num(lo) if lo == hi else f"{fmt_num(lo)}-{fmt_num(hi)}"
 
 
+def short_source(source: str) -> str:
+    """'Meurisse A., Makaya A., ... (2018). Title' -> 'Meurisse et al. 2018'; 'Jaffe L.D. (1969). ...' -> 'Jaffe
+    1969'; a source without that pattern is cut to its first sentence."""
+    m = re.match(r"([^\s,(]+)( [A-Z]\.[^()]*?)\((\d{4})\)", source)
+    if m:
+        return f"{m.group(1)}{' et al.' if ',' in m.group(2) else ''} {m.group(3)}"
+    title = re.split(r" \(|\. ", source)[0]
+    return title if len(title) <= 60 else title[:57] + "..."
+
+
 def tally(results: list[dict]) -> dict:
     """Counts over validation cases (calibration cases excluded) and per process."""
     val = [r for r in results if r["role"] == "validation"]
@@ -423,7 +434,8 @@ def markdown(results: list[dict], plot_path: str | None = "images/validation.png
         for i, c in enumerate(r["comparisons"]):
             pred = fmt_band(c["predicted"]) if c["predicted"] else f"none ({c['reason']})" if c["reason"] else "none"
             tol = f" ±{c['tolerance']:.0%}" if c["tolerance"] else ""
-            head = (f"`{r['name']}`{tag}", r["process"], f"{r['source']}, doi:{r['doi']}") if i == 0 else ("", "", "")
+            head = (f"`{r['name']}`{tag}", r["process"], f"{short_source(r['source'])}, doi:{r['doi']}") if i == 0 \
+                else ("", "", "")
             lines.append(f"| {head[0]} | {head[1]} | {head[2]} | `{c['key']}` [{c['unit']}] | "
                          f"{fmt_band(c['measured'])}{tol} | {pred} | {c['verdict']} |")
     lines += ["", "## Cases", ""]
