@@ -124,3 +124,27 @@ def test_part_outcomes_reports_null_with_reason_for_a_route_without_data():
     assert s["median"] is None and "LHS-1 has no" in s["reason"]
     # the bulk density still follows: fully melted in vacuum, 52 % vesicles
     assert out["summary"]["bulk_relative_density"] == pytest.approx(0.9 * (1 - 0.52), rel=1e-9)
+
+
+def test_a_run_with_mechanics_feeds_its_stress_crack_risk_into_the_strength(ti_runtime, tmp_path):
+    """solver.mechanics = 'final' on a tiny JSC-1A brick: the mechanics summary, the stress fields, the
+    distorted mesh, and the strength's crack term taken from the stress rather than the thermal-shock
+    estimate."""
+    from pathlib import Path
+
+    from regolith_sim.config import load_case
+    from regolith_sim.simulation import run_job
+
+    tiny = Path(__file__).parents[1] / "examples" / "sweeps" / "tiny_brick.toml"
+    over = {"material.name": "JSC-1A", "process.power": 30.0, "solver.mechanics": "final", "solver.cooldown": 30.0,
+            "output.mesh_formats": ["stl", "vtu"]}
+    result, files = run_job(load_case(tiny, **over), tmp_path / "mech", progress=False)
+    mech = result.summary["mechanics"]
+    assert mech["support"] == "free" and mech["max_principal_stress_Pa"] > 0.0
+    f = result.fields
+    assert f["displacement_m"].shape == f["state"].shape + (3,)
+    cons = (f["state"] >= 2) & f["part_mask"]
+    np.testing.assert_allclose(f["crack_risk"][cons], np.nan_to_num(f["crack_risk_stress"][cons]), rtol=1e-12)
+    assert (tmp_path / "mech" / "part_distorted.stl").exists()
+    off, _ = run_job(load_case(tiny, **{**over, "solver.mechanics": "off"}), tmp_path / "off", progress=False)
+    assert off.summary["mechanics"] is None and "displacement_m" not in off.fields

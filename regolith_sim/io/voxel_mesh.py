@@ -42,7 +42,7 @@ def consolidated_mesh(fields: dict, origin, dx: float):
         data["peak_temperature_K"] = [fields["T_peak"][at].astype(np.float64)]
     if "cool_rate" in fields:
         data["solidification_cooling_rate_K_s"] = [fields["cool_rate"][at].astype(np.float64)]
-    for name in ("strength_MPa", "vesicle_porosity", "crack_risk"):
+    for name in ("strength_MPa", "vesicle_porosity", "crack_risk", "von_mises_Pa", "max_principal_stress_Pa"):
         if name in fields:
             data[name] = [fields[name][at].astype(np.float64)]
     if "defect" in fields:

@@ -48,9 +48,6 @@ SUPPORTS = ("clamped", "free")
 ELASTIC_KEYS = ("elastic.youngs_modulus_Pa", "elastic.youngs_modulus_T_coeff_1_K", "elastic.poisson_ratio",
                 "elastic.thermal_expansion_1_K", "elastic.youngs_modulus_porosity_b",
                 "elastic.tensile_to_compressive")
-#: where a data file keeps its compressive-strength law sigma0 exp(-b P), first found wins: the route's
-#: table, the furnace table (which other routes share), the single [strength] table of older files
-STRENGTH_TABLES = ("strength.{route}.", "strength.furnace.", "strength.")
 #: E(T) is linear through the data up to ~720 K and extrapolated; never below this fraction of E0.
 E_MIN_FRACTION = 0.05
 
@@ -74,16 +71,15 @@ def youngs_modulus(material, T, porosity):
 
 
 def tensile_strength(material, porosity, route: str = "furnace"):
-    """sigma_t(P) = r sigma0 exp(-b P) [Pa] (Schultz 1993 ratio r, Ryshkewitch 1953 porosity law), or None
-    when the material has no compressive-strength law (then no crack risk can be given)."""
-    from ..materials.laws import compressive_strength
+    """sigma_t(P) = r sigma_c(P) [Pa]: the Schultz (1993) tensile/compressive ratio r times the material's
+    matrix-strength law for the route (regolith_sim.outcomes.routes), or None when it has none (then no
+    crack risk can be given)."""
+    from ..outcomes.routes import matrix_strength
 
-    for table in STRENGTH_TABLES:
-        pre = table.format(route=route)
-        if material.has(pre + "sigma0_Pa") and material.has(pre + "b"):
-            sc = compressive_strength(porosity, material.get(pre + "sigma0_Pa"), material.get(pre + "b"))
-            return material.get("elastic.tensile_to_compressive") * sc
-    return None
+    law = matrix_strength(material, route)
+    if isinstance(law, str):
+        return None
+    return material.get("elastic.tensile_to_compressive") * law.at(porosity)
 
 
 def annealing_temperature(material, relaxation_time_s: float) -> float:
@@ -264,9 +260,9 @@ def _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, or
         cg_iterations=res.iterations, relative_residual=float(res.residual),
     )
     if sig_t is None:
-        tables = " or ".join(dict.fromkeys(f"[{t.format(route=route)[:-1]}]" for t in STRENGTH_TABLES))
-        summary["crack_risk_note"] = (f"{material.name} has no compressive-strength law (sigma0_Pa and b in "
-                                      f"{tables}): no crack risk")
+        from ..outcomes.routes import matrix_strength
+
+        summary["crack_risk_note"] = f"no crack risk: {matrix_strength(material, route)}"
     return {"fields": out, "summary": summary}
 
 

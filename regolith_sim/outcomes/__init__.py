@@ -30,10 +30,13 @@ def thermoelastic_of(material) -> ThermoElastic | str:
 
 
 def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.ndarray,
-                  reheated: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True) -> dict:
+                  reheated: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True,
+                  stress_crack_risk: np.ndarray | None = None) -> dict:
     """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density``, ``mass_lost_kg``,
     ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
-    ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``) of a run's part."""
+    ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``) of a run's part. ``stress_crack_risk``, when given
+    (the thermo-mechanics' maximum principal stress over tensile strength), replaces the thermal-shock
+    estimate."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
     env = envelope(cons, fields["part_mask"])
@@ -49,7 +52,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     matrix = matrix_strength(material, route)
     te = thermoelastic_of(material)
     risk = None
-    if isinstance(te, str):
+    if stress_crack_risk is not None:
+        te = "the thermo-mechanics' stress"
+    elif isinstance(te, str):
         notes.append(f"cracking not evaluated: {te}")
     strength: dict
     sigma = np.zeros(state.shape)
@@ -57,7 +62,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
         strength = {"median": None, "low": None, "high": None, "governing_mechanism": None,
                     "normal_to_layers": None, "parallel_to_layers": None, "route": route, "reason": matrix}
     else:
-        if not isinstance(te, str):
+        if stress_crack_risk is not None:
+            risk = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
+        elif not isinstance(te, str):
             porosity = 1.0 - fields["rho_rel"] * (1.0 - phi_v)
             tensile = matrix.at(porosity) * material.get("elastic.tensile_to_compressive")
             # the thermal stress scales with the porous body's modulus, E0 exp(-b P) (the [elastic] law)

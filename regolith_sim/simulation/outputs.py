@@ -15,9 +15,21 @@ SURFACE_FORMATS = ("stl", "3mf", "obj", "ply", "glb")
 log = logging.getLogger(__name__)
 
 
-def write_part_meshes(result, mesh, formats, out_dir: Path) -> dict[str, Path]:
+def distorted(mesh, displacement, grid, scale: float = 1.0):
+    """A copy of ``mesh`` whose vertices moved by ``scale`` x the displacement [m] of the cell holding them."""
+    import numpy as np
+
+    idx = np.floor((np.asarray(mesh.vertices) - np.asarray(grid.origin)) / grid.dx).astype(int)
+    idx = np.clip(idx, 0, np.asarray(grid.shape) - 1)
+    out = mesh.copy()
+    out.vertices = mesh.vertices + scale * displacement[idx[:, 0], idx[:, 1], idx[:, 2]]
+    return out
+
+
+def write_part_meshes(result, mesh, formats, out_dir: Path, scale: float = 1.0) -> dict[str, Path]:
     """The as-built part as a watertight isosurface (``mesh``, None when nothing consolidated) and as
-    a voxel mesh, in the requested formats."""
+    a voxel mesh, in the requested formats; with a displacement field also ``part_distorted.stl`` (the
+    isosurface moved by ``scale`` x the displacement)."""
     from ..io.voxel_mesh import VOXEL_FORMATS, consolidated_mesh, write_voxel_mesh
 
     files: dict[str, Path] = {}
@@ -27,6 +39,9 @@ def write_part_meshes(result, mesh, formats, out_dir: Path) -> dict[str, Path]:
 
         for fmt in (x for x in formats if x in SURFACE_FORMATS):
             files[f"part_{fmt}"] = geometries.export(mesh, out_dir / f"part.{fmt}")
+        if "displacement_m" in f:
+            files["part_distorted_stl"] = geometries.export(distorted(mesh, f["displacement_m"], g, scale),
+                                                            out_dir / "part_distorted.stl")
     voxel = [x for x in formats if x in VOXEL_FORMATS]
     if voxel:
         vmesh = consolidated_mesh(f, g.origin, g.dx)
@@ -91,7 +106,7 @@ def write_outputs(sim, result, out_dir: Path) -> dict[str, Path]:
         from ..io.part_mesh import as_built_mesh
 
         mesh = as_built_mesh(result.fields["state"], result.grid.origin, result.grid.dx)  # once, for both
-    files.update(write_part_meshes(result, mesh, out.mesh_formats, out_dir))
+    files.update(write_part_meshes(result, mesh, out.mesh_formats, out_dir, out.distortion_scale))
     if out.plots:
         files.update(write_plots(sim, result, out_dir))
     if out.render:

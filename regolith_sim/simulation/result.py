@@ -41,6 +41,11 @@ SUMMARY_UNITS = {
     "part.solidification.cooling_rate_K_s": "K/s, their mean cooling rates through the freezing range, "
                                              "(liquidus - solidus) / local solidification time, as "
                                              "{median, p10, p90} over those voxels (null when none)",
+    "mechanics.max_principal_stress_Pa": "Pa, largest maximum principal (residual) stress in the part (with "
+                                         "solver.mechanics = 'final'; the mechanics keys are null when off)",
+    "mechanics.crack_risk_volume_fraction": "1, share of the part's volume where max principal stress / tensile "
+                                            "strength > 1 (null without a strength law)",
+    "mechanics.max_distortion_m": "m, largest displacement of the part, at mechanics.max_distortion_at_m [m]",
     "probes.<name>.peak_temperature_K": "K, highest temperature reached in the probe's cell (every step, "
                                         "not only the samples)",
     "probes.<name>.max_cooling_rate_K_s": "K/s, fastest cooling between probe samples (sampled every health "
@@ -83,7 +88,7 @@ def solidification_summary(fields: dict, part_mask: np.ndarray) -> dict:
                                                            "p90": float(p90)}}
 
 
-def part_outcome(sim, fields: dict) -> dict:
+def part_outcome(sim, fields: dict, crack_risk=None) -> dict:
     """Bulk density, strength, mass lost and the defect fields of the run's part (regolith_sim.outcomes)."""
     from ..outcomes import part_outcomes
 
@@ -94,7 +99,20 @@ def part_outcome(sim, fields: dict) -> dict:
     data = dict(fields, mass=sim.thermal.field("mass"))
     return part_outcomes(data, sim.material, sim.case.process.source, d.grid.dx, layer_top,
                          sim.reheated_after_cover(), sim.case.process.layer_thickness, sim.tables.rho_p,
-                         vacuum=sim.site.is_vacuum)
+                         vacuum=sim.site.is_vacuum, stress_crack_risk=crack_risk)
+
+
+def part_stress(sim, fields: dict) -> dict:
+    """Residual stress, crack risk and distortion of the cooled part (regolith_sim.mechanics), with the
+    field names the outputs use."""
+    from ..mechanics.coupling import part_mechanics
+
+    g = sim.domain.grid
+    mech = part_mechanics(dict(fields, origin=np.asarray(g.origin)), g.dx, sim.material,
+                          support=sim.case.solver.mechanics_support, route=sim.case.process.source)
+    names = {"displacement": "displacement_m", "stress": "stress_Pa", "von_mises": "von_mises_Pa",
+             "max_principal": "max_principal_stress_Pa", "crack_risk": "crack_risk_stress"}
+    return {"summary": mech["summary"], "fields": {names[k]: v for k, v in mech["fields"].items()}}
 
 
 def probe_summary(sim, T_peak: np.ndarray) -> dict:
@@ -145,8 +163,11 @@ class Result:
         porosity = 1.0 - mean_rho
         solid = fields["rho_rel"][mask & (fields["state"] >= 2)]
         solid_porosity = float(1.0 - solid.mean()) if solid.size else None
-        outcome = part_outcome(sim, fields)
+        mech = part_stress(sim, fields) if sim.case.solver.mechanics != "off" else None
+        outcome = part_outcome(sim, fields, None if mech is None else mech["fields"]["crack_risk_stress"])
         fields.update(outcome["fields"])
+        if mech is not None:
+            fields.update(mech["fields"])
         shrinkage = 1.0 - rho0 / mean_rho if rho.size else 0.0
         from ..sintering import part_height
 
@@ -164,6 +185,7 @@ class Result:
                      "sintered_depth_m": depth_from_surface(fields["state"] >= 2, fields["state"], sim.domain.grid.dx),
                      "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx),
                      "solidification": solidification_summary(fields, sim.domain.part_mask)},
+            "mechanics": None if mech is None else mech["summary"],
             "probes": probe_summary(sim, fields["T_peak"]),
             "energy": L.as_dict(),
             "run": {"arch": sim.arch, "wall_time_s": sim.wall_time, "cell_updates": th.cell_updates,
