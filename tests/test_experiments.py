@@ -119,6 +119,10 @@ where = "w"
     ("measured = [0.1, 0.2]", 'measured = "0.1"', "experiment.compare.0.measured", "[min, max]"),
     ('unit = "1"', 'unit = "1"\ntolerance = 2.0', "experiment.compare.0.tolerance", "[0, 1)"),
     ('doi = "10.0/x"', 'doi = "10.0/x"\nreference = "r"', "experiment.reference", "allowed:"),
+    ("hold_s = 7200.0", "hold_s = -1.0", "experiment.furnace.hold_s", "-1.0; allowed: a hold time in s, > 0"),
+    ("hold_s = 7200.0", "hold = 7200.0", "experiment.furnace.hold", "allowed: material, temperature_C"),
+    ('material = "JSC-1A"', 'material = "JSC-1A"\nmodel = "fast"', "experiment.furnace.model",
+     "allowed: viscous / master-curve"),
 ])
 def test_a_malformed_experiment_file_gets_one_line_naming_key_value_and_allowed(tmp_path, old, new, key, words):
     assert GOOD.count(old) == 1

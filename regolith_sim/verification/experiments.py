@@ -158,6 +158,33 @@ def _comparison(path: Path, n: int, c: Any) -> Comparison:
                       float(tol), at_s, 1.0 if scale is None else scale)
 
 
+#: The furnace hold's keys: what each must be.
+FURNACE_KEYS = {"material": "a material name or data file", "temperature_C": "a hold temperature in degC, 0-2000",
+                "hold_s": "a hold time in s, > 0", "model": "viscous / master-curve",
+                "overrides": "a table of material property overrides"}
+
+
+def _check_furnace(path: Path, t: dict) -> None:
+    for key in t:
+        if key not in FURNACE_KEYS:
+            raise _bad(path, f"furnace.{key}", t[key], ", ".join(FURNACE_KEYS))
+    for key in ("material", "temperature_C", "hold_s"):
+        if key not in t:
+            raise _bad(path, f"furnace.{key}", None, FURNACE_KEYS[key])
+    ok = {"material": isinstance(t["material"], str),
+          "temperature_C": _is_number(t["temperature_C"]) and 0 <= t["temperature_C"] <= 2000,
+          "hold_s": _is_number(t["hold_s"]) and t["hold_s"] > 0,
+          "model": t.get("model", "viscous") in ("viscous", "master-curve"),
+          "overrides": isinstance(t.get("overrides", {}), dict)}
+    for key, good in ok.items():
+        if not good:
+            raise _bad(path, f"furnace.{key}", t.get(key), FURNACE_KEYS[key])
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read and check an experiment file; a mistake raises a one-line ConfigError naming the key, the value
     and what is allowed."""
@@ -183,6 +210,8 @@ def load_experiment(path: str | Path) -> Experiment:
         raise _bad(path, "coarse", coarse, "a table of dotted case keys and values")
     if kind != "print" and not isinstance(exp.get(kind), dict):
         raise _bad(path, kind, exp.get(kind), f"a [experiment.{kind}] table (kind = \"{kind}\")")
+    if kind == "furnace":
+        _check_furnace(path, exp["furnace"])
     return Experiment(path=path, name=path.stem, title=_text(path, exp, "title"), kind=kind,
                       process=_choice(path, exp, "process", PROCESSES), role=_choice(path, exp, "role", ROLES,
                                                                                      "validation"),
@@ -226,14 +255,9 @@ def _run_furnace(exp: Experiment, coarse: bool) -> tuple[dict, None]:
     from ..materials import get_material
     from .sintering_cases import furnace_hold
 
-    t = exp.table
-    try:
-        mat = get_material(t["material"], t.get("overrides", {}))
-        T_C, hold_s = float(t["temperature_C"]), float(t["hold_s"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise ConfigError(f"{e}; needs material, temperature_C, hold_s [, model, overrides]",
-                          key=f"{exp.path.name}: experiment.furnace") from None
-    model = t.get("model", "viscous")
+    t = exp.table  # checked by load_experiment
+    mat = get_material(t["material"], t.get("overrides", {}))
+    T_C, hold_s, model = float(t["temperature_C"]), float(t["hold_s"]), t.get("model", "viscous")
     rho = float(furnace_hold(mat, [T_C], hold_s, model)[0])
     part = {"mean_relative_density": rho, "porosity": 1.0 - rho,
             "bulk_density_kg_m3": rho * float(mat.get("density.particle_kg_m3")),
@@ -330,9 +354,11 @@ def run_experiment(exp: Experiment | str | Path, coarse: bool = True) -> Experim
             value = lookup(summary, c.key)
         band = predicted_band(value, c.scale)
         reason = value.get("reason") if isinstance(value, dict) and band is None else None
+        mechanism = value.get("governing_mechanism") if isinstance(value, dict) and band else None
         rows.append({"key": c.key + (f" at {c.at_s:g} s" if c.at_s is not None else ""), "unit": c.unit,
                      "measured": list(c.measured), "tolerance": c.tolerance, "where": c.where,
-                     "predicted": band, "reason": reason, "verdict": judge(band, c.measured, c.tolerance)})
+                     "predicted": band, "reason": reason, "governing_mechanism": mechanism,
+                     "verdict": judge(band, c.measured, c.tolerance)})
     return ExperimentResult(exp.name, exp.title, exp.process, exp.role, exp.source, exp.doi,
                             case_verdict([r["verdict"] for r in rows]), exp.expected_verdict, rows, exp.fitted,
                             exp.notes, time.perf_counter() - t0)
@@ -446,6 +472,7 @@ def markdown(results: list[dict], plot_path: str | None = "images/validation.png
         for c in r["comparisons"]:
             lines.append(f"- `{c['key']}`: measured {fmt_band(c['measured'])} {c['unit']} ({c['where']}); "
                          f"predicted {fmt_band(c['predicted'])}" + (f" — {c['reason']}" if c["reason"] else "")
+                         + (f", governed by {c['governing_mechanism']}" if c.get("governing_mechanism") else "")
                          + f": {c['verdict']}.")
         lines += [f"- Fitted: {f}" for f in r["fitted"]] or ["- Fitted: nothing to this experiment's data."]
         lines += [f"- Note: {n}" for n in r["notes"]]
