@@ -16,15 +16,18 @@ Hertz-Knudsen-Langmuir flux (Hertz 1882; Knudsen 1915; Langmuir 1913)
 
     J_HKL = alpha_e p_s sqrt(M_s / (2 pi R T))                          [kg/(m^2 s)]
 
-in series, under a gas, with the diffusion-limited flux J_D = h_m M_s p_s / (R T) through the boundary
-layer, h_m [m/s] the mass-transfer coefficient (Chilton-Colburn analogy with the convection coefficient,
-Chilton & Colburn 1934, Ind. Eng. Chem. 26:1183): J = 1 / (1/J_HKL + 1/J_D); in vacuum (h_m = 0) J_HKL.
+in series, under a gas of pressure P, with the diffusion-limited flux through the boundary layer with
+its Stefan flow, J_D = h_m (M_s P / (R T)) ln(1 / (1 - p_s/P)) (Bird, Stewart & Lightfoot 2002, Transport
+Phenomena, Sec. 19.4 and 22.8; h_m [m/s] the mass-transfer coefficient from the Chilton-Colburn analogy with
+the convection coefficient, Chilton & Colburn 1934, Ind. Eng. Chem. 26:1183): J = 1 / (1/J_HKL + 1/J_D).
+J_D grows without bound as p_s reaches P, so a melt under a gas cannot pass its boiling point; in vacuum
+(h_m = 0), and at or above boiling, J = J_HKL.
 
 The heat sink sum_s L_s J_s per face is taken implicitly (a backward-Euler step of the sink alone): from
-T*, the temperature of the enthalpy the other fluxes of the step left, the end temperature solves
-C (T* - T) = n A dt sum_s L_s J_s(T) (C the cell's heat capacity, n its exposed faces) by Newton's method
-from T*. The right side is convex and increasing in T, so the iterates fall monotonically to the root
-without overshoot. That is unconditionally stable at the explicit step of conduction and at the
+h*, the enthalpy the other fluxes of the step left, the end temperature solves
+M (h* - h(T)) = n A dt sum_s L_s J_s(T) (M the cell's mass, n its exposed faces) by Newton's method
+safeguarded by bisection (the right side increases with T, and jumps at the boiling point under a gas).
+That is unconditionally stable at the explicit step of conduction and at the
 implicit cool-down step, and a steady surface settles exactly where the evaporation balances its other
 fluxes. The cell keeps its mass (the evaporated mass, a few per cent at most while alkalis dominate,
 is booked in ``mass_lost``), so only the latent heat leaves the enthalpy and the energy ledger closes
@@ -41,9 +44,9 @@ from gpu_kernels.thermal import nd1, nd3, table_lookup
 #: then h_m [m/s], the alkali inventory [mass fraction], and the temperature below which both fluxes
 #: are taken as nil [K] (saves the exp in cold cells).
 PARAMS = ("ln_A1", "B1_K", "hkl1", "M1_over_R", "L1_J_kg", "ln_A2", "B2_K", "hkl2", "M2_over_R", "L2_J_kg",
-          "h_mass_m_s", "alkali_fraction", "T_min_K")
+          "h_mass_m_s", "alkali_fraction", "T_min_K", "gas_pressure_Pa")
 LEDGER_EVAPORATED = 5
-NEWTON_ITERATIONS = 8
+NEWTON_ITERATIONS = 24
 #: Exponent of the remaining alkali fraction in the alkali vapour pressure (see the module docstring).
 ALKALI_ACTIVITY_EXPONENT = 0.4
 
@@ -54,16 +57,23 @@ def source_flux(t, scale, par: ti.template(), s: ti.template()):
     its pressure scaled by ``scale``."""
     p_v = scale * backend.exp(par[s] - par[s + 1] / t)
     j = par[s + 2] * p_v / ti.sqrt(t)
-    if par[10] > 0.0:
-        j_diff = par[10] * par[s + 3] * p_v / t
-        j = 1.0 / (1.0 / j + 1.0 / j_diff)
-    return j, j * par[s + 1] / (t * t)
+    dj = j * (par[s + 1] / (t * t) - 0.5 / t)
+    x = p_v / ti.max(par[13], 1e-30)
+    if par[10] > 0.0 and x < 1.0 and p_v > 0.0:
+        # in series with diffusion through the gas, Stefan flow included (module docstring)
+        g = par[10] * par[s + 3] * par[13] / t
+        jd = g * -backend.log(1.0 - x)
+        djd = -jd / t + g * x * par[s + 1] / (t * t * (1.0 - x))
+        tot = j + jd
+        dj = (jd * jd * dj + j * j * djd) / (tot * tot)
+        j = j * jd / tot
+    return j, dj
 
 
 @ti.kernel
-def evaporate(h: nd3, T: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, T_of_h: nd1, h0: float,
-              inv_dh: float, cp_of_T: nd1, T0: float, inv_dT: float, par: nd1, ledger: nd1, dt: float, dx: float,
-              rho_p: float, k0: ti.i32, k1: ti.i32):
+def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, T_of_h: nd1, h0: float,
+              inv_dh: float, h_of_T: nd1, hT0: float, inv_hdT: float, cp_of_T: nd1, T0: float, inv_dT: float,
+              par: nd1, ledger: nd1, dt: float, dx: float, rho_p: float, k0: ti.i32, k1: ti.i32):
     """Remove the evaporation heat of one step dt [s] from the exposed faces of the cells in layers
     [k0, k1); add the evaporated mass (a fraction of a full-density cell's mass) to ``mass_lost``, its
     alkali share to ``alkali_lost``, and the latent heat to ``ledger[LEDGER_EVAPORATED]`` [J]. Void cells
@@ -73,7 +83,11 @@ def evaporate(h: nd3, T: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost
     for i, j in ti.ndrange(nx, ny):
         column = 0.0
         for k in range(k0, k1):
-            if kcond[i, j, k] == 0.0 or T[i, j, k] < par[12]:
+            if kcond[i, j, k] == 0.0:
+                continue
+            # the temperature the step's other fluxes left (a source may have just heated a cold cell)
+            t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
+            if t < par[12]:
                 continue
             n = 0
             if k == nz - 1 or kcond[i, j, k + 1] == 0.0:
@@ -87,27 +101,43 @@ def evaporate(h: nd3, T: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost
             if j < ny - 1 and kcond[i, j + 1, k] == 0.0:
                 n += 1
             if n > 0:
-                t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
                 m = mass[i, j, k]
                 inventory = par[11] * m
                 left = ti.max(inventory - alkali_lost[i, j, k], 0.0)
                 scale = 0.0
                 if left > 0.0:
                     scale = backend.exp(ALKALI_ACTIVITY_EXPONENT * backend.log(left / inventory))
-                cap = m * rho_p * face * dx * table_lookup(cp_of_T, T0, inv_dT, t)
+                cell = m * rho_p * face * dx  # kg
+                h_star = h[i, j, k]
                 per_flux = n * face * dt  # kg per unit of J
-                tn = t
-                j1, j2 = 0.0, 0.0
+                # f(T) = M (h* - h(T)) - sink(T) falls with T; f(t) <= 0 and f(lo) > 0 bracket the root.
+                # Newton steps inside the bracket, bisection otherwise (the flux jumps up at the boiling
+                # point under a gas).
+                lo, hi, tn = par[12], t, t
                 for _ in range(NEWTON_ITERATIONS):
                     j1, d1 = source_flux(tn, scale, par, 0)
                     j2, d2 = source_flux(tn, 1.0, par, 5)
                     sink = per_flux * (par[4] * j1 + par[9] * j2)
-                    tn -= (sink - cap * (t - tn)) / (cap + per_flux * (par[4] * d1 + par[9] * d2))
-                j1, _ = source_flux(tn, scale, par, 0)
-                j2, _ = source_flux(tn, 1.0, par, 5)
-                # the alkalis cannot give more than is left; the energy follows the masses actually lost
-                m1 = ti.min(per_flux * j1 / (rho_p * face * dx), left)
-                m2 = per_flux * j2 / (rho_p * face * dx)
+                    f = cell * (h_star - table_lookup(h_of_T, hT0, inv_hdT, tn)) - sink
+                    if f > 0.0:
+                        lo = tn
+                    else:
+                        hi = tn
+                    cap = cell * table_lookup(cp_of_T, T0, inv_dT, tn)
+                    step = tn + f / (cap + per_flux * (par[4] * d1 + par[9] * d2))
+                    # from above the root Newton falls towards it; from below (past a jump) it would climb back
+                    tn = step if f <= 0.0 and lo < step < hi else 0.5 * (lo + hi)
+                j1, _ = source_flux(hi, scale, par, 0)
+                j2, _ = source_flux(hi, 1.0, par, 5)
+                # the implicit step removes M (h* - h(T)), no more than the fluxes just above the root carry (at a
+                # jump they carry more: the surface then holds at the boiling point); it is shared between the
+                # vapours as those fluxes, and the alkalis cannot give more than is left
+                sink = par[4] * j1 + par[9] * j2
+                e = ti.min(ti.max(cell * (h_star - table_lookup(h_of_T, hT0, inv_hdT, tn)), 0.0), per_flux * sink)
+                m1, m2 = 0.0, 0.0
+                if sink > 0.0:
+                    m1 = ti.min(e * j1 / sink / (rho_p * face * dx), left)
+                    m2 = e * j2 / sink / (rho_p * face * dx)
                 e = (par[4] * m1 + par[9] * m2) * rho_p * face * dx
                 h[i, j, k] -= e / (m * rho_p * face * dx)
                 alkali_lost[i, j, k] += m1

@@ -9,7 +9,8 @@
   makes about three times the porosity, Griemsmann et al. 2025) times the melt fraction it reached (a
   voxel that only sintered holds none).
 - Bulk density: solid mass over envelope volume, rho_b = rho_p sum_c rho_rel (1 - phi_v)(1 - lost) v
-  / (sum_c v + N_void) (sums over the envelope's consolidated cells c and its N_void voids), v = mass / rho_rel the fill of a settled cell (<= 1), ``lost`` the evaporated share
+  / (sum_c v + N_void) (sums over the envelope's consolidated cells c and its N_void voids),
+  v = mass / rho_rel the fill of a settled cell (<= 1), ``lost`` the evaporated share
   of its mass.
 """
 from __future__ import annotations

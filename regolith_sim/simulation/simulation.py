@@ -72,7 +72,7 @@ class Simulation:
         self.tables = ThermalTables.from_material(self.material, rho_rel0=rho0)
         sky = s.sky_temperature if s.sky_temperature is not None else self.site.sky_temperature_K
         h_conv = s.convection_coefficient if s.convection_coefficient is not None else self.site.convection_W_m2K
-        evap = evaporation_for(self.material, h_conv, self.site.gas_heat_capacity_J_m3K) \
+        evap = evaporation_for(self.material, h_conv, self.site.gas_heat_capacity_J_m3K, self.site.gas_pressure_Pa) \
             if case.solver.evaporation else None
         self.thermal = ThermalSolver(g, self.tables, Boundary(T_sky=sky, h_conv=h_conv,
                                                                T_amb=self.site.ambient_temperature_K,

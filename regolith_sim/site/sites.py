@@ -40,6 +40,7 @@ class Site:
     convection_range_W_m2K: Optional[tuple[float, float]] = None
     #: rho c_p of the gas [J/(m^3 K)]: turns the convection coefficient into a mass-transfer one (None: vacuum)
     gas_heat_capacity_J_m3K: Optional[float] = None
+    gas_pressure_Pa: Optional[float] = None  #: pressure of the gas over the bed (None: vacuum)
 
     @property
     def is_lunar(self) -> bool:
@@ -114,6 +115,7 @@ def _build(name: str) -> Site:
         convection_range_W_m2K=None if rng is None else (float(rng[0]), float(rng[1])),
         gas_heat_capacity_J_m3K=float(_entry(env, "gas_heat_capacity_J_m3K", where))
         if "gas_heat_capacity_J_m3K" in env else None,
+        gas_pressure_Pa=float(_entry(env, "gas_pressure_Pa", where)) if "gas_pressure_Pa" in env else None,
     )
 
 

@@ -33,9 +33,11 @@ def alkali_fraction(material) -> float:
     return (comp.get("Na2O", 0.0) + comp.get("K2O", 0.0)) / 100.0
 
 
-def evaporation_for(material, h_conv: float, gas_heat_capacity: float | None) -> Evaporation:
-    """Kernel constants for ``material`` under a gas with convection coefficient ``h_conv`` [W/(m^2 K)]
-    and volumetric heat capacity ``gas_heat_capacity`` [J/(m^3 K)] (None or h_conv = 0: vacuum)."""
+def evaporation_for(material, h_conv: float, gas_heat_capacity: float | None,
+                    gas_pressure: float | None = None) -> Evaporation:
+    """Kernel constants for ``material`` under a gas with convection coefficient ``h_conv`` [W/(m^2 K)],
+    volumetric heat capacity ``gas_heat_capacity`` [J/(m^3 K)] and pressure ``gas_pressure`` [Pa] (None or
+    h_conv = 0: vacuum)."""
     missing = [k for k in KEYS if not material.has(k)]
     if missing:
         raise MaterialError(f"material '{material.name}' has no evaporation data ({missing[0]}: {KEYS[missing[0]]}); "
@@ -45,10 +47,10 @@ def evaporation_for(material, h_conv: float, gas_heat_capacity: float | None) ->
     def source(s: str) -> VapourSource:
         return VapourSource(*(g(f"evaporation.{s}_{k}") for k in SOURCE_KEYS))
 
-    h_m = h_conv / gas_heat_capacity if gas_heat_capacity and h_conv > 0.0 else 0.0
+    h_m = h_conv / gas_heat_capacity if gas_heat_capacity and gas_pressure and h_conv > 0.0 else 0.0
     return Evaporation(alkali=source("alkali"), refractory=source("refractory"),
                        alkali_fraction=alkali_fraction(material), coefficient=g("evaporation.coefficient"),
-                       h_mass_m_s=h_m)
+                       h_mass_m_s=h_m, gas_pressure_Pa=gas_pressure if h_m > 0.0 else 0.0)
 
 
 def vapour_pressure(source: VapourSource, T):
@@ -58,14 +60,16 @@ def vapour_pressure(source: VapourSource, T):
 
 def source_flux(ev: Evaporation, source: VapourSource, T, scale=1.0):
     """Net flux [kg/(m^2 s)] of one vapour source, its pressure scaled by ``scale``: Hertz-Knudsen-Langmuir
-    in series with gas-side diffusion (the closed form the kernel evaluates)."""
+    in series with gas-side diffusion with Stefan flow (the closed form the kernel evaluates)."""
     T = np.asarray(T, float)
     p = scale * vapour_pressure(source, T)
     j_hkl = ev.coefficient * p * np.sqrt(source.molar_mass_kg_mol / (2.0 * np.pi * R_GAS * T))
-    if ev.h_mass_m_s <= 0.0:
+    if ev.h_mass_m_s <= 0.0 or ev.gas_pressure_Pa <= 0.0:
         return j_hkl
-    j_diff = ev.h_mass_m_s * source.molar_mass_kg_mol * p / (R_GAS * T)
-    return 1.0 / (1.0 / j_hkl + 1.0 / j_diff)
+    x = p / ev.gas_pressure_Pa
+    with np.errstate(divide="ignore", invalid="ignore"):
+        j_diff = ev.h_mass_m_s * source.molar_mass_kg_mol * ev.gas_pressure_Pa / (R_GAS * T) * -np.log1p(-x)
+        return np.where(x < 1.0, j_hkl * j_diff / (j_hkl + j_diff), j_hkl)
 
 
 def heat_flux(ev: Evaporation, T, alkali_left: float = 1.0):

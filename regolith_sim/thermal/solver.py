@@ -118,13 +118,15 @@ class VapourSource:
 class Evaporation:
     """Constants of the evaporation sink (gpu_kernels.evaporation, which names the equations): the
     alkali vapour, limited by the alkali inventory (mass fraction of the material), the refractory vapour,
-    the evaporation coefficient [-] and the gas-side mass-transfer coefficient [m/s] (0 in vacuum)."""
+    the evaporation coefficient [-], the gas-side mass-transfer coefficient [m/s] and the gas pressure [Pa]
+    (both 0 in vacuum)."""
 
     alkali: VapourSource
     refractory: VapourSource
     alkali_fraction: float
     coefficient: float = 1.0
     h_mass_m_s: float = 0.0
+    gas_pressure_Pa: float = 0.0   #: pressure of the gas the vapour diffuses through (0 in vacuum) [Pa]
 
     def T_min(self) -> float:
         """Temperature [K] below which both pressures are under 1e-6 Pa (a loss under 1e-9 W/m^2)."""
@@ -136,7 +138,7 @@ class Evaporation:
         for v in (self.alkali, self.refractory):
             out += [v.ln_A, v.B_K, self.coefficient * np.sqrt(v.molar_mass_kg_mol / (2 * np.pi * R)),
                     v.molar_mass_kg_mol / R, v.latent_heat_J_kg]
-        return np.array(out + [self.h_mass_m_s, self.alkali_fraction, self.T_min()], float)
+        return np.array(out + [self.h_mass_m_s, self.alkali_fraction, self.T_min(), self.gas_pressure_Pa], float)
 
 
 @dataclass
@@ -310,15 +312,16 @@ class ThermalSolver:
                   self.ledger_arr, dt, self.grid.dx, self.tables.rho_p, *self._surface_params(), *self._range(),
                   self.tiles, group)
 
-    def evaporate(self, dt: float) -> None:
-        """Take the evaporation heat of a step dt [s] off the exposed faces (no launch when the stability
-        bounds of this step found every cell below the temperature where the flux is nil)."""
+    def evaporate(self, dt: float, heated: bool = False) -> None:
+        """Take the evaporation heat of a step dt [s] off the exposed faces. No launch when no source
+        ``heated`` this step and the stability bounds of this step found every cell below the temperature
+        where the flux is nil (a source can take a cold cell past it within the step)."""
         ev = self.boundary.evaporation
-        if ev is None or (self._T_max_step == self.steps and self.T_max_seen < self._evap_T_min):
+        if ev is None or (not heated and self._T_max_step == self.steps and self.T_max_seen < self._evap_T_min):
             return
         t = self.tables
-        KE.evaporate(self.h, self.T, self.kcond, self.mass, self.mass_lost, self.alkali_lost, self._T_of_h, t.h0, 1.0 / t.dh,
-                     self._cp_of_T, t.T0, 1.0 / t.dT,
+        KE.evaporate(self.h, self.kcond, self.mass, self.mass_lost, self.alkali_lost, self._T_of_h, t.h0, 1.0 / t.dh,
+                     self._h_of_T, t.hT0, 1.0 / t.hdT, self._cp_of_T, t.T0, 1.0 / t.dT,
                      self._evap_par, self.ledger_arr, dt, self.grid.dx, t.rho_p, *self.k_active)
 
     def step(self, dt: float, sources=()) -> None:
@@ -331,7 +334,7 @@ class ThermalSolver:
         for src in sources:
             src.deposit(self, dt)
         self.diffuse(dt, group=group)
-        self.evaporate(dt)
+        self.evaporate(dt, heated=bool(sources))
         self.update_properties(dt, group=group, now=self.time + dt)
         self.time += dt
         self.steps += 1
