@@ -117,8 +117,8 @@ def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, T
                 for _ in range(NEWTON_ITERATIONS):
                     j1, d1 = source_flux(tn, scale, par, 0)
                     j2, d2 = source_flux(tn, 1.0, par, 5)
-                    sink = per_flux * (par[4] * j1 + par[9] * j2)
-                    f = cell * (h_star - table_lookup(h_of_T, hT0, inv_hdT, tn)) - sink
+                    carried = per_flux * (par[4] * j1 + par[9] * j2)  # J the vapours take at tn
+                    f = cell * (h_star - table_lookup(h_of_T, hT0, inv_hdT, tn)) - carried
                     if f > 0.0:
                         lo = tn
                     else:

@@ -7,7 +7,7 @@ import pytest
 
 from regolith_sim.materials import get_material
 from regolith_sim.outcomes import matrix_strength, part_outcomes
-from regolith_sim.outcomes.body import bulk_relative_density, envelope, vesicle_porosity
+from regolith_sim.outcomes.body import bulk_relative_density, envelope, melt_fraction_reached
 from regolith_sim.outcomes.bonding import bonded_faces, bonded_fraction
 from regolith_sim.outcomes.cracking import ThermoElastic, crack_risk
 from regolith_sim.outcomes.routes import MatrixStrength
@@ -86,12 +86,13 @@ def test_bulk_density_of_a_constructed_void_field():
     cons[2:4, 1:3, 2:6] = False                          # a lack-of-fusion pocket inside the body
     env = envelope(cons, np.ones(SHAPE, bool))
     assert env.all()
-    phi = vesicle_porosity(np.full(SHAPE, 2000.0), cons, 1400.0, 1600.0, 0.2)   # fully melted: 0.2
+    melt = get_material("JSC-1A", {"melting": {"solidus_K": 1400.0, "liquidus_K": 1600.0}})
+    phi = 0.2 * melt_fraction_reached(np.full(SHAPE, 2000.0), cons, melt)   # fully melted: 0.2
     rel = bulk_relative_density(env, cons, np.full(SHAPE, 0.95), phi)
     voids = 2 * 2 * 4 / cons.size
     assert rel == pytest.approx(0.95 * 0.8 * (1 - voids), rel=1e-12)
     # half-melted voxels hold half the vesicle porosity
-    assert vesicle_porosity(np.array([1500.0]), np.array([True]), 1400.0, 1600.0, 0.2)[0] == pytest.approx(0.1)
+    assert 0.2 * melt_fraction_reached(np.array([1500.0]), np.array([True]), melt)[0] == pytest.approx(0.1)
 
 
 def test_kingery_surface_stress_of_a_slab_cooled_at_constant_rate():

@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import MaterialError, UserError
+from ..outcomes.routes import matrix_strength, tensile_strength
 from .solver import MechanicsSolver
 from . import support as S
 
@@ -68,18 +69,6 @@ def youngs_modulus(material, T, porosity):
     fT = np.maximum(1.0 + material.get("elastic.youngs_modulus_T_coeff_1_K") * (np.asarray(T, float) - T_ROOM),
                     E_MIN_FRACTION)
     return E0 * fT * np.exp(-material.get("elastic.youngs_modulus_porosity_b") * np.asarray(porosity, float))
-
-
-def tensile_strength(material, porosity, route: str = "furnace"):
-    """sigma_t(P) = r sigma_c(P) [Pa]: the Schultz (1993) tensile/compressive ratio r times the material's
-    matrix-strength law for the route (regolith_sim.outcomes.routes), or None when it has none (then no
-    crack risk can be given)."""
-    from ..outcomes.routes import matrix_strength
-
-    law = matrix_strength(material, route)
-    if isinstance(law, str):
-        return None
-    return material.get("elastic.tensile_to_compressive") * law.at(porosity)
 
 
 def annealing_temperature(material, relaxation_time_s: float) -> float:
@@ -260,8 +249,6 @@ def _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, or
         cg_iterations=res.iterations, relative_residual=float(res.residual),
     )
     if sig_t is None:
-        from ..outcomes.routes import matrix_strength
-
         summary["crack_risk_note"] = f"no crack risk: {matrix_strength(material, route)}"
     return {"fields": out, "summary": summary}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .body import CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, vesicle_porosity
+from .body import CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, melt_fraction_reached
 from .cracking import ThermoElastic, crack_risk
-from .routes import ROUTES, matrix_strength, route_of
+from .routes import ROUTES, matrix_strength, route_of, tensile_strength
 from .strength import BodyFields, estimate
 
 #: Per-voxel defect codes of the ``defect`` field, most severe first when a voxel has several.
@@ -40,21 +40,18 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
     env = envelope(cons, fields["part_mask"])
-    solidus, liquidus = material.solidus_K, material.liquidus_K
-    f_melt = np.where(cons, np.clip((fields["T_peak"] - solidus) / (liquidus - solidus), 0.0, 1.0), 0.0)
+    f_melt = melt_fraction_reached(fields["T_peak"], cons, material)
     ves = VesicleData.of(material, vacuum)
-    phi_v = vesicle_porosity(fields["T_peak"], cons, solidus, liquidus, ves.median if ves else 0.0)
+    phi_v = (ves.median if ves else 0.0) * f_melt
     mass_lost = fields.get("mass_lost")
     rel = bulk_relative_density(env, cons, fields["rho_rel"], phi_v, fields.get("mass"), mass_lost)
     notes = [] if ves else [f"vesicles not counted: {material.name} has no porosity.vesicle_fraction"
                             f"{'_vacuum' if vacuum else ''} data"]
 
     matrix = matrix_strength(material, route)
-    te = thermoelastic_of(material)
+    te = thermoelastic_of(material) if stress_crack_risk is None else None
     risk = None
-    if stress_crack_risk is not None:
-        te = "the thermo-mechanics' stress"
-    elif isinstance(te, str):
+    if isinstance(te, str):
         notes.append(f"cracking not evaluated: {te}")
     strength: dict
     sigma = np.zeros(state.shape)
@@ -64,9 +61,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     else:
         if stress_crack_risk is not None:
             risk = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
-        elif not isinstance(te, str):
+        elif isinstance(te, ThermoElastic):
             porosity = 1.0 - fields["rho_rel"] * (1.0 - phi_v)
-            tensile = matrix.at(porosity) * material.get("elastic.tensile_to_compressive")
+            tensile = tensile_strength(material, porosity, route)
             # the thermal stress scales with the porous body's modulus, E0 exp(-b P) (the [elastic] law)
             stiffness = np.exp(-material.get("elastic.youngs_modulus_porosity_b", 0.0) * porosity)
             risk = np.where(env & cons, crack_risk(fields["cool_rate"], tensile / stiffness, te,

@@ -60,11 +60,9 @@ class VesicleData:
         return cls(m, lo, hi, material.source_of(keys[0]))
 
 
-def vesicle_porosity(T_peak: np.ndarray, consolidated: np.ndarray, solidus: float, liquidus: float,
-                     fraction: float) -> np.ndarray:
-    """Vesicle porosity per voxel: ``fraction`` x the melt fraction its peak temperature reached."""
-    f_melt = np.clip((np.asarray(T_peak, float) - solidus) / (liquidus - solidus), 0.0, 1.0)
-    return np.where(consolidated, fraction * f_melt, 0.0)
+def melt_fraction_reached(T_peak: np.ndarray, consolidated: np.ndarray, material) -> np.ndarray:
+    """The melt fraction each consolidated voxel's peak temperature reached (0 elsewhere)."""
+    return np.where(consolidated, material.melt_fraction(T_peak), 0.0)
 
 
 def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np.ndarray, phi_v: np.ndarray,

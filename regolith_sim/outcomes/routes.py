@@ -71,6 +71,15 @@ def matrix_strength(material, route: str) -> MatrixStrength | str:
     return _own_law(material, route)
 
 
+def tensile_strength(material, porosity, route: str):
+    """sigma_t(P) = r sigma_c(P) [Pa]: the material's tensile/compressive ratio r
+    (``elastic.tensile_to_compressive``) times its matrix law for the route, or None without a law."""
+    law = matrix_strength(material, route)
+    if isinstance(law, str):
+        return None
+    return material.get("elastic.tensile_to_compressive") * law.at(porosity)
+
+
 def _own_law(material, route: str) -> MatrixStrength | str:
     prefix = f"strength.{route}."
     keys = ("sigma0_Pa", "b", "porosity_min", "porosity_max", "scatter_ln")

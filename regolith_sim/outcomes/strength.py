@@ -75,12 +75,15 @@ class BodyFields:
     retained_after_cracking: float = 1.0
 
 
-def _directions(sigma, body: BodyFields, bond: bool) -> tuple[float, float]:
-    """(normal to the layers, parallel to them) strengths [Pa]."""
-    cons = body.consolidated
-    faces = [bonded_faces(cons, body.layer_top, body.reheated if bond else None, a) for a in range(3)]
-    if not bond:
-        faces = [np.ones_like(f) for f in faces]
+def face_sets(body: BodyFields) -> dict:
+    """The faces along x, y, z that transmit load: ``bonded`` by :mod:`.bonding`, or ``all`` of them (the
+    reference the bonding knock-down is measured against)."""
+    bonded = [bonded_faces(body.consolidated, body.layer_top, body.reheated, a) for a in range(3)]
+    return {"bonded": bonded, "all": [np.ones_like(f) for f in bonded]}
+
+
+def _directions(sigma, body: BodyFields, faces: list) -> tuple[float, float]:
+    """(normal to the layers, parallel to them) strengths [Pa] across the given faces along x, y, z."""
     normal = weakest_plane(sigma, body.env, faces[2], 2)
     parallel = min(weakest_plane(sigma, body.env, faces[0], 0), weakest_plane(sigma, body.env, faces[1], 1))
     return normal, parallel
@@ -106,16 +109,17 @@ def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
     """The strength object of the summary (MPa) and the per-voxel median strength [Pa]."""
     ves = (0.0, 0.0, 0.0) if vesicles is None else (vesicles.median, vesicles.high, vesicles.low)
     cases = {"median": (0.0, ves[0]), "low": (-Z_BAND, ves[1]), "high": (Z_BAND, ves[2])}
+    faces = face_sets(body)
     out = {"normal_to_layers": {}, "parallel_to_layers": {}}
     sigma_median = None
     for name, (z, phi) in cases.items():
         sigma = voxel_strength(body, matrix, phi, z)
         sigma_median = sigma if name == "median" else sigma_median
-        normal, parallel = _directions(sigma, body, bond=True)
+        normal, parallel = _directions(sigma, body, faces["bonded"])
         out["normal_to_layers"][name] = normal * 1e-6
         out["parallel_to_layers"][name] = parallel * 1e-6
         out[name] = min(normal, parallel) * 1e-6
-    knock = knockdowns(body, matrix, ves[0])
+    knock = knockdowns(body, matrix, ves[0], faces, out["median"] * 1e6)
     out["governing_mechanism"] = min(knock, key=knock.get)
     out["knockdown"] = knock
     cons = body.consolidated & body.env
@@ -130,16 +134,16 @@ def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
     return {"summary": out, "voxel_strength_Pa": sigma_median}
 
 
-def knockdowns(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: float) -> dict:
+def knockdowns(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: float, faces: dict,
+               final: float) -> dict:
     """Factor by which each mechanism, added in turn, lowers the weaker direction's strength (the matrix
-    porosity relative to fully dense matrix, sigma0)."""
+    porosity relative to fully dense matrix, sigma0); ``final`` [Pa] is the median with every mechanism."""
     steps = [
         voxel_strength(body, matrix, 0.0, 0.0, voids=False, cracks=False),
         voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=False, cracks=False),
         voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=True, cracks=False),
     ]
-    values = [min(_directions(s, body, bond=False)) for s in steps]
-    values.append(min(_directions(steps[-1], body, bond=True)))
-    values.append(min(_directions(voxel_strength(body, matrix, vesicle_fraction, 0.0), body, bond=True)))
+    values = [min(_directions(s, body, faces["all"])) for s in steps]
+    values += [min(_directions(steps[-1], body, faces["bonded"])), final]
     ref = [matrix.sigma0_Pa] + values[:-1]
     return {m: (v / r if r > 0 else 1.0) for m, v, r in zip(MECHANISMS, values, ref)}

@@ -85,7 +85,7 @@ class Simulation:
         self.melt_pool = MeltPoolTrack()
         self.layers_spread = 0
         #: each cell's time above the glass transition when the layer above it was spread (NaN: not yet)
-        self.t_hot_at_cover = ti.ndarray(ti.f64 if backend.current_precision() == "f64" else ti.f32, shape=g.shape)
+        self.t_hot_at_cover = ti.ndarray(backend.float_type(), shape=g.shape)
         self.t_hot_at_cover.fill(np.nan)
         self.t_end = self.plan.t[-1] + case.solver.cooldown
         self.wall_time = 0.0
@@ -177,10 +177,11 @@ class Simulation:
         cover[:, :, k_lo:k_hi] = self.thermal.field("t_hot")[:, :, k_lo:k_hi]
         self.t_hot_at_cover.from_numpy(cover)
 
-    def reheated_after_cover(self) -> np.ndarray:
+    def reheated_after_cover(self, t_hot: np.ndarray | None = None) -> np.ndarray:
         """Time [s] each cell spent above the glass transition after the layer above it was spread (NaN for
-        cells never covered by a layer)."""
-        return self.thermal.field("t_hot") - self.t_hot_at_cover.to_numpy()
+        cells never covered by a layer); ``t_hot`` is the solver's field when the caller already holds a copy."""
+        t_hot = self.thermal.field("t_hot") if t_hot is None else t_hot
+        return t_hot - self.t_hot_at_cover.to_numpy()
 
     def _next_event(self, t: float) -> float:
         """The next time a layer is spread or the path changes (steps end there, so the energy

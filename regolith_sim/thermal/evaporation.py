@@ -14,9 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import MaterialError
-from .solver import Evaporation, VapourSource
-
-R_GAS = 8.314462618  # J/(mol K)
+from .solver import R_GAS, Evaporation, VapourSource
 SOURCE_KEYS = {
     "vapour_pressure_ln_A": "ln of the vapour-pressure prefactor, ln(p/Pa) = A - B/T [-]",
     "vapour_pressure_B_K": "vapour-pressure slope B [K]",

@@ -44,6 +44,7 @@ BDF2_MAX_RATIO = 2.4
 #: (tau its radiative relaxation time); a quarter keeps a cooling track's radiated energy within 0.5 %
 #: of stepping every cell every step (tests/test_thermal_multirate.py).
 SLOW_STEP_FRACTION = 0.25
+R_GAS = 8.314462618  #: molar gas constant [J/(mol K)]
 #: On backends without f64 the ledger's f32 increments go to the host's f64 totals every this many explicit
 #: steps (ThermalSolver._fold_ledger): a device read per 64 steps costs nothing measurable.
 LEDGER_FOLD_STEPS = 64
@@ -133,11 +134,10 @@ class Evaporation:
         return min(v.B_K / (v.ln_A - np.log(1e-6)) for v in (self.alkali, self.refractory))
 
     def packed(self) -> np.ndarray:
-        R = 8.314462618
         out = []
         for v in (self.alkali, self.refractory):
-            out += [v.ln_A, v.B_K, self.coefficient * np.sqrt(v.molar_mass_kg_mol / (2 * np.pi * R)),
-                    v.molar_mass_kg_mol / R, v.latent_heat_J_kg]
+            out += [v.ln_A, v.B_K, self.coefficient * np.sqrt(v.molar_mass_kg_mol / (2 * np.pi * R_GAS)),
+                    v.molar_mass_kg_mol / R_GAS, v.latent_heat_J_kg]
         return np.array(out + [self.h_mass_m_s, self.alkali_fraction, self.T_min(), self.gas_pressure_Pa], float)
 
 
@@ -159,7 +159,7 @@ class ThermalSolver:
 
     def __post_init__(self) -> None:
         backend.ensure_init()
-        fp = ti.f64 if backend.current_precision() == "f64" else ti.f32
+        fp = backend.float_type()
         shape = self.grid.shape
         nx, ny, _ = shape
         nd = lambda dt=fp, s=shape: ti.ndarray(dt, shape=s)  # noqa: E731
@@ -448,7 +448,7 @@ class ThermalSolver:
     # -- implicit step (backward Euler; equations and references in gpu_kernels.thermal) ----------
     def _implicit_arrays(self) -> dict:
         if self._implicit is None:
-            fp = ti.f64 if backend.current_precision() == "f64" else ti.f32
+            fp = backend.float_type()
             names = ("T_old", "h_old", "Tm", "x", "diag", "rhs", "c_eff", "h_m", "r", "p", "Ap")
             self._implicit = {n: ti.ndarray(fp, shape=self.grid.shape) for n in names}
             for a in self._implicit.values():
