@@ -8,7 +8,7 @@ import pytest
 from regolith_sim.materials import get_material
 from regolith_sim.outcomes import matrix_strength, part_outcomes
 from regolith_sim.outcomes.body import bulk_relative_density, envelope, melt_fraction_reached
-from regolith_sim.outcomes.bonding import bonded_faces, bonded_fraction
+from regolith_sim.outcomes.bonding import bonded_faces, bonded_fraction, interface_bond
 from regolith_sim.outcomes.cracking import ThermoElastic, crack_risk
 from regolith_sim.outcomes.routes import MatrixStrength
 from regolith_sim.outcomes.strength import BodyFields, estimate, weakest_plane
@@ -24,16 +24,16 @@ def layer_tops(nz=8, per_layer=2):
     return top
 
 
-def body(cons, rho=0.9, reheated=None, melt=0.0, risk=None):
+def body(cons, rho=0.9, bond=None, melt=0.0, risk=None):
     part = np.ones(SHAPE, bool)
     env = envelope(cons, part)
-    return BodyFields(env, cons, np.full(SHAPE, rho), np.full(SHAPE, melt), layer_tops(), reheated, risk)
+    return BodyFields(env, cons, np.full(SHAPE, rho), np.full(SHAPE, melt), layer_tops(), bond, risk)
 
 
 def test_fully_fused_stack_carries_the_matrix_strength_in_every_direction():
     cons = np.ones(SHAPE, bool)
-    reheated = np.ones(SHAPE)
-    out = estimate(body(cons, reheated=reheated), MATRIX, None)["summary"]
+    bond = np.ones(SHAPE)
+    out = estimate(body(cons, bond=bond), MATRIX, None)["summary"]
     expected = SIGMA0 * np.exp(-B * 0.1) * 1e-6
     assert out["normal_to_layers"]["median"] == pytest.approx(expected, rel=1e-12)
     assert out["parallel_to_layers"]["median"] == pytest.approx(expected, rel=1e-12)
@@ -45,10 +45,10 @@ def test_fully_fused_stack_carries_the_matrix_strength_in_every_direction():
 
 def test_one_unbonded_interface_governs_load_normal_to_the_layers_only():
     cons = np.ones(SHAPE, bool)
-    reheated = np.ones(SHAPE)
-    reheated[:, :, 3] = 0.0          # the top cell of layer 2 never re-softened under layer 3
-    b = body(cons, reheated=reheated)
-    faces_z = bonded_faces(cons, b.layer_top, reheated, 2)
+    bond = np.ones(SHAPE)
+    bond[:, :, 3] = 0.0              # the top cell of layer 2 never sintered to layer 3
+    b = body(cons, bond=bond)
+    faces_z = bonded_faces(cons, b.layer_top, bond, 2)
     frac = bonded_fraction(faces_z, b.env, 2)
     assert frac[3] == 0.0 and np.all(np.delete(frac, 3) == 1.0)
     out = estimate(b, MATRIX, None)["summary"]
@@ -57,11 +57,49 @@ def test_one_unbonded_interface_governs_load_normal_to_the_layers_only():
     assert out["governing_mechanism"] == "interface bonding"
 
 
+def test_a_partly_sintered_interface_carries_its_bonded_area():
+    cons = np.ones(SHAPE, bool)
+    bond = np.ones(SHAPE)
+    bond[:, :, 5] = 0.4              # 40 % of the face between layers 3 and 4 sintered
+    out = estimate(body(cons, bond=bond), MATRIX, None)["summary"]
+    sig = SIGMA0 * np.exp(-B * 0.1) * 1e-6
+    assert out["normal_to_layers"]["median"] == pytest.approx(0.4 * sig, rel=1e-12)
+    assert out["parallel_to_layers"]["median"] == pytest.approx(sig, rel=1e-12)
+    assert out["knockdown"]["interface bonding"] == pytest.approx(0.4, rel=1e-12)
+
+
+def test_interface_bond_is_the_sintering_both_sides_saw_after_the_cover():
+    acc = np.zeros((1, 1, 4))
+    at_cover = np.full((1, 1, 4), np.nan)
+    acc[0, 0, :] = [5.0, 9.0, 4.0, 0.0]      # cell 1 had 1.0 when cell 2's powder was spread on it
+    at_cover[0, 0, 1] = 1.0
+    b = interface_bond(acc, at_cover, lambda a: a)
+    assert np.isnan(b[0, 0, [0, 2, 3]]).all()
+    assert b[0, 0, 1] == pytest.approx(np.sqrt((9.0 - 1.0) * 4.0))  # geometric mean of the two sides
+    acc[0, 0, 2] = 0.0                        # the powder above never sintered: no bond
+    assert interface_bond(acc, at_cover, lambda a: a)[0, 0, 1] == 0.0
+
+
+@pytest.mark.parametrize("rho0", [0.5, 0.55, 0.6])
+def test_bonded_area_of_an_early_interface_is_frenkels_neck_area(rho0):
+    """Frenkel (1945): (x/a)^2 = 3 gamma t / (2 eta a) = 1.5 tau. The bonded area fraction (the interface's
+    sintering progress, Frenkel's 9 rho0 tau / (8 (1 - rho0)) there) must match the neck area to 25 % for the
+    powders' rho0 = 0.5-0.6 in the initial stage, and reach 1 once dense."""
+    from regolith_sim.sintering.tables import SinteringTables
+
+    t = SinteringTables.from_material(get_material("JSC-1A"), "viscous", rho_rel0=rho0, n_T=64, n_tau=256)
+    tau = np.array([1e-4, 1e-3, 1e-2])
+    assert np.allclose(t.progress(tau), 9 * rho0 * tau / (8 * (1 - rho0)), rtol=0.02)
+    assert np.all(np.abs(t.progress(tau) / (1.5 * tau) - 1.0) < 0.25)
+    assert t.progress(np.array([1e3]))[0] == pytest.approx(1.0)
+    assert t.progress(np.array([0.0]))[0] == 0.0
+
+
 def test_alternating_tracks_leave_voids_between_them():
     cons = np.ones(SHAPE, bool)
     cons[:, 1::2, :] = False          # tracks along x at y = 0 and 2; powder at y = 1 and beyond
     cons[:, 4, :] = False
-    b = body(cons, reheated=np.ones(SHAPE))
+    b = body(cons, bond=np.ones(SHAPE))
     assert b.env[:, 1, :].all()       # the gap between the tracks is inside the body...
     assert not b.env[:, 3:, :].any()  # ...the powder beyond the last track is not
     sig = SIGMA0 * np.exp(-B * 0.1)
@@ -75,7 +113,7 @@ def test_half_loose_part_cannot_exceed_the_matrix_strength_of_its_consolidated_h
     cons = np.zeros(SHAPE, bool)
     cons[:, :, :4] = True
     cons[2, 2, 5] = True              # one stray consolidated voxel above a powder gap
-    b = body(cons, reheated=np.ones(SHAPE))
+    b = body(cons, bond=np.ones(SHAPE))
     out = estimate(b, MATRIX, None)["summary"]
     assert out["median"] <= SIGMA0 * np.exp(-B * 0.1) * 1e-6 * (1 + 1e-12)
     assert out["normal_to_layers"]["median"] == 0.0      # the powder gap under the stray voxel

@@ -11,7 +11,7 @@ from .strength import BodyFields, estimate
 
 #: Per-voxel defect codes of the ``defect`` field, most severe first when a voxel has several.
 DEFECTS = {0: "sound or outside the body", 1: "lack-of-fusion void", 2: "crack risk > 1",
-           3: "unbonded face to the layer above", 4: "vesicular (melted)"}
+           3: "face to the layer above less than half bonded", 4: "vesicular (melted)"}
 
 __all__ = ["DEFECTS", "ROUTES", "part_outcomes", "route_of", "matrix_strength", "thermoelastic_of"]
 
@@ -30,13 +30,14 @@ def thermoelastic_of(material) -> ThermoElastic | str:
 
 
 def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.ndarray,
-                  reheated: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True,
+                  bond: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True,
                   stress_crack_risk: np.ndarray | None = None) -> dict:
     """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density``, ``mass_lost_kg``,
     ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
     ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``) of a run's part. ``stress_crack_risk``, when given
     (the thermo-mechanics' maximum principal stress over tensile strength), replaces the thermal-shock
-    estimate."""
+    estimate. ``bond`` is the bonded area fraction of each voxel's face to the layer above
+    (:func:`.bonding.interface_bond`; NaN where never covered, None: not evaluated)."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
     env = envelope(cons, fields["part_mask"])
@@ -68,7 +69,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
             stiffness = np.exp(-material.get("elastic.youngs_modulus_porosity_b", 0.0) * porosity)
             risk = np.where(env & cons, crack_risk(fields["cool_rate"], tensile / stiffness, te,
                                                    0.5 * layer_thickness), 0.0)
-        body = BodyFields(env, cons, fields["rho_rel"], f_melt, layer_top, reheated, risk,
+        body = BodyFields(env, cons, fields["rho_rel"], f_melt, layer_top, bond, risk,
                           material.get("cracking.retained_strength_fraction", 1.0))
         est = estimate(body, matrix, ves)
         strength, sigma = est["summary"], est["voxel_strength_Pa"]
@@ -77,10 +78,14 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
 
     defect = np.zeros(state.shape, np.int8)
     defect[env & cons & (phi_v > 0.0)] = 4
-    if reheated is not None:
-        covered = np.zeros(state.shape, bool)
-        covered[:, :, :-1] = env[:, :, :-1] & env[:, :, 1:] & cons[:, :, 1:] & layer_top[None, None, :-1]
-        defect[covered & cons & ~(np.nan_to_num(reheated, nan=0.0) > 0.0)] = 3
+    interface = np.zeros(state.shape, bool)  # voxels whose face to the voxel above is an inter-layer face
+    interface[:, :, :-1] = env[:, :, :-1] & env[:, :, 1:] & cons[:, :, 1:] & layer_top[None, None, :-1]
+    interface &= cons
+    bonded_area = None
+    if bond is not None:
+        b = np.nan_to_num(bond, nan=0.0)
+        defect[interface & (b < 0.5)] = 3
+        bonded_area = float(b[interface].mean()) if interface.any() else None
     if risk is not None:
         defect[risk > 1.0] = 2
     defect[env & ~cons] = 1
@@ -94,7 +99,8 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
         "defects": {"body_voxels": n_env,
                     "lack_of_fusion_fraction": _share(defect == 1, n_env),
                     "crack_risk_fraction": _share(defect == 2, n_env) if risk is not None else None,
-                    "unbonded_interface_fraction": _share(defect == 3, n_env) if reheated is not None else None,
+                    "unbonded_interface_fraction": _share(defect == 3, n_env) if bond is not None else None,
+                    "interlayer_bonded_area_fraction": bonded_area,
                     "vesicle_porosity_mean": float(phi_v[env & cons].mean()) if (env & cons).any() else None},
     }
     voxel = {"defect": defect, "strength_MPa": sigma * 1e-6, "vesicle_porosity": phi_v,

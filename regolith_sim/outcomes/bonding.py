@@ -1,38 +1,66 @@
 """How well tracks and layers are joined, from the fields of a run.
 
-A face between two voxels of the body transmits load when both voxels consolidated and the material
-across it was viscous together:
+A face between two voxels of the body transmits load in proportion to the area of it that sintered or
+fused:
 - faces inside a layer (between tracks, and between the cells of one layer when a layer is several
-  cells thick): both voxels consolidated, since they sintered or melted from powder that touched;
-- faces between layers: the top voxel of the lower layer was heated above the glass transition (where
-  the melt relaxes and flows: Giordano et al. 2008's 1e12 Pa s) after the upper layer's powder was spread
-  on it. A layer laid on an already-cold consolidated surface that never re-softens sits on it unbonded,
-  the cold-lap / lack of inter-layer fusion of layered AM parts.
+  cells thick): fully, when both voxels consolidated, since they sintered or melted from powder that
+  touched;
+- faces between layers: the fraction of the face that sintered after the upper layer's powder was spread
+  on the lower layer's top (:func:`interface_bond`). A layer laid on an already-cold consolidated
+  surface that never re-softens sits on it unbonded, the cold lap / lack of inter-layer fusion of
+  layered AM parts; a layer whose heat only briefly softens the surface below bonds over part of it.
 
-``reheated`` is the time [s] each voxel spent above the glass transition after the layer above it was
-spread (NaN for voxels that were never covered); the simulation records it layer by layer.
+The bonded area of an interface is its sintering progress, the fraction of the way from the powder's
+density to full density that its thermal history after the cover gives a fresh powder (the densify
+kernel's own law). In the initial (Frenkel 1945) stage this is the neck area: progress
+9 rho0 tau / (8 (1 - rho0)) against (x/a)^2 = 3 tau / 2 for the neck radius x of grains of radius a,
+within 25 % of each other for the powders' rho0 = 0.5-0.6, so the bonded area fraction follows the
+neck-area (minimum solid area) view of partly sintered ceramics (Rice 1996, J. Mater. Sci. 31:102);
+it reaches 1 as the interface densifies fully or melts.
 """
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 
 
-def bonded_faces(consolidated: np.ndarray, layer_top: np.ndarray, reheated: np.ndarray | None,
+def interface_bond(acc: np.ndarray, acc_at_cover: np.ndarray,
+                   progress: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Bonded area fraction [0-1] of each voxel's face to the voxel above, for voxels covered by a later
+    layer (NaN elsewhere). ``acc`` is the densify kernel's accumulator (reduced time or Theta) now,
+    ``acc_at_cover`` its value when the layer above was spread (NaN: never covered), ``progress`` maps an
+    accumulator to sintering progress (SinteringTables.progress).
+
+    The face lies between the lower voxel, which gained ``acc - acc_at_cover`` after the cover, and the
+    upper one, whose powder was spread then and gained all of its ``acc``. The accumulator's rate is
+    exponential in 1/T and the temperature nearly linear between the two centres, so the face's
+    accumulator is taken as their geometric mean."""
+    acc = np.asarray(acc, float)
+    below = np.maximum(acc - np.asarray(acc_at_cover, float), 0.0)
+    above = np.zeros_like(acc)
+    above[:, :, :-1] = np.maximum(acc[:, :, 1:], 0.0)
+    covered = np.isfinite(below)
+    face = np.sqrt(np.where(covered, below, 0.0) * above)
+    return np.where(covered, progress(face), np.nan)
+
+
+def bonded_faces(consolidated: np.ndarray, layer_top: np.ndarray, bond: np.ndarray | None,
                  axis: int) -> np.ndarray:
-    """Bool array of the faces between voxel n and n+1 along ``axis`` (shape one shorter there): True
-    where the face is bonded. ``layer_top`` marks the top cell layer of each printed layer (k index,
-    bool of length nz): z-faces above those cells are inter-layer faces, which also need ``reheated`` > 0
-    of the voxel below (without ``reheated`` they count as bonded when both sides consolidated)."""
+    """Bonded area fraction [0-1] of the faces between voxel n and n+1 along ``axis`` (shape one shorter
+    there): 0 unless both voxels consolidated. ``layer_top`` marks the top cell layer of each printed layer
+    (k index, bool of length nz): z-faces above those cells are inter-layer faces, bonded over ``bond``
+    of the voxel below (:func:`interface_bond`; without ``bond`` they count as fully bonded)."""
     c = np.asarray(consolidated, bool)
     lo = [slice(None)] * 3
     hi = [slice(None)] * 3
     lo[axis], hi[axis] = slice(0, -1), slice(1, None)
-    both = c[tuple(lo)] & c[tuple(hi)]
-    if axis != 2 or reheated is None:
+    both = (c[tuple(lo)] & c[tuple(hi)]).astype(float)
+    if axis != 2 or bond is None:
         return both
     interlayer = np.asarray(layer_top, bool)[:-1][None, None, :]
-    fused = np.nan_to_num(np.asarray(reheated, float)[tuple(lo)], nan=0.0) > 0.0
-    return both & (~interlayer | fused)
+    fused = np.nan_to_num(np.asarray(bond, float)[tuple(lo)], nan=0.0)
+    return both * np.where(interlayer, fused, 1.0)
 
 
 def bonded_fraction(faces: np.ndarray, env: np.ndarray, axis: int) -> np.ndarray:
@@ -45,4 +73,4 @@ def bonded_fraction(faces: np.ndarray, env: np.ndarray, axis: int) -> np.ndarray
     other = tuple(a for a in range(3) if a != axis)
     n = inside.sum(axis=other)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, (faces & inside).sum(axis=other) / np.maximum(n, 1), np.nan)
+        return np.where(n > 0, (faces * inside).sum(axis=other) / np.maximum(n, 1), np.nan)

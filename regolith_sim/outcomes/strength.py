@@ -41,7 +41,7 @@ def plane_strengths(sigma: np.ndarray, env: np.ndarray, faces: np.ndarray, axis:
     hi = [slice(None)] * 3
     lo[axis], hi[axis] = slice(0, -1), slice(1, None)
     inside = env[tuple(lo)] & env[tuple(hi)]
-    carried = np.where(inside & faces, np.minimum(s[tuple(lo)], s[tuple(hi)]), 0.0)
+    carried = inside * faces * np.minimum(s[tuple(lo)], s[tuple(hi)])
     n_faces = inside.sum(axis=other)
     with np.errstate(invalid="ignore", divide="ignore"):
         face = np.where(n_faces > 0, carried.sum(axis=other) / np.maximum(n_faces, 1), np.nan)
@@ -68,7 +68,7 @@ class BodyFields:
     rho_rel: np.ndarray        #: relative density of the consolidated matrix
     melt_fraction: np.ndarray  #: melt fraction each voxel's peak temperature reached
     layer_top: np.ndarray      #: bool per k: top cell layer of a printed layer
-    reheated: np.ndarray | None  #: time above the glass transition after being covered [s] (NaN: never covered)
+    bond: np.ndarray | None  #: bonded area fraction of the face to the layer above (NaN: never covered)
     crack_risk: np.ndarray | None = None  #: thermal-stress / tensile-strength index per voxel
     #: strength a voxel keeps once thermal shock cracked it (Hasselman 1969: strength drops abruptly
     #: to a retained fraction past the critical quench)
@@ -78,7 +78,7 @@ class BodyFields:
 def face_sets(body: BodyFields) -> dict:
     """The faces along x, y, z that transmit load: ``bonded`` by :mod:`.bonding`, or ``all`` of them (the
     reference the bonding knock-down is measured against)."""
-    bonded = [bonded_faces(body.consolidated, body.layer_top, body.reheated, a) for a in range(3)]
+    bonded = [bonded_faces(body.consolidated, body.layer_top, body.bond, a) for a in range(3)]
     return {"bonded": bonded, "all": [np.ones_like(f) for f in bonded]}
 
 

@@ -84,9 +84,9 @@ class Simulation:
         self.densifier = self._make_densifier()
         self.melt_pool = MeltPoolTrack()
         self.layers_spread = 0
-        #: each cell's time above the glass transition when the layer above it was spread (NaN: not yet)
-        self.t_hot_at_cover = ti.ndarray(backend.float_type(), shape=g.shape)
-        self.t_hot_at_cover.fill(np.nan)
+        #: each cell's sintering accumulator (the densifier's) when the layer above it was spread (NaN: not yet)
+        self.sintering_at_cover = ti.ndarray(backend.ledger_type(), shape=g.shape)
+        self.sintering_at_cover.fill(np.nan)
         self.t_end = self.plan.t[-1] + case.solver.cooldown
         self.wall_time = 0.0
         self.n_steps = 0
@@ -171,17 +171,24 @@ class Simulation:
             self.layers_spread += 1
 
     def _mark_covered(self, k_lo: int, k_hi: int) -> None:
-        """Note the time above the glass transition of the cells of a layer about to be covered: what they
-        spend there afterwards is the re-heating that bonds the next layer to them (outcomes.bonding)."""
-        cover = self.t_hot_at_cover.to_numpy()
-        cover[:, :, k_lo:k_hi] = self.thermal.field("t_hot")[:, :, k_lo:k_hi]
-        self.t_hot_at_cover.from_numpy(cover)
+        """Note the sintering accumulator of the cells of a layer about to be covered: what it gains
+        afterwards is the sintering that bonds the next layer to them (outcomes.bonding)."""
+        if self.densifier is None:
+            return
+        cover = self.sintering_at_cover.to_numpy()
+        cover[:, :, k_lo:k_hi] = self.densifier.acc.to_numpy()[:, :, k_lo:k_hi]
+        self.sintering_at_cover.from_numpy(cover)
 
-    def reheated_after_cover(self, t_hot: np.ndarray | None = None) -> np.ndarray:
-        """Time [s] each cell spent above the glass transition after the layer above it was spread (NaN for
-        cells never covered by a layer); ``t_hot`` is the solver's field when the caller already holds a copy."""
-        t_hot = self.thermal.field("t_hot") if t_hot is None else t_hot
-        return t_hot - self.t_hot_at_cover.to_numpy()
+    def interface_bond(self) -> np.ndarray | None:
+        """Bonded area fraction [0-1] of each cell's face to the cell above where a layer was spread on it
+        (NaN for cells never covered), from the sintering both sides saw after the cover
+        (:func:`regolith_sim.outcomes.bonding.interface_bond`); None without a sintering model."""
+        if self.densifier is None:
+            return None
+        from ..outcomes.bonding import interface_bond
+
+        return interface_bond(self.densifier.acc.to_numpy(), self.sintering_at_cover.to_numpy(),
+                              self.densifier.tables.progress)
 
     def _next_event(self, t: float) -> float:
         """The next time a layer is spread or the path changes (steps end there, so the energy

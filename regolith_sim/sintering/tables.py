@@ -97,3 +97,14 @@ class SinteringTables:
     def density_of_tau(self, tau):
         """rho_visc(tau) as the kernel evaluates it (Frenkel closed form, then the table; 1 beyond)."""
         return models.viscous_density(tau, self.rho_rel0, (self.tau0, self.dtau, self.rho_visc, self.tau_full))
+
+    def progress(self, acc):
+        """Fraction of the way from the powder's density to full density that the densify kernel's
+        accumulator ``acc`` (reduced time tau for 'viscous', Theta [s/K] for 'master-curve') gives a fresh
+        powder: (rho(acc) - rho0) / (1 - rho0), in [0, 1]."""
+        acc = np.maximum(np.nan_to_num(np.asarray(acc, float), nan=0.0), 0.0)
+        if self.model == "viscous":
+            rho = self.density_of_tau(acc)
+        else:
+            rho = models.msc_density(acc, self.rho_rel0, self.ln_theta_mid, self.ln_theta_width)
+        return np.clip((rho - self.rho_rel0) / (1.0 - self.rho_rel0), 0.0, 1.0)
