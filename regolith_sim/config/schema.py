@@ -249,10 +249,12 @@ class SolverSection(Section):
                                                 "Langmuir flux of the material's vapour pressure, latent heat sink, "
                                                 "slowed by diffusion through a gas); off only for comparisons",
                               json_schema_extra={"unit": ""})
-    mechanics: Literal["off", "final"] = Field(
+    mechanics: Literal["off", "final", "layers"] = Field(
         "off", description="Thermo-mechanics of the part (regolith_sim.mechanics): 'final' solves the residual "
         "stress, crack risk and distortion of the cooled part (its crack risk then replaces the thermal-shock "
-        "estimate in the strength), 'off' skips it", json_schema_extra={"unit": ""})
+        "estimate in the strength); 'layers' also solves at the end of each layer, each voxel joining the body "
+        "stress-free where and when it consolidates and annealing when reheated (stress fields in every VTK "
+        "frame; one solve per layer); 'off' skips it", json_schema_extra={"unit": ""})
     mechanics_support: Literal["free", "clamped"] = Field(
         "free", description="How the part is held: 'free' resting on powder, 'clamped' bonded to a rigid base",
         json_schema_extra={"unit": ""})
@@ -286,7 +288,7 @@ class OutputSection(Section):
     render: bool = Field(True, description="Write an off-screen render of the as-built part",
                          json_schema_extra={"unit": ""})
     distortion_scale: float = quantity(1.0, "Factor on the computed displacement in part_distorted.stl (with "
-                                            "solver.mechanics = 'final'); >1 exaggerates the warp", "1",
+                                            "solver.mechanics = 'final' or 'layers'); >1 exaggerates the warp", "1",
                                        gt=0, le=1e4)
 
 

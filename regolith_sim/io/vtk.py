@@ -22,19 +22,23 @@ _VTK_TYPES = {np.dtype("float32"): "Float32", np.dtype("float64"): "Float64", np
 
 
 def _data_array(name: str, values: np.ndarray) -> str:
-    flat = np.ascontiguousarray(values.ravel(order="F"))  # VTK image data runs x fastest
+    """One cell array: (nx, ny, nz) scalars or (nx, ny, nz, n) n-component vectors."""
+    components = values.shape[3] if values.ndim == 4 else 1
+    # VTK image data runs x fastest, a cell's components together
+    flat = np.ascontiguousarray(values.transpose(2, 1, 0, *range(3, values.ndim))).ravel()
     if flat.dtype not in _VTK_TYPES:
         flat = flat.astype(np.float32)
     flat = flat.astype(flat.dtype.newbyteorder("<"), copy=False)
     payload = np.array([flat.nbytes], dtype="<u8").tobytes() + flat.tobytes()
     return (f'<DataArray type="{_VTK_TYPES[flat.dtype.newbyteorder("=")]}" Name={quoteattr(name)} '
-            f'format="binary">{base64.b64encode(payload).decode("ascii")}</DataArray>')
+            f'NumberOfComponents="{components}" format="binary">{base64.b64encode(payload).decode("ascii")}</DataArray>')
 
 
 def image_data_xml(cell_data: Mapping[str, np.ndarray], origin: Sequence[float], spacing: float) -> str:
-    """A ``.vti`` document with one cell array per entry of ``cell_data`` (all the same 3D shape)."""
-    shapes = {a.shape for a in cell_data.values()}
-    if len(shapes) != 1 or len(next(iter(shapes))) != 3:
+    """A ``.vti`` document with one cell array per entry of ``cell_data`` (all the same 3D shape, vectors
+    with their components along a fourth axis)."""
+    shapes = {a.shape[:3] for a in cell_data.values()}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 3 or any(np.ndim(a) > 4 for a in cell_data.values()):
         raise ValueError(f"cell arrays must share one 3D shape, got {shapes}")
     nx, ny, nz = next(iter(shapes))
     extent = f"0 {nx} 0 {ny} 0 {nz}"

@@ -133,7 +133,7 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
     stiff = load_bearing(state, T, T_an)
     summary = _summary_start(support, T_an, relaxation_time_s, stiff)
     if not stiff.any():
-        return {"fields": _empty_fields(shape), "summary": summary}
+        return {"fields": empty_fields(shape), "summary": summary}
 
     box = _crop(stiff)
     st = stiff[box]
@@ -187,7 +187,7 @@ def _summary_start(support, T_an, relaxation_time_s, stiff) -> dict:
             "load_bearing_cells": int(stiff.sum())}
 
 
-def _empty_fields(shape) -> dict:
+def empty_fields(shape) -> dict:
     return {"displacement": np.zeros(shape + (3,)), "stress": np.zeros(shape + (6,)), "von_mises": np.zeros(shape),
             "max_principal": np.zeros(shape), "crack_risk": np.zeros(shape)}
 
@@ -223,7 +223,7 @@ def _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, or
     if support == "free":
         for b in range(1, n_bodies + 1):
             S.remove_rigid_body(u, S.node_mask(body == b), dx)
-    out = _empty_fields(shape)
+    out = empty_fields(shape)
     s1, vm = principal_and_von_mises(res.stress)
     s1 = np.where(st, s1, 0.0)
     sig_t = tensile_strength(material, porosity[box], route)
@@ -319,7 +319,7 @@ class LayerwiseMechanics:
         summary = _summary_start(self.support, self.T_anneal, self.relaxation_time_s, st)
         summary["updates"] = self.updates
         if not st.any():
-            self.last = {"fields": _empty_fields(shape), "summary": summary}
+            self.last = {"fields": empty_fields(shape), "summary": summary}
             return self.last
         soft = ~st
         E = _stiffness(self.material, st, soft, T[b], porosity[b], self.powder_stiffness)

@@ -22,7 +22,7 @@ _PLAIN = (bool, int, float, str, np.integer, np.floating)
 
 
 def _is_array(v) -> bool:
-    return hasattr(v, "to_numpy") and hasattr(v, "from_numpy") and hasattr(v, "shape")
+    return isinstance(v, np.ndarray) or (hasattr(v, "to_numpy") and hasattr(v, "from_numpy") and hasattr(v, "shape"))
 
 
 def _plain_state(obj) -> dict:
@@ -64,6 +64,9 @@ def _parts(sim) -> dict:
     parts = {"thermal": sim.thermal, "melt_pool": sim.melt_pool, "simulation": sim}
     if sim.densifier is not None:
         parts["densifier"] = sim.densifier
+    if getattr(sim, "mechanics", None) is not None:  # the per-layer analysis: its body and last solution
+        parts["mechanics"] = sim.mechanics
+        parts["mechanics_solver"] = sim.mechanics.solver
     parts.update({f"recorder_{i}": r for i, r in enumerate(sim.recorders)})
     return parts
 
@@ -74,7 +77,7 @@ def save_checkpoint(sim, path: str | Path) -> Path:
     for pname, obj in _parts(sim).items():
         for name, v in vars(obj).items():
             if _is_array(v):
-                arrays[f"{pname}/{name}"] = v.to_numpy()
+                arrays[f"{pname}/{name}"] = v if isinstance(v, np.ndarray) else v.to_numpy()
         plain[pname] = _plain_state(obj)
         if hasattr(obj, "checkpoint_state"):
             plain[pname]["__extra__"] = obj.checkpoint_state()
@@ -105,7 +108,13 @@ def load_checkpoint(sim, path: str | Path) -> None:
         if key == "__meta__":
             continue
         pname, name = key.split("/", 1)
-        getattr(parts[pname], name).from_numpy(data[key])
+        if not hasattr(parts[pname], name):
+            continue  # a work array made on first use: it is made again when next needed
+        target = getattr(parts[pname], name)
+        if hasattr(target, "from_numpy"):
+            target.from_numpy(data[key])
+        else:  # a NumPy array (None until first set in a fresh object)
+            setattr(parts[pname], name, data[key])
     for pname, state in meta["state"].items():
         extra = state.pop("__extra__", None)
         _restore_plain(parts[pname], state)

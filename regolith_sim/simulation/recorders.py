@@ -30,6 +30,8 @@ OUTCOME_FIELDS = {
     "vesicle_porosity": ("vesicle_porosity", np.float32),
     "crack_risk": ("crack_risk", np.float32),
 }
+#: the per-layer thermo-mechanics' fields in the frames (solver.mechanics = 'layers'), as of the last layer
+MECHANICS_FRAME_FIELDS = ("displacement_m", "von_mises_Pa", "max_principal_stress_Pa", "crack_risk_stress")
 
 
 class ProbeRecorder:
@@ -102,8 +104,12 @@ class FrameRecorder:
         th = sim.thermal
         fields = {src: th.field(src) for src, _ in FRAME_FIELDS.values()}
         data = {vtk_name: fields[src].astype(dt) for vtk_name, (src, dt) in FRAME_FIELDS.items()}
-        outcome = part_outcome(sim, dict(fields, part_mask=sim.domain.part_mask))["fields"]
+        stress = self._mechanics(sim)
+        outcome = part_outcome(sim, dict(fields, part_mask=sim.domain.part_mask),
+                               None if stress is None else stress["crack_risk_stress"])["fields"]
         data.update({vtk_name: outcome[src].astype(dt) for vtk_name, (src, dt) in OUTCOME_FIELDS.items()})
+        if stress is not None:
+            data.update({name: stress[name].astype(np.float32) for name in MECHANICS_FRAME_FIELDS})
         name = f"frame_{len(self.frames):04d}.vti"
         write_image_data(self.folder / name, data, self.grid.origin, self.grid.dx)
         self.frames.append((th.time, f"{self.folder.name}/{name}"))
@@ -111,6 +117,18 @@ class FrameRecorder:
         write_collection(self.pvd, self.frames)
         while self.due(th.time):
             self.next_index += 1
+
+    @staticmethod
+    def _mechanics(sim) -> dict | None:
+        """The per-layer mechanics' fields as of its last update (zeros before the first), or None."""
+        from ..mechanics.coupling import empty_fields
+        from .result import named_mechanics
+
+        mech = getattr(sim, "mechanics", None)
+        if mech is None:
+            return None
+        last = mech.last or {"fields": empty_fields(tuple(sim.domain.grid.shape)), "summary": {}}
+        return named_mechanics(last)["fields"]
 
     def checkpoint_state(self) -> dict:
         return {"frames": self.frames}

@@ -43,7 +43,7 @@ SUMMARY_UNITS = {
                                              "(liquidus - solidus) / local solidification time, as "
                                              "{median, p10, p90} over those voxels (null when none)",
     "mechanics.max_principal_stress_Pa": "Pa, largest maximum principal (residual) stress in the part (with "
-                                         "solver.mechanics = 'final'; the mechanics keys are null when off)",
+                                         "solver.mechanics = 'final' or 'layers'; the mechanics keys are null when off)",
     "mechanics.crack_risk_volume_fraction": "1, share of the part's volume where max principal stress / tensile "
                                             "strength > 1 (null without a strength law)",
     "mechanics.max_distortion_m": "m, largest displacement of the part, at mechanics.max_distortion_at_m [m]",
@@ -104,17 +104,27 @@ def part_outcome(sim, fields: dict, crack_risk=None) -> dict:
                          vacuum=sim.site.is_vacuum, stress_crack_risk=crack_risk)
 
 
+#: the thermo-mechanics' fields under the names the outputs use
+MECHANICS_FIELD_NAMES = {"displacement": "displacement_m", "stress": "stress_Pa", "von_mises": "von_mises_Pa",
+                         "max_principal": "max_principal_stress_Pa", "crack_risk": "crack_risk_stress"}
+
+
+def named_mechanics(mech: dict) -> dict:
+    """A mechanics result with the output names of its fields."""
+    return {"summary": mech["summary"], "fields": {MECHANICS_FIELD_NAMES[k]: v for k, v in mech["fields"].items()}}
+
+
 def part_stress(sim, fields: dict) -> dict:
     """Residual stress, crack risk and distortion of the cooled part (regolith_sim.mechanics), with the
-    field names the outputs use."""
+    field names the outputs use: the last update of the per-layer analysis (mechanics = 'layers'), or
+    one solve of the finished part ('final')."""
     from ..mechanics.coupling import part_mechanics
 
+    if sim.mechanics is not None:
+        return named_mechanics(sim.mechanics.update(fields))
     g = sim.domain.grid
-    mech = part_mechanics(dict(fields, origin=np.asarray(g.origin)), g.dx, sim.material,
-                          support=sim.case.solver.mechanics_support, route=sim.case.process.source)
-    names = {"displacement": "displacement_m", "stress": "stress_Pa", "von_mises": "von_mises_Pa",
-             "max_principal": "max_principal_stress_Pa", "crack_risk": "crack_risk_stress"}
-    return {"summary": mech["summary"], "fields": {names[k]: v for k, v in mech["fields"].items()}}
+    return named_mechanics(part_mechanics(dict(fields, origin=np.asarray(g.origin)), g.dx, sim.material,
+                                          support=sim.case.solver.mechanics_support, route=sim.case.process.source))
 
 
 def probe_summary(sim, T_peak: np.ndarray) -> dict:

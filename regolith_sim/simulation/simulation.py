@@ -82,6 +82,7 @@ class Simulation:
         self._init_substrate(rho0)
         self.source = self._make_source()
         self.densifier = self._make_densifier()
+        self.mechanics = self._make_mechanics()
         self.melt_pool = MeltPoolTrack()
         self.layers_spread = 0
         #: each cell's sintering accumulator (the densifier's) when the layer above it was spread (NaN: not yet)
@@ -153,6 +154,28 @@ class Simulation:
 
         return Densifier(self.thermal, self.material, model=model)
 
+    def _make_mechanics(self):
+        """The per-layer thermo-mechanics of ``solver.mechanics = 'layers'`` (None otherwise: 'final' solves
+        once, on the finished part, in the Result)."""
+        if self.case.solver.mechanics != "layers":
+            return None
+        from ..errors import MaterialError
+        from ..mechanics.coupling import LayerwiseMechanics
+
+        g = self.domain.grid
+        try:
+            return LayerwiseMechanics(g.shape, g.dx, self.material, support=self.case.solver.mechanics_support,
+                                      part_mask=self.domain.part_mask, origin=np.asarray(g.origin),
+                                      route=self.case.process.source)
+        except MaterialError as exc:
+            raise UserError(str(exc).removeprefix("material: "), key="solver.mechanics") from None
+
+    def mechanics_fields(self) -> dict:
+        """What the thermo-mechanics reads of the current state (regolith_sim.mechanics.coupling)."""
+        th = self.thermal
+        return {"state": th.field("state"), "T": th.field("T"), "T_peak": th.field("T_peak"),
+                "rho_rel": th.field("rho_rel"), "part_mask": self.domain.part_mask}
+
     # -- stepping ----------------------------------------------------------------------------------
     def _spread_due_layers(self, t: float) -> None:
         """Spread each layer whose time has come. The recoater rises one layer per layer, so powder
@@ -166,6 +189,9 @@ class Simulation:
             _, hi = self.domain.layer_cells(self.layers_spread)
             if self.layers_spread > 0:
                 self._mark_covered(*self.domain.layer_cells(self.layers_spread - 1))
+                if self.mechanics is not None:  # the finished layer, at the end of its dwell
+                    self.thermal.sync()
+                    self.mechanics.update(self.mechanics_fields())
             bed = np.ones(self.domain.grid.shape[:2], bool)
             self.thermal.activate_layer(bed, 0, hi, self.powder_temperature)
             self.layers_spread += 1
