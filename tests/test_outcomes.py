@@ -133,6 +133,21 @@ def test_bulk_density_of_a_constructed_void_field():
     assert 0.2 * melt_fraction_reached(np.array([1500.0]), np.array([True]), melt)[0] == pytest.approx(0.1)
 
 
+def test_evaporation_shrinks_the_body_without_making_it_porous():
+    """Half of one voxel's mass evaporated from a dense two-voxel body: the surface receded, so the body is
+    1.5 voxels of dense material (relative density 1, not 0.75)."""
+    env = cons = np.ones((2, 1, 1), bool)
+    rho = np.ones((2, 1, 1))
+    lost = np.array([0.0, 0.5]).reshape(2, 1, 1)
+    assert bulk_relative_density(env, cons, rho, np.zeros((2, 1, 1)), rho.copy(), lost) == pytest.approx(1.0)
+    # with a lack-of-fusion voxel beside them, the void is 1 of the 2.5 voxels of the body
+    env3 = np.ones((3, 1, 1), bool)
+    cons3 = np.array([True, True, False]).reshape(3, 1, 1)
+    rel = bulk_relative_density(env3, cons3, np.ones((3, 1, 1)), np.zeros((3, 1, 1)), np.ones((3, 1, 1)),
+                                np.array([0.0, 0.5, 0.0]).reshape(3, 1, 1))
+    assert rel == pytest.approx(1.5 / 2.5)
+
+
 def test_kingery_surface_stress_of_a_slab_cooled_at_constant_rate():
     # sigma = E alpha phi a^2 / (3 kappa (1 - nu)): 80 GPa, 8e-6/K, 100 K/s, a = 0.25 mm, kappa 5e-7 m^2/s
     te = ThermoElastic(80e9, 0.25, 8e-6, 5e-7)

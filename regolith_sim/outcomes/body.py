@@ -67,7 +67,12 @@ def melt_fraction_reached(T_peak: np.ndarray, consolidated: np.ndarray, material
 
 def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np.ndarray, phi_v: np.ndarray,
                           mass: np.ndarray | None = None, mass_lost: np.ndarray | None = None) -> float:
-    """Bulk density of the envelope over the particle density [-] (NaN for an empty envelope)."""
+    """Bulk density of the envelope over the particle density [-] (NaN for an empty envelope).
+
+    A voxel's material fills ``mass / rho_rel`` of it (a settled column's top cell is part-filled).
+    Evaporation takes material from the exposed surface, which recedes: the share of a voxel's mass that
+    evaporated (``mass_lost``, kept on the grid by the solver) takes its volume with it and leaves the
+    density of what remains unchanged, so it lowers the body's mass and volume alike, not its density."""
     solid = env & consolidated
     n_void = int(np.count_nonzero(env & ~consolidated))
     rho = np.asarray(rho_rel, float)[solid]
@@ -78,7 +83,8 @@ def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np
         fill = np.minimum(m / np.maximum(rho, 1e-12), 1.0)
         lost = np.zeros_like(m) if mass_lost is None else np.asarray(mass_lost, float)[solid]
         kept = np.clip(1.0 - lost / np.maximum(m, 1e-12), 0.0, 1.0)
-    volume = fill.sum() + n_void
+    occupied = fill * kept
+    volume = occupied.sum() + n_void
     if volume <= 0.0:
         return float("nan")
-    return float(np.sum(rho * (1.0 - np.asarray(phi_v, float)[solid]) * kept * fill) / volume)
+    return float(np.sum(rho * (1.0 - np.asarray(phi_v, float)[solid]) * occupied) / volume)
