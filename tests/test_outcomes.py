@@ -200,6 +200,12 @@ def test_a_run_with_mechanics_feeds_its_stress_crack_risk_into_the_strength(ti_r
     cons = (f["state"] >= 2) & f["part_mask"]
     np.testing.assert_allclose(f["crack_risk"][cons], np.nan_to_num(f["crack_risk_stress"][cons]), rtol=1e-12)
     assert (tmp_path / "mech" / "part_distorted.stl").exists()
+    import pyvista as pv
+
+    vtu = pv.read(tmp_path / "mech" / "part.vtu")   # the FEA mesh carries the stress tensor and displacement
+    n = int(cons.sum())
+    assert vtu.n_cells == int((f["state"] >= 2).sum()) and vtu.cell_data["stress_Pa"].shape == (vtu.n_cells, 6)
+    assert vtu.cell_data["displacement_m"].shape == (vtu.n_cells, 3) and n > 0
     off, _ = run_job(load_case(tiny, **{**over, "solver.mechanics": "off"}), tmp_path / "off", progress=False)
     assert off.summary["mechanics"] is None and "displacement_m" not in off.fields
 
@@ -228,6 +234,7 @@ def test_per_layer_mechanics_writes_stress_frames_and_resumes_exactly(ti_runtime
     assert len(frames) == 3
     after_first = pv.read(frames[0])
     assert after_first.cell_data["displacement_m"].shape == (after_first.n_cells, 3)
+    assert after_first.cell_data["stress_Pa"].shape == (after_first.n_cells, 6)
     assert np.abs(after_first.cell_data["von_mises_Pa"]).max() > 0.0   # the first layer, cooled below T_anneal in its dwell
 
     class Killed(Exception):

@@ -42,8 +42,9 @@ def consolidated_mesh(fields: dict, origin, dx: float):
         data["peak_temperature_K"] = [fields["T_peak"][at].astype(np.float64)]
     if "cool_rate" in fields:
         data["solidification_cooling_rate_K_s"] = [fields["cool_rate"][at].astype(np.float64)]
-    for name in ("strength_MPa", "vesicle_porosity", "crack_risk", "von_mises_Pa", "max_principal_stress_Pa"):
-        if name in fields:
+    for name in ("strength_MPa", "vesicle_porosity", "crack_risk", "von_mises_Pa", "max_principal_stress_Pa",
+                 "crack_risk_stress", "displacement_m", "stress_Pa"):
+        if name in fields:  # the last two per cell: 3 components, and 6 (Voigt xx, yy, zz, yz, xz, xy)
             data[name] = [fields[name][at].astype(np.float64)]
     if "defect" in fields:
         data["defect"] = [fields["defect"][at].astype(np.int32)]
@@ -67,7 +68,9 @@ def write_voxel_mesh(mesh, path: str | Path, fmt: str) -> Path:
         if fmt == "msh":
             # Gmsh 2.2 (binary), read by every Gmsh and most FEA importers; its element data are reals
             # and every element needs physical and geometrical tags.
-            data = {k: [np.asarray(v[0], np.float64)] for k, v in mesh.cell_data.items()}
+            # Gmsh element data have 1, 3 or 9 components: the 6-component stress stays in the VTU
+            data = {k: [np.asarray(v[0], np.float64)] for k, v in mesh.cell_data.items()
+                    if np.ndim(v[0]) == 1 or np.shape(v[0])[1] == 3}
             data["gmsh:physical"] = data["gmsh:geometrical"] = [np.ones(n, np.int32)]
             meshio.Mesh(mesh.points, mesh.cells, cell_data=data).write(tmp, file_format="gmsh22", binary=True)
         elif fmt == "inp":

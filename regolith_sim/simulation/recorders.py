@@ -31,7 +31,7 @@ OUTCOME_FIELDS = {
     "crack_risk": ("crack_risk", np.float32),
 }
 #: the per-layer thermo-mechanics' fields in the frames (solver.mechanics = 'layers'), as of the last layer
-MECHANICS_FRAME_FIELDS = ("displacement_m", "von_mises_Pa", "max_principal_stress_Pa", "crack_risk_stress")
+MECHANICS_FRAME_FIELDS = ("displacement_m", "stress_Pa", "von_mises_Pa", "max_principal_stress_Pa", "crack_risk_stress")
 
 
 class ProbeRecorder:
