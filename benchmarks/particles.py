@@ -6,12 +6,14 @@ Runs with Taichi + numpy only (no meshio/trimesh/pyvista/scipy), so it works on 
     python benchmarks/particles.py                      # 10k and 100k grains (+1M on a GPU)
     python benchmarks/particles.py --arch cuda --precision f32 --out out.json
     python benchmarks/particles.py --quick              # 2k grains, a few seconds (smoke test)
+    python benchmarks/particles.py --case liggghts      # issue 17's LIGGGHTS case, both codes, ratio
 
 A dense, randomly agitated packing (simple-cubic lattice with 1 % overlap, random velocities so the
 Verlet list is rebuilt every ~10 steps) of 1-mm grains with friction, rolling resistance and
 cohesion in a closed box runs for ``--steps`` steps after a warm-up (compilation excluded). Reported
 per size: particle-steps/s, ms per step, neighbour-list builds and their share of the run time
-(``DEMSystem.time_in_rebuild`` / wall time, each rebuild synchronised), mean listed neighbours,
+(builds during the run times the cost of a forced build timed after it, over the wall time), mean listed
+neighbours (half list: each pair once),
 bytes per particle-step, GB/s and the fraction of the Taichi triad bandwidth measured in the same
 run (``membw.py``), and ``ratio_to_reference``: particle-steps/s over that of the smallest size
 (the reference run; 1.0 means the cost per grain does not grow with N - linear scaling).
@@ -78,18 +80,24 @@ def bench(n: int, steps: int, f_bytes: int) -> dict:
     s = _system(n)
     s.step(20)  # compile + warm-up
     backend.sync()
-    s.n_rebuilds, s.time_in_rebuild = 0, 0.0
+    builds0 = s.n_rebuilds
     t0 = time.perf_counter()
     s.step(steps)
     backend.sync()
     wall = time.perf_counter() - t0
+    rebuilds = s.n_rebuilds - builds0
+    t1 = time.perf_counter()  # the builds run on the device inside the steps: time a few forced ones
+    for _ in range(5):
+        s.rebuild()
+    backend.sync()
+    ms_build = 1e3 * (time.perf_counter() - t1) / 5
     k_mean = float(s._lists.nnbr.to_numpy().mean())
     walls = len(s.wall_names)
     b = bytes_per_particle_step(f_bytes, k_mean, walls)
     rate = n * steps / wall
     return dict(n=n, steps=steps, wall_s=wall, particle_steps_per_s=rate, ms_per_step=1e3 * wall / steps,
-                rebuilds=s.n_rebuilds, neighbour_share=s.time_in_rebuild / wall,
-                ms_per_rebuild=1e3 * s.time_in_rebuild / max(s.n_rebuilds, 1), neighbour_slots=s._lists.slots,
+                rebuilds=rebuilds, neighbour_share=min(1.0, 1e-3 * ms_build * rebuilds / wall),
+                ms_per_rebuild=ms_build, neighbour_slots=s._lists.slots,
                 mean_listed_neighbours=k_mean, walls=walls, bytes_per_particle_step=b, GB_s=rate * b / 1e9)
 
 
@@ -108,9 +116,16 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=None, help="timed steps per size (default: ~2e7 particle-steps)")
     ap.add_argument("--bw-mib", type=int, default=256, help="array size of the bandwidth probe [MiB]")
     ap.add_argument("--quick", action="store_true", help="2000 and 8000 grains, 50 steps, 32 MiB probe")
+    ap.add_argument("--case", choices=("scaling", "liggghts"), default="scaling",
+                    help="scaling (default: sizes above) or liggghts (issue 17's case, see liggghts_case.py; "
+                         "--steps shortens it, --procs sets LIGGGHTS' MPI ranks, --no-liggghts skips it)")
+    ap.add_argument("--procs", type=int, default=None, help="LIGGGHTS MPI ranks (default: all cores)")
+    ap.add_argument("--no-liggghts", action="store_true", help="liggghts case: run only our code")
     a = ap.parse_args(argv)
     load0 = _load()
     arch = backend.init(a.arch, a.precision)
+    if a.case == "liggghts":
+        return liggghts_main(a, arch, load0)
     f_bytes = 8 if a.precision == "f64" else 4
     if a.quick:
         sizes, a.steps, a.bw_mib = [2000, 8000], a.steps or 50, 32
@@ -133,21 +148,48 @@ def main(argv=None) -> int:
               f"  {r['bytes_per_particle_step']:.0f} B/p-step {r['GB_s']:.2f} GB/s"
               f" ({100 * r['fraction_of_bandwidth']:.1f} % bw)  x{r['ratio_to_reference']:.2f} of {sizes[0]}",
               flush=True)
+    res = dict(benchmark="particles", machine=_machine(a, arch, load0), bandwidth=bw, reference_size=sizes[0],
+               results=rows, byte_counting="own 44F+4, per listed neighbour 14F+4, per wall 12F (STREAM convention)")
+    _write(res, a.out)
+    return 0
+
+
+def _machine(a, arch, load0) -> dict:
     import taichi
 
-    res = dict(benchmark="particles",
-               machine=dict(arch=arch, precision=a.precision, threads=os.environ.get("REGOLITH_SIM_THREADS"),
-                            cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
-                            taichi_version=".".join(map(str, taichi.__version__)), load_start=load0,
-                            load_end=_load()),
-               bandwidth=bw, reference_size=sizes[0], results=rows,
-               byte_counting="own 44F+4, per listed neighbour 14F+4, per wall 12F (STREAM convention)")
-    out = Path(a.out)
+    return dict(arch=arch, precision=a.precision, threads=os.environ.get("REGOLITH_SIM_THREADS"),
+                cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
+                taichi_version=".".join(map(str, taichi.__version__)), load_start=load0, load_end=_load())
+
+
+def _write(res: dict, out: str) -> None:
+    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(res, indent=2))
     os.replace(tmp, out)
     print(f"written {out}")
+
+
+def liggghts_main(a, arch: str, load0) -> int:
+    """Issue 17's case with our DEM, then with LIGGGHTS when installed (same steps), and the ratio."""
+    import liggghts_case as L
+
+    rows = [L.run_ours(steps=a.steps)]
+    if not a.no_liggghts and L.liggghts_available():
+        rows.append(L.run_liggghts(steps=a.steps, procs=a.procs))
+    elif not a.no_liggghts:
+        print("liggghts not on the PATH (Debian package liggghts): only our code ran")
+    for r in rows:
+        print(f"{r['code']:<16} {r['steps']} steps  {r['particle_steps_per_s']:.3e} particle-steps/s  "
+              f"{r['wall_s']:.1f} s  settled height {1e3 * r['height_m']:.2f} mm  packing {r['packing']:.3f}")
+    res = dict(benchmark="particles-liggghts", case=L.CASE, machine=_machine(a, arch, load0), results=rows)
+    if len(rows) == 2:
+        res["ratio_ours_to_liggghts"] = rows[0]["particle_steps_per_s"] / rows[1]["particle_steps_per_s"]
+        print(f"ratio (ours / LIGGGHTS, particle-steps/s): {res['ratio_ours_to_liggghts']:.2f}")
+    from bench_cli import RESULTS
+
+    _write(res, str(RESULTS / "particles-liggghts.json") if a.out == str(RESULTS / "particles.json") else a.out)
     return 0
 
 

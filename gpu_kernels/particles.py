@@ -15,8 +15,10 @@ Layout (N grains, K neighbour slots per grain, W walls); SI units throughout:
   rotational stiffness [N m] and rotational dashpots [N m s], for the quasi-static masses.
 * ``active`` (N, i32): 0 for grains removed from the run (fell below the kill plane).
 * ``temp`` (N): grain temperature [K] (sets the viscosity of sintering necks).
-* ``nbr`` (N, K, i32) / ``nnbr`` (N, i32): full (both directions) Verlet neighbour list; each grain
-  owns its copy of the contact history, so forces need no atomics and ``F_ij = -F_ji`` to round-off.
+* ``nbr`` (N, K, i32) / ``nnbr`` (N, i32): half Verlet neighbour list (each pair once, in the row
+  of its lower index); the pair's force is evaluated once and applied to both grains (Newton's
+  third law, the partner's share added atomically), so ``F_ij = -F_ji`` exactly.
+* ``stat`` (8, i32): step/list flags, see :func:`build_neighbours` and :func:`dem_step`.
 * ``ht, hr`` (N, K, vec3): tangential spring displacement [m] and rolling spring moment [N m];
   ``neck`` (N, K): sintering neck radius [m] (0: no neck).
 * ``walls`` (W, 4, vec3): axis-aligned boxes, rows (lower corner, upper corner, velocity,
@@ -106,12 +108,16 @@ def _to_plane(h, n):
 
 @ti.func
 def _contact(n, gap, vrel, wrel, ri, Rs, ms, Ir, temp_c, h_t, h_r, neck, e_star, g_star, mu, mur,
-             allow_bond, cohesive, prm: ti.template(), eta_tab: ti.template(), dt):
-    """Force on grain i from one contact partner; n points from i to the partner.
+             cohesive, prm: ti.template(), eta_tab: ti.template(), dt, use_coh: ti.template(),
+             use_sinter: ti.template(), use_roll: ti.template(), use_qs: ti.template()):
+    """Force on grain i from one contact partner; n points from i to the partner (the partner
+    receives the opposite force, Newton's third law).
 
     Returns (normal force vector, tangential force, rolling moment, new h_t, new h_r, new neck,
-    stiffness sums vec4). ``vrel`` is the velocity of i relative to the partner at the contact
+    the pair's stiffness/dashpot terms for :func:`_gershgorin`). ``vrel`` is the velocity of i relative to the partner at the contact
     point, ``wrel`` their relative angular velocity; Rs, ms, Ir effective radius, mass, inertia.
+    The ``use_*`` flags are compile-time constants (``ti.static``): a run without cohesion,
+    sintering, rolling resistance or quasi-static masses compiles a kernel without those branches.
     """
     fnv = ti.Vector([0.0, 0.0, 0.0])
     ft = ti.Vector([0.0, 0.0, 0.0])
@@ -121,22 +127,25 @@ def _contact(n, gap, vrel, wrel, ri, Rs, ms, Ir, temp_c, h_t, h_r, neck, e_star,
     vn = vrel.dot(n)
     vt = vrel - vn * n
     wroll = wrel - wrel.dot(n) * n
-    bonded = neck > 0.0
-    bond_gap = prm[P_BOND_GAP] * Rs
-    if bonded and gap > bond_gap:
-        neck = 0.0  # pulled apart: the neck broke
-        bonded = False
+    bonded = False
     eta = 1e30
-    if allow_bond and prm[P_SINTER] > 0.0 and gap < bond_gap:
-        eta = _viscosity(temp_c, eta_tab, prm)
-        if (not bonded) and eta < prm[P_ETA_BOND]:
-            # the neck starts from the Hertz contact radius of the elastic contact it replaces
-            neck = ti.max(ti.sqrt(Rs * ti.max(delta, 0.0)), 1e-6 * Rs)
-            bonded = True
+    if ti.static(use_sinter):
+        bonded = neck > 0.0
+        bond_gap = prm[P_BOND_GAP] * Rs
+        if bonded and gap > bond_gap:
+            neck = 0.0  # pulled apart: the neck broke
+            bonded = False
+        if gap < bond_gap:
+            eta = _viscosity(temp_c, eta_tab, prm)
+            if (not bonded) and eta < prm[P_ETA_BOND]:
+                # the neck starts from the Hertz contact radius of the elastic contact it replaces
+                neck = ti.max(ti.sqrt(Rs * ti.max(delta, 0.0)), 1e-6 * Rs)
+                bonded = True
     coh = 0.0
-    if cohesive and prm[P_HAMAKER] > 0.0 and gap < prm[P_DCUT]:
-        d = ti.max(gap, 0.0) + prm[P_D0]
-        coh = prm[P_HAMAKER] * Rs / (6.0 * d * d)
+    if ti.static(use_coh):
+        if cohesive and gap < prm[P_DCUT]:
+            d = ti.max(gap, 0.0) + prm[P_D0]
+            coh = prm[P_HAMAKER] * Rs / (6.0 * d * d)
     if bonded:
         a_e = 2.0 * Rs
         cv = ti.math.pi * eta * neck
@@ -150,8 +159,9 @@ def _contact(n, gap, vrel, wrel, ri, Rs, ms, Ir, temp_c, h_t, h_r, neck, e_star,
         neck = ti.sqrt(neck * neck + 2.0 * a_e * ti.max(vn, 0.0) * dt)
         h_t = ti.Vector([0.0, 0.0, 0.0])
         h_r = ti.Vector([0.0, 0.0, 0.0])
-        # Gershgorin row sums (diagonal + partner) of the neck dashpots
-        sk += ti.Vector([0.0, 2.0 * cv, 0.0, 2.0 * cv * (ri * ri + neck * neck)])
+        if ti.static(use_qs):
+            # Gershgorin row sums (diagonal + partner) of the neck dashpots (see _gershgorin)
+            sk = ti.Vector([0.0, 2.0 * cv, 0.0, 2.0 * cv * neck * neck])
     elif delta > 0.0:
         sq = ti.sqrt(Rs * delta)
         sn = 2.0 * e_star * sq
@@ -165,22 +175,36 @@ def _contact(n, gap, vrel, wrel, ri, Rs, ms, Ir, temp_c, h_t, h_r, neck, e_star,
         if ftn > flim:
             ft = ft * (flim / ti.max(ftn, _TINY))
             h_t = -ft / st
-        kr = 2.25 * sn * mur * mur * Rs * Rs
-        h_r = _to_plane(h_r, n) - kr * wroll * dt
-        mmax = mur * Rs * (fn + coh)
-        hrn = h_r.norm()
-        if hrn > mmax:
-            h_r = h_r * (mmax / ti.max(hrn, _TINY))
-            mr = h_r  # fully mobilised: no damping (Ai et al. 2011, f = 0)
-        else:
-            mr = h_r - prm[P_ETAR] * 2.0 * ti.sqrt(Ir * kr) * wroll
+        kr = 0.0
+        if ti.static(use_roll):
+            kr = 2.25 * sn * mur * mur * Rs * Rs
+            h_r = _to_plane(h_r, n) - kr * wroll * dt
+            mmax = mur * Rs * (fn + coh)
+            hrn = h_r.norm()
+            if hrn > mmax:
+                h_r = h_r * (mmax / ti.max(hrn, _TINY))
+                mr = h_r  # fully mobilised: no damping (Ai et al. 2011, f = 0)
+            else:
+                mr = h_r - prm[P_ETAR] * 2.0 * ti.sqrt(Ir * kr) * wroll
         fnv = (coh - fn) * n
-        sk += ti.Vector([sn + st, 0.0, st * ri * ri + kr, 0.0])
+        if ti.static(use_qs):
+            sk = ti.Vector([sn + st, 0.0, st, kr])
     else:
         h_t = ti.Vector([0.0, 0.0, 0.0])
         h_r = ti.Vector([0.0, 0.0, 0.0])
         fnv = coh * n
     return fnv, ft, mr, h_t, h_r, neck, sk
+
+
+@ti.func
+def _gershgorin(sk, r):
+    """A contact's share of a grain's Gershgorin row sums (stiffness [N/m], dashpot [N s/m],
+    rotational stiffness [N m], rotational dashpot [N m s]) for the grain's radius r, from the
+    raw terms of :func:`_contact`: (S_n + S_t, 2 c_v, S_t, k_r or 2 c_v x^2)."""
+    out = ti.Vector([sk[0], sk[1], sk[2] * r * r + sk[3], 0.0])
+    if sk[1] > 0.0:  # a viscous neck
+        out = ti.Vector([0.0, sk[1], 0.0, sk[1] * r * r + sk[3]])
+    return out
 
 
 @ti.func
@@ -219,17 +243,24 @@ def dem_step(x: ti.types.ndarray(), v: ti.types.ndarray(), w: ti.types.ndarray()
              hr: ti.types.ndarray(), neck: ti.types.ndarray(), walls: ti.types.ndarray(),
              wht: ti.types.ndarray(), whr: ti.types.ndarray(), eta_tab: ti.types.ndarray(),
              prm: ti.types.ndarray(), stat: ti.types.ndarray(), dt: float, half_skin: float,
-             mode: ti.i32) -> ti.i32:
+             mode: ti.i32, use_coh: ti.template(), use_sinter: ti.template(), use_roll: ti.template(),
+             use_qs: ti.template()):
     """One velocity-Verlet step (kick-drift, forces, kick); mode 1 only evaluates forces.
 
-    Returns 1 when some grain moved more than ``half_skin`` since the last neighbour-list build
-    (the list must be rebuilt before the next step). ``stat[2]`` counts grains removed below
-    the kill plane.
+    Sets ``stat[0]`` to 1 when some grain moved more than ``half_skin`` since the last
+    neighbour-list build (the list must be rebuilt before the next step); ``stat[2]`` counts grains
+    removed below the kill plane. Nothing is returned, so launching a step needs no read back.
+
+    Forces: gravity and the walls per grain, then each listed pair once (half list, j > i) with
+    Newton's third law - the partner's share is added atomically. The ``use_*`` template flags
+    select the contact-model branches at compile time.
     """
     n_p = x.shape[0]
-    stat[0] = 0
+    for _ in range(1):
+        if stat[3] != 0:
+            stat[4] += 1  # lists too short (see build_neighbours): this step is skipped
     for i in range(n_p):
-        if mode == 0 and active[i] != 0:
+        if stat[3] == 0 and mode == 0 and active[i] != 0:
             v[i] += 0.5 * dt * f[i] / pm[i][2]
             w[i] += 0.5 * dt * tq[i] / pm[i][3]
             x[i] += dt * v[i]
@@ -239,93 +270,144 @@ def dem_step(x: ti.types.ndarray(), v: ti.types.ndarray(), w: ti.types.ndarray()
                 active[i] = 0
                 ti.atomic_add(stat[2], 1)
     for k in range(walls.shape[0]):
-        if mode == 0:
+        if stat[3] == 0 and mode == 0:
             walls[k, 0] += dt * walls[k, 2]
             walls[k, 1] += dt * walls[k, 2]
     g = ti.Vector([prm[P_GX], prm[P_GY], prm[P_GZ]])
-    for i in range(n_p):
-        if active[i] != 0:
+    for i in range(n_p):  # own forces: gravity and walls (plain writes)
+        fi = ti.Vector([0.0, 0.0, 0.0])
+        ti_ = ti.Vector([0.0, 0.0, 0.0])
+        sk = ti.Vector([0.0, 0.0, 0.0, 0.0])
+        if stat[3] != 0:
+            fi = f[i]
+            ti_ = tq[i]
+        elif active[i] != 0:
             ri = pm[i][0]
             mi = pm[i][1]
-            mei = pm[i][2]
             ii = 0.4 * mi * ri * ri
             fi = mi * g
-            ti_ = ti.Vector([0.0, 0.0, 0.0])
-            sk = ti.Vector([0.0, 0.0, 0.0, 0.0])
-            for kk in range(nnbr[i]):
-                j = nbr[i, kk]
-                if active[j] == 0:
-                    ht[i, kk] = ti.Vector([0.0, 0.0, 0.0])
-                    hr[i, kk] = ti.Vector([0.0, 0.0, 0.0])
-                    neck[i, kk] = 0.0
-                else:
-                    dx = x[j] - x[i]
-                    dist = ti.max(dx.norm(), _TINY)
-                    n = dx / dist
-                    rj = pm[j][0]
-                    mj = pm[j][1]
-                    mej = pm[j][2]
-                    rs = ri * rj / (ri + rj)
-                    ms = mei * mej / (mei + mej)
-                    ij = 0.4 * mj * rj * rj
-                    ir = 1.0 / (1.0 / (ii + mi * ri * ri) + 1.0 / (ij + mj * rj * rj))
-                    vrel = v[i] - v[j] + (ri * w[i] + rj * w[j]).cross(n)
-                    fnv, ft, mr, h1, h2, nk, s4 = _contact(
-                        n, dist - ri - rj, vrel, w[i] - w[j], ri, rs, ms, ir, 0.5 * (temp[i] + temp[j]),
-                        ht[i, kk], hr[i, kk], neck[i, kk], prm[P_ESTAR], prm[P_GSTAR], prm[P_MU], prm[P_MUR],
-                        1, 1, prm, eta_tab, dt)
-                    ht[i, kk] = h1
-                    hr[i, kk] = h2
-                    neck[i, kk] = nk
-                    fi += fnv + ft
-                    ti_ += (ri * n).cross(ft) + mr
-                    sk += s4
             for k in range(walls.shape[0]):
                 gap, n = _box_contact(x[i], walls[k, 0], walls[k, 1])
                 gap -= ri
                 vrel = v[i] - walls[k, 2] + (ri * w[i]).cross(n)
                 wp = walls[k, 3]
                 fnv, ft, mr, h1, h2, nk, s4 = _contact(
-                    n, gap, vrel, w[i], ri, ri, mei, ii + mi * ri * ri, temp[i], wht[i, k], whr[i, k], 0.0,
-                    prm[P_ESTAR_W], prm[P_GSTAR_W], wp[0], wp[1], 0, wp[2] > 0.0, prm, eta_tab, dt)
+                    n, gap, vrel, w[i], ri, ri, pm[i][2], ii + mi * ri * ri, temp[i], wht[i, k], whr[i, k], 0.0,
+                    prm[P_ESTAR_W], prm[P_GSTAR_W], wp[0], wp[1], wp[2] > 0.0, prm, eta_tab, dt,
+                    use_coh, False, use_roll, use_qs)
                 wht[i, k] = h1
                 whr[i, k] = h2
                 fi += fnv + ft
                 ti_ += (ri * n).cross(ft) + mr
-                sk += s4
-            if prm[P_QS] > 0.0 and sk[1] == 0.0:
-                # Cundall's (1987) local damping for grains without viscous necks (those are overdamped
-                # already): removes kinetic energy in a quasi-static run without slowing steady
-                # creep (it vanishes with the net force)
-                al = prm[P_QS_DAMP]
-                fi -= al * ti.abs(fi) * ti.math.sign(v[i])
-                ti_ -= al * ti.abs(ti_) * ti.math.sign(w[i])
-            f[i] = fi
-            tq[i] = ti_
+                if ti.static(use_qs):
+                    sk += _gershgorin(s4, ri)
+        f[i] = fi
+        tq[i] = ti_
+        if ti.static(use_qs):
             sums[i] = sk
+    for i in range(n_p):  # pairs, each once: i's share summed locally, j's added atomically
+        if stat[3] == 0 and active[i] != 0 and nnbr[i] > 0:
+            ri = pm[i][0]
+            mi = pm[i][1]
+            mei = pm[i][2]
+            ii = 0.4 * mi * ri * ri
+            xi = x[i]
+            vi = v[i]
+            wi = w[i]
+            fi = ti.Vector([0.0, 0.0, 0.0])
+            ti_ = ti.Vector([0.0, 0.0, 0.0])
+            sk = ti.Vector([0.0, 0.0, 0.0, 0.0])
+            for kk in range(nnbr[i]):
+                j = nbr[i, kk]
+                if active[j] == 0:
+                    ht[i, kk] = ti.Vector([0.0, 0.0, 0.0])
+                    if ti.static(use_roll):
+                        hr[i, kk] = ti.Vector([0.0, 0.0, 0.0])
+                    if ti.static(use_sinter):
+                        neck[i, kk] = 0.0
+                else:
+                    dx = x[j] - xi
+                    dist = ti.max(dx.norm(), _TINY)
+                    gap = dist - ri - pm[j][0]
+                    nk0 = 0.0
+                    if ti.static(use_sinter):
+                        nk0 = neck[i, kk]
+                    touching = gap < 0.0 or nk0 > 0.0
+                    if ti.static(use_coh):
+                        touching = touching or gap < prm[P_DCUT]
+                    if ti.static(use_sinter):
+                        touching = touching or gap < prm[P_BOND_GAP] * ri
+                    if not touching:  # listed but apart: only the history is cleared
+                        ht[i, kk] = ti.Vector([0.0, 0.0, 0.0])
+                        if ti.static(use_roll):
+                            hr[i, kk] = ti.Vector([0.0, 0.0, 0.0])
+                    else:
+                        n = dx / dist
+                        rj = pm[j][0]
+                        mj = pm[j][1]
+                        mej = pm[j][2]
+                        rs = ri * rj / (ri + rj)
+                        ms = mei * mej / (mei + mej)
+                        ij = 0.4 * mj * rj * rj
+                        ir = 1.0 / (1.0 / (ii + mi * ri * ri) + 1.0 / (ij + mj * rj * rj))
+                        wj = w[j]
+                        vrel = vi - v[j] + (ri * wi + rj * wj).cross(n)
+                        h_r0 = ti.Vector([0.0, 0.0, 0.0])
+                        if ti.static(use_roll):
+                            h_r0 = hr[i, kk]
+                        tc = 0.0
+                        if ti.static(use_sinter):
+                            tc = 0.5 * (temp[i] + temp[j])
+                        fnv, ft, mr, h1, h2, nk, s4 = _contact(
+                            n, gap, vrel, wi - wj, ri, rs, ms, ir, tc, ht[i, kk], h_r0, nk0,
+                            prm[P_ESTAR], prm[P_GSTAR], prm[P_MU], prm[P_MUR], True, prm, eta_tab, dt,
+                            use_coh, use_sinter, use_roll, use_qs)
+                        ht[i, kk] = h1
+                        if ti.static(use_roll):
+                            hr[i, kk] = h2
+                        if ti.static(use_sinter):
+                            neck[i, kk] = nk
+                        fij = fnv + ft
+                        fi += fij
+                        ti_ += (ri * n).cross(ft) + mr
+                        f[j] -= fij  # Newton's third law (atomic)
+                        tq[j] += (rj * n).cross(ft) - mr
+                        if ti.static(use_qs):
+                            sk += _gershgorin(s4, ri)
+                            sums[j] += _gershgorin(s4, rj)
+            f[i] += fi
+            tq[i] += ti_
+            if ti.static(use_qs):
+                sums[i] += sk
     for i in range(n_p):
-        if active[i] != 0:
+        if stat[3] == 0 and active[i] != 0:
             ri = pm[i][0]
             mi = pm[i][1]
             ii = 0.4 * mi * ri * ri
             me = mi
             ie = ii
-            if prm[P_QS] > 0.0:
+            if ti.static(use_qs):
+                s = sums[i]
+                if s[1] == 0.0:
+                    # Cundall's (1987) local damping for grains without viscous necks (those are
+                    # overdamped already): removes kinetic energy in a quasi-static run without
+                    # slowing steady creep (it vanishes with the net force)
+                    al = prm[P_QS_DAMP]
+                    f[i] -= al * ti.abs(f[i]) * ti.math.sign(v[i])
+                    tq[i] -= al * ti.abs(tq[i]) * ti.math.sign(w[i])
                 # Gershgorin bound on the stiffness/damping matrices: an explicit step with these
                 # masses is stable whatever dt (dynamic relaxation, Underwood 1983); a grain with
                 # no contact yet still moves at most P_QS_STEP r per step
                 b = prm[P_QS_BETA]
-                s = sums[i]
                 dx = prm[P_QS_STEP] * ri
                 bv = prm[P_QS_BETA_VISC]
                 me = ti.max(mi, b * dt * dt * s[0] + bv * dt * s[1], f[i].norm() * dt * dt / dx)
                 ie = ti.max(ii, b * dt * dt * s[2] + bv * dt * s[3], tq[i].norm() * dt * dt / prm[P_QS_STEP])
-            pm[i][2] = me
-            pm[i][3] = ie
+                pm[i][2] = me
+                pm[i][3] = ie
             if mode == 0:
                 v[i] += 0.5 * dt * f[i] / me
                 w[i] += 0.5 * dt * tq[i] / ie
-    return stat[0]
 
 
 @ti.func
@@ -341,18 +423,23 @@ def build_neighbours(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.t
                      x_ref: ti.types.ndarray(), cell_id: ti.types.ndarray(), rank: ti.types.ndarray(),
                      cell_count: ti.types.ndarray(), cell_start: ti.types.ndarray(),
                      sorted_ids: ti.types.ndarray(), block_sum: ti.types.ndarray(),
-                     nbr_old: ti.types.ndarray(), nnbr_old: ti.types.ndarray(), ht_old: ti.types.ndarray(),
-                     hr_old: ti.types.ndarray(), neck_old: ti.types.ndarray(), nbr: ti.types.ndarray(),
-                     nnbr: ti.types.ndarray(), ht: ti.types.ndarray(), hr: ti.types.ndarray(),
-                     neck: ti.types.ndarray(), lo: ti.math.vec3, cell_h: float, dims: ti.math.ivec3,
-                     reach: float) -> ti.i32:
-    """Cell-list counting sort, then a Verlet list of partners closer than r_i + r_j + reach.
+                     nbr: ti.types.ndarray(), nnbr: ti.types.ndarray(), ht: ti.types.ndarray(),
+                     hr: ti.types.ndarray(), neck: ti.types.ndarray(), nbr_s: ti.types.ndarray(),
+                     nnbr_s: ti.types.ndarray(), ht_s: ti.types.ndarray(), hr_s: ti.types.ndarray(),
+                     neck_s: ti.types.ndarray(), stat: ti.types.ndarray(), lo: ti.math.vec3, cell_h: float,
+                     dims: ti.math.ivec3, reach: float, force: ti.i32):
+    """Cell-list counting sort, then a half Verlet list (partners j > i closer than r_i + r_j + reach).
 
-    The counting sort is linear in N: atomic counts per cell (the returned old count is each
-    grain's rank in its cell), a blocked exclusive scan of the counts, a scatter. ``cell_h`` must
-    be at least 2 r_max + reach so partners lie in the 27 surrounding cells. Contact history is
-    carried over from the old list. Returns the largest neighbour count found; if it exceeds the
-    slots in ``nbr`` the lists are truncated and the caller must enlarge them and rebuild.
+    Launched before every step; it does the work only when ``force`` is set or a grain has moved
+    half the skin (``stat[0]``, set by :func:`dem_step`), so the host never has to read a flag back
+    to decide. The counting sort is linear in N: atomic counts per cell (the returned old count is
+    each grain's rank in its cell), a blocked exclusive scan of the counts, a scatter; partners are
+    then visited cell by cell (memory order of the sorted cells). ``cell_h`` must be at least
+    2 r_max + reach so partners lie in the 27 surrounding cells. The list is built into the spare
+    arrays (``*_s``) with the contact history carried over, then copied into the live ones. If a
+    grain has more partners than slots, the live list is left untouched, ``stat[3]`` is set and
+    :func:`dem_step` skips steps (counted in ``stat[4]``) until the host has enlarged the lists.
+    ``stat[1]``: largest partner count of the last build; ``stat[6]``: number of builds.
     """
     n_p = x.shape[0]
     n_c = cell_count.shape[0]
@@ -360,65 +447,91 @@ def build_neighbours(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.t
     blk = (n_c + n_b - 1) // n_b
     kmax = nbr.shape[1]
     inv_h = 1.0 / cell_h
+    for _ in range(1):
+        stat[5] = 0
+        if stat[3] == 0 and (force != 0 or stat[0] != 0):
+            stat[5] = 1
+            stat[1] = 0
     for c in range(n_c):
-        cell_count[c] = 0
+        if stat[5] != 0:
+            cell_count[c] = 0
     for i in range(n_p):
-        if active[i] != 0:
+        if stat[5] != 0 and active[i] != 0:
             c = _cell_of(x[i], lo, inv_h, dims)
             cid = (c[0] * dims[1] + c[1]) * dims[2] + c[2]
             cell_id[i] = cid
             rank[i] = ti.atomic_add(cell_count[cid], 1)
-        x_ref[i] = x[i]
     for b in range(n_b):
-        s = 0
-        for c in range(b * blk, ti.min((b + 1) * blk, n_c)):
-            s += cell_count[c]
-        block_sum[b] = s
+        if stat[5] != 0:
+            s = 0
+            for c in range(b * blk, ti.min((b + 1) * blk, n_c)):
+                s += cell_count[c]
+            block_sum[b] = s
     for _ in range(1):  # serial scan over the (few) blocks
-        acc = 0
-        for b in range(n_b):
-            s = block_sum[b]
-            block_sum[b] = acc
-            acc += s
-        cell_start[n_c] = acc
+        if stat[5] != 0:
+            acc = 0
+            for b in range(n_b):
+                s = block_sum[b]
+                block_sum[b] = acc
+                acc += s
+            cell_start[n_c] = acc
     for b in range(n_b):
-        acc = block_sum[b]
-        for c in range(b * blk, ti.min((b + 1) * blk, n_c)):
-            cell_start[c] = acc
-            acc += cell_count[c]
+        if stat[5] != 0:
+            acc = block_sum[b]
+            for c in range(b * blk, ti.min((b + 1) * blk, n_c)):
+                cell_start[c] = acc
+                acc += cell_count[c]
     for i in range(n_p):
-        if active[i] != 0:
+        if stat[5] != 0 and active[i] != 0:
             sorted_ids[cell_start[cell_id[i]] + rank[i]] = i
-    max_count = 0
     for i in range(n_p):
-        cnt = 0
-        if active[i] != 0:
-            ri = pm[i][0]
-            c0 = _cell_of(x[i], lo, inv_h, dims)
-            for ox, oy, oz in ti.ndrange((-1, 2), (-1, 2), (-1, 2)):
-                cx = c0[0] + ox
-                cy = c0[1] + oy
-                cz = c0[2] + oz
-                if 0 <= cx < dims[0] and 0 <= cy < dims[1] and 0 <= cz < dims[2]:
-                    cid = (cx * dims[1] + cy) * dims[2] + cz
-                    for s in range(cell_start[cid], cell_start[cid] + cell_count[cid]):
-                        j = sorted_ids[s]
-                        cut = ri + pm[j][0] + reach
-                        if j != i and (x[j] - x[i]).norm_sqr() < cut * cut:
-                            if cnt < kmax:
-                                nbr[i, cnt] = j
-                                h1 = ti.Vector([0.0, 0.0, 0.0])
-                                h2 = ti.Vector([0.0, 0.0, 0.0])
-                                nk = 0.0
-                                for kk in range(nnbr_old[i]):
-                                    if nbr_old[i, kk] == j:
-                                        h1 = ht_old[i, kk]
-                                        h2 = hr_old[i, kk]
-                                        nk = neck_old[i, kk]
-                                ht[i, cnt] = h1
-                                hr[i, cnt] = h2
-                                neck[i, cnt] = nk
-                            cnt += 1
-        nnbr[i] = ti.min(cnt, kmax)
-        ti.atomic_max(max_count, cnt)
-    return max_count
+        if stat[5] != 0:
+            cnt = 0
+            if active[i] != 0:
+                ri = pm[i][0]
+                xi = x[i]
+                c0 = _cell_of(xi, lo, inv_h, dims)
+                for ox, oy, oz in ti.ndrange((-1, 2), (-1, 2), (-1, 2)):
+                    cx = c0[0] + ox
+                    cy = c0[1] + oy
+                    cz = c0[2] + oz
+                    if 0 <= cx < dims[0] and 0 <= cy < dims[1] and 0 <= cz < dims[2]:
+                        cid = (cx * dims[1] + cy) * dims[2] + cz
+                        for s in range(cell_start[cid], cell_start[cid] + cell_count[cid]):
+                            j = sorted_ids[s]
+                            cut = ri + pm[j][0] + reach
+                            if j > i and (x[j] - xi).norm_sqr() < cut * cut:  # half list: each pair once
+                                if cnt < kmax:
+                                    nbr_s[i, cnt] = j
+                                    h1 = ti.Vector([0.0, 0.0, 0.0])
+                                    h2 = ti.Vector([0.0, 0.0, 0.0])
+                                    nk = 0.0
+                                    for kk in range(nnbr[i]):
+                                        if nbr[i, kk] == j:
+                                            h1 = ht[i, kk]
+                                            h2 = hr[i, kk]
+                                            nk = neck[i, kk]
+                                    ht_s[i, cnt] = h1
+                                    hr_s[i, cnt] = h2
+                                    neck_s[i, cnt] = nk
+                                cnt += 1
+            nnbr_s[i] = ti.min(cnt, kmax)
+            ti.atomic_max(stat[1], cnt)
+    for _ in range(1):
+        if stat[5] != 0 and stat[1] > kmax:
+            stat[3] = 1  # too few slots: keep the live list, freeze the steps
+            stat[5] = 0
+    for i in range(n_p):  # adopt the new list (only its filled slots are copied)
+        if stat[5] != 0:
+            m = nnbr_s[i]
+            nnbr[i] = m
+            for kk in range(m):
+                nbr[i, kk] = nbr_s[i, kk]
+                ht[i, kk] = ht_s[i, kk]
+                hr[i, kk] = hr_s[i, kk]
+                neck[i, kk] = neck_s[i, kk]
+            x_ref[i] = x[i]
+    for _ in range(1):
+        if stat[5] != 0:
+            stat[0] = 0
+            stat[6] += 1

@@ -1,7 +1,8 @@
 """Heat transfer between regolith grains (lumped temperature per grain) and from a heat source.
 
 Same array layout as :mod:`gpu_kernels.particles` (``x``, ``pm``, ``active``, ``nbr``/``nnbr``,
-``neck``); the neighbour list must reach at least the radiation partner gap. Per grain i:
+``neck``, the half list: each pair once, its flow added to both grains); the neighbour list must
+reach at least the radiation partner gap. Per grain i:
 
 * contact conduction ``Q = 2 k_s a (T_j - T_i)`` through a contact of radius ``a``: two
   constriction resistances ``1/(4 k a)`` in series (Batchelor & O'Brien 1977, Proc. R. Soc.
@@ -86,31 +87,13 @@ def heat_step(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.types.nd
     k_s = tprm[Q_K]
     eps = tprm[Q_EPS]
     f_rad = tprm[Q_RADF] * SIGMA_SB * eps / (2.0 - eps)
-    for i in range(n_p):
+    for i in range(n_p):  # the grain's own exchange: source and emission if exposed (plain writes)
         q = 0.0
         g = 0.0
         expo = 0
         if active[i] != 0:
             ri = pm[i][0]
             ti_ = temp[i]
-            for kk in range(nnbr[i]):
-                j = nbr[i, kk]
-                if active[j] != 0:
-                    rj = pm[j][0]
-                    dist = (x[j] - x[i]).norm()
-                    gap = dist - ri - rj
-                    rmin = ti.min(ri, rj)
-                    tj = temp[j]
-                    if gap < 0.0 or neck[i, kk] > 0.0:
-                        rs = ri * rj / (ri + rj)
-                        a = ti.max(ti.sqrt(rs * ti.max(-gap, 0.0)) * tprm[Q_ASCALE], neck[i, kk])
-                        gc = 2.0 * k_s * a
-                        q += gc * (tj - ti_)
-                        g += gc
-                    if f_rad > 0.0 and gap < tprm[Q_RADGAP] * rmin:
-                        area = ti.math.pi * rmin * rmin
-                        q += f_rad * area * (tj * tj * tj * tj - ti_ * ti_ * ti_ * ti_)
-                        g += f_rad * area * (tj * tj + ti_ * ti_) * (tj + ti_)
             if tprm[Q_SURF] > 0.0:
                 cx = ti.cast(ti.floor((x[i][0] - tprm[Q_HM_X0]) / h), ti.i32)
                 cy = ti.cast(ti.floor((x[i][1] - tprm[Q_HM_Y0]) / h), ti.i32)
@@ -132,6 +115,38 @@ def heat_step(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.types.nd
         heat[i] = q
         gsum[i] = g
         exposed[i] = expo
+    for i in range(n_p):  # pairs of the half list, each once: j receives the opposite flow (atomic)
+        if active[i] != 0 and nnbr[i] > 0:
+            ri = pm[i][0]
+            ti_ = temp[i]
+            q = 0.0
+            g = 0.0
+            for kk in range(nnbr[i]):
+                j = nbr[i, kk]
+                if active[j] != 0:
+                    rj = pm[j][0]
+                    dist = (x[j] - x[i]).norm()
+                    gap = dist - ri - rj
+                    rmin = ti.min(ri, rj)
+                    tj = temp[j]
+                    qij = 0.0
+                    gij = 0.0
+                    if gap < 0.0 or neck[i, kk] > 0.0:
+                        rs = ri * rj / (ri + rj)
+                        a = ti.max(ti.sqrt(rs * ti.max(-gap, 0.0)) * tprm[Q_ASCALE], neck[i, kk])
+                        gc = 2.0 * k_s * a
+                        qij += gc * (tj - ti_)
+                        gij += gc
+                    if f_rad > 0.0 and gap < tprm[Q_RADGAP] * rmin:
+                        area = ti.math.pi * rmin * rmin
+                        qij += f_rad * area * (tj * tj * tj * tj - ti_ * ti_ * ti_ * ti_)
+                        gij += f_rad * area * (tj * tj + ti_ * ti_) * (tj + ti_)
+                    q += qij
+                    g += gij
+                    heat[j] -= qij
+                    gsum[j] += gij
+            heat[i] += q
+            gsum[i] += g
     for i in range(n_p):
         if active[i] != 0 and fixed[i] == 0:
             if mode == 0:

@@ -184,7 +184,7 @@ class DEMSystem:
         self.pm.from_numpy(np.stack([r, self.masses, self.masses, inert], axis=1).astype(f))
         self.active.from_numpy(np.ones(n, np.int32))
         self.temp.from_numpy((np.ones(n) * temperature).astype(f))
-        self.stat = nd(ti.i32, 4)
+        self.stat = nd(ti.i32, 8)
         self.stat.fill(0)
 
         # --- walls ------------------------------------------------------------------------
@@ -214,8 +214,6 @@ class DEMSystem:
         self._need_rebuild = True
         self._primed = False
         self._thermal_ready = False
-        self.n_rebuilds = 0
-        self.time_in_rebuild = 0.0
 
     def _wall_props(self, w: BoxWall) -> tuple[float, float, float]:
         c = self.contact
@@ -260,6 +258,10 @@ class DEMSystem:
             p[K.P_NECK_MAX] = s.neck_max
             p[K.P_BOND_GAP] = s.bond_gap
         self.prm.from_numpy(p.astype(self._f))
+        walls_mur = [self._wall_props(w)[1] for w in getattr(self, "_wall_specs", ())]
+        # contact-model branches compiled into the step (ti.template flags): what this run uses
+        self._flags = (bool(c.hamaker > 0), s is not None, bool(c.rolling_friction > 0 or any(walls_mur)),
+                       bool(self.quasi_static))
         if hasattr(self, "walls"):  # wall friction/cohesion defaults follow the contact model
             wa = self.walls.to_numpy()
             wa[:, 3] = [self._wall_props(w) for w in self._wall_specs]
@@ -325,34 +327,54 @@ class DEMSystem:
             a.fill(0)
 
     # ---------------------------------------------------------------------------------------
-    def rebuild(self):
-        """Counting-sort the grains into cells and rebuild the neighbour list (history kept)."""
-        import time as _t
+    def _build(self, force: bool):
+        L, S = self._lists, self._spare
+        K.build_neighbours(self.x, self.pm, self.active, self.x_ref, self.cell_id, self.rank, self.cell_count,
+                           self.cell_start, self.sorted_ids, self.block_sum, L.nbr, L.nnbr, L.ht, L.hr, L.neck,
+                           S.nbr, S.nnbr, S.ht, S.hr, S.neck, self.stat, ti.math.vec3(*self.domain[0]), self.cell_h,
+                           ti.math.ivec3(*self.dims), self.reach, 1 if force else 0)
 
-        t0 = _t.perf_counter()
+    def _stat(self) -> np.ndarray:
+        return self.stat.to_numpy()
+
+    def rebuild(self):
+        """Counting-sort the grains into cells and rebuild the neighbour list now (history kept)."""
         if 2.0 * self.r_max + self.reach > self.cell_h:
             self._setup_grid(self.domain, None)
-        old, new = self._lists, self._spare
-        while True:
-            cnt = K.build_neighbours(
-                self.x, self.pm, self.active, self.x_ref, self.cell_id, self.rank, self.cell_count, self.cell_start,
-                self.sorted_ids, self.block_sum, old.nbr, old.nnbr, old.ht, old.hr, old.neck, new.nbr, new.nnbr,
-                new.ht, new.hr, new.neck, ti.math.vec3(*self.domain[0]), self.cell_h, ti.math.ivec3(*self.dims),
-                self.reach)
-            if cnt <= new.slots:
-                break
-            new = _Lists(self.n, cnt + 8)  # too few slots: enlarge and redo, keeping the old history
-        self._lists = new
-        self._spare = old if old.slots == new.slots else _Lists(self.n, new.slots)
+        self._build(True)
         self._need_rebuild = False
-        self.n_rebuilds += 1
-        self.time_in_rebuild += _t.perf_counter() - t0
+        self._fix_overflow(self._stat())
 
-    def _call_step(self, dt: float, mode: int) -> int:
+    def _fix_overflow(self, st) -> int:
+        """If a build found more partners than slots (``stat[3]``), enlarge the lists (keeping the
+        live history), rebuild and return the number of steps the kernels skipped meanwhile."""
+        if st[3] == 0:
+            return 0
+        slots = int(st[1]) + 8
+        old, new = self._lists, _Lists(self.n, slots)
+        for name in ("nbr", "ht", "hr", "neck"):
+            a = getattr(new, name).to_numpy()
+            a[:, :old.slots] = getattr(old, name).to_numpy()
+            getattr(new, name).from_numpy(a)
+        new.nnbr.from_numpy(old.nnbr.to_numpy())
+        self._lists, self._spare = new, _Lists(self.n, slots)
+        st = st.copy()
+        skipped = int(st[4])
+        st[3] = st[4] = 0
+        self.stat.from_numpy(st)
+        self._build(True)
+        return skipped
+
+    @property
+    def n_rebuilds(self) -> int:
+        """Neighbour-list builds so far (read from the device)."""
+        return int(self._stat()[6])
+
+    def _call_step(self, dt: float, mode: int):
         L = self._lists
-        return K.dem_step(self.x, self.v, self.w, self.f, self.tq, self.pm, self.sums, self.active, self.x_ref,
-                          self.temp, L.nbr, L.nnbr, L.ht, L.hr, L.neck, self.walls, self.wht, self.whr, self.eta_tab,
-                          self.prm, self.stat, dt, 0.5 * self.skin, mode)
+        K.dem_step(self.x, self.v, self.w, self.f, self.tq, self.pm, self.sums, self.active, self.x_ref,
+                   self.temp, L.nbr, L.nnbr, L.ht, L.hr, L.neck, self.walls, self.wht, self.whr, self.eta_tab,
+                   self.prm, self.stat, dt, 0.5 * self.skin, mode, *self._flags)
 
     def prime(self):
         """Evaluate forces (and quasi-static masses) without moving: needed before the first kick."""
@@ -362,16 +384,24 @@ class DEMSystem:
         self._primed = True
 
     def step(self, n_steps: int = 1, dt: float | None = None):
-        """Advance ``n_steps`` velocity-Verlet steps of ``dt`` [s] (default ``self.dt``)."""
+        """Advance ``n_steps`` velocity-Verlet steps of ``dt`` [s] (default ``self.dt``).
+
+        Each step launches the neighbour-list build (it works only when a grain has moved half the
+        skin, decided on the device) and the step kernel; the host reads the flags back once, at the
+        end, to catch a list that ran out of slots (the kernels then skipped steps, redone here)."""
         if dt is not None:
             self.dt = float(dt)
         if not self._primed:
             self.prime()
-        for _ in range(n_steps):
-            if self._need_rebuild:
-                self.rebuild()
-            self._need_rebuild = bool(self._call_step(self.dt, 0))
-            self.time += self.dt
+        todo = n_steps
+        while todo > 0:
+            for _ in range(todo):
+                if self._need_rebuild:
+                    self.rebuild()  # positions or reach changed on the host
+                self._build(False)
+                self._call_step(self.dt, 0)
+            todo = self._fix_overflow(self._stat())
+        self.time += n_steps * self.dt
 
     def run(self, duration: float, callback: Callable[["DEMSystem"], bool | None] | None = None,
             every: int = 200) -> int:
