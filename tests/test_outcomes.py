@@ -57,6 +57,18 @@ def test_one_unbonded_interface_governs_load_normal_to_the_layers_only():
     assert out["governing_mechanism"] == "interface bonding"
 
 
+def test_band_spans_the_stated_range_of_strength_retained_after_cracking():
+    cons = np.ones(SHAPE, bool)
+    b = body(cons, bond=np.ones(SHAPE), risk=np.full(SHAPE, 2.0))
+    b.retained_after_cracking = (0.3, 0.2, 0.4)
+    out = estimate(b, MATRIX, None)["summary"]
+    sig = SIGMA0 * np.exp(-B * 0.1) * 1e-6
+    assert out["median"] == pytest.approx(0.3 * sig, rel=1e-12)
+    assert out["low"] == pytest.approx(0.2 * sig * np.exp(-1.2816 * 0.3), rel=1e-9)
+    assert out["high"] == pytest.approx(0.4 * sig * np.exp(1.2816 * 0.3), rel=1e-9)
+    assert out["governing_mechanism"] == "cracking"
+
+
 def test_a_partly_sintered_interface_carries_its_bonded_area():
     cons = np.ones(SHAPE, bool)
     bond = np.ones(SHAPE)

@@ -51,7 +51,8 @@ BOUNDS.update({
     **{f"evaporation.{s}_{key}": rng for s in ("alkali", "refractory")
        for key, rng in (("vapour_pressure_ln_A", (0.0, 80.0)), ("vapour_pressure_B_K", (1e3, 2e5)),
                         ("molar_mass_kg_mol", (1e-3, 0.5)), ("latent_heat_J_kg", (1e5, 5e7)))},
-    "evaporation.coefficient": (1e-4, 1.0), "cracking.retained_strength_fraction": (0.0, 1.0),
+    "evaporation.coefficient": (1e-4, 1.0),
+    **{f"cracking.retained_strength_fraction{end}": (0.0, 1.0) for end in ("", "_low", "_high")},
     **{f"porosity.vesicle_fraction{v}{end}": (0.0, 0.95) for v in ("", "_vacuum") for end in ("", "_low", "_high")},
     **{f"strength.{route}.{key}": rng for route in ("solar", "laser", "microwave", "furnace")
        for key, rng in (("sigma0_Pa", (1e4, 1e10)), ("b", (0.0, 50.0)), ("porosity_min", (0.0, 0.99)),

@@ -29,6 +29,13 @@ def thermoelastic_of(material) -> ThermoElastic | str:
     return ThermoElastic(E, nu, alpha, kappa)
 
 
+def retained_fractions(material) -> tuple[float, float, float]:
+    """(median, low, high) of the strength a cracked voxel retains (1 without [cracking] data)."""
+    key = "cracking.retained_strength_fraction"
+    mid = material.get(key, 1.0)
+    return mid, material.get(key + "_low", mid), material.get(key + "_high", mid)
+
+
 def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.ndarray,
                   bond: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True,
                   stress_crack_risk: np.ndarray | None = None) -> dict:
@@ -70,7 +77,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
             risk = np.where(env & cons, crack_risk(fields["cool_rate"], tensile / stiffness, te,
                                                    0.5 * layer_thickness), 0.0)
         body = BodyFields(env, cons, fields["rho_rel"], f_melt, layer_top, bond, risk,
-                          material.get("cracking.retained_strength_fraction", 1.0))
+                          retained_fractions(material))
         est = estimate(body, matrix, ves)
         strength, sigma = est["summary"], est["voxel_strength_Pa"]
     if notes:

@@ -71,8 +71,8 @@ class BodyFields:
     bond: np.ndarray | None  #: bonded area fraction of the face to the layer above (NaN: never covered)
     crack_risk: np.ndarray | None = None  #: thermal-stress / tensile-strength index per voxel
     #: strength a voxel keeps once thermal shock cracked it (Hasselman 1969: strength drops abruptly
-    #: to a retained fraction past the critical quench)
-    retained_after_cracking: float = 1.0
+    #: to a retained fraction past the critical quench): median, low and high end of its range
+    retained_after_cracking: tuple[float, float, float] = (1.0, 1.0, 1.0)
 
 
 def face_sets(body: BodyFields) -> dict:
@@ -90,10 +90,12 @@ def _directions(sigma, body: BodyFields, faces: list) -> tuple[float, float]:
 
 
 def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: float, z: float,
-                   voids: bool = True, cracks: bool = True) -> np.ndarray:
+                   voids: bool = True, cracks: bool = True, retained: float | None = None) -> np.ndarray:
     """Strength of each voxel [Pa]: the matrix at the voxel's porosity with vesicles; 0 for lack-of-fusion
-    voids (``voids``); a cracked voxel keeps ``body.retained_after_cracking`` of it (``cracks``); with
-    ``voids`` off, the voids take the mean consolidated porosity (as if fused)."""
+    voids (``voids``); a cracked voxel keeps ``retained`` of it (default the median of
+    ``body.retained_after_cracking``; ``cracks``); with ``voids`` off, the voids take the mean consolidated
+    porosity (as if fused)."""
+    retained = body.retained_after_cracking[0] if retained is None else retained
     cons = body.consolidated
     rho = np.where(cons, body.rho_rel, np.nan)
     if not voids:
@@ -101,19 +103,20 @@ def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: f
     phi_v = vesicle_fraction * body.melt_fraction
     sigma = np.where(np.isfinite(rho), matrix.at(1.0 - np.nan_to_num(rho) * (1.0 - phi_v), z), 0.0)
     if cracks and body.crack_risk is not None:
-        sigma = np.where(body.crack_risk > 1.0, body.retained_after_cracking * sigma, sigma)
+        sigma = np.where(body.crack_risk > 1.0, retained * sigma, sigma)
     return sigma
 
 
 def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
     """The strength object of the summary (MPa) and the per-voxel median strength [Pa]."""
     ves = (0.0, 0.0, 0.0) if vesicles is None else (vesicles.median, vesicles.high, vesicles.low)
-    cases = {"median": (0.0, ves[0]), "low": (-Z_BAND, ves[1]), "high": (Z_BAND, ves[2])}
+    kept = body.retained_after_cracking
+    cases = {"median": (0.0, ves[0], kept[0]), "low": (-Z_BAND, ves[1], kept[1]), "high": (Z_BAND, ves[2], kept[2])}
     faces = face_sets(body)
     out = {"normal_to_layers": {}, "parallel_to_layers": {}}
     sigma_median = None
-    for name, (z, phi) in cases.items():
-        sigma = voxel_strength(body, matrix, phi, z)
+    for name, (z, phi, retained) in cases.items():
+        sigma = voxel_strength(body, matrix, phi, z, retained=retained)
         sigma_median = sigma if name == "median" else sigma_median
         normal, parallel = _directions(sigma, body, faces["bonded"])
         out["normal_to_layers"][name] = normal * 1e-6
@@ -130,7 +133,7 @@ def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
     out.update(route=matrix.route, mean_porosity=mean_p, extrapolated=bool(cons.any() and matrix.extrapolated(mean_p)),
                porosity_range_of_fit=list(matrix.porosity_range), source=matrix.source,
                band="10th-90th percentile of the route's strength scatter, vesicle porosity over its measured "
-                    "range")
+                    "range, strength retained by cracked voxels over its stated range")
     return {"summary": out, "voxel_strength_Pa": sigma_median}
 
 
