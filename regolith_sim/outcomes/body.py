@@ -8,10 +8,10 @@
   holds the material's measured vesicle porosity (in vacuum or under a gas: in vacuum the same gas
   makes about three times the porosity, Griemsmann et al. 2025) times the melt fraction it reached (a
   voxel that only sintered holds none).
-- Bulk density: solid mass over envelope volume, rho_b = rho_p sum_c rho_rel (1 - phi_v)(1 - lost) v
-  / (sum_c v + N_void) (sums over the envelope's consolidated cells c and its N_void voids),
-  v = mass / rho_rel the fill of a settled cell (<= 1), ``lost`` the evaporated share
-  of its mass.
+- Bulk density: solid mass over envelope volume, rho_b = rho_p sum_c rho_rel (1 - phi_v) w
+  / (sum_c w + N_void), w = (1 - lost) v (sums over the envelope's consolidated cells c and its N_void
+  voids), v = mass / rho_rel the fill of a settled cell (<= 1), ``lost`` the evaporated share of its
+  mass, which leaves with its volume (the evaporating surface recedes).
 """
 from __future__ import annotations
 
