@@ -8,7 +8,7 @@ Variants, each on a fully active n x n x n grid with a radiating top and a held 
 * ``constant``   - ThermalSolver.step with a constant-property material (k constant, no melting):
   the production ``update_properties`` (T(h) table, k = k_const branch, states) + ``diffuse``.
 * ``production`` - ThermalSolver.step with LHS-1 powder: update_properties (T(h) table,
-  k(T, porosity), states) + diffuse + a moving gaussian surface source (source_norm, deposit_surface).
+  k(T, porosity), states) + diffuse + a moving gaussian surface source (deposit_surface).
 * ``minimal_7pt`` - BENCHMARK-ONLY reference, not production code: a constant-coefficient 7-point
   explicit update T' = T + c (sum of 6 neighbours - 6 T) with the same [i, j, k] layout, i.e.
   the cheapest kernel this stencil can be; it shows what the layout/backend can reach.

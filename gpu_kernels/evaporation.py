@@ -33,11 +33,13 @@ fluxes. The cell keeps its mass (the evaporated mass, a few per cent at most whi
 is booked in ``mass_lost``), so only the latent heat leaves the enthalpy and the energy ledger closes
 to round-off.
 
-``par`` packs the run's constants (one array argument instead of thirteen): see :data:`PARAMS`.
+``par`` packs the run's constants (one array argument instead of thirteen): see :data:`PARAMS`. The sink is
+applied per cell by :func:`evaporate_cell`, from inside ``thermal.diffuse``: an exposed cell evaporates right
+after its own conduction update, so evaporation needs no pass over the grid of its own.
 """
 from gpu_kernels import backend
 from gpu_kernels.backend import ti
-from gpu_kernels.thermal import nd1, nd3, table_lookup
+from gpu_kernels.lookup import table_lookup
 
 #: Layout of the ``par`` array. Per source s = 1 (alkalis), 2 (refractory): ln of the vapour-pressure
 #: prefactor [ln Pa], B [K], alpha_e sqrt(M/(2 pi R)) [sqrt(kg K/J)], M/R [kg K/J], latent heat [J/kg];
@@ -70,78 +72,59 @@ def source_flux(t, scale, par: ti.template(), s: ti.template()):
     return j, dj
 
 
-@ti.kernel
-def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, T_of_h: nd1, h0: float,
-              inv_dh: float, h_of_T: nd1, hT0: float, inv_hdT: float, cp_of_T: nd1, T0: float, inv_dT: float,
-              par: nd1, ledger: nd1, dt: float, dx: float, rho_p: float, k0: ti.i32, k1: ti.i32):
-    """Remove the evaporation heat of one step dt [s] from the exposed faces of the cells in layers
-    [k0, k1); add the evaporated mass (a fraction of a full-density cell's mass) to ``mass_lost``, its
-    alkali share to ``alkali_lost``, and the latent heat to ``ledger[LEDGER_EVAPORATED]`` [J]. Void cells
-    carry k = 0 (thermal.update_properties)."""
-    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
-    face = dx * dx
-    for i, j in ti.ndrange(nx, ny):
-        column = 0.0
-        for k in range(k0, k1):
-            if kcond[i, j, k] == 0.0:
-                continue
-            # the temperature the step's other fluxes left (a source may have just heated a cold cell)
-            t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
-            if t < par[12]:
-                continue
-            n = 0
-            if k == nz - 1 or kcond[i, j, k + 1] == 0.0:
-                n += 1
-            if i > 0 and kcond[i - 1, j, k] == 0.0:
-                n += 1
-            if i < nx - 1 and kcond[i + 1, j, k] == 0.0:
-                n += 1
-            if j > 0 and kcond[i, j - 1, k] == 0.0:
-                n += 1
-            if j < ny - 1 and kcond[i, j + 1, k] == 0.0:
-                n += 1
-            if n > 0:
-                m = mass[i, j, k]
-                inventory = par[11] * m
-                left = ti.max(inventory - alkali_lost[i, j, k], 0.0)
-                scale = 0.0
-                if left > 0.0:
-                    scale = backend.exp(ALKALI_ACTIVITY_EXPONENT * backend.log(left / inventory))
-                cell = m * rho_p * face * dx  # kg
-                h_star = h[i, j, k]
-                per_flux = n * face * dt  # kg per unit of J
-                # f(T) = M (h* - h(T)) - sink(T) falls with T; f(t) <= 0 and f(lo) > 0 bracket the root.
-                # Newton steps inside the bracket, bisection otherwise (the flux jumps up at the boiling
-                # point under a gas).
-                lo, hi, tn = par[12], t, t
-                for _ in range(NEWTON_ITERATIONS):
-                    j1, d1 = source_flux(tn, scale, par, 0)
-                    j2, d2 = source_flux(tn, 1.0, par, 5)
-                    carried = per_flux * (par[4] * j1 + par[9] * j2)  # J the vapours take at tn
-                    f = cell * (h_star - table_lookup(h_of_T, hT0, inv_hdT, tn)) - carried
-                    if f > 0.0:
-                        lo = tn
-                    else:
-                        hi = tn
-                    cap = cell * table_lookup(cp_of_T, T0, inv_dT, tn)
-                    step = tn + f / (cap + per_flux * (par[4] * d1 + par[9] * d2))
-                    # from above the root Newton falls towards it; from below (past a jump) it would climb back
-                    tn = step if f <= 0.0 and lo < step < hi else 0.5 * (lo + hi)
-                j1, _ = source_flux(hi, scale, par, 0)
-                j2, _ = source_flux(hi, 1.0, par, 5)
-                # the implicit step removes M (h* - h(T)), no more than the fluxes just above the root carry (at a
-                # jump they carry more: the surface then holds at the boiling point); it is shared between the
-                # vapours as those fluxes, and the alkalis cannot give more than is left
-                sink = par[4] * j1 + par[9] * j2
-                e = ti.min(ti.max(cell * (h_star - table_lookup(h_of_T, hT0, inv_hdT, tn)), 0.0), per_flux * sink)
-                m1, m2 = 0.0, 0.0
-                if sink > 0.0:
-                    m1 = ti.min(e * j1 / sink / (rho_p * face * dx), left)
-                    m2 = e * j2 / sink / (rho_p * face * dx)
-                e = (par[4] * m1 + par[9] * m2) * rho_p * face * dx
-                h[i, j, k] -= e / (m * rho_p * face * dx)
-                alkali_lost[i, j, k] += m1
-                mass_lost[i, j, k] += m1 + m2
-                column += e
-        if column != 0.0:
-            ledger[LEDGER_EVAPORATED] += column
+@ti.func
+def evaporate_cell(h: ti.template(), mass: ti.template(), mass_lost: ti.template(), alkali_lost: ti.template(),
+                   T_of_h: ti.template(), h_of_T: ti.template(), cp_of_T: ti.template(), par: ti.template(),
+                   i, j, k, n, h0, inv_dh, hT0, inv_hdT, T0, inv_dT, dt, dx, rho_p):
+    """Remove the evaporation heat of one step dt [s] from cell (i, j, k) with ``n`` > 0 exposed faces, from
+    the enthalpy the step's other fluxes left in ``h`` (a source may have just heated a cold cell); add the
+    evaporated mass (a fraction of a full-density cell's mass) to ``mass_lost``, its alkali share to
+    ``alkali_lost``; return the latent heat taken [J] for ``ledger[LEDGER_EVAPORATED]``. Called by
+    ``thermal.diffuse`` right after the cell's own update (it alone writes that cell), so it costs no pass
+    of its own; the exposed faces are those ``diffuse`` counts (towards k = 0 cells and the top of the domain)."""
+    e = 0.0
+    t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
+    if t >= par[12]:
+        face = dx * dx
+        m = mass[i, j, k]
+        inventory = par[11] * m
+        left = ti.max(inventory - alkali_lost[i, j, k], 0.0)
+        scale = 0.0
+        if left > 0.0:
+            scale = backend.exp(ALKALI_ACTIVITY_EXPONENT * backend.log(left / inventory))
+        cell = m * rho_p * face * dx  # kg
+        h_star = h[i, j, k]
+        per_flux = n * face * dt  # kg per unit of J
+        # f(T) = M (h* - h(T)) - sink(T) falls with T; f(t) <= 0 and f(lo) > 0 bracket the root.
+        # Newton steps inside the bracket, bisection otherwise (the flux jumps up at the boiling
+        # point under a gas).
+        lo, hi, tn = par[12], t, t
+        for _ in range(NEWTON_ITERATIONS):
+            j1, d1 = source_flux(tn, scale, par, 0)
+            j2, d2 = source_flux(tn, 1.0, par, 5)
+            carried = per_flux * (par[4] * j1 + par[9] * j2)  # J the vapours take at tn
+            f = cell * (h_star - table_lookup(h_of_T, hT0, inv_hdT, tn)) - carried
+            if f > 0.0:
+                lo = tn
+            else:
+                hi = tn
+            cap = cell * table_lookup(cp_of_T, T0, inv_dT, tn)
+            step = tn + f / (cap + per_flux * (par[4] * d1 + par[9] * d2))
+            # from above the root Newton falls towards it; from below (past a jump) it would climb back
+            tn = step if f <= 0.0 and lo < step < hi else 0.5 * (lo + hi)
+        j1, _ = source_flux(hi, scale, par, 0)
+        j2, _ = source_flux(hi, 1.0, par, 5)
+        # the implicit step removes M (h* - h(T)), no more than the fluxes just above the root carry (at a
+        # jump they carry more: the surface then holds at the boiling point); it is shared between the
+        # vapours as those fluxes, and the alkalis cannot give more than is left
+        sink = par[4] * j1 + par[9] * j2
+        e = ti.min(ti.max(cell * (h_star - table_lookup(h_of_T, hT0, inv_hdT, tn)), 0.0), per_flux * sink)
+        m1, m2 = 0.0, 0.0
+        if sink > 0.0:
+            m1 = ti.min(e * j1 / sink / (rho_p * face * dx), left)
+            m2 = e * j2 / sink / (rho_p * face * dx)
+        e = (par[4] * m1 + par[9] * m2) * rho_p * face * dx
+        h[i, j, k] -= e / (m * rho_p * face * dx)
+        alkali_lost[i, j, k] += m1
+        mass_lost[i, j, k] += m1 + m2
+    return e

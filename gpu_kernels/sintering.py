@@ -10,7 +10,8 @@ One pass over the active cells per step. Each cell carries an accumulator ``acc`
   sintering Theta = int (1/T) exp(-Q/(R T)) dt and rho = rho0 + (1 - rho0)/(1 + exp(-(ln Theta - mid)/w)).
 
 Cells colder than ``T_active`` are skipped: below it the accumulator gains too little in 1e7 s
-to move the density by 1e-9 (tables.py), which spares the transcendental functions in the cold bulk.
+to move the density by 1e-9 (tables.py), which spares the transcendental functions in the cold bulk;
+the pass itself covers only the box of cells the thermal solver found at or above it (its ``hot_box``).
 Densification is irreversible, so rho_rel = max(rho_rel, rho(acc)); at or above the liquidus
 (or in a MOLTEN cell) the cell is fully dense. The tables are built by regolith_sim.sintering.tables.
 
@@ -20,11 +21,13 @@ Densification is irreversible, so rho_rel = max(rho_rel, rho(acc)); at or above 
 
 from gpu_kernels import backend
 from gpu_kernels.backend import ti
-from gpu_kernels.thermal import MOLTEN, VOID, table_lookup
+from gpu_kernels.lookup import table_lookup
+from gpu_kernels.thermal import MOLTEN, VOID, box_range
 
 MODEL_VISCOUS, MODEL_MASTER_CURVE = 0, 1
 
 nd1 = ti.types.ndarray(ndim=1)
+nd2 = ti.types.ndarray(ndim=2)
 nd3 = ti.types.ndarray(ndim=3)
 
 
@@ -34,13 +37,21 @@ def densify(
     ln_eta: nd1, T0: float, inv_dT: float, gamma_over_a: float,
     rho_visc: nd1, tau_switch: float, inv_dtau: float,
     q_over_r: float, ln_theta_mid: float, inv_width: float, theta_lo: float,
-    model: ti.i32, rho0: float, liquidus: float, T_active: float, dt: float,
+    model: ti.i32, rho0: float, liquidus: float, T_active: float, dt: float, box: nd2, used: nd1,
 ):
-    """Advance the accumulator of every non-void cell by dt [s] at its current temperature and raise
-    its relative density; ``rho_before`` receives the density at entry (for mass-conserving shrinkage)."""
-    nx, ny, nz = T.shape[0], T.shape[1], T.shape[2]
-    for i, j in ti.ndrange(nx, ny):
-        for k in range(nz):
+    """Advance the accumulator of the non-void cells in ``box`` by dt [s] at their current temperature and
+    raise their relative density; ``rho_before`` receives, in the box, the density at entry (for
+    mass-conserving shrinkage). ``box`` is the thermal solver's ``hot_box`` (two rows of inclusive index
+    ranges, see thermal.update_properties): it holds every cell at or above ``T_active`` or molten, and
+    every other cell is skipped anyway, so the pass costs what the hot region holds. ``used`` receives
+    the union box, [lo, hi) per axis (outside it nothing changed in this step)."""
+    i0, i1 = box_range(box, 0)
+    j0, j1 = box_range(box, 1)
+    k0, k1 = box_range(box, 2)
+    for a, v in ti.static(enumerate((i0, i1, j0, j1, k0, k1))):
+        used[a] = v
+    for i, j in ti.ndrange((i0, i1), (j0, j1)):
+        for k in range(k0, k1):
             s = state[i, j, k]
             rb = rho_rel[i, j, k]
             rho_before[i, j, k] = rb

@@ -13,7 +13,7 @@ Transfer and Fluid Flow, Sec. 4.2-3) and T recovered from h by the material's ta
 which carries the latent heat over the melting range (Voller & Prakash 1987, IJHMT 30:1709).
 Energy terms are accumulated into ``ledger`` exactly as applied, so the run's balance closes
 to round-off: ledger[0] absorbed, [1] radiated, [2] convected, [3] through the bottom boundary
-(positive out of the domain), [4] the heat-source norm (scratch).
+(positive out of the domain), [5] evaporated (gpu_kernels.evaporation); [4] is unused.
 
 Multirate stepping. Columns are grouped in tiles of TILE x TILE; each tile is FAST (stepped every
 step) or SLOW (stepped once per group of steps with the group's accumulated time, allowed where the
@@ -26,30 +26,37 @@ Berger & Colella 1989, J. Comput. Phys. 82:64, applied to time subcycling on a u
 """
 
 from gpu_kernels import backend
+from gpu_kernels import evaporation as KE
 from gpu_kernels.backend import ti
+from gpu_kernels.lookup import table_lookup
 
 VOID, POWDER, SINTERED, MOLTEN, RESOLIDIFIED = 0, 1, 2, 3, 4
 SIGMA = 5.670374419e-8  # Stefan-Boltzmann constant [W/(m^2 K^4)]
 
-LEDGER_ABSORBED, LEDGER_RADIATED, LEDGER_CONVECTED, LEDGER_BOTTOM, LEDGER_NORM = 0, 1, 2, 3, 4
+LEDGER_ABSORBED, LEDGER_RADIATED, LEDGER_CONVECTED, LEDGER_BOTTOM = 0, 1, 2, 3  # 4 unused, 5 evaporation.py's
 PROFILE_GAUSSIAN, PROFILE_TOPHAT, PROFILE_SUPERGAUSSIAN, PROFILE_UNIFORM = 0, 1, 2, 3
 TILE = 8             #: columns per tile edge in the multirate map
 FAST, SLOW, ALL = 0, 1, -1
 
+#: Layout of ``par``, the per-run constants of the explicit-step kernels (``update_properties``, ``diffuse``)
+#: packed into one small array: on the CPU backend a launch costs about 1.6 us per scalar argument and 4.5 us
+#: per array (benchmarks/RESULTS.md), so one array beats twenty scalars. ``cp_T0``/``cp_inv_dT`` and
+#: ``hT0``/``inv_hdT`` place the cp(T) and h(T) tables; ``T_watch`` is the temperature from which cells
+#: enter the watched box (``update_properties``). Filled by ThermalSolver (its ``_pack_params``).
+PARAMS = ("h0", "inv_dh", "contact", "chi", "k_dense", "k_melt", "rho_rel0", "solidus", "liquidus", "k_const",
+          "T_hot", "cp_T0", "cp_inv_dT", "hT0", "inv_hdT", "rho_p", "dx", "eps_solid", "eps_melt", "T_sky",
+          "h_conv", "T_amb", "bottom_dirichlet", "T_watch")
+(P_H0, P_INV_DH, P_CONTACT, P_CHI, P_K_DENSE, P_K_MELT, P_RHO_REL0, P_SOLIDUS, P_LIQUIDUS, P_K_CONST, P_T_HOT,
+ P_CP_T0, P_CP_INV_DT, P_HT0, P_INV_HDT, P_RHO_P, P_DX, P_EPS_SOLID, P_EPS_MELT, P_T_SKY, P_H_CONV, P_T_AMB,
+ P_BOTTOM, P_T_WATCH) = range(len(PARAMS))
+#: Columns of a ``watch`` row (one row per tile group, FAST and SLOW; see ``update_properties``).
+W_ALPHA, W_SURF, W_TMAX, W_BAD = 0, 1, 2, 3
+#: An empty box's lower corner: above any index.
+BOX_EMPTY = 2 ** 30
+
 nd1 = ti.types.ndarray(ndim=1)
 nd2 = ti.types.ndarray(ndim=2)
 nd3 = ti.types.ndarray(ndim=3)
-
-
-@ti.func
-def table_lookup(table: ti.template(), x0, inv_dx, x):
-    """Linear interpolation in a uniformly spaced table, clamped at both ends."""
-    n = table.shape[0]
-    u = (x - x0) * inv_dx
-    u = ti.min(ti.max(u, 0.0), n - 1.000001)
-    i = ti.cast(ti.floor(u), ti.i32)
-    w = u - i
-    return (1.0 - w) * table[i] + w * table[i + 1]
 
 
 @ti.func
@@ -79,26 +86,61 @@ def in_group(tiles: ti.template(), group: ti.template(), i, j):
     return yes
 
 
+@ti.func
+def clear_watch(watch: ti.template(), box: ti.template(), row: ti.template()):
+    for n in ti.static(range(4)):
+        watch[row, n] = 0.0
+    for a in ti.static(range(3)):
+        box[row, 2 * a] = BOX_EMPTY
+        box[row, 2 * a + 1] = -1
+
+
+@ti.func
+def box_range(box: ti.template(), axis: ti.template()):
+    """[lo, hi) of the union of both rows of ``box`` along ``axis`` (0 i, 1 j, 2 k); empty as (lo, lo), so a
+    2D range over two empty axes has no iterations (not (-n) x (-n) of them)."""
+    lo = ti.min(box[0, 2 * axis], box[1, 2 * axis])
+    hi = ti.max(box[0, 2 * axis + 1], box[1, 2 * axis + 1]) + 1
+    return lo, ti.max(hi, lo)
+
+
 @ti.kernel
 def update_properties(
     h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3, cool_rate: nd3,
-    T_of_h: nd1, h0: float, inv_dh: float,
-    contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float,
-    solidus: float, liquidus: float, k_const: float, T_hot: float, dt: float, now: float,
-    i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32, tiles: nd2, group: ti.template(),
+    mass: nd3, T_of_h: nd1, cp_of_T: nd1, par: nd1, dt: float, now: float, k0: ti.i32, k1: ti.i32,
+    tiles: nd2, group: ti.template(), watch: nd2, box: nd2,
 ):
     """T from h, then k(T, relative density) per cell, material state, peak temperature and time spent
-    above ``T_hot``, in the cells [i0, i1) x [j0, j1) x [k0, k1) of tile group ``group``. A separate
+    above ``T_hot``, in the layers [k0, k1) of the columns of tile group ``group``. A separate
     pass: per-face evaluation of k costs six times the arithmetic in the diffusion sweep.
 
     Solidification: ``t_liq`` keeps the last time [s] (``now``, the end of this step) a cell was at or
     above the liquidus; when a molten cell falls below the solidus, ``cool_rate`` gets its mean cooling
     rate through the freezing range, (liquidus - solidus) / local solidification time [K/s] (the local
     solidification time t_f of Flemings 1974, Solidification Processing, Ch. 5), at least one step long.
-    Only cells above the liquidus or leaving the melt touch these fields."""
-    for i, j in ti.ndrange((i0, i1), (j0, j1)):
+    Only cells above the liquidus or leaving the melt touch these fields.
+
+    While it holds each cell's new T and k, the pass also keeps, in row ``group`` of ``watch`` (FAST for
+    ALL, which clears the SLOW row), what bounds the next explicit step over the cells it updated (the
+    maxima of ``explicit_rates``, the highest T, a non-finite flag: see ``stability_bounds``, which
+    computes the same from the stored fields) and, in the same row of ``box``, the bounding box (i_lo,
+    i_hi, j_lo, j_hi, k_lo, k_hi, inclusive) of the cells at or above ``T_watch`` or molten (where
+    sintering runs). So the step's stability bound and the region where sintering can act cost no pass
+    of their own: each row stays exact for its cells until they are updated again."""
+    row = ti.static(SLOW if group == SLOW else FAST)
+    clear_watch(watch, box, row)
+    if ti.static(group == ALL):
+        clear_watch(watch, box, SLOW)
+    for i, j in ti.ndrange(h.shape[0], h.shape[1]):
         if not in_group(tiles, group, i, j):
             continue
+        h0, inv_dh, T_hot, T_watch = par[P_H0], par[P_INV_DH], par[P_T_HOT], par[P_T_WATCH]
+        contact, chi, k_dense, k_melt = par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT]
+        rho_rel0, solidus, liquidus, k_const = par[P_RHO_REL0], par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST]
+        cp_T0, cp_inv_dT, rho_p, h_conv = par[P_CP_T0], par[P_CP_INV_DT], par[P_RHO_P], par[P_H_CONV]
+        eps = ti.max(par[P_EPS_SOLID], par[P_EPS_MELT])
+        a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
+        kw_lo, kw_hi = BOX_EMPTY, -1
         for k in range(k0, k1):
             s = state[i, j, k]
             if s == VOID:
@@ -123,6 +165,19 @@ def update_properties(
             state[i, j, k] = s
             kcond[i, j, k] = conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus,
                                              k_const)
+            a_max, s_max, t_max, bad = watch_cell(T, kcond, mass, cp_of_T, cp_T0, cp_inv_dT, rho_p, eps, h_conv, i,
+                                                  j, k, a_max, s_max, t_max, bad)
+            if t >= T_watch or s == MOLTEN:
+                kw_lo = ti.min(kw_lo, k)
+                kw_hi = k
+        store_watch(watch, row, a_max, s_max, t_max, bad)
+        if kw_hi >= 0:
+            ti.atomic_min(box[row, 0], i)
+            ti.atomic_max(box[row, 1], i)
+            ti.atomic_min(box[row, 2], j)
+            ti.atomic_max(box[row, 3], j)
+            ti.atomic_min(box[row, 4], kw_lo)
+            ti.atomic_max(box[row, 5], kw_hi)
 
 
 @ti.kernel
@@ -199,30 +254,34 @@ def emissivity_at(t, eps_solid, eps_melt, solidus, liquidus):
 
 @ti.kernel
 def diffuse(
-    h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1,
-    dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
-    T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32,
-    i0: ti.i32, i1: ti.i32, j0: ti.i32, j1: ti.i32, k0: ti.i32, k1: ti.i32, tiles: nd2, group: ti.template(),
+    h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, dt: float, k0: ti.i32,
+    k1: ti.i32, tiles: nd2, group: ti.template(), evaporation: ti.template(), mass_lost: nd3, alkali_lost: nd3,
+    T_of_h: nd1, h_of_T: nd1, cp_of_T: nd1, evap_par: nd1,
 ):
     """One explicit step of the enthalpy equation with the fluxes evaluated from ``T``, applied to ``h``
-    in place in the cells [i0, i1) x [j0, j1) x [k0, k1) (T is only read, so updating h in place is
-    exact). Exposed faces (towards a void cell or the top of the domain) radiate and convect; the
-    sides are symmetry planes; the bottom face is held at ``T_bottom[i, j]`` through half a cell (the
-    deep substrate temperature from the site model) when ``bottom_dirichlet`` is set, else insulated.
-    The implicit step calls it with its converged temperatures as ``T`` for a conservative update.
-    Only the columns of tile group ``group`` are stepped (multirate, see the module docstring)."""
+    in place in the layers [k0, k1) (T is only read, so updating h in place is exact). Exposed faces
+    (towards a void cell or the top of the domain) radiate and convect; the sides are symmetry planes;
+    the bottom face is held at ``T_bottom[i, j]`` through half a cell (the deep substrate temperature
+    from the site model) when ``bottom_dirichlet`` is set, else insulated. The implicit step calls it
+    with its converged temperatures as ``T`` for a conservative update. Only the columns of tile group
+    ``group`` are stepped (multirate, see the module docstring). With ``evaporation``, each exposed cell
+    then loses its evaporation heat of the step (``evaporation.evaporate_cell``, constants ``evap_par``):
+    no other cell writes it in this pass, so that is the sink applied to the enthalpy the step left."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
-    inv_dx = 1.0 / dx
-    sky4 = T_sky * T_sky * T_sky * T_sky
-    for i, j in ti.ndrange((i0, i1), (j0, j1)):
+    for i, j in ti.ndrange(nx, ny):
         if not in_group(tiles, group, i, j):
             continue
+        dx, rho_p, T_sky, h_conv, T_amb = par[P_DX], par[P_RHO_P], par[P_T_SKY], par[P_H_CONV], par[P_T_AMB]
+        eps_solid, eps_melt, solidus, liquidus = par[P_EPS_SOLID], par[P_EPS_MELT], par[P_SOLIDUS], par[P_LIQUIDUS]
+        inv_dx = 1.0 / dx
+        sky4 = T_sky * T_sky * T_sky * T_sky
         # Walking up the column, the flux through a cell's top face is, negated, the next cell's
         # bottom-face flux: each vertical face is evaluated once. Void cells have k = 0 (update_properties),
         # so neighbours' states need not be read: a face to void conducts nothing and is an exposed face.
         q_below = 0.0
         if k0 > 0:
             q_below = conducted(kcond[i, j, k0], kcond[i, j, k0 - 1], T[i, j, k0], T[i, j, k0 - 1], inv_dx)
+        evaporated = 0.0
         for k in range(k0, k1):
             kc = kcond[i, j, k]
             if kc == 0.0:  # void
@@ -230,7 +289,7 @@ def diffuse(
                 continue
             t = T[i, j, k]
             q = q_below  # W/m^2 summed over faces (each face has area dx^2)
-            if k == 0 and bottom_dirichlet != 0:
+            if k == 0 and par[P_BOTTOM] != 0.0:
                 qb = kc * (T_bottom[i, j] - t) * 2.0 * inv_dx
                 q += qb
                 ledger[LEDGER_BOTTOM] += -qb * dx * dx * dt
@@ -264,6 +323,15 @@ def diffuse(
                 ledger[LEDGER_RADIATED] += q_rad * dx * dx * dt
                 ledger[LEDGER_CONVECTED] += q_cv * dx * dx * dt
             h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx)
+            if ti.static(evaporation):
+                if n_exposed > 0:
+                    evaporated += KE.evaporate_cell(
+                        h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
+                        par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
+                        dx, rho_p)
+        if ti.static(evaporation):
+            if evaporated != 0.0:
+                ledger[KE.LEDGER_EVAPORATED] += evaporated
 
 
 # -- implicit (backward-Euler) step -----------------------------------------------------------------
@@ -488,14 +556,6 @@ def cell_weight(profile, x, y, xs, ys, w, n_sg, dx):
 
 
 @ti.kernel
-def source_norm(ledger: nd1, profile: ti.i32, xs: float, ys: float, w: float, n_sg: float,
-                x0: float, y0: float, dx: float, i_lo: ti.i32, i_hi: ti.i32, j_lo: ti.i32, j_hi: ti.i32):
-    """Sum of cell weights over the whole (unclipped) spot box, so the deposited power is exact."""
-    for i, j in ti.ndrange((i_lo, i_hi), (j_lo, j_hi)):
-        ledger[LEDGER_NORM] += cell_weight(profile, x0 + (i + 0.5) * dx, y0 + (j + 0.5) * dx, xs, ys, w, n_sg, dx)
-
-
-@ti.kernel
 def deposit_surface(
     h: nd3, rho_rel: nd3, mass: nd3, state: nd3, top: nd2, ledger: nd1,
     profile: ti.i32, xs: float, ys: float, w: float, n_sg: float, energy: float,
@@ -504,12 +564,16 @@ def deposit_surface(
 ):
     """Absorb ``energy`` [J] from a surface source centred at (xs, ys) into the exposed columns.
 
-    Within a column the energy is spread with depth by Beer-Lambert extinction in the powder,
-    beta = 3 rho_rel / (2 d) for opaque spheres (Gusarov & Kruth 2005, IJHMT 48:3423), i.e.
-    ``beta_per_rel`` x relative density; dense material (rho_rel >= rho_rel_dense) absorbs at its
-    surface cell. Whatever passes the first cells is absorbed in the last one reached."""
+    The cell weights are normalised by their sum over the whole (unclipped) spot box [i_lo, i_hi) x
+    [j_lo, j_hi), taken in a first loop of this launch, so the deposited energy is exact even where the
+    spot hangs over the domain's edge. Within a column the energy is spread with depth by Beer-Lambert
+    extinction in the powder, beta = 3 rho_rel / (2 d) for opaque spheres (Gusarov & Kruth 2005, IJHMT
+    48:3423), i.e. ``beta_per_rel`` x relative density; dense material (rho_rel >= rho_rel_dense) absorbs
+    at its surface cell. Whatever passes the first cells is absorbed in the last one reached."""
     nx, ny = h.shape[0], h.shape[1]
-    norm = ledger[LEDGER_NORM]
+    norm = 0.0
+    for i, j in ti.ndrange((i_lo, i_hi), (j_lo, j_hi)):
+        norm += cell_weight(profile, x0 + (i + 0.5) * dx, y0 + (j + 0.5) * dx, xs, ys, w, n_sg, dx)
     for i, j in ti.ndrange((ti.max(i_lo, 0), ti.min(i_hi, nx)), (ti.max(j_lo, 0), ti.min(j_hi, ny))):
         kt = top[i, j]
         if kt < 0:
@@ -613,34 +677,59 @@ def explicit_rates(T: ti.template(), kcond: ti.template(), mass: ti.template(), 
     return kcond[i, j, k] / rc, (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
 
 
+@ti.func
+def watch_cell(T: ti.template(), kcond: ti.template(), mass: ti.template(), cp_of_T: ti.template(), T0, inv_dT,
+               rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad):
+    """A column's running (max diffusivity, max surface coefficient, max T, non-finite flag) with cell
+    (i, j, k) taken in (``explicit_rates``)."""
+    t = T[i, j, k]
+    alpha, surf = explicit_rates(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
+    flag = bad
+    if not (t == t) or t > 1e30:
+        flag = 1
+    return ti.max(a_max, alpha), ti.max(s_max, surf), ti.max(t_max, t), flag
+
+
+@ti.func
+def store_watch(out: ti.template(), row, a_max, s_max, t_max, bad):
+    """Fold a column's ``watch_cell`` maxima into row ``row`` of ``out`` (one atomic each per column)."""
+    ti.atomic_max(out[row, W_ALPHA], a_max)
+    ti.atomic_max(out[row, W_SURF], s_max)
+    ti.atomic_max(out[row, W_TMAX], t_max)
+    if bad != 0:
+        out[row, W_BAD] = 1.0
+
+
 @ti.kernel
 def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
                      rho_p: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2,
-                     group: ti.template(), out: nd1):
-    """Over the active cells of tile group ``group``: out[0] = max diffusivity k/(rho cp) [m^2/s];
-    out[1] = max surface coefficient (4 eps sigma T^3 + h_c)/(rho cp) [m/s]; out[2] = max T [K];
-    out[3] = 1 if any T is not finite. Maxima are taken per column first: one atomic per column.
-    ``out`` is cleared here (a serial task before the loop) rather than by a separate fill launch."""
+                     group: ti.template(), out: nd2, row: ti.i32):
+    """Over the active cells of tile group ``group``, into row ``row`` of ``out``: [W_ALPHA] max
+    diffusivity k/(rho cp) [m^2/s], [W_SURF] max surface coefficient (4 eps sigma T^3 + h_c)/(rho cp)
+    [m/s], [W_TMAX] max T [K], [W_BAD] 1 if any T is not finite: what ``update_properties`` keeps in its
+    ``watch`` as it goes, computed here from the stored fields (for the health check, and for the fast
+    tiles of a new multirate map). Maxima are taken per column first: one atomic per column. The row is
+    cleared here (a serial task before the loop) rather than by a separate fill launch."""
     for n in ti.static(range(4)):
-        out[n] = 0.0
+        out[row, n] = 0.0
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         if not in_group(tiles, group, i, j):
             continue
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
-                t = T[i, j, k]
-                alpha, surf = explicit_rates(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
-                a_max = ti.max(a_max, alpha)
-                s_max = ti.max(s_max, surf)
-                t_max = ti.max(t_max, t)
-                if not (t == t) or t > 1e30:
-                    bad = 1
-        ti.atomic_max(out[0], a_max)
-        ti.atomic_max(out[1], s_max)
-        ti.atomic_max(out[2], t_max)
-        if bad != 0:
-            out[3] = 1.0
+                a_max, s_max, t_max, bad = watch_cell(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j,
+                                                      k, a_max, s_max, t_max, bad)
+        store_watch(out, row, a_max, s_max, t_max, bad)
+
+
+@ti.kernel
+def keep_slow_box(box: nd2):
+    """Row SLOW of ``box`` = the union of both rows: after the tile map changes, a cell last updated in
+    the FAST pass may now be slow, and keeps its temperature until the next SLOW pass."""
+    for a in ti.static(range(3)):
+        box[SLOW, 2 * a] = ti.min(box[FAST, 2 * a], box[SLOW, 2 * a])
+        box[SLOW, 2 * a + 1] = ti.max(box[FAST, 2 * a + 1], box[SLOW, 2 * a + 1])
 
 
 @ti.kernel

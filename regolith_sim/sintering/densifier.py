@@ -42,6 +42,16 @@ class Densifier:
         self.acc.fill(0.0)
         self.rho_before.fill(0.0)
         t = self.tables
+        # The pass covers the box of cells at or above T_active (or molten) that the solver keeps as it
+        # updates them (ThermalSolver.watch_above); a bare field holder (tests) gets the whole grid.
+        if hasattr(solver, "watch_above"):
+            solver.watch_above(min(solver.T_watch, t.T_active))
+            self._box = solver.hot_box
+        else:
+            self._box = whole_grid_box(shape)
+        #: [lo, hi) per axis of the box the last step covered (outside it no density changed)
+        self.last_box = ti.ndarray(ti.i32, shape=6)
+        self.last_box.fill(0)
         self._ln_eta = ti.ndarray(fp, shape=t.ln_eta.size)
         self._ln_eta.from_numpy(t.ln_eta.astype(backend.np_float()))
         self._rho_visc = ti.ndarray(fp, shape=t.rho_visc.size)
@@ -60,7 +70,7 @@ class Densifier:
                   self._ln_eta, t.T0, 1.0 / t.dT, t.gamma_over_a,
                   self._rho_visc, t.tau0, 1.0 / t.dtau,
                   t.q_over_r, t.ln_theta_mid, 1.0 / t.ln_theta_width, t.theta_lo,
-                  t.model_code, t.rho_rel0, t.liquidus, t.T_active, float(dt))
+                  t.model_code, t.rho_rel0, t.liquidus, t.T_active, float(dt), self._box, self.last_box)
         self.time += dt
         self.steps += 1
         if self.settle_every > 0 and self.steps % self.settle_every == 0:
@@ -88,5 +98,15 @@ class Densifier:
         """Copies: relative density now and before the last step, and the accumulator
         ('reduced_time' [-] or 'sintering_work_s_per_K'; it stops advancing once a cell is fully dense
         and ignores time spent below ``tables.T_active``)."""
-        return {"rel_density": self.solver.rho_rel.to_numpy(), "rel_density_before": self.rho_before.to_numpy(),
-                self.accumulator_name: self.acc.to_numpy()}
+        rho = self.solver.rho_rel.to_numpy()
+        before = rho.copy()  # outside the box the last step covered, nothing changed
+        i0, i1, j0, j1, k0, k1 = (int(v) for v in self.last_box.to_numpy())
+        before[i0:i1, j0:j1, k0:k1] = self.rho_before.to_numpy()[i0:i1, j0:j1, k0:k1]
+        return {"rel_density": rho, "rel_density_before": before, self.accumulator_name: self.acc.to_numpy()}
+
+
+def whole_grid_box(shape):
+    """A box in the layout of ThermalSolver.hot_box that covers every cell of a grid of ``shape``."""
+    box = ti.ndarray(ti.i32, shape=(2, 6))
+    box.from_numpy(np.array([[0, shape[0] - 1, 0, shape[1] - 1, 0, shape[2] - 1], [1, 0, 1, 0, 1, 0]], np.int32))
+    return box

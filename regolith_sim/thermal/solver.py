@@ -49,8 +49,7 @@ R_GAS = 8.314462618  #: molar gas constant [J/(mol K)]
 #: steps (ThermalSolver._fold_ledger): a device read per 64 steps costs nothing measurable.
 LEDGER_FOLD_STEPS = 64
 
-#: Ledger slots that hold energy flows (absorbed, radiated, convected, bottom, evaporated); slot 4 is the
-#: source-norm scratch.
+#: Ledger slots that hold energy flows (absorbed, radiated, convected, bottom, evaporated); slot 4 is unused.
 LEDGER_FLOWS = [K.LEDGER_ABSORBED, K.LEDGER_RADIATED, K.LEDGER_CONVECTED, K.LEDGER_BOTTOM, KE.LEDGER_EVAPORATED]
 
 STATE_NAMES = {0: "void", 1: "powder", 2: "sintered", 3: "molten", 4: "re-solidified"}
@@ -178,7 +177,7 @@ class ThermalSolver:
         self.ledger_arr = ti.ndarray(backend.ledger_type(), shape=6)
         self._ledger_host = (0.0,) * self.ledger_arr.shape[0]  #: f64 totals of folded f32 ledger increments [J]
         self._folds = self.ledger_arr.dtype != ti.f64
-        self._scratch = ti.ndarray(fp, shape=4)
+        self._scratch = ti.ndarray(fp, shape=(1, 4))
         self._ext = ti.ndarray(ti.i32, shape=6)
         self._T_of_h = ti.ndarray(fp, shape=self.tables.T_of_h.size)
         self._T_of_h.from_numpy(self.tables.T_of_h.astype(backend.np_float()))
@@ -208,13 +207,19 @@ class ThermalSolver:
         self.tiles.fill(K.FAST)
         self._slow_map: np.ndarray | None = None  #: host copy of the slow tiles (None: read it from ``tiles``)
         self._evap_par = ti.ndarray(fp, shape=len(KE.PARAMS))
-        self._evap_T_min = np.inf  #: host copy of the temperature below which evaporation is nil [K]
         if self.boundary.evaporation is not None:
-            packed = self.boundary.evaporation.packed()
-            self._evap_par.from_numpy(packed.astype(backend.np_float()))
-            self._evap_T_min = float(packed[KE.PARAMS.index("T_min_K")])
-        #: maximum temperature [K] found by the stability bounds, and the step count when it was found
-        self.T_max_seen, self._T_max_step = 0.0, -1
+            self._evap_par.from_numpy(self.boundary.evaporation.packed().astype(backend.np_float()))
+        #: What bounds the next explicit step and where sintering can act, kept by ``update_properties`` as it
+        #: updates the cells (one row per tile group, FAST and SLOW: see that kernel): ``watch`` holds the
+        #: maxima of the explicit rates, the highest T and a non-finite flag, ``hot_box`` the box of cells at
+        #: or above ``T_watch`` [K] (set by :meth:`watch_above`; none by default) or molten.
+        self.watch = ti.ndarray(fp, shape=(2, 4))
+        self.hot_box = ti.ndarray(ti.i32, shape=(2, 6))
+        self.watch.fill(0.0)
+        self.hot_box.from_numpy(np.tile(np.array([K.BOX_EMPTY, -1], np.int32), (2, 3)))
+        self.T_watch = np.inf
+        self._par = ti.ndarray(fp, shape=len(K.PARAMS))  #: per-run constants of the explicit step (K.PARAMS)
+        self._pack_params()
         self._tile_limit = ti.ndarray(fp, shape=n_tiles)
         self._tile_Tmax = ti.ndarray(fp, shape=n_tiles)
         self.slow_tiles = 0      #: number of slow tiles in the current map
@@ -228,6 +233,24 @@ class ThermalSolver:
         self.history_ledger = (0.0,) * len(LEDGER_FLOWS)  #: that step's ledger increments (LEDGER_FLOWS) [J]
 
     # -- set-up -------------------------------------------------------------------------------
+    def _pack_params(self) -> None:
+        """Upload the per-run constants of the explicit step in the layout of ``K.PARAMS``."""
+        t = self.tables
+        values = dict(zip(("contact", "chi", "k_dense", "k_melt", "rho_rel0", "solidus", "liquidus", "k_const"),
+                          self._k_params()))
+        values.update(zip(("eps_solid", "eps_melt", "solidus", "liquidus", "T_sky", "h_conv", "T_amb",
+                           "bottom_dirichlet"), self._surface_params()))
+        values.update(h0=t.h0, inv_dh=1.0 / t.dh, T_hot=self.T_hot, cp_T0=t.T0, cp_inv_dT=1.0 / t.dT, hT0=t.hT0,
+                      inv_hdT=1.0 / t.hdT, rho_p=t.rho_p, dx=self.grid.dx, T_watch=self.T_watch)
+        self._par.from_numpy(np.array([values[name] for name in K.PARAMS], dtype=backend.np_float()))
+
+    def watch_above(self, T_watch: float) -> None:
+        """Keep the box of the cells at or above ``T_watch`` [K] (or molten) in ``hot_box`` from the next
+        update on (the densifier's ``T_active``: it updates only that box)."""
+        self.T_watch = float(T_watch)
+        self._pack_params()
+        self._refresh()
+
     def h_of_T(self, T) -> np.ndarray:
         t = self.tables
         h_grid = t.h0 + t.dh * np.arange(t.T_of_h.size)
@@ -286,20 +309,16 @@ class ThermalSolver:
         self.k_active = (0, top + 1)
 
     # -- stepping -----------------------------------------------------------------------------
-    def _range(self) -> tuple[int, int, int, int, int, int]:
-        nx, ny, _ = self.grid.shape
-        return (0, nx, 0, ny, *self.k_active)
-
     def _k_params(self) -> tuple:
         t = self.tables
         return (t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0, t.solidus, t.liquidus, t.k_const)
 
     def update_properties(self, dt: float, group: int = K.ALL, now: float | None = None) -> None:
         """T, k and states from h after a step of dt [s] that ends at ``now`` [s] (default: the current time)."""
-        t = self.tables
         K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
-                            self.t_liq, self.cool_rate, self._T_of_h, t.h0, 1.0 / t.dh, *self._k_params(),
-                            self.T_hot, dt, self.time if now is None else now, *self._range(), self.tiles, group)
+                            self.t_liq, self.cool_rate, self.mass, self._T_of_h, self._cp_of_T, self._par, dt,
+                            self.time if now is None else now, *self.k_active, self.tiles, group, self.watch,
+                            self.hot_box)
 
     def _surface_params(self) -> tuple:
         t, b = self.tables, self.boundary
@@ -307,22 +326,11 @@ class ThermalSolver:
                 int(b.bottom == "dirichlet"))
 
     def diffuse(self, dt: float, T=None, group: int = K.ALL) -> None:
-        """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones)."""
-        K.diffuse(self.h, self.T if T is None else T, self.kcond, self.mass, self.T_bottom,
-                  self.ledger_arr, dt, self.grid.dx, self.tables.rho_p, *self._surface_params(), *self._range(),
-                  self.tiles, group)
-
-    def evaporate(self, dt: float, heated: bool = False) -> None:
-        """Take the evaporation heat of a step dt [s] off the exposed faces. No launch when no source
-        ``heated`` this step and the stability bounds of this step found every cell below the temperature
-        where the flux is nil (a source can take a cold cell past it within the step)."""
-        ev = self.boundary.evaporation
-        if ev is None or (not heated and self._T_max_step == self.steps and self.T_max_seen < self._evap_T_min):
-            return
-        t = self.tables
-        KE.evaporate(self.h, self.kcond, self.mass, self.mass_lost, self.alkali_lost, self._T_of_h, t.h0, 1.0 / t.dh,
-                     self._h_of_T, t.hT0, 1.0 / t.hdT, self._cp_of_T, t.T0, 1.0 / t.dT,
-                     self._evap_par, self.ledger_arr, dt, self.grid.dx, t.rho_p, *self.k_active)
+        """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones), then,
+        with evaporation on, each exposed cell's evaporation sink of the step (in the same pass)."""
+        K.diffuse(self.h, self.T if T is None else T, self.kcond, self.mass, self.T_bottom, self.ledger_arr,
+                  self._par, dt, *self.k_active, self.tiles, group, self.boundary.evaporation is not None,
+                  self.mass_lost, self.alkali_lost, self._T_of_h, self._h_of_T, self._cp_of_T, self._evap_par)
 
     def step(self, dt: float, sources=()) -> None:
         """Advance by dt [s]: deposit source energy, conduct/radiate, then refresh T, k and states.
@@ -334,7 +342,6 @@ class ThermalSolver:
         for src in sources:
             src.deposit(self, dt)
         self.diffuse(dt, group=group)
-        self.evaporate(dt, heated=bool(sources))
         self.update_properties(dt, group=group, now=self.time + dt)
         self.time += dt
         self.steps += 1
@@ -444,6 +451,15 @@ class ThermalSolver:
         self._slow_map = slow
         self.slow_tiles = int(slow.sum())
         self.slow_limit = float(limit[slow].min()) if self.slow_tiles else 0.0
+        self._rewatch()
+
+    def _rewatch(self) -> None:
+        """After the tile map changed: the FAST row of ``watch`` for the new fast tiles (one pass over them;
+        a remap comes once per ``multirate`` steps at most), and the SLOW row of ``hot_box`` widened to
+        both rows (cells that were fast and are now slow keep their temperatures until the next SLOW pass)."""
+        if self.slow_tiles:  # (with none, stable_dt takes both rows, which cover every cell already)
+            self._stability_bounds(K.FAST, self.watch, K.FAST)
+        K.keep_slow_box(self.hot_box)
 
     # -- implicit step (backward Euler; equations and references in gpu_kernels.thermal) ----------
     def _implicit_arrays(self) -> dict:
@@ -520,7 +536,6 @@ class ThermalSolver:
         if not self.lag_conductivity:
             K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, *self._k_params(), k0, k1)
         self.diffuse(dt, T=w["Tm"])
-        self.evaporate(dt)
         # With BDF2 the solve is c dt long (c >= 2/3) for dt of time: its clock may run early by dt / 3.
         self.update_properties(dt, now=t0 + dt)
         defect = K.max_abs_difference(self.T, w["Tm"], self.state, k0, k1)
@@ -581,25 +596,40 @@ class ThermalSolver:
         ratio = dT_target / max(st["last_dT"], 1e-12)
         return st["last_dt"] * float(np.clip(0.9 * ratio, 0.2, growth))
 
-    def _bounds(self, group: int = K.ALL) -> tuple[float, float, float, float]:
-        """(max diffusivity, max surface coefficient, max T, non-finite flag) over the active cells of
-        tile group ``group``."""
+    def _stability_bounds(self, group: int, out, row: int) -> None:
+        """K.stability_bounds over the active cells of tile group ``group`` into row ``row`` of ``out``."""
         t, b = self.tables, self.boundary
         K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
                            t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *self.k_active, self.tiles, group,
-                           self._scratch)
-        out = tuple(float(v) for v in self._scratch.to_numpy())
-        # Over the fast tiles this is still the hottest cell: remap keeps every tile above T_hot fast.
-        self.T_max_seen, self._T_max_step = out[2], self.steps
-        return out  # type: ignore[return-value]
+                           out, row)
 
-    def stable_dt(self, safety: float = 0.9, group: int | None = None) -> float:
+    def _bounds(self, group: int = K.ALL) -> tuple[float, float, float, float]:
+        """(max diffusivity, max surface coefficient, max T, non-finite flag) over the active cells of
+        tile group ``group``, computed from the stored fields (a pass of its own)."""
+        self._stability_bounds(group, self._scratch, 0)
+        return tuple(float(v) for v in self._scratch.to_numpy()[0])  # type: ignore[return-value]
+
+    def _watched_bounds(self, group: int) -> tuple[float, float]:
+        """(max diffusivity, max surface coefficient) over tile group ``group`` as ``update_properties`` left
+        them in ``watch`` (no pass): row FAST is exact for the fast tiles (the last FAST or ALL pass covered
+        them, or :meth:`remap` recomputed it for a new map); for ALL both rows, which together cover every
+        cell's latest update."""
+        w = self.watch.to_numpy()
+        if group == K.ALL:
+            w = w.max(axis=0, keepdims=True)
+        row = w[0 if group != K.SLOW else 1]
+        return float(row[K.W_ALPHA]), float(row[K.W_SURF])
+
+    def stable_dt(self, safety: float = 0.9, group: int | None = None, from_fields: bool = False) -> float:
         """Largest explicit step: dx^2/(6 alpha_max) for conduction (von Neumann bound of the 7-point
         scheme) and rho c dx/(4 eps sigma T^3 + h) for a radiating face, times ``safety``; with slow
-        tiles mapped, over the fast tiles only (the slow ones keep to their own limit, see :meth:`remap`)."""
+        tiles mapped, over the fast tiles only (the slow ones keep to their own limit, see :meth:`remap`).
+        The maxima are those ``update_properties`` kept as it last updated the cells (:meth:`_watched_bounds`):
+        the numbers a pass over the stored fields gives (``from_fields``: :meth:`_bounds`, for checks), or,
+        for the one step after a whole-grid refresh with slow tiles mapped, a larger maximum (a shorter step)."""
         if group is None:
             group = K.FAST if self.slow_tiles else K.ALL
-        alpha, surf, _, _ = self._bounds(group)
+        alpha, surf = self._bounds(group)[:2] if from_fields else self._watched_bounds(group)
         dx = self.grid.dx
         limits = [dx * dx / (6.0 * alpha) if alpha > 0 else np.inf,
                   dx / (5.0 * surf) if surf > 0 else np.inf]  # 5 exposed faces at most
@@ -652,7 +682,6 @@ class ThermalSolver:
         totals and restart them from 0, so that no step's increment (~1e-6 of a run's total) is rounded
         against the total in f32: the error stays that of an f32 sum of LEDGER_FOLD_STEPS steps (~1e-5)."""
         a = self.ledger_arr.to_numpy().astype(np.float64)
-        a[K.LEDGER_NORM] = 0.0  # scratch of the source kernels, not a total
         self._ledger_host = tuple(float(v) for v in np.asarray(self._ledger_host) + a)
         self.ledger_arr.fill(0.0)
 

@@ -66,8 +66,6 @@ class SurfaceSource:
         box = self.footprint(g)
         i_lo, i_hi, j_lo, j_hi = box if box is not None else (0, g.shape[0], 0, g.shape[1])
         code = PROFILE_CODES[self.profile]
-        solver.ledger_arr[K.LEDGER_NORM] = 0.0
-        K.source_norm(solver.ledger_arr, code, self.x, self.y, w, self.order, x0, y0, dx, i_lo, i_hi, j_lo, j_hi)
         energy = self.power * self.absorptivity * dt
         K.deposit_surface(solver.h, solver.rho_rel, solver.mass, solver.state, solver.top, solver.ledger_arr, code,
                           self.x, self.y, w, self.order, energy, x0, y0, dx, solver.tables.rho_p,

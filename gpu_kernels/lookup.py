@@ -1,0 +1,15 @@
+"""Table interpolation shared by the thermal, evaporation and sintering kernels (its own module, so that
+thermal.py and evaporation.py can both use it without importing each other)."""
+# no "from __future__ import annotations": Taichi reads ti.func annotations as objects
+from gpu_kernels.backend import ti
+
+
+@ti.func
+def table_lookup(table: ti.template(), x0, inv_dx, x):
+    """Linear interpolation in a uniformly spaced table, clamped at both ends."""
+    n = table.shape[0]
+    u = (x - x0) * inv_dx
+    u = ti.min(ti.max(u, 0.0), n - 1.000001)
+    i = ti.cast(ti.floor(u), ti.i32)
+    w = u - i
+    return (1.0 - w) * table[i] + w * table[i + 1]
