@@ -78,12 +78,30 @@ def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liq
 
 
 @ti.func
-def in_group(tiles: ti.template(), group: ti.template(), i, j):
-    """Whether column (i, j) belongs to the tile group being stepped (always, for ALL)."""
-    yes = True
+def group_range(tiles: ti.template(), group: ti.template(), i, j, k0, k1, k_split):
+    """[lo, hi) of the layers of column (i, j) in group ``group`` within [k0, k1): a FAST tile's cells from
+    ``k_split`` up are FAST and those below SLOW (the deep substrate lags too); a SLOW tile's are all SLOW;
+    ALL takes every layer. An empty range is (k0, k0)."""
+    lo, hi = k0, k1
     if ti.static(group != ALL):
-        yes = tiles[i // TILE, j // TILE] == group
-    return yes
+        fast_tile = tiles[i // TILE, j // TILE] == FAST
+        if ti.static(group == FAST):
+            if fast_tile:
+                lo = ti.max(k0, k_split)
+            else:
+                hi = k0
+        elif fast_tile:
+            hi = ti.max(ti.min(k1, k_split), k0)
+    return lo, hi
+
+
+@ti.func
+def cell_group(tiles: ti.template(), k_split, i, j, k):
+    """FAST or SLOW: the group of cell (i, j, k) (see ``group_range``)."""
+    g = ti.cast(tiles[i // TILE, j // TILE], ti.i32)
+    if g == FAST and k < k_split:
+        g = SLOW
+    return g
 
 
 @ti.func
@@ -108,10 +126,10 @@ def box_range(box: ti.template(), axis: ti.template()):
 def update_properties(
     h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3, cool_rate: nd3,
     mass: nd3, T_of_h: nd1, cp_of_T: nd1, par: nd1, dt: float, now: float, k0: ti.i32, k1: ti.i32,
-    tiles: nd2, group: ti.template(), watch: nd2, box: nd2,
+    tiles: nd2, k_split: ti.i32, group: ti.template(), watch: nd2, box: nd2,
 ):
     """T from h, then k(T, relative density) per cell, material state, peak temperature and time spent
-    above ``T_hot``, in the layers [k0, k1) of the columns of tile group ``group``. A separate
+    above ``T_hot``, in the cells of group ``group`` in the layers [k0, k1) (``group_range``). A separate
     pass: per-face evaluation of k costs six times the arithmetic in the diffusion sweep.
 
     Solidification: ``t_liq`` keeps the last time [s] (``now``, the end of this step) a cell was at or
@@ -132,7 +150,8 @@ def update_properties(
     if ti.static(group == ALL):
         clear_watch(watch, box, SLOW)
     for i, j in ti.ndrange(h.shape[0], h.shape[1]):
-        if not in_group(tiles, group, i, j):
+        lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
+        if lo >= hi:
             continue
         h0, inv_dh, T_hot, T_watch = par[P_H0], par[P_INV_DH], par[P_T_HOT], par[P_T_WATCH]
         contact, chi, k_dense, k_melt = par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT]
@@ -141,7 +160,7 @@ def update_properties(
         eps = ti.max(par[P_EPS_SOLID], par[P_EPS_MELT])
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
         kw_lo, kw_hi = BOX_EMPTY, -1
-        for k in range(k0, k1):
+        for k in range(lo, hi):
             s = state[i, j, k]
             if s == VOID:
                 kcond[i, j, k] = 0.0  # diffuse reads k = 0 as "no material here"
@@ -210,15 +229,17 @@ def conducted(k1, k2, t1, t2, inv_dx):
 
 @ti.func
 def lateral_flux(h: ti.template(), kc: ti.template(), T: ti.template(), mass: ti.template(),
-                 tiles: ti.template(), group: ti.template(), i, j, k, i2, j2, k_own, t_own, inv_dx, dt, rho_p):
+                 tiles: ti.template(), k_split, group: ti.template(), i, j, k, i2, j2, k_own, t_own, inv_dx, dt,
+                 rho_p):
     """Flux into cell (i, j, k) across a side face, for a multirate pass: a fast cell next to a slow one
     also takes the heat out of (or puts it into) the slow cell at once; a slow cell leaves out faces
-    towards fast cells (the fast pass already moved their heat)."""
+    towards fast cells (the fast pass already moved their heat). ``diffuse`` treats the vertical face
+    between a fast tile's deep SLOW cells and its FAST ones the same way."""
     q = 0.0
     if ti.static(group == ALL):
         q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
     else:
-        if tiles[i2 // TILE, j2 // TILE] == group:
+        if cell_group(tiles, k_split, i2, j2, k) == group:
             q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
         elif ti.static(group == FAST):
             q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
@@ -255,21 +276,22 @@ def emissivity_at(t, eps_solid, eps_melt, solidus, liquidus):
 @ti.kernel
 def diffuse(
     h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, dt: float, k0: ti.i32,
-    k1: ti.i32, tiles: nd2, group: ti.template(), evaporation: ti.template(), mass_lost: nd3, alkali_lost: nd3,
-    T_of_h: nd1, h_of_T: nd1, cp_of_T: nd1, evap_par: nd1,
+    k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), evaporation: ti.template(), mass_lost: nd3,
+    alkali_lost: nd3, T_of_h: nd1, h_of_T: nd1, cp_of_T: nd1, evap_par: nd1,
 ):
     """One explicit step of the enthalpy equation with the fluxes evaluated from ``T``, applied to ``h``
     in place in the layers [k0, k1) (T is only read, so updating h in place is exact). Exposed faces
     (towards a void cell or the top of the domain) radiate and convect; the sides are symmetry planes;
     the bottom face is held at ``T_bottom[i, j]`` through half a cell (the deep substrate temperature
     from the site model) when ``bottom_dirichlet`` is set, else insulated. The implicit step calls it
-    with its converged temperatures as ``T`` for a conservative update. Only the columns of tile group
-    ``group`` are stepped (multirate, see the module docstring). With ``evaporation``, each exposed cell
+    with its converged temperatures as ``T`` for a conservative update. Only the cells of group ``group``
+    are stepped (multirate, see the module docstring and ``group_range``). With ``evaporation``, each exposed cell
     then loses its evaporation heat of the step (``evaporation.evaporate_cell``, constants ``evap_par``):
     no other cell writes it in this pass, so that is the sink applied to the enthalpy the step left."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     for i, j in ti.ndrange(nx, ny):
-        if not in_group(tiles, group, i, j):
+        lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
+        if lo >= hi:
             continue
         dx, rho_p, T_sky, h_conv, T_amb = par[P_DX], par[P_RHO_P], par[P_T_SKY], par[P_H_CONV], par[P_T_AMB]
         eps_solid, eps_melt, solidus, liquidus = par[P_EPS_SOLID], par[P_EPS_MELT], par[P_SOLIDUS], par[P_LIQUIDUS]
@@ -278,11 +300,17 @@ def diffuse(
         # Walking up the column, the flux through a cell's top face is, negated, the next cell's
         # bottom-face flux: each vertical face is evaluated once. Void cells have k = 0 (update_properties),
         # so neighbours' states need not be read: a face to void conducts nothing and is an exposed face.
+        # The face under the range (lo > 0 only where a fast tile's FAST cells stand on its deep SLOW ones)
+        # is the fast pass's, which moves its heat out of the slow cell at once; the face over the range
+        # (hi = k_split in a SLOW pass) is left out (layers from k1 up are void: nothing to leave out there).
         q_below = 0.0
-        if k0 > 0:
-            q_below = conducted(kcond[i, j, k0], kcond[i, j, k0 - 1], T[i, j, k0], T[i, j, k0 - 1], inv_dx)
+        if lo > 0:
+            q_below = conducted(kcond[i, j, lo], kcond[i, j, lo - 1], T[i, j, lo], T[i, j, lo - 1], inv_dx)
+            if ti.static(group == FAST):
+                if q_below != 0.0:
+                    ti.atomic_add(h[i, j, lo - 1], -q_below * dt / (mass[i, j, lo - 1] * rho_p) * inv_dx)
         evaporated = 0.0
-        for k in range(k0, k1):
+        for k in range(lo, hi):
             kc = kcond[i, j, k]
             if kc == 0.0:  # void
                 q_below = 0.0
@@ -297,23 +325,24 @@ def diffuse(
             q_above = 0.0
             if k < nz - 1:
                 k_up = kcond[i, j, k + 1]
-                q_above = conducted(kc, k_up, t, T[i, j, k + 1], inv_dx)
+                if k + 1 < hi:
+                    q_above = conducted(kc, k_up, t, T[i, j, k + 1], inv_dx)
                 n_exposed += ti.cast(k_up == 0.0, ti.i32)
             else:
                 n_exposed += 1
             q += q_above
             q_below = -q_above
             if i > 0:
-                q += lateral_flux(h, kcond, T, mass, tiles, group, i, j, k, i - 1, j, kc, t, inv_dx, dt, rho_p)
+                q += lateral_flux(h, kcond, T, mass, tiles, k_split, group, i, j, k, i - 1, j, kc, t, inv_dx, dt, rho_p)
                 n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
             if i < nx - 1:
-                q += lateral_flux(h, kcond, T, mass, tiles, group, i, j, k, i + 1, j, kc, t, inv_dx, dt, rho_p)
+                q += lateral_flux(h, kcond, T, mass, tiles, k_split, group, i, j, k, i + 1, j, kc, t, inv_dx, dt, rho_p)
                 n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
             if j > 0:
-                q += lateral_flux(h, kcond, T, mass, tiles, group, i, j, k, i, j - 1, kc, t, inv_dx, dt, rho_p)
+                q += lateral_flux(h, kcond, T, mass, tiles, k_split, group, i, j, k, i, j - 1, kc, t, inv_dx, dt, rho_p)
                 n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
             if j < ny - 1:
-                q += lateral_flux(h, kcond, T, mass, tiles, group, i, j, k, i, j + 1, kc, t, inv_dx, dt, rho_p)
+                q += lateral_flux(h, kcond, T, mass, tiles, k_split, group, i, j, k, i, j + 1, kc, t, inv_dx, dt, rho_p)
                 n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
             if n_exposed > 0:
                 eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
@@ -702,9 +731,9 @@ def store_watch(out: ti.template(), row, a_max, s_max, t_max, bad):
 
 @ti.kernel
 def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
-                     rho_p: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2,
+                     rho_p: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32,
                      group: ti.template(), out: nd2, row: ti.i32):
-    """Over the active cells of tile group ``group``, into row ``row`` of ``out``: [W_ALPHA] max
+    """Over the active cells of group ``group`` (``group_range``), into row ``row`` of ``out``: [W_ALPHA] max
     diffusivity k/(rho cp) [m^2/s], [W_SURF] max surface coefficient (4 eps sigma T^3 + h_c)/(rho cp)
     [m/s], [W_TMAX] max T [K], [W_BAD] 1 if any T is not finite: what ``update_properties`` keeps in its
     ``watch`` as it goes, computed here from the stored fields (for the health check, and for the fast
@@ -713,10 +742,9 @@ def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0
     for n in ti.static(range(4)):
         out[row, n] = 0.0
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
-        if not in_group(tiles, group, i, j):
-            continue
+        lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
-        for k in range(k0, k1):
+        for k in range(lo, hi):
             if state[i, j, k] != VOID:
                 a_max, s_max, t_max, bad = watch_cell(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j,
                                                       k, a_max, s_max, t_max, bad)
@@ -734,21 +762,35 @@ def keep_slow_box(box: nd2):
 
 @ti.kernel
 def tile_limits(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
-                rho_p: float, eps: float, h_conv: float, dx: float, k0: ti.i32, k1: ti.i32, out: nd2, t_max: nd2):
+                rho_p: float, eps: float, h_conv: float, dx: float, k0: ti.i32, k1: ti.i32, out: nd2, t_max: nd2,
+                lag_limit: float, T_hot: float, depth: nd1):
     """out[tile] = min over the tile's active cells of the explicit stability limit [s] of the cell,
     min(dx^2 / (6 alpha), dx rho c / (5 (4 eps sigma T^3 + h_c))) (the bounds of ``stability_bounds``),
-    and t_max[tile] their highest temperature [K]; fill ``out`` with a large value and ``t_max`` with 0 first."""
+    and t_max[tile] their highest temperature [K]; fill ``out`` with a large value and ``t_max`` with 0 first.
+    For the depth split (``group_range``): depth[0] = the lowest layer of any column holding a cell that
+    must not lag (a limit under ``lag_limit`` [s] or hotter than ``T_hot``), depth[1] = the smallest limit
+    of the cells under it in every column [s]; fill ``depth`` with (k1, a large value) first."""
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         lim = 1e300
         hottest = 0.0
+        deep = 1e300
+        first = k1
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
-                hottest = ti.max(hottest, T[i, j, k])
+                t = T[i, j, k]
+                hottest = ti.max(hottest, t)
                 alpha, surf = explicit_rates(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
-                lim = ti.min(lim, dx * dx / (6.0 * alpha + 1e-300))
-                lim = ti.min(lim, dx / (5.0 * surf + 1e-300))
+                cell = ti.min(dx * dx / (6.0 * alpha + 1e-300), dx / (5.0 * surf + 1e-300))
+                lim = ti.min(lim, cell)
+                if first == k1:  # still under the column's first cell that must not lag
+                    if cell < lag_limit or t > T_hot:
+                        first = k
+                    else:
+                        deep = ti.min(deep, cell)
         ti.atomic_min(out[i // TILE, j // TILE], lim)
         ti.atomic_max(t_max[i // TILE, j // TILE], hottest)
+        ti.atomic_min(depth[0], first * 1.0)
+        ti.atomic_min(depth[1], deep)
 
 
 @ti.kernel

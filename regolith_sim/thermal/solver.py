@@ -44,6 +44,13 @@ BDF2_MAX_RATIO = 2.4
 #: (tau its radiative relaxation time); a quarter keeps a cooling track's radiated energy within 0.5 %
 #: of stepping every cell every step (tests/test_thermal_multirate.py).
 SLOW_STEP_FRACTION = 0.25
+#: Depth multirate: the lagging deep layers stop this many layers under the lowest cell (of any column)
+#: that must not lag; heat from above crosses less than a fifth of a cell of them between two syncs
+#: (their own limit is at least 1 / SLOW_STEP_FRACTION times the sync interval), so two layers separate
+#: them from any cell that changes fast.
+DEPTH_BUFFER = 2
+#: ... and this many layers under the lowest column top, which the sources heat directly.
+DEPTH_KEEP_TOP = 2
 R_GAS = 8.314462618  #: molar gas constant [J/(mol K)]
 #: On backends without f64 the ledger's f32 increments go to the host's f64 totals every this many explicit
 #: steps (ThermalSolver._fold_ledger): a device read per 64 steps costs nothing measurable.
@@ -223,6 +230,10 @@ class ThermalSolver:
         self._tile_limit = ti.ndarray(fp, shape=n_tiles)
         self._tile_Tmax = ti.ndarray(fp, shape=n_tiles)
         self.slow_tiles = 0      #: number of slow tiles in the current map
+        #: layers under this one lag in the fast tiles too (the deep, cold substrate: see :meth:`remap`)
+        self.k_split = 0
+        self._depth = ti.ndarray(fp, shape=2)  #: tile_limits' depth output (first layer that must not lag, limit)
+        self._top_min = 0   #: lowest column top [layer] at the last refresh
         self.slow_pending = 0.0  #: time [s] the slow tiles are behind the fast ones
         self.slow_steps = 0      #: fast steps since the slow tiles were last stepped
         self.slow_limit = 0.0    #: longest step the slow tiles may take [s]
@@ -301,7 +312,9 @@ class ThermalSolver:
     def _refresh(self) -> None:
         self.history_dt = 0.0  # the geometry changed: the next implicit step starts afresh (backward Euler)
         K.column_tops(self.state, self.top)
-        top = int(self.top.to_numpy().max())
+        tops = self.top.to_numpy()
+        top = int(tops.max())
+        self._top_min = int(tops[tops >= 0].min()) if top >= 0 else 0
         # Refresh up to the old top too: cells emptied by settling get k = 0, which diffuse reads as void.
         k_hi = max(self.k_active[1], top + 1)
         self.k_active = (0, k_hi)
@@ -317,8 +330,8 @@ class ThermalSolver:
         """T, k and states from h after a step of dt [s] that ends at ``now`` [s] (default: the current time)."""
         K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
                             self.t_liq, self.cool_rate, self.mass, self._T_of_h, self._cp_of_T, self._par, dt,
-                            self.time if now is None else now, *self.k_active, self.tiles, group, self.watch,
-                            self.hot_box)
+                            self.time if now is None else now, *self.k_active, self.tiles, self.k_split, group,
+                            self.watch, self.hot_box)
 
     def _surface_params(self) -> tuple:
         t, b = self.tables, self.boundary
@@ -329,7 +342,8 @@ class ThermalSolver:
         """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones), then,
         with evaporation on, each exposed cell's evaporation sink of the step (in the same pass)."""
         K.diffuse(self.h, self.T if T is None else T, self.kcond, self.mass, self.T_bottom, self.ledger_arr,
-                  self._par, dt, *self.k_active, self.tiles, group, self.boundary.evaporation is not None,
+                  self._par, dt, *self.k_active, self.tiles, self.k_split, group,
+                  self.boundary.evaporation is not None,
                   self.mass_lost, self.alkali_lost, self._T_of_h, self._h_of_T, self._cp_of_T, self._evap_par)
 
     def step(self, dt: float, sources=()) -> None:
@@ -356,15 +370,21 @@ class ThermalSolver:
                 self.sync()
 
     # -- multirate -------------------------------------------------------------------------------
+    @property
+    def lagging(self) -> bool:
+        """Whether some cells lag (slow tiles, or the deep layers of the fast ones)."""
+        return self.slow_tiles > 0 or self.k_split > 0
+
     def _cells_in(self, group: int) -> int:
-        """Cells a pass over ``group`` visits (the active layers of its tiles)."""
+        """Cells a pass over ``group`` visits (its share of the active layers)."""
         nx, ny, _ = self.grid.shape
         k0, k1 = self.k_active
+        every = nx * ny * (k1 - k0)
         if group == K.ALL:
-            return nx * ny * (k1 - k0)
+            return every
         n_tiles = self.tiles.shape[0] * self.tiles.shape[1]
-        share = (self.slow_tiles if group == K.SLOW else n_tiles - self.slow_tiles) / n_tiles
-        return int(round(share * nx * ny * (k1 - k0)))
+        fast = int(round((n_tiles - self.slow_tiles) / n_tiles * nx * ny * max(k1 - max(k0, self.k_split), 0)))
+        return fast if group == K.FAST else every - fast
 
     def _prepare_multirate(self, dt: float, sources) -> int:
         """The tile group an explicit step of dt updates (ALL without slow tiles, else FAST), after
@@ -375,19 +395,19 @@ class ThermalSolver:
         boxes = [src.footprint(self.grid) for src in sources if getattr(src, "on", True)]
         self.heats_everywhere = any(b is None for b in boxes) or (self.heats_everywhere and not boxes)
         if self.heats_everywhere:   # a source over the whole domain: no tile may lag
-            if self.slow_tiles:
+            if self.lagging:
                 self.sync()
             return K.ALL
         if boxes:
             self.spot_box = (min(b[0] for b in boxes), max(b[1] for b in boxes),
                              min(b[2] for b in boxes), max(b[3] for b in boxes))
-        if self.slow_tiles and (self.slow_pending + dt > self.slow_limit
-                                or any(self._touches_slow(b) for b in boxes)):
+        if self.lagging and (self.slow_pending + dt > self.slow_limit
+                             or any(self._touches_slow(b) for b in boxes)):
             self.sync()
         elif self.last_dt == 0.0:   # the first explicit step: map the tiles now
             self.last_dt = dt
             self.remap()
-        return K.FAST if self.slow_tiles else K.ALL
+        return K.FAST if self.lagging else K.ALL
 
     def _tiles_under(self, i_lo: int, i_hi: int, j_lo: int, j_hi: int):
         """Index of the tiles holding the cells [i_lo, i_hi) x [j_lo, j_hi) (clipped to the grid), or None."""
@@ -408,12 +428,12 @@ class ThermalSolver:
     def _all_fast(self) -> None:
         self.tiles.fill(K.FAST)
         self._slow_map = None
-        self.slow_tiles, self.slow_limit = 0, 0.0
+        self.slow_tiles, self.slow_limit, self.k_split = 0, 0.0, 0
 
     def sync(self) -> None:
         """Bring the slow tiles up to the current time (one explicit step of the time they are behind,
         within their stability limit), then choose the slow tiles again (:meth:`remap`)."""
-        if self.slow_tiles and self.slow_pending > 0.0:
+        if self.lagging and self.slow_pending > 0.0:
             self.diffuse(self.slow_pending, group=K.SLOW)
             self.update_properties(self.slow_pending, group=K.SLOW)
             self.cell_updates += self._cells_in(K.SLOW)
@@ -426,7 +446,11 @@ class ThermalSolver:
         least ``multirate`` of the latest explicit steps (the step is often set by the spot's motion,
         far below the stability limit), holding no cell above ``T_hot`` (where sintering
         runs), away from the spot (its box widened by the half cell per step it may travel over
-        ``multirate`` steps) and not next to a fast tile."""
+        ``multirate`` steps) and not next to a fast tile. In the fast tiles, the layers under ``k_split``
+        lag too: the deep substrate, whose cells pass the same test in every column, kept
+        ``DEPTH_BUFFER`` layers under the lowest cell that fails it and ``DEPTH_KEEP_TOP`` layers under
+        the lowest column top (the source heats the top cells). The interface between a fast tile's deep
+        and upper cells is conservative as between tiles."""
         k0, k1 = self.k_active
         if k1 <= k0 or self.heats_everywhere:
             self._all_fast()
@@ -434,11 +458,13 @@ class ThermalSolver:
         t, b = self.tables, self.boundary
         self._tile_limit.fill(1e300)
         self._tile_Tmax.fill(0.0)
+        self._depth.from_numpy(np.array([k1, 1e300], backend.np_float()))
+        dt_ref = self.last_dt if self.last_dt > 0.0 else self.stable_dt(self.safety, K.ALL)
+        scale = SLOW_STEP_FRACTION * self.safety  # a lagging cell's step is at most this x its own limit
         K.tile_limits(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
                       max(t.eps_solid, t.eps_melt), b.h_conv, self.grid.dx, k0, k1, self._tile_limit,
-                      self._tile_Tmax)
-        limit = SLOW_STEP_FRACTION * self.safety * self._tile_limit.to_numpy()
-        dt_ref = self.last_dt if self.last_dt > 0.0 else self.stable_dt(self.safety, K.ALL)
+                      self._tile_Tmax, self.multirate * dt_ref / scale, self.T_hot, self._depth)
+        limit = scale * self._tile_limit.to_numpy()
         fast = (limit < self.multirate * dt_ref) | (self._tile_Tmax.to_numpy() > self.T_hot)
         reach = self.multirate // 2 + 1
         if self.spot_box:
@@ -450,14 +476,18 @@ class ThermalSolver:
         self.tiles.from_numpy(np.where(slow, K.SLOW, K.FAST).astype(np.int8))
         self._slow_map = slow
         self.slow_tiles = int(slow.sum())
-        self.slow_limit = float(limit[slow].min()) if self.slow_tiles else 0.0
+        first, deep_limit = self._depth.to_numpy()
+        self.k_split = max(0, min(int(first) - DEPTH_BUFFER, self._top_min + 1 - DEPTH_KEEP_TOP))
+        limits = ([float(limit[slow].min())] if self.slow_tiles else []) + \
+            ([scale * float(deep_limit)] if self.k_split else [])
+        self.slow_limit = min(limits, default=0.0)
         self._rewatch()
 
     def _rewatch(self) -> None:
         """After the tile map changed: the FAST row of ``watch`` for the new fast tiles (one pass over them;
         a remap comes once per ``multirate`` steps at most), and the SLOW row of ``hot_box`` widened to
         both rows (cells that were fast and are now slow keep their temperatures until the next SLOW pass)."""
-        if self.slow_tiles:  # (with none, stable_dt takes both rows, which cover every cell already)
+        if self.lagging:  # (with nothing lagging, stable_dt takes both rows, which cover every cell already)
             self._stability_bounds(K.FAST, self.watch, K.FAST)
         K.keep_slow_box(self.hot_box)
 
@@ -600,8 +630,8 @@ class ThermalSolver:
         """K.stability_bounds over the active cells of tile group ``group`` into row ``row`` of ``out``."""
         t, b = self.tables, self.boundary
         K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
-                           t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *self.k_active, self.tiles, group,
-                           out, row)
+                           t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *self.k_active, self.tiles, self.k_split,
+                           group, out, row)
 
     def _bounds(self, group: int = K.ALL) -> tuple[float, float, float, float]:
         """(max diffusivity, max surface coefficient, max T, non-finite flag) over the active cells of
@@ -628,7 +658,7 @@ class ThermalSolver:
         the numbers a pass over the stored fields gives (``from_fields``: :meth:`_bounds`, for checks), or,
         for the one step after a whole-grid refresh with slow tiles mapped, a larger maximum (a shorter step)."""
         if group is None:
-            group = K.FAST if self.slow_tiles else K.ALL
+            group = K.FAST if self.lagging else K.ALL
         alpha, surf = self._bounds(group)[:2] if from_fields else self._watched_bounds(group)
         dx = self.grid.dx
         limits = [dx * dx / (6.0 * alpha) if alpha > 0 else np.inf,
