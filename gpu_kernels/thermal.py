@@ -17,12 +17,20 @@ to round-off: ledger[0] absorbed, [1] radiated, [2] convected, [3] through the b
 
 Multirate stepping. Columns are grouped in tiles of TILE x TILE; each tile is FAST (stepped every
 step) or SLOW (stepped once per group of steps with the group's accumulated time, allowed where the
-tile's own explicit stability limit is that long: cold powder far from the spot and the heated part).
-``diffuse`` and ``update_properties`` take the tile map and a compile-time ``group``: -1 steps every
-cell, FAST or SLOW only that group's cells. A face between a fast and a slow cell is integrated by
-the fast pass at every fast step and its heat is put into both cells at once, and the slow pass
-leaves that face out, so the interface conserves energy exactly (the flux-register idea of
-Berger & Colella 1989, J. Comput. Phys. 82:64, applied to time subcycling on a uniform grid).
+tile's own explicit stability limit is that long: cold powder far from the spot and the heated part),
+and in the FAST tiles the layers under ``k_split`` are SLOW too (the deep, cold substrate under the
+heated part). ``diffuse`` and ``update_properties`` take the tile map, ``k_split`` and a compile-time
+``group``: -1 steps every cell, FAST or SLOW only that group's cells (``group_range``). A face between
+a fast and a slow cell is integrated by the fast pass at every fast step and its heat is put into both
+cells at once, and the slow pass leaves that face out, so the interface conserves energy exactly (the
+flux-register idea of Berger & Colella 1989, J. Comput. Phys. 82:64, applied to time subcycling on a
+uniform grid).
+
+What bounds the next explicit step (the largest diffusivity and surface coefficient) and the box of
+the cells where sintering acts are kept by ``update_properties`` while it updates each cell
+(``watch``, ``box``), and evaporation is applied inside ``diffuse``: an explicit step is four launches
+(``deposit_surface``, ``diffuse``, ``update_properties``, then the densifier's ``densify`` over the
+box) and one read of the bound.
 """
 
 from gpu_kernels import backend
@@ -766,10 +774,15 @@ def tile_limits(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: flo
                 lag_limit: float, T_hot: float, depth: nd1):
     """out[tile] = min over the tile's active cells of the explicit stability limit [s] of the cell,
     min(dx^2 / (6 alpha), dx rho c / (5 (4 eps sigma T^3 + h_c))) (the bounds of ``stability_bounds``),
-    and t_max[tile] their highest temperature [K]; fill ``out`` with a large value and ``t_max`` with 0 first.
+    and t_max[tile] their highest temperature [K].
     For the depth split (``group_range``): depth[0] = the lowest layer of any column holding a cell that
     must not lag (a limit under ``lag_limit`` [s] or hotter than ``T_hot``), depth[1] = the smallest limit
-    of the cells under it in every column [s]; fill ``depth`` with (k1, a large value) first."""
+    of the cells under it in every column [s]. The outputs are cleared here, in the same launch."""
+    for a, b in out:
+        out[a, b] = 1e300
+        t_max[a, b] = 0.0
+    depth[0] = k1
+    depth[1] = 1e300
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         lim = 1e300
         hottest = 0.0

@@ -12,8 +12,14 @@ Multirate (``ThermalSolver.multirate`` = N > 1): so that a step near a small spo
 to the heated region, tiles of columns whose own explicit stability limit is at least N steps long
 (cold powder away from the spot and from the heated part) are stepped once every N explicit steps
 with the time accumulated since their last update (:meth:`ThermalSolver.sync`); the spot's tiles and
-every tile next to a fast one stay fast. The interface is conservative (the kernel docstring says
-how), so the energy balance still closes to round-off."""
+every tile next to a fast one stay fast. In the fast tiles the deep layers that pass the same test
+lag as well (``k_split``, :meth:`ThermalSolver.remap`): the substrate under the part, most of each
+column. The interfaces are conservative (the kernel docstring says how), so the energy balance still
+closes to round-off.
+
+The step's stability bound is not a pass of its own: the property update keeps it for the cells it
+updates (:meth:`ThermalSolver.stable_dt`, exact: tests/test_thermal_watch.py), with the box of the
+cells at or above the densifier's threshold, the only region its pass covers."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -456,9 +462,6 @@ class ThermalSolver:
             self._all_fast()
             return
         t, b = self.tables, self.boundary
-        self._tile_limit.fill(1e300)
-        self._tile_Tmax.fill(0.0)
-        self._depth.from_numpy(np.array([k1, 1e300], backend.np_float()))
         dt_ref = self.last_dt if self.last_dt > 0.0 else self.stable_dt(self.safety, K.ALL)
         scale = SLOW_STEP_FRACTION * self.safety  # a lagging cell's step is at most this x its own limit
         K.tile_limits(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
@@ -667,8 +670,10 @@ class ThermalSolver:
 
     def check_health(self, T_max: float) -> float:
         """Raise :class:`SimulationDiverged` if any temperature is not finite or above ``T_max``;
-        return the current maximum temperature."""
-        _, _, Tmax, bad = self._bounds()
+        return the current maximum temperature. Read from ``watch``, whose two rows hold every cell as the
+        property update last left it (the stored temperatures), so the check costs no pass."""
+        w = self.watch.to_numpy()
+        Tmax, bad = float(w[:, K.W_TMAX].max()), bool(w[:, K.W_BAD].max())
         if bad or not np.isfinite(Tmax) or Tmax > T_max:
             self._ext.fill(-1)
             K.hot_cell(self.T, self.state, T_max, self._ext)
