@@ -1,4 +1,4 @@
-"""`regolith-sim particles spread|heat|sinter CASE.toml --out DIR`: grain-scale (DEM) runs."""
+"""`regolith-sim particles spread|heat|sinter|repose CASE.toml --out DIR`: grain-scale (DEM) runs."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import typer
 
 from .app import ArchOption, app, print_or_write_block, start_runtime
 
-particles_app = typer.Typer(help="Grain-scale (DEM) runs: spread a layer, heat a bed, sinter a bed",
+particles_app = typer.Typer(help="Grain-scale (DEM) runs: spread a layer, heat a bed, sinter a bed, angle of repose",
                             no_args_is_help=True)
 app.add_typer(particles_app, name="particles")
 
@@ -60,6 +60,14 @@ def sinter_cmd(case_file: Path = typer.Argument(..., help="Particle case file (T
                out: Optional[Path] = OutOption, arch: str = ArchOption, quiet: bool = QuietOption) -> None:
     """Sinter a poured bed over a temperature history; densification against the continuum model."""
     _run("sinter", case_file, out, arch, quiet)
+
+
+@particles_app.command("repose")
+def repose_cmd(case_file: Path = typer.Argument(..., help="Particle case file (TOML, [particles] table)"),
+               out: Optional[Path] = OutOption, arch: str = ArchOption, quiet: bool = QuietOption) -> None:
+    """Lift a filled tube at the case's gravity: static angle of repose fitted to the heap, with a plot,
+    against published angles of lunar simulants."""
+    _run("repose", case_file, out, arch, quiet)
 
 
 @particles_app.command("reference")

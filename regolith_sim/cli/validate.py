@@ -10,7 +10,7 @@ import typer
 
 from .app import ArchOption, JsonOption, app, start_runtime
 
-SUITES = ("all", "verification", "experiments")
+SUITES = ("all", "verification", "experiments", "particles")
 
 
 def run_validation(folder: Optional[Path], only: Optional[List[str]], arch: str) -> list:
@@ -30,20 +30,24 @@ def print_checks(checks, as_json: bool) -> None:
             typer.echo(c.line())
             continue
         mark = "PASS" if c.passed else "FAIL"
-        typer.echo(f"{mark}  {c.name:<50} error {c.error:.3g} (tolerance {c.tolerance:g})  [{c.reference}]")
+        d = c.details
+        seen = (f"  {d['value']:.4g} {d.get('unit', '')} vs {d['band'][0]:.4g}-{d['band'][1]:.4g}: {d['verdict']}"
+                if "band" in d else "")
+        typer.echo(f"{mark}  {c.name:<50} error {c.error:.3g} (tolerance {c.tolerance:g}){seen}  [{c.reference}]")
     n_pass = sum(c.passed for c in checks)
     typer.echo(f"{n_pass} passed, {len(checks) - n_pass} failed")
 
 
 @app.command()
 def validate(
-    suite: str = typer.Option("all", "--suite", help="all, verification (closed forms) or experiments "
-                              "(published experiments, examples/experiments)"),
+    suite: str = typer.Option("all", "--suite", help="all, verification (closed forms), experiments "
+                              "(published experiments, examples/experiments) or particles (DEM: restitution, "
+                              "packing, angle of repose at 1 g and lunar g, Frenkel neck)"),
     folder: Optional[Path] = typer.Option(None, "--cases", help="Folder of case files of the chosen suite "
                                           "(default: examples/verification or examples/experiments)"),
     only: Optional[List[str]] = typer.Option(None, "--only", help="Run only these cases (file stems)"),
     full: bool = typer.Option(False, "--full", help="Experiments at the case files' own settings, not the "
-                              "coarse CI settings of each file's experiment.coarse"),
+                              "coarse CI settings of each file's experiment.coarse; particles with more grains"),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write the experiments' page (e.g. "
                                             "docs/validation.md) with its plot (images/validation.png) and "
                                             "cached results (validation.json) beside it"),
@@ -56,9 +60,10 @@ def validate(
 
     if suite not in SUITES:
         raise UserError(f"--suite {suite!r}; allowed: {', '.join(SUITES)}", key="--suite")
-    if suite == "all" and (folder or only):
-        raise UserError("--cases and --only need --suite verification or --suite experiments", key="--suite")
-    if markdown and suite == "verification":
+    if suite in ("all", "particles") and (folder or only):
+        raise UserError(f"--cases and --only with --suite {suite}; allowed: --suite verification or experiments",
+                        key="--suite")
+    if markdown and suite in ("verification", "particles"):
         raise UserError("--markdown writes the experiments' page: use --suite experiments or all", key="--markdown")
     start_runtime(arch)
     items = []
@@ -74,6 +79,10 @@ def validate(
         if markdown:
             for p in write_docs(results, markdown):
                 typer.echo(f"wrote {p}", err=True)
+    if suite in ("all", "particles"):
+        from ..verification.particle_cases import run_particle_suite
+
+        items += run_particle_suite(coarse=not full)
     print_checks(items, as_json)
     if not all(c.passed for c in items):
         raise typer.Exit(1)

@@ -16,6 +16,7 @@ Layout::
     [particles.bed]        # poured bed for heat/sinter (verbs: heat, sinter)
     [particles.heat]       # source heating + effective conductivity (verb: heat)
     [particles.sinter]     # temperature history + sintering law      (verb: sinter)
+    [particles.repose]     # lifted-tube heap, static angle of repose (verb: repose)
 """
 from __future__ import annotations
 
@@ -164,6 +165,21 @@ class SinterSection(Section):
         return self
 
 
+class ReposeSection(Section):
+    """Lifted-tube heap: the static angle of repose at the site's gravity (verb `repose`)."""
+
+    n_grains: int = quantity(1500, "Number of grains poured into the tube", "1", ge=50, le=5_000_000)
+    tube_width: Optional[Length] = quantity(None, "Inner side of the square tube (default 8 d50)", "m",
+                                            gt=1e-6, le=1.0)
+    lift_speed: Optional[Velocity] = quantity(None, "Speed the tube is lifted at (default 0.5 sqrt(g d50))", "m/s",
+                                              gt=1e-6, le=10.0)
+    floor_width: float = quantity(4.0, "Side of the rough floor the heap forms on, in tube widths", "1",
+                                  ge=2.0, le=20.0)
+    fill_gravity: Optional[Acceleration] = quantity(None, "Gravity while the tube is filled (default max(g, "
+                                                    "20 m/s^2): only the filled state matters)", "m/s^2",
+                                                    gt=0.0, le=1e4)
+
+
 class ParticlesSection(Section):
     """Grain-scale (DEM) runs: material, gravity, and one table per scenario."""
 
@@ -177,6 +193,7 @@ class ParticlesSection(Section):
     bed: BedSection = Field(default_factory=BedSection)
     heat: HeatSection = Field(default_factory=HeatSection)
     sinter: SinterSection = Field(default_factory=SinterSection)
+    repose: ReposeSection = Field(default_factory=ReposeSection)
 
 
 class ParticleCase(Section):

@@ -24,9 +24,37 @@ from gpu_kernels import particles as K
 from gpu_kernels import particles_thermal as KT
 from gpu_kernels.backend import ti
 
+from ..errors import UserError
 from .physics import G_MOON, ContactModel, SinterModel, ThermalModel, hertz_damping_factor, rayleigh_time
 
 _FAR = 1.0e20  # parked walls sit this far away
+#: Largest time step accepted for a dynamic run, as a fraction of the Rayleigh time of the smallest
+#: grain. Explicit DEM with Hertz contacts is run at 0.1-0.3 t_R (Li, Xu & Thornton 2005, Powder
+#: Technol. 160:219; LIGGGHTS warns above 0.2 t_R); beyond about half of it a grain crosses a
+#: large part of the contact in one step and collisions gain energy.
+DT_RAYLEIGH_MAX = 0.5
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to a CPU run (``MemAvailable`` of /proc/meminfo), None if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def memory_estimate(n: int, slots: int, n_walls: int, f_bytes: int) -> int:
+    """Bytes the arrays of :class:`DEMSystem` take for ``n`` grains: per grain 6 vec3 and 2 vec4 of
+    state, 5 scalars, the wall history (2 vec3 per wall) and two neighbour lists (live and spare) of
+    ``slots`` partners, each an int and 7 floats of history; the cell grid is at most 8 ints per grain."""
+    own = 26 * f_bytes + 4 * 4 + f_bytes + 8 * 4
+    walls = 6 * f_bytes * n_walls
+    lists = 2 * (slots * (4 + 7 * f_bytes) + 4)
+    return int(n * (own + walls + lists))
 
 
 @dataclass
@@ -158,9 +186,12 @@ class DEMSystem:
         self.masses = c.density * 4.0 / 3.0 * np.pi * r**3
         self.r_min, self.r_max = float(r.min()), float(r.max())
         self.gravity = np.array([0.0, 0.0, -abs(gravity)]) if np.isscalar(gravity) else np.asarray(gravity, float)
-        self.dt = float(dt) if dt else dt_safety * rayleigh_time(self.r_min, c.density, c.youngs_modulus, c.poisson_ratio)
+        self.quasi_static = quasi_static
+        self.dt = self._checked_dt(dt) if dt else dt_safety * self.rayleigh_time
         self.skin = float(skin) if skin else 0.4 * self.r_min
         self.time = 0.0
+        slots = max_neighbours or (16 if self.r_max / self.r_min < 1.5 else 32)
+        self._check_memory(n, slots, max(len(walls), 1), np.dtype(f).itemsize)
 
         # --- particle arrays -------------------------------------------------------------
         nd = ti.ndarray
@@ -200,7 +231,6 @@ class DEMSystem:
 
         # --- parameters -------------------------------------------------------------------
         self.z_kill = -_FAR if z_kill is None else float(z_kill)
-        self.quasi_static = quasi_static
         self.prm = nd(float, K.N_PRM)
         self.eta_tab = nd(float, 2)
         self._reach_extra = 0.0
@@ -208,12 +238,42 @@ class DEMSystem:
 
         # --- cell grid and neighbour lists ------------------------------------------------
         self._setup_grid(domain, x)
-        slots = max_neighbours or (16 if self.r_max / self.r_min < 1.5 else 32)
         self._lists = _Lists(n, slots)
         self._spare = _Lists(n, slots)
         self._need_rebuild = True
         self._primed = False
         self._thermal_ready = False
+        self._host_checks = backend.current_arch() in ("cpu", "x64", "arm64")
+
+    @property
+    def rayleigh_time(self) -> float:
+        """Rayleigh time of the smallest grain [s] (sets the stable time step)."""
+        c = self.contact
+        return rayleigh_time(self.r_min, c.density, c.youngs_modulus, c.poisson_ratio)
+
+    def _checked_dt(self, dt: float) -> float:
+        """``dt`` [s] if a dynamic run stays stable with it, else a one-line error with the limit."""
+        dt = float(dt)
+        limit = DT_RAYLEIGH_MAX * self.rayleigh_time
+        if not dt > 0:
+            raise UserError(f"dt = {dt!r} s; allowed: a positive time step up to {limit:.3g} s", key="dt")
+        if dt > limit and not self.quasi_static:
+            c = self.contact
+            raise UserError(
+                f"dt = {dt:.3g} s is above the stability limit {limit:.3g} s ({DT_RAYLEIGH_MAX:g} x the Rayleigh time "
+                f"{self.rayleigh_time:.3g} s of the smallest grain, r = {self.r_min:.3g} m, E = {c.youngs_modulus:.3g} "
+                f"Pa, rho = {c.density:.4g} kg/m^3); allowed: dt <= {limit:.3g} s (0.1-0.3 t_R usual), a softer "
+                "youngs_modulus, or a quasi-static run", key="dt")
+        return dt
+
+    def _check_memory(self, n: int, slots: int, n_walls: int, f_bytes: int) -> None:
+        need = memory_estimate(n, slots, n_walls, f_bytes)
+        have = _available_memory() if backend.current_arch() in ("cpu", "x64", "arm64", None) else None
+        if have is not None and need > 0.8 * have:
+            raise UserError(f"n = {n} grains need about {need / 2**30:.2f} GiB ({need / n / 1024:.1f} KiB per grain: "
+                            f"state, {n_walls} wall histories, 2 x {slots} neighbour slots), more than 80 % of the "
+                            f"{have / 2**30:.2f} GiB available; allowed: n <= {int(0.8 * have / (need / n))} grains "
+                            "here, f32 precision or fewer grains", key="n_grains")
 
     def _wall_props(self, w: BoxWall) -> tuple[float, float, float]:
         c = self.contact
@@ -386,20 +446,27 @@ class DEMSystem:
     def step(self, n_steps: int = 1, dt: float | None = None):
         """Advance ``n_steps`` velocity-Verlet steps of ``dt`` [s] (default ``self.dt``).
 
-        Each step launches the neighbour-list build (it works only when a grain has moved half the
-        skin, decided on the device) and the step kernel; the host reads the flags back once, at the
-        end, to catch a list that ran out of slots (the kernels then skipped steps, redone here)."""
+        On a GPU each step launches the neighbour-list build (it works only when a grain has moved
+        half the skin, decided on the device) and the step kernel, and the host reads the flags back
+        once, at the end, to catch a list that ran out of slots (the kernels then skipped steps, redone
+        here). On the CPU, where every launch is synchronous, the moved flag is read after each step
+        and the build launched only when needed (a launch costs more than the read for small N)."""
         if dt is not None:
-            self.dt = float(dt)
+            self.dt = self._checked_dt(dt)
         if not self._primed:
             self.prime()
         todo = n_steps
         while todo > 0:
+            host = self._host_checks
+            moved = True
             for _ in range(todo):
                 if self._need_rebuild:
                     self.rebuild()  # positions or reach changed on the host
-                self._build(False)
+                if moved:
+                    self._build(False)
                 self._call_step(self.dt, 0)
+                if host:  # CPU: launches are synchronous anyway, and a 1-int read costs less than a launch
+                    moved = bool(self.stat[0])
             todo = self._fix_overflow(self._stat())
         self.time += n_steps * self.dt
 

@@ -1,4 +1,4 @@
-"""Particle runs from a case file: ``regolith-sim particles spread|heat|sinter`` and the same in Python.
+"""Particle runs from a case file: ``regolith-sim particles spread|heat|sinter|repose`` and the same in Python.
 
 ::
 
@@ -24,6 +24,10 @@ What each verb gives the continuum model:
 * ``sinter`` - densification of a bed over a temperature history, next to the continuum viscous
   sintering model (Frenkel, then Mackenzie-Shuttleworth; :mod:`regolith_sim.sintering.models`)
   and, where the material has one, its master sintering curve, on the same history.
+* ``repose`` - the static angle of repose of a lifted-tube heap at the site's gravity (a cone fitted
+  to the heap surface, plot ``repose.png``), next to the published angles of lunar simulants and
+  the shift reduced gravity causes (data/granular_reference.toml); it calibrates the rolling
+  friction that stands for grain angularity (docs/particles.md).
 
 Beds are poured under a larger gravity (only their final state matters) and relaxed under the
 site's gravity before they are heated or sintered, so contact forces are those of the site.
@@ -43,7 +47,7 @@ from .config import ParticleCase, ParticlesSection, load_particle_case
 from .grains import GrainSizeDistribution, median_diameter
 from .physics import ContactModel, SinterModel, ThermalModel
 
-VERBS = ("spread", "heat", "sinter")
+VERBS = ("spread", "heat", "sinter", "repose")
 #: Mean neck ratio x/a up to which the DEM sintering densities are reported as valid.
 NECK_RATIO_VALID = 0.5
 
@@ -356,7 +360,33 @@ def run_sinter(case: ParticleCase, material) -> tuple:
     return summary, system, grains, contact
 
 
-_RUNNERS = {"spread": run_spread, "heat": run_heat, "sinter": run_sinter}
+def run_repose(case: ParticleCase, material) -> tuple:
+    """Fill the tube under the fill gravity, lift it under the site's gravity, fit the heap."""
+    from .reference import repose_comparison
+    from .scenarios import heap_repose, pour_packing
+
+    p = case.particles
+    r = p.repose
+    grains = grains_for(p, material)
+    contact = contact_for(p, material, grains)
+    d50 = median_diameter(grains)
+    side = r.tube_width or 8 * d50
+    g_fill = r.fill_gravity or max(p.gravity, 20.0)
+    pk = pour_packing(r.n_grains, grains, contact, footprint=(side, side), gravity=g_fill, seed=p.seed)
+    res = heap_repose(pk, contact, gravity=p.gravity, lift_speed=r.lift_speed, floor_factor=r.floor_width,
+                      return_system=True)
+    summary = dict(
+        repose=dict(angle_deg=res["angle_deg"], fit_r2=res["r2"], cells_fitted=res["n_fitted"],
+                    peak_height_m=res["peak_height_m"], grains_in_heap=res["n_heap"], tube_width_m=side,
+                    lift_speed_m_s=res["lift_speed_m_s"], method="lifted square tube, cone fitted to the heap "
+                    "surface between 15 % and 85 % of the peak height"),
+        published=repose_comparison(res["angle_deg"], p.gravity),
+        simulated_time_s=res["time_s"],
+    )
+    return summary, res["system"], grains, contact, res["surface"]
+
+
+_RUNNERS = {"spread": run_spread, "heat": run_heat, "sinter": run_sinter, "repose": run_repose}
 
 
 def run_particles(verb: str, case: ParticleCase | str | Path | dict, out_dir: str | Path) -> dict:
@@ -374,7 +404,7 @@ def run_particles(verb: str, case: ParticleCase | str | Path | dict, out_dir: st
     material = _material(case)
     arch = backend.ensure_init()
     t0 = time.perf_counter()
-    summary, system, grains, contact = _RUNNERS[verb](case, material)
+    summary, system, grains, contact, *extra = _RUNNERS[verb](case, material)
     summary = dict(verb=verb, case=case.name, material=material.name, gravity_m_s2=case.particles.gravity,
                    grains=_grains_summary(grains, contact, case.particles.gravity), **summary)
     from .._version import __version__
@@ -383,6 +413,11 @@ def run_particles(verb: str, case: ParticleCase | str | Path | dict, out_dir: st
                           n_grains=int(system.alive.sum()), version=__version__)
     out_dir = Path(out_dir)
     files = io.write_system(out_dir, "grains", system)
+    if verb == "repose":
+        from .reference import plot_heap
+
+        files["plot"] = str(plot_heap(out_dir / "repose.png", extra[0], summary["repose"]["angle_deg"],
+                                      case.particles.gravity, summary["published"]))
     files["json"] = str(io.write_json(out_dir / "summary.json", dict(summary, files=dict(files))))
     return dict(summary=summary, files=files, system=system)
 

@@ -5,6 +5,7 @@
 * :func:`effective_conductivity` - steady conduction (+ radiation) across a packing in vacuum.
 * :func:`sinter_packing` - densification of a packing over a temperature history.
 * :func:`angle_of_repose` - slump (ledge) test of a poured column; slope of what stays.
+* :func:`heap_repose` - lifted-tube heap test; the static angle from a cone fitted to the heap surface.
 
 The command surface (case file in, summary and grain files out) is :mod:`regolith_sim.particles.runner`.
 
@@ -172,6 +173,94 @@ def angle_of_repose(packing: Packing, contact: ContactModel | None = None, *, gr
         slope = np.polyfit(xc[sel], prof[sel], 1)[0]
         angle = float(np.degrees(np.arctan(-slope)))
     out = dict(angle_deg=angle, profile_x_m=xc, profile_h_m=prof, n_left=int(len(xs)), time_s=system.time)
+    if return_system:
+        out["system"] = system
+    return out
+
+
+def fit_heap_cone(positions, radii, centre_xy, lo_xy, hi_xy, floor: float, spacing: float,
+                  band=(0.15, 0.85)) -> dict:
+    """Least-squares cone ``h = h0 - tan(theta) rho`` fitted to a heap's top surface.
+
+    The surface is the height map of the grains (cells of ``spacing`` [m]) over lo_xy-hi_xy, and
+    ``rho`` the distance of a cell from the heap axis at ``centre_xy`` [m]. Cells are grouped into
+    rings of width ``spacing``; each ring's surface height is the 75th percentile of its cells (the
+    grain tops, not the dips between grains or the bare floor between scattered grains at the
+    foot). Rings whose height lies within ``band`` of the peak height, and above one grain
+    diameter, are fitted (the rounded top and the foot of the heap are excluded, as in image-based
+    repose measurements). Returns dict(angle_deg, peak_height_m, rho_m, h_m (cells), ring_rho_m,
+    ring_h_m, fitted (ring mask), n_fitted, r2)."""
+    hm = height_map(positions, radii, lo_xy, hi_xy, spacing, floor=floor) - floor
+    gx = lo_xy[0] + spacing * (np.arange(hm.shape[0]) + 0.5)
+    gy = lo_xy[1] + spacing * (np.arange(hm.shape[1]) + 0.5)
+    rho = np.hypot(gx[:, None] - centre_xy[0], gy[None, :] - centre_xy[1]).ravel()
+    h = hm.ravel()
+    ring = (rho / spacing).astype(int)
+    n_ring = int(ring.max()) + 1
+    ring_h = np.array([np.percentile(h[ring == k], 75) if np.any(ring == k) else 0.0 for k in range(n_ring)])
+    ring_rho = spacing * (np.arange(n_ring) + 0.5)
+    peak = float(ring_h.max())
+    d = 2.0 * float(np.max(radii))
+    sel = (ring_h > max(band[0] * peak, d)) & (ring_h < band[1] * peak)
+    angle, r2 = float("nan"), float("nan")
+    if sel.sum() >= 4:
+        b, a = np.polyfit(ring_rho[sel], ring_h[sel], 1)
+        angle = float(np.degrees(np.arctan(-b)))
+        res = ring_h[sel] - (a + b * ring_rho[sel])
+        r2 = float(1.0 - res.var() / max(ring_h[sel].var(), 1e-300))
+    return dict(angle_deg=angle, peak_height_m=peak, rho_m=rho, h_m=h, ring_rho_m=ring_rho, ring_h_m=ring_h,
+                fitted=sel, n_fitted=int(sel.sum()), r2=r2)
+
+
+def heap_repose(packing: Packing, contact: ContactModel | None = None, *, gravity: float = G_MOON,
+                lift_speed: float | None = None, floor_factor: float = 4.0, max_time: float | None = None,
+                dt_safety: float = 0.2, return_system: bool = False) -> dict:
+    """Static angle of repose [deg] from a lifted-tube heap test at any gravity.
+
+    The poured ``packing`` fills a square tube (its container's side walls, footprint L x L) that
+    stands on a rough floor ``floor_factor`` L wide; the tube is lifted at ``lift_speed`` [m/s]
+    (default 0.5 sqrt(g d50), slow enough that the heap forms by avalanching rather than by a
+    collapse) and the grains spread into a heap; grains falling off the floor are removed. Once the
+    tube has cleared the heap and the grains have come to rest, a cone is fitted to the heap surface
+    (:func:`fit_heap_cone`). This is the lifted-cylinder ("hollow cylinder") method of the review by
+    Al-Hashemi & Al-Amoudi (2018, Powder Technol. 330:397), with a square tube because the DEM's
+    walls are boxes. Returns dict(angle_deg, peak_height_m, r2, n_fitted, n_heap, time_s, surface
+    (rho_m, h_m, fitted) for the plot)."""
+    contact = contact or packing.contact or ContactModel()
+    g = abs(gravity)
+    d = 2.0 * float(np.median(packing.radii))
+    lo, hi = packing.box_lo, packing.box_hi
+    side = float(max(hi[0] - lo[0], hi[1] - lo[1]))
+    c = 0.5 * (lo[:2] + hi[:2])
+    half = 0.5 * floor_factor * side
+    f_lo, f_hi = c - half, c + half
+    top = float((packing.positions[:, 2] + packing.radii).max())
+    t = d  # tube wall thickness
+    h_tube = top + 2 * d
+    v = lift_speed or 0.5 * math.sqrt(g * d)
+    up = (0.0, 0.0, v)
+    walls = [
+        BoxWall((f_lo[0], f_lo[1], lo[2] - d), (f_hi[0], f_hi[1], lo[2]), name="floor"),
+        BoxWall((lo[0] - t, lo[1] - t, lo[2]), (lo[0], hi[1] + t, h_tube), up, name="x-"),
+        BoxWall((hi[0], lo[1] - t, lo[2]), (hi[0] + t, hi[1] + t, h_tube), up, name="x+"),
+        BoxWall((lo[0], lo[1] - t, lo[2]), (hi[0], lo[1], h_tube), up, name="y-"),
+        BoxWall((lo[0], hi[1], lo[2]), (hi[0], hi[1] + t, h_tube), up, name="y+"),
+    ]
+    dom = (np.array([f_lo[0] - d, f_lo[1] - d, lo[2] - 2 * d]), np.array([f_hi[0] + d, f_hi[1] + d, top + d]))
+    system = DEMSystem(packing.positions, packing.radii, contact, walls=walls, gravity=g, domain=dom,
+                       dt_safety=dt_safety, z_kill=lo[2] - 2 * d)
+    t_lift = (top - lo[2] + d) / v
+    system.run(t_lift)
+    for name in ("x-", "x+", "y-", "y+"):
+        system.remove_wall(name)
+    t_min = 2.0 * math.sqrt(2.0 * (top - lo[2]) / g)
+    settle(system, max_time or 10.0 * t_min, 0.01 * math.sqrt(g * d), min_time=t_min)
+    alive = system.alive
+    xs, rs = system.positions[alive], system.radii[alive]
+    fit = fit_heap_cone(xs, rs, c, f_lo, f_hi, lo[2], 0.5 * d)
+    out = dict(angle_deg=fit["angle_deg"], peak_height_m=fit["peak_height_m"], r2=fit["r2"],
+               n_fitted=fit["n_fitted"], n_heap=int(len(xs)), time_s=system.time, lift_speed_m_s=v,
+               tube_side_m=side, surface={k: fit[k] for k in ("rho_m", "h_m", "ring_rho_m", "ring_h_m", "fitted")})
     if return_system:
         out["system"] = system
     return out

@@ -1,0 +1,130 @@
+"""The particle (DEM) suite of `regolith-sim validate`: closed forms and published granular numbers.
+
+* binary collision: two grains hit head-on and part with the set coefficient of restitution
+  (the Tsuji damping is calibrated on the host to return it for a Hertz contact);
+* settling column: the bulk packing fraction of grains poured and settled under lunar gravity
+  against the loose-to-dense packing of lunar soil (Carrier et al. 1991);
+* angle of repose at 1 g and at lunar gravity: a lifted-tube heap against the published static
+  angles of lunar simulants, the lunar band widened by the reduced-gravity shift (Kleinhans et al. 2011);
+* two-grain viscous neck against Frenkel (1945).
+
+Each returns a :class:`~regolith_sim.verification.cases.Check` (error, tolerance, source) with the
+measured value, the published band and a verdict in its details. ``coarse`` settings (CI) use fewer
+grains; ``regolith-sim validate --suite particles --full`` runs the full ones. The grains of the
+packing and repose cases are 1 mm spheres with the parameter set of examples/particles/repose.toml
+(friction 0.7, rolling friction 0.4 standing for angularity, granular Bond number 2).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from ..particles.physics import G_MOON, ContactModel, SinterModel, frenkel_neck_radius
+from ..particles.reference import G_EARTH, packing_band, reference, repose_band, verdict
+from .cases import Check
+
+D = 1e-3  #: grain diameter of the packing and repose cases [m]
+BOND = 2.0  #: granular Bond number of those grains (a simulant in air, as the shipped examples)
+SIMULANT = ContactModel(density=3000.0, youngs_modulus=1e7, restitution=0.3, friction=0.7, friction_wall=0.7,
+                        rolling_friction=0.4)
+
+
+def _band_check(name: str, value: float, lo: float, hi: float, tol: float, reference_: str, unit: str) -> Check:
+    """A value against a published band: error = distance outside the band (0 inside)."""
+    err = max(lo - value, value - hi, 0.0) if math.isfinite(value) else float("nan")
+    return Check(name, err, tol, reference_, dict(value=value, band=[lo, hi], unit=unit,
+                                                  verdict=verdict(value, lo, hi, tol)))
+
+
+def binary_restitution(e: float = 0.5, v0: float = 0.2, tolerance: float = 0.02) -> Check:
+    """Two equal grains (d = 1 mm, E = 100 MPa) hit head-on at relative speed v0 without gravity: the
+    separation speed over v0 must be the set e (relative error)."""
+    from ..particles.dem import DEMSystem
+
+    r = 0.5 * D
+    c = replace(SIMULANT, restitution=e, youngs_modulus=1e8)
+    x = [[0.0, 0.0, 0.0], [2.002 * r, 0.0, 0.0]]
+    s = DEMSystem(x, [r, r], c, gravity=0.0, velocities=[[0.5 * v0, 0, 0], [-0.5 * v0, 0, 0]])
+    for _ in range(400):
+        s.step(10)
+        v = s.velocities
+        if v[1, 0] - v[0, 0] > 0 and np.linalg.norm(s.positions[1] - s.positions[0]) > 2.0 * r:
+            break
+    v = s.velocities
+    e_meas = float((v[1, 0] - v[0, 0]) / v0)
+    return Check(f"particles: binary collision e = {e:g}", abs(e_meas / e - 1.0), tolerance,
+                 "Tsuji, Tanaka & Ishida (1992) Powder Technol. 71:239 damping calibrated for Hertz (analytic e)",
+                 dict(value=e_meas, set=e, momentum_error=float(abs(v[0, 0] + v[1, 0]) / v0)))
+
+
+def settling_packing(n_grains: int = 1500, seed: int = 3) -> Check:
+    """Grains poured into a 12 d x 12 d box and settled under lunar gravity (cohesion at Bond number 2):
+    bulk packing fraction (2 d away from walls, floor and surface) against lunar soil's."""
+    from ..particles.scenarios import bulk_packing_fraction, pour_packing
+
+    c = replace(SIMULANT, hamaker=SIMULANT.hamaker_for_bond_number(BOND, 0.5 * D, G_MOON))
+    pk = pour_packing(n_grains, D, c, footprint=(12 * D, 12 * D), gravity=G_MOON, seed=seed)
+    phi = bulk_packing_fraction(pk, margin_d=1.5)
+    lo, hi, src, tol = packing_band()
+    return _band_check("particles: settling column packing (lunar g)", phi, lo, hi, tol, src, "1")
+
+
+def heap_angle(gravity: float = G_EARTH, n_grains: int = 1500, tube_d: float = 8.0, seed: int = 2) -> Check:
+    """Lifted-tube heap of the simulant grains at ``gravity``: fitted static angle against the published
+    band at that gravity. The Bond number is that of the grains at ``gravity`` (cohesion fixed, weight
+    scales with g), so a lunar heap is more cohesive than a terrestrial one, as for real grains."""
+    from ..particles.scenarios import heap_repose, pour_packing
+
+    c = replace(SIMULANT, hamaker=SIMULANT.hamaker_for_bond_number(BOND, 0.5 * D, G_EARTH))
+    g_fill = max(gravity, 20.0)
+    pk = pour_packing(n_grains, D, c, footprint=(tube_d * D, tube_d * D), gravity=g_fill, seed=seed)
+    res = heap_repose(pk, c, gravity=gravity)
+    lo, hi = repose_band(gravity)
+    r = reference()["repose"]
+    src = r["source_1g"] + ("; reduced gravity: " + r["source_reduced_g"] if gravity < 0.99 * G_EARTH else "")
+    chk = _band_check(f"particles: angle of repose at g = {gravity:g} m/s^2", res["angle_deg"], lo, hi,
+                      r["tolerance_deg"], src, "deg")
+    chk.details.update(fit_r2=res["r2"], cells_fitted=res["n_fitted"], grains_in_heap=res["n_heap"])
+    return chk
+
+
+def frenkel_neck(tolerance: float = 0.05) -> Check:
+    """Two 50-um grains at constant viscosity sintering without load: the neck x/a against Frenkel
+    x^2/a = 3 gamma t / (2 eta) for 0.1 < x/a < 0.3 (largest relative deviation)."""
+    from ..particles.dem import Packing
+    from ..particles.scenarios import sinter_packing
+
+    a, eta, gamma = 50e-6, 1e5, 0.36
+    d0 = 1e-4 * a
+    x = np.array([[0.0, 0.0, 0.0], [2 * a - d0, 0.0, 0.0]])
+    c = ContactModel(density=3000.0, youngs_modulus=7e10)
+    t_end = 0.09 * a * 2 * eta / (3 * gamma) * 1.1
+    res = sinter_packing(Packing(x, [a, a], x.min(0) - a, x.max(0) + a, c), ([0.0, t_end], [1500.0, 1500.0]),
+                         SinterModel(surface_tension=gamma, viscosity=eta), c, initial_density=0.6,
+                         growth_per_step=2e-4, n_records=40)
+    ref = frenkel_neck_radius(res["time_s"], a, gamma, eta, x0=math.sqrt(0.5 * a * d0)) / a
+    sel = (ref > 0.1) & (ref < 0.3)
+    err = float(np.max(np.abs(res["mean_neck_ratio"][sel] / ref[sel] - 1))) if sel.sum() >= 5 else float("nan")
+    return Check("particles: two-grain viscous neck vs Frenkel", err, tolerance,
+                 "Frenkel (1945) J. Phys. USSR 9:385, x^2/a = 3 gamma t/(2 eta)",
+                 dict(points=int(sel.sum()), final_neck_ratio=float(res["mean_neck_ratio"][-1])))
+
+
+#: grains (and tube width in d) of the heaps and the column: coarse (CI) and full settings
+SETTINGS = {True: dict(heap=(500, 6.0), column=900), False: dict(heap=(1500, 8.0), column=2500)}
+
+
+def run_particle_suite(coarse: bool = True) -> list[Check]:
+    """All particle checks (runtime already started)."""
+    st = SETTINGS[coarse]
+    n_heap, tube = st["heap"]
+    return [
+        binary_restitution(0.5, 0.2),
+        binary_restitution(0.8, 0.5),
+        settling_packing(st["column"]),
+        heap_angle(G_EARTH, n_heap, tube),
+        heap_angle(G_MOON, n_heap, tube),
+        frenkel_neck(),
+    ]
