@@ -25,6 +25,12 @@ from gpu_kernels.lookup import table_lookup
 from gpu_kernels.thermal import MOLTEN, VOID, box_range
 
 MODEL_VISCOUS, MODEL_MASTER_CURVE = 0, 1
+#: Layout of ``par``, the per-run constants of ``densify`` in one small array (a launch costs ~1.6 us and a
+#: few us of Python per scalar argument): the ln eta(T) table's start [K] and 1/spacing, gamma/a [1/(Pa s)],
+#: Frenkel's end tau_switch and 1/spacing of the rho_visc(tau) table, Q/R [K], the sigmoid's ln Theta
+#: midpoint and 1/width, theta_lo [s/K], rho0, the liquidus [K] and T_active [K]. Filled by the Densifier.
+PARAMS = ("T0", "inv_dT", "gamma_over_a", "tau_switch", "inv_dtau", "q_over_r", "ln_theta_mid", "inv_width",
+          "theta_lo", "rho0", "liquidus", "T_active")
 
 nd1 = ti.types.ndarray(ndim=1)
 nd2 = ti.types.ndarray(ndim=2)
@@ -32,25 +38,23 @@ nd3 = ti.types.ndarray(ndim=3)
 
 
 @ti.kernel
-def densify(
-    T: nd3, rho_rel: nd3, state: nd3, acc: nd3, rho_before: nd3,
-    ln_eta: nd1, T0: float, inv_dT: float, gamma_over_a: float,
-    rho_visc: nd1, tau_switch: float, inv_dtau: float,
-    q_over_r: float, ln_theta_mid: float, inv_width: float, theta_lo: float,
-    model: ti.i32, rho0: float, liquidus: float, T_active: float, dt: float, box: nd2, used: nd1,
-):
+def densify(T: nd3, rho_rel: nd3, state: nd3, acc: nd3, rho_before: nd3, ln_eta: nd1, rho_visc: nd1, par: nd1,
+            model: ti.i32, dt: float, box: nd2, used: nd1):
     """Advance the accumulator of the non-void cells in ``box`` by dt [s] at their current temperature and
-    raise their relative density; ``rho_before`` receives, in the box, the density at entry (for
-    mass-conserving shrinkage). ``box`` is the thermal solver's ``hot_box`` (two rows of inclusive index
-    ranges, see thermal.update_properties): it holds every cell at or above ``T_active`` or molten, and
-    every other cell is skipped anyway, so the pass costs what the hot region holds. ``used`` receives
-    the union box, [lo, hi) per axis (outside it nothing changed in this step)."""
+    raise their relative density (constants in ``par``, see :data:`PARAMS`); ``rho_before`` receives, in
+    the box, the density at entry (for mass-conserving shrinkage). ``box`` is the thermal solver's
+    ``hot_box`` (two rows of inclusive index ranges, see thermal.update_properties): it holds every cell
+    at or above ``T_active`` or molten, and every other cell is skipped anyway, so the pass costs what the
+    hot region holds. ``used`` receives the union box, [lo, hi) per axis (outside it nothing changed)."""
     i0, i1 = box_range(box, 0)
     j0, j1 = box_range(box, 1)
     k0, k1 = box_range(box, 2)
     for a, v in ti.static(enumerate((i0, i1, j0, j1, k0, k1))):
         used[a] = v
     for i, j in ti.ndrange((i0, i1), (j0, j1)):
+        T0, inv_dT, gamma_over_a, tau_switch, inv_dtau = par[0], par[1], par[2], par[3], par[4]
+        q_over_r, ln_theta_mid, inv_width, theta_lo = par[5], par[6], par[7], par[8]
+        rho0, liquidus, T_active = par[9], par[10], par[11]
         for k in range(k0, k1):
             s = state[i, j, k]
             rb = rho_rel[i, j, k]

@@ -57,6 +57,11 @@ PARAMS = ("h0", "inv_dh", "contact", "chi", "k_dense", "k_melt", "rho_rel0", "so
 (P_H0, P_INV_DH, P_CONTACT, P_CHI, P_K_DENSE, P_K_MELT, P_RHO_REL0, P_SOLIDUS, P_LIQUIDUS, P_K_CONST, P_T_HOT,
  P_CP_T0, P_CP_INV_DT, P_HT0, P_INV_HDT, P_RHO_P, P_DX, P_EPS_SOLID, P_EPS_MELT, P_T_SKY, P_H_CONV, P_T_AMB,
  P_BOTTOM, P_T_WATCH) = range(len(PARAMS))
+#: Layout of ``spot``, a surface source's per-run constants for ``deposit_surface`` (as ``PARAMS``): the
+#: profile code, the super-gaussian order, the grid's x and y origin [m] and cell [m], the particle density
+#: [kg/m^3], the powder's extinction per unit relative density [1/m] and the relative density from which
+#: material absorbs at its surface.
+SPOT_PARAMS = ("profile", "order", "x0", "y0", "dx", "rho_p", "beta_per_rel", "rho_rel_dense")
 #: Columns of a ``watch`` row (one row per tile group, FAST and SLOW; see ``update_properties``).
 W_ALPHA, W_SURF, W_TMAX, W_BAD = 0, 1, 2, 3
 #: An empty box's lower corner: above any index.
@@ -104,12 +109,22 @@ def group_range(tiles: ti.template(), group: ti.template(), i, j, k0, k1, k_spli
 
 
 @ti.func
-def cell_group(tiles: ti.template(), k_split, i, j, k):
-    """FAST or SLOW: the group of cell (i, j, k) (see ``group_range``)."""
-    g = ti.cast(tiles[i // TILE, j // TILE], ti.i32)
-    if g == FAST and k < k_split:
+def group_at(tile, k_split, k):
+    """FAST or SLOW: the group of the cell in layer k of a column whose tile is ``tile`` (``group_range``)."""
+    g = tile
+    if tile == FAST and k < k_split:
         g = SLOW
     return g
+
+
+@ti.func
+def tile_of(tiles: ti.template(), group: ti.template(), i, j):
+    """The tile code of column (i, j) (read once per column: the four neighbours' serve all its cells); FAST
+    for a pass over ALL, which does not look."""
+    code = FAST
+    if ti.static(group != ALL):
+        code = ti.cast(tiles[i // TILE, j // TILE], ti.i32)
+    return code
 
 
 @ti.func
@@ -237,9 +252,9 @@ def conducted(k1, k2, t1, t2, inv_dx):
 
 @ti.func
 def lateral_flux(h: ti.template(), kc: ti.template(), T: ti.template(), mass: ti.template(),
-                 tiles: ti.template(), k_split, group: ti.template(), i, j, k, i2, j2, k_own, t_own, inv_dx, dt,
-                 rho_p):
-    """Flux into cell (i, j, k) across a side face, for a multirate pass: a fast cell next to a slow one
+                 tile2, k_split, group: ti.template(), k, i2, j2, k_own, t_own, inv_dx, dt, rho_p):
+    """Flux into a cell in layer k across a side face towards cell (i2, j2, k), whose column's tile is
+    ``tile2``, for a multirate pass: a fast cell next to a slow one
     also takes the heat out of (or puts it into) the slow cell at once; a slow cell leaves out faces
     towards fast cells (the fast pass already moved their heat). ``diffuse`` treats the vertical face
     between a fast tile's deep SLOW cells and its FAST ones the same way."""
@@ -247,7 +262,7 @@ def lateral_flux(h: ti.template(), kc: ti.template(), T: ti.template(), mass: ti
     if ti.static(group == ALL):
         q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
     else:
-        if cell_group(tiles, k_split, i2, j2, k) == group:
+        if group_at(tile2, k_split, k) == group:
             q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
         elif ti.static(group == FAST):
             q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
@@ -305,6 +320,10 @@ def diffuse(
         eps_solid, eps_melt, solidus, liquidus = par[P_EPS_SOLID], par[P_EPS_MELT], par[P_SOLIDUS], par[P_LIQUIDUS]
         inv_dx = 1.0 / dx
         sky4 = T_sky * T_sky * T_sky * T_sky
+        t_w = tile_of(tiles, group, ti.max(i - 1, 0), j)
+        t_e = tile_of(tiles, group, ti.min(i + 1, nx - 1), j)
+        t_s = tile_of(tiles, group, i, ti.max(j - 1, 0))
+        t_n = tile_of(tiles, group, i, ti.min(j + 1, ny - 1))
         # Walking up the column, the flux through a cell's top face is, negated, the next cell's
         # bottom-face flux: each vertical face is evaluated once. Void cells have k = 0 (update_properties),
         # so neighbours' states need not be read: a face to void conducts nothing and is an exposed face.
@@ -341,16 +360,16 @@ def diffuse(
             q += q_above
             q_below = -q_above
             if i > 0:
-                q += lateral_flux(h, kcond, T, mass, tiles, k_split, group, i, j, k, i - 1, j, kc, t, inv_dx, dt, rho_p)
+                q += lateral_flux(h, kcond, T, mass, t_w, k_split, group, k, i - 1, j, kc, t, inv_dx, dt, rho_p)
                 n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
             if i < nx - 1:
-                q += lateral_flux(h, kcond, T, mass, tiles, k_split, group, i, j, k, i + 1, j, kc, t, inv_dx, dt, rho_p)
+                q += lateral_flux(h, kcond, T, mass, t_e, k_split, group, k, i + 1, j, kc, t, inv_dx, dt, rho_p)
                 n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
             if j > 0:
-                q += lateral_flux(h, kcond, T, mass, tiles, k_split, group, i, j, k, i, j - 1, kc, t, inv_dx, dt, rho_p)
+                q += lateral_flux(h, kcond, T, mass, t_s, k_split, group, k, i, j - 1, kc, t, inv_dx, dt, rho_p)
                 n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
             if j < ny - 1:
-                q += lateral_flux(h, kcond, T, mass, tiles, k_split, group, i, j, k, i, j + 1, kc, t, inv_dx, dt, rho_p)
+                q += lateral_flux(h, kcond, T, mass, t_n, k_split, group, k, i, j + 1, kc, t, inv_dx, dt, rho_p)
                 n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
             if n_exposed > 0:
                 eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
@@ -593,13 +612,10 @@ def cell_weight(profile, x, y, xs, ys, w, n_sg, dx):
 
 
 @ti.kernel
-def deposit_surface(
-    h: nd3, rho_rel: nd3, mass: nd3, state: nd3, top: nd2, ledger: nd1,
-    profile: ti.i32, xs: float, ys: float, w: float, n_sg: float, energy: float,
-    x0: float, y0: float, dx: float, rho_p: float, beta_per_rel: float, rho_rel_dense: float,
-    i_lo: ti.i32, i_hi: ti.i32, j_lo: ti.i32, j_hi: ti.i32,
-):
-    """Absorb ``energy`` [J] from a surface source centred at (xs, ys) into the exposed columns.
+def deposit_surface(h: nd3, rho_rel: nd3, mass: nd3, state: nd3, top: nd2, ledger: nd1, spot: nd1, xs: float,
+                    ys: float, w: float, energy: float, i_lo: ti.i32, i_hi: ti.i32, j_lo: ti.i32, j_hi: ti.i32):
+    """Absorb ``energy`` [J] from a surface source of radius ``w`` [m] centred at (xs, ys) into the exposed
+    columns (the source's constants in ``spot``: :data:`SPOT_PARAMS`).
 
     The cell weights are normalised by their sum over the whole (unclipped) spot box [i_lo, i_hi) x
     [j_lo, j_hi), taken in a first loop of this launch, so the deposited energy is exact even where the
@@ -608,6 +624,8 @@ def deposit_surface(
     48:3423), i.e. ``beta_per_rel`` x relative density; dense material (rho_rel >= rho_rel_dense) absorbs
     at its surface cell. Whatever passes the first cells is absorbed in the last one reached."""
     nx, ny = h.shape[0], h.shape[1]
+    profile, n_sg, x0, y0, dx = ti.cast(spot[0], ti.i32), spot[1], spot[2], spot[3], spot[4]
+    rho_p, beta_per_rel, rho_rel_dense = spot[5], spot[6], spot[7]
     norm = 0.0
     for i, j in ti.ndrange((i_lo, i_hi), (j_lo, j_hi)):
         norm += cell_weight(profile, x0 + (i + 0.5) * dx, y0 + (j + 0.5) * dx, xs, ys, w, n_sg, dx)
