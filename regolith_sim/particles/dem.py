@@ -347,9 +347,15 @@ class DEMSystem:
         self._write_params()
 
     def set_quasi_static(self, on: bool, dt: float | None = None):
+        was = self.quasi_static
         self.quasi_static = on
         if dt:
-            self.dt = dt
+            self.dt = dt if on else self._checked_dt(dt)
+        if was and not on:  # the step writes the fictitious masses only in quasi-static runs: restore
+            pm = self.pm.to_numpy()
+            pm[:, 2] = pm[:, 1]
+            pm[:, 3] = 0.4 * pm[:, 1] * pm[:, 0] ** 2
+            self.pm.from_numpy(pm)
         self._write_params()
 
     def set_gravity(self, g):
