@@ -376,10 +376,10 @@ def run_repose(case: ParticleCase, material) -> tuple:
     res = heap_repose(pk, contact, gravity=p.gravity, lift_speed=r.lift_speed, floor_factor=r.floor_width,
                       return_system=True)
     summary = dict(
-        repose=dict(angle_deg=res["angle_deg"], fit_r2=res["r2"], cells_fitted=res["n_fitted"],
+        repose=dict(angle_deg=res["angle_deg"], fit_r2=res["r2"], rings_fitted=res["n_fitted"],
                     peak_height_m=res["peak_height_m"], grains_in_heap=res["n_heap"], tube_width_m=side,
-                    lift_speed_m_s=res["lift_speed_m_s"], method="lifted square tube, cone fitted to the heap "
-                    "surface between 15 % and 85 % of the peak height"),
+                    lift_speed_m_s=res["lift_speed_m_s"], method="lifted square tube; cone fitted to the heap "
+                    "surface (75th percentile per ring) between 15 % and 85 % of the peak, above one grain"),
         published=repose_comparison(res["angle_deg"], p.gravity),
         simulated_time_s=res["time_s"],
     )

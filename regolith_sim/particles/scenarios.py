@@ -225,8 +225,8 @@ def heap_repose(packing: Packing, contact: ContactModel | None = None, *, gravit
     tube has cleared the heap and the grains have come to rest, a cone is fitted to the heap surface
     (:func:`fit_heap_cone`). This is the lifted-cylinder ("hollow cylinder") method of the review by
     Al-Hashemi & Al-Amoudi (2018, Powder Technol. 330:397), with a square tube because the DEM's
-    walls are boxes. Returns dict(angle_deg, peak_height_m, r2, n_fitted, n_heap, time_s, surface
-    (rho_m, h_m, fitted) for the plot)."""
+    walls are boxes. Returns dict(angle_deg, peak_height_m, r2, n_fitted (rings), n_heap, time_s,
+    lift_speed_m_s, tube_side_m, surface (cells and rings of :func:`fit_heap_cone`, for the plot))."""
     contact = contact or packing.contact or ContactModel()
     g = abs(gravity)
     d = 2.0 * float(np.median(packing.radii))
