@@ -5,14 +5,23 @@ The CLI prints a :class:`UserError` as one line and exits with code 2; the Pytho
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters (ANSI escapes, newlines, carriage returns...) written as escapes,
+    safe to print on one terminal line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class UserError(ValueError):
-    """A mistake in the input: names the key, the value given and what is allowed."""
+    """A mistake in the input: names the key, the value given and what is allowed. The message is one
+    line: control characters from the input (a key, a file name) are written as escapes."""
 
     exit_code = 2
 
     def __init__(self, message: str, *, key: str | None = None):
         self.key = key
-        super().__init__(f"{key}: {message}" if key else message)
+        super().__init__(printable(f"{key}: {message}" if key else message))
 
 
 class ConfigError(UserError):

@@ -12,16 +12,15 @@ from .app import app, print_or_write_block
 
 @app.command()
 def check(case_file: Path = typer.Argument(..., help="Case file (TOML)")) -> None:
-    """Validate a case file without running it: keys and units, the material, and the parts (their
-    parameters, mesh files and places on the bed)."""
+    """Validate a case file without running it: keys and units, the material, the parts (their
+    parameters, mesh files and places on the bed), the plan and the grid, and whatever a run would refuse
+    before its first step (probes outside the domain, too many frames or steps, unreadable files)."""
     case = load_case(case_file)
-    from ..materials import get_material
-    from ..simulation import build_parts
+    from ..simulation.preflight import preflight
 
-    mat = get_material(case.material.name, case.material.overrides, case.base_dir)
-    parts = build_parts(case)
-    typer.echo(f"{case_file}: OK (case '{case.name}', material {mat.name}, site {case.site.name}, "
-               f"source {case.process.source} {case.process.power:g} W, {len(parts)} part(s) on the bed)")
+    su = preflight(case)
+    typer.echo(f"{case_file}: OK (case '{case.name}', material {su.material.name}, site {case.site.name}, "
+               f"source {case.process.source} {case.process.power:g} W, {len(su.parts)} part(s) on the bed)")
 
 
 @app.command("config-reference")

@@ -23,17 +23,22 @@ def _parser(dim: str):
     return lambda v: parse_quantity(v, dim)
 
 
-Length = Annotated[float, BeforeValidator(_parser("length"))]
-Time = Annotated[float, BeforeValidator(_parser("time"))]
-Power = Annotated[float, BeforeValidator(_parser("power"))]
-Velocity = Annotated[float, BeforeValidator(_parser("velocity"))]
-Temperature = Annotated[float, BeforeValidator(_parser("temperature"))]
-Angle = Annotated[float, BeforeValidator(_parser("angle"))]
-Area = Annotated[float, BeforeValidator(_parser("area"))]
-Flux = Annotated[float, BeforeValidator(_parser("flux"))]
-Frequency = Annotated[float, BeforeValidator(_parser("frequency"))]
-HeatTransfer = Annotated[float, BeforeValidator(_parser("heat_transfer"))]
-Density = Annotated[float, BeforeValidator(_parser("density"))]
+def _q(dim: str):
+    """A quantity of dimension ``dim``: a number in SI or a string with a unit; NaN and infinities refused."""
+    return Annotated[float, BeforeValidator(_parser(dim)), Field(allow_inf_nan=False)]
+
+
+Length = _q("length")
+Time = _q("time")
+Power = _q("power")
+Velocity = _q("velocity")
+Temperature = _q("temperature")
+Angle = _q("angle")
+Area = _q("area")
+Flux = _q("flux")
+Frequency = _q("frequency")
+HeatTransfer = _q("heat_transfer")
+Density = _q("density")
 
 _DIM_OF = {
     Length: "length", Time: "time", Power: "power", Velocity: "velocity", Temperature: "temperature",

@@ -19,16 +19,13 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-def read_toml(path: str | Path, what: str = "case file") -> dict:
-    """Parse a TOML file, turning a missing file or a syntax error into a :class:`ConfigError`."""
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{what} '{p}' not found (current folder: {Path.cwd()})")
-    try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{what} '{p}' is not valid TOML: {exc}") from None
+def read_toml(path: str | Path, what: str = "case file", *, key: str | None = None,
+              error: type[ConfigError] = ConfigError) -> dict:
+    """Parse a TOML file, turning a missing, unreadable, non-text, oversized or too deeply nested file or a
+    syntax error into a one-line ``error`` (see :mod:`regolith_sim.io.safe_read`)."""
+    from ..io.safe_read import read_toml as safe_read_toml
+
+    return safe_read_toml(path, what=what, key=key, error=error)
 
 
 def load_case(source: str | Path | dict, **overrides: Any) -> Case:
@@ -131,6 +128,9 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] = Case)
     msg = err["msg"]
     if kind == "value_error":
         msg = msg.removeprefix("Value error, ")
+    if kind == "finite_number":
+        msg = "not a finite number"
+        allowed = f"; allowed: a finite number{' in ' + unit_of(field) if field is not None and unit_of(field) not in ('', '1') else ''}"
     if kind == "literal_error":
         msg = "not one of the allowed values"
         if not allowed and err.get("ctx", {}).get("expected"):  # an item of a list: no field to read

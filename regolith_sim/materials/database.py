@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,21 +32,49 @@ def _files() -> list[Path]:
 
 
 @lru_cache(maxsize=64)
-def _load_file(path: Path, mtime: float) -> Material:
-    return material_from_dict(read_toml(path, "material file"), path)
+def _load_file(path: Path, mtime: float | None) -> Material:
+    return material_from_dict(read_toml(path, "material file", key="material.name", error=MaterialError), path)
 
 
 def load_file(path: str | Path) -> Material:
-    p = Path(path).expanduser().resolve()
-    if not p.is_file():
-        raise MaterialError(f"material file '{path}' not found", key="material.name")
-    return _load_file(p, p.stat().st_mtime)
+    """The material of a data file; any fault of the file (missing, not a regular file, not UTF-8 TOML,
+    wrong types or values) is a one-line :class:`MaterialError`."""
+    p = Path(path).expanduser()
+    try:
+        p, mtime = p.resolve(), p.stat().st_mtime
+    except (OSError, RuntimeError):  # missing or a symlink loop: the reader says which
+        mtime = None
+    if mtime is None:
+        return material_from_dict(read_toml(p, "material file", key="material.name", error=MaterialError), p)
+    return _load_file(p, mtime)
+
+
+_warned: set[Path] = set()
+
+
+def _usable(p: Path) -> Material | None:
+    """The material of ``p``; a malformed file of the user folder is skipped with one warning line (a
+    broken built-in is a bug and raises)."""
+    try:
+        return load_file(p)
+    except MaterialError as exc:
+        if p.parent == BUILTIN_DIR:
+            raise
+        if p not in _warned:
+            _warned.add(p)
+            from ..errors import printable
+
+            print(f"regolith-sim: warning: skipping material file {printable(str(p))}: "
+                  f"{printable(str(exc).removeprefix('material.name: '))}", file=sys.stderr)
+        return None
 
 
 def _index() -> dict[str, Path]:
     idx: dict[str, Path] = {}
     for p in reversed(_files()):  # built-ins first, then user files override
-        m = load_file(p)
+        m = _usable(p)
+        if m is None:
+            continue
         for alias in (m.name, *m.aliases, p.stem):
             idx[_norm(alias)] = p
     return idx
@@ -59,8 +88,8 @@ def list_materials() -> list[Material]:
     """Every available material (user folder and built-ins), one per file, sorted by name."""
     seen, out = set(), []
     for p in _files():
-        m = load_file(p)
-        if _norm(m.name) not in seen:
+        m = _usable(p)
+        if m is not None and _norm(m.name) not in seen:
             seen.add(_norm(m.name))
             out.append(m)
     return sorted(out, key=lambda m: m.name.lower())

@@ -272,11 +272,88 @@ def flatten(table: dict, prefix: str = "") -> dict:
     return out
 
 
+#: Top-level keys of a material data file that are not property tables, with the type each must have.
+_TOP_TEXT = {"name": "a non-empty string", "kind": "a string", "description": "a string"}
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _type_error(where: str, key: str, value, allowed: str) -> MaterialError:
+    shown = "a table" if isinstance(value, dict) else repr(value)
+    return MaterialError(f"{where}: {key} = {shown}: wrong type; allowed: {allowed}", key="material.name")
+
+
+def _check_types(data: dict, where: str) -> None:
+    """Refuse a data file whose entries have the wrong type, naming the entry, the value and what is allowed
+    (as a case file's errors do), before anything reads a value."""
+    if data.get("schema_version") != 1 or not _is_number(data.get("schema_version")):
+        raise MaterialError(f"{where}: schema_version = {data.get('schema_version')!r}; allowed: 1",
+                            key="material.name")
+    for key, allowed in _TOP_TEXT.items():
+        if key in data and not isinstance(data[key], str):
+            raise _type_error(where, key, data[key], allowed)
+    if not str(data.get("name", "")).strip():
+        raise MaterialError(f"{where}: missing key 'name' (a non-empty string)", key="material.name")
+    aliases = data.get("aliases", [])
+    if not (isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)):
+        raise _type_error(where, "aliases", aliases, "a list of strings")
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict):
+        raise _type_error(where, "sources", sources, "a table of source key = \"citation\"")
+    for k, v in sources.items():
+        if not isinstance(v, str):
+            raise _type_error(where, f"sources.{k}", v, "a citation string")
+    comp = data.get("composition_wt_pct", {})
+    if not isinstance(comp, dict):
+        raise _type_error(where, "composition_wt_pct", comp, "a table of oxide = wt% and source = \"key\"")
+    for k, v in comp.items():
+        if k == "source":
+            if not isinstance(v, str):
+                raise _type_error(where, "composition_wt_pct.source", v, "a source key (string)")
+        elif not (_is_number(v) and 0 <= v <= 100):
+            raise _type_error(where, f"composition_wt_pct.{k}", v, "a number of wt% in [0, 100]")
+    for key, v in data.items():
+        if key in (*_TOP_TEXT, "schema_version", "aliases", "sources", "composition_wt_pct"):
+            continue
+        if not isinstance(v, dict):
+            raise _type_error(where, key, v, "a table of properties, each { value = <number>, source = \"key\" }")
+        _check_group(v, key, where)
+
+
+def _check_group(table: dict, prefix: str, where: str) -> None:
+    """A property table: entries are { value, source[, note] } tables, nested tables, or text entries."""
+    stack = [(table, prefix)]
+    while stack:
+        node, pre = stack.pop()
+        for k, v in node.items():
+            key = f"{pre}.{k}"
+            if isinstance(v, dict) and "value" in v:
+                extra = sorted(set(v) - {"value", "source", "note"})
+                if extra:
+                    raise MaterialError(f"{where}: unknown key '{key}.{extra[0]}'; valid keys here: note, source, "
+                                        "value", key="material.name")
+                unit = REQUIRED.get(key, "SI units")
+                if not _is_number(v["value"]):
+                    raise _type_error(where, f"{key}.value", v["value"], f"a number ({unit})")
+                for part in ("source", "note"):
+                    if part in v and not isinstance(v[part], str):
+                        raise _type_error(where, f"{key}.{part}", v[part], "a string")
+            elif isinstance(v, dict):
+                stack.append((v, key))
+            elif k in (*TEXT_KEYS, "low_T_model"):
+                if not isinstance(v, str):
+                    raise _type_error(where, key, v, "a string")
+            else:
+                raise _type_error(where, key, v, f"{{ value = <number>, source = \"key\" }} "
+                                                 f"({REQUIRED.get(key, 'SI units')})")
+
+
 def material_from_dict(data: dict, path: Path | None = None) -> Material:
     """Build and validate a :class:`Material` from a parsed data file."""
-    where = str(path) if path else data.get("name", "<material>")
-    if data.get("schema_version") != 1:
-        raise MaterialError(f"{where}: schema_version must be 1", key="material")
+    where = f"material file '{path}'" if path else f"material {data.get('name', '<material>')!r}"
+    _check_types(data, where)
     comp = dict(data.get("composition_wt_pct", {}))
     comp_source = comp.pop("source", "")
     props: dict[str, Value] = {}
@@ -287,9 +364,7 @@ def material_from_dict(data: dict, path: Path | None = None) -> Material:
             if "source" not in raw:
                 raise MaterialError(f"{where}: '{key}' has no source", key="material")
             props[key] = Value(float(raw["value"]), str(raw["source"]), str(raw.get("note", "")))
-        elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            raise MaterialError(f"{where}: '{key}' = {raw} needs {{ value = ..., source = ... }}", key="material")
-        elif key.split(".")[-1] in TEXT_KEYS and isinstance(raw, str):
+        elif key.split(".")[-1] in TEXT_KEYS:
             text[key] = raw
     low_model = data.get("heat_capacity", {}).get("low_T_model", "biele2022")
     if low_model not in ("biele2022", "hayne2017"):

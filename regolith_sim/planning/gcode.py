@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.safe_read import MAX_TABLE_BYTES, read_text
 from .errors import PlanError
 from .plan import ProcessPlan
 
@@ -175,11 +176,8 @@ def _run_line(state: _State, words: list[tuple[str, float]], no: int) -> bool:
 def _text_of(path_or_text) -> str:
     if isinstance(path_or_text, str) and "\n" in path_or_text:
         return path_or_text
-    path = Path(path_or_text)
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise PlanError(f"cannot read G-code file {path}: {exc.strerror}", key="process.plan_file") from exc
+    return read_text(path_or_text, what="G-code file", key="process.plan_file", max_bytes=MAX_TABLE_BYTES,
+                     error=PlanError)
 
 
 def read_gcode(path_or_text, *, spot: float, default_speed: float = 2e-3, rapid_speed: float | None = None,

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io.atomic import write_text as atomic_write_text
+from ..io.safe_read import MAX_TABLE_BYTES, read_text, shown_token
 from .errors import PlanError
 
 #: z values closer than this [m] are one layer when layers are inferred (well below any layer thickness).
@@ -244,10 +245,8 @@ def _parse_on(text: str) -> float:
 
 def _split_lines(path: Path):
     """(layer rows, header names, header line number, [(line number, text)] of data lines)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise PlanError(f"cannot read plan file {path}: {exc.strerror}", key="process.plan_file") from exc
+    lines = read_text(path, what="plan file", key="process.plan_file", max_bytes=MAX_TABLE_BYTES,
+                      error=PlanError).splitlines()
     layers, header, header_no, data = [], None, 0, []
     for no, line in enumerate(lines, start=1):
         s = line.strip()
@@ -278,7 +277,7 @@ def _bad_line(path: Path, data, n_cols: int, on_col: int | None):
             try:
                 _parse_on(f) if j == on_col else float(f)
             except ValueError:
-                return PlanError(f"{path}:{no}: cannot read {f.strip()!r} as a number", key="process.plan_file")
+                return PlanError(f"{path}:{no}: cannot read {shown_token(f)} as a number", key="process.plan_file")
     return PlanError(f"{path}: malformed data", key="process.plan_file")
 
 
@@ -286,7 +285,8 @@ def _table(path: Path, header, data):
     missing = [c for c in _REQUIRED if c not in header]
     unknown = [c for c in header if c not in _FLOAT_COLUMNS + ("on",)]
     if missing or unknown:
-        raise PlanError(f"{path}: missing columns {missing}" if missing else f"{path}: unknown columns {unknown}",
+        raise PlanError(f"{path}: missing columns {missing}" if missing else
+                        f"{path}: unknown columns {', '.join(shown_token(c) for c in unknown)}",
                         key="process.plan_file", allowed=",".join(_FLOAT_COLUMNS + ("on",)))
     if not data:
         raise PlanError(f"{path}: no events", key="process.plan_file")

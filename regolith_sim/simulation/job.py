@@ -14,11 +14,12 @@ def prepare(case: Case, out_dir: str | Path, *, resume: bool = False):
     """A :class:`Simulation` with its probe and frame recorders, restored from the checkpoint in
     ``out_dir`` when ``resume`` is set and one exists; and the checkpointer (or None)."""
     from .checkpoint import Checkpointer, load_checkpoint
+    from .preflight import preflight
     from .recorders import FrameRecorder, ProbeRecorder, frame_times
     from .simulation import Simulation
 
     out = Path(out_dir)
-    sim = Simulation(case)
+    sim = Simulation(case, setup=preflight(case))
     o = case.output
     sim.recorders = [ProbeRecorder(o.probes, sim.domain.grid),
                      FrameRecorder(out, sim.domain.grid, frame_times(sim.plan.layer_times, sim.t_end,

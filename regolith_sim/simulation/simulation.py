@@ -13,12 +13,9 @@ import numpy as np
 
 from ..config import Case
 from ..errors import UserError
-from ..materials import get_material
 from ..thermal import Boundary, SurfaceSource, ThermalSolver, ThermalTables
 from ..thermal.evaporation import evaporation_for
-from ..thermal.sources import check_spot_fits
-from .bed import bed_union, build_parts
-from .domain import Domain, build_domain
+from .domain import Domain
 
 
 @dataclass
@@ -46,28 +43,24 @@ class MeltPoolTrack:
 class Simulation:
     """A print of one case. ``run()`` to the end of the cool-down, or ``step()`` for control loops."""
 
-    def __init__(self, case: Case, arch: str | None = None):
+    def __init__(self, case: Case, arch: str | None = None, setup=None):
+        """``setup``: the case's :class:`~regolith_sim.simulation.preflight.Setup` when already built."""
         from gpu_kernels import backend
         from gpu_kernels.backend import ti
 
-        from ..planning import make_plan, plan_from_file
-        from ..site import get_site
+        from .preflight import setup as build_setup
 
         self.case = case
         self.arch = backend.init(arch or case.solver.arch, case.solver.precision) \
             if backend.current_arch() is None else backend.current_arch()
-        m = case.material
-        self.material = get_material(m.name, m.overrides, case.base_dir)
-        s = case.site
-        self.site = get_site(s.name, latitude_deg=s.latitude)
+        m, s = case.material, case.site
+        su = setup or build_setup(case)  # material, site, parts, plan, domain (regolith_sim.simulation.preflight)
+        self.material, self.site = su.material, su.site
         #: the parts placed on the bed, and their union (the domain, voxels and outputs cover all of them)
-        self.parts = build_parts(case)
-        self.part = bed_union(self.parts)
-        p = case.process
-        self.plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(self.parts, p)
-        self.domain: Domain = build_domain(self.part, self.plan, p, case.solver, s.substrate_depth)
+        self.parts, self.part = su.parts, su.part
+        self.plan = su.plan
+        self.domain: Domain = su.domain
         g = self.domain.grid
-        check_spot_fits(p.spot_diameter, g.extent[:2])
         rho0 = m.initial_relative_density or self.material.powder_relative_density
         self.tables = ThermalTables.from_material(self.material, rho_rel0=rho0)
         sky = s.sky_temperature if s.sky_temperature is not None else self.site.sky_temperature_K

@@ -1,0 +1,132 @@
+"""Everything a run decides before its first step, without the kernels: `regolith-sim check` calls
+:func:`preflight` so that a case it accepts does not fail when `run` starts, and :class:`Simulation` builds
+on the same :class:`Setup`.
+
+Besides building the material, site, parts, plan and domain (each refusing bad input with its own
+one-line error), the preflight refuses what would only fail, or never finish, once stepping begins: a
+spot wider than the domain, a probe outside it, an unreadable fluctuation file, more field frames than
+``MAX_FRAMES`` and an estimated step count above ``MAX_STEPS``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import UserError
+
+#: Most VTK frames one run may write (``output.field_interval``).
+MAX_FRAMES = 10_000
+#: Most explicit steps a run may be estimated to take (about a day of CPU time at 1 us per step).
+MAX_STEPS = 1e8
+
+
+@dataclass
+class Setup:
+    """What a case builds before its kernels: material, site, parts (and their union), plan and domain."""
+
+    material: object
+    site: object
+    parts: list
+    part: object
+    plan: object
+    domain: object
+
+
+def setup(case) -> Setup:
+    """Build the material, site, parts, plan and domain of ``case`` (one-line errors for bad input)."""
+    from ..materials import get_material
+    from ..planning import make_plan, plan_from_file
+    from ..site import get_site
+    from ..thermal.sources import check_spot_fits
+    from .bed import bed_union, build_parts
+    from .domain import build_domain
+
+    m, s, p = case.material, case.site, case.process
+    material = get_material(m.name, m.overrides, case.base_dir)
+    site = get_site(s.name, latitude_deg=s.latitude)
+    parts = build_parts(case)
+    part = bed_union(parts)
+    plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(parts, p)
+    domain = build_domain(part, plan, p, case.solver, s.substrate_depth)
+    check_spot_fits(p.spot_diameter, domain.grid.extent[:2])
+    return Setup(material, site, parts, part, plan, domain)
+
+
+def preflight(case) -> Setup:
+    """:func:`setup` plus the checks that would otherwise fail only once the run steps (module docstring)."""
+    su = setup(case)
+    grid = su.domain.grid
+    _check_probes(case, grid)
+    t_end = float(su.plan.t[-1]) + case.solver.cooldown
+    _check_frames(case, t_end)
+    _check_fluctuation_file(case)
+    _check_step_count(case, su, grid.dx)
+    return su
+
+
+def _check_probes(case, grid) -> None:
+    from .recorders import ProbeRecorder
+
+    ProbeRecorder(case.output.probes, grid)  # refuses a probe outside the domain, naming it
+
+
+def _check_frames(case, t_end: float) -> None:
+    interval = case.output.field_interval
+    if interval and t_end / interval > MAX_FRAMES:
+        raise UserError(f"{interval:g} s would write {t_end / interval:.3g} VTK frames over the {t_end:.4g} s run; "
+                        f"allowed: at least {t_end / MAX_FRAMES:.3g} s ({MAX_FRAMES} frames at most)",
+                        key="output.field_interval")
+
+
+def _check_fluctuation_file(case) -> None:
+    """The fluctuation file must be a readable UTF-8 regular file of numbers; its errors never quote its lines."""
+    name = case.process.solar.fluctuation_file
+    if case.process.source != "solar" or not name:
+        return
+    from ..io.safe_read import MAX_TABLE_BYTES, read_text
+    from ..thermal.solar import Fluctuation
+
+    key = "process.solar.fluctuation_file"
+    path = case.resolve_path(name)
+    read_text(path, what="fluctuation file", key=key, max_bytes=MAX_TABLE_BYTES)
+    try:
+        Fluctuation.from_csv(path, key=key)
+    except UserError as exc:  # the reader quotes the offending line: drop it (the file may be anyone's)
+        raise UserError(re.sub(r"(line \d+): .* is not two numbers", r"\1: not two numbers",
+                               str(exc).removeprefix(f"{key}: ")), key=key) from None
+
+
+def _fastest_diffusivity(material) -> float:
+    """A lower bound of the largest thermal diffusivity the run meets [m^2/s]: dense solid and melt
+    between 300 K and the liquidus (powder conducts less; the real bound of a run is higher)."""
+    T = np.linspace(300.0, material.liquidus_K, 64)
+    k = np.asarray(material.conductivity(T, np.ones_like(T)), float)
+    rho_cp = material.particle_density * np.asarray(material.cp(T), float)
+    return float(np.max(k / rho_cp))
+
+
+def _check_step_count(case, su: Setup, dx: float) -> None:
+    """Refuse a run whose explicit steps alone would number more than ``MAX_STEPS``: the source-on time over
+    the largest step the settings allow (solver.time_step, the stability limit times solver.safety, half a
+    cell of spot travel). An underestimate: the run takes more steps than this."""
+    cfg, p = case.solver, case.process
+    on_time = su.plan.on_time()
+    if not cfg.implicit_cooldown:
+        on_time = float(su.plan.t[-1]) + cfg.cooldown
+    if on_time <= 0:
+        return
+    limits = {"solver.safety": cfg.safety * dx * dx / (6.0 * _fastest_diffusivity(su.material))}
+    if cfg.time_step:
+        limits["solver.time_step"] = cfg.time_step
+    if p.source != "microwave":
+        limits["solver.cell_size"] = 0.5 * dx / p.scan_speed
+    key = min(limits, key=limits.get)
+    steps = on_time / limits[key]
+    if steps > MAX_STEPS:
+        value = {"solver.safety": cfg.safety, "solver.time_step": cfg.time_step, "solver.cell_size": dx}[key]
+        hours = steps * 1e-6 / 3600
+        raise UserError(f"{value:g} gives at least {steps:.3g} steps ({hours:.3g} h at one step per microsecond) "
+                        f"over the {on_time:.4g} s the source is on; allowed: at most {MAX_STEPS:.0e} steps: "
+                        f"raise {key}" + (" (a coarser cell)" if key == "solver.cell_size" else ""), key=key)
