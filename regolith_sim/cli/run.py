@@ -31,6 +31,16 @@ def case_overrides(sets: List[str] | None, resolution: float | None) -> dict:
     return out
 
 
+def default_out_dir(case) -> Path:
+    """``output.dir`` (a relative one from the case file's folder), else ``results/<case name>`` in the
+    current folder, the name made a single safe folder name."""
+    from ..simulation.run_folder import safe_name
+
+    if case.output.dir:
+        return case.resolve_path(case.output.dir)
+    return Path("results") / safe_name(case.name)
+
+
 def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resume: bool = False,
              overrides: dict | None = None) -> Path:
     from ..config import load_case
@@ -38,7 +48,7 @@ def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resum
 
     case = load_case(case_file, **(overrides or {}))
     start_runtime(arch if arch != "auto" else case.solver.arch, case.solver.precision, quiet)
-    out_dir = out or Path(case.output.dir or f"results/{case.name}")
+    out_dir = out or default_out_dir(case)
     result, files = run_job(case, out_dir, progress=not quiet, resume=resume)
     typer.echo(json.dumps(result.summary, indent=2, default=float))
     reason = (result.summary["part"]["estimated_compressive_strength_MPa"] or {}).get("reason")
@@ -52,7 +62,8 @@ def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resum
 @app.command()
 def run(
     case_file: Path = typer.Argument(..., help="Case file (TOML)"),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: output.dir or results/<name>)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: output.dir, relative to the case "
+                                       "file's folder, or results/<name> in the current folder)"),
     arch: str = ArchOption,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar (batch logs)"),
     resume: bool = typer.Option(False, "--resume", help="Continue from the checkpoint in the output folder "

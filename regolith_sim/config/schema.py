@@ -275,7 +275,8 @@ class ProbeSpec(Section):
 class OutputSection(Section):
     """What is written and where."""
 
-    dir: Optional[str] = Field(None, description="Output folder (default: results/<case name>)",
+    dir: Optional[str] = Field(None, description="Output folder; a relative path is read from the case file's "
+                                                 "folder (default: results/<case name> in the current folder)",
                                json_schema_extra={"unit": ""})
     field_interval: Optional[Time] = quantity(None, "Simulated time between VTK field frames (default: per layer)",
                                               "s", gt=0, le=1e7)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 from pathlib import Path
 
@@ -89,33 +90,43 @@ def save_checkpoint(sim, path: str | Path) -> Path:
     return Path(path)
 
 
+def _unreadable(path: Path, why: str) -> UserError:
+    return UserError(f"checkpoint '{path}' is unreadable ({why}); delete it, or run without --resume to start "
+                     "fresh", key="--resume")
+
+
 def load_checkpoint(sim, path: str | Path) -> None:
-    """Restore ``sim`` (built from the same case) from a checkpoint written by :func:`save_checkpoint`."""
+    """Restore ``sim`` (built from the same case) from a checkpoint written by :func:`save_checkpoint`.
+    An empty, truncated or foreign file is a one-line :class:`UserError` saying how to start fresh."""
+    from ..io.safe_read import MAX_TABLE_BYTES, read_bytes
+
     path = Path(path)
+    raw = read_bytes(path, what="checkpoint", key="--resume", max_bytes=64 * MAX_TABLE_BYTES)
+    if not raw:
+        raise _unreadable(path, "empty: a run killed while writing it?")
     try:
-        data = np.load(path)
+        data = np.load(io.BytesIO(raw))
         meta = json.loads(bytes(data["__meta__"]).decode())
-    except (OSError, ValueError, KeyError) as exc:
-        raise UserError(f"cannot read checkpoint {path}: {exc}", key="--resume") from None
-    if meta.get("format") != FORMAT:
-        raise UserError(f"checkpoint {path} has format {meta.get('format')}, this version reads {FORMAT}",
-                        key="--resume")
-    if meta["case"] != case_fingerprint(sim.case):
+        arrays = {key: data[key] for key in data.files if key != "__meta__"}
+        fmt, fingerprint, states = meta.get("format"), meta["case"], meta["state"]
+    except Exception as exc:  # noqa: BLE001 - zipfile, zlib, pickle and JSON each raise their own
+        raise _unreadable(path, f"truncated or not a checkpoint: {type(exc).__name__}") from None
+    if fmt != FORMAT:
+        raise UserError(f"checkpoint {path} has format {fmt}, this version reads {FORMAT}", key="--resume")
+    if fingerprint != case_fingerprint(sim.case):
         raise UserError(f"checkpoint {path} was written for a different case (physics settings changed since); "
                         "delete it or run without --resume", key="--resume")
     parts = _parts(sim)
-    for key in data.files:
-        if key == "__meta__":
-            continue
+    for key, value in arrays.items():
         pname, name = key.split("/", 1)
         if not hasattr(parts[pname], name):
             continue  # a work array made on first use: it is made again when next needed
         target = getattr(parts[pname], name)
         if hasattr(target, "from_numpy"):
-            target.from_numpy(data[key])
+            target.from_numpy(value)
         else:  # a NumPy array (None until first set in a fresh object)
-            setattr(parts[pname], name, data[key])
-    for pname, state in meta["state"].items():
+            setattr(parts[pname], name, value)
+    for pname, state in states.items():
         extra = state.pop("__extra__", None)
         _restore_plain(parts[pname], state)
         if extra is not None:

@@ -34,6 +34,18 @@ OUTCOME_FIELDS = {
 MECHANICS_FRAME_FIELDS = ("displacement_m", "stress_Pa", "von_mises_Pa", "max_principal_stress_Pa", "crack_risk_stress")
 
 
+def csv_cell(text: str) -> str:
+    """A user's text as one CSV cell: control characters (newlines) become spaces, a leading '=', '+', '-'
+    or '@' (a spreadsheet formula) is prefixed with an apostrophe, and a cell holding a comma or a quote is
+    quoted (RFC 4180)."""
+    text = "".join(c if c.isprintable() else " " for c in text)
+    if text[:1] in ("=", "+", "-", "@"):
+        text = "'" + text
+    if any(c in text for c in ',"'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
 class ProbeRecorder:
     """Temperature [K] and relative density at named points, sampled every ``interval`` s of simulated
     time (or at every health check when None); NaN while the point holds no material."""
@@ -74,7 +86,8 @@ class ProbeRecorder:
         return np.asarray(self.rows, float).reshape(-1, 1 + 2 * len(self.names))
 
     def write_csv(self, path: Path) -> Path:
-        lines = [",".join(self.columns())] + [",".join(f"{v:.9g}" for v in r) for r in self.rows]
+        """The series as CSV; column names made safe (:func:`csv_cell`)."""
+        lines = [",".join(csv_cell(c) for c in self.columns())] + [",".join(f"{v:.9g}" for v in r) for r in self.rows]
         return write_text(path, "\n".join(lines) + "\n")
 
     def checkpoint_state(self) -> dict:

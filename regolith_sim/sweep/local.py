@@ -4,7 +4,8 @@ Processes are started with ``spawn`` (a forked Taichi runtime is unusable) and e
 environment from :func:`regolith_sim.sweep.resources.plan_workers` (one GPU each, or a share of the
 CPU threads). The coordinator hands a worker its next case only when it reports the last one, so it
 always knows which case a worker holds: a worker that dies (killed, out of memory, crashed driver)
-fails that one case with the exit code, is replaced, and the sweep goes on.
+fails that one case with the exit code, is replaced, and the sweep goes on. A worker whose coordinator
+dies (killed, even with SIGKILL) exits within ``PARENT_CHECK_S``.
 """
 from __future__ import annotations
 
@@ -12,16 +13,36 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import threading
+import time
 from collections import deque
 from pathlib import Path
 from typing import Callable
 
 POLL_S = 0.2
+#: How often a worker checks that its coordinator still lives [s].
+PARENT_CHECK_S = 0.5
 
 
-def _worker_loop(name: str, env: dict, inbox, outbox, log_path: str | None) -> None:
+def exit_with_parent(parent_pid: int, period: float = PARENT_CHECK_S) -> threading.Thread:
+    """End this process as soon as ``parent_pid`` is no longer its parent (the coordinator died, even by
+    SIGKILL, which leaves no chance to stop the workers): a killed sweep must not leave workers holding
+    GPUs. A daemon thread polls the parent id; the output folder's lock dies with the process."""
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(period)
+        os._exit(75)  # EX_TEMPFAIL: no clean-up that could block on the dead coordinator's queues
+
+    t = threading.Thread(target=watch, name="exit-with-parent", daemon=True)
+    t.start()
+    return t
+
+
+def _worker_loop(name: str, env: dict, inbox, outbox, log_path: str | None, parent_pid: int | None = None) -> None:
     # The coordinator decides what an interrupt means; a worker must not die half-way through a write.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
     if log_path:  # Taichi and the solver talk on fd 1/2: keep it out of the sweep's progress bar
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(fd, 1)
@@ -42,7 +63,8 @@ class _Worker:
         self.name, self.env, self.task = name, env, None
         self.inbox = ctx.Queue()
         log = str(log_dir / f"{name}.log") if log_dir else None
-        self.proc = ctx.Process(target=_worker_loop, args=(name, env, self.inbox, outbox, log), daemon=True)
+        self.proc = ctx.Process(target=_worker_loop, args=(name, env, self.inbox, outbox, log, os.getpid()),
+                                daemon=True)
         self.proc.start()
 
     def give(self, task: dict) -> None:
