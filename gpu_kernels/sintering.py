@@ -13,7 +13,8 @@ Cells colder than ``T_active`` are skipped: below it the accumulator gains too l
 to move the density by 1e-9 (tables.py), which spares the transcendental functions in the cold bulk;
 the pass itself covers only the box of cells the thermal solver found at or above it (its ``hot_box``).
 Densification is irreversible, so rho_rel = max(rho_rel, rho(acc)); at or above the liquidus
-(or in a MOLTEN cell) the cell is fully dense. The tables are built by regolith_sim.sintering.tables.
+(or in a MOLTEN cell) the cell is fully dense. The accumulator keeps running in dense and molten cells:
+what it gains after a layer covers a cell is the sintering that bonds the layers (outcomes.bonding). The tables are built by regolith_sim.sintering.tables.
 
 ``settle`` then lets each (i, j) column settle under gravity where densified cells left room
 (a conservative 1D remap along k: mass and enthalpy conserved to round-off, emptied cells VOID).
@@ -62,25 +63,27 @@ def densify(T: nd3, rho_rel: nd3, state: nd3, acc: nd3, rho_before: nd3, ln_eta:
             t = T[i, j, k]
             if s == VOID or (t < T_active and s != MOLTEN):
                 continue
+            # The accumulator runs on in dense and molten cells too: the sintering an interface sees after
+            # a layer covers it is read from it (regolith_sim.outcomes.bonding).
             r = rho0
-            if t >= liquidus or s == MOLTEN:
-                r = 1.0
-            elif rb < 1.0:
-                a = acc[i, j, k]
-                if model == MODEL_VISCOUS:
-                    # ln eta is tabulated, not eta: eta spans 30 decades, its log is smooth in T.
-                    a += dt * gamma_over_a * backend.exp(-table_lookup(ln_eta, T0, inv_dT, t))
+            a = acc[i, j, k]
+            if model == MODEL_VISCOUS:
+                # ln eta is tabulated, not eta: eta spans 30 decades, its log is smooth in T.
+                a += dt * gamma_over_a * backend.exp(-table_lookup(ln_eta, T0, inv_dT, t))
+                if rb < 1.0:
                     if a < tau_switch:
                         c = 1.0 - 0.375 * a
                         r = rho0 / (c * c * c)
                     else:
                         r = table_lookup(rho_visc, tau_switch, inv_dtau, a)
-                else:
-                    a += dt / t * backend.exp(-q_over_r / t)
-                    # below theta_lo the sigmoid is within 1e-9 of rho0: skip its log and exp
-                    if a > theta_lo:
-                        r = rho0 + (1.0 - rho0) / (1.0 + backend.exp(-(backend.log(a) - ln_theta_mid) * inv_width))
-                acc[i, j, k] = a
+            else:
+                a += dt / t * backend.exp(-q_over_r / t)
+                # below theta_lo the sigmoid is within 1e-9 of rho0: skip its log and exp
+                if rb < 1.0 and a > theta_lo:
+                    r = rho0 + (1.0 - rho0) / (1.0 + backend.exp(-(backend.log(a) - ln_theta_mid) * inv_width))
+            acc[i, j, k] = a
+            if t >= liquidus or s == MOLTEN:
+                r = 1.0
             rho_rel[i, j, k] = ti.max(rb, r)
 
 
@@ -99,10 +102,11 @@ def _target_volume(c, n_full, split_top, f_top):
 @ti.func
 def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.template(), h: ti.template(),
                   T: ti.template(), T_peak: ti.template(), t_hot: ti.template(), acc: ti.template(),
-                  rho_before: ti.template(), t_liq: ti.template(), cool_rate: ti.template(),
-                  i, j, c, st, M, V, E, A, TH, TT, TP, tl, cr):
+                  acc_cover: ti.template(), rho_before: ti.template(), t_liq: ti.template(),
+                  cool_rate: ti.template(), i, j, c, st, M, V, E, A, AC, TH, TT, TP, tl, cr):
     """Store target cell c of a settled column: mass M in volume V, with the mass sums of enthalpy E,
-    accumulator A, time above T_hot TH and temperature TT turned into mass-weighted means; state ``st`` and
+    accumulator A (and its value when last covered, AC), time above T_hot TH and temperature TT turned into
+    mass-weighted means; state ``st`` and
     solidification record (``tl`` last time at the liquidus, ``cr`` cooling rate) are the largest contributor's."""
     state[i, j, c] = ti.cast(st, ti.i8)
     t_liq[i, j, c] = tl
@@ -113,6 +117,7 @@ def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.templat
     rho_before[i, j, c] = rr
     h[i, j, c] = E / M
     acc[i, j, c] = A / M
+    acc_cover[i, j, c] = AC / M
     t_hot[i, j, c] = TH / M
     T[i, j, c] = TT / M
     T_peak[i, j, c] = TP
@@ -120,8 +125,8 @@ def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.templat
 
 @ti.kernel
 def settle(
-    state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, rho_before: nd3,
-    t_liq: nd3, cool_rate: nd3, min_gap: float, min_fill: float,
+    state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, acc_cover: nd3,
+    rho_before: nd3, t_liq: nd3, cool_rate: nd3, min_gap: float, min_fill: float,
 ) -> ti.i32:
     """Uniaxial settling of each (i, j) column under its own weight, conserving mass and enthalpy.
 
@@ -130,7 +135,8 @@ def settle(
     column's top cell have room (sum of 1 - v >= ``min_gap`` cells) the column is compacted: the
     material is stacked from the bottom in its own order, each slab keeping its density, and cut into
     whole cells (a 1D conservative remap). A cell that receives several slabs gets their total mass,
-    the mass-weighted enthalpy, temperature, accumulator and time above T_hot, the highest peak
+    the mass-weighted enthalpy, temperature, accumulator (and its value at the last cover: the difference
+    stays each parcel's sintering since then, outcomes.bonding) and time above T_hot, the highest peak
     temperature and the state and solidification record of the largest share; its density is mass/volume. A top remainder
     below ``min_fill`` of a cell is shared with the cell under it (two cells of (1 + f)/2 each),
     so no sliver with a tiny heat capacity limits the time step. Emptied cells become VOID.
@@ -165,15 +171,15 @@ def settle(
             n_t = ti.max(n_t, 1)
             c = 0
             need = _target_volume(0, n_full, split_top, f_top)
-            M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+            M, E, A, AC, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
             bs = VOID
             b_tl, b_cr = 0.0, 0.0
             for k in range(kt + 1):
                 if state[i, j, k] == VOID:
                     continue
                 m, r = mass[i, j, k], rho_rel[i, j, k]
-                hk, ak, thk, Tk, tpk, sk = h[i, j, k], acc[i, j, k], t_hot[i, j, k], T[i, j, k], \
-                    T_peak[i, j, k], state[i, j, k]
+                hk, ak, ack, thk, Tk, tpk, sk = h[i, j, k], acc[i, j, k], acc_cover[i, j, k], t_hot[i, j, k], \
+                    T[i, j, k], T_peak[i, j, k], state[i, j, k]
                 tlk, crk = t_liq[i, j, k], cool_rate[i, j, k]  # read before a target write may reach cell k
                 v = m / r
                 remaining, m_rem = v, m
@@ -190,6 +196,7 @@ def settle(
                     M += dm
                     E += dm * hk
                     A += dm * ak
+                    AC += dm * ack
                     TH += dm * thk
                     TT += dm * Tk
                     TP = ti.max(TP, tpk)
@@ -198,13 +205,13 @@ def settle(
                         best, bs = dm, sk
                         b_tl, b_cr = tlk, crk
                     if c < n_t - 1 and need <= 0.0:
-                        _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, rho_before, t_liq, cool_rate,
-                                      i, j, c, bs, M, V, E, A, TH, TT, TP, b_tl, b_cr)
-                        M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+                        _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_cover, rho_before, t_liq,
+                                      cool_rate, i, j, c, bs, M, V, E, A, AC, TH, TT, TP, b_tl, b_cr)
+                        M, E, A, AC, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
                         c += 1
                         need = _target_volume(c, n_full, split_top, f_top)
-            _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, rho_before, t_liq, cool_rate,
-                          i, j, c, bs, M, V, E, A, TH, TT, TP, b_tl, b_cr)
+            _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_cover, rho_before, t_liq, cool_rate,
+                          i, j, c, bs, M, V, E, A, AC, TH, TT, TP, b_tl, b_cr)
             for k in range(c + 1, kt + 1):
                 state[i, j, k] = VOID
                 mass[i, j, k] = 0.0
@@ -212,6 +219,7 @@ def settle(
                 rho_before[i, j, k] = 1.0
                 h[i, j, k] = 0.0
                 acc[i, j, k] = 0.0
+                acc_cover[i, j, k] = 0.0
                 t_hot[i, j, k] = 0.0
                 t_liq[i, j, k] = 0.0
                 cool_rate[i, j, k] = 0.0

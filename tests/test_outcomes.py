@@ -81,15 +81,13 @@ def test_a_partly_sintered_interface_carries_its_bonded_area():
 
 
 def test_interface_bond_is_the_sintering_both_sides_saw_after_the_cover():
-    acc = np.zeros((1, 1, 4))
-    at_cover = np.full((1, 1, 4), np.nan)
-    acc[0, 0, :] = [5.0, 9.0, 4.0, 0.0]      # cell 1 had 1.0 when cell 2's powder was spread on it
-    at_cover[0, 0, 1] = 1.0
-    b = interface_bond(acc, at_cover, lambda a: a)
-    assert np.isnan(b[0, 0, [0, 2, 3]]).all()
-    assert b[0, 0, 1] == pytest.approx(np.sqrt((9.0 - 1.0) * 4.0))  # geometric mean of the two sides
-    acc[0, 0, 2] = 0.0                        # the powder above never sintered: no bond
-    assert interface_bond(acc, at_cover, lambda a: a)[0, 0, 1] == 0.0
+    since = np.array([5.0, 8.0, 4.0, 0.0]).reshape(1, 1, 4)   # cell 1 gained 8 after cell 2's powder came
+    acc = np.array([5.0, 9.0, 4.0, 0.0]).reshape(1, 1, 4)
+    b = interface_bond(since, acc, lambda a: a)
+    assert b[0, 0, 1] == pytest.approx(np.sqrt(8.0 * 4.0))     # geometric mean of the two sides
+    assert b[0, 0, 3] == 0.0                                   # nothing above the top cell
+    acc[0, 0, 2] = 0.0                                         # the powder above never sintered: no bond
+    assert interface_bond(since, acc, lambda a: a)[0, 0, 1] == 0.0
 
 
 @pytest.mark.parametrize("rho0", [0.5, 0.55, 0.6])
@@ -242,6 +240,9 @@ def test_per_layer_mechanics_writes_stress_frames_and_resumes_exactly(ti_runtime
     ref, _ = run_job(case, tmp_path / "ref", progress=False)
     mech = ref.summary["mechanics"]
     assert mech["updates"] == 3 and mech["max_principal_stress_Pa"] > 0.0
+    # each layer melts onto the one below, which re-melts: most of each interface fuses (an accumulator that
+    # stopped in dense cells, or a cover snapshot left behind by settling, gave ~0.2 here)
+    assert ref.summary["part"]["defects"]["interlayer_bonded_area_fraction"] > 0.5
     frames = sorted((tmp_path / "ref" / "fields").glob("frame_*.vti"))
     assert len(frames) == 3
     after_first = pv.read(frames[0])

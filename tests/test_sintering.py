@@ -181,6 +181,24 @@ def test_density_never_decreases_and_melt_is_dense(ti_runtime, lms1):
     assert f["rel_density"][2, 0, 0] == 1.0  # above the liquidus: fully dense
 
 
+def test_accumulator_runs_on_in_dense_and_molten_cells(ti_runtime, lms1):
+    # The bonding of layers reads what a cell's accumulator gains after a layer covers it, also when the
+    # cell is already dense or molten: Theta of a dense cell at 1400 K and of a molten one above the
+    # liquidus follows the isothermal closed form t/T exp(-Q/RT) (Su & Johnson 1996) to 1e-6.
+    from regolith_sim.sintering.densifier import Densifier
+
+    Q = lms1.get("sintering.msc_activation_energy_J_mol")
+    T = np.array([1400.0, lms1.liquidus_K + 10.0]).reshape(2, 1, 1)
+    s = _stub((2, 1, 1), T, lms1.powder_relative_density)
+    s.rho_rel.from_numpy(np.ones((2, 1, 1)))
+    d = Densifier(s, lms1, "master-curve")
+    for _ in range(10):
+        d.step(60.0)
+    f = d.fields()
+    assert np.allclose(f["sintering_work_s_per_K"], M.msc_theta_isothermal(T, 600.0, Q), rtol=1e-6, atol=0)
+    assert np.all(f["rel_density"] == 1.0)
+
+
 def test_furnace_window_lms1(lms1):
     # Warren et al. 2022 (LMS-1/MGS-1 best at 1100-1200 degC) and Allen, Graf & McKay 1994
     # (1100 degC ~2 h): 2 h holds give > 0.75 relative density at 1100-1200 degC and < 0.6 at 1000 degC

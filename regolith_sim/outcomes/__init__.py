@@ -44,7 +44,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``) of a run's part. ``stress_crack_risk``, when given
     (the thermo-mechanics' maximum principal stress over tensile strength), replaces the thermal-shock
     estimate. ``bond`` is the bonded area fraction of each voxel's face to the layer above
-    (:func:`.bonding.interface_bond`; NaN where never covered, None: not evaluated)."""
+    (:func:`.bonding.interface_bond`; None: not evaluated)."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
     env = envelope(cons, fields["part_mask"])

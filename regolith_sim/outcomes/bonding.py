@@ -25,24 +25,23 @@ from typing import Callable
 import numpy as np
 
 
-def interface_bond(acc: np.ndarray, acc_at_cover: np.ndarray,
+def interface_bond(since_cover: np.ndarray, acc: np.ndarray,
                    progress: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Bonded area fraction [0-1] of each voxel's face to the voxel above, for voxels covered by a later
-    layer (NaN elsewhere). ``acc`` is the densify kernel's accumulator (reduced time or Theta) now,
-    ``acc_at_cover`` its value when the layer above was spread (NaN: never covered), ``progress`` maps an
-    accumulator to sintering progress (SinteringTables.progress).
+    """Bonded area fraction [0-1] of each voxel's face to the voxel above (used where that face is an
+    inter-layer face). ``since_cover`` is what the densify kernel's accumulator (reduced time or Theta)
+    gained since a layer covered the voxel, ``acc`` the accumulator, ``progress`` maps an accumulator to
+    sintering progress (SinteringTables.progress).
 
-    The face lies between the lower voxel, which gained ``acc - acc_at_cover`` after the cover, and the
-    upper one, whose powder was spread then and gained all of its ``acc``. The accumulator's rate is
-    exponential in 1/T and the temperature nearly linear between the two centres, so the face's
-    accumulator is taken as their geometric mean."""
-    acc = np.asarray(acc, float)
-    below = np.maximum(acc - np.asarray(acc_at_cover, float), 0.0)
-    above = np.zeros_like(acc)
-    above[:, :, :-1] = np.maximum(acc[:, :, 1:], 0.0)
-    covered = np.isfinite(below)
-    face = np.sqrt(np.where(covered, below, 0.0) * above)
-    return np.where(covered, progress(face), np.nan)
+    The face lies between the lower voxel, which gained ``since_cover`` after the cover, and the upper one,
+    whose powder was spread then and gained all of its ``acc``. The accumulator's rate is exponential in
+    1/T and the temperature nearly linear between the two centres, so the face's accumulator is taken as
+    their geometric mean (an upper bound of the accumulator at the mid-face temperature, by
+    Cauchy-Schwarz). Settling moves both with the material, so a voxel that holds material of both layers
+    carries the mass-weighted mean."""
+    below = np.maximum(np.asarray(since_cover, float), 0.0)
+    above = np.zeros_like(below)
+    above[:, :, :-1] = np.maximum(np.asarray(acc, float)[:, :, 1:], 0.0)
+    return progress(np.sqrt(below * above))
 
 
 def bonded_faces(consolidated: np.ndarray, layer_top: np.ndarray, bond: np.ndarray | None,

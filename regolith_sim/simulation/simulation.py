@@ -78,9 +78,6 @@ class Simulation:
         self.mechanics = self._make_mechanics()
         self.melt_pool = MeltPoolTrack()
         self.layers_spread = 0
-        #: each cell's sintering accumulator (the densifier's) when the layer above it was spread (NaN: not yet)
-        self.sintering_at_cover = ti.ndarray(backend.ledger_type(), shape=g.shape)
-        self.sintering_at_cover.fill(np.nan)
         self.t_end = self.plan.t[-1] + case.solver.cooldown
         self.wall_time = 0.0
         self.n_steps = 0
@@ -190,24 +187,21 @@ class Simulation:
             self.layers_spread += 1
 
     def _mark_covered(self, k_lo: int, k_hi: int) -> None:
-        """Note the sintering accumulator of the cells of a layer about to be covered: what it gains
-        afterwards is the sintering that bonds the next layer to them (outcomes.bonding)."""
-        if self.densifier is None:
-            return
-        cover = self.sintering_at_cover.to_numpy()
-        cover[:, :, k_lo:k_hi] = self.densifier.acc.to_numpy()[:, :, k_lo:k_hi]
-        self.sintering_at_cover.from_numpy(cover)
+        """The cells of a layer about to be covered: what their sintering accumulator gains afterwards is the
+        sintering that bonds the next layer to them (outcomes.bonding)."""
+        if self.densifier is not None:
+            self.densifier.mark_covered(k_lo, k_hi)
 
     def interface_bond(self) -> np.ndarray | None:
-        """Bonded area fraction [0-1] of each cell's face to the cell above where a layer was spread on it
-        (NaN for cells never covered), from the sintering both sides saw after the cover
-        (:func:`regolith_sim.outcomes.bonding.interface_bond`); None without a sintering model."""
+        """Bonded area fraction [0-1] of each cell's face to the cell above, from the sintering both sides
+        saw after the layer above was spread (:func:`regolith_sim.outcomes.bonding.interface_bond`); None
+        without a sintering model."""
         if self.densifier is None:
             return None
         from ..outcomes.bonding import interface_bond
 
-        return interface_bond(self.densifier.acc.to_numpy(), self.sintering_at_cover.to_numpy(),
-                              self.densifier.tables.progress)
+        d = self.densifier
+        return interface_bond(d.sintering_since_cover(), d.acc.to_numpy(), d.tables.progress)
 
     def _next_event(self, t: float) -> float:
         """The next time a layer is spread or the path changes (steps end there, so the energy

@@ -38,8 +38,12 @@ class Densifier:
         # wherever the backend has it. In f32 (no f64 on the device) Theta below ~1e-38 is lost, where the
         # density is within 1e-9 of rho0 anyway (tables.theta_lo).
         self.acc = ti.ndarray(backend.ledger_type(), shape=shape)
+        #: the accumulator when a layer last covered the cell (0: never); settling moves it with the
+        #: material as it moves ``acc``, so acc - acc_cover is each cell's sintering since it was covered
+        self.acc_cover = ti.ndarray(backend.ledger_type(), shape=shape)
         self.rho_before = ti.ndarray(fp, shape=shape)
         self.acc.fill(0.0)
+        self.acc_cover.fill(0.0)
         self.rho_before.fill(0.0)
         t = self.tables
         # The pass covers the box of cells at or above T_active (or molten) that the solver keeps as it
@@ -67,6 +71,17 @@ class Densifier:
         self.settle_every = int(settle_every)
         self.columns_settled = 0
 
+    def mark_covered(self, k_lo: int, k_hi: int) -> None:
+        """A layer was spread on the cell layers k_lo..k_hi-1: what their accumulator gains from now on is
+        the sintering that bonds them to it."""
+        cover = self.acc_cover.to_numpy()
+        cover[:, :, k_lo:k_hi] = self.acc.to_numpy()[:, :, k_lo:k_hi]
+        self.acc_cover.from_numpy(cover)
+
+    def sintering_since_cover(self) -> np.ndarray:
+        """Each cell's accumulator gained since a layer last covered it (all of it for cells never covered)."""
+        return self.acc.to_numpy() - self.acc_cover.to_numpy()
+
     def step(self, dt: float) -> None:
         """Accumulate dt [s] at the solver's current temperatures and raise its relative densities;
         every ``settle_every`` steps let the densified columns settle (:meth:`settle`)."""
@@ -85,8 +100,8 @@ class Densifier:
         s = self.solver
         if not hasattr(s, "mass"):  # a bare field holder (tests) has nothing to settle
             return 0
-        n = int(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.rho_before,
-                         s.t_liq, s.cool_rate, self.MIN_GAP, self.MIN_FILL))
+        n = int(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.acc_cover,
+                         self.rho_before, s.t_liq, s.cool_rate, self.MIN_GAP, self.MIN_FILL))
         if n:
             s._refresh()
             self.columns_settled += n
@@ -98,8 +113,8 @@ class Densifier:
 
     def fields(self) -> dict[str, np.ndarray]:
         """Copies: relative density now and before the last step, and the accumulator
-        ('reduced_time' [-] or 'sintering_work_s_per_K'; it stops advancing once a cell is fully dense
-        and ignores time spent below ``tables.T_active``)."""
+        ('reduced_time' [-] or 'sintering_work_s_per_K'; it runs on in dense and molten cells and ignores
+        time spent below ``tables.T_active``)."""
         rho = self.solver.rho_rel.to_numpy()
         before = rho.copy()  # outside the box the last step covered, nothing changed
         i0, i1, j0, j1, k0, k1 = (int(v) for v in self.last_box.to_numpy())
