@@ -9,6 +9,7 @@ import numpy as np
 import trimesh
 
 from regolith_sim.errors import UserError
+from regolith_sim.io.safe_read import check_regular
 
 from .brep import CAD_INSTALL, have_cad
 from .brep.step_file import STEP_SUFFIXES
@@ -53,8 +54,7 @@ def load_mesh(path: str | os.PathLike, scale: float = 1.0) -> trimesh.Trimesh:
     if suffix not in MESH_FORMATS:
         raise UserError(f"cannot read {str(path)!r}: unknown mesh format {suffix or '(none)'!r}; "
                         f"allowed: {', '.join(MESH_FORMATS)}", key=LOAD_KEY)
-    if not path.is_file():
-        raise UserError(f"mesh file {str(path)!r} does not exist", key=LOAD_KEY)
+    check_regular(path, what="mesh file", key=LOAD_KEY)  # no device, pipe or folder; a size cap
     if not (isinstance(scale, (int, float)) and np.isfinite(scale) and scale > 0):
         raise UserError(f"scale = {scale!r} must be a positive number (file units to metres)", key=LOAD_KEY)
     try:

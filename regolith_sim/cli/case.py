@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import List, Optional
 
 import typer
 
@@ -11,12 +12,17 @@ from .app import app, print_or_write_block
 
 
 @app.command()
-def check(case_file: Path = typer.Argument(..., help="Case file (TOML)")) -> None:
+def check(
+    case_file: Path = typer.Argument(..., help="Case file (TOML)"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a case key, e.g. --set process.power=30W"),
+) -> None:
     """Validate a case file without running it: keys and units, the material, the parts (their
     parameters, mesh files and places on the bed), the plan and the grid, and whatever a run would refuse
     before its first step (probes outside the domain, too many frames or steps, unreadable files)."""
-    case = load_case(case_file)
     from ..simulation.preflight import preflight
+    from .run import case_overrides
+
+    case = load_case(case_file, **case_overrides(set_, None))
 
     su = preflight(case)
     typer.echo(f"{case_file}: OK (case '{case.name}', material {su.material.name}, site {case.site.name}, "

@@ -125,6 +125,9 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] = Case)
             allowed = "; allowed: " + ", ".join(repr(a) for a in get_args(_unwrap(field.annotation)) or ())
         elif unit_of(field) not in ("", "1"):
             allowed = f" (unit {unit_of(field)})"
+    if not allowed and kind.startswith(("greater", "less")):  # an item of a tuple or list: the bound itself
+        sym = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+        allowed = "; allowed: " + " and ".join(f"{sym[k]} {v:g}" for k, v in err.get("ctx", {}).items() if k in sym)
     msg = err["msg"]
     if kind == "value_error":
         msg = msg.removeprefix("Value error, ")

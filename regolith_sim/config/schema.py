@@ -102,7 +102,7 @@ class PartEntry(Section):
 #: The keys of one part; in [geometry] they describe the only part and exclude `parts`.
 PART_KEYS = tuple(PartEntry.model_fields)
 
-BedOffset = Annotated[Length, Field(allow_inf_nan=False)]
+BedOffset = Annotated[Length, Field(ge=-100, le=100)]  # m: a bed, not a coordinate system of its own
 
 
 class BedPart(PartEntry):

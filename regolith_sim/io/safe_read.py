@@ -36,13 +36,9 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:g} MiB"
 
 
-def read_bytes(path: str | Path, *, what: str, key: str | None = None, max_bytes: int = MAX_TOML_BYTES,
-               error: type[UserError] = UserError) -> bytes:
-    """The bytes of the regular file ``path``, at most ``max_bytes`` of them.
-
-    ``what`` names the file in messages ('case file', 'plan file'); ``key`` is the case key that named it;
-    ``error`` is the :class:`UserError` subclass raised."""
-    p = Path(path)
+def _open_regular(p: Path, what: str, key: str | None, max_bytes: int, error: type[UserError]):
+    """(descriptor, fail) of the regular file ``p`` opened for reading, refused with one line otherwise;
+    ``fail(problem)`` makes the error for a later problem."""
     allowed = f"allowed: a regular file of up to {_mib(max_bytes)}"
 
     def fail(problem: str) -> UserError:
@@ -65,6 +61,29 @@ def read_bytes(path: str | Path, *, what: str, key: str | None = None, max_bytes
                 raise fail(f"is {kind}, not a regular file")
         if st.st_size > max_bytes:
             raise fail(f"is {st.st_size} bytes")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, fail
+
+
+def check_regular(path: str | Path, *, what: str, key: str | None = None, max_bytes: int = MAX_TABLE_BYTES,
+                  error: type[UserError] = UserError) -> Path:
+    """Refuse ``path`` unless it is a readable regular file of at most ``max_bytes`` (for files a library
+    reads by name, such as meshes); return it."""
+    fd, _ = _open_regular(Path(path), what, key, max_bytes, error)
+    os.close(fd)
+    return Path(path)
+
+
+def read_bytes(path: str | Path, *, what: str, key: str | None = None, max_bytes: int = MAX_TOML_BYTES,
+               error: type[UserError] = UserError) -> bytes:
+    """The bytes of the regular file ``path``, at most ``max_bytes`` of them.
+
+    ``what`` names the file in messages ('case file', 'plan file'); ``key`` is the case key that named it;
+    ``error`` is the :class:`UserError` subclass raised."""
+    fd, fail = _open_regular(Path(path), what, key, max_bytes, error)
+    try:
         chunks, total = [], 0
         while total <= max_bytes:  # /proc files report size 0: the cap is enforced on what is read
             chunk = os.read(fd, min(2**20, max_bytes + 1 - total))

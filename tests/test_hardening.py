@@ -1,0 +1,419 @@
+"""Issue 18: no input crashes `check` or `run`, nothing is read or written outside its place.
+
+Each crash signature of the audit gets a generated file and the assertion that the CLI answers with one
+line naming the key or file, exit code 2 and no traceback; then the run folder's lifecycle (lock, status,
+no mixing of two runs, output faults, checkpoints) and a property-based test over mutated examples.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from regolith_sim.cli import main
+from regolith_sim.config import load_case
+from regolith_sim.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "tiny_brick.toml"
+LHS1 = ROOT / "regolith_sim" / "materials" / "data" / "lhs-1.toml"
+
+
+def cli(capsys, *args) -> tuple[int, list[str]]:
+    """Run `regolith-sim ARGS` in this process: (exit code, stderr lines other than Taichi's banner)."""
+    with pytest.raises(SystemExit) as exit_:
+        main([str(a) for a in args])
+    err = capsys.readouterr().err
+    return exit_.value.code, [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("[Taichi]")]
+
+
+def one_error(capsys, *args) -> str:
+    """The one error line of a `regolith-sim ARGS` that must fail with exit code 2."""
+    code, lines = cli(capsys, *args)
+    assert code == 2, lines
+    assert len(lines) == 1 and lines[0].startswith("regolith-sim: error: "), lines
+    assert lines[0].isprintable()
+    return lines[0]
+
+
+def case_with(tmp_path: Path, text: str, name: str = "case.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return p
+
+
+# -- files the tool reads -------------------------------------------------------------------------
+@pytest.mark.parametrize("nest", ["[" * 600 + "]" * 600, "{a = " * 300 + "1" + "}" * 300])
+def test_deeply_nested_case_file_is_one_line(capsys, tmp_path, nest):
+    case = case_with(tmp_path, f"name = 'x'\nx = {nest}\n")
+    line = one_error(capsys, "check", case)
+    assert f"case file '{case}' nests tables or arrays too deeply; allowed: at most 32 levels" in line
+
+
+def test_deeply_nested_material_file_names_the_key(capsys, tmp_path):
+    (tmp_path / "m.toml").write_text("x = " + "[" * 500 + "]" * 500 + "\n")
+    line = one_error(capsys, "check", case_with(tmp_path, "[material]\nname = 'm.toml'\n"))
+    assert "material.name: material file" in line and "nests tables or arrays too deeply" in line
+
+
+def test_non_utf8_case_file_says_where(capsys, tmp_path):
+    case = tmp_path / "case.toml"
+    case.write_bytes(b'name = "ok"\ndescription = "\xff\xfe"\n')
+    line = one_error(capsys, "check", case)
+    assert line.endswith(f"case file '{case}' is not UTF-8 text (byte 0xff on line 2); allowed: a UTF-8 text file")
+
+
+def test_oversized_case_file_is_refused_before_reading(capsys, tmp_path):
+    case = tmp_path / "case.toml"
+    with case.open("wb") as fh:
+        fh.truncate(5 * 2**20)  # sparse: costs no disk
+    line = one_error(capsys, "check", case)
+    assert f"is {5 * 2**20} bytes; allowed: a regular file of up to 4 MiB" in line
+
+
+@pytest.mark.parametrize("kind", ["device", "folder", "fifo"])
+def test_material_name_that_is_not_a_regular_file(capsys, tmp_path, kind):
+    target = {"device": "/dev/zero", "folder": str(tmp_path), "fifo": str(tmp_path / "pipe.toml")}[kind]
+    if kind == "fifo":
+        os.mkfifo(target)
+    case = case_with(tmp_path, f"[material]\nname = '{target}'\n")
+    t0 = time.perf_counter()
+    line = one_error(capsys, "check", case)
+    assert time.perf_counter() - t0 < 30  # a pipe without a writer must not hang the open
+    what = {"device": "a character device", "folder": "a folder", "fifo": "a named pipe"}[kind]
+    assert f"material.name: material file '{target}' is {what}" in line
+    assert "allowed: a regular file of up to 4 MiB" in line
+
+
+def _material_file(tmp_path: Path, edit) -> Path:
+    text = edit(LHS1.read_text(encoding="utf-8"))
+    (tmp_path / "m.toml").write_text(text, encoding="utf-8")
+    return case_with(tmp_path, "[material]\nname = 'm.toml'\n")
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda s: re.sub(r"(particle_kg_m3 = \{ value = )[0-9.e]+", r'\1"abc"', s),
+     "density.particle_kg_m3.value = 'abc': wrong type; allowed: a number (grain (particle) density [kg/m^3])"),
+    (lambda s: re.sub(r"(particle_kg_m3 = \{ value = )[0-9.e]+", r"\g<1>[1, 2]", s),
+     "density.particle_kg_m3.value = [1, 2]: wrong type; allowed: a number"),
+    (lambda s: re.sub(r"^aliases = .*$", "aliases = 5", s, flags=re.M),
+     "aliases = 5: wrong type; allowed: a list of strings"),
+    (lambda s: re.sub(r"^\[heat_capacity\]$", "[heat_capacity_old]", s, flags=re.M)
+     .replace("schema_version = 1", "schema_version = 1\nheat_capacity = 5"),
+     "heat_capacity = 5: wrong type; allowed: a table of properties"),
+    (lambda s: re.sub(r"^\[composition_wt_pct\]$", "[composition_old]", s, flags=re.M)
+     .replace("schema_version = 1", "schema_version = 1\ncomposition_wt_pct = 'lots'"),
+     "composition_wt_pct = 'lots': wrong type; allowed: a table of oxide = wt% and source"),
+    (lambda s: s.replace("schema_version = 1", "schema_version = 'one'"),
+     "schema_version = 'one'; allowed: 1"),
+])
+def test_material_file_with_wrong_types_is_one_line(capsys, tmp_path, edit, expected):
+    line = one_error(capsys, "check", _material_file(tmp_path, edit))
+    assert f"material.name: material file '{tmp_path / 'm.toml'}': {expected}" in line
+
+
+def test_malformed_user_material_is_skipped_with_one_warning(tmp_path, monkeypatch, capsys):
+    from regolith_sim.materials import database
+
+    (tmp_path / "broken.toml").write_bytes(b"\xff not toml")
+    monkeypatch.setenv("REGOLITH_SIM_MATERIALS", str(tmp_path))
+    assert database.get_material("LHS-1").name == "LHS-1"
+    assert database.get_material("JSC-1A").name == "JSC-1A"  # warned once, not per lookup
+    warnings = [ln for ln in capsys.readouterr().err.splitlines() if "broken.toml" in ln]
+    assert warnings == [f"regolith-sim: warning: skipping material file {tmp_path / 'broken.toml'}: material file "
+                        f"'{tmp_path / 'broken.toml'}' is not UTF-8 text (byte 0xff on line 1); allowed: a UTF-8 "
+                        "text file"]
+
+
+def test_unknown_key_with_control_characters_is_escaped(capsys, tmp_path):
+    line = one_error(capsys, "check", case_with(tmp_path, 'name = "x"\n"bad\\u001b[31mkey\\nnext" = 1\n'))
+    assert "unknown key 'bad\\x1b[31mkey\\nnext'" in line and "\x1b" not in line
+
+
+# -- values `check` accepted and `run` crashed on ---------------------------------------------------
+@pytest.mark.parametrize("setting, expected", [
+    ("geometry.orientation=[nan, 0, 0]", "geometry.orientation.0 = nan: not a finite number"),
+    ("geometry.orientation=[0, inf, 0]", "geometry.orientation.1 = inf: not a finite number"),
+    ("output.probes=[{name = 'p', position = [nan, 0, 0]}]", "output.probes.0.position.0 = nan: not a finite number"),
+    ("output.probes=[{name = 'p', position = [1, 0, 0]}]",
+     "output.probes.0.position: probe 'p' at (1.0, 0.0, 0.0) m lies outside the simulated domain"),
+    ("output.field_interval=1e-300", "output.field_interval: 1e-300 s would write"),
+    ("solver.safety=1e-9", "solver.safety: 1e-09 gives at least"),
+    ("solver.time_step=1e-300", "solver.time_step: 1e-300 gives at least"),
+    ("process.spot_diameter=30mm", "process.spot_diameter: spot larger than part 0's footprint"),
+    ("process.plan_file=missing.csv", "process.plan_file: plan file '"),
+])
+def test_check_refuses_what_run_would(capsys, setting, expected):
+    line = one_error(capsys, "check", TINY, "--set", setting)
+    assert expected in line
+    if "gives at least" in line:
+        assert "allowed: at most 1e+08 steps" in line
+    if "field_interval" in line:
+        assert "10000 frames at most" in line
+
+
+def test_binary_plan_file_is_one_line(capsys, tmp_path):
+    (tmp_path / "plan.csv").write_bytes(b"t_s,x_m,y_m,z_m\n\x00\x01\x02\xff")
+    line = one_error(capsys, "check", TINY, "--set", f"process.plan_file={tmp_path / 'plan.csv'}")
+    assert "process.plan_file: plan file" in line and "is not UTF-8 text (byte 0xff on line 2)" in line
+
+
+FOREIGN = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:secret:/usr/sbin:/usr/sbin/nologin\n"
+
+
+@pytest.mark.parametrize("key", ["process.plan_file", "process.solar.fluctuation_file"])
+def test_errors_never_echo_a_foreign_files_lines(capsys, tmp_path, key):
+    (tmp_path / "passwd").write_text(FOREIGN)
+    line = one_error(capsys, "check", TINY, "--set", f"{key}={tmp_path / 'passwd'}")
+    assert line.startswith(f"regolith-sim: error: {key}: ")
+    assert "root:x" not in line and "secret" not in line and "/bin/bash" not in line
+
+
+@pytest.mark.parametrize("key", ["process.plan_file", "process.solar.fluctuation_file"])
+def test_plan_and_fluctuation_files_must_be_regular(capsys, tmp_path, key):
+    os.mkfifo(tmp_path / "pipe.csv")
+    line = one_error(capsys, "check", TINY, "--set", f"{key}={tmp_path / 'pipe.csv'}")
+    assert f"'{tmp_path / 'pipe.csv'}' is a named pipe, not a regular file; allowed: a regular file of up to 256 MiB" \
+        in line
+    assert "/dev/zero' is a character device" in one_error(capsys, "check", TINY, "--set", f"{key}=/dev/zero")
+
+
+def test_mesh_file_must_be_a_regular_file(capsys, tmp_path):
+    os.mkfifo(tmp_path / "part.stl")
+    line = one_error(capsys, "check", case_with(tmp_path, "[geometry]\nfile = 'part.stl'\n"))
+    assert "mesh file" in line and "is a named pipe, not a regular file" in line
+
+
+# -- names and places -------------------------------------------------------------------------------
+def test_relative_output_dir_is_read_from_the_case_files_folder(tmp_path, monkeypatch):
+    from regolith_sim.cli.run import default_out_dir
+
+    (tmp_path / "cases").mkdir()
+    monkeypatch.chdir(tmp_path)
+    case = load_case(case_with(tmp_path / "cases", "name = 'x'\n[output]\ndir = 'out/here'\n"))
+    assert default_out_dir(case) == tmp_path / "cases" / "out" / "here"
+    sneaky = load_case(case_with(tmp_path / "cases", "name = '../../x/\\u001b'\n"))
+    out = default_out_dir(sneaky)
+    assert out.parent == Path("results") and ".." not in out.parts and out.name.isprintable()
+
+
+def test_probe_names_are_quoted_and_defused_in_csv():
+    import csv
+    import io
+
+    from regolith_sim.simulation.recorders import csv_cell
+
+    names = ["plain", "a,b", 'say "hi"', "line\nbreak", "=HYPERLINK(\"x\")", "-1+2", "@sum"]
+    row = next(csv.reader(io.StringIO(",".join(csv_cell(n) for n in names) + "\n")))
+    assert row == ["plain", "a,b", 'say "hi"', "line break", "'=HYPERLINK(\"x\")", "'-1+2", "'@sum"]
+
+
+# -- the run folder ---------------------------------------------------------------------------------
+def test_out_pointing_at_a_file_is_one_line(tmp_path):
+    (tmp_path / "afile").write_text("keep me")
+    r = subprocess.run([sys.executable, "-m", "regolith_sim", "run", str(TINY), "--arch", "cpu", "--quiet",
+                        "--out", str(tmp_path / "afile")], capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("[Taichi]")
+             and not ln.startswith("kernels run on")]
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert lines == [f"regolith-sim: error: output folder: '{tmp_path / 'afile'}' is a file, not a folder; "
+                     "allowed: a folder, new or existing (--out or output.dir)"]
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+def test_a_locked_folder_is_refused(ti_runtime, tmp_path):
+    from regolith_sim.simulation import run_job
+    from regolith_sim.simulation.run_folder import run_folder
+
+    with run_folder(tmp_path / "o"):
+        with pytest.raises(UserError, match=r"output folder: '.*o' is in use by another run"):
+            run_job(load_case(TINY), tmp_path / "o")
+    assert not (tmp_path / "o" / ".regolith-sim.lock").exists()  # released with the run
+
+
+def test_resume_of_a_finished_run_says_so(ti_runtime, tmp_path):
+    from regolith_sim.simulation import run_job
+
+    (tmp_path / "run_status.json").write_text(json.dumps({"status": "complete"}))
+    with pytest.raises(UserError, match=r"--resume: '.*' holds a finished run \(run_status.json: complete\), "
+                                        r"nothing to resume; run without --resume"):
+        run_job(load_case(TINY), tmp_path, resume=True)
+
+
+@pytest.mark.parametrize("content, why", [(b"", "empty"), (b"PK\x03\x04" + b"\x00" * 40, "truncated")])
+def test_unreadable_checkpoint_says_how_to_start_fresh(ti_runtime, tmp_path, content, why):
+    from regolith_sim.simulation import run_job
+
+    (tmp_path / "checkpoint.npz").write_bytes(content)
+    with pytest.raises(UserError) as err:
+        run_job(load_case(TINY), tmp_path, resume=True)
+    msg = str(err.value)
+    assert msg.startswith(f"--resume: checkpoint '{tmp_path / 'checkpoint.npz'}' is unreadable ({why}")
+    assert msg.endswith("delete it, or run without --resume to start fresh")
+    assert json.loads((tmp_path / "run_status.json").read_text())["status"] == "incomplete"
+
+
+def test_full_disk_leaves_no_partial_file_no_earlier_runs_outputs_and_an_incomplete_mark(ti_runtime, tmp_path,
+                                                                                          monkeypatch):
+    """An earlier run's outputs are cleared, the disk fills while fields.npz is written: one-line error,
+    no temporary file, the frames this run wrote are kept, the folder says incomplete."""
+    import contextlib
+
+    from regolith_sim.simulation import result as result_module
+    from regolith_sim.simulation import run_job
+
+    out = tmp_path / "o"
+    (out / "fields").mkdir(parents=True)
+    stale = [out / "part.obj", out / "probes.png", out / "fields" / "frame_0042.vti",
+             out / ".checkpoint.a1b2c3d4.npz", out / "fields" / ".frame_0001.zz99yy88.vti"]
+    for p in stale:
+        p.write_text("from an earlier run")
+    (out / "notes.txt").write_text("the user's own file")
+    real = result_module.atomic_path
+
+    @contextlib.contextmanager
+    def filling_disk(path):
+        with real(path) as tmp:
+            yield tmp
+            if Path(path).name == "fields.npz":
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(result_module, "atomic_path", filling_disk)
+    with pytest.raises(UserError) as err:
+        run_job(load_case(TINY), out)
+    assert str(err.value).startswith(f"output folder: cannot write the outputs: No space left on device ('{out}"
+                                     "/fields.npz'); the folder is left marked incomplete (run_status.json)")
+    assert json.loads((out / "run_status.json").read_text())["status"] == "incomplete"
+    assert not any(p.exists() for p in stale)
+    assert (out / "notes.txt").exists()
+    assert not [p for p in out.rglob(".*")], "temporary or lock files left behind"
+    assert not (out / "fields.npz").exists()
+    assert [p.name for p in (out / "fields").iterdir()] == ["frame_0000.vti"]  # this run's frame, kept
+    assert "fields/frame_0000.vti" in (out / "fields.pvd").read_text()
+
+
+# -- processes --------------------------------------------------------------------------------------
+COORDINATOR = """
+import multiprocessing as mp, sys, time
+from regolith_sim.sweep.local import exit_with_parent
+
+def child(parent):
+    exit_with_parent(parent, period=0.1)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    import os
+    p = mp.get_context("spawn").Process(target=child, args=(os.getpid(),))
+    p.start()
+    print(p.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie awaiting its reaper has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_sweep_workers_exit_when_the_coordinator_is_killed(tmp_path):
+    script = tmp_path / "coordinator.py"
+    script.write_text(COORDINATOR)
+    coord = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        worker = int(coord.stdout.readline())
+        os.kill(coord.pid, signal.SIGKILL)
+        coord.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if not _alive(worker):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(worker, signal.SIGKILL)
+            pytest.fail("the worker outlived its coordinator")
+    finally:
+        if coord.poll() is None:
+            coord.kill()
+
+
+# -- property: mutated examples never crash `check` ----------------------------------------------------
+EXAMPLE_FILES = sorted((ROOT / "examples").glob("*.toml"))
+ODD_VALUES = st.one_of(
+    st.text(max_size=12), st.integers(min_value=-10**30, max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.lists(st.one_of(st.integers(-5, 5), st.floats(), st.text(max_size=3)), max_size=4),
+    st.dictionaries(st.text(max_size=6), st.integers(-3, 3), max_size=2),
+    st.sampled_from(["1 mm", "-5 W", "3 kg", "1e300 m", "1e-300 s", "nan m", "inf K", "12 h", "0 deg", "",
+                     "../../etc/passwd", "/dev/zero", "\x1b[31m", "results/x.csv", "brick", "-1"]),
+    st.integers(1, 80).map(lambda n: __import__("functools").reduce(lambda a, _: [a], range(n), 1)),
+)
+
+
+def _paths(node, prefix=()):
+    """Every (path, value) under a parsed TOML document, tables and list items included."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for k, v in items:
+        yield prefix + (k,), v
+        yield from _paths(v, prefix + (k,))
+
+
+def _check_never_crashes(case_source, base_dir: Path) -> None:
+    """What `regolith-sim check` does; only a UserError may leave it."""
+    from regolith_sim.simulation.preflight import preflight
+
+    try:
+        case = load_case(case_source)
+        case._base_dir = base_dir
+        preflight(case)
+    except UserError as exc:
+        assert "\n" not in str(exc) and str(exc).isprintable()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), example=st.sampled_from(EXAMPLE_FILES))
+def test_mutated_examples_never_crash_check(data, example):
+    import copy
+    import tomllib
+
+    doc = tomllib.loads(example.read_text(encoding="utf-8"))
+    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
+        paths = list(_paths(doc))
+        path, _ = data.draw(st.sampled_from(paths), label="where")
+        parent = doc
+        for k in path[:-1]:
+            parent = parent[k]
+        action = data.draw(st.sampled_from(["replace", "replace", "delete", "add"]), label="action")
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "add" and isinstance(parent, dict):
+            parent[data.draw(st.text(min_size=1, max_size=8), label="new key")] = data.draw(ODD_VALUES)
+        else:
+            parent[path[-1]] = data.draw(ODD_VALUES, label="value")
+    _check_never_crashes(copy.deepcopy(doc), example.parent)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(example=st.sampled_from(EXAMPLE_FILES), at=st.floats(0, 1), junk=st.one_of(
+    st.binary(min_size=1, max_size=8), st.sampled_from([b"\xff\xfe", b"\x00", b"[[[[[[", b"x = " + b"[" * 400,
+                                                          b"\n[material]\n", b"= 1", b"\xc3"])))
+def test_corrupted_example_files_never_crash_check(tmp_path_factory, example, at, junk):
+    raw = example.read_bytes()
+    cut = int(at * len(raw))
+    case = tmp_path_factory.mktemp("fuzz") / example.name
+    case.write_bytes(raw[:cut] + junk + raw[cut:])
+    _check_never_crashes(case, example.parent)
