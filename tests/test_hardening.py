@@ -163,6 +163,16 @@ def test_check_refuses_what_run_would(capsys, setting, expected):
         assert "10000 frames at most" in line
 
 
+def test_check_warns_of_a_concentration_the_optics_cannot_give(capsys):
+    code, lines = cli(capsys, "check", TINY, "--set", "process.solar.concentration=1000",
+                      "--set", "process.solar.optical_efficiency=0.5")
+    assert code == 0
+    # 16 W on a 2 mm spot: 16 / (pi 1e-6) / 1361 W/m^2 = 3742 suns, the optics give 1000 x 0.5
+    assert lines == ["warning: process.solar.concentration = 1000: a 16 W spot of 2 mm needs a concentration of "
+                     "3742, the optics give at most 500 (concentration x optical_efficiency); the run delivers the "
+                     "power anyway: raise the concentration or the spot diameter, or lower the power"]
+
+
 def test_binary_plan_file_is_one_line(capsys, tmp_path):
     (tmp_path / "plan.csv").write_bytes(b"t_s,x_m,y_m,z_m\n\x00\x01\x02\xff")
     line = one_error(capsys, "check", TINY, "--set", f"process.plan_file={tmp_path / 'plan.csv'}")

@@ -46,7 +46,11 @@ def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resum
     from ..config import load_case
     from ..simulation.job import run_job
 
+    from ..simulation.preflight import warnings_for
+
     case = load_case(case_file, **(overrides or {}))
+    for line in [] if quiet else warnings_for(case):
+        typer.echo(f"warning: {line}", err=True)
     start_runtime(arch if arch != "auto" else case.solver.arch, case.solver.precision, quiet)
     out_dir = out or default_out_dir(case)
     result, files = run_job(case, out_dir, progress=not quiet, resume=resume)

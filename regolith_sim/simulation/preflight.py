@@ -66,6 +66,24 @@ def preflight(case) -> Setup:
     return su
 
 
+def warnings_for(case) -> list[str]:
+    """What a run accepts but a user should hear before it: a solar spot whose flux needs more concentration
+    than the optics give (the run delivers ``process.power`` all the same)."""
+    out = []
+    p = case.process
+    if p.source == "solar":
+        from ..planning.budget import solar_budget
+
+        b = solar_budget(p)
+        if not b["fits_concentration"]:
+            most = p.solar.concentration * p.solar.optical_efficiency
+            out.append(f"process.solar.concentration = {p.solar.concentration:g}: a {p.power:g} W spot of "
+                       f"{p.spot_diameter * 1e3:g} mm needs a concentration of {b['implied_concentration']:.4g}, the "
+                       f"optics give at most {most:.4g} (concentration x optical_efficiency); the run delivers the "
+                       "power anyway: raise the concentration or the spot diameter, or lower the power")
+    return out
+
+
 def _check_probes(case, grid) -> None:
     from .recorders import ProbeRecorder
 
