@@ -237,9 +237,10 @@ class SolverSection(Section):
     implicit_order: int = quantity(1, "Order of the implicit step: 1 backward Euler (monotone; the default), 2 BDF2 "
                                       "(10x more accurate on smooth cooling, less so through solidification)", "1",
                                    ge=1, le=2)
-    multirate: int = quantity(16, "Cold powder tiles away from the spot and the heated part (8 x 8 columns each) "
-                                  "are stepped once per this many explicit steps, within their own stability "
-                                  "limit; 1 steps every cell every step", "1", ge=1, le=256)
+    multirate: int = quantity(16, "Cold powder tiles away from the spot and the heated part (8 x 8 columns each), "
+                                  "and the cold deep layers under it, are stepped once per this many explicit "
+                                  "steps, within their own stability limit; 1 steps every cell every step", "1",
+                              ge=1, le=256)
     cooldown: Time = quantity(60.0, "Simulated cooling after the last layer", "s", ge=0, le=1e7)
     sintering: Literal["master-curve", "viscous", "none"] = Field(
         "viscous", description="Densification model", json_schema_extra={"unit": ""})
