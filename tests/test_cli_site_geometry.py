@@ -50,6 +50,9 @@ def test_plan_prints_budget_and_writes_events(tmp_path):
     budget = json.loads(run.stdout[: run.stdout.rindex("}") + 1])
     # P/(v d) = 20 W / (2.5 mm/s x 3 mm) = 2.667 J/mm^2 (Balla et al. 2012 definition);
     # P/(v h) = 20 W / (2.5 mm/s x 1.5 mm hatch) = 5.333 J/mm^2 (areal, per hatch spacing)
-    assert budget["spot_energy_density_J_mm2"] == pytest.approx(20 / (2.5 * 3), rel=1e-9)
-    assert budget["areal_energy_density_J_mm2"] == pytest.approx(20 / (2.5 * 1.5), rel=1e-9)
+    # printed to 6 significant figures, written in full
+    assert budget["spot_energy_density_J_mm2"] == 2.66667
+    assert budget["areal_energy_density_J_mm2"] == 5.33333
     assert (tmp_path / "events.csv").is_file() and (tmp_path / "budget.json").is_file()
+    written = json.loads((tmp_path / "budget.json").read_text())
+    assert written["spot_energy_density_J_mm2"] == pytest.approx(20 / (2.5 * 3), rel=1e-9)

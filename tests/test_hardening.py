@@ -205,6 +205,19 @@ def test_mesh_file_must_be_a_regular_file(capsys, tmp_path):
     assert "mesh file" in line and "is a named pipe, not a regular file" in line
 
 
+# -- what the verbs say -----------------------------------------------------------------------------
+def test_help_and_reports_promise_only_what_they_do(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        main(["materials", "--help"])
+    helptext = " ".join(capsys.readouterr().out.split())
+    assert "list, show" not in helptext and "`materials show NAME` shows one" in helptext
+    with pytest.raises(SystemExit) as exit_:
+        main(["geometry", "build", "brick", "--out", str(tmp_path / "b.stl")])
+    assert exit_.value.code == 0
+    # the default brick is 10 mm tall: 10 mm x 1600 kg/m^3 = 16 kg/m^2 = 1.6 g/cm^2 through it
+    assert "shielding: vertical 1.6 g/cm^2 (10 mm)" in capsys.readouterr().out
+
+
 # -- names and places -------------------------------------------------------------------------------
 def test_relative_output_dir_is_read_from_the_case_files_folder(tmp_path, monkeypatch):
     from regolith_sim.cli.run import default_out_dir

@@ -57,6 +57,18 @@ def start_runtime(arch: str, precision: str = "auto", quiet: bool = False) -> st
     return got
 
 
+def rounded(value, digits: int = 6):
+    """``value`` (JSON-like) with every float rounded to ``digits`` significant figures, for printing
+    (files keep full precision): 2.9280000000000004 -> 2.928."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}")
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(v, digits) for v in value]
+    return value
+
+
 def print_or_write_block(text: str, path: str, marker: str, write: bool) -> None:
     """Print a generated Markdown reference, or with ``write`` put it between the ``marker`` comments
     of the file at ``path`` (relative to the repository root)."""

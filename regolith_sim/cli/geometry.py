@@ -59,7 +59,7 @@ def build_cmd(
     all_bodies: bool = typer.Option(False, "--all-bodies", help="STEP only: also write the part's other "
                                                                 "bodies (dome shells, habitat module) as named solids"),
 ) -> None:
-    """Build a part, write it, and print its volume, mass and shielding.
+    """Build a part, write it, and print its volume, mass and shielding (areal density along the part's rays).
 
     A .step/.stp output is the part's exact B-rep in mm, not a triangle mesh (needs the cad extra).
     """
@@ -78,4 +78,8 @@ def build_cmd(
     report = geometries.part_report(name, params, density)
     typer.echo(f"{name}: volume {report['volume_m3']:.6g} m^3, mass {report['mass_kg']:.4g} kg at "
                f"{density:g} kg/m^3, extents {', '.join(f'{e:.4g}' for e in report['extents_m'])} m")
+    if report["areal_density_g_cm2"]:
+        typer.echo("shielding: " + ", ".join(f"{ray} {report['areal_density_g_cm2'][ray]:.4g} g/cm^2 "
+                                             f"({report['thickness_m'][ray] * 1e3:.4g} mm)"
+                                             for ray in report["areal_density_g_cm2"]))
     typer.echo(f"written {path}")

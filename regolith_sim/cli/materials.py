@@ -10,7 +10,8 @@ import typer
 from ..materials import get_material, list_materials
 from .app import JsonOption, app
 
-materials_app = typer.Typer(help="The materials database: list, show", no_args_is_help=False,
+materials_app = typer.Typer(help="The materials database: `materials` lists them, `materials show NAME` shows one",
+                            no_args_is_help=False,
                             invoke_without_command=True)
 app.add_typer(materials_app, name="materials")
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .app import app
+from .app import app, rounded
 
 
 @app.command()
@@ -26,7 +26,7 @@ def plan(
     the_plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(build_parts(case), p)
     site = get_site(case.site.name, latitude_deg=case.site.latitude)
     budget = energy_budget(the_plan, p, site.sun_elevation_max_deg)
-    typer.echo(json.dumps(budget, indent=2, default=float))
+    typer.echo(json.dumps(rounded(budget), indent=2, default=float))
     for w in the_plan.warnings:
         typer.echo(f"warning: {w}", err=True)
     if out is not None:
