@@ -326,6 +326,24 @@ def test_full_disk_leaves_no_partial_file_no_earlier_runs_outputs_and_an_incompl
     assert "fields/frame_0000.vti" in (out / "fields.pvd").read_text()
 
 
+def test_void_cells_are_blank_in_field_frames(ti_runtime, tmp_path):
+    """At the start no layer is spread: the cells above the substrate hold no material and no temperature."""
+    import numpy as np
+    pv = pytest.importorskip("pyvista")
+
+    from regolith_sim.simulation.job import prepare
+    from regolith_sim.simulation.recorders import FrameRecorder
+
+    sim, _ = prepare(load_case(TINY), tmp_path)
+    next(r for r in sim.recorders if isinstance(r, FrameRecorder)).record(sim)
+    grid = pv.read(tmp_path / "fields" / "frame_0000.vti")
+    state = np.asarray(grid.cell_data["state"])
+    for name in ("temperature_K", "peak_temperature_K"):
+        values = np.asarray(grid.cell_data[name])
+        assert (state == 0).any() and np.isnan(values[state == 0]).all()
+        assert np.isfinite(values[state != 0]).all() and values[state != 0].min() > 20  # the substrate, in K
+
+
 # -- processes --------------------------------------------------------------------------------------
 COORDINATOR = """
 import multiprocessing as mp, sys, time

@@ -23,6 +23,8 @@ FRAME_FIELDS = {
     "solidification_cooling_rate_K_s": ("cool_rate", np.float32),
     "evaporated_mass_fraction": ("mass_lost", np.float32),
 }
+#: Frame arrays written as NaN in void cells (state 0), so ParaView's colour range covers the material only.
+BLANK_IN_VOID = ("temperature_K", "peak_temperature_K")
 #: VTK array name -> (outcome field of regolith_sim.outcomes, dtype): the part's defects and strength so far.
 OUTCOME_FIELDS = {
     "defect": ("defect", np.uint8),
@@ -117,6 +119,9 @@ class FrameRecorder:
         th = sim.thermal
         fields = {src: th.field(src) for src, _ in FRAME_FIELDS.values()}
         data = {vtk_name: fields[src].astype(dt) for vtk_name, (src, dt) in FRAME_FIELDS.items()}
+        void = fields["state"] == 0  # no material (above the spread layers, emptied by settling): no temperature
+        for vtk_name in BLANK_IN_VOID:
+            data[vtk_name][void] = np.nan
         stress = self._mechanics(sim)
         outcome = part_outcome(sim, dict(fields, part_mask=sim.domain.part_mask),
                                None if stress is None else stress["crack_risk_stress"])["fields"]
