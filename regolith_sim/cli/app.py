@@ -43,8 +43,13 @@ def start_runtime(arch: str, precision: str = "auto", quiet: bool = False) -> st
 
     from ..errors import UserError
 
+    import contextlib
+    import io
+
     try:
-        got = backend.init(arch, precision)
+        # Taichi prints "[Taichi] Starting on arch=..." whatever its log level; the line below says the same
+        with contextlib.redirect_stderr(io.StringIO()):
+            got = backend.init(arch, precision)
     except backend.BackendError as exc:
         raise UserError(str(exc), key=exc.key) from None
     note = backend.device_note()

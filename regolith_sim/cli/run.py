@@ -56,7 +56,7 @@ def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resum
     result, files = run_job(case, out_dir, progress=not quiet, resume=resume)
     typer.echo(json.dumps(result.summary, indent=2, default=float))
     reason = (result.summary["part"]["estimated_compressive_strength_MPa"] or {}).get("reason")
-    if reason:
+    if reason and not quiet:
         typer.echo(f"warning: no strength estimate: {reason}", err=True)
     typer.echo(f"outputs in {out_dir.resolve()}: " + ", ".join(sorted(str(p.relative_to(out_dir))
                                                                        for p in files.values())))
@@ -69,7 +69,7 @@ def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: output.dir, relative to the case "
                                        "file's folder, or results/<name> in the current folder)"),
     arch: str = ArchOption,
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar (batch logs)"),
+    quiet: bool = typer.Option(False, "--quiet", help="Errors only: no progress bar, notes or warnings (batch logs)"),
     resume: bool = typer.Option(False, "--resume", help="Continue from the checkpoint in the output folder "
                                                         "(solver.checkpoint_interval sets how often one is written)"),
     resolution: Optional[float] = typer.Option(None, "--resolution", help="Refine the cell size (given or automatic) by "

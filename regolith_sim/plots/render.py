@@ -27,6 +27,11 @@ def render_part(mesh, rho: np.ndarray, state: np.ndarray, grid, path: str | Path
     """Render ``mesh`` (trimesh) with each vertex coloured by the relative density of the part there."""
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
     import pyvista as pv
+    from vtkmodules.vtkCommonCore import vtkLogger
+
+    # VTK logs its search for a display ("bad X server connection", with colour codes) before falling back
+    # to off-screen rendering: a run's stderr is for the user's errors and warnings, not VTK's.
+    vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
 
     surface = pv.wrap(mesh)
     surface.point_data["relative density"] = surface_density(mesh.vertices, rho, state, grid)
