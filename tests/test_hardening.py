@@ -218,6 +218,17 @@ def test_help_and_reports_promise_only_what_they_do(capsys, tmp_path):
     assert "shielding: vertical 1.6 g/cm^2 (10 mm)" in capsys.readouterr().out
 
 
+def test_material_sources_cite_the_papers_not_a_file_users_lack():
+    from regolith_sim.materials import list_materials
+
+    for m in list_materials():
+        for key, text in m.sources.items():
+            assert "regolith-data.md" not in text and "shared/reference" not in text, (m.name, key)
+        for key in ("halbert2022", "rogic"):
+            if key in m.sources:
+                assert re.search(r"\(20(19|22)\)\..*Remote Sens\.|Meteorit\. Planet\. Sci\.", m.sources[key]), key
+
+
 # -- names and places -------------------------------------------------------------------------------
 def test_relative_output_dir_is_read_from_the_case_files_folder(tmp_path, monkeypatch):
     from regolith_sim.cli.run import default_out_dir
