@@ -229,6 +229,19 @@ def test_material_sources_cite_the_papers_not_a_file_users_lack():
                 assert re.search(r"\(20(19|22)\)\..*Remote Sens\.|Meteorit\. Planet\. Sci\.", m.sources[key]), key
 
 
+@pytest.mark.parametrize("params, expected", [("params = 5", "params: 5 is not a table"),
+                                              ("[params]\npower = nan", "params.power: nan must be a positive number"),
+                                              ("[params]\npower = true", "params.power: True must be a positive")])
+def test_verification_case_params_are_checked(tmp_path, params, expected):
+    from regolith_sim.errors import ConfigError
+    from regolith_sim.verification.runner import load_verification_case
+
+    case = case_with(tmp_path, f'kind = "rosenthal"\n{params}\n')
+    with pytest.raises(ConfigError) as err:
+        load_verification_case(case)
+    assert expected in str(err.value)
+
+
 # -- names and places -------------------------------------------------------------------------------
 def test_relative_output_dir_is_read_from_the_case_files_folder(tmp_path, monkeypatch):
     from regolith_sim.cli.run import default_out_dir
@@ -273,6 +286,11 @@ def test_quiet_run_prints_errors_only_and_marks_its_folder_complete(tmp_path):
     status = json.loads((tmp_path / "o" / "run_status.json").read_text())
     assert status["status"] == "complete" and {"summary.json", "fields.npz", "part.stl"} <= set(status["files"])
     assert not [p for p in (tmp_path / "o").rglob(".*")]  # no lock or temporary file left
+    # the domain: a 6 x 4 mm brick plus 1.5 x 2 mm spot each side, 2 mm substrate + one 1 mm layer, 0.5 mm cells
+    domain = json.loads((tmp_path / "o" / "summary.json").read_text())["domain"]
+    assert domain == pytest.approx({"size_x_m": 0.012, "size_y_m": 0.010, "size_z_m": 0.003, "origin_x_m": -0.003,
+                                    "origin_y_m": -0.003, "origin_z_m": -0.002, "cell_size_m": 0.0005,
+                                    "cells": 24 * 20 * 6}, rel=1e-9)
 
 
 def test_a_locked_folder_is_refused(ti_runtime, tmp_path):

@@ -59,6 +59,11 @@ SUMMARY_UNITS = {
     "energy.evaporated_J": "J, latent heat carried off by evaporating material",
     "energy.stored_J": "J, heat stored by the material",
     "energy.balance_error": "1, |stored - (absorbed - losses)| / largest flow",
+    **{f"domain.size_{a}_m": f"m, extent of the simulated domain along {a} (the bed: the parts' footprint plus a margin "
+       "of 1.5 spot diameters, at least 3 cells; z: the substrate and every layer)" for a in "xyz"},
+    **{f"domain.origin_{a}_m": f"m, {a} of the domain's minimum corner in the part frame (footprint corner at x = y = 0, "
+       "bed at z = 0)" for a in "xyz"},
+    "domain.cell_size_m": "m, edge of a cubic cell", "domain.cells": "1, cells in the grid",
     "run.arch": "kernel architecture", "run.wall_time_s": "s", "run.cell_updates": "1",
     "run.steps": "1", "run.simulated_time_s": "s", "run.version": "regolith-sim version",
 }
@@ -200,6 +205,7 @@ class Result:
             "mechanics": None if mech is None else mech["summary"],
             "probes": probe_summary(sim, fields["T_peak"]),
             "energy": L.as_dict(),
+            "domain": domain_summary(sim.domain),
             "run": {"arch": sim.arch, "wall_time_s": sim.wall_time, "cell_updates": th.cell_updates,
                     "steps": th.steps, "simulated_time_s": th.time, "version": __version__},
         }
@@ -217,6 +223,14 @@ class Result:
         lines = ["t_s,length_m,width_m,depth_m"] + [",".join(f"{v:.6g}" for v in row) for row in self.melt_pool_history]
         files["melt_pool"] = write_text(out / "melt_pool.csv", "\n".join(lines) + "\n")
         return files
+
+
+def domain_summary(domain) -> dict:
+    """The simulated domain's size, origin and cells (summary keys ``domain.*``)."""
+    g = domain.grid
+    return {**{f"size_{a}_m": float(e) for a, e in zip("xyz", g.extent)},
+            **{f"origin_{a}_m": float(o) for a, o in zip("xyz", g.origin)},
+            "cell_size_m": float(g.dx), "cells": int(np.prod(g.shape))}
 
 
 def summary_keys_markdown() -> str:

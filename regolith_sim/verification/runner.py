@@ -20,12 +20,15 @@ def load_verification_case(path: str | Path) -> tuple[str, dict]:
         guess = difflib.get_close_matches(str(kind), list(CASES), n=1)
         hint = f"; did you mean '{guess[0]}'?" if guess else ""
         raise ConfigError(f"kind = {kind!r}{hint} Allowed: {', '.join(CASES)}", key=f"{path}: kind")
-    params = dict(data.get("params", {}))
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise ConfigError(f"{params!r} is not a table; allowed: [params] with name = <positive number in SI>",
+                          key=f"{path}: params")
     allowed = inspect.signature(CASES[kind]).parameters
     for key, value in params.items():
         if key not in allowed:
             raise ConfigError(f"unknown parameter; allowed: {', '.join(allowed)}", key=f"{path}: params.{key}")
-        if not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
             raise ConfigError(f"{value!r} must be a positive number (SI units)", key=f"{path}: params.{key}")
     return kind, params
 
