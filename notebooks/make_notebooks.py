@@ -137,7 +137,7 @@ from regolith_sim.simulation import run_job
 case = load_case(ROOT / "examples" / "change8_brick.toml",
                  **{**SMALL_BRICK, "output.plots": False, "output.render": False, "output.mesh_formats": ["stl"]})
 result, files = run_job(case, OUT / "habitat_brick")
-brick = geometries.load_mesh(files["part_stl"])
+brick = geometries.load_mesh(files["part_stl"], scale=0.001)  # part.stl is in mm
 nominal = geometries.build(case.geometry.part, **case.geometry.params)
 print(f"nominal brick {nominal.volume * 1e9:.1f} mm^3; as-built {brick.volume * 1e9:.1f} mm^3 at relative density "
       f"{result.summary['part']['mean_relative_density']:.2f}")'''),

@@ -242,6 +242,20 @@ def test_verification_case_params_are_checked(tmp_path, params, expected):
     assert expected in str(err.value)
 
 
+def test_unitless_meshes_are_written_in_the_chosen_unit(tmp_path):
+    import trimesh
+
+    from regolith_sim.simulation.outputs import _in_units
+
+    box = trimesh.creation.box((0.02, 0.01, 0.005))  # m, as the simulation holds it
+    assert _in_units(box, "stl", "mm").extents.tolist() == pytest.approx([20, 10, 5])
+    assert _in_units(box, "ply", "m").extents.tolist() == pytest.approx([0.02, 0.01, 0.005])
+    assert _in_units(box, "glb", "mm") is box and _in_units(box, "3mf", "mm") is box  # units of their own
+    assert load_case({"output": {"mesh_units": "mm"}}).output.mesh_units == "mm"
+    with pytest.raises(UserError, match=r"output.mesh_units = 'cm': not one of the allowed values; allowed: 'mm', 'm'"):
+        load_case({"output": {"mesh_units": "cm"}})
+
+
 # -- names and places -------------------------------------------------------------------------------
 def test_relative_output_dir_is_read_from_the_case_files_folder(tmp_path, monkeypatch):
     from regolith_sim.cli.run import default_out_dir

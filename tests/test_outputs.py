@@ -105,11 +105,13 @@ def test_surface_part_is_watertight_and_encloses_the_consolidated_voxels(tiny_ru
     out, result, _ = tiny_run
     mesh = trimesh.load(out / "part.stl")
     assert mesh.is_watertight
-    dx = result.grid.dx
+    dx = result.grid.dx * 1e3  # part.stl is in millimetres (output.mesh_units)
     n_solid = int((result.fields["state"] >= 2).sum())
     # the isosurface at 0.5 of the voxel indicator cuts corners: its volume lies between the voxels'
     # volume less a half-cell skin and the voxels' volume
     assert 0.3 * n_solid * dx ** 3 < mesh.volume <= n_solid * dx ** 3 * 1.0001
+    glb = trimesh.load(out / "part.glb", force="mesh")  # glTF: metres
+    assert glb.volume == pytest.approx(mesh.volume * 1e-9, rel=1e-6)
 
 
 def test_probe_series_samples_the_named_cell(tiny_run):

@@ -284,6 +284,11 @@ class OutputSection(Section):
     mesh_formats: list[MESH_FORMATS] = Field(
         default_factory=lambda: ["stl", "3mf", "obj", "ply", "glb", "vtu", "inp", "msh"],
         description="As-built part exports", json_schema_extra={"unit": ""})
+    mesh_units: Literal["mm", "m"] = Field(
+        "mm", description="Unit of the coordinates in the surface meshes without a unit of their own (part.stl, "
+        ".obj, .ply, part_distorted.stl), as slicers and CAD expect; part.3mf declares mm, part.glb is in metres "
+        "(the glTF unit) and the FEA meshes (vtu, inp, msh) in SI metres whatever this is",
+        json_schema_extra={"unit": ""})
     probes: list[ProbeSpec] = Field(default_factory=list, description="Temperature probes",
                                     json_schema_extra={"unit": ""})
     plots: bool = Field(True, description="Write PNG plots", json_schema_extra={"unit": ""})
