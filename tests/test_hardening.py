@@ -396,6 +396,18 @@ def test_void_cells_are_blank_in_field_frames(ti_runtime, tmp_path):
         assert np.isfinite(values[state != 0]).all() and values[state != 0].min() > 20  # the substrate, in K
 
 
+def test_progress_is_written_once_per_update(ti_runtime, tmp_path, capsys):
+    from regolith_sim.simulation.job import prepare
+
+    sim, _ = prepare(load_case(TINY), tmp_path)
+    capsys.readouterr()
+    sim.advance(0.3, progress=True, check_every=2)
+    updates = [u for u in re.split(r"[\r\n]", capsys.readouterr().err) if u.startswith("print:")]
+    assert len(updates) > 3
+    during = updates[:-1]  # closing the bar writes its final state once more, ending the line
+    assert all(a != b for a, b in zip(during, during[1:])), "an update written twice"
+
+
 # -- processes --------------------------------------------------------------------------------------
 COORDINATOR = """
 import multiprocessing as mp, sys, time

@@ -273,7 +273,7 @@ class Simulation:
         t_stop = self.t_end if t_stop is None else min(t_stop, self.t_end)
         t0 = _time.perf_counter()
         bar = _progress_bar(self) if progress else None
-        updates0 = self.thermal.cell_updates
+        updates0, wall0 = self.thermal.cell_updates, self.wall_time
         try:
             while self.thermal.time < t_stop - 1e-9:
                 self.step(dt_max=t_stop - self.thermal.time)
@@ -281,10 +281,12 @@ class Simulation:
                 if self.n_steps % check_every == 0 or self.thermal.time >= t_stop - 1e-9:
                     self._check()
                     if bar is not None:
-                        rate = (self.thermal.cell_updates - updates0) / max(_time.perf_counter() - t0, 1e-9)
+                        # over this call's whole wall time (t0 restarts at each checkpoint)
+                        elapsed = self.wall_time - wall0 + _time.perf_counter() - t0
+                        rate = (self.thermal.cell_updates - updates0) / max(elapsed, 1e-9)
                         bar.n = round(self.thermal.time, 3)
                         bar.set_postfix_str(f"layer {self.layers_spread}/{self.domain.n_layers}, "
-                                            f"{rate / 1e6:.0f} Mcell/s")
+                                            f"{rate / 1e6:.0f} Mcell/s", refresh=False)  # one write, below
                         bar.refresh()
                     if checkpoint is not None and checkpoint.due(self.thermal.time):
                         self.wall_time += _time.perf_counter() - t0
