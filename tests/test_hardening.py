@@ -173,6 +173,28 @@ def test_check_warns_of_a_concentration_the_optics_cannot_give(capsys):
                      "power anyway: raise the concentration or the spot diameter, or lower the power"]
 
 
+@pytest.mark.parametrize("settings, expected", [
+    ([], "has no evaporation data"),
+    (["solver.evaporation=false"], "solver.sintering: material 'textbook-constant' lacks 'melt.surface_tension_N_m'"),
+    (["solver.evaporation=false", "solver.sintering='none'", "solver.mechanics='final'"],
+     "solver.mechanics: material 'textbook-constant' lacks mechanical data"),
+    (["material.name='LHS-1'", "process.source='microwave'"], "process.source: material 'LHS-1' has no microwave"),
+])
+def test_check_refuses_a_material_without_the_data_a_model_needs(capsys, settings, expected):
+    args = [a for kv in ["material.name='textbook-constant'", *settings] for a in ("--set", kv)]
+    assert expected in one_error(capsys, "check", TINY, *args)
+
+
+def test_a_material_without_composition_runs_without_sintering(ti_runtime, tmp_path):
+    """textbook-constant passed check but every run failed on its missing melt viscosity."""
+    from regolith_sim.simulation import run_job
+
+    case = load_case(TINY, **{"material.name": "textbook-constant", "solver.sintering": "none",
+                              "solver.evaporation": False, "output.render": False, "output.mesh_formats": []})
+    result, files = run_job(case, tmp_path)
+    assert result.summary["peak_temperature_K"] > 300 and "plot_probes" in files
+
+
 def test_binary_plan_file_is_one_line(capsys, tmp_path):
     (tmp_path / "plan.csv").write_bytes(b"t_s,x_m,y_m,z_m\n\x00\x01\x02\xff")
     line = one_error(capsys, "check", TINY, "--set", f"process.plan_file={tmp_path / 'plan.csv'}")

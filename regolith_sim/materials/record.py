@@ -234,6 +234,12 @@ class Material:
         """Temperature where the melt viscosity is 1e12 Pa s [K]."""
         return laws.glass_transition(*self.vft)
 
+    @property
+    def sintering_onset_K(self) -> float:
+        """Where viscous flow, and so sintering, starts [K]: the glass transition of the melt where the
+        composition gives one, else (a material without composition, e.g. a textbook solid) the solidus."""
+        return self.glass_transition_K if self.composition_wt_pct else self.solidus_K
+
     def summary(self) -> dict:
         """Every property with its value and source, for `materials show --json`."""
         out = {

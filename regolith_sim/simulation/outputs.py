@@ -73,7 +73,8 @@ def write_plots(sim, result, out_dir: Path) -> dict[str, Path]:
     m = sim.material
     if probes is not None and probes.rows:
         table = probes.table()
-        marks = {"glass transition": m.glass_transition_K, "solidus": m.solidus_K, "liquidus": m.liquidus_K}
+        marks = {"glass transition": m.glass_transition_K} if m.composition_wt_pct else {}
+        marks.update({"solidus": m.solidus_K, "liquidus": m.liquidus_K})
         files["plot_probes"] = plot_probes(table[:, 0], probes.columns(), table, out_dir / "probes.png", marks)
     if len(result.melt_pool_history):
         files["plot_melt_pool"] = plot_melt_pool(result.melt_pool_history, out_dir / "melt_pool.png")

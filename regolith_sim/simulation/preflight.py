@@ -4,8 +4,9 @@ on the same :class:`Setup`.
 
 Besides building the material, site, parts, plan and domain (each refusing bad input with its own
 one-line error), the preflight refuses what would only fail, or never finish, once stepping begins: a
-spot wider than the domain, a probe outside it, an unreadable fluctuation file, more field frames than
-``MAX_FRAMES`` and an estimated step count above ``MAX_STEPS``.
+spot wider than the domain, a probe outside it, an unreadable fluctuation file, a material without the
+data a chosen model needs, more field frames than ``MAX_FRAMES`` and an estimated step count above
+``MAX_STEPS``.
 """
 from __future__ import annotations
 
@@ -62,8 +63,46 @@ def preflight(case) -> Setup:
     t_end = float(su.plan.t[-1]) + case.solver.cooldown
     _check_frames(case, t_end)
     _check_fluctuation_file(case)
+    _check_material_for_run(case, su)
     _check_step_count(case, su, grid.dx)
     return su
+
+
+def _check_material_for_run(case, su: Setup) -> None:
+    """Refuse a material lacking the data the chosen models need (evaporation, sintering, microwave
+    heating, mechanics), as the run would when building them, each error naming the setting to change."""
+    from ..errors import MaterialError
+
+    m, cfg, site = su.material, case.solver, su.site
+    if cfg.evaporation:
+        from ..thermal.evaporation import evaporation_for
+
+        h_conv = case.site.convection_coefficient if case.site.convection_coefficient is not None \
+            else site.convection_W_m2K
+        evaporation_for(m, h_conv, site.gas_heat_capacity_J_m3K, site.gas_pressure_Pa)
+    if cfg.sintering != "none":
+        from ..sintering.tables import SinteringTables
+
+        try:
+            SinteringTables.from_material(m, model=cfg.sintering, n_T=64, n_tau=64)
+        except MaterialError as exc:
+            msg = str(exc).removeprefix("material: ").replace("; use model='master-curve'", "")
+            raise UserError(f"{msg}; set another solver.sintering ('none' skips densification)",
+                            key="solver.sintering") from None
+    if case.process.source == "microwave":
+        from ..thermal.microwave import MicrowaveSource
+
+        try:
+            MicrowaveSource.from_section(m, case.process.microwave)
+        except MaterialError as exc:
+            raise UserError(str(exc).removeprefix("material: "), key="process.source") from None
+    if cfg.mechanics != "off":
+        from ..mechanics.coupling import require_elastic
+
+        try:
+            require_elastic(m)
+        except MaterialError as exc:
+            raise UserError(str(exc).removeprefix("material: "), key="solver.mechanics") from None
 
 
 def warnings_for(case) -> list[str]:

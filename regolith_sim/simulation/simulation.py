@@ -70,7 +70,7 @@ class Simulation:
         self.thermal = ThermalSolver(g, self.tables, Boundary(T_sky=sky, h_conv=h_conv,
                                                                T_amb=self.site.ambient_temperature_K,
                                                                evaporation=evap),
-                                     T_hot=self.material.glass_transition_K, multirate=case.solver.multirate,
+                                     T_hot=self.material.sintering_onset_K, multirate=case.solver.multirate,
                                      safety=case.solver.safety, second_order=case.solver.implicit_order == 2)
         self._init_substrate(rho0)
         self.source = self._make_source()
