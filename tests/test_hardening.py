@@ -195,6 +195,24 @@ def test_a_material_without_composition_runs_without_sintering(ti_runtime, tmp_p
     assert result.summary["peak_temperature_K"] > 300 and "plot_probes" in files
 
 
+def test_max_temperature_stays_below_the_end_of_the_property_tables(capsys):
+    from regolith_sim.config.schema import SolverSection
+    from regolith_sim.materials.record import T_MAX
+    from regolith_sim.thermal.tables import T_HIGH
+
+    le = next(m.le for m in SolverSection.model_fields["max_temperature"].metadata if getattr(m, "le", None))
+    assert le < min(T_MAX, T_HIGH)  # a run reaching the tables' end is stopped, not clamped
+    line = one_error(capsys, "check", TINY, "--set", "solver.max_temperature=20000")
+    assert "solver.max_temperature = 20000" in line and "allowed: > 500 and <= 4990 K" in line
+
+
+def test_radiation_can_be_switched_off():
+    from regolith_sim.materials import get_material
+
+    m = get_material("JSC-1A", {"optical": {"emissivity": 0.0, "emissivity_melt": 0.0}})
+    assert m.emissivity == 0.0 and m.emissivity_melt == 0.0
+
+
 def test_binary_plan_file_is_one_line(capsys, tmp_path):
     (tmp_path / "plan.csv").write_bytes(b"t_s,x_m,y_m,z_m\n\x00\x01\x02\xff")
     line = one_error(capsys, "check", TINY, "--set", f"process.plan_file={tmp_path / 'plan.csv'}")

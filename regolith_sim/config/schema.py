@@ -259,8 +259,9 @@ class SolverSection(Section):
     mechanics_support: Literal["free", "clamped"] = Field(
         "free", description="How the part is held: 'free' resting on powder, 'clamped' bonded to a rigid base",
         json_schema_extra={"unit": ""})
-    max_temperature: Temperature = quantity(4000.0, "A run stops as diverged above this temperature", "K",
-                                            gt=500, le=20000)
+    max_temperature: Temperature = quantity(4000.0, "A run stops as diverged above this temperature; at most "
+                                            "4,990 K, below the 5,000 K end of the property tables, where a "
+                                            "temperature would stop rising instead", "K", gt=500, le=4990)
 
 
 class ProbeSpec(Section):

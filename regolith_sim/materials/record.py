@@ -36,7 +36,7 @@ REQUIRED = {
 #: Bounds that catch a unit slip in a data file or an override (value must lie inside).
 BOUNDS = {
     "density.particle_kg_m3": (500, 8000), "density.bulk_kg_m3": (200, 8000), "grain_size.d50_m": (1e-7, 1e-2),
-    "optical.emissivity": (0.01, 1), "optical.emissivity_melt": (0.01, 1), "optical.absorptivity_solar": (0.01, 1),
+    "optical.emissivity": (0, 1), "optical.emissivity_melt": (0, 1),  # 0: no radiation (loss-free checks) "optical.absorptivity_solar": (0.01, 1),
     "optical.absorptivity_laser": (0.01, 1), "conductivity.contact_W_mK": (1e-5, 500),
     "conductivity.radiative_chi": (0, 100), "conductivity.dense_W_mK": (1e-3, 500),
     "conductivity.melt_W_mK": (1e-3, 500), "heat_capacity.T_high_K": (100, 3000),
