@@ -95,7 +95,7 @@ def test_overrides_and_errors():
     assert m.emissivity == 0.5 and m.source_of("optical.emissivity") == "case file override"
     with pytest.raises(MaterialError, match="did you mean 'optical.emissivity'"):
         get_material("LHS-1", {"optical.emisivity": 0.5})
-    with pytest.raises(MaterialError, match=r"outside the allowed range \[0.01, 1\]"):
+    with pytest.raises(MaterialError, match=r"outside the allowed range \[0, 1\]"):
         get_material("LHS-1", {"optical.emissivity": 95})
     with pytest.raises(MaterialError, match="did you mean 'LHS-1'"):
         get_material("LHS1x")
