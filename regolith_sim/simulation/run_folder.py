@@ -23,10 +23,11 @@ from ..io.atomic import write_text
 STATUS_NAME = "run_status.json"
 LOCK_NAME = ".regolith-sim.lock"
 CHECKPOINT_NAME = "checkpoint.npz"
-#: What a run writes into its folder (besides ``fields/frame_*.vti``); a fresh run removes these first.
+#: What a run writes into its folder (besides ``fields/frame_*.vti``), with what a sweep worker (error.txt)
+#: and the demo (validation.json) add; a fresh run removes these first.
 OUTPUT_NAMES = (
     "summary.json", "fields.npz", "fields.pvd", "melt_pool.csv", "melt_pool.png", "probes.csv", "probes.png",
-    "density_sections.png", "part.png", "part_distorted.stl", CHECKPOINT_NAME,
+    "density_sections.png", "part.png", "part_distorted.stl", CHECKPOINT_NAME, "error.txt", "validation.json",
     *(f"part.{fmt}" for fmt in ("stl", "3mf", "obj", "ply", "glb", "vtu", "inp", "msh")),
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
