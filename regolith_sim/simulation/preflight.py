@@ -52,6 +52,7 @@ def setup(case) -> Setup:
     plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(parts, p)
     domain = build_domain(part, plan, p, case.solver, s.substrate_depth)
     check_spot_fits(p.spot_diameter, domain.grid.extent[:2])
+    _check_fluctuation_file(case)  # here, not only in the preflight: the solar source reads it unguarded
     return Setup(material, site, parts, part, plan, domain)
 
 
@@ -62,7 +63,6 @@ def preflight(case) -> Setup:
     _check_probes(case, grid)
     t_end = float(su.plan.t[-1]) + case.solver.cooldown
     _check_frames(case, t_end)
-    _check_fluctuation_file(case)
     _check_material_for_run(case, su)
     _check_step_count(case, su, grid.dx)
     return su
