@@ -61,6 +61,12 @@ def test_deeply_nested_case_file_is_one_line(capsys, tmp_path, nest):
     assert f"case file '{case}' nests tables or arrays too deeply; allowed: at most 32 levels" in line
 
 
+@pytest.mark.parametrize("depth", [40, 900])
+def test_deeply_nested_set_value_is_one_line(capsys, depth):
+    line = one_error(capsys, "check", TINY, "--set", "x=" + "[" * depth + "]" * depth)
+    assert line == "regolith-sim: error: --set: x: the value nests arrays or tables too deeply; allowed: at most 31 levels"
+
+
 def test_deeply_nested_material_file_names_the_key(capsys, tmp_path):
     (tmp_path / "m.toml").write_text("x = " + "[" * 500 + "]" * 500 + "\n")
     line = one_error(capsys, "check", case_with(tmp_path, "[material]\nname = 'm.toml'\n"))

@@ -15,6 +15,7 @@ def case_overrides(sets: List[str] | None, resolution: float | None) -> dict:
     """``--set key=value`` pairs (dotted case keys; values parsed as TOML scalars, else kept as text
     so units like '30 W' work) and ``--resolution``."""
     from ..config.loader import tomllib
+    from ..io.safe_read import MAX_TOML_DEPTH, nesting_depth
 
     out: dict = {}
     for pair in sets or []:
@@ -26,6 +27,11 @@ def case_overrides(sets: List[str] | None, resolution: float | None) -> dict:
             out[key.strip()] = tomllib.loads(f"v = {value.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             out[key.strip()] = value.strip()
+        except RecursionError:
+            out[key.strip()] = None
+        if out[key.strip()] is None or nesting_depth(out[key.strip()]) > MAX_TOML_DEPTH - 1:
+            raise UserError(f"{key.strip()}: the value nests arrays or tables too deeply; allowed: at most "
+                            f"{MAX_TOML_DEPTH - 1} levels", key="--set")
     if resolution is not None:
         out["solver.resolution"] = resolution
     return out
