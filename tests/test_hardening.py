@@ -219,6 +219,27 @@ def test_radiation_can_be_switched_off():
     assert m.emissivity == 0.0 and m.emissivity_melt == 0.0
 
 
+def test_initial_temperature_and_an_insulated_bottom(ti_runtime, tmp_path):
+    """A loss-free bed (no radiation, evaporation or convection, insulated bottom) starting at a uniform 500 K:
+    nothing leaves through the bottom, the heat stored is the heat absorbed, no cell falls below 500 K and
+    the cells far from the spot stay at it."""
+    import numpy as np
+
+    from regolith_sim.simulation import run_job
+
+    case = load_case(TINY, **{"site.initial_temperature": "500 K", "site.bottom": "insulated",
+                              "material.overrides": {"optical.emissivity": 0.0, "optical.emissivity_melt": 0.0},
+                              "solver.evaporation": False, "output.render": False, "output.plots": False,
+                              "output.mesh_formats": []})
+    result, _ = run_job(case, tmp_path)
+    e = result.summary["energy"]
+    assert e["conducted_to_substrate_bottom_J"] == 0.0 and e["radiated_J"] == 0.0
+    assert e["stored_J"] == pytest.approx(e["absorbed_J"], rel=1e-9)
+    T = result.fields["T"][result.fields["state"] > 0]
+    assert T.min() == pytest.approx(500.0, abs=1e-6)
+    assert result.fields["T"][0, 0, 0] == pytest.approx(500.0, abs=0.5)  # the far bottom corner
+
+
 def test_binary_plan_file_is_one_line(capsys, tmp_path):
     (tmp_path / "plan.csv").write_bytes(b"t_s,x_m,y_m,z_m\n\x00\x01\x02\xff")
     line = one_error(capsys, "check", TINY, "--set", f"process.plan_file={tmp_path / 'plan.csv'}")

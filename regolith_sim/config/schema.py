@@ -62,6 +62,13 @@ class SiteSection(Section):
         "W/(m^2 K)", ge=0, le=1e4,
     )
 
+    initial_temperature: Optional[Temperature] = quantity(
+        None, "Uniform initial temperature of the substrate and of every powder layer spread (default: the site's "
+        "temperature profile at local_time)", "K", gt=0, le=3000)
+    bottom: Literal["held", "insulated"] = Field(
+        "held", description="Bottom face of the substrate: 'held' at its initial temperature, or 'insulated' "
+        "(adiabatic: no heat crosses it)", json_schema_extra={"unit": ""})
+
     @field_validator("local_time", mode="before")
     @classmethod
     def _local_time_with_unit(cls, v):

@@ -69,7 +69,9 @@ class Simulation:
             if case.solver.evaporation else None
         self.thermal = ThermalSolver(g, self.tables, Boundary(T_sky=sky, h_conv=h_conv,
                                                                T_amb=self.site.ambient_temperature_K,
-                                                               evaporation=evap),
+                                                               evaporation=evap,
+                                                               bottom={"held": "dirichlet",
+                                                                       "insulated": "adiabatic"}[s.bottom]),
                                      T_hot=self.material.sintering_onset_K, multirate=case.solver.multirate,
                                      safety=case.solver.safety, second_order=case.solver.implicit_order == 2)
         self._init_substrate(rho0)
@@ -89,18 +91,26 @@ class Simulation:
     def _local_time_h(self) -> float:
         return self.case.site.local_time / 3600.0
 
+    def _initial_T(self, depths) -> np.ndarray:
+        """Initial temperature [K] at ``depths`` [m] below the bed: ``site.initial_temperature`` where given,
+        else the site's profile at its local time."""
+        T0 = self.case.site.initial_temperature
+        if T0 is not None:
+            return np.full(len(depths), float(T0))
+        return np.asarray(self.site.substrate_profile(depths, self._local_time_h()), float)
+
     def _init_substrate(self, rho0: float) -> None:
         d, g = self.domain, self.domain.grid
         depths = d.depth_of_substrate_cells()
-        T_sub = self.site.substrate_profile(depths, self._local_time_h())
+        T_sub = self._initial_T(depths)
         mask = np.zeros(g.shape, bool)
         mask[:, :, :d.substrate_cells] = True
         T = np.zeros(g.shape)
         T[:, :, :d.substrate_cells] = T_sub[None, None, :]
         self.thermal.fill_region(mask, T, rho0)
-        bottom = float(self.site.substrate_profile([depths[0] + 0.5 * g.dx], self._local_time_h())[0])
+        bottom = float(self._initial_T([depths[0] + 0.5 * g.dx])[0])
         self.thermal.set_bottom_temperature(bottom)
-        self.powder_temperature = float(self.site.substrate_profile([0.0], self._local_time_h())[0])
+        self.powder_temperature = float(self._initial_T([0.0])[0])
 
     def _make_source(self):
         """The heat source of ``process.source``: a surface spot for 'solar' and 'laser' (for 'solar'
