@@ -475,6 +475,35 @@ def test_progress_is_written_once_per_update(ti_runtime, tmp_path, capsys):
     assert all(a != b for a, b in zip(during, during[1:])), "an update written twice"
 
 
+def test_disk_full_at_a_checkpoint_keeps_the_last_one_to_resume_from(ti_runtime, tmp_path, monkeypatch):
+    import contextlib
+
+    from regolith_sim.simulation import checkpoint as checkpoint_module
+    from regolith_sim.simulation import run_job
+
+    real, saves = checkpoint_module.atomic_path, []
+
+    @contextlib.contextmanager
+    def full_on_second_save(path):
+        saves.append(path)
+        with real(path) as tmp:
+            yield tmp
+            if len(saves) == 2:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(checkpoint_module, "atomic_path", full_on_second_save)
+    case = load_case(TINY, **{"solver.checkpoint_interval": "1 s", "output.render": False, "output.plots": False,
+                              "output.mesh_formats": []})
+    with pytest.raises(UserError, match=r"No space left on device .*incomplete \(run_status.json\); --resume "
+                                        r"continues from its last checkpoint"):
+        run_job(case, tmp_path)
+    assert not [p for p in tmp_path.rglob(".*")] and (tmp_path / "checkpoint.npz").is_file()
+    monkeypatch.setattr(checkpoint_module, "atomic_path", real)
+    result, _ = run_job(case, tmp_path, resume=True)  # from the first checkpoint, kept whole
+    assert json.loads((tmp_path / "run_status.json").read_text())["status"] == "complete"
+    assert result.summary["run"]["simulated_time_s"] == pytest.approx(4.928, abs=0.01)
+
+
 # -- processes --------------------------------------------------------------------------------------
 COORDINATOR = """
 import multiprocessing as mp, sys, time

@@ -42,9 +42,10 @@ def safe_name(name: str) -> str:
 
 def _fault(out: Path, exc: OSError) -> UserError:
     where = exc.filename or out
+    resume = "; --resume continues from its last checkpoint" if (out / CHECKPOINT_NAME).is_file() else ""
     return UserError(f"cannot write the outputs: {exc.strerror or exc} ('{where}'); the folder is left marked "
-                     f"incomplete ({STATUS_NAME}); allowed: a writable folder with free space (--out or output.dir)",
-                     key="output folder")
+                     f"incomplete ({STATUS_NAME}){resume}; allowed: a writable folder with free space (--out or "
+                     "output.dir)", key="output folder")
 
 
 def _make_folder(out: Path) -> None:
