@@ -418,7 +418,7 @@ def test_full_disk_leaves_no_partial_file_no_earlier_runs_outputs_and_an_incompl
     out = tmp_path / "o"
     (out / "fields").mkdir(parents=True)
     stale = [out / "part.obj", out / "probes.png", out / "fields" / "frame_0042.vti",
-             out / ".checkpoint.a1b2c3d4.npz", out / "fields" / ".frame_0001.zz99yy88.vti"]
+             out / ".checkpoint.a1b2c3d4.npz", out / "fields" / ".frame_0001.zz99yy88.vti", out / ".part.stl.k3j4h5.tmp"]
     for p in stale:
         p.write_text("from an earlier run")
     (out / "notes.txt").write_text("the user's own file")

@@ -116,12 +116,14 @@ def is_finished(out: Path) -> bool:
 
 
 def _temporaries(out: Path):
-    """Hidden temporary files of atomic writes (``.checkpoint.x1y2z3.npz``...) left by a killed run."""
+    """Hidden temporary files of atomic writes left by a killed run: ``.checkpoint.x1y2z3.npz`` (io.atomic)
+    and ``.part.stl.x1y2z3.tmp`` (geometries.export)."""
     names = (*OUTPUT_NAMES, STATUS_NAME)
     for folder, patterns in ((out, names), (out / "fields", ("frame_.vti",))):
         for name in patterns:
             stem, dot, suffix = name.partition(".")
             yield from folder.glob(f".{stem}*.*{dot}{suffix}")
+            yield from folder.glob(f".{name}.*.tmp")
 
 
 def _clear(out: Path, fresh: bool) -> None:
