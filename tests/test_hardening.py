@@ -323,6 +323,19 @@ def test_unitless_meshes_are_written_in_the_chosen_unit(tmp_path):
         load_case({"output": {"mesh_units": "cm"}})
 
 
+@pytest.mark.parametrize("grid, expected", [
+    ('"process.power" = { start = "3 W", stop = "9 W", num = 1000000000 }',
+     "grid.process.power.num = 1000000000: must be an integer from 1 to 100000"),
+    ('"process.power" = { start = "3 W", stop = "9 W", num = 1000 }\n'
+     '"process.scan_speed" = { start = "1 mm/s", stop = "9 mm/s", num = 1000 }',
+     "grid: 1000000 cases; allowed: at most 100000 in one sweep"),
+])
+def test_a_sweep_too_large_to_list_is_refused_before_listing(capsys, tmp_path, grid, expected):
+    (tmp_path / "tiny.toml").write_text(TINY.read_text())
+    sweep = case_with(tmp_path, f'name = "s"\nbase = "tiny.toml"\n[grid]\n{grid}\n', "sweep.toml")
+    assert one_error(capsys, "sweep", sweep, "--dry-run") == f"regolith-sim: error: {expected}"
+
+
 # -- names and places -------------------------------------------------------------------------------
 def test_relative_output_dir_is_read_from_the_case_files_folder(tmp_path, monkeypatch):
     from regolith_sim.cli.run import default_out_dir

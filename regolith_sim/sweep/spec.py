@@ -49,6 +49,8 @@ from ..units import dimension_of, parse_quantity
 
 TOP_KEYS = ("name", "description", "base", "set", "grid", "cases", "lhs", "filter")
 GRID_SPEC_KEYS = {"start", "stop", "num", "scale"}
+#: Most cases one sweep may list.
+MAX_CASES = 100_000
 RANGE_SPEC_KEYS = {"min", "max", "scale"}
 DERIVED = {
     "line_energy_J_m": "J/m, P / v",
@@ -182,8 +184,8 @@ def _grid_values(key: str, spec: Any) -> list:
             raise ConfigError(f"{where}: a range needs start, stop and num (missing {', '.join(sorted(missing))})")
         a, b = si_number(spec["start"], where + ".start"), si_number(spec["stop"], where + ".stop")
         n = spec["num"]
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ConfigError(f"{where}.num = {n!r}: must be an integer >= 1")
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_CASES:
+            raise ConfigError(f"{where}.num = {n!r}: must be an integer from 1 to {MAX_CASES}")
         scale = spec.get("scale", "linear")
         if scale == "log":
             if a <= 0 or b <= 0:
@@ -199,7 +201,14 @@ def _grid_block(grid: dict) -> list[dict]:
     table = flatten(grid, GRID_SPEC_KEYS)
     keys = list(table)
     values = [_grid_values(k, table[k]) for k in keys]
+    _check_count(math.prod(len(v) for v in values), "grid")
     return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+
+
+def _check_count(n: int, what: str) -> None:
+    """Refuse a sweep of more than ``MAX_CASES`` cases before listing them (a typo in num must not fill memory)."""
+    if n > MAX_CASES:
+        raise ConfigError(f"{what}: {n} cases; allowed: at most {MAX_CASES} in one sweep")
 
 
 def _cases_block(cases: Any) -> list[dict]:
@@ -223,8 +232,8 @@ def _lhs_block(lhs: dict) -> list[dict]:
     if unknown:
         raise ConfigError(f"lhs: unknown key '{sorted(unknown)[0]}'; valid keys: samples, seed, ranges")
     n, seed = lhs.get("samples"), lhs.get("seed", 0)
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ConfigError(f"lhs.samples = {n!r}: must be an integer >= 1")
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_CASES:
+        raise ConfigError(f"lhs.samples = {n!r}: must be an integer from 1 to {MAX_CASES}")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"lhs.seed = {seed!r}: must be an integer >= 0")
     ranges = flatten(lhs.get("ranges") or {}, RANGE_SPEC_KEYS)
@@ -310,6 +319,7 @@ def parse_sweep(data: dict, base_dir: Path, source: Path | None = None) -> Sweep
                     raise ConfigError(f"{where}: '{key}' is given in both [{'set' if key in fixed else first}] "
                                       f"and [{name}]; give it in one place")
             blocks.append(rows)
+    _check_count(math.prod(len(b) for b in blocks), "the blocks crossed")
     # no block at all: product() of nothing is one empty combination, i.e. the base case alone
     combos = [dict(itertools.chain.from_iterable(d.items() for d in parts)) for parts in itertools.product(*blocks)]
     varied = list(dict.fromkeys(k for c in combos for k in c))
