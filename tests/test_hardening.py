@@ -212,10 +212,13 @@ def test_max_temperature_stays_below_the_end_of_the_property_tables(capsys):
     assert "solver.max_temperature = 20000" in line and "allowed: > 500 and <= 4990 K" in line
 
 
-def test_radiation_can_be_switched_off():
+def test_radiation_can_be_switched_off_with_toml_dotted_overrides(tmp_path):
     from regolith_sim.materials import get_material
 
-    m = get_material("JSC-1A", {"optical": {"emissivity": 0.0, "emissivity_melt": 0.0}})
+    # unquoted dotted keys are nested tables in TOML: they were refused ("Input should be a valid number")
+    case = load_case(case_with(tmp_path, "[material.overrides]\noptical.emissivity = 0\noptical.emissivity_melt = 0\n"))
+    assert case.material.overrides == {"optical.emissivity": 0.0, "optical.emissivity_melt": 0.0}
+    m = get_material("JSC-1A", case.material.overrides)
     assert m.emissivity == 0.0 and m.emissivity_melt == 0.0
 
 

@@ -43,6 +43,14 @@ class MaterialSection(Section):
         "1", gt=0.05, le=1.0,
     )
 
+    @field_validator("overrides", mode="before")
+    @classmethod
+    def _dotted_keys(cls, v):
+        # TOML reads `conductivity.dense_W_mK = 2.0` as a nested table: take it as the dotted key it reads as
+        from ..materials.record import flatten
+
+        return flatten(v) if isinstance(v, dict) else v
+
 
 class SiteSection(Section):
     """Where the print happens: gravity, sky and the substrate's initial temperatures."""
