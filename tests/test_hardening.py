@@ -390,6 +390,14 @@ def test_quiet_run_prints_errors_only_and_marks_its_folder_complete(tmp_path):
                                     "cells": 24 * 20 * 6}, rel=1e-9)
 
 
+def test_other_verbs_output_faults_are_one_line(capsys, tmp_path):
+    (tmp_path / "afile").write_text("keep me")
+    line = one_error(capsys, "plan", TINY, "--out", tmp_path / "afile")
+    assert line == (f"regolith-sim: error: '{tmp_path / 'afile'}': File exists; allowed: a path this user can read "
+                    "or write, on a disk with free space")
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
 def test_a_locked_folder_is_refused(ti_runtime, tmp_path):
     from regolith_sim.simulation import run_job
     from regolith_sim.simulation.run_folder import run_folder

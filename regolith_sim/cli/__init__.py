@@ -1,6 +1,7 @@
 """The `regolith-sim` command: a thin layer over the Python API.
 
-User mistakes (:class:`~regolith_sim.errors.UserError`) print one line and exit with code 2.
+User mistakes (:class:`~regolith_sim.errors.UserError`) and file system faults (OSError: a folder that
+cannot be written, a full disk) print one line and exit with code 2.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import typer
 
 from .._version import __version__
-from ..errors import SimulationDiverged, UserError
+from ..errors import SimulationDiverged, UserError, printable
 from .app import app
 from . import case, demo, examples, geometry, materials, particles, plan, run, site, sweep, validate  # noqa: F401  (registers verbs)
 
@@ -37,6 +38,11 @@ def main(argv: list[str] | None = None) -> None:
     except SimulationDiverged as exc:
         print(f"regolith-sim: the run diverged: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a file system fault no verb turned into a UserError: one line, not a traceback
+        where = f"'{printable(str(exc.filename))}': " if exc.filename else ""
+        print(f"regolith-sim: error: {where}{printable(exc.strerror or str(exc))}; allowed: a path this user can "
+              "read or write, on a disk with free space", file=sys.stderr)
+        sys.exit(UserError.exit_code)
     except KeyboardInterrupt:  # outside a verb, e.g. while the app is imported
         print("regolith-sim: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
