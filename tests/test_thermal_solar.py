@@ -81,5 +81,5 @@ def test_sun_below_horizon_and_bad_fluctuation_file_are_one_line_errors(ti_runti
     (tmp_path / "dec.csv").write_text("0,1\n2,1\n1,1\n")
     with pytest.raises(UserError, match="time_s must increase"):
         Simulation(_case(tmp_path, **{"process.solar.fluctuation_file": "dec.csv"}))
-    with pytest.raises(UserError, match="process.solar.fluctuation_file: cannot read"):
+    with pytest.raises(UserError, match=r"process.solar.fluctuation_file: fluctuation file '.*missing.csv' not found"):
         Simulation(_case(tmp_path, **{"process.solar.fluctuation_file": "missing.csv"}))

@@ -15,7 +15,7 @@ import stat
 import sys
 from pathlib import Path
 
-from ..errors import UserError, printable  # noqa: F401  (printable: for callers of this module)
+from ..errors import UserError
 
 if sys.version_info >= (3, 11):
     import tomllib
