@@ -32,8 +32,11 @@ def test_geometry_build_writes_mesh_with_closed_form_volume(tmp_path):
     assert run.returncode == 0, run.stderr
     import trimesh
 
-    mesh = trimesh.load(out)
-    assert mesh.is_watertight and mesh.volume == pytest.approx(0.05 * 0.02 * 0.01, rel=1e-9)
+    mesh = trimesh.load(out)  # STL in millimetres by default (--units)
+    assert mesh.is_watertight and mesh.volume == pytest.approx(50 * 20 * 10, rel=1e-9)
+    run = cli("geometry", "build", "brick", "--units", "m", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert trimesh.load(out).volume == pytest.approx(0.04 * 0.02 * 0.01, rel=1e-9)  # the default brick, in m^3
 
 
 def test_geometry_bad_param_suggests():

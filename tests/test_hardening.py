@@ -315,7 +315,7 @@ def test_verification_case_params_are_checked(tmp_path, params, expected):
 def test_unitless_meshes_are_written_in_the_chosen_unit(tmp_path):
     import trimesh
 
-    from regolith_sim.simulation.outputs import _in_units
+    from regolith_sim.io.part_mesh import in_units as _in_units
 
     box = trimesh.creation.box((0.02, 0.01, 0.005))  # m, as the simulation holds it
     assert _in_units(box, "stl", "mm").extents.tolist() == pytest.approx([20, 10, 5])

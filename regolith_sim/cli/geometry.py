@@ -56,6 +56,9 @@ def build_cmd(
     out: Path = typer.Option(..., "--out", help="Output mesh: .stl .3mf .obj .glb .ply; or .step/.stp: "
                                                 "exact B-rep in mm (needs the cad extra)"),
     density: float = typer.Option(1600.0, "--density", help="Density for the mass report [kg/m^3]"),
+    units: str = typer.Option("mm", "--units", help="Unit of the coordinates in STL, OBJ and PLY files, which "
+                                                     "carry none: mm (slicers, CAD) or m; 3MF declares mm, GLB "
+                                                     "is in metres (glTF)"),
     all_bodies: bool = typer.Option(False, "--all-bodies", help="STEP only: also write the part's other "
                                                                 "bodies (dome shells, habitat module) as named solids"),
 ) -> None:
@@ -74,7 +77,11 @@ def build_cmd(
     if step:
         path = geometries.export_step(name, out, all_bodies=all_bodies, **params)
     else:
-        path = geometries.export(geometries.build(name, **params), out)
+        from ..io.part_mesh import MESH_UNITS, in_units
+
+        if units not in MESH_UNITS:
+            raise UserError(f"{units!r}; allowed: {', '.join(MESH_UNITS)}", key="--units")
+        path = geometries.export(in_units(geometries.build(name, **params), out.suffix, units), out)
     report = geometries.part_report(name, params, density)
     typer.echo(f"{name}: volume {report['volume_m3']:.6g} m^3, mass {report['mass_kg']:.4g} kg at "
                f"{density:g} kg/m^3, extents {', '.join(f'{e:.4g}' for e in report['extents_m'])} m")

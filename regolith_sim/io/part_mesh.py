@@ -3,6 +3,21 @@ from __future__ import annotations
 
 import numpy as np
 
+#: surface formats that carry no unit of their own: written in the unit asked for (mm by default)
+UNITLESS_FORMATS = ("stl", "obj", "ply")
+MESH_UNITS = ("mm", "m")
+
+
+def in_units(mesh, fmt: str, units: str):
+    """``mesh`` (m) as it is written to a ``fmt`` file ('stl', 'obj'...): the unitless formats (STL, OBJ,
+    PLY) in ``units`` ('mm' or 'm'); 3MF and GLB as they are (geometries.export writes 3MF in the mm it
+    declares, GLB in glTF's metres)."""
+    if units == "m" or fmt.lower().lstrip(".") not in UNITLESS_FORMATS:
+        return mesh
+    out = mesh.copy()
+    out.apply_scale(1000.0)
+    return out
+
 
 def as_built_mesh(state: np.ndarray, origin, dx: float):
     """Watertight triangle mesh around voxels in state >= 2 (marching cubes at 0.5 on a padded mask,

@@ -12,8 +12,6 @@ import logging
 from pathlib import Path
 
 SURFACE_FORMATS = ("stl", "3mf", "obj", "ply", "glb")
-#: surface formats that carry no unit: written in ``output.mesh_units``
-UNITLESS_FORMATS = ("stl", "obj", "ply")
 log = logging.getLogger(__name__)
 
 
@@ -28,21 +26,12 @@ def distorted(mesh, displacement, grid, scale: float = 1.0):
     return out
 
 
-def _in_units(mesh, fmt: str, units: str):
-    """``mesh`` (m) as written to a ``fmt`` file: unitless formats (STL, OBJ, PLY) in ``units``; 3MF and GLB
-    as they are (geometries.export writes 3MF in the mm it declares, GLB in glTF's metres)."""
-    if units == "m" or fmt not in UNITLESS_FORMATS:
-        return mesh
-    out = mesh.copy()
-    out.apply_scale(1000.0)
-    return out
-
-
 def write_part_meshes(result, mesh, formats, out_dir: Path, scale: float = 1.0, units: str = "mm") -> dict[str, Path]:
     """The as-built part as a watertight isosurface (``mesh``, None when nothing consolidated) and as
     a voxel mesh, in the requested formats; with a displacement field also ``part_distorted.stl`` (the
     isosurface moved by ``scale`` x the displacement). STL, OBJ and PLY coordinates are in ``units``
     ('mm' or 'm', ``output.mesh_units``)."""
+    from ..io.part_mesh import in_units
     from ..io.voxel_mesh import VOXEL_FORMATS, consolidated_mesh, write_voxel_mesh
 
     files: dict[str, Path] = {}
@@ -51,10 +40,10 @@ def write_part_meshes(result, mesh, formats, out_dir: Path, scale: float = 1.0, 
         import geometries
 
         for fmt in (x for x in formats if x in SURFACE_FORMATS):
-            files[f"part_{fmt}"] = geometries.export(_in_units(mesh, fmt, units), out_dir / f"part.{fmt}")
+            files[f"part_{fmt}"] = geometries.export(in_units(mesh, fmt, units), out_dir / f"part.{fmt}")
         if "displacement_m" in f:
             moved = distorted(mesh, f["displacement_m"], g, scale)
-            files["part_distorted_stl"] = geometries.export(_in_units(moved, "stl", units),
+            files["part_distorted_stl"] = geometries.export(in_units(moved, "stl", units),
                                                             out_dir / "part_distorted.stl")
     voxel = [x for x in formats if x in VOXEL_FORMATS]
     if voxel:
