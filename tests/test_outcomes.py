@@ -83,11 +83,11 @@ def test_a_partly_sintered_interface_carries_its_bonded_area():
 def test_interface_bond_is_the_sintering_both_sides_saw_after_the_cover():
     since = np.array([5.0, 8.0, 4.0, 0.0]).reshape(1, 1, 4)   # cell 1 gained 8 after cell 2's powder came
     acc = np.array([5.0, 9.0, 4.0, 0.0]).reshape(1, 1, 4)
-    b = interface_bond(since, acc, lambda a: a)
+    b = interface_bond(acc, acc - since, lambda a: a)
     assert b[0, 0, 1] == pytest.approx(np.sqrt(8.0 * 4.0))     # geometric mean of the two sides
     assert b[0, 0, 3] == 0.0                                   # nothing above the top cell
     acc[0, 0, 2] = 0.0                                         # the powder above never sintered: no bond
-    assert interface_bond(since, acc, lambda a: a)[0, 0, 1] == 0.0
+    assert interface_bond(acc, acc - since, lambda a: a)[0, 0, 1] == 0.0
 
 
 @pytest.mark.parametrize("rho0", [0.5, 0.55, 0.6])

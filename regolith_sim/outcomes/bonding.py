@@ -25,22 +25,23 @@ from typing import Callable
 import numpy as np
 
 
-def interface_bond(since_cover: np.ndarray, acc: np.ndarray,
+def interface_bond(acc: np.ndarray, acc_cover: np.ndarray,
                    progress: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Bonded area fraction [0-1] of each voxel's face to the voxel above (used where that face is an
-    inter-layer face). ``since_cover`` is what the densify kernel's accumulator (reduced time or Theta)
-    gained since a layer covered the voxel, ``acc`` the accumulator, ``progress`` maps an accumulator to
+    inter-layer face). ``acc`` is the densify kernel's accumulator (reduced time or Theta), ``acc_cover``
+    its value when a layer last covered the voxel (0: never), ``progress`` maps an accumulator to
     sintering progress (SinteringTables.progress).
 
-    The face lies between the lower voxel, which gained ``since_cover`` after the cover, and the upper one,
+    The face lies between the lower voxel, which gained ``acc - acc_cover`` after the cover, and the upper one,
     whose powder was spread then and gained all of its ``acc``. The accumulator's rate is exponential in
     1/T and the temperature nearly linear between the two centres, so the face's accumulator is taken as
     their geometric mean (an upper bound of the accumulator at the mid-face temperature, by
     Cauchy-Schwarz). Settling moves both with the material, so a voxel that holds material of both layers
     carries the mass-weighted mean."""
-    below = np.maximum(np.asarray(since_cover, float), 0.0)
+    acc = np.asarray(acc, float)
+    below = np.maximum(acc - np.asarray(acc_cover, float), 0.0)
     above = np.zeros_like(below)
-    above[:, :, :-1] = np.maximum(np.asarray(acc, float)[:, :, 1:], 0.0)
+    above[:, :, :-1] = np.maximum(acc[:, :, 1:], 0.0)
     return progress(np.sqrt(below * above))
 
 

@@ -68,7 +68,7 @@ class BodyFields:
     rho_rel: np.ndarray        #: relative density of the consolidated matrix
     melt_fraction: np.ndarray  #: melt fraction each voxel's peak temperature reached
     layer_top: np.ndarray      #: bool per k: top cell layer of a printed layer
-    bond: np.ndarray | None  #: bonded area fraction of the face to the layer above (NaN: never covered)
+    bond: np.ndarray | None  #: bonded area fraction of the face to the layer above (None: all bonded)
     crack_risk: np.ndarray | None = None  #: thermal-stress / tensile-strength index per voxel
     #: strength a voxel keeps once thermal shock cracked it (Hasselman 1969: strength drops abruptly
     #: to a retained fraction past the critical quench): median, low and high end of its range
@@ -90,19 +90,17 @@ def _directions(sigma, body: BodyFields, faces: list) -> tuple[float, float]:
 
 
 def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: float, z: float,
-                   voids: bool = True, cracks: bool = True, retained: float | None = None) -> np.ndarray:
+                   voids: bool = True, retained: float = 1.0) -> np.ndarray:
     """Strength of each voxel [Pa]: the matrix at the voxel's porosity with vesicles; 0 for lack-of-fusion
-    voids (``voids``); a cracked voxel keeps ``retained`` of it (default the median of
-    ``body.retained_after_cracking``; ``cracks``); with ``voids`` off, the voids take the mean consolidated
-    porosity (as if fused)."""
-    retained = body.retained_after_cracking[0] if retained is None else retained
+    voids (``voids``); a cracked voxel keeps ``retained`` of it (1: cracks not counted); with ``voids``
+    off, the voids take the mean consolidated porosity (as if fused)."""
     cons = body.consolidated
     rho = np.where(cons, body.rho_rel, np.nan)
     if not voids:
         rho = np.where(body.env & ~cons, np.nanmean(rho) if np.isfinite(rho).any() else 0.0, rho)
     phi_v = vesicle_fraction * body.melt_fraction
     sigma = np.where(np.isfinite(rho), matrix.at(1.0 - np.nan_to_num(rho) * (1.0 - phi_v), z), 0.0)
-    if cracks and body.crack_risk is not None:
+    if body.crack_risk is not None:
         sigma = np.where(body.crack_risk > 1.0, retained * sigma, sigma)
     return sigma
 
@@ -142,9 +140,9 @@ def knockdowns(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: float
     """Factor by which each mechanism, added in turn, lowers the weaker direction's strength (the matrix
     porosity relative to fully dense matrix, sigma0); ``final`` [Pa] is the median with every mechanism."""
     steps = [
-        voxel_strength(body, matrix, 0.0, 0.0, voids=False, cracks=False),
-        voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=False, cracks=False),
-        voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=True, cracks=False),
+        voxel_strength(body, matrix, 0.0, 0.0, voids=False),
+        voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=False),
+        voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=True),
     ]
     values = [min(_directions(s, body, faces["all"])) for s in steps]
     values += [min(_directions(steps[-1], body, faces["bonded"])), final]

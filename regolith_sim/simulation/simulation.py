@@ -211,7 +211,7 @@ class Simulation:
         from ..outcomes.bonding import interface_bond
 
         d = self.densifier
-        return interface_bond(d.sintering_since_cover(), d.acc.to_numpy(), d.tables.progress)
+        return interface_bond(d.acc.to_numpy(), d.acc_cover.to_numpy(), d.tables.progress)
 
     def _next_event(self, t: float) -> float:
         """The next time a layer is spread or the path changes (steps end there, so the energy

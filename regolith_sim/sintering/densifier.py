@@ -78,10 +78,6 @@ class Densifier:
         cover[:, :, k_lo:k_hi] = self.acc.to_numpy()[:, :, k_lo:k_hi]
         self.acc_cover.from_numpy(cover)
 
-    def sintering_since_cover(self) -> np.ndarray:
-        """Each cell's accumulator gained since a layer last covered it (all of it for cells never covered)."""
-        return self.acc.to_numpy() - self.acc_cover.to_numpy()
-
     def step(self, dt: float) -> None:
         """Accumulate dt [s] at the solver's current temperatures and raise its relative densities;
         every ``settle_every`` steps let the densified columns settle (:meth:`settle`)."""
