@@ -650,11 +650,14 @@ def deposit_surface(h: nd3, rho_rel: nd3, mass: nd3, state: nd3, top: nd2, ledge
 
 
 @ti.kernel
-def loss_weight(T: nd3, mass: nd3, state: nd3, loss_T: nd1, loss_T0: float, loss_inv_dT: float, dx: float,
-                k0: ti.i32, k1: ti.i32) -> float:
-    """sum over active cells of eps''(T) x solid volume [m^3]: the load's share of the cavity field."""
+def loss_weight(T: nd3, mass: nd3, state: nd3, load: nd2, loss_T: nd1, loss_T0: float, loss_inv_dT: float,
+                dx: float, k0: ti.i32, k1: ti.i32) -> float:
+    """sum over the load's cells (columns where ``load`` is set, layers k0..k1-1) of eps''(T) x solid
+    volume [m^3]: the load's share of the cavity field."""
     total = 0.0
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
+        if load[i, j] == 0:
+            continue
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
                 total += table_lookup(loss_T, loss_T0, loss_inv_dT, T[i, j, k]) * mass[i, j, k] * dx * dx * dx
@@ -663,15 +666,18 @@ def loss_weight(T: nd3, mass: nd3, state: nd3, loss_T: nd1, loss_T0: float, loss
 
 @ti.kernel
 def deposit_volumetric(
-    h: nd3, T: nd3, mass: nd3, state: nd3, ledger: nd1, loss_T: nd1, loss_T0: float, loss_inv_dT: float,
-    energy_per_weight: float, rho_p: float, dx: float, k0: ti.i32, k1: ti.i32,
+    h: nd3, T: nd3, mass: nd3, state: nd3, load: nd2, ledger: nd1, loss_T: nd1, loss_T0: float,
+    loss_inv_dT: float, energy_per_weight: float, rho_p: float, dx: float, k0: ti.i32, k1: ti.i32,
 ):
     """Microwave heating in a field uniform over the load: the absorbed power density of a dielectric
     is p = 2 pi f eps0 eps'' |E|^2 (Metaxas & Meredith 1983, Industrial Microwave Heating, Eq. 2.19),
     so cell i takes the share eps''(T_i) V_i / sum_j eps''(T_j) V_j of the absorbed energy, i.e.
     ``energy_per_weight`` [J/m^3] x eps''(T_i) x its solid volume (eps'' of a cell scales with its
-    solid fraction). Hotter cells take more: with eps'' rising with T this is thermal runaway."""
+    solid fraction). Hotter cells take more: with eps'' rising with T this is thermal runaway. Only the
+    load's cells (``load`` columns, layers k0..k1-1) are in the field."""
     for i, j in ti.ndrange(h.shape[0], h.shape[1]):
+        if load[i, j] == 0:
+            continue
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
                 e_per_mass = energy_per_weight * table_lookup(loss_T, loss_T0, loss_inv_dT, T[i, j, k]) / rho_p

@@ -340,3 +340,29 @@ def test_microwave_needs_dielectric_data(ti_runtime):
 
     with pytest.raises(UserError, match="process.source: material 'LHS-1' has no microwave dielectric data"):
         Simulation(load_case(EXAMPLE, **{"material.name": "LHS-1", **NO_EVAP}))
+
+
+def test_only_the_load_is_in_the_field(ti_runtime):
+    """A print puts only the sample in the field (MicrowaveSource.set_load): the bed margin and substrate
+    around it are its support. Cells outside the load gain nothing, and in a weakly coupled cavity
+    (G_load << G_walls) the load absorbs G_load E^2 with E^2 = P / (G_w + G_l), however much powder lies
+    around it: before, the margin (set by the cell size) was in the field and the heating followed it."""
+    _, s, src = _load({}, T_seed=400.0, power=100.0, applicator="cavity", quality_factor=1e4, cavity_volume=0.1)
+    columns = np.zeros((6, 6), bool)
+    columns[1:4, 1:5] = True
+    src.set_load(columns, 1)
+    h0 = s.h.to_numpy().copy()
+    src.deposit(s, 1e-3)
+    gained = s.h.to_numpy() - h0
+    inside = np.zeros(s.grid.shape, bool)
+    inside[1:4, 1:5, 1:] = True
+    assert np.all(gained[~inside] == 0.0) and np.all(gained[inside] > 0.0)
+    # the closed form: eps''(400 K) x solid volume of the 12 x 3 load cells, G = 2 pi f eps0 W / rho0
+    m = get_material("JSC-1A")
+    W = float(m.dielectric_loss(400.0)) * inside.sum() * m.powder_relative_density * s.grid.dx ** 3
+    G_l = 2 * math.pi * 2.45e9 * EPS0 * W / src.rho_rel0
+    G_w = src.wall_conductance
+    expected = G_l * 100.0 / (G_w + G_l)
+    assert src.absorbed_power == pytest.approx(expected, rel=1e-3)  # eps'' from a 4096-point table
+    stored = float(np.sum(gained * s.mass.to_numpy())) * s.tables.rho_p * s.grid.dx ** 3
+    assert stored == pytest.approx(src.absorbed_power * 1e-3, rel=1e-9)  # all of it went into the load

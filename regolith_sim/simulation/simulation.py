@@ -134,6 +134,7 @@ class Simulation:
                 warnings.warn(f"process.microwave.frequency = {p.microwave.frequency:.4g} Hz but the dielectric data of "
                               f"{self.material.name} were measured at {f_data:.4g} Hz; they are used as they are",
                               UserWarning, stacklevel=2)
+            src.set_load(self.domain.part_mask.any(axis=2), self.domain.substrate_cells)
             return src
         absorb = p.absorptivity if p.absorptivity is not None else self.material.absorptivity(p.source)
         src = SurfaceSource(profile=p.profile, diameter=p.spot_diameter, absorptivity=absorb,

@@ -10,6 +10,12 @@ depth (JSC-1AC: 286 mm at 110 degC, 13 mm at 1100 degC, Allan et al. 2013), whic
 conductance is then G_l = 2 pi f eps0 sum_i eps''(T_i) V_i rho_i/rho0 [W/(V/m)^2] and it absorbs
 P_l = G_l E^2, cell i the share eps''(T_i) V_i rho_i / sum_j eps''(T_j) V_j rho_j.
 
+The load is the sample: in a print, the cells over the part's footprint above the substrate
+(:meth:`MicrowaveSource.set_load`). The bed margin and the substrate of the domain stand for what holds
+the sample (crucible, insulating bed); they conduct and radiate but are not in the field. Were they, the
+load's mass would follow the bed margin, which is set by the cell size, and so would its heating: with
+the whole domain in the field, a 35 g load melted at 3 mm cells and stayed solid at 6 mm.
+
 What sets E is the applicator (``process.microwave.applicator``):
 
 * ``cavity`` (default): a resonant (multimode) cavity of volume V_c and unloaded quality factor Q_0
@@ -91,7 +97,12 @@ class MicrowaveSource:
     delivered: float = 0.0           #: forward energy so far [J] (absorbed energy for 'fixed-field')
     field_rms: float = 0.0           #: rms field in the load during the last step [V/m]
     absorbed_power: float = 0.0      #: power absorbed by the load during the last step [W]
+    #: the load: columns (2-D bool over the grid's i, j) and the first cell layer in the field. None: every
+    #: active cell. A print sets it to the part's footprint above the substrate (:meth:`set_load`).
+    load_columns: np.ndarray | None = None
+    load_k0: int = 0
     _table: object = field(default=None, repr=False)
+    _load: object = field(default=None, repr=False)
     _warned_depth: bool = field(default=False, repr=False)
 
     #: the field fills the cavity: no spot to move (no half-a-cell limit on the step)
@@ -133,17 +144,33 @@ class MicrowaveSource:
         """The plan's power and on/off switch the magnetron; position and spot are irrelevant."""
         self.power, self.on = power, on
 
-    def _ensure_table(self) -> None:
+    def set_load(self, columns: np.ndarray, k0: int) -> None:
+        """Put only ``columns`` (2-D bool) from cell layer ``k0`` up in the field: the sample. The bed margin
+        and substrate around it stand for its support (crucible, insulating bed) and only conduct and radiate;
+        were they in the field, the load would grow with the margin, which is set by the cell size."""
+        self.load_columns, self.load_k0, self._load = np.asarray(columns, bool), int(k0), None
+
+    def _ensure_table(self, shape2d) -> None:
         if self._table is None:
             self._table = ti.ndarray(backend.float_type(), shape=self.loss_factor.size)
             self._table.from_numpy(self.loss_factor.astype(backend.np_float()))
+        if self._load is None:
+            cols = np.ones(shape2d, bool) if self.load_columns is None else self.load_columns
+            if cols.shape != tuple(shape2d):
+                raise ValueError(f"load columns {cols.shape} do not match the grid's {tuple(shape2d)}")
+            self._load = ti.ndarray(ti.i8, shape=cols.shape)
+            self._load.from_numpy(cols.astype(np.int8))
+
+    def _k_range(self, solver) -> tuple[int, int]:
+        k0, k1 = solver.k_active
+        return max(k0, self.load_k0), k1
 
     def _weight(self, solver) -> float:
         """sum over active cells of eps''(T) x solid volume [m^3] (the kernel weights by ``mass``)."""
-        self._ensure_table()
+        self._ensure_table(solver.grid.shape[:2])
         inv_dT = (self.loss_factor.size - 1) / (T_HIGH - T_LOW)
-        return K.loss_weight(solver.T, solver.mass, solver.state, self._table, T_LOW, inv_dT, solver.grid.dx,
-                             *solver.k_active)
+        return K.loss_weight(solver.T, solver.mass, solver.state, self._load, self._table, T_LOW, inv_dT,
+                             solver.grid.dx, *self._k_range(solver))
 
     @property
     def wall_conductance(self) -> float:
@@ -188,7 +215,7 @@ class MicrowaveSource:
         is then far from uniform over it and the hot part shields the rest."""
         if self.depth_table is None or self._warned_depth:
             return
-        k0, k1 = solver.k_active
+        k0, k1 = self._k_range(solver)
         thickness = (k1 - k0) * solver.grid.dx
         depth = float(np.interp(T_max, np.linspace(T_LOW, T_HIGH, self.depth_table.size), self.depth_table))
         if thickness > depth:
@@ -203,11 +230,11 @@ class MicrowaveSource:
         weight = self._weight(solver)
         if weight <= 0.0:
             return
-        k0, k1 = solver.k_active
         inv_dT = (self.loss_factor.size - 1) / (T_HIGH - T_LOW)
         absorbed, E2 = self.load_power(weight)
-        K.deposit_volumetric(solver.h, solver.T, solver.mass, solver.state, solver.ledger_arr, self._table, T_LOW,
-                             inv_dT, absorbed * dt / weight, solver.tables.rho_p, solver.grid.dx, k0, k1)
+        K.deposit_volumetric(solver.h, solver.T, solver.mass, solver.state, self._load, solver.ledger_arr,
+                             self._table, T_LOW, inv_dT, absorbed * dt / weight, solver.tables.rho_p, solver.grid.dx,
+                             *self._k_range(solver))
         self.field_rms, self.absorbed_power = math.sqrt(E2), absorbed
         # the energy the source put out: the magnetron's forward power, or (field held by something
         # outside the model) what the load took
