@@ -58,9 +58,10 @@ def bed_metrics(x: np.ndarray, r: np.ndarray, case=CASE) -> dict:
     return dict(height_m=h, packing=solid / (box * box * h))
 
 
-def run_ours(case=CASE, steps: int | None = None) -> dict:
+def run_ours(case=CASE, steps: int | None = None, resort_steps: int | None = None) -> dict:
     """Our DEMSystem on the case (runtime already started); the kernels are compiled on an 8-grain
-    copy of the case first, so the timed run excludes compilation."""
+    copy of the case first, so the timed run excludes compilation. ``resort_steps``: steps between
+    re-sorts of the grains by cell (None: DEMSystem's default, 0: never)."""
     from gpu_kernels import backend
     from regolith_sim.particles.dem import DEMSystem, container
     from regolith_sim.particles.physics import ContactModel
@@ -76,14 +77,14 @@ def run_ours(case=CASE, steps: int | None = None) -> dict:
     r = np.full(len(x), 0.5 * case["d"])
     kw = dict(walls=walls, gravity=case["g"], dt=case["dt"], skin=case["skin"])
     DEMSystem(x[:8], r[:8], c, **kw).step(2)  # compile
-    s = DEMSystem(x, r, c, domain=domain, **kw)
+    s = DEMSystem(x, r, c, domain=domain, resort_steps=resort_steps, **kw)
     backend.sync()
     t0 = time.perf_counter()
     s.step(steps)
     backend.sync()
     wall = time.perf_counter() - t0
     out = dict(code="regolith_sim", steps=steps, wall_s=wall, particle_steps_per_s=len(x) * steps / wall,
-               rebuilds=s.n_rebuilds, slots=s._lists.slots)
+               rebuilds=s.n_rebuilds, slots=s._lists.slots, resort_steps=s.resort_steps, resorts=s.n_resorts)
     out.update(bed_metrics(s.positions, r, case))
     return out
 
