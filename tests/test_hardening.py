@@ -269,6 +269,32 @@ def test_plan_and_fluctuation_files_must_be_regular(capsys, tmp_path, key):
     assert "/dev/zero' is a character device" in one_error(capsys, "check", TINY, "--set", f"{key}=/dev/zero")
 
 
+@pytest.mark.parametrize("content, expected", [
+    (None, "is a named pipe, not a regular file; allowed: a regular file of up to 256 MiB"),
+    (b"0,1\n\xff\xfe\n", "is not UTF-8 text (byte 0xff on line 2)"),
+    (FOREIGN.encode() + b"0,1\n1,1\n", "line 2: a field of 47 characters is not a number"),
+    (b"time_s,relative_flux\n0,1\n1,abc\n", "line 3: 'abc' is not a number"),
+    (b"0,1\n", "has 1 rows of numbers"),
+])
+def test_fluctuation_reader_is_safe_on_its_own(tmp_path, content, expected):
+    """The solar source reads its fluctuation file through the safe reader, whoever calls it (not only
+    behind the preflight): a pipe cannot hang it and no message quotes a line of the file."""
+    from regolith_sim.thermal.solar import Fluctuation
+
+    path = tmp_path / "flux.csv"
+    if content is None:
+        os.mkfifo(path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(UserError) as err:
+        Fluctuation.from_csv(path)
+    msg = str(err.value)
+    assert msg.startswith("process.solar.fluctuation_file: fluctuation file ") and expected in msg, msg
+    assert msg.isprintable() and "root:x" not in msg and "secret" not in msg
+    with pytest.raises(UserError, match="'/dev/zero' is a character device"):
+        Fluctuation.from_csv("/dev/zero")
+
+
 def test_mesh_file_must_be_a_regular_file(capsys, tmp_path):
     os.mkfifo(tmp_path / "part.stl")
     line = one_error(capsys, "check", case_with(tmp_path, "[geometry]\nfile = 'part.stl'\n"))

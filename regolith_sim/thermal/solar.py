@@ -57,44 +57,52 @@ class Fluctuation:
     @classmethod
     def from_csv(cls, path: str | Path, key: str = "process.solar.fluctuation_file") -> "Fluctuation":
         """Read ``time_s, relative_flux`` rows (an optional header line, '#' comments); times strictly
-        increasing, fluxes finite and >= 0. Any problem is a one-line :class:`UserError` naming ``key``."""
+        increasing, fluxes finite and >= 0. Any problem is a one-line :class:`UserError` naming ``key``.
+
+        The file is read by :mod:`regolith_sim.io.safe_read` (a regular UTF-8 file of bounded size), and no
+        message quotes more of it than a short field: the path may name anyone's file."""
+        from ..io.safe_read import MAX_TABLE_BYTES, read_text, shown_token
+
         path = Path(path)
-        try:
-            lines = path.read_text().splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else 'not text'}",
-                            key=key) from None
+        what = f"fluctuation file {path}"
+        allowed = "allowed: lines of two numbers 'time_s, relative_flux' (one header line, '#' comments)"
+        lines = read_text(path, what="fluctuation file", key=key, max_bytes=MAX_TABLE_BYTES).splitlines()
         rows, first = [], True
         for n, line in enumerate(lines, 1):
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
             parts = [p.strip() for p in text.split(",")]
-            try:
-                vals = [float(p) for p in parts]
-            except ValueError:
+            bad = next((p for p in parts if not _is_float(p)), None)
+            if bad is not None:
                 if first:  # a header line
                     first = False
                     continue
-                raise UserError(f"{path}, line {n}: {text!r} is not two numbers 'time_s, relative_flux'",
-                                key=key) from None
+                raise UserError(f"{what}, line {n}: {shown_token(bad)} is not a number; {allowed}", key=key)
             first = False
-            if len(vals) != 2:
-                raise UserError(f"{path}, line {n}: expected 2 columns 'time_s, relative_flux', got {len(vals)}",
-                                key=key)
-            rows.append(vals)
+            if len(parts) != 2:
+                raise UserError(f"{what}, line {n}: {len(parts)} columns; {allowed}", key=key)
+            rows.append([float(p) for p in parts])
         if len(rows) < 2:
-            raise UserError(f"{path}: needs at least 2 rows of 'time_s, relative_flux'", key=key)
+            raise UserError(f"{what} has {len(rows)} rows of numbers; {allowed}, at least 2 rows", key=key)
         a = np.asarray(rows, float)
         if not np.all(np.isfinite(a)):
-            raise UserError(f"{path}: NaN or infinite values", key=key)
+            raise UserError(f"{what}: NaN or infinite values; allowed: finite numbers", key=key)
         if np.any(np.diff(a[:, 0]) <= 0):
             i = int(np.argmax(np.diff(a[:, 0]) <= 0)) + 1
-            raise UserError(f"{path}: time_s must increase strictly (row {i + 1}: {a[i, 0]!r} s after "
+            raise UserError(f"{what}: time_s must increase strictly (row {i + 1}: {a[i, 0]!r} s after "
                             f"{a[i - 1, 0]!r} s)", key=key)
         if np.any(a[:, 1] < 0):
-            raise UserError(f"{path}: relative_flux must be >= 0 (found {a[:, 1].min()!r})", key=key)
+            raise UserError(f"{what}: relative_flux must be >= 0 (found {a[:, 1].min()!r})", key=key)
         return cls(a[:, 0].copy(), a[:, 1].copy())
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
