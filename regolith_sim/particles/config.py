@@ -21,7 +21,7 @@ Layout::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
@@ -30,6 +30,22 @@ from ..units import parse_quantity
 
 Acceleration = Annotated[float, BeforeValidator(lambda v: parse_quantity(v, "acceleration"))]
 Pressure = Annotated[float, BeforeValidator(lambda v: parse_quantity(v, "pressure"))]
+
+
+def _rolling_friction(v):
+    """A rolling friction coefficient 0-2, or 'shape' (set from the grain shape data)."""
+    if isinstance(v, str) and v.strip().lower() == "shape":
+        return "shape"
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ValueError("expected a number from 0 to 2 or 'shape'") from None
+    if not 0.0 <= x <= 2.0:
+        raise ValueError("expected a number from 0 to 2 or 'shape'")
+    return x
+
+
+RollingFriction = Annotated[Union[float, str], BeforeValidator(_rolling_friction)]
 
 
 class GrainsSection(Section):
@@ -69,8 +85,10 @@ class ContactSection(Section):
     friction: float = quantity(0.7, "Sliding friction grain-grain", "1", ge=0.0, le=2.0)
     friction_wall: Optional[float] = quantity(None, "Sliding friction grain-wall (default: friction)", "1",
                                               ge=0.0, le=2.0)
-    rolling_friction: float = quantity(0.4, "Rolling friction coefficient (stands for grain angularity)", "1",
-                                       ge=0.0, le=2.0)
+    rolling_friction: RollingFriction = Field(
+        0.4, description="Rolling friction coefficient (stands for grain angularity), or 'shape': from the "
+        "measured 3D axial ratios of lunar grains and one calibrated factor (docs/particles.md, 'Grain shape')",
+        json_schema_extra={"unit": "1"})
     cohesion: Literal["material", "bond-number", "none"] = Field(
         "material", description="Van der Waals cohesion: the material's Hamaker constant and cleanliness "
         "(Perko et al. 2001), a granular Bond number, or none", json_schema_extra={"unit": ""})

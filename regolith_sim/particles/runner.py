@@ -46,6 +46,7 @@ from ..errors import ConfigError, UserError
 from .config import ParticleCase, ParticlesSection, load_particle_case
 from .grains import GrainSizeDistribution, median_diameter
 from .physics import ContactModel, SinterModel, ThermalModel
+from .shape import shape_rolling_friction
 
 VERBS = ("spread", "heat", "sinter", "repose")
 #: Mean neck ratio x/a up to which the DEM sintering densities are reported as valid.
@@ -89,7 +90,8 @@ def contact_for(p: ParticlesSection, material, grains) -> ContactModel:
         density=c.density if c.density is not None else material.particle_density,
         youngs_modulus=c.youngs_modulus, poisson_ratio=c.poisson_ratio, restitution=c.restitution,
         friction=c.friction, friction_wall=c.friction if c.friction_wall is None else c.friction_wall,
-        rolling_friction=c.rolling_friction,
+        rolling_friction=shape_rolling_friction()["rolling_friction"] if c.rolling_friction == "shape"
+        else c.rolling_friction,
     )
     if c.cohesion == "material":
         keys = ("cohesion.hamaker_J", "cohesion.separation_clean_m", "cohesion.cleanliness_lunar")

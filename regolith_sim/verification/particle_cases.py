@@ -12,7 +12,9 @@ Each returns a :class:`~regolith_sim.verification.cases.Check` (error, tolerance
 measured value, the published band and a verdict in its details. ``coarse`` settings (CI) use fewer
 grains; ``regolith-sim validate --suite particles --full`` runs the full ones. The grains of the
 packing and repose cases are 1 mm spheres with the parameter set of examples/particles/repose.toml
-(friction 0.7, rolling friction 0.4 standing for angularity, granular Bond number 2).
+(friction 0.7, granular Bond number 2, rolling friction 'shape': mu_r from the measured 3D axial
+ratios of lunar grains times one factor, regolith_sim/particles/shape.py). The 1 g heap is the dataset
+that factor was calibrated on (its line says 'calibration'); the lunar-gravity heap is not.
 """
 from __future__ import annotations
 
@@ -23,12 +25,13 @@ import numpy as np
 
 from ..particles.physics import G_MOON, ContactModel, SinterModel, frenkel_neck_radius
 from ..particles.reference import G_EARTH, packing_band, reference, repose_band, verdict
+from ..particles.shape import shape_rolling_friction
 from .cases import Check
 
 D = 1e-3  #: grain diameter of the packing and repose cases [m]
 BOND = 2.0  #: granular Bond number of those grains (a simulant in air, as the shipped examples)
 SIMULANT = ContactModel(density=3000.0, youngs_modulus=2e6, restitution=0.3, friction=0.7, friction_wall=0.7,
-                        rolling_friction=0.4)
+                        rolling_friction=shape_rolling_friction()["rolling_friction"])
 
 
 def _band_check(name: str, value: float, lo: float, hi: float, tol: float, reference_: str, unit: str) -> Check:
@@ -89,12 +92,14 @@ def heap_angle(gravity: float = G_EARTH, n_grains: int = 1500, tube_d: float = 8
     lo, hi = repose_band(gravity)
     r = reference()["repose"]
     src = r["source_1g"] + ("; reduced gravity: " + r["source_reduced_g"] if gravity < 0.99 * G_EARTH else "")
-    chk = _band_check(f"particles: angle of repose at g = {gravity:g} m/s^2", res["angle_deg"], lo, hi,
-                      r["tolerance_deg"], src, "deg")
+    calibration = gravity >= 0.99 * G_EARTH  # the dataset the shape factor was fitted on
+    name = f"particles: angle of repose at g = {gravity:g} m/s^2" + (" (calibration)" if calibration else "")
+    chk = _band_check(name, res["angle_deg"], lo, hi, r["tolerance_deg"], src, "deg")
     expected = r["expected_verdict_lunar" if gravity < 0.99 * G_EARTH else "expected_verdict_1g"]
     chk = VerdictCheck(chk.name, chk.error, chk.tolerance, chk.reference, chk.details)
     chk.details.update(fit_r2=res["r2"], rings_fitted=res["n_fitted"], grains_in_heap=res["n_heap"],
-                       recorded_verdict=expected)
+                       recorded_verdict=expected, rolling_friction=c.rolling_friction,
+                       role="calibration" if calibration else "validation")
     return chk
 
 
