@@ -424,6 +424,71 @@ def test_other_verbs_output_faults_are_one_line(capsys, tmp_path):
     assert (tmp_path / "afile").read_text() == "keep me"
 
 
+@pytest.fixture
+def read_only(monkeypatch, tmp_path):
+    """A folder that refuses every write as a read-only mount would (EROFS). The tests run as root, whom a
+    chmod does not stop, so the file system calls that create, write, rename or remove are faked."""
+    import builtins
+    import io
+
+    ro = (tmp_path / "ro").resolve()
+    ro.mkdir()
+
+    def inside(p) -> bool:
+        return isinstance(p, (str, bytes, os.PathLike)) and Path(os.fsdecode(p)).resolve().is_relative_to(ro)
+
+    def deny(p):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fsdecode(p))
+
+    real_open, real_os_open = builtins.open, os.open
+
+    def fake_open(file, mode="r", *args, **kwargs):
+        if any(c in mode for c in "wax+") and inside(file):
+            deny(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def fake_os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and inside(path):
+            deny(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(io, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_os_open)
+    for name in ("mkdir", "unlink", "remove", "rmdir"):
+        def refuse(p, *args, _real=getattr(os, name), **kwargs):
+            if inside(p):
+                deny(p)
+            return _real(p, *args, **kwargs)
+        monkeypatch.setattr(os, name, refuse)
+    for name in ("replace", "rename"):
+        def refuse_move(src, dst, *args, _real=getattr(os, name), **kwargs):
+            if inside(src) or inside(dst):
+                deny(dst)
+            return _real(src, dst, *args, **kwargs)
+        monkeypatch.setattr(os, name, refuse_move)
+    return ro
+
+
+@pytest.mark.parametrize("verb, target, expected", [
+    (["run", TINY, "--arch", "cpu", "--quiet", "--out"], "", "output folder: cannot write in '{ro}': Read-only "
+     "file system; allowed: a folder you can write (--out or output.dir)"),
+    (["run", TINY, "--arch", "cpu", "--quiet", "--out"], "new", "output folder: cannot create '{ro}/new': Read-only "
+     "file system; allowed: a folder you can write (--out or output.dir)"),
+    (["plan", TINY, "--out"], "", "'{ro}/events.csv': Read-only file system"),
+    (["geometry", "build", "brick", "--out"], "b.stl", "'{ro}/b.stl': Read-only file system"),
+    (["geometry", "build", "brick", "--out"], "b.obj", "'{ro}/b.obj': Read-only file system"),
+    (["sweep", ROOT / "examples" / "sweeps" / "tiny_power_speed.toml", "--arch", "cpu", "--out"], "",
+     "'{ro}/sweep.json': Read-only file system"),
+])
+def test_read_only_output_folder_is_one_line(ti_runtime, capsys, read_only, verb, target, expected):
+    """Each verb that writes: one line naming the file or folder asked for (not a hidden temporary)."""
+    line = one_error(capsys, *verb, read_only / target if target else read_only)
+    assert line.startswith("regolith-sim: error: ") and expected.format(ro=read_only) in line, line
+    assert "/." not in line, "names a hidden temporary"
+    assert not any(read_only.iterdir())
+
+
 def test_a_locked_folder_is_refused(ti_runtime, tmp_path):
     from regolith_sim.simulation import run_job
     from regolith_sim.simulation.run_folder import run_folder

@@ -81,7 +81,13 @@ def build_cmd(
 
         if units not in MESH_UNITS:
             raise UserError(f"{units!r}; allowed: {', '.join(MESH_UNITS)}", key="--units")
-        path = geometries.export(in_units(geometries.build(name, **params), out.suffix, units), out)
+        mesh = in_units(geometries.build(name, **params), out.suffix, units)
+        try:
+            path = geometries.export(mesh, out)
+        except OSError as exc:  # it writes a hidden temporary beside out: the user asked for out
+            if exc.errno is None:
+                raise
+            raise type(exc)(exc.errno, exc.strerror, str(out)) from None
     report = geometries.part_report(name, params, density)
     typer.echo(f"{name}: volume {report['volume_m3']:.6g} m^3, mass {report['mass_kg']:.4g} kg at "
                f"{density:g} kg/m^3, extents {', '.join(f'{e:.4g}' for e in report['extents_m'])} m")
