@@ -23,8 +23,12 @@ def _run(verb: str, case_file: Path, out: Optional[Path], arch: str, quiet: bool
 
     case = load_particle_case(case_file)
     start_runtime(arch, "auto", quiet)
+    from .progress import Activity
+
     out_dir = out or Path(f"results/{case.name}-{verb}")
-    result = run_particles(verb, case, out_dir)
+    with Activity(f"particles {verb}", enabled=not quiet) as activity:
+        activity.stage(f"case '{case.name}'")
+        result = run_particles(verb, case, out_dir)
     if not quiet:
         shown = {k: v for k, v in result["summary"].items() if k != "series"}
         typer.echo(json.dumps(shown, indent=2, default=_plain))

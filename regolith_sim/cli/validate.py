@@ -66,23 +66,35 @@ def validate(
     if markdown and suite in ("verification", "particles"):
         raise UserError("--markdown writes the experiments' page: use --suite experiments or all", key="--markdown")
     start_runtime(arch)
+    from .progress import Activity
+
     items = []
-    if suite in ("all", "verification"):
-        from ..verification import run_all
+    with Activity("validate") as activity:
+        if suite in ("all", "verification"):
+            from ..verification import run_all
 
-        items += run_all(folder, only)
-    if suite in ("all", "experiments"):
-        from ..verification.experiments import run_experiments, write_docs
+            activity.stage("verification cases (closed forms)")
+            items += run_all(folder, only)
+        if suite in ("all", "experiments"):
+            from ..verification.experiments import experiment_files, load_experiment, run_experiment, write_docs
 
-        results = run_experiments(folder, only, coarse=not full)
-        items += results
-        if markdown:
-            for p in write_docs(results, markdown):
-                typer.echo(f"wrote {p}", err=True)
-    if suite in ("all", "particles"):
-        from ..verification.particle_cases import run_particle_suite
+            exps = [load_experiment(f) for f in experiment_files(folder, only)]  # all checked before any runs
+            results = []
+            for n, exp in enumerate(exps, 1):
+                activity.stage(f"experiment {n}/{len(exps)}: {exp.name}")
+                results.append(run_experiment(exp, coarse=not full))
+            items += results
+            if markdown:
+                activity.stage(f"writing {markdown}")
+                written = write_docs(results, markdown)
+        if suite in ("all", "particles"):
+            from ..verification.particle_cases import run_particle_suite
 
-        items += run_particle_suite(coarse=not full)
+            activity.stage("particle checks (restitution, packing, repose at 1 g and lunar g, Frenkel neck)")
+            items += run_particle_suite(coarse=not full)
+    if markdown:
+        for p in written:
+            typer.echo(f"wrote {p}", err=True)
     print_checks(items, as_json)
     if not all(c.passed for c in items):
         raise typer.Exit(1)
