@@ -296,6 +296,82 @@ def emissivity_at(t, eps_solid, eps_melt, solidus, liquidus):
     return (1.0 - f) * eps_solid + f * eps_melt
 
 
+@ti.func
+def column_start(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti.template(), tiles: ti.template(),
+                 group: ti.template(), i, j, k0, k1, k_split, nx, ny, inv_dx, dt_w, rho_p):
+    """What a pass over column (i, j) needs before its first cell: its layer range [lo, hi) (``group_range``),
+    the tile codes of its four neighbours (read once per column) and the flux through the face under the
+    range. That face (lo > 0 only where a fast tile's FAST cells stand on its deep SLOW ones) is the fast
+    pass's, which moves its heat out of the slow cell at once (times ``dt_w``, the weight of this flux
+    evaluation in the step: dt for an Euler step, see ``sts_stage``); the face over the range (hi = k_split
+    in a SLOW pass) is left out (layers from k1 up are void: nothing to leave out there)."""
+    lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
+    t_w = tile_of(tiles, group, ti.max(i - 1, 0), j)
+    t_e = tile_of(tiles, group, ti.min(i + 1, nx - 1), j)
+    t_s = tile_of(tiles, group, i, ti.max(j - 1, 0))
+    t_n = tile_of(tiles, group, i, ti.min(j + 1, ny - 1))
+    q_below = 0.0
+    if lo > 0 and lo < hi:
+        q_below = conducted(kcond[i, j, lo], kcond[i, j, lo - 1], T[i, j, lo], T[i, j, lo - 1], inv_dx)
+        if ti.static(group == FAST):
+            if q_below != 0.0:
+                ti.atomic_add(h[i, j, lo - 1], -q_below * dt_w / (mass[i, j, lo - 1] * rho_p) * inv_dx)
+    return lo, hi, t_w, t_e, t_s, t_n, q_below
+
+
+@ti.func
+def cell_flux(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti.template(), T_bottom: ti.template(),
+              ledger: ti.template(), par: ti.template(), group: ti.template(), i, j, k, hi, k_split, t_w, t_e, t_s,
+              t_n, q_below, nx, ny, nz, inv_dx, dt_w):
+    """Net heat flux density into cell (i, j, k) [W/m^2 summed over its faces, each of area dx^2] from the
+    temperatures ``T``, with the flux through its bottom face ``q_below`` given (walking up the column, the
+    flux through a cell's top face is, negated, the next cell's bottom-face flux: each vertical face is
+    evaluated once). Returns (q, the next cell's q_below, number of exposed faces). The energy that leaves
+    through the domain's bottom, by radiation and by convection is booked in ``ledger`` times ``dt_w``, and
+    heat into a lagging neighbour is moved at once (``lateral_flux``), also times ``dt_w``. Void cells have
+    k = 0 (update_properties), so neighbours' states need not be read: a face to void conducts nothing and
+    is an exposed face."""
+    dx, rho_p, T_sky, h_conv, T_amb = par[P_DX], par[P_RHO_P], par[P_T_SKY], par[P_H_CONV], par[P_T_AMB]
+    kc = kcond[i, j, k]
+    t = T[i, j, k]
+    q = q_below
+    if k == 0 and par[P_BOTTOM] != 0.0:
+        qb = kc * (T_bottom[i, j] - t) * 2.0 * inv_dx
+        q += qb
+        ledger[LEDGER_BOTTOM] += -qb * dx * dx * dt_w
+    n_exposed = 0
+    q_above = 0.0
+    if k < nz - 1:
+        k_up = kcond[i, j, k + 1]
+        if k + 1 < hi:
+            q_above = conducted(kc, k_up, t, T[i, j, k + 1], inv_dx)
+        n_exposed += ti.cast(k_up == 0.0, ti.i32)
+    else:
+        n_exposed += 1
+    q += q_above
+    if i > 0:
+        q += lateral_flux(h, kcond, T, mass, t_w, k_split, group, k, i - 1, j, kc, t, inv_dx, dt_w, rho_p)
+        n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
+    if i < nx - 1:
+        q += lateral_flux(h, kcond, T, mass, t_e, k_split, group, k, i + 1, j, kc, t, inv_dx, dt_w, rho_p)
+        n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
+    if j > 0:
+        q += lateral_flux(h, kcond, T, mass, t_s, k_split, group, k, i, j - 1, kc, t, inv_dx, dt_w, rho_p)
+        n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
+    if j < ny - 1:
+        q += lateral_flux(h, kcond, T, mass, t_n, k_split, group, k, i, j + 1, kc, t, inv_dx, dt_w, rho_p)
+        n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
+    if n_exposed > 0:
+        eps = emissivity_at(t, par[P_EPS_SOLID], par[P_EPS_MELT], par[P_SOLIDUS], par[P_LIQUIDUS])
+        sky4 = T_sky * T_sky * T_sky * T_sky
+        q_rad = eps * SIGMA * (t * t * t * t - sky4) * n_exposed
+        q_cv = h_conv * (t - T_amb) * n_exposed
+        q -= q_rad + q_cv
+        ledger[LEDGER_RADIATED] += q_rad * dx * dx * dt_w
+        ledger[LEDGER_CONVECTED] += q_cv * dx * dx * dt_w
+    return q, -q_above, n_exposed
+
+
 @ti.kernel
 def diffuse(
     h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, dt: float, k0: ti.i32,
@@ -306,78 +382,26 @@ def diffuse(
     in place in the layers [k0, k1) (T is only read, so updating h in place is exact). Exposed faces
     (towards a void cell or the top of the domain) radiate and convect; the sides are symmetry planes;
     the bottom face is held at ``T_bottom[i, j]`` through half a cell (the deep substrate temperature
-    from the site model) when ``bottom_dirichlet`` is set, else insulated. The implicit step calls it
-    with its converged temperatures as ``T`` for a conservative update. Only the cells of group ``group``
-    are stepped (multirate, see the module docstring and ``group_range``). With ``evaporation``, each exposed cell
-    then loses its evaporation heat of the step (``evaporation.evaporate_cell``, constants ``evap_par``):
-    no other cell writes it in this pass, so that is the sink applied to the enthalpy the step left."""
+    from the site model) when ``bottom_dirichlet`` is set, else insulated (``cell_flux``). The implicit
+    step calls it with its converged temperatures as ``T`` for a conservative update. Only the cells of
+    group ``group`` are stepped (multirate, see the module docstring and ``group_range``). With
+    ``evaporation``, each exposed cell then loses its evaporation heat of the step
+    (``evaporation.evaporate_cell``, constants ``evap_par``): no other cell writes it in this pass, so
+    that is the sink applied to the enthalpy the step left."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     for i, j in ti.ndrange(nx, ny):
-        lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-        if lo >= hi:
-            continue
-        dx, rho_p, T_sky, h_conv, T_amb = par[P_DX], par[P_RHO_P], par[P_T_SKY], par[P_H_CONV], par[P_T_AMB]
-        eps_solid, eps_melt, solidus, liquidus = par[P_EPS_SOLID], par[P_EPS_MELT], par[P_SOLIDUS], par[P_LIQUIDUS]
+        dx, rho_p = par[P_DX], par[P_RHO_P]
         inv_dx = 1.0 / dx
-        sky4 = T_sky * T_sky * T_sky * T_sky
-        t_w = tile_of(tiles, group, ti.max(i - 1, 0), j)
-        t_e = tile_of(tiles, group, ti.min(i + 1, nx - 1), j)
-        t_s = tile_of(tiles, group, i, ti.max(j - 1, 0))
-        t_n = tile_of(tiles, group, i, ti.min(j + 1, ny - 1))
-        # Walking up the column, the flux through a cell's top face is, negated, the next cell's
-        # bottom-face flux: each vertical face is evaluated once. Void cells have k = 0 (update_properties),
-        # so neighbours' states need not be read: a face to void conducts nothing and is an exposed face.
-        # The face under the range (lo > 0 only where a fast tile's FAST cells stand on its deep SLOW ones)
-        # is the fast pass's, which moves its heat out of the slow cell at once; the face over the range
-        # (hi = k_split in a SLOW pass) is left out (layers from k1 up are void: nothing to leave out there).
-        q_below = 0.0
-        if lo > 0:
-            q_below = conducted(kcond[i, j, lo], kcond[i, j, lo - 1], T[i, j, lo], T[i, j, lo - 1], inv_dx)
-            if ti.static(group == FAST):
-                if q_below != 0.0:
-                    ti.atomic_add(h[i, j, lo - 1], -q_below * dt / (mass[i, j, lo - 1] * rho_p) * inv_dx)
+        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
+                                                           nx, ny, inv_dx, dt, rho_p)
         evaporated = 0.0
         for k in range(lo, hi):
-            kc = kcond[i, j, k]
-            if kc == 0.0:  # void
+            if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
                 continue
-            t = T[i, j, k]
-            q = q_below  # W/m^2 summed over faces (each face has area dx^2)
-            if k == 0 and par[P_BOTTOM] != 0.0:
-                qb = kc * (T_bottom[i, j] - t) * 2.0 * inv_dx
-                q += qb
-                ledger[LEDGER_BOTTOM] += -qb * dx * dx * dt
-            n_exposed = 0
-            q_above = 0.0
-            if k < nz - 1:
-                k_up = kcond[i, j, k + 1]
-                if k + 1 < hi:
-                    q_above = conducted(kc, k_up, t, T[i, j, k + 1], inv_dx)
-                n_exposed += ti.cast(k_up == 0.0, ti.i32)
-            else:
-                n_exposed += 1
-            q += q_above
-            q_below = -q_above
-            if i > 0:
-                q += lateral_flux(h, kcond, T, mass, t_w, k_split, group, k, i - 1, j, kc, t, inv_dx, dt, rho_p)
-                n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
-            if i < nx - 1:
-                q += lateral_flux(h, kcond, T, mass, t_e, k_split, group, k, i + 1, j, kc, t, inv_dx, dt, rho_p)
-                n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
-            if j > 0:
-                q += lateral_flux(h, kcond, T, mass, t_s, k_split, group, k, i, j - 1, kc, t, inv_dx, dt, rho_p)
-                n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
-            if j < ny - 1:
-                q += lateral_flux(h, kcond, T, mass, t_n, k_split, group, k, i, j + 1, kc, t, inv_dx, dt, rho_p)
-                n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
-            if n_exposed > 0:
-                eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
-                q_rad = eps * SIGMA * (t * t * t * t - sky4) * n_exposed
-                q_cv = h_conv * (t - T_amb) * n_exposed
-                q -= q_rad + q_cv
-                ledger[LEDGER_RADIATED] += q_rad * dx * dx * dt
-                ledger[LEDGER_CONVECTED] += q_cv * dx * dx * dt
+            q, q_below_next, n_exposed = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
+                                                   k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt)
+            q_below = q_below_next
             h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx)
             if ti.static(evaporation):
                 if n_exposed > 0:
@@ -388,6 +412,117 @@ def diffuse(
         if ti.static(evaporation):
             if evaporated != 0.0:
                 ledger[KE.LEDGER_EVAPORATED] += evaporated
+
+
+# -- super-time-stepping (RKL2) -----------------------------------------------------------------------
+# A step of dt far above the explicit limit dt_FE in s stages of the second-order Runge-Kutta-Legendre
+# method (Meyer, Balsara & Aslam 2012, MNRAS 422:2102; Meyer, Balsara & Aslam 2014, J. Comput. Phys.
+# 257:594, Eq. 16-18), stable for dt <= dt_FE (s^2 + s - 2) / 4:
+#     Y_1 = Y_0 + mu~_1 dt M(Y_0)
+#     Y_j = mu_j Y_{j-1} + nu_j Y_{j-2} + (1 - mu_j - nu_j) Y_0 + mu~_j dt M(Y_{j-1}) + gamma~_j dt M(Y_0),
+# Y the enthalpy, M(Y) = dh/dt of the conduction, radiation and convection fluxes at T(Y). Every stage is a
+# linear combination, so Y_s = Y_0 + dt sum_i W_i M(Y_i) with weights W_i the host unrolls
+# (regolith_sim.thermal.sts): each stage books its boundary fluxes in the ledger, and moves the heat of its
+# faces towards lagging cells into them, times W_i dt, and the balance closes to round-off as for an Euler
+# step. The coefficients of the step are rows of ``coef`` (STS_MU, STS_NU, STS_MUT, STS_GAMT, STS_W).
+STS_MU, STS_NU, STS_MUT, STS_GAMT, STS_W = range(5)
+
+
+@ti.kernel
+def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3,
+              mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, first: ti.template(),
+              dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template()):
+    """Stage ``stage`` (1..s) of an RKL2 step of dt [s] over the cells of group ``group``: Y_j (``h_out``)
+    from Y_{j-1} (``h_prev``, whose temperatures and conductivities are ``T`` and ``kcond``), Y_{j-2}
+    (``h_two``) and Y_0 (``h0``) and its rate M(Y_0) (``m0``), which the ``first`` stage stores. The sources'
+    deposit of the step, ``src`` [J/kg], is a constant rate src/dt in M: as the weights W_i sum to 1, Y_s
+    holds all of it, and a spot's energy is not put into the top cells at once (a spike the stages would
+    damp only weakly). Cell-local reads and writes only (neighbours are read through T and kcond), so
+    ``h_out`` may be ``h_two`` or, in the first stage, ``h_prev``. Lagging cells' heat goes into ``h``, where
+    they keep their enthalpy."""
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    mu, nu, mut, gamt = coef[stage, STS_MU], coef[stage, STS_NU], coef[stage, STS_MUT], coef[stage, STS_GAMT]
+    dt_w = coef[stage - 1, STS_W] * dt  # this stage evaluates M(Y_{stage-1})
+    for i, j in ti.ndrange(nx, ny):
+        dx, rho_p = par[P_DX], par[P_RHO_P]
+        inv_dx = 1.0 / dx
+        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
+                                                           nx, ny, inv_dx, dt_w, rho_p)
+        if ti.static(first):
+            # A spot's energy that reaches a lagging deep cell (through a few cells of powder) goes in at once,
+            # as in an Euler step.
+            for k in range(k0, lo if lo < hi else k1):  # (all of a column the group leaves out)
+                if src[i, j, k] != 0.0:
+                    ti.atomic_add(h[i, j, k], src[i, j, k])
+        for k in range(lo, hi):
+            if kcond[i, j, k] == 0.0:  # void
+                q_below = 0.0
+                continue
+            q, q_below_next, n_exposed = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
+                                                   k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt_w)
+            q_below = q_below_next
+            rate = q / (mass[i, j, k] * rho_p * dx) + src[i, j, k] / dt
+            if ti.static(first):
+                y0 = h_prev[i, j, k]
+                h0[i, j, k] = y0
+                m0[i, j, k] = rate
+                h_out[i, j, k] = y0 + mut * dt * rate
+            else:
+                h_out[i, j, k] = (mu * h_prev[i, j, k] + nu * h_two[i, j, k] + (1.0 - mu - nu) * h0[i, j, k]
+                                  + mut * dt * rate + gamt * dt * m0[i, j, k])
+
+
+@ti.kernel
+def sts_properties(h: nd3, T: nd3, kcond: nd3, rho_rel: nd3, T_of_h: nd1, par: nd1, k0: ti.i32, k1: ti.i32,
+                   tiles: nd2, k_split: ti.i32, group: ti.template()):
+    """T(h) and k(T, relative density) of the cells of group ``group`` between the stages of an RKL2 step (a
+    stage's state is no physical time: peak temperatures, states and the rest wait for the step's end, in
+    ``update_properties``)."""
+    for i, j in ti.ndrange(h.shape[0], h.shape[1]):
+        lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
+        h0, inv_dh = par[P_H0], par[P_INV_DH]
+        contact, chi, k_dense, k_melt = par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT]
+        rho_rel0, solidus, liquidus, k_const = par[P_RHO_REL0], par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST]
+        for k in range(lo, hi):
+            if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
+                t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
+                T[i, j, k] = t
+                kcond[i, j, k] = conductivity_of(t, rho_rel[i, j, k], contact, chi, k_dense, k_melt, rho_rel0,
+                                                 solidus, liquidus, k_const)
+
+
+@ti.kernel
+def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, ledger: nd1, par: nd1, dt: float,
+              k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), T_of_h: nd1, h_of_T: nd1,
+              cp_of_T: nd1, evap_par: nd1):
+    """The evaporation sink of a step of dt [s] for the exposed cells of group ``group``, applied to the
+    enthalpy the step left (``evaporation.evaporate_cell``): a super-time-step's, split off its stages
+    (``diffuse`` applies it in its own pass)."""
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    for i, j in ti.ndrange(nx, ny):
+        lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
+        evaporated = 0.0
+        for k in range(lo, hi):
+            if kcond[i, j, k] == 0.0:
+                continue
+            n_exposed = 1
+            if k < nz - 1:
+                n_exposed = ti.cast(kcond[i, j, k + 1] == 0.0, ti.i32)
+            if i > 0:
+                n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
+            if i < nx - 1:
+                n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
+            if j > 0:
+                n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
+            if j < ny - 1:
+                n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
+            if n_exposed > 0:
+                evaporated += KE.evaporate_cell(
+                    h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
+                    par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
+                    par[P_DX], par[P_RHO_P])
+        if evaporated != 0.0:
+            ledger[KE.LEDGER_EVAPORATED] += evaporated
 
 
 # -- implicit (backward-Euler) step -----------------------------------------------------------------

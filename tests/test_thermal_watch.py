@@ -15,7 +15,9 @@ import pytest
 
 TINY = Path(__file__).parents[1] / "examples" / "sweeps" / "tiny_brick.toml"
 OVERRIDES = {"geometry.params.length": "12 mm", "process.layer_thickness": "0.5 mm", "process.dwell": "1 s",
-             "process.power": "30 W", "solver.mechanics": "off"}
+             "process.power": "30 W", "solver.mechanics": "off",
+             # explicit steps, whose bound this checks (super-time-steps: tests/test_thermal_sts.py)
+             "solver.super_time_stepping": False}
 
 
 def _sim():

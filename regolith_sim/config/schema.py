@@ -252,6 +252,10 @@ class SolverSection(Section):
     implicit_order: int = quantity(1, "Order of the implicit step: 1 backward Euler (monotone; the default), 2 BDF2 "
                                       "(10x more accurate on smooth cooling, less so through solidification)", "1",
                                    ge=1, le=2)
+    super_time_stepping: bool = Field(
+        True, description="While a spot moves, step conduction by RKL2 super-time-steps as long as the spot "
+        "takes to travel half a cell of the unrefined grid (the stages keep it stable); false: explicit steps at "
+        "the stability limit", json_schema_extra={"unit": ""})
     multirate: int = quantity(16, "Cold powder tiles away from the spot and the heated part (8 x 8 columns each), "
                                   "and the cold deep layers under it, are stepped once per this many explicit "
                                   "steps, within their own stability limit; 1 steps every cell every step", "1",

@@ -1,8 +1,9 @@
 """The print simulation: a case in, thermal + sintering stepped through the process plan, a result out.
 
 Each step: spread the layers whose time has come -> place the source from the plan -> deposit
-heat -> conduct and radiate -> densify. The step is the explicit stability limit, shortened so the
-spot moves at most half a cell and lands exactly on layer-spreading times.
+heat -> conduct and radiate -> densify. While a spot moves, a step is as long as the spot takes to move
+half a cell of the unrefined grid, taken in RKL2 stages (super-time-stepping) where that is beyond the
+explicit stability limit; steps land exactly on layer-spreading times.
 """
 from __future__ import annotations
 
@@ -228,16 +229,20 @@ class Simulation:
     def step(self, dt_max: float | None = None) -> float:
         """Advance one step (at most ``dt_max`` s); return the step taken [s].
 
-        While the source is on (or always, with ``solver.implicit_cooldown = false``): an explicit step
-        at the stability limit (or ``solver.time_step``), shortened so a spot moves at most half a cell
-        and a volumetric (microwave) source heats its hottest cell by at most ~10 K.
+        While the source is on (or always, with ``solver.implicit_cooldown = false``): with a moving spot and
+        ``solver.super_time_stepping``, an RKL2 super-time-step (:meth:`ThermalSolver.step_sts`) as long as the
+        spot takes to move half a cell of the unrefined grid (cell size x ``solver.resolution``), or over a
+        whole source-off gap, at most ``STS_MAX_STAGES`` stages long; otherwise an explicit step at the
+        stability limit (or ``solver.time_step``), shortened so a spot moves at most half a cell and a
+        volumetric (microwave) source heats its hottest cell by at most ~10 K.
         While the source is off (dwells between layers, cool-down) with ``solver.implicit_cooldown``:
         one backward-Euler step (:meth:`ThermalSolver.step_implicit`) whose length is chosen by
         accuracy (:meth:`ThermalSolver.implicit_dt`: the largest temperature change per step about
         ``thermal.solver.COOLDOWN_DT_TARGET_K``), not by stability. Off intervals shorter than
         ``IMPLICIT_MIN_SPAN_STEPS`` explicit steps (travel between tracks) stay explicit.
         Either way a step never passes the next plan event or layer time."""
-        from ..thermal.solver import IMPLICIT_MIN_SPAN_STEPS
+        from ..thermal.solver import IMPLICIT_MIN_SPAN_STEPS, STS_MARGIN, STS_MAX_STAGES
+        from ..thermal.sts import reach as sts_reach
 
         th = self.thermal
         cfg = self.case.solver
@@ -254,7 +259,13 @@ class Simulation:
             if cfg.time_step and cfg.time_step > th.stable_dt(1.0):
                 raise UserError(f"{cfg.time_step:g} s exceeds the stability limit "
                                 f"{th.stable_dt(1.0):.3g} s of this grid", key="solver.time_step")
-            if on and self.source.moves:
+            # Super-time-steps: as long as the spot takes to travel half a cell of the unrefined grid (so a
+            # refined run samples the spot's path as the default one does), or the whole source-off gap.
+            sts = cfg.super_time_stepping and not cfg.time_step and self.source.moves
+            if sts:
+                dt = min(0.5 * th.grid.dx * cfg.resolution / self.case.process.scan_speed if on else limit,
+                         STS_MARGIN * stable * sts_reach(STS_MAX_STAGES))
+            elif on and self.source.moves:
                 dt = min(dt, 0.5 * th.grid.dx / self.case.process.scan_speed)
             dt = min(dt, limit)
             x, y, _, power, spot, on = self.plan.position_at(t + 0.5 * dt)
@@ -262,7 +273,10 @@ class Simulation:
             if on and not self.source.moves:  # a volumetric source limits the heating per step
                 dt = min(dt, self.source.step_limit(th))
                 self.source.drive(float(x), float(y), float(power), float(spot), bool(on), t, dt)
-            th.step(dt, [self.source])
+            if sts and dt > stable:
+                th.step_sts(dt, [self.source])
+            else:
+                th.step(dt, [self.source])
         if self.densifier is not None:
             self.densifier.step(dt)
         return dt

@@ -32,6 +32,7 @@ from gpu_kernels import thermal as K
 from gpu_kernels.backend import ti
 
 from ..errors import SimulationDiverged
+from . import sts
 from .grid import Grid
 from .tables import ThermalTables
 
@@ -57,6 +58,12 @@ SLOW_STEP_FRACTION = 0.25
 DEPTH_BUFFER = 2
 #: ... and this many layers under the lowest column top, which the sources heat directly.
 DEPTH_KEEP_TOP = 2
+#: A super-time-step takes at most this fraction of what its stage count allows: its stage count is chosen
+#: from the diffusivities at its start, and cells the source or conduction warm within the step raise k
+#: (the pores' radiative T^3 term) and the radiative surface coefficient.
+STS_MARGIN = 0.8
+#: The simulation's super-time-steps take at most this many stages (about 100 explicit limits).
+STS_MAX_STAGES = 20
 R_GAS = 8.314462618  #: molar gas constant [J/(mol K)]
 #: On backends without f64 the ledger's f32 increments go to the host's f64 totals every this many explicit
 #: steps (ThermalSolver._fold_ledger): a device read per 64 steps costs nothing measurable.
@@ -213,6 +220,9 @@ class ThermalSolver:
         self.cell_updates = 0
         self.k_active = (0, 0)   #: cell layers [k0, k1) that hold material (kernels skip the rest)
         self._implicit: dict | None = None   # work arrays of the implicit step, made on first use
+        self._sts: dict | None = None        # work arrays of the super-time-step, made on first use
+        self._sts_coef: dict = {}            # device RKL2 coefficients by stage count
+        self.sts_stats = {"steps": 0, "stages": 0}
         self.implicit_stats = {"steps": 0, "bdf2": 0, "newton": 0, "cg": 0, "halvings": 0, "last_dT": 0.0,
                                "last_dt": 0.0, "max_defect_K": 0.0}
         n_tiles = (-(-nx // K.TILE), -(-ny // K.TILE))
@@ -244,6 +254,8 @@ class ThermalSolver:
         self.slow_steps = 0      #: fast steps since the slow tiles were last stepped
         self.slow_limit = 0.0    #: longest step the slow tiles may take [s]
         self.last_dt = 0.0       #: the latest explicit step [s]: slow tiles must allow multirate x this
+        self.last_sts_stages = 0  #: stages of the latest explicit step if it was a super-time-step, else 0
+        self.since_remap = 0     #: explicit steps since the tile map was last chosen
         self.spot_box: tuple = ()  #: cells (i_lo, i_hi, j_lo, j_hi) the sources last heated; kept fast
         self.heats_everywhere = False  #: the last source heated the whole domain: no slow tiles
         self.history_dt = 0.0    #: step [s] of the last implicit step if BDF2 may follow it, else 0
@@ -362,14 +374,86 @@ class ThermalSolver:
         for src in sources:
             src.deposit(self, dt)
         self.diffuse(dt, group=group)
+        self._end_explicit(dt, group, 1)
+
+    def step_sts(self, dt: float, sources=(), margin: float = STS_MARGIN) -> int:
+        """Advance by dt [s], which may be many explicit limits long, by one RKL2 super-time-step
+        (:mod:`regolith_sim.thermal.sts`; kernels ``sts_stage`` and ``sts_properties``): the sources' energy
+        of the step enters every stage as a constant rate; the stage count s is the fewest with
+        dt <= ``margin`` x ``safety`` x the forward-Euler limit x (s^2 + s - 2) / 4; after the s stages come the
+        evaporation sink of the step (split off, applied once to the step's end enthalpy) and the full
+        property update (states, peak temperatures, the bound of the next step). Returns s."""
+        self.implicit_stats["last_dt"] = 0.0
+        self.history_dt = 0.0
+        group = self._prepare_multirate(dt, sources)
+        dt_fe = self.stable_dt(1.0)  # over the cells this step updates, as update_properties left them
+        s = sts.stages_for(dt / (margin * self.safety * dt_fe))
+        w = self._sts_arrays()
+        w["src"].fill(0.0)
+        h = self.h
+        self.h = w["src"]  # the sources deposit into src, not into the enthalpy (see sts_stage)
+        try:
+            for src in sources:
+                src.deposit(self, dt)
+        finally:
+            self.h = h
+        k0, k1 = self.k_active
+        coef = self._sts_coefficients(s)
+        # Y_j goes over Y_{j-2} (cell-local), so Y_s lands in self.h: stage 1 in place for odd s (Y_0 is kept
+        # in h0), into the spare array for even s; stage 2 of an odd s reads Y_0 from h0.
+        spare = w["spare"]
+        bufs = {0: self.h}
+        for j in range(1, s + 1):
+            if j == 1:
+                out, two = (self.h if s % 2 else spare), self.h
+            elif j == 2 and s % 2:
+                out, two = spare, w["h0"]
+            else:
+                out = two = bufs[j - 2]
+            K.sts_stage(self.h, bufs[j - 1], two, out, w["h0"], w["m0"], w["src"], self.T, self.kcond, self.mass,
+                        self.T_bottom, self.ledger_arr, self._par, coef, j, j == 1, dt, k0, k1, self.tiles,
+                        self.k_split, group)
+            bufs[j] = out
+            if j < s:
+                K.sts_properties(out, self.T, self.kcond, self.rho_rel, self._T_of_h, self._par, k0, k1, self.tiles,
+                                 self.k_split, group)
+        if self.boundary.evaporation is not None:
+            K.evaporate(self.h, self.kcond, self.mass, self.mass_lost, self.alkali_lost, self.ledger_arr, self._par,
+                        dt, k0, k1, self.tiles, self.k_split, group, self._T_of_h, self._h_of_T, self._cp_of_T,
+                        self._evap_par)
+        self._end_explicit(dt, group, s)
+        self.sts_stats["steps"] += 1
+        self.sts_stats["stages"] += s
+        return s
+
+    def _sts_arrays(self) -> dict:
+        if self._sts is None:
+            fp = backend.float_type()
+            self._sts = {n: ti.ndarray(fp, shape=self.grid.shape) for n in ("spare", "h0", "m0", "src")}
+            for a in self._sts.values():
+                a.fill(0.0)
+        return self._sts
+
+    def _sts_coefficients(self, s: int):
+        """The device copy of ``sts.coefficients(s)`` (made once per stage count)."""
+        if s not in self._sts_coef:
+            a = ti.ndarray(backend.float_type(), shape=(s + 1, 5))
+            a.from_numpy(sts.coefficients(s).astype(backend.np_float()))
+            self._sts_coef[s] = a
+        return self._sts_coef[s]
+
+    def _end_explicit(self, dt: float, group: int, sweeps: int) -> None:
+        """The end of an explicit or super-time-step of dt over ``group`` made of ``sweeps`` flux passes."""
         self.update_properties(dt, group=group, now=self.time + dt)
         self.time += dt
         self.steps += 1
         if self._folds and self.steps % LEDGER_FOLD_STEPS == 0:
             self._fold_ledger()
-        self.cell_updates += self._cells_in(group)
+        self.cell_updates += sweeps * self._cells_in(group)
         self.last_dt = dt
+        self.last_sts_stages = 0 if sweeps == 1 else sweeps
         if self.multirate > 1:
+            self.since_remap += 1
             self.slow_pending += dt if group == K.FAST else 0.0
             self.slow_steps += 1
             if self.slow_steps >= self.multirate:
@@ -407,9 +491,12 @@ class ThermalSolver:
         if boxes:
             self.spot_box = (min(b[0] for b in boxes), max(b[1] for b in boxes),
                              min(b[2] for b in boxes), max(b[3] for b in boxes))
-        if self.lagging and (self.slow_pending + dt > self.slow_limit
-                             or any(self._touches_slow(b) for b in boxes)):
+        if self.lagging and any(self._touches_slow(b) for b in boxes):
             self.sync()
+        elif self.lagging and self.slow_pending + dt > self.slow_limit:
+            # After super-time-steps the slow tiles may have to catch up every step or two (they lag at least
+            # one step): the map is then chosen again once per ``multirate`` steps, as after explicit ones.
+            self.sync(remap=self.since_remap >= self.multirate or self.last_sts_stages == 0)
         elif self.last_dt == 0.0:   # the first explicit step: map the tiles now
             self.last_dt = dt
             self.remap()
@@ -436,15 +523,17 @@ class ThermalSolver:
         self._slow_map = None
         self.slow_tiles, self.slow_limit, self.k_split = 0, 0.0, 0
 
-    def sync(self) -> None:
+    def sync(self, remap: bool = True) -> None:
         """Bring the slow tiles up to the current time (one explicit step of the time they are behind,
-        within their stability limit), then choose the slow tiles again (:meth:`remap`)."""
+        within their stability limit), then choose the slow tiles again (:meth:`remap`) unless ``remap`` is
+        False (the map stays valid: its slow cells change slowly, and a source about to reach one forces a
+        remap)."""
         if self.lagging and self.slow_pending > 0.0:
             self.diffuse(self.slow_pending, group=K.SLOW)
             self.update_properties(self.slow_pending, group=K.SLOW)
             self.cell_updates += self._cells_in(K.SLOW)
         self.slow_pending, self.slow_steps = 0.0, 0
-        if self.multirate > 1:
+        if self.multirate > 1 and remap:
             self.remap()
 
     def remap(self) -> None:
@@ -463,12 +552,19 @@ class ThermalSolver:
             return
         t, b = self.tables, self.boundary
         dt_ref = self.last_dt if self.last_dt > 0.0 else self.stable_dt(self.safety, K.ALL)
+        lag = self.multirate * dt_ref  # how long a slow tile may lag
+        if self.last_sts_stages:
+            # After a super-time-step (many explicit limits long) a tile lags as long as it would behind the
+            # explicit steps the stages stand for, but at least one step: measured in steps, cold powder and
+            # substrate would hardly ever qualify.
+            lag = max(self.multirate * min(dt_ref, self.stable_dt(self.safety, K.ALL)), dt_ref)
+        self.since_remap = 0
         scale = SLOW_STEP_FRACTION * self.safety  # a lagging cell's step is at most this x its own limit
         K.tile_limits(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
                       max(t.eps_solid, t.eps_melt), b.h_conv, self.grid.dx, k0, k1, self._tile_limit,
-                      self._tile_Tmax, self.multirate * dt_ref / scale, self.T_hot, self._depth)
+                      self._tile_Tmax, lag / scale, self.T_hot, self._depth)
         limit = scale * self._tile_limit.to_numpy()
-        fast = (limit < self.multirate * dt_ref) | (self._tile_Tmax.to_numpy() > self.T_hot)
+        fast = (limit < lag) | (self._tile_Tmax.to_numpy() > self.T_hot)
         reach = self.multirate // 2 + 1
         if self.spot_box:
             i_lo, i_hi, j_lo, j_hi = self.spot_box
