@@ -431,7 +431,8 @@ STS_MU, STS_NU, STS_MUT, STS_GAMT, STS_W = range(5)
 @ti.kernel
 def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3,
               mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, first: ti.template(),
-              dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template()):
+              dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), cp_of_T: nd1,
+              rate_max: nd1):
     """Stage ``stage`` (1..s) of an RKL2 step of dt [s] over the cells of group ``group``: Y_j (``h_out``)
     from Y_{j-1} (``h_prev``, whose temperatures and conductivities are ``T`` and ``kcond``), Y_{j-2}
     (``h_two``) and Y_0 (``h0``) and its rate M(Y_0) (``m0``), which the ``first`` stage stores. The sources'
@@ -439,8 +440,11 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
     holds all of it, and a spot's energy is not put into the top cells at once (a spike the stages would
     damp only weakly). Cell-local reads and writes only (neighbours are read through T and kcond), so
     ``h_out`` may be ``h_two`` or, in the first stage, ``h_prev``. Lagging cells' heat goes into ``h``, where
-    they keep their enthalpy."""
+    they keep their enthalpy. The first stage also puts the largest |dT/dt| at Y_0, |M(Y_0)| / cp(T), into
+    ``rate_max`` [K/s] (the step control of source-off intervals: ThermalSolver.step_sts)."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    if ti.static(first):
+        rate_max[0] = 0.0
     mu, nu, mut, gamt = coef[stage, STS_MU], coef[stage, STS_NU], coef[stage, STS_MUT], coef[stage, STS_GAMT]
     dt_w = coef[stage - 1, STS_W] * dt  # this stage evaluates M(Y_{stage-1})
     for i, j in ti.ndrange(nx, ny):
@@ -448,6 +452,7 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
         inv_dx = 1.0 / dx
         lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
                                                            nx, ny, inv_dx, dt_w, rho_p)
+        fastest = 0.0
         if ti.static(first):
             # A spot's energy that reaches a lagging deep cell (through a few cells of powder) goes in at once,
             # as in an Euler step.
@@ -467,9 +472,13 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
                 h0[i, j, k] = y0
                 m0[i, j, k] = rate
                 h_out[i, j, k] = y0 + mut * dt * rate
+                fastest = ti.max(fastest, ti.abs(rate) / table_lookup(cp_of_T, par[P_CP_T0], par[P_CP_INV_DT],
+                                                                      T[i, j, k]))
             else:
                 h_out[i, j, k] = (mu * h_prev[i, j, k] + nu * h_two[i, j, k] + (1.0 - mu - nu) * h0[i, j, k]
                                   + mut * dt * rate + gamt * dt * m0[i, j, k])
+        if ti.static(first):
+            ti.atomic_max(rate_max[0], fastest)
 
 
 @ti.kernel

@@ -114,7 +114,10 @@ TINY_PRINT = {
     "geometry": {"part": "brick", "params": {"length": "6 mm", "width": "4 mm", "height": "2 mm"}},
     "process": {"source": "laser", "power": "15 W", "spot_diameter": "2 mm", "scan_speed": "4 mm/s",
                 "layer_thickness": "1 mm", "hatch_spacing": "1.5 mm", "dwell": "4 s"},
-    "solver": {"arch": "cpu", "cell_size": "0.5 mm", "cooldown": "15 s", "sintering": "viscous"},
+    # explicit steps while the spot is on, and the implicit integrator (or, compared, explicit steps) while it is
+    # off: what these tests compare (super-time-steps: tests/test_thermal_sts.py)
+    "solver": {"arch": "cpu", "cell_size": "0.5 mm", "cooldown": "15 s", "sintering": "viscous",
+               "super_time_stepping": False},
 }
 
 

@@ -236,10 +236,11 @@ class Simulation:
         stability limit (or ``solver.time_step``), shortened so a spot moves at most half a cell and a
         volumetric (microwave) source heats its hottest cell by at most ~10 K.
         While the source is off (dwells between layers, cool-down) with ``solver.implicit_cooldown``:
-        one backward-Euler step (:meth:`ThermalSolver.step_implicit`) whose length is chosen by
-        accuracy (:meth:`ThermalSolver.implicit_dt`: the largest temperature change per step about
-        ``thermal.solver.COOLDOWN_DT_TARGET_K``), not by stability. Off intervals shorter than
-        ``IMPLICIT_MIN_SPAN_STEPS`` explicit steps (travel between tracks) stay explicit.
+        a step whose length is chosen by accuracy (:meth:`ThermalSolver.implicit_dt`: the largest
+        temperature change per step about ``thermal.solver.COOLDOWN_DT_TARGET_K``), not by stability: a
+        super-time-step while that is at most twice the longest one (with ``solver.super_time_stepping``
+        and a spot), else one backward-Euler step (:meth:`ThermalSolver.step_implicit`). Off intervals
+        shorter than ``IMPLICIT_MIN_SPAN_STEPS`` explicit steps (travel between tracks) stay explicit.
         Either way a step never passes the next plan event or layer time."""
         from ..thermal.solver import IMPLICIT_MIN_SPAN_STEPS, STS_MARGIN, STS_MAX_STAGES
         from ..thermal.sts import reach as sts_reach
@@ -251,20 +252,26 @@ class Simulation:
         limit = min(max(self._next_event(t) - t, 1e-9), dt_max or np.inf, self.t_end - t)
         on = bool(self.plan.position_at(t)[5])  # constant until the next plan event
         stable = th.stable_dt(cfg.safety)
+        sts = cfg.super_time_stepping and not cfg.time_step and self.source.moves
+        sts_cap = STS_MARGIN * stable * sts_reach(STS_MAX_STAGES)  # the longest super-time-step
         if cfg.implicit_cooldown and not on and limit > IMPLICIT_MIN_SPAN_STEPS * stable:
             dt = min(th.implicit_dt(), limit)
-            th.step_implicit(dt)
+            if sts and dt <= 2.0 * sts_cap:
+                # Super-time-steps while the accuracy-chosen step is within two of them (an implicit step costs
+                # a few dozen sweeps of CG; a super-time-step at most STS_MAX_STAGES), implicit beyond.
+                dt = min(dt, sts_cap)
+                th.step_sts(dt) if dt > stable else th.step(dt)
+            else:
+                th.step_implicit(dt)
         else:
             dt = cfg.time_step or stable
             if cfg.time_step and cfg.time_step > th.stable_dt(1.0):
                 raise UserError(f"{cfg.time_step:g} s exceeds the stability limit "
                                 f"{th.stable_dt(1.0):.3g} s of this grid", key="solver.time_step")
             # Super-time-steps: as long as the spot takes to travel half a cell of the unrefined grid (so a
-            # refined run samples the spot's path as the default one does), or the whole source-off gap.
-            sts = cfg.super_time_stepping and not cfg.time_step and self.source.moves
+            # refined run samples the spot's path as the default one does), or the whole short source-off gap.
             if sts:
-                dt = min(0.5 * th.grid.dx * cfg.resolution / self.case.process.scan_speed if on else limit,
-                         STS_MARGIN * stable * sts_reach(STS_MAX_STAGES))
+                dt = min(0.5 * th.grid.dx * cfg.resolution / self.case.process.scan_speed if on else limit, sts_cap)
             elif on and self.source.moves:
                 dt = min(dt, 0.5 * th.grid.dx / self.case.process.scan_speed)
             dt = min(dt, limit)

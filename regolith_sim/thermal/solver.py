@@ -412,7 +412,7 @@ class ThermalSolver:
                 out = two = bufs[j - 2]
             K.sts_stage(self.h, bufs[j - 1], two, out, w["h0"], w["m0"], w["src"], self.T, self.kcond, self.mass,
                         self.T_bottom, self.ledger_arr, self._par, coef, j, j == 1, dt, k0, k1, self.tiles,
-                        self.k_split, group)
+                        self.k_split, group, self._cp_of_T, w["rate"])
             bufs[j] = out
             if j < s:
                 K.sts_properties(out, self.T, self.kcond, self.rho_rel, self._T_of_h, self._par, k0, k1, self.tiles,
@@ -424,12 +424,18 @@ class ThermalSolver:
         self._end_explicit(dt, group, s)
         self.sts_stats["steps"] += 1
         self.sts_stats["stages"] += s
+        if not any(getattr(src, "on", True) for src in sources):
+            # A source-off step feeds the step control the implicit steps use (implicit_dt): its largest
+            # temperature change, estimated from the fastest rate at its start (which, cooling, overestimates).
+            self.implicit_stats["last_dt"] = dt
+            self.implicit_stats["last_dT"] = float(w["rate"][0]) * dt
         return s
 
     def _sts_arrays(self) -> dict:
         if self._sts is None:
             fp = backend.float_type()
             self._sts = {n: ti.ndarray(fp, shape=self.grid.shape) for n in ("spare", "h0", "m0", "src")}
+            self._sts["rate"] = ti.ndarray(fp, shape=1)
             for a in self._sts.values():
                 a.fill(0.0)
         return self._sts
