@@ -13,7 +13,8 @@ Transfer and Fluid Flow, Sec. 4.2-3) and T recovered from h by the material's ta
 which carries the latent heat over the melting range (Voller & Prakash 1987, IJHMT 30:1709).
 Energy terms are accumulated into ``ledger`` exactly as applied, so the run's balance closes
 to round-off: ledger[0] absorbed, [1] radiated, [2] convected, [3] through the bottom boundary
-(positive out of the domain), [5] evaporated (gpu_kernels.evaporation); [4] is unused.
+(positive out of the domain), [4] through a held top face (positive out), [5] evaporated
+(gpu_kernels.evaporation).
 
 Multirate stepping. Columns are grouped in tiles of TILE x TILE; each tile is FAST (stepped every
 step) or SLOW (stepped once per group of steps with the group's accumulated time, allowed where the
@@ -41,7 +42,7 @@ from gpu_kernels.lookup import table_lookup
 VOID, POWDER, SINTERED, MOLTEN, RESOLIDIFIED = 0, 1, 2, 3, 4
 SIGMA = 5.670374419e-8  # Stefan-Boltzmann constant [W/(m^2 K^4)]
 
-LEDGER_ABSORBED, LEDGER_RADIATED, LEDGER_CONVECTED, LEDGER_BOTTOM = 0, 1, 2, 3  # 4 unused, 5 evaporation.py's
+LEDGER_ABSORBED, LEDGER_RADIATED, LEDGER_CONVECTED, LEDGER_BOTTOM, LEDGER_TOP = 0, 1, 2, 3, 4  # 5 evaporation.py's
 PROFILE_GAUSSIAN, PROFILE_TOPHAT, PROFILE_SUPERGAUSSIAN, PROFILE_UNIFORM = 0, 1, 2, 3
 TILE = 8             #: columns per tile edge in the multirate map
 FAST, SLOW, ALL = 0, 1, -1
@@ -53,10 +54,10 @@ FAST, SLOW, ALL = 0, 1, -1
 #: enter the watched box (``update_properties``). Filled by ThermalSolver (its ``_pack_params``).
 PARAMS = ("h0", "inv_dh", "contact", "chi", "k_dense", "k_melt", "rho_rel0", "solidus", "liquidus", "k_const",
           "T_hot", "cp_T0", "cp_inv_dT", "hT0", "inv_hdT", "rho_p", "dx", "eps_solid", "eps_melt", "T_sky",
-          "h_conv", "T_amb", "bottom_dirichlet", "T_watch")
+          "h_conv", "T_amb", "bottom_dirichlet", "T_watch", "top_held", "T_top")
 (P_H0, P_INV_DH, P_CONTACT, P_CHI, P_K_DENSE, P_K_MELT, P_RHO_REL0, P_SOLIDUS, P_LIQUIDUS, P_K_CONST, P_T_HOT,
  P_CP_T0, P_CP_INV_DT, P_HT0, P_INV_HDT, P_RHO_P, P_DX, P_EPS_SOLID, P_EPS_MELT, P_T_SKY, P_H_CONV, P_T_AMB,
- P_BOTTOM, P_T_WATCH) = range(len(PARAMS))
+ P_BOTTOM, P_T_WATCH, P_TOP_HELD, P_T_TOP) = range(len(PARAMS))
 #: Layout of ``spot``, a surface source's per-run constants for ``deposit_surface`` (as ``PARAMS``): the
 #: profile code, the super-gaussian order, the grid's x and y origin [m] and cell [m], the particle density
 #: [kg/m^3], the powder's extinction per unit relative density [1/m] and the relative density from which
@@ -272,8 +273,9 @@ def lateral_flux(h: ti.template(), kc: ti.template(), T: ti.template(), mass: ti
 
 
 @ti.func
-def exposed_faces(state: ti.template(), i, j, k, nx, ny, nz):
-    """Number of faces of cell (i, j, k) open to space: void neighbours and the top of the domain."""
+def exposed_faces(state: ti.template(), i, j, k, nx, ny, nz, top_held):
+    """Number of faces of cell (i, j, k) open to space: void neighbours and the top of the domain (unless
+    ``top_held``: then it is held at a temperature, see ``cell_flux``)."""
     n = 0
     if i > 0 and state[i - 1, j, k] == VOID:
         n += 1
@@ -284,7 +286,7 @@ def exposed_faces(state: ti.template(), i, j, k, nx, ny, nz):
     if j < ny - 1 and state[i, j + 1, k] == VOID:
         n += 1
     if k == nz - 1:
-        n += 1
+        n += ti.cast(top_held == 0, ti.i32)
     elif state[i, j, k + 1] == VOID:
         n += 1
     return n
@@ -346,6 +348,10 @@ def cell_flux(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti
         if k + 1 < hi:
             q_above = conducted(kc, k_up, t, T[i, j, k + 1], inv_dx)
         n_exposed += ti.cast(k_up == 0.0, ti.i32)
+    elif par[P_TOP_HELD] != 0.0:  # the domain's top face held at T_top through half a cell, as the bottom
+        qt = kc * (par[P_T_TOP] - t) * 2.0 * inv_dx
+        q += qt
+        ledger[LEDGER_TOP] += -qt * dx * dx * dt_w
     else:
         n_exposed += 1
     q += q_above
@@ -514,7 +520,7 @@ def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, l
         for k in range(lo, hi):
             if kcond[i, j, k] == 0.0:
                 continue
-            n_exposed = 1
+            n_exposed = ti.cast(par[P_TOP_HELD] == 0.0, ti.i32)
             if k < nz - 1:
                 n_exposed = ti.cast(kcond[i, j, k + 1] == 0.0, ti.i32)
             if i > 0:
@@ -558,7 +564,8 @@ def implicit_assemble(
     diag: nd3, rhs: nd3, c_eff: nd3, h_m: nd3,
     h_of_T: nd1, hT0: float, inv_hdT: float,
     dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
-    T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32, k0: ti.i32, k1: ti.i32,
+    T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32, top_held: ti.i32, T_top: float, k0: ti.i32,
+    k1: ti.i32,
 ) -> float:
     """Diagonal and right-hand side of the system linearised about T^m; stores c = dh/dT and h(T^m).
     Returns the sum of the diagonal (the scale of the CG stopping test)."""
@@ -593,7 +600,11 @@ def implicit_assemble(
                 b += kb * T_bottom[i, j]
             if k < nz - 1:
                 a += face_conductance(kcond, i, j, k, i, j, k + 1, dx)
-            n_exposed = exposed_faces(state, i, j, k, nx, ny, nz)
+            elif top_held != 0:
+                kt = kcond[i, j, k] * 2.0 * dx
+                a += kt
+                b += kt * T_top
+            n_exposed = exposed_faces(state, i, j, k, nx, ny, nz, top_held)
             if n_exposed > 0:
                 eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
                 area = n_exposed * dx * dx

@@ -76,6 +76,9 @@ class SiteSection(Section):
     bottom: Literal["held", "insulated"] = Field(
         "held", description="Bottom face of the substrate: 'held' at its initial temperature, or 'insulated' "
         "(adiabatic: no heat crosses it)", json_schema_extra={"unit": ""})
+    top_temperature: Optional[Temperature] = quantity(
+        None, "Temperature at which the top face of the domain (the top of the last layer) is held, through half a "
+        "cell, instead of radiating (default: not held)", "K", gt=0, le=4990)
 
     @field_validator("local_time", mode="before")
     @classmethod
@@ -212,6 +215,9 @@ class ProcessSection(Section):
     spot_diameter: Length = quantity(4e-3, "Spot diameter (1/e^2 diameter for gaussian)", "m", gt=1e-6, le=1.0)
     profile: PROFILES = Field("gaussian", description="Spot intensity profile", json_schema_extra={"unit": ""})
     super_gaussian_order: float = quantity(4.0, "Exponent of a super-gaussian profile", "1", ge=2, le=20)
+    uniform_area: Optional[Area] = quantity(
+        None, "profile = 'uniform': the area over which the power is spread; the flux power/area falls on the whole "
+        "top of the domain, whatever its size (required with 'uniform')", "m^2", gt=1e-12, le=100)
     scan_speed: Velocity = quantity(2e-3, "Travel speed of the spot", "m/s", gt=0, le=10)
     layer_thickness: Length = quantity(1e-3, "Thickness of each spread powder layer", "m", gt=1e-6, le=0.05)
     hatch_spacing: Optional[Length] = quantity(None, "Distance between neighbouring tracks (default 0.7 x spot)",
@@ -229,6 +235,13 @@ class ProcessSection(Section):
         None, description="CSV event series or G-code file that replaces the generated toolpaths",
         json_schema_extra={"unit": ""},
     )
+
+    @model_validator(mode="after")
+    def _uniform_area_with_uniform(self):
+        # The domain's top grows with the bed margins and the cell size: a 'uniform' flux needs its own area.
+        if (self.profile == "uniform") != (self.uniform_area is not None):
+            raise ValueError("uniform_area (m^2) is required with profile = 'uniform' and used by no other profile")
+        return self
 
 
 class SolverSection(Section):

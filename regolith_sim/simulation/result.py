@@ -56,6 +56,7 @@ SUMMARY_UNITS = {
     "energy.radiated_J": "J, radiated from exposed faces",
     "energy.convected_J": "J, lost to a gas",
     "energy.conducted_to_substrate_bottom_J": "J, conducted out through the substrate bottom",
+    "energy.conducted_out_through_held_top_J": "J, conducted out through the top face (site.top_temperature)",
     "energy.evaporated_J": "J, latent heat carried off by evaporating material",
     "energy.stored_J": "J, heat stored by the material",
     "energy.balance_error": "1, |stored - (absorbed - losses)| / largest flow",

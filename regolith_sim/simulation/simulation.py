@@ -19,6 +19,12 @@ from ..thermal.evaporation import evaporation_for
 from .domain import Domain
 
 
+#: A super-time-step lasts as long as the spot takes to travel this many cells of the unrefined grid.
+STS_SPOT_TRAVEL = 0.5
+#: Largest temperature change [K] a source-off super-time-step aims at (implicit_dt; the implicit steps' target).
+STS_DT_TARGET_K = 20.0
+
+
 @dataclass
 class MeltPoolTrack:
     """Largest extent of the region above the solidus seen during the run [m]."""
@@ -72,7 +78,8 @@ class Simulation:
                                                                T_amb=self.site.ambient_temperature_K,
                                                                evaporation=evap,
                                                                bottom={"held": "dirichlet",
-                                                                       "insulated": "adiabatic"}[s.bottom]),
+                                                                       "insulated": "adiabatic"}[s.bottom],
+                                                               T_top=s.top_temperature),
                                      T_hot=self.material.sintering_onset_K, multirate=case.solver.multirate,
                                      safety=case.solver.safety, second_order=case.solver.implicit_order == 2)
         self._init_substrate(rho0)
@@ -139,7 +146,8 @@ class Simulation:
             return src
         absorb = p.absorptivity if p.absorptivity is not None else self.material.absorptivity(p.source)
         src = SurfaceSource(profile=p.profile, diameter=p.spot_diameter, absorptivity=absorb,
-                            grain_size=self.material.get("grain_size.d50_m"), order=p.super_gaussian_order)
+                            grain_size=self.material.get("grain_size.d50_m"), order=p.super_gaussian_order,
+                            area=p.uniform_area)
         if p.source == "solar":
             from ..thermal.solar import solar_supply
 
@@ -257,6 +265,7 @@ class Simulation:
         if cfg.implicit_cooldown and not on and limit > IMPLICIT_MIN_SPAN_STEPS * stable:
             dt = min(th.implicit_dt(), limit)
             if sts and dt <= 2.0 * sts_cap:
+                dt = min(th.implicit_dt(STS_DT_TARGET_K), limit)
                 # Super-time-steps while the accuracy-chosen step is within two of them (an implicit step costs
                 # a few dozen sweeps of CG; a super-time-step at most STS_MAX_STAGES), implicit beyond.
                 dt = min(dt, sts_cap)
@@ -271,7 +280,8 @@ class Simulation:
             # Super-time-steps: as long as the spot takes to travel half a cell of the unrefined grid (so a
             # refined run samples the spot's path as the default one does), or the whole short source-off gap.
             if sts:
-                dt = min(0.5 * th.grid.dx * cfg.resolution / self.case.process.scan_speed if on else limit, sts_cap)
+                dt = min(STS_SPOT_TRAVEL * th.grid.dx * cfg.resolution / self.case.process.scan_speed if on else limit,
+                         sts_cap)
             elif on and self.source.moves:
                 dt = min(dt, 0.5 * th.grid.dx / self.case.process.scan_speed)
             dt = min(dt, limit)

@@ -69,8 +69,9 @@ R_GAS = 8.314462618  #: molar gas constant [J/(mol K)]
 #: steps (ThermalSolver._fold_ledger): a device read per 64 steps costs nothing measurable.
 LEDGER_FOLD_STEPS = 64
 
-#: Ledger slots that hold energy flows (absorbed, radiated, convected, bottom, evaporated); slot 4 is unused.
-LEDGER_FLOWS = [K.LEDGER_ABSORBED, K.LEDGER_RADIATED, K.LEDGER_CONVECTED, K.LEDGER_BOTTOM, KE.LEDGER_EVAPORATED]
+#: Ledger slots that hold energy flows (absorbed, radiated, convected, bottom, held top, evaporated).
+LEDGER_FLOWS = [K.LEDGER_ABSORBED, K.LEDGER_RADIATED, K.LEDGER_CONVECTED, K.LEDGER_BOTTOM, K.LEDGER_TOP,
+                KE.LEDGER_EVAPORATED]
 
 STATE_NAMES = {0: "void", 1: "powder", 2: "sintered", 3: "molten", 4: "re-solidified"}
 
@@ -85,6 +86,7 @@ class EnergyLedger:
     radiated: float = 0.0    #: lost by radiation from exposed faces
     convected: float = 0.0   #: lost to a gas (lab-air sites)
     bottom: float = 0.0      #: conducted out through the bottom of the substrate
+    top: float = 0.0         #: conducted out through a held top face (Boundary.T_top)
     evaporated: float = 0.0  #: latent heat carried off by evaporating melt
     added: float = 0.0       #: enthalpy (from 3 K) of all material put into the domain
     stored: float = 0.0      #: enthalpy (from 3 K) of the material now in the domain
@@ -96,18 +98,20 @@ class EnergyLedger:
 
     @property
     def balance_residual(self) -> float:
-        return self.heat_stored - (self.absorbed - self.radiated - self.convected - self.bottom - self.evaporated)
+        return self.heat_stored - (self.absorbed - self.radiated - self.convected - self.bottom - self.top
+                                   - self.evaporated)
 
     @property
     def balance_error(self) -> float:
         """|residual| relative to the largest energy flow of the run."""
-        scale = max(self.absorbed, self.radiated + self.convected + abs(self.bottom) + self.evaporated,
+        scale = max(self.absorbed, self.radiated + self.convected + abs(self.bottom) + abs(self.top) + self.evaporated,
                     abs(self.heat_stored), 1e-30)
         return abs(self.balance_residual) / scale
 
     def as_dict(self) -> dict:
         return {"delivered_J": self.delivered, "absorbed_J": self.absorbed, "radiated_J": self.radiated,
                 "convected_J": self.convected, "conducted_to_substrate_bottom_J": self.bottom,
+                "conducted_out_through_held_top_J": self.top,
                 "evaporated_J": self.evaporated, "stored_J": self.heat_stored,
                 "balance_error": self.balance_error}
 
@@ -120,6 +124,9 @@ class Boundary:
     h_conv: float = 0.0         #: convection coefficient [W/(m^2 K)]
     T_amb: float = 293.0        #: gas temperature for convection [K]
     bottom: str = "dirichlet"   #: 'dirichlet' (held at T_bottom) or 'adiabatic'
+    #: the domain's top face held at this temperature [K] through half a cell, as the bottom (None: it
+    #: radiates and convects like every exposed face)
+    T_top: float | None = None
     #: evaporation of hot material from exposed faces (None: off); see gpu_kernels.evaporation
     evaporation: "Evaporation | None" = None
 
@@ -268,7 +275,7 @@ class ThermalSolver:
         values = dict(zip(("contact", "chi", "k_dense", "k_melt", "rho_rel0", "solidus", "liquidus", "k_const"),
                           self._k_params()))
         values.update(zip(("eps_solid", "eps_melt", "solidus", "liquidus", "T_sky", "h_conv", "T_amb",
-                           "bottom_dirichlet"), self._surface_params()))
+                           "bottom_dirichlet", "top_held", "T_top"), self._surface_params()))
         values.update(h0=t.h0, inv_dh=1.0 / t.dh, T_hot=self.T_hot, cp_T0=t.T0, cp_inv_dT=1.0 / t.dT, hT0=t.hT0,
                       inv_hdT=1.0 / t.hdT, rho_p=t.rho_p, dx=self.grid.dx, T_watch=self.T_watch)
         self._par.from_numpy(np.array([values[name] for name in K.PARAMS], dtype=backend.np_float()))
@@ -354,7 +361,7 @@ class ThermalSolver:
     def _surface_params(self) -> tuple:
         t, b = self.tables, self.boundary
         return (t.eps_solid, t.eps_melt, t.solidus, t.liquidus, b.T_sky, b.h_conv, b.T_amb,
-                int(b.bottom == "dirichlet"))
+                int(b.bottom == "dirichlet"), int(b.T_top is not None), float(b.T_top or 0.0))
 
     def diffuse(self, dt: float, T=None, group: int = K.ALL) -> None:
         """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones), then,
@@ -829,6 +836,7 @@ class ThermalSolver:
         L = self.ledger
         L.absorbed, L.radiated, L.convected, L.bottom = (float(a[K.LEDGER_ABSORBED]), float(a[K.LEDGER_RADIATED]),
                                                          float(a[K.LEDGER_CONVECTED]), float(a[K.LEDGER_BOTTOM]))
+        L.top = float(a[K.LEDGER_TOP])
         L.evaporated = float(a[KE.LEDGER_EVAPORATED])
         L.stored = self.stored_energy()
         return L

@@ -21,7 +21,8 @@ class SurfaceSource:
     """A spot of power ``power`` [W] with ``absorptivity`` at (x, y), set before each step.
 
     ``diameter`` is the 1/e^2 diameter of a gaussian, the edge of a top-hat, the 1/e^2 diameter of a
-    super-gaussian exp(-2 (r/w)^n); 'uniform' spreads the power evenly over the whole domain top.
+    super-gaussian exp(-2 (r/w)^n); 'uniform' puts the flux power / ``area`` [W/m^2] on the whole domain top
+    (``area`` None: the power spread over the domain top, whose area changes with the cell size).
     Inside the powder, energy is extinguished with depth (Beer-Lambert, see the kernel) with
     beta = 3 rho_rel/(2 d50) for a grain size d50 [m].
     """
@@ -37,6 +38,7 @@ class SurfaceSource:
     on: bool = False
     delivered: float = 0.0   #: energy emitted so far [J]
     supply: object = None    #: optional power limit/modulation with ``power(plan_power, t0, t1)`` [W]
+    area: float | None = None  #: 'uniform': the area the power is spread over [m^2] (process.uniform_area)
 
     #: the spot travels along the plan (the step is shortened so it moves at most half a cell)
     moves = True
@@ -79,12 +81,15 @@ class SurfaceSource:
         g = solver.grid
         box = self.footprint(g)
         i_lo, i_hi, j_lo, j_hi = box if box is not None else (0, g.shape[0], 0, g.shape[1])
-        energy = self.power * self.absorptivity * dt
+        delivered = self.power * dt  # what lands on the domain
+        if box is None and self.area is not None:  # 'uniform': a flux power / area over the domain top
+            delivered *= g.shape[0] * g.shape[1] * g.dx * g.dx / self.area
+        energy = delivered * self.absorptivity
         K.deposit_surface(solver.h, solver.rho_rel, solver.mass, solver.state, solver.top, solver.ledger_arr,
                           self._spot_constants(solver), self.x, self.y, 0.5 * self.diameter, energy, i_lo, i_hi, j_lo,
                           j_hi)
-        self.delivered += self.power * dt
-        solver.ledger.delivered += self.power * dt
+        self.delivered += delivered
+        solver.ledger.delivered += delivered
 
 
 def check_spot_fits(diameter: float, extent_xy: tuple[float, float], key: str = "process.spot_diameter") -> None:

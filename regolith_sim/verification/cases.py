@@ -169,6 +169,44 @@ def super_time_step_temperature(step_multiple: float = 20.0, T_surface: float = 
                  "Carslaw & Jaeger 1959, Sec. 2.4; Meyer, Balsara & Aslam 2012", details)
 
 
+def held_top_face(T_top: float = 1500.0, T_initial: float = 250.0, alpha: float = 5e-7, size: float = 0.1,
+                  cells: float = 128, t_end: float = 20.3, step_multiple: float = 0.9, columns: float = 2,
+                  tolerance: float = 0.005) -> Check:
+    """A cube of edge ``size`` on ``cells`` cells per edge (``columns`` x ``columns`` of them across: the problem
+    is one-dimensional), uniformly at T_initial, its top face held at T_top (``Boundary.T_top``, the case key
+    site.top_temperature) and its bottom insulated: until heat reaches the bottom it is the semi-infinite
+    solid under a step surface temperature, (T - Ttop)/(Ti - Ttop) = erf(x/(2 sqrt(alpha t))) (Carslaw &
+    Jaeger 1959, Sec. 2.4), x the depth. The OpenFOAM comparison of issue 16 (benchmarks/openfoam_compare.py)
+    uses the defaults with 128 x 128 columns. Steps of ``step_multiple`` x the explicit limit dx^2/(6 alpha):
+    explicit up to 1, RKL2 super-time-steps above. k = 1 W/(m K), rho cp = 1/alpha. Error: at the probe depth
+    sqrt(alpha t) (the temperature linearly interpolated between cell centres), relative to |Ttop - Ti|; the
+    largest error over depth is in the details."""
+    n, width = int(round(cells)), int(round(columns))
+    dx = size / n
+    g = Grid((width, width, n), dx, (0.0, 0.0, -size))
+    s = ThermalSolver(g, ThermalTables.from_material(constant_material(1.0, 1.0 / (alpha * 1000.0), 1000.0),
+                                                     rho_rel0=1.0), Boundary(T_sky=0.0, bottom="adiabatic", T_top=T_top))
+    s.fill_region(np.ones(g.shape, bool), T_initial, 1.0)
+    details = {"cells": [width, width, n], "dx_m": dx}
+    if step_multiple > 1.0:
+        details.update(_run_sts(s, t_end, step_multiple))
+    else:
+        details["dt_s"] = _run(s, t_end, safety=step_multiple)
+        details["steps"] = s.steps
+        details["balance_error"] = s.sync_ledger().balance_error
+    depth = (n - np.arange(n) - 0.5) * dx  # of each cell centre, k order (bottom first)
+    T = s.field("T")[0, 0, :]
+    exact = T_top + (T_initial - T_top) * erf(depth / (2.0 * np.sqrt(alpha * t_end)))
+    probe = float(np.sqrt(alpha * t_end))
+    T_probe = float(np.interp(probe, depth[::-1], T[::-1]))
+    T_exact = float(T_top + (T_initial - T_top) * erf(0.5))
+    span = abs(T_top - T_initial)
+    details.update(probe_depth_m=probe, probe_T_K=T_probe, probe_exact_K=T_exact,
+                   max_error=float(np.max(np.abs(T - exact)) / span))
+    return Check("held top face (the OpenFOAM comparison case), probe at sqrt(alpha t)", abs(T_probe - T_exact) / span,
+                 tolerance, "Carslaw & Jaeger 1959, Sec. 2.4", details)
+
+
 def _radiative_slab(T0, thickness, emissivity, k, rho, cp, t_end, dT_target: float | None):
     dx = thickness / 2
     s = _column_solver(2, dx, constant_material(k, rho, cp, emissivity), T0,
@@ -348,6 +386,7 @@ CASES = {
     "radiative-slab": radiative_slab,
     "implicit-step-temperature": implicit_step_temperature,
     "super-time-step-temperature": super_time_step_temperature,
+    "held-top-face": held_top_face,
     "implicit-radiative-slab": implicit_radiative_slab,
     "rosenthal": rosenthal,
     "grid-convergence": grid_convergence,
