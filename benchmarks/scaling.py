@@ -1,12 +1,14 @@
 """What refining a print costs: the demo case at several resolutions, run one after the other in one process.
 
     python benchmarks/scaling.py [--case examples/change8_brick.toml] [--resolutions 1,2] [--t-stop S]
-                                 [--arch cpu] [--precision f64] [--quick] [--out benchmarks/results/scaling.json]
+                                 [--set solver.super_time_stepping=true] [--arch cpu] [--precision f64] [--quick]
+                                 [--out benchmarks/results/scaling.json]
 
 For each ``solver.resolution`` (cells per layer: 1 at the default, 2 at ``--resolution 2``) the case is
 stepped from the start to ``--t-stop`` simulated seconds (default: the end of its cool-down, the whole
 print) with sintering, without the mechanics and the outcome estimates (not the part this benchmark is
-about). Reported per resolution:
+about); ``--set KEY=VALUE`` (repeatable) overrides case keys, e.g. ``solver.super_time_stepping=true``.
+Reported per resolution:
 
 * ``wall_s`` and ``cpu_s`` (this process's CPU time: less sensitive than the wall clock to other
   processes on a shared machine), explicit and implicit steps, cell-updates and cell-updates/s;
@@ -88,21 +90,24 @@ def part_summary(sim) -> dict:
     return {"consolidated_fraction": float(np.mean(state[mask] >= 2)), "mean_relative_density": float(rho[mask].mean())}
 
 
-def make_sim(case_file: str, resolution: float, arch: str):
+def make_sim(case_file: str, resolution: float, arch: str, overrides: dict | None = None):
     from regolith_sim.config import load_case
     from regolith_sim.simulation.simulation import Simulation
 
-    case = load_case(case_file, **{"solver.resolution": resolution, "solver.mechanics": "off", "solver.arch": arch})
+    case = load_case(case_file, **{"solver.resolution": resolution, "solver.mechanics": "off", "solver.arch": arch,
+                                   **(overrides or {})})
     return Simulation(case)
 
 
-def warm_up(case_file: str, arch: str) -> float:
+def warm_up(case_file: str, arch: str, overrides: dict | None = None) -> float:
     """Compile (or load) every kernel a print uses: a few explicit steps, an implicit one, a settle."""
     t0 = time.perf_counter()
-    sim = make_sim(case_file, 1.0, arch)
+    sim = make_sim(case_file, 1.0, arch, overrides)
     for _ in range(3):
         sim.step()
     sim.thermal.step_implicit(4.0 * sim.thermal.stable_dt())
+    if sim.case.solver.super_time_stepping:
+        sim.thermal.step_sts(4.0 * sim.thermal.stable_dt())
     if sim.densifier is not None:
         sim.densifier.step(1e-3)
         sim.densifier.settle()
@@ -110,8 +115,9 @@ def warm_up(case_file: str, arch: str) -> float:
     return time.perf_counter() - t0
 
 
-def run_one(case_file: str, resolution: float, t_stop: float | None, arch: str, counter: LaunchCounter) -> dict:
-    sim = make_sim(case_file, resolution, arch)
+def run_one(case_file: str, resolution: float, t_stop: float | None, arch: str, counter: LaunchCounter,
+            overrides: dict | None = None) -> dict:
+    sim = make_sim(case_file, resolution, arch, overrides)
     th = sim.thermal
     implicit = collections.Counter()
     step_implicit = th.step_implicit
@@ -140,6 +146,7 @@ def run_one(case_file: str, resolution: float, t_stop: float | None, arch: str, 
             "launches_per_explicit_step": (launches - implicit["launches"]) / max(n_explicit, 1),
             "launches_per_implicit_step": implicit["launches"] / max(n_implicit, 1),
             "host_reads_per_step": counter.counts["element"] / max(sim.n_steps, 1),
+            "super_time_steps": th.sts_stats["steps"], "super_time_stages": th.sts_stats["stages"],
             "energy_balance_error": th.sync_ledger().balance_error, **part_summary(sim)}
 
 
@@ -150,17 +157,20 @@ def main(argv=None) -> int:
     ap.add_argument("--resolutions", default=None, help="comma-separated solver.resolution values (default 1,2)")
     ap.add_argument("--t-stop", type=float, default=None, help="simulated seconds (default: the whole print)")
     ap.add_argument("--quick", action="store_true", help="resolutions 1,2 for 1 s of simulated time (smoke test)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="case key override, e.g. solver.super_time_stepping=true (repeatable)")
     add_out_option(ap, "scaling")
     args = ap.parse_args(argv)
     resolutions = [float(x) for x in (args.resolutions or "1,2").split(",") if x.strip()]
     t_stop = args.t_stop if args.t_stop is not None else (1.0 if args.quick else None)
     arch = backend.init("cpu" if args.arch == "auto" else args.arch, args.precision)
     machine = machine_info(arch, backend.current_precision())
-    compile_s = warm_up(args.case, arch)
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    compile_s = warm_up(args.case, arch, overrides)
     counter = LaunchCounter()
     results = []
     for res in resolutions:
-        r = run_one(args.case, res, t_stop, arch, counter)
+        r = run_one(args.case, res, t_stop, arch, counter, overrides)
         if results:
             prev = results[-1]
             for key in ("consolidated_fraction", "mean_relative_density"):
@@ -189,7 +199,7 @@ def main(argv=None) -> int:
               f"cores, compare the ratios (one process) rather than the times")
     write_json_atomic(Path(args.out), {
         "machine": machine, "settings": {"case": args.case, "resolutions": resolutions, "t_stop_s": t_stop,
-                                         "quick": args.quick, "compile_s": compile_s},
+                                         "quick": args.quick, "compile_s": compile_s, "overrides": overrides},
         "results": results, "ratios": ratios})
     print(f"wrote {args.out}")
     return 0

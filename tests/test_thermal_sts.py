@@ -115,7 +115,8 @@ def test_print_with_lagging_cells_closes_the_ledger(ti_runtime):
     from regolith_sim.config import load_case
     from regolith_sim.simulation.simulation import Simulation
 
-    case = load_case(Path(__file__).parents[1] / "examples" / "change8_brick.toml", **{"solver.mechanics": "off"})
+    case = load_case(Path(__file__).parents[1] / "examples" / "change8_brick.toml",
+                     **{"solver.mechanics": "off", "solver.super_time_stepping": True})
     sim = Simulation(case)
     lagged = 0
     while sim.thermal.time < 8.0:

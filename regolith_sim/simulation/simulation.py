@@ -1,9 +1,10 @@
 """The print simulation: a case in, thermal + sintering stepped through the process plan, a result out.
 
 Each step: spread the layers whose time has come -> place the source from the plan -> deposit
-heat -> conduct and radiate -> densify. While a spot moves, a step is as long as the spot takes to move
-half a cell of the unrefined grid, taken in RKL2 stages (super-time-stepping) where that is beyond the
-explicit stability limit; steps land exactly on layer-spreading times.
+heat -> conduct and radiate -> densify. The step is the explicit stability limit, shortened so the
+spot moves at most half a cell and lands exactly on layer-spreading times; with
+``solver.super_time_stepping`` a step lasts as long as the spot takes to move half a cell of the
+unrefined grid, taken in RKL2 stages.
 """
 from __future__ import annotations
 
