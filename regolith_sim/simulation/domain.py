@@ -39,6 +39,43 @@ def cell_size_for(layer: float, spot: float, resolution: float, given: float | N
     return layer / max(1, math.ceil(layer / target - 1e-9))
 
 
+#: Field arrays a run holds per cell, in floats of the run's precision: the thermal solver's 12 fields and its
+#: 11 implicit-step work arrays, the super-time-step's 4, the densifier's 3 and about 8 host copies the
+#: outputs make (state and the voxel masks add a few bytes, counted as 4).
+FLOATS_PER_CELL = 12 + 11 + 4 + 3 + 8
+#: Part of the memory available now that a run may plan to fill (the rest: Python, Taichi, meshes, the OS).
+MEMORY_SHARE = 0.8
+
+
+def memory_needed(cells: int, precision: str = "f64") -> float:
+    """Bytes a run of ``cells`` cells holds in fields (FLOATS_PER_CELL), f32 halving the floats."""
+    return cells * (FLOATS_PER_CELL * (4 if precision == "f32" else 8) + 4)
+
+
+def memory_available() -> float | None:
+    """Bytes of memory available now (MemAvailable of /proc/meminfo), or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024.0
+    except OSError:
+        return None
+    return None
+
+
+def check_memory(nx: int, ny: int, nz: int, precision: str, available: float | None = None) -> None:
+    """Refuse, before anything is allocated, a grid whose fields would not fit in the memory available now,
+    with the estimate (the run's field arrays live in host memory on the CPU backend; on a GPU the host still
+    holds the output copies)."""
+    available = memory_available() if available is None else available
+    need = memory_needed(nx * ny * nz, precision)
+    if available is not None and need > MEMORY_SHARE * available:
+        raise UserError(f"the grid of {nx}x{ny}x{nz} = {nx * ny * nz:.3g} cells needs about {need / 2**30:.1f} GiB "
+                        f"({need / (nx * ny * nz):.0f} bytes a cell) but {available / 2**30:.1f} GiB of memory is "
+                        f"available; raise solver.cell_size or lower solver.resolution", key="solver.resolution")
+
+
 def build_domain(part, plan, process, solver_cfg, substrate_depth: float, max_cells: float = 6e7) -> Domain:
     """Grid over the part's footprint plus a margin of 1.5 spot diameters (the bed), the substrate
     below z = 0 and the plan's layers above."""
@@ -56,6 +93,7 @@ def build_domain(part, plan, process, solver_cfg, substrate_depth: float, max_ce
     if nx * ny * nz > max_cells:
         raise UserError(f"the grid would have {nx}x{ny}x{nz} = {nx * ny * nz:.3g} cells (limit {max_cells:.3g}); "
                         f"raise solver.cell_size or lower solver.resolution", key="solver.resolution")
+    check_memory(nx, ny, nz, getattr(solver_cfg, "precision", "f64"))
     origin = (lo[0] - margin, lo[1] - margin, -ns * dx)
     grid = Grid((nx, ny, nz), dx, origin)
     occ, _, _ = voxelize(part, dx, origin=np.asarray(origin), shape=(nx, ny, nz))
