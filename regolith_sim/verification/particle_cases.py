@@ -77,18 +77,25 @@ def settling_packing(n_grains: int = 900, seed: int = 3, footprint_d: float = 10
     return _band_check("particles: settling column packing (Bond number 2)", phi, lo, hi, tol, src, "1")
 
 
-def heap_angle(gravity: float = G_EARTH, n_grains: int = 1500, tube_d: float = 8.0, seed: int = 2,
+def heap_angle(gravity: float = G_EARTH, n_grains: int = 1500, tube_d: float = 8.0, seeds=(1, 2, 3),
                settle_factor: float | None = None) -> Check:
-    """Lifted-tube heap of the simulant grains at ``gravity``: fitted static angle against the published
-    band at that gravity. The Bond number is that of the grains at ``gravity`` (cohesion fixed, weight
-    scales with g), so a lunar heap is more cohesive than a terrestrial one, as for real grains."""
+    """Lifted-tube heaps of the simulant grains at ``gravity``: the mean fitted angle over ``seeds`` against
+    the published band at that gravity (one heap of a few hundred grains scatters by +-3-5 deg, so the
+    mean of three is compared, as in the calibration). The Bond number is that of the grains at
+    ``gravity`` (cohesion fixed, weight scales with g), so a lunar heap is more cohesive than a
+    terrestrial one, as for real grains."""
     from ..particles.scenarios import heap_repose, pour_packing
 
     c = replace(SIMULANT, hamaker=SIMULANT.hamaker_for_bond_number(BOND, 0.5 * D, G_EARTH))
     g_fill = max(gravity, 20.0)
-    pk = pour_packing(n_grains, D, c, footprint=(tube_d * D, tube_d * D), gravity=g_fill, seed=seed)
-    t_min = 2.0 * math.sqrt(2.0 * float(pk.box_hi[2]) / gravity)
-    res = heap_repose(pk, c, gravity=gravity, max_time=settle_factor * t_min if settle_factor else None)
+    runs = []
+    for seed in seeds:
+        pk = pour_packing(n_grains, D, c, footprint=(tube_d * D, tube_d * D), gravity=g_fill, seed=seed)
+        t_min = 2.0 * math.sqrt(2.0 * float(pk.box_hi[2]) / gravity)
+        runs.append(heap_repose(pk, c, gravity=gravity, max_time=settle_factor * t_min if settle_factor else None))
+    angles = [r["angle_deg"] for r in runs]
+    res = dict(angle_deg=float(np.mean(angles)), r2=[r["r2"] for r in runs], n_fitted=[r["n_fitted"] for r in runs],
+               n_heap=[r["n_heap"] for r in runs])
     lo, hi = repose_band(gravity)
     r = reference()["repose"]
     src = r["source_1g"] + ("; reduced gravity: " + r["source_reduced_g"] if gravity < 0.99 * G_EARTH else "")
@@ -98,7 +105,8 @@ def heap_angle(gravity: float = G_EARTH, n_grains: int = 1500, tube_d: float = 8
     expected = r["expected_verdict_lunar" if gravity < 0.99 * G_EARTH else "expected_verdict_1g"]
     chk = VerdictCheck(chk.name, chk.error, chk.tolerance, chk.reference, chk.details)
     chk.details.update(fit_r2=res["r2"], rings_fitted=res["n_fitted"], grains_in_heap=res["n_heap"],
-                       recorded_verdict=expected, rolling_friction=c.rolling_friction,
+                       recorded_verdict=expected, rolling_friction=c.rolling_friction, angles_deg=angles,
+                       seeds=list(seeds),
                        role="calibration" if calibration else "validation")
     return chk
 
@@ -139,8 +147,10 @@ def frenkel_neck(tolerance: float = 0.05) -> Check:
                  dict(points=int(sel.sum()), final_neck_ratio=float(res["mean_neck_ratio"][-1])))
 
 
-#: grains (and tube width in d) of the heaps and the column: coarse (CI) and full settings
-SETTINGS = {True: dict(heap=(400, 7.0, 4.0), column=900), False: dict(heap=(1500, 10.0, None), column=2500)}
+#: grains (and tube width in d) of the heaps and the column: coarse (CI) and full settings. The coarse heaps
+#: are those the shape factor was calibrated on (700 grains, tube 8 d, seeds 1-3): 400-grain heaps in a
+#: 7 d tube came out at 23.7 deg where those give 36.0 (too few grains to resolve a slope)
+SETTINGS = {True: dict(heap=(700, 8.0, 4.0), column=900), False: dict(heap=(1500, 10.0, None), column=2500)}
 
 
 def run_particle_suite(coarse: bool = True) -> list[Check]:
