@@ -77,3 +77,27 @@ def test_shared_options_reject_bad_sizes(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sintering.py"), "--sizes", "64,x"],
                           cwd=str(ROOT), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--sizes '64,x': expected comma-separated positive integers" in proc.stderr
+
+
+def test_openfoam_compare_quick_or_skips_cleanly(tmp_path):
+    """benchmarks/openfoam_compare.py: without OpenFOAM on the PATH it says so, exits 0 and writes nothing; with
+    it (Debian's openfoam), --quick (32^3) writes the JSON with both codes' probe errors and the time ratio."""
+    import shutil
+
+    out = tmp_path / "of.json"
+    script = str(ROOT / "benchmarks" / "openfoam_compare.py")
+    env = dict(os.environ, REGOLITH_SIM_CACHE=str(tmp_path / "cache"), PATH=str(tmp_path))
+    proc = subprocess.run([sys.executable, script, "--quick", "--out", str(out)], cwd=str(ROOT), env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0 and "nothing to compare" in proc.stdout and not out.exists()
+    if shutil.which("laplacianFoam") is None:
+        return
+    env["PATH"] = os.environ["PATH"]
+    proc = subprocess.run([sys.executable, script, "--quick", "--out", str(out)], cwd=str(ROOT), env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert data["case"]["cells"] == 32 and len(data["openfoam"]) == 2 and len(data["regolith_sim"]) == 2
+    for r in data["regolith_sim"] + data["openfoam"]:
+        assert _positive(r["wall_s"]) and 0 <= r["error"] < 0.1
+    assert data["regolith_sim"][0]["balance_error"] < 1e-10
