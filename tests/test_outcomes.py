@@ -266,3 +266,16 @@ def test_per_layer_mechanics_writes_stress_frames_and_resumes_exactly(ti_runtime
     res, _ = run_job(case, out, resume=True, progress=False)
     assert res.summary["mechanics"]["updates"] == 3
     np.testing.assert_allclose(res.fields["stress_Pa"], ref.fields["stress_Pa"], rtol=1e-7, atol=1e-3)
+
+
+def test_melted_fraction_counts_mass_not_voxels():
+    """Two columns: one settled melt voxel holding 0.9 of a cell's solid, two powder voxels of 0.55 each:
+    0.9 / (0.9 + 1.1) melted by mass (a third by voxel count); material outside the part is not counted."""
+    from regolith_sim.simulation.result import melted_fraction
+
+    state = np.array([[[4, 0], [1, 1]], [[3, 3], [3, 3]]])
+    mass = np.array([[[0.9, 0.0], [0.55, 0.55]], [[1.0, 1.0], [1.0, 1.0]]])
+    part = np.zeros(state.shape, bool)
+    part[0] = True
+    assert melted_fraction(state, mass, part) == pytest.approx(0.9 / 2.0, rel=1e-12)
+    assert melted_fraction(state, mass, np.zeros_like(part)) == 0.0

@@ -38,6 +38,8 @@ SUMMARY_UNITS = {
     "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
     "part.sintered_depth_m": "m, deepest run of sintered or melted cells down from a column's surface",
     "part.melted_depth_m": "m, deepest run of cells that melted (molten or re-solidified) down from a column's surface",
+    "part.melted_fraction": "1, share of the part's material (by mass) that melted (molten or re-solidified): "
+                            "the melt yield of a microwave load or a powder bed",
     "part.solidification.cells": "1, part voxels that melted fully (above the liquidus) and solidified again",
     "part.solidification.cooling_rate_K_s": "K/s, their mean cooling rates through the freezing range, "
                                              "(liquidus - solidus) / local solidification time, as "
@@ -79,6 +81,14 @@ def depth_from_surface(flag: np.ndarray, state: np.ndarray, dx: float) -> float:
     idx = k_top[:, :, None] - np.arange(nz)[None, None, :]
     run = np.take_along_axis(flag, np.clip(idx, 0, None), axis=2) & (idx >= 0) & solid.any(axis=2)[:, :, None]
     return float(np.cumprod(run, axis=2).sum(axis=2).max() * dx)
+
+
+def melted_fraction(state: np.ndarray, mass: np.ndarray, mask: np.ndarray) -> float:
+    """Mass share of the material in ``mask`` that melted (state molten or re-solidified); 0 without material.
+    By mass, not by voxel: a melted voxel has settled and holds more material than a powder one."""
+    m = np.where(mask, mass, 0.0)
+    total = float(m.sum())
+    return float(m[state >= 3].sum()) / total if total > 0.0 else 0.0
 
 
 def solidification_summary(fields: dict, part_mask: np.ndarray) -> dict:
@@ -202,6 +212,7 @@ class Result:
                      "shrinkage": shrinkage,
                      "sintered_depth_m": depth_from_surface(fields["state"] >= 2, fields["state"], sim.domain.grid.dx),
                      "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx),
+                     "melted_fraction": melted_fraction(fields["state"], th.field("mass"), mask),
                      "solidification": solidification_summary(fields, sim.domain.part_mask)},
             "mechanics": None if mech is None else mech["summary"],
             "probes": probe_summary(sim, fields["T_peak"]),
