@@ -85,7 +85,7 @@ def test_time_step_above_rayleigh_limit_is_refused(ti_runtime):
 def test_grain_count_beyond_memory_is_refused_before_allocating(ti_runtime, monkeypatch):
     from regolith_sim.particles import dem
 
-    monkeypatch.setattr(dem, "_available_memory", lambda: 64 * 2**20)
+    monkeypatch.setattr(dem, "available_memory", lambda: 64 * 2**20)
     n = 200_000
     need = dem.memory_estimate(n, 16, 1, 8)
     with pytest.raises(UserError) as e:

@@ -20,17 +20,17 @@ def test_refinement_beyond_memory_is_refused_by_check_with_the_estimate(monkeypa
     from regolith_sim.simulation.preflight import preflight
 
     case = load_case(TINY, **{"solver.resolution": 4})
-    monkeypatch.setattr(domain, "memory_available", lambda: 64 * 2**20)  # 64 MiB free
+    monkeypatch.setattr(domain, "available_memory", lambda: 64 * 2**20)  # 64 MiB free
     with pytest.raises(UserError) as err:
         preflight(case)
     text = str(err.value)
     assert "solver.resolution" in text and "GiB" in text and "bytes a cell" in text and "available" in text
-    monkeypatch.setattr(domain, "memory_available", lambda: None)  # unreadable: no refusal on a guess
+    monkeypatch.setattr(domain, "available_memory", lambda: None)  # unreadable: no refusal on a guess
     preflight(case)
 
 
 def test_the_same_grid_fits_with_enough_memory(monkeypatch):
     from regolith_sim.simulation.preflight import preflight
 
-    monkeypatch.setattr(domain, "memory_available", lambda: 64 * 2**30)
+    monkeypatch.setattr(domain, "available_memory", lambda: 64 * 2**30)
     preflight(load_case(TINY, **{"solver.resolution": 4}))

@@ -25,6 +25,7 @@ from gpu_kernels import particles_thermal as KT
 from gpu_kernels.backend import ti
 
 from ..errors import UserError
+from ..memory import available_memory
 from .physics import G_MOON, ContactModel, SinterModel, ThermalModel, hertz_damping_factor, rayleigh_time
 
 _FAR = 1.0e20  # parked walls sit this far away
@@ -33,18 +34,6 @@ _FAR = 1.0e20  # parked walls sit this far away
 #: Technol. 160:219; LIGGGHTS warns above 0.2 t_R); beyond about half of it a grain crosses a
 #: large part of the contact in one step and collisions gain energy.
 DT_RAYLEIGH_MAX = 0.5
-
-
-def _available_memory() -> int | None:
-    """Bytes of memory available to a CPU run (``MemAvailable`` of /proc/meminfo), None if unknown."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
 
 
 def memory_estimate(n: int, slots: int, n_walls: int, f_bytes: int) -> int:
@@ -279,7 +268,7 @@ class DEMSystem:
 
     def _check_memory(self, n: int, slots: int, n_walls: int, f_bytes: int) -> None:
         need = memory_estimate(n, slots, n_walls, f_bytes)
-        have = _available_memory() if backend.current_arch() in ("cpu", "x64", "arm64", None) else None
+        have = available_memory() if backend.current_arch() in ("cpu", "x64", "arm64", None) else None
         if have is not None and need > 0.8 * have:
             raise UserError(f"n = {n} grains need about {need / 2**30:.2f} GiB ({need / n / 1024:.1f} KiB per grain: "
                             f"state, {n_walls} wall histories, 2 x {slots} neighbour slots), more than 80 % of the "

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UserError
+from ..memory import available_memory
 from ..thermal import Grid
 
 
@@ -52,23 +53,11 @@ def memory_needed(cells: int, precision: str = "f64") -> float:
     return cells * (FLOATS_PER_CELL * (4 if precision == "f32" else 8) + 4)
 
 
-def memory_available() -> float | None:
-    """Bytes of memory available now (MemAvailable of /proc/meminfo), or None where it cannot be read."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024.0
-    except OSError:
-        return None
-    return None
-
-
 def check_memory(nx: int, ny: int, nz: int, precision: str, available: float | None = None) -> None:
     """Refuse, before anything is allocated, a grid whose fields would not fit in the memory available now,
     with the estimate (the run's field arrays live in host memory on the CPU backend; on a GPU the host still
     holds the output copies)."""
-    available = memory_available() if available is None else available
+    available = available_memory() if available is None else available
     need = memory_needed(nx * ny * nz, precision)
     if available is not None and need > MEMORY_SHARE * available:
         raise UserError(f"the grid of {nx}x{ny}x{nz} = {nx * ny * nz:.3g} cells needs about {need / 2**30:.1f} GiB "
