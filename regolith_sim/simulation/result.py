@@ -50,7 +50,8 @@ SUMMARY_UNITS = {
                                             "strength > 1 (null without a strength law)",
     "mechanics.max_distortion_m": "m, largest displacement of the part, at mechanics.max_distortion_at_m [m]",
     "probes.<name>.peak_temperature_K": "K, highest temperature reached in the probe's cell (every step, "
-                                        "not only the samples)",
+                                        "not only the samples); a probe is fixed in space, so material that "
+                                        "settles as it densifies moves past it",
     "probes.<name>.max_cooling_rate_K_s": "K/s, fastest cooling between probe samples (sampled every health "
                                           "check, 20 steps: a lower bound of the true peak rate)",
     "energy.delivered_J": "J, emitted by the source",
