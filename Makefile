@@ -19,8 +19,9 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/regolith-sim demo --out $(OUT)
 
+# two workers: the suite is one process per test otherwise and CI has two cores
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 bench: $(STAMP)
 	$(PY) benchmarks/thermal.py
