@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from regolith_sim.config import load_case
@@ -40,6 +41,18 @@ def test_spot_melts_the_surface_and_substrate_stays_cold(result):
     T = res.fields["T"]
     # the deepest substrate cells barely warm: the south-pole regolith starts far below 150 K
     assert T[:, :, 0].max() < 150.0
+
+
+def test_the_demo_prints_one_body(result):
+    """Issue 18: the brick is one body, not strips (the one-body rule of tests/test_example_bodies.py)."""
+    from scipy import ndimage
+
+    _, res = result
+    cells = (res.fields["state"] >= 2) & res.fields["part_mask"]
+    assert ndimage.label(cells, structure=np.ones((3, 3, 3)))[1] == 1  # faces, edges or corners
+    faces, n = ndimage.label(cells)
+    assert np.bincount(faces.ravel())[1:].max() > 0.97 * cells.sum()  # nearly all face to face
+    assert cells.sum() > 0.7 * res.fields["part_mask"].sum()
 
 
 def test_run_cli_bad_case_is_one_line(tmp_path):
