@@ -590,6 +590,35 @@ def test_progress_is_written_once_per_update(ti_runtime, tmp_path, capsys):
     assert all(a != b for a, b in zip(during, during[1:])), "an update written twice"
 
 
+def test_time_left_is_timed_after_the_kernels_compile(ti_runtime, tmp_path, capsys, monkeypatch):
+    """A fake clock: the first step costs 100 s (compiling), then each simulated second one wall second. The
+    time left must be the simulated time left from the second update on (the first estimate, over the
+    whole wall time, was 7x too long); the throughput figure is over the whole wall time."""
+    import types
+
+    from regolith_sim.simulation import simulation as simulation_module
+    from regolith_sim.simulation.job import prepare
+
+    clock = [0.0]
+    monkeypatch.setattr(simulation_module, "_time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
+    sim, _ = prepare(load_case(TINY), tmp_path)
+    real_step = sim.step
+
+    def timed_step(*args, **kwargs):
+        dt = real_step(*args, **kwargs)
+        clock[0] += dt + (100.0 if sim.n_steps == 0 else 0.0)
+        return dt
+
+    sim.step = timed_step
+    capsys.readouterr()
+    sim.advance(3.0, progress=True, check_every=2)
+    updates = re.findall(r"print:.*?\| ([0-9.]+)/[0-9.]+ s .*?, (\?|[0-9:]+) left", capsys.readouterr().err)
+    assert len(updates) > 5 and updates[0][1] == "?"
+    for n, left in updates[1:]:
+        minutes, seconds = (int(v) for v in left.split(":"))
+        assert 60 * minutes + seconds == pytest.approx(3.0 - float(n), abs=1.0)
+
+
 def test_disk_full_at_a_checkpoint_keeps_the_last_one_to_resume_from(ti_runtime, tmp_path, monkeypatch):
     import contextlib
 

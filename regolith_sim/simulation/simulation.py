@@ -317,6 +317,7 @@ class Simulation:
         t0 = _time.perf_counter()
         bar = _progress_bar(self) if progress else None
         updates0, wall0 = self.thermal.cell_updates, self.wall_time
+        since = None  # (wall, simulated) time at the first update: the remaining time is timed from there
         try:
             while self.thermal.time < t_stop - 1e-9:
                 self.step(dt_max=t_stop - self.thermal.time)
@@ -328,8 +329,13 @@ class Simulation:
                         elapsed = self.wall_time - wall0 + _time.perf_counter() - t0
                         rate = (self.thermal.cell_updates - updates0) / max(elapsed, 1e-9)
                         bar.n = round(self.thermal.time, 3)
+                        # not from the start: the first steps compile the kernels (the first estimate was 7x long)
+                        since = since or (elapsed, self.thermal.time)
+                        done = self.thermal.time - since[1]
+                        left = (_format_seconds((t_stop - self.thermal.time) * (elapsed - since[0]) / done)
+                                if done > 0 else "?")
                         bar.set_postfix_str(f"layer {self.layers_spread}/{self.domain.n_layers}, "
-                                            f"{rate / 1e6:.0f} Mcell/s", refresh=False)  # one write, below
+                                            f"{rate / 1e6:.3g} Mcell/s, {left} left", refresh=False)  # one write
                         bar.refresh()
                     if checkpoint is not None and checkpoint.due(self.thermal.time):
                         self.wall_time += _time.perf_counter() - t0
@@ -359,4 +365,10 @@ def _progress_bar(sim):
     from tqdm import tqdm
 
     return tqdm(total=round(sim.t_end, 3), initial=round(sim.thermal.time, 3), unit="s(sim)", desc="print",
-                dynamic_ncols=True, bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}] {postfix}")
+                dynamic_ncols=True, bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}] {postfix}")
+
+
+def _format_seconds(seconds: float) -> str:
+    from tqdm import tqdm
+
+    return tqdm.format_interval(seconds)
