@@ -591,9 +591,10 @@ def test_progress_is_written_once_per_update(ti_runtime, tmp_path, capsys):
 
 
 def test_time_left_is_timed_after_the_kernels_compile(ti_runtime, tmp_path, capsys, monkeypatch):
-    """A fake clock: the first step costs 100 s (compiling), then each simulated second one wall second. The
-    time left must be the simulated time left from the second update on (the first estimate, over the
-    whole wall time, was 7x too long); the throughput figure is over the whole wall time."""
+    """A fake clock: the first step costs 100 s (compiling), then each simulated second one wall second and each
+    checkpoint two. From the second update on, the time left is the simulated time left (and the checkpoints
+    to come): the first estimate, over the whole wall time, was 7x too long. The throughput figure is over
+    the whole wall time."""
     import types
 
     from regolith_sim.simulation import simulation as simulation_module
@@ -609,14 +610,28 @@ def test_time_left_is_timed_after_the_kernels_compile(ti_runtime, tmp_path, caps
         clock[0] += dt + (100.0 if sim.n_steps == 0 else 0.0)
         return dt
 
+    class Checkpoints:  # every 0.5 simulated seconds, 2 wall seconds each
+        def due(self, t):
+            return t < 3.0 - 1e-9 and t >= len(saves) * 0.5 + 0.5
+
+        def save(self, sim):
+            saves.append(clock[0])
+            clock[0] += 2.0
+
+    saves = []
     sim.step = timed_step
     capsys.readouterr()
-    sim.advance(3.0, progress=True, check_every=2)
-    updates = re.findall(r"print:.*?\| ([0-9.]+)/[0-9.]+ s .*?, (\?|[0-9:]+) left", capsys.readouterr().err)
-    assert len(updates) > 5 and updates[0][1] == "?"
-    for n, left in updates[1:]:
+    updates0 = sim.thermal.cell_updates
+    sim.advance(3.0, progress=True, check_every=2, checkpoint=Checkpoints())
+    pattern = re.compile(r"print:.*\| ([0-9.]+)/[0-9.]+ s .*, ([0-9.e+-]+) Mcell/s, (\?|[0-9:]+) left")
+    updates = [m.groups() for u in re.split(r"[\r\n]", capsys.readouterr().err) if (m := pattern.match(u))]
+    assert len(updates) > 5 and updates[0][2] == "?" and len(saves) >= 4
+    for n, _, left in updates[1:]:
         minutes, seconds = (int(v) for v in left.split(":"))
-        assert 60 * minutes + seconds == pytest.approx(3.0 - float(n), abs=1.0)
+        assert 60 * minutes + seconds == pytest.approx(3.0 - float(n), abs=1.0 + 2.0 * len(saves))
+    # the throughput over the whole wall time, compiling and checkpoints included (it restarted its clock
+    # at each checkpoint but not its count of cell updates)
+    assert float(updates[-1][1]) * 1e6 == pytest.approx((sim.thermal.cell_updates - updates0) / clock[0], rel=2e-3)
 
 
 def test_disk_full_at_a_checkpoint_keeps_the_last_one_to_resume_from(ti_runtime, tmp_path, monkeypatch):
