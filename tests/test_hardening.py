@@ -301,6 +301,60 @@ def test_mesh_file_must_be_a_regular_file(capsys, tmp_path):
     assert "mesh file" in line and "is a named pipe, not a regular file" in line
 
 
+MANIFEST = {"name": "m", "varied": ["process.power"], "cases": [
+    {"case_id": f"c{i}", "inputs": {"process.power": 10.0 * i}, "derived": {}} for i in (1, 2)]}
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"\xff\xfe{", "sweep manifest '{p}' is not UTF-8 text (byte 0xff on line 1)"),
+    (b"[" * 5000 + b"]" * 5000, "sweep manifest '{p}' nests tables or arrays too deeply; allowed: at most 32 levels"),
+    (b'{"cases": ', "sweep manifest '{p}' is not valid JSON: Expecting value: line 1 column 11"),
+    (b"[]", "'{p}' is not a sweep manifest as `regolith-sim sweep` writes it"),
+    (b'{"varied": [], "cases": [{"case_id": 5}]}', "'{p}' is not a sweep manifest"),
+    (None, "sweep manifest '{p}' is a named pipe, not a regular file"),
+])
+def test_a_damaged_sweep_folder_is_one_line(capsys, tmp_path, content, expected):
+    manifest = tmp_path / "sweep.json"
+    if content is None:
+        os.mkfifo(manifest)
+    else:
+        manifest.write_bytes(content)
+    line = one_error(capsys, "map", tmp_path, "--x", "process.power", "--y", "a", "--z", "b")
+    assert line.startswith("regolith-sim: error: DIR: ") and expected.format(p=manifest) in line, line
+
+
+@pytest.mark.parametrize("record", [b"\xff", b"[" * 5000, b"[]", b'{"status": "exploded"}', b'{"status": "done", '
+                                    b'"summary": 5}', None])
+def test_a_damaged_status_record_counts_as_never_run(tmp_path, record):
+    from regolith_sim.sweep.table import build_table
+
+    (tmp_path / "sweep.json").write_text(json.dumps(MANIFEST))
+    (tmp_path / "status").mkdir()
+    (tmp_path / "status" / "c1.json").write_text(json.dumps({"case_id": "c1", "status": "done",
+                                                             "summary": {"part": {"count": 1}}}))
+    if record is None:
+        os.mkfifo(tmp_path / "status" / "c2.json")  # must not hang the reader
+    else:
+        (tmp_path / "status" / "c2.json").write_bytes(record)
+    table = build_table(tmp_path)
+    assert list(table["status"]) == ["done", "pending"] and table["part.count"].iloc[0] == 1
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("r.csv", b"a,b\n\xff\x00,1\n", "'{p}' cannot be read as a csv table (UnicodeDecodeError)"),
+    ("r.parquet", b"PAR1 not parquet", "'{p}' cannot be read as a parquet table"),
+    ("r.csv", None, "results table '{p}' is a named pipe, not a regular file"),
+])
+def test_a_damaged_results_table_is_one_line(capsys, tmp_path, name, content, expected):
+    table = tmp_path / name
+    if content is None:
+        os.mkfifo(table)
+    else:
+        table.write_bytes(content)
+    line = one_error(capsys, "map", table, "--x", "a", "--y", "b", "--z", "c")
+    assert expected.format(p=table) in line, line
+
+
 # -- what the verbs say -----------------------------------------------------------------------------
 def test_help_and_reports_promise_only_what_they_do(capsys, tmp_path):
     with pytest.raises(SystemExit):

@@ -9,6 +9,7 @@ descriptor, so the check and the read see the same file.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -136,18 +137,28 @@ def nesting_depth(value) -> int:
 def read_toml(path: str | Path, *, what: str, key: str | None = None, max_bytes: int = MAX_TOML_BYTES,
               max_depth: int = MAX_TOML_DEPTH, error: type[UserError] = UserError) -> dict:
     """Parse the TOML file ``path`` (see :func:`read_text`), refusing nesting deeper than ``max_depth``."""
+    return _parse(path, "TOML", tomllib.loads, tomllib.TOMLDecodeError, what, key, max_bytes, max_depth, error)
+
+
+def read_json(path: str | Path, *, what: str, key: str | None = None, max_bytes: int = MAX_TOML_BYTES,
+              max_depth: int = MAX_TOML_DEPTH, error: type[UserError] = UserError):
+    """Parse the JSON file ``path`` (see :func:`read_text`), refusing nesting deeper than ``max_depth``."""
+    return _parse(path, "JSON", json.loads, ValueError, what, key, max_bytes, max_depth, error)
+
+
+def _parse(path, kind, loads, syntax_error, what, key, max_bytes, max_depth, error):
     p = Path(path)
     text = read_text(p, what=what, key=key, max_bytes=max_bytes, error=error)
+    too_deep = error(f"{what} '{p}' nests tables or arrays too deeply; allowed: at most {max_depth} levels", key=key)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{what} '{p}' is not valid TOML: {exc}", key=key) from None
-    except RecursionError:
-        data = None
-    if data is None or nesting_depth(data) > max_depth:
-        raise error(f"{what} '{p}' nests tables or arrays too deeply; allowed: at most {max_depth} levels", key=key)
+        data = loads(text)
+    except syntax_error as exc:  # the parsers' messages give a position, never the text
+        raise error(f"{what} '{p}' is not valid {kind}: {exc}", key=key) from None
+    except RecursionError:  # the parsers recurse once per level: deep nesting never gets to the check below
+        raise too_deep from None
+    if nesting_depth(data) > max_depth:
+        raise too_deep
     return data
-
 
 
 _TOKEN = re.compile(r"[\w.+\- ]{1,32}")

@@ -34,13 +34,18 @@ class StatusStore:
         return self.folder / f"{case_id}.json"
 
     def read(self, case_id: str) -> dict | None:
+        from ..errors import UserError
+        from ..io.safe_read import MAX_TABLE_BYTES, read_json
+
         p = self.path(case_id)
-        if not p.is_file():
+        if not p.exists():
             return None
         try:
-            return json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return None  # unreadable: treat as never run
+            rec = read_json(p, what="status record", max_bytes=MAX_TABLE_BYTES)
+        except UserError:
+            return None  # unreadable (a killed write, a corrupted disk): the case runs again
+        ok = isinstance(rec, dict) and rec.get("status") in STATES and isinstance(rec.get("summary") or {}, dict)
+        return rec if ok else None
 
     def write(self, case_id: str, status: str, **fields) -> dict:
         if status not in STATES:

@@ -12,7 +12,6 @@ It is rebuilt from ``DIR/sweep.json`` and the status records alone, so it always
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..errors import UserError
@@ -38,11 +37,20 @@ def flatten_summary(summary: dict, prefix: str = "") -> dict:
 
 
 def read_manifest(out_dir: str | Path) -> dict:
+    from ..io.safe_read import MAX_TABLE_BYTES, read_json
+
     p = Path(out_dir) / MANIFEST
-    if not p.is_file():
+    if not p.exists():
         raise UserError(f"'{out_dir}' holds no sweep ({MANIFEST} not found); run `regolith-sim sweep` first",
                         key="DIR")
-    return json.loads(p.read_text(encoding="utf-8"))
+    data = read_json(p, what="sweep manifest", key="DIR", max_bytes=MAX_TABLE_BYTES)
+    cases = data.get("cases") if isinstance(data, dict) else None
+    if not (isinstance(cases, list) and isinstance(data.get("varied"), list) and all(
+            isinstance(c, dict) and isinstance(c.get("case_id"), str) and isinstance(c.get("inputs"), dict)
+            and isinstance(c.get("derived"), dict) for c in cases)):
+        raise UserError(f"'{p}' is not a sweep manifest as `regolith-sim sweep` writes it (a list of cases with "
+                        "their inputs); run the sweep again to rewrite it", key="DIR")
+    return data
 
 
 def build_table(out_dir: str | Path):
@@ -85,16 +93,22 @@ def load_table(source: str | Path):
     """A sweep folder (its table rebuilt from the status records), a ``.csv`` or a ``.parquet`` file."""
     import pandas as pd
 
+    from ..io.safe_read import check_regular
+
     p = Path(source)
     if p.is_dir():
         return build_table(p)
-    if not p.is_file():
+    if not p.exists():
         raise UserError(f"'{p}' is neither a sweep folder nor a results table", key="DIR")
-    if p.suffix == ".parquet":
-        return pd.read_parquet(p)
-    if p.suffix == ".csv":
-        return pd.read_csv(p)
-    raise UserError(f"'{p}': expected a sweep folder, a .csv or a .parquet table", key="DIR")
+    if p.suffix not in (".csv", ".parquet"):
+        raise UserError(f"'{p}': expected a sweep folder, a .csv or a .parquet table", key="DIR")
+    check_regular(p, what="results table", key="DIR")
+    try:
+        return pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
+    except Exception as exc:  # noqa: BLE001 - pandas and pyarrow raise assorted errors for a damaged file
+        # the error's type only: its message may quote the file
+        raise UserError(f"'{p}' cannot be read as a {p.suffix[1:]} table ({type(exc).__name__}); allowed: the "
+                        f"{CSV} or {PARQUET} a sweep writes", key="DIR") from None
 
 
 def column_unit(name: str) -> str:
