@@ -562,6 +562,19 @@ def test_resume_of_a_finished_run_says_so(ti_runtime, tmp_path):
         run_job(load_case(TINY), tmp_path, resume=True)
 
 
+@pytest.mark.parametrize("content", [b"[" * 100_000, b"\xff", b"[]", None])
+def test_a_damaged_run_status_reads_as_none(tmp_path, content):
+    """Deep nesting was a RecursionError and a pipe hung `--resume`; damaged, the folder has no status."""
+    from regolith_sim.simulation.run_folder import is_finished, read_status
+
+    status = tmp_path / "run_status.json"
+    if content is None:
+        os.mkfifo(status)
+    else:
+        status.write_bytes(content)
+    assert read_status(tmp_path) is None and not is_finished(tmp_path)
+
+
 @pytest.mark.parametrize("content, why", [(b"", "empty"), (b"PK\x03\x04" + b"\x00" * 40, "truncated")])
 def test_unreadable_checkpoint_says_how_to_start_fresh(ti_runtime, tmp_path, content, why):
     from regolith_sim.simulation import run_job

@@ -99,9 +99,14 @@ def _unlock(out: Path, fd: int) -> None:
 
 def read_status(out: Path) -> dict | None:
     """The run status in ``out``; None when there is none (or it cannot be read)."""
+    from ..io.safe_read import read_json
+
+    path = Path(out) / STATUS_NAME
+    if not path.exists():
+        return None
     try:
-        data = json.loads((Path(out) / STATUS_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(path, what="run status")
+    except UserError:  # damaged (a pipe, deep nesting, not JSON): as if the folder had none
         return None
     return data if isinstance(data, dict) else None
 
