@@ -33,6 +33,16 @@ fluxes. The cell keeps its mass (the evaporated mass, a few per cent at most whi
 is booked in ``mass_lost``), so only the latent heat leaves the enthalpy and the energy ledger closes
 to round-off.
 
+Inside the material, where no face is exposed, a melt hotter than its boiling point boils: a vapour bubble
+grows once its pressure exceeds the liquid's, the gas pressure plus the Laplace pressure 2 gamma/r of a
+bubble nucleus of radius r (Young-Laplace; Brennen 1995, Cavitation and Bubble Dynamics, Sec. 1.3), r taken
+as the pores of the powder the melt came from (half its median grain size). So no cell stays above the
+boiling point T_b,s = B_s/(A_s - ln P_b) of a vapour it still holds: the heat above it leaves as that
+vapour's latent heat (:func:`boil_cell`), the alkalis first (their boiling point is lower) as far as the
+cell's inventory goes, then the refractory rest, the mass booked in ``mass_lost``. The bubbles are taken
+to leave the melt within the step (the escape of vapour, and the vesicles it leaves, are not modelled
+here: :mod:`regolith_sim.outcomes.body`). Applied after each cell's update, exposed cells included.
+
 ``par`` packs the run's constants (one array argument instead of thirteen): see :data:`PARAMS`. The sink is
 applied per cell by :func:`evaporate_cell`, from inside ``thermal.diffuse``: an exposed cell evaporates right
 after its own conduction update, so evaporation needs no pass over the grid of its own.
@@ -44,9 +54,11 @@ from gpu_kernels.lookup import table_lookup
 #: Layout of the ``par`` array. Per source s = 1 (alkalis), 2 (refractory): ln of the vapour-pressure
 #: prefactor [ln Pa], B [K], alpha_e sqrt(M/(2 pi R)) [sqrt(kg K/J)], M/R [kg K/J], latent heat [J/kg];
 #: then h_m [m/s], the alkali inventory [mass fraction], and the temperature below which both fluxes
-#: are taken as nil [K] (saves the exp in cold cells).
+#: are taken as nil [K] (saves the exp in cold cells), the gas pressure [Pa], and the boiling points [K] of
+#: the two vapours inside the melt (module docstring).
 PARAMS = ("ln_A1", "B1_K", "hkl1", "M1_over_R", "L1_J_kg", "ln_A2", "B2_K", "hkl2", "M2_over_R", "L2_J_kg",
-          "h_mass_m_s", "alkali_fraction", "T_min_K", "gas_pressure_Pa")
+          "h_mass_m_s", "alkali_fraction", "T_min_K", "gas_pressure_Pa", "T_boil1_K", "T_boil2_K")
+P_T_BOIL_ALKALI, P_T_BOIL_REFRACTORY = 14, 15
 LEDGER_EVAPORATED = 5
 NEWTON_ITERATIONS = 24
 #: Exponent of the remaining alkali fraction in the alkali vapour pressure (see the module docstring).
@@ -127,4 +139,40 @@ def evaporate_cell(h: ti.template(), mass: ti.template(), mass_lost: ti.template
         h[i, j, k] -= e / (m * rho_p * face * dx)
         alkali_lost[i, j, k] += m1
         mass_lost[i, j, k] += m1 + m2
+    return e
+
+
+@ti.func
+def boiling_enthalpies(h_of_T: ti.template(), par: ti.template(), hT0, inv_hdT):
+    """(h at the alkalis' boiling point, h at the refractory vapour's) [J/kg]: what ``boil_cell`` compares with."""
+    return (table_lookup(h_of_T, hT0, inv_hdT, par[P_T_BOIL_ALKALI]),
+            table_lookup(h_of_T, hT0, inv_hdT, par[P_T_BOIL_REFRACTORY]))
+
+
+@ti.func
+def boil_cell(h: ti.template(), mass: ti.template(), mass_lost: ti.template(), alkali_lost: ti.template(),
+              par: ti.template(), i, j, k, h_b1, h_b2, dx, rho_p):
+    """Boil off the heat cell (i, j, k) holds above the boiling point of its vapours (enthalpies ``h_b1``,
+    ``h_b2``; module docstring): the alkalis take what lies above h_b1 up to the latent heat of the inventory
+    left, the refractory vapour what then still lies above h_b2. Books the vapour in ``mass_lost`` (and
+    ``alkali_lost``) and returns the heat taken [J] for ``ledger[LEDGER_EVAPORATED]``. Nothing happens at or
+    below the lower of the two, so callers may test that first."""
+    e = 0.0
+    hc = h[i, j, k]
+    if hc > ti.min(h_b1, h_b2):
+        m = mass[i, j, k]
+        full = rho_p * dx * dx * dx  # kg of a full-density cell: mass fractions are of it
+        cell = m * full
+        left = ti.max(par[11] * m - alkali_lost[i, j, k], 0.0)
+        e1 = ti.min(cell * (hc - h_b1), left * full * par[4])
+        hc -= e1 / cell
+        e2 = ti.max(cell * (hc - h_b2), 0.0)
+        hc -= e2 / cell
+        m1 = e1 / (par[4] * full)
+        m2 = e2 / (par[9] * full)
+        alkali_lost[i, j, k] += m1
+        # a cell boiled dry keeps its heat capacity: the vapour is booked up to its mass, the heat in full
+        mass_lost[i, j, k] = ti.min(mass_lost[i, j, k] + m1 + m2, m)
+        h[i, j, k] = hc
+        e = e1 + e2
     return e

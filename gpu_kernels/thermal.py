@@ -393,7 +393,8 @@ def diffuse(
     group ``group`` are stepped (multirate, see the module docstring and ``group_range``). With
     ``evaporation``, each exposed cell then loses its evaporation heat of the step
     (``evaporation.evaporate_cell``, constants ``evap_par``): no other cell writes it in this pass, so
-    that is the sink applied to the enthalpy the step left."""
+    that is the sink applied to the enthalpy the step left; any cell left above the boiling point of its
+    vapours then boils down to it (``evaporation.boil_cell``)."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     for i, j in ti.ndrange(nx, ny):
         dx, rho_p = par[P_DX], par[P_RHO_P]
@@ -401,6 +402,10 @@ def diffuse(
         lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
                                                            nx, ny, inv_dx, dt, rho_p)
         evaporated = 0.0
+        h_b1, h_b2 = 0.0, 0.0
+        if ti.static(evaporation):
+            h_b1, h_b2 = KE.boiling_enthalpies(h_of_T, evap_par, par[P_HT0], par[P_INV_HDT])
+        h_boil = ti.min(h_b1, h_b2)
         for k in range(lo, hi):
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
@@ -415,6 +420,9 @@ def diffuse(
                         h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
                         par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
                         dx, rho_p)
+                if h[i, j, k] > h_boil:
+                    evaporated += KE.boil_cell(h, mass, mass_lost, alkali_lost, evap_par, i, j, k, h_b1, h_b2,
+                                               dx, rho_p)
         if ti.static(evaporation):
             if evaporated != 0.0:
                 ledger[KE.LEDGER_EVAPORATED] += evaporated
@@ -511,12 +519,15 @@ def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, l
               k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), T_of_h: nd1, h_of_T: nd1,
               cp_of_T: nd1, evap_par: nd1):
     """The evaporation sink of a step of dt [s] for the exposed cells of group ``group``, applied to the
-    enthalpy the step left (``evaporation.evaporate_cell``): a super-time-step's, split off its stages
-    (``diffuse`` applies it in its own pass)."""
+    enthalpy the step left (``evaporation.evaporate_cell``), and boiling in every cell left above the boiling
+    point of its vapours (``evaporation.boil_cell``): a super-time-step's, split off its stages (``diffuse``
+    applies them in its own pass)."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     for i, j in ti.ndrange(nx, ny):
         lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
         evaporated = 0.0
+        h_b1, h_b2 = KE.boiling_enthalpies(h_of_T, evap_par, par[P_HT0], par[P_INV_HDT])
+        h_boil = ti.min(h_b1, h_b2)
         for k in range(lo, hi):
             if kcond[i, j, k] == 0.0:
                 continue
@@ -536,6 +547,9 @@ def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, l
                     h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
                     par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
                     par[P_DX], par[P_RHO_P])
+            if h[i, j, k] > h_boil:
+                evaporated += KE.boil_cell(h, mass, mass_lost, alkali_lost, evap_par, i, j, k, h_b1, h_b2,
+                                           par[P_DX], par[P_RHO_P])
         if evaporated != 0.0:
             ledger[KE.LEDGER_EVAPORATED] += evaporated
 

@@ -150,3 +150,66 @@ def test_a_print_books_evaporation_and_still_closes_its_energy_balance(ti_runtim
     assert 1.0e7 <= per_kg <= 1.35e7
     if site == "lab-air":   # the gas holds the vapour back: far less is lost than in vacuum
         assert summary["part"]["mass_lost_kg"] < 1e-3 * summary["energy"]["absorbed_J"] / 1.0e7
+
+
+def _melt_block(mat, ev, shape, dx) -> ThermalSolver:
+    """Fully dense melt at 3,400 K on an insulated base, radiating to a 3 K sky from its top."""
+    s = ThermalSolver(Grid(shape, dx, (0.0, 0.0, -shape[2] * dx)), ThermalTables.from_material(mat),
+                      Boundary(T_sky=3.0, bottom="adiabatic", evaporation=ev))
+    s.fill_region(np.ones(shape, bool), 3400.0, 1.0)
+    return s
+
+
+def test_a_melt_inside_the_material_boils_down_to_its_boiling_point(ti_runtime):
+    """A block of JSC-1A melt at 3,400 K in vacuum: above both boiling points inside (2,564 K for the alkalis,
+    3,013 K for SiO + O2 at the 11 kPa Laplace pressure of a 65 um bubble nucleus), every cell loses its whole alkali inventory and then the heat above the refractory boiling point, and the vapour
+    booked carries exactly that heat (closed form of gpu_kernels.evaporation.boil_cell)."""
+    from regolith_sim.thermal.evaporation import boiling_pressure, evaporation_for
+
+    mat = get_material("JSC-1A")
+    ev = evaporation_for(mat, 0.0, None, None)
+    laplace = 2 * mat.get("melt.surface_tension_N_m") / (0.5 * mat.get("grain_size.d50_m"))
+    assert ev.boiling_pressure_Pa == pytest.approx(laplace, rel=1e-12)
+    assert boiling_pressure(mat, 101325.0) == pytest.approx(101325.0 + laplace, rel=1e-12)
+    T_b1, T_b2 = ev.boiling_points()
+    for v, T_b in ((ev.alkali, T_b1), (ev.refractory, T_b2)):   # p_v(T_b) = P_b
+        assert float(vapour_pressure(v, T_b)) == pytest.approx(ev.boiling_pressure_Pa, rel=1e-9)
+    assert 2400.0 < T_b1 < T_b2 < 3100.0
+
+    s = _melt_block(mat, ev, (4, 4, 6), 1e-3)
+    dx, shape = 1e-3, (4, 4, 6)
+    stored0 = s.stored_energy()
+    s.step(1e-6)   # conduction, radiation and surface evaporation move the interior by far less than 1e-3 K
+    full = s.tables.rho_p * dx ** 3
+    h0, h_b1, h_b2 = (float(s.h_of_T(T)) for T in (3400.0, T_b1, T_b2))
+    e_alkali = ev.alkali_fraction * full * ev.alkali.latent_heat_J_kg        # the whole inventory, J per cell
+    assert e_alkali < full * (h0 - h_b1)
+    e_refractory = full * (h0 - h_b2) - e_alkali
+    inside = (slice(None), slice(None), slice(0, shape[2] - 1))
+    h = s.field("h")[inside]
+    np.testing.assert_allclose(h, h_b2, rtol=2e-6)
+    np.testing.assert_allclose(s.field("alkali_lost")[inside], ev.alkali_fraction, rtol=1e-9)
+    m_lost = e_alkali / (ev.alkali.latent_heat_J_kg * full) + e_refractory / (ev.refractory.latent_heat_J_kg * full)
+    np.testing.assert_allclose(s.field("mass_lost")[inside], m_lost, rtol=2e-5)
+    L = s.sync_ledger()
+    # the top cells boil too, after their surface evaporation (which takes ~1e-7 of it in 1 us)
+    assert L.evaporated == pytest.approx(s.field("h").size * (e_alkali + e_refractory), rel=1e-5)
+    assert abs(stored0 - s.stored_energy() - L.evaporated - L.radiated) < 1e-6 * L.evaporated
+
+
+def test_a_super_time_step_boils_the_melt_inside_as_well(ti_runtime):
+    """The same block stepped by one super-time-step of 20 explicit limits (the evaporation and boiling
+    are applied once to the step's end enthalpy): the cells a diffusion length below the radiating top
+    end at the refractory boiling point with their alkalis gone, and the ledger closes."""
+    from regolith_sim.thermal.evaporation import evaporation_for
+
+    mat = get_material("JSC-1A")
+    ev = evaporation_for(mat, 0.0, None, None)
+    s = _melt_block(mat, ev, (3, 3, 14), 1e-3)
+    s.step(1e-6)
+    stages = s.step_sts(20 * s.stable_dt(1.0))
+    assert stages > 1
+    deep = (slice(None), slice(None), slice(0, 4))
+    np.testing.assert_allclose(s.field("h")[deep], float(s.h_of_T(ev.boiling_points()[1])), rtol=2e-6)
+    np.testing.assert_allclose(s.field("alkali_lost")[deep], ev.alkali_fraction, rtol=1e-9)
+    assert s.sync_ledger().balance_error < 1e-9

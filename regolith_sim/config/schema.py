@@ -283,7 +283,10 @@ class SolverSection(Section):
                                                    gt=0, le=1e7)
     evaporation: bool = Field(True, description="Evaporation of hot material from exposed faces (Hertz-Knudsen-"
                                                 "Langmuir flux of the material's vapour pressure, latent heat sink, "
-                                                "slowed by diffusion through a gas); off only for comparisons",
+                                                "slowed by diffusion through a gas) and boiling of melt inside "
+                                                "the material above the boiling point of its vapours (gas "
+                                                "pressure plus a bubble nucleus' Laplace pressure); off only "
+                                                "for comparisons",
                               json_schema_extra={"unit": ""})
     mechanics: Literal["off", "final", "layers"] = Field(
         "off", description="Thermo-mechanics of the part (regolith_sim.mechanics): 'final' solves the residual "

@@ -7,7 +7,8 @@ ln(p/Pa) = A - B/T, each with the molar mass of its vapour and its latent heat: 
 (``refractory_*``); and the evaporation coefficient. Under a gas (lab air) the vapour also has to diffuse
 away: the mass-transfer coefficient h_m = h_c / (rho c_p)_gas Le^(-2/3) follows from the convection
 coefficient by the Chilton-Colburn analogy (Chilton & Colburn 1934, Ind. Eng. Chem. 26:1183), with the
-Lewis number taken as 1.
+Lewis number taken as 1. Inside the material a melt boils where a vapour's pressure exceeds the gas pressure
+plus a bubble nucleus' Laplace pressure (:func:`boiling_pressure`).
 """
 from __future__ import annotations
 
@@ -48,7 +49,20 @@ def evaporation_for(material, h_conv: float, gas_heat_capacity: float | None,
     h_m = h_conv / gas_heat_capacity if gas_heat_capacity and gas_pressure and h_conv > 0.0 else 0.0
     return Evaporation(alkali=source("alkali"), refractory=source("refractory"),
                        alkali_fraction=alkali_fraction(material), coefficient=g("evaporation.coefficient"),
-                       h_mass_m_s=h_m, gas_pressure_Pa=gas_pressure if h_m > 0.0 else 0.0)
+                       h_mass_m_s=h_m, gas_pressure_Pa=gas_pressure if h_m > 0.0 else 0.0,
+                       boiling_pressure_Pa=boiling_pressure(material, gas_pressure or 0.0))
+
+
+def boiling_pressure(material, gas_pressure: float) -> float:
+    """Pressure [Pa] a vapour bubble inside the melt must exceed to grow: the gas pressure plus the Laplace
+    pressure 2 gamma / r of a nucleus of radius r (Young-Laplace; Brennen 1995, Cavitation and Bubble
+    Dynamics, Sec. 1.3), r the pores of the powder the melt came from, taken as half the median grain size
+    (gamma: ``melt.surface_tension_N_m``, grains: ``grain_size.d50_m``). 0 (no boiling inside the material)
+    when the material gives neither and there is no gas."""
+    laplace = 0.0
+    if material.has("melt.surface_tension_N_m") and material.has("grain_size.d50_m"):
+        laplace = 2.0 * material.get("melt.surface_tension_N_m") / (0.5 * material.get("grain_size.d50_m"))
+    return float(gas_pressure) + laplace
 
 
 def vapour_pressure(source: VapourSource, T):

@@ -154,17 +154,29 @@ class Evaporation:
     coefficient: float = 1.0
     h_mass_m_s: float = 0.0
     gas_pressure_Pa: float = 0.0   #: pressure of the gas the vapour diffuses through (0 in vacuum) [Pa]
+    #: pressure a vapour bubble inside the melt must reach to grow [Pa]: the gas pressure plus the Laplace
+    #: pressure of a bubble nucleus (gpu_kernels.evaporation); 0: no boiling inside the material
+    boiling_pressure_Pa: float = 0.0
 
     def T_min(self) -> float:
         """Temperature [K] below which both pressures are under 1e-6 Pa (a loss under 1e-9 W/m^2)."""
         return min(v.B_K / (v.ln_A - np.log(1e-6)) for v in (self.alkali, self.refractory))
+
+    def boiling_points(self) -> tuple[float, float]:
+        """(alkali, refractory) temperatures [K] where each vapour's pressure reaches ``boiling_pressure_Pa``,
+        T_b = B/(A - ln P_b); 1e30 (never) without a boiling pressure."""
+        if self.boiling_pressure_Pa <= 0.0:
+            return 1e30, 1e30
+        return tuple(v.B_K / max(v.ln_A - np.log(self.boiling_pressure_Pa), 1e-30)  # type: ignore[return-value]
+                     for v in (self.alkali, self.refractory))
 
     def packed(self) -> np.ndarray:
         out = []
         for v in (self.alkali, self.refractory):
             out += [v.ln_A, v.B_K, self.coefficient * np.sqrt(v.molar_mass_kg_mol / (2 * np.pi * R_GAS)),
                     v.molar_mass_kg_mol / R_GAS, v.latent_heat_J_kg]
-        return np.array(out + [self.h_mass_m_s, self.alkali_fraction, self.T_min(), self.gas_pressure_Pa], float)
+        return np.array(out + [self.h_mass_m_s, self.alkali_fraction, self.T_min(), self.gas_pressure_Pa,
+                               *self.boiling_points()], float)
 
 
 @dataclass
