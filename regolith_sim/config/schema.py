@@ -290,8 +290,8 @@ class SolverSection(Section):
                               json_schema_extra={"unit": ""})
     mechanics: Literal["off", "final", "layers"] = Field(
         "off", description="Thermo-mechanics of the part (regolith_sim.mechanics): 'final' solves the residual "
-        "stress, crack risk and distortion of the cooled part (its crack risk then replaces the thermal-shock "
-        "estimate in the strength); 'layers' also solves at the end of each layer, each voxel joining the body "
+        "stress, crack risk and distortion of the cooled part (a voxel's crack risk in the strength is then the "
+        "larger of the residual stress's and the thermal-shock estimate's, the transient stress while it froze); 'layers' also solves at the end of each layer, each voxel joining the body "
         "stress-free where and when it consolidates and annealing when reheated (stress fields in every VTK "
         "frame; one solve per layer); 'off' skips it", json_schema_extra={"unit": ""})
     mechanics_support: Literal["free", "clamped"] = Field(

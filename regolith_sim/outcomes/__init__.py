@@ -42,8 +42,10 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density``, ``mass_lost_kg``,
     ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
     ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``) of a run's part. ``stress_crack_risk``, when given
-    (the thermo-mechanics' maximum principal stress over tensile strength), replaces the thermal-shock
-    estimate. ``bond`` is the bonded area fraction of each voxel's face to the layer above
+    (the thermo-mechanics' maximum principal stress over tensile strength), joins the thermal-shock estimate:
+    the solver gives the stress left after cooling (or at the end of a layer), the thermal-shock criterion
+    the transient stress while the voxel froze, and a voxel cracks if either passes its strength, so the
+    risk is the larger of the two. ``bond`` is the bonded area fraction of each voxel's face to the layer above
     (:func:`.bonding.interface_bond`; None: not evaluated)."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
@@ -57,9 +59,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
                             f"{'_vacuum' if vacuum else ''} data"]
 
     matrix = matrix_strength(material, route)
-    te = thermoelastic_of(material) if stress_crack_risk is None else None
+    te = thermoelastic_of(material)
     risk = None
-    if isinstance(te, str):
+    if isinstance(te, str) and stress_crack_risk is None:
         notes.append(f"cracking not evaluated: {te}")
     strength: dict
     sigma = np.zeros(state.shape)
@@ -67,15 +69,16 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
         strength = {"median": None, "low": None, "high": None, "governing_mechanism": None,
                     "normal_to_layers": None, "parallel_to_layers": None, "route": route, "reason": matrix}
     else:
-        if stress_crack_risk is not None:
-            risk = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
-        elif isinstance(te, ThermoElastic):
+        if isinstance(te, ThermoElastic):
             porosity = 1.0 - fields["rho_rel"] * (1.0 - phi_v)
             tensile = tensile_strength(material, porosity, route)
             # the thermal stress scales with the porous body's modulus, E0 exp(-b P) (the [elastic] law)
             stiffness = np.exp(-material.get("elastic.youngs_modulus_porosity_b", 0.0) * porosity)
             risk = np.where(env & cons, crack_risk(fields["cool_rate"], tensile / stiffness, te,
                                                    0.5 * layer_thickness), 0.0)
+        if stress_crack_risk is not None:
+            stress = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
+            risk = stress if risk is None else np.maximum(risk, stress)
         body = BodyFields(env, cons, fields["rho_rel"], f_melt, layer_top, bond, risk,
                           retained_fractions(material))
         est = estimate(body, matrix, ves)
