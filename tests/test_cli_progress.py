@@ -73,6 +73,11 @@ def test_validate_names_each_experiment_as_it_starts(ti_runtime, monkeypatch):
               "furnace-gupta2024-lhs1", "--arch", "cpu"])
     assert exit_.value.code in (None, 0)
     assert shown == ["experiment 1/2: furnace-chen2024-cug1a", "ran", "experiment 2/2: furnace-gupta2024-lhs1", "ran"]
+    shown.clear()   # the same two as one comma-separated --only
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", "--suite", "experiments", "--only", "furnace-chen2024-cug1a,furnace-gupta2024-lhs1",
+              "--arch", "cpu"])
+    assert shown == ["experiment 1/2: furnace-chen2024-cug1a", "ran", "experiment 2/2: furnace-gupta2024-lhs1", "ran"]
 
 
 def test_an_error_at_once_stays_one_line(ti_runtime, capsys, tmp_path):

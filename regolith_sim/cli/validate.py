@@ -45,7 +45,8 @@ def validate(
                               "packing, angle of repose at 1 g and lunar g, Frenkel neck)"),
     folder: Optional[Path] = typer.Option(None, "--cases", help="Folder of case files of the chosen suite "
                                           "(default: examples/verification or examples/experiments)"),
-    only: Optional[List[str]] = typer.Option(None, "--only", help="Run only these cases (file stems)"),
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Run only these cases (file stems; repeat "
+                                           "--only or separate them by commas)"),
     full: bool = typer.Option(False, "--full", help="Experiments at the case files' own settings, not the "
                               "coarse CI settings of each file's experiment.coarse; particles with more grains"),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write the experiments' page (e.g. "
@@ -58,6 +59,7 @@ def validate(
     verdict and pass/fail (an experiment passes when its verdict is the one its case file records)."""
     from ..errors import UserError
 
+    only = [name.strip() for item in only for name in item.split(",") if name.strip()] if only else None
     if suite not in SUITES:
         raise UserError(f"--suite {suite!r}; allowed: {', '.join(SUITES)}", key="--suite")
     if suite in ("all", "particles") and (folder or only):
