@@ -45,3 +45,17 @@ def test_write_docs_command_refreshes_a_stale_block(tmp_path):
 
 def _outside_block(text: str) -> str:
     return text[:text.index("<!-- particles-reference:start -->")] + text[text.index("<!-- particles-reference:end"):]
+
+
+def test_recorded_repose_verdicts_are_the_ones_the_docs_quote():
+    """The validate table of docs/particles.md quotes each repose check's recorded verdict as it stands in
+    data/granular_reference.toml (the verdict a check must reach to pass)."""
+    from regolith_sim.particles.reference import reference
+
+    r = reference()["repose"]
+    rows = {line.split("|")[1].strip(): line for line in DOC.read_text().splitlines()
+            if line.startswith("| angle of repose at") or line.startswith("| repose shift")}
+    for row, key in (("angle of repose at 1 g", "expected_verdict_1g"),
+                     ("angle of repose at 1.62 m/s^2", "expected_verdict_lunar"),
+                     ("repose shift 1 g -> lunar g", "expected_verdict_shift")):
+        assert f"(recorded: '{r[key]}')" in rows[row], (row, r[key])

@@ -138,8 +138,36 @@ def test_validate_particles_suite_coarse():
     assert run.returncode == 0, run.stdout + run.stderr
     checks = json.loads(run.stdout)
     names = [c["name"] for c in checks]
-    assert len(checks) == 6 and any("repose at g = 1.62" in n for n in names)
+    assert len(checks) == 7 and any("repose at g = 1.62" in n for n in names)
     for c in checks:
         assert c["passed"], c
         assert c["reference"]
-    assert sum("verdict" in c for c in checks) == 3
+    assert sum("verdict" in c for c in checks) == 4
+    heaps = [c for c in checks if "angle of repose" in c["name"]]
+    for c in heaps:  # every heap of the procedure fitted a cone; the mean is over all of them
+        assert len(c["angles_deg"]) == len(c["seeds"]) >= 6 and all(math.isfinite(a) for a in c["angles_deg"])
+        assert c["value"] == pytest.approx(np.mean(c["angles_deg"]))
+    shift = next(c for c in checks if "shift" in c["name"])
+    assert shift["value"] == pytest.approx(heaps[1]["value"] - heaps[0]["value"])
+
+
+def test_heap_grains_bond_number_and_stiffness_number():
+    """The validate heap grains: van der Waals pull of two touching 1 mm grains F = A S^2 R* / (6 Omega^2)
+    (Perko et al. 2001, LHS-1 data, S of air-exposed soil) over their weight gives the Bond number at each
+    gravity (~1/g), and Young's modulus scales with g so that rho g d / E, the only gravity-dependent group
+    of a cohesionless Hertz heap, is the same at 1 g and lunar g."""
+    from regolith_sim.materials import get_material
+    from regolith_sim.particles.physics import G_MOON
+    from regolith_sim.particles.reference import G_EARTH, reference
+    from regolith_sim.verification.particle_cases import D, heap_contact
+
+    m = get_material("LHS-1")
+    s_air = reference()["repose"]["cleanliness_air"]
+    pull = m.get("cohesion.hamaker_J") * s_air**2 * (0.25 * D) / (6.0 * m.get("cohesion.separation_clean_m") ** 2)
+    for g in (G_EARTH, G_MOON):
+        c = heap_contact(g)
+        weight = c.density * math.pi / 6.0 * D**3 * g
+        assert c.pull_off_force(0.5 * D, 0.5 * D) == pytest.approx(pull, rel=1e-12)
+        assert c.density * g * D / c.youngs_modulus == pytest.approx(
+            heap_contact(G_EARTH).density * G_EARTH * D / heap_contact(G_EARTH).youngs_modulus, rel=1e-12)
+        assert pull / weight == pytest.approx(0.067 * G_EARTH / g, rel=0.02)  # docs/particles.md

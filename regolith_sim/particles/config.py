@@ -87,7 +87,8 @@ class ContactSection(Section):
                                               ge=0.0, le=2.0)
     rolling_friction: RollingFriction = Field(
         0.4, description="Rolling friction coefficient (stands for grain angularity), or 'shape': from the "
-        "measured 3D axial ratios of lunar grains and one calibrated factor (docs/particles.md, 'Grain shape')",
+        "measured 3D axial ratios of lunar grains: mu_r R* = the grains' normal-force offset "
+        "(docs/particles.md, 'Grain shape')",
         json_schema_extra={"unit": "1"})
     cohesion: Literal["material", "bond-number", "none"] = Field(
         "material", description="Van der Waals cohesion: the material's Hamaker constant and cleanliness "

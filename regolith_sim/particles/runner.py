@@ -90,9 +90,11 @@ def contact_for(p: ParticlesSection, material, grains) -> ContactModel:
         density=c.density if c.density is not None else material.particle_density,
         youngs_modulus=c.youngs_modulus, poisson_ratio=c.poisson_ratio, restitution=c.restitution,
         friction=c.friction, friction_wall=c.friction if c.friction_wall is None else c.friction_wall,
-        rolling_friction=shape_rolling_friction()["rolling_friction"] if c.rolling_friction == "shape"
-        else c.rolling_friction,
+        rolling_friction=0.0 if c.rolling_friction == "shape" else c.rolling_friction,
     )
+    if c.rolling_friction == "shape":  # grain-grain and grain-wall contacts have different R* (shape.py)
+        s = shape_rolling_friction()
+        model = replace(model, rolling_friction=s["rolling_friction"], rolling_friction_wall=s["rolling_friction_wall"])
     if c.cohesion == "material":
         keys = ("cohesion.hamaker_J", "cohesion.separation_clean_m", "cohesion.cleanliness_lunar")
         missing = [k for k in keys if not material.has(k)]
