@@ -229,3 +229,21 @@ def test_furnace_window_verification_case(ti_runtime):
         assert r["rel_density_master-curve"] - rho0 == pytest.approx(c["rel_density_master_curve"] - rho0, rel=1e-9)
     # a stricter density threshold than any hold reaches leaves no window: the check then fails
     assert not S.furnace_window(min_rel_density=1.01).passed
+
+
+def test_the_viscous_law_says_how_much_its_rate_hinges_on_the_glass_fraction():
+    """Below the solidus the viscous rate is 1/(eta_melt eta_r(1 - g)): a glass-fraction change of 0.05 moves
+    it by a ratio of Costa (2009) relative viscosities, large where 1 - g nears the maximum packing (JSC-1A,
+    g = 0.45: crystal fraction 0.55 against phi* ~0.60) and small far above it (CUG-1A, g = 0.23)."""
+    from regolith_sim.simulation.result import sintering_summary
+    from regolith_sim.sintering.models import (costa2009_relative_viscosity, glass_fraction_sensitivity,
+                                               sintering_strain_rate)
+
+    jsc, cug = get_material("JSC-1A"), get_material("CUG-1A")
+    rate = sintering_strain_rate(jsc)
+    eta = [float(costa2009_relative_viscosity(c, rate)) for c in (0.60, 0.55, 0.50)]
+    assert glass_fraction_sensitivity(jsc) == pytest.approx(max(eta[0] / eta[1], eta[1] / eta[2]), rel=1e-12)
+    assert glass_fraction_sensitivity(jsc) > 5.0 > glass_fraction_sensitivity(cug) > 1.0
+    flagged, calm = sintering_summary("viscous", jsc), sintering_summary("viscous", cug)
+    assert "master-curve" in flagged["note"] and "note" not in calm
+    assert sintering_summary("master-curve", jsc) == {"law": "master-curve", "rate_factor_per_glass_step": None}

@@ -44,6 +44,12 @@ SUMMARY_UNITS = {
     "part.solidification.cooling_rate_K_s": "K/s, their mean cooling rates through the freezing range, "
                                              "(liquidus - solidus) / local solidification time, as "
                                              "{median, p10, p90} over those voxels (null when none)",
+    "sintering.law": "the densification law the run used (solver.sintering)",
+    "sintering.rate_factor_per_glass_step": "1, with the 'viscous' law: factor by which its sintering rate below "
+                                            "the solidus changes when the material's glass fraction moves by 0.05 "
+                                            "(null otherwise); a note says when it exceeds 5, where densities and "
+                                            "strengths of parts that only sintered hinge on an uncertain glass "
+                                            "fraction and 'master-curve' is the comparison to run",
     "mechanics.max_principal_stress_Pa": "Pa, largest maximum principal (residual) stress in the part (with "
                                          "solver.mechanics = 'final' or 'layers'; the mechanics keys are null when off)",
     "mechanics.crack_risk_volume_fraction": "1, share of the part's volume where max principal stress / tensile "
@@ -104,6 +110,22 @@ def solidification_summary(fields: dict, part_mask: np.ndarray) -> dict:
     p10, median, p90 = np.percentile(rates, [10.0, 50.0, 90.0])
     return {"cells": int(rates.size), "cooling_rate_K_s": {"median": float(median), "p10": float(p10),
                                                            "p90": float(p90)}}
+
+
+def sintering_summary(law: str, material) -> dict:
+    """The densification law and, for the viscous one, how much its rate hinges on the glass fraction
+    (:func:`regolith_sim.sintering.models.glass_fraction_sensitivity`)."""
+    from ..sintering.models import GLASS_FRACTION_STEP, GLASS_SENSITIVITY_FLAG, glass_fraction_sensitivity
+
+    factor = glass_fraction_sensitivity(material) if law == "viscous" else None
+    out = {"law": law, "rate_factor_per_glass_step": factor}
+    if factor is not None and factor > GLASS_SENSITIVITY_FLAG:
+        out["note"] = (f"a change of {GLASS_FRACTION_STEP:g} in {material.name}'s glass fraction "
+                       f"({material.get('melt.glass_fraction'):g}) changes the viscous sintering rate below the solidus "
+                       f"{factor:.3g}-fold (its crystal fraction lies near the maximum packing of Costa et al. 2009): "
+                       "densities and strengths of material that only sintered hinge on it; run "
+                       "solver.sintering = 'master-curve' for comparison (docs/outcomes.md)")
+    return out
 
 
 def part_outcome(sim, fields: dict, crack_risk=None) -> dict:
@@ -215,6 +237,7 @@ class Result:
                      "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx),
                      "melted_fraction": melted_fraction(fields["state"], th.field("mass"), mask),
                      "solidification": solidification_summary(fields, sim.domain.part_mask)},
+            "sintering": sintering_summary(sim.case.solver.sintering, sim.material),
             "mechanics": None if mech is None else mech["summary"],
             "probes": probe_summary(sim, fields["T_peak"]),
             "energy": L.as_dict(),

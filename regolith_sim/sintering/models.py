@@ -196,6 +196,26 @@ def effective_viscosity(material, T):
                                                                 sintering_strain_rate(material))
 
 
+#: Change of the glass fraction the viscous law's sensitivity is reported for [-]: simulant glass fractions are
+#: quoted as ranges about this wide (JSC-1A's 40-50 %, in its data file's note).
+GLASS_FRACTION_STEP = 0.05
+#: A sensitivity above this factor is flagged in a run's summary.
+GLASS_SENSITIVITY_FLAG = 5.0
+
+
+def glass_fraction_sensitivity(material, step: float = GLASS_FRACTION_STEP) -> float | None:
+    """Factor [-] by which the viscous law's sintering rate below the solidus (1/eta_eff) changes when the
+    glass fraction moves by ``step`` either way, the larger of the two (None without a glass fraction).
+    Below the solidus eta_eff = eta_melt(T) eta_r(1 - g), so the factor is a ratio of Costa (2009) relative
+    viscosities and holds at every sub-solidus temperature; it is large where 1 - g lies near the maximum
+    packing, where the law turns from liquid-like to solid-like."""
+    if not material.has("melt.glass_fraction"):
+        return None
+    g, rate = material.get("melt.glass_fraction"), sintering_strain_rate(material)
+    eta = [float(costa2009_relative_viscosity(1.0 - min(max(x, 0.0), 1.0), rate)) for x in (g - step, g, g + step)]
+    return max(eta[0] / eta[1], eta[1] / eta[2])
+
+
 def viscous_density_isothermal(material, T, t, rho0=None, table=None):
     """rho_visc after holding at constant T for t [s]: tau = gamma t/(eta_eff(T) a)."""
     rho0 = material.powder_relative_density if rho0 is None else rho0
