@@ -1,13 +1,13 @@
 """What refining a print costs: the demo case at several resolutions, run one after the other in one process.
 
     python benchmarks/scaling.py [--case examples/change8_brick.toml] [--resolutions 1,2] [--t-stop S]
-                                 [--set solver.super_time_stepping=true] [--arch cpu] [--precision f64] [--quick]
+                                 [--set solver.super_time_stepping=false] [--arch cpu] [--precision f64] [--quick]
                                  [--out benchmarks/results/scaling.json]
 
 For each ``solver.resolution`` (cells per layer: 1 at the default, 2 at ``--resolution 2``) the case is
 stepped from the start to ``--t-stop`` simulated seconds (default: the end of its cool-down, the whole
 print) with sintering, without the mechanics and the outcome estimates (not the part this benchmark is
-about); ``--set KEY=VALUE`` (repeatable) overrides case keys, e.g. ``solver.super_time_stepping=true``.
+about); ``--set KEY=VALUE`` (repeatable) overrides case keys, e.g. ``solver.super_time_stepping=false``.
 Reported per resolution:
 
 * ``wall_s`` and ``cpu_s`` (this process's CPU time: less sensitive than the wall clock to other
@@ -158,7 +158,7 @@ def main(argv=None) -> int:
     ap.add_argument("--t-stop", type=float, default=None, help="simulated seconds (default: the whole print)")
     ap.add_argument("--quick", action="store_true", help="resolutions 1,2 for 1 s of simulated time (smoke test)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="case key override, e.g. solver.super_time_stepping=true (repeatable)")
+                    help="case key override, e.g. solver.super_time_stepping=false (repeatable)")
     add_out_option(ap, "scaling")
     args = ap.parse_args(argv)
     resolutions = [float(x) for x in (args.resolutions or "1,2").split(",") if x.strip()]

@@ -46,6 +46,9 @@ LEDGER_ABSORBED, LEDGER_RADIATED, LEDGER_CONVECTED, LEDGER_BOTTOM, LEDGER_TOP = 
 PROFILE_GAUSSIAN, PROFILE_TOPHAT, PROFILE_SUPERGAUSSIAN, PROFILE_UNIFORM = 0, 1, 2, 3
 TILE = 8             #: columns per tile edge in the multirate map
 FAST, SLOW, ALL = 0, 1, -1
+#: The group of a super-time-step's rough region (a box of fast cells around the spot and the melt, see
+#: ``sts_stage`` and ``rough_step``); a pass over it goes through the box's columns only.
+ROUGH = 2
 
 #: Layout of ``par``, the per-run constants of the explicit-step kernels (``update_properties``, ``diffuse``)
 #: packed into one small array: on the CPU backend a launch costs about 1.6 us per scalar argument and 4.5 us
@@ -262,6 +265,9 @@ def lateral_flux(h: ti.template(), kc: ti.template(), T: ti.template(), mass: ti
     q = 0.0
     if ti.static(group == ALL):
         q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+    elif ti.static(group == ROUGH):  # (tile2 is ``rough_code``'s: faces out of the region are the stages')
+        if tile2 == ROUGH:
+            q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
     else:
         if group_at(tile2, k_split, k) == group:
             q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
@@ -324,23 +330,25 @@ def column_start(h: ti.template(), kcond: ti.template(), T: ti.template(), mass:
 @ti.func
 def cell_flux(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti.template(), T_bottom: ti.template(),
               ledger: ti.template(), par: ti.template(), group: ti.template(), i, j, k, hi, k_split, t_w, t_e, t_s,
-              t_n, q_below, nx, ny, nz, inv_dx, dt_w):
+              t_n, q_below, nx, ny, nz, inv_dx, dt_w, book):
     """Net heat flux density into cell (i, j, k) [W/m^2 summed over its faces, each of area dx^2] from the
     temperatures ``T``, with the flux through its bottom face ``q_below`` given (walking up the column, the
     flux through a cell's top face is, negated, the next cell's bottom-face flux: each vertical face is
     evaluated once). Returns (q, the next cell's q_below, number of exposed faces). The energy that leaves
-    through the domain's bottom, by radiation and by convection is booked in ``ledger`` times ``dt_w``, and
-    heat into a lagging neighbour is moved at once (``lateral_flux``), also times ``dt_w``. Void cells have
+    through the domain's bottom, by radiation and by convection is booked in ``ledger`` times ``dt_w`` x
+    ``book`` (0 where a rough cell's stage is not its final update: ``sts_stage``), and heat into a lagging
+    neighbour is moved at once (``lateral_flux``), times ``dt_w``. Void cells have
     k = 0 (update_properties), so neighbours' states need not be read: a face to void conducts nothing and
     is an exposed face."""
     dx, rho_p, T_sky, h_conv, T_amb = par[P_DX], par[P_RHO_P], par[P_T_SKY], par[P_H_CONV], par[P_T_AMB]
+    dt_b = dt_w * book
     kc = kcond[i, j, k]
     t = T[i, j, k]
     q = q_below
     if k == 0 and par[P_BOTTOM] != 0.0:
         qb = kc * (T_bottom[i, j] - t) * 2.0 * inv_dx
         q += qb
-        ledger[LEDGER_BOTTOM] += -qb * dx * dx * dt_w
+        ledger[LEDGER_BOTTOM] += -qb * dx * dx * dt_b
     n_exposed = 0
     q_above = 0.0
     if k < nz - 1:
@@ -351,7 +359,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti
     elif par[P_TOP_HELD] != 0.0:  # the domain's top face held at T_top through half a cell, as the bottom
         qt = kc * (par[P_T_TOP] - t) * 2.0 * inv_dx
         q += qt
-        ledger[LEDGER_TOP] += -qt * dx * dx * dt_w
+        ledger[LEDGER_TOP] += -qt * dx * dx * dt_b
     else:
         n_exposed += 1
     q += q_above
@@ -373,8 +381,8 @@ def cell_flux(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti
         q_rad = eps * SIGMA * (t * t * t * t - sky4) * n_exposed
         q_cv = h_conv * (t - T_amb) * n_exposed
         q -= q_rad + q_cv
-        ledger[LEDGER_RADIATED] += q_rad * dx * dx * dt_w
-        ledger[LEDGER_CONVECTED] += q_cv * dx * dx * dt_w
+        ledger[LEDGER_RADIATED] += q_rad * dx * dx * dt_b
+        ledger[LEDGER_CONVECTED] += q_cv * dx * dx * dt_b
     return q, -q_above, n_exposed
 
 
@@ -411,7 +419,8 @@ def diffuse(
                 q_below = 0.0
                 continue
             q, q_below_next, n_exposed = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
-                                                   k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt)
+                                                   k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt,
+                                                   1.0)
             q_below = q_below_next
             h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx)
             if ti.static(evaporation):
@@ -439,6 +448,10 @@ def diffuse(
 # (regolith_sim.thermal.sts): each stage books its boundary fluxes in the ledger, and moves the heat of its
 # faces towards lagging cells into them, times W_i dt, and the balance closes to round-off as for an Euler
 # step. The coefficients of the step are rows of ``coef`` (STS_MU, STS_NU, STS_MUT, STS_GAMT, STS_W).
+# RKL2's amplification stays within [0, 1] over the stiff modes where e^z is about 0, so the sharp
+# contrasts a spot leaves in the melt decay too slowly; a rough region (a box of cells around the spot and
+# the hot cells, ``rough_code``) is stepped again by Euler steps at the limit (``rough_step``), the stages
+# providing the heat across its faces, which the same weights book on both sides.
 STS_MU, STS_NU, STS_MUT, STS_GAMT, STS_W = range(5)
 
 
@@ -446,7 +459,7 @@ STS_MU, STS_NU, STS_MUT, STS_GAMT, STS_W = range(5)
 def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3,
               mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, first: ti.template(),
               dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), cp_of_T: nd1,
-              rate_max: nd1):
+              rate_max: nd1, rbox: nd1, inflow: nd3):
     """Stage ``stage`` (1..s) of an RKL2 step of dt [s] over the cells of group ``group``: Y_j (``h_out``)
     from Y_{j-1} (``h_prev``, whose temperatures and conductivities are ``T`` and ``kcond``), Y_{j-2}
     (``h_two``) and Y_0 (``h0``) and its rate M(Y_0) (``m0``), which the ``first`` stage stores. The sources'
@@ -455,7 +468,12 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
     damp only weakly). Cell-local reads and writes only (neighbours are read through T and kcond), so
     ``h_out`` may be ``h_two`` or, in the first stage, ``h_prev``. Lagging cells' heat goes into ``h``, where
     they keep their enthalpy. The first stage also puts the largest |dT/dt| at Y_0, |M(Y_0)| / cp(T), into
-    ``rate_max`` [K/s] (the step control of source-off intervals: ThermalSolver.step_sts)."""
+    ``rate_max`` [K/s] (the step control of source-off intervals: ThermalSolver.step_sts).
+
+    The cells of the rough region ``rbox`` (``rough_code``) go through the stages too, so that their
+    neighbours see them move, but ``rough_step`` steps them again from Y_0: their boundary fluxes are not
+    booked here, and ``inflow`` [J/kg] gathers what the stages put into them across the region's faces (times
+    the weights, so exactly what their neighbours lost), plus their share of ``src``."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     if ti.static(first):
         rate_max[0] = 0.0
@@ -467,6 +485,7 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
         lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
                                                            nx, ny, inv_dx, dt_w, rho_p)
         fastest = 0.0
+        own_rough = rough_code(tiles, rbox, i, j, nx, ny) == ROUGH
         if ti.static(first):
             # A spot's energy that reaches a lagging deep cell (through a few cells of powder) goes in at once,
             # as in an Euler step.
@@ -477,10 +496,19 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
                 continue
+            rough = own_rough and rbox[4] <= k and k < rbox[5]
             q, q_below_next, n_exposed = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
-                                                   k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt_w)
+                                                   k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt_w,
+                                                   0.0 if rough else 1.0)
             q_below = q_below_next
             rate = q / (mass[i, j, k] * rho_p * dx) + src[i, j, k] / dt
+            if rough:
+                into = dt_w * rough_interface(kcond, T, tiles, rbox, i, j, k, nx, ny, nz, inv_dx) / (
+                    mass[i, j, k] * rho_p * dx)
+                if ti.static(first):
+                    inflow[i, j, k] = src[i, j, k] + into
+                else:
+                    inflow[i, j, k] += into
             if ti.static(first):
                 y0 = h_prev[i, j, k]
                 h0[i, j, k] = y0
@@ -503,15 +531,93 @@ def sts_properties(h: nd3, T: nd3, kcond: nd3, rho_rel: nd3, T_of_h: nd1, par: n
     ``update_properties``)."""
     for i, j in ti.ndrange(h.shape[0], h.shape[1]):
         lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-        h0, inv_dh = par[P_H0], par[P_INV_DH]
-        contact, chi, k_dense, k_melt = par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT]
-        rho_rel0, solidus, liquidus, k_const = par[P_RHO_REL0], par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST]
         for k in range(lo, hi):
             if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
-                t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
-                T[i, j, k] = t
-                kcond[i, j, k] = conductivity_of(t, rho_rel[i, j, k], contact, chi, k_dense, k_melt, rho_rel0,
-                                                 solidus, liquidus, k_const)
+                refresh_cell(h, T, kcond, rho_rel, T_of_h, par, i, j, k)
+
+
+@ti.func
+def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), rho_rel: ti.template(),
+                 T_of_h: ti.template(), par: ti.template(), i, j, k):
+    """T(h) and k(T, relative density) of one cell (no state, peak or clock: see ``sts_properties``)."""
+    t = table_lookup(T_of_h, par[P_H0], par[P_INV_DH], h[i, j, k])
+    T[i, j, k] = t
+    kcond[i, j, k] = conductivity_of(t, rho_rel[i, j, k], par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT],
+                                     par[P_RHO_REL0], par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST])
+
+
+@ti.func
+def rough_code(tiles: ti.template(), rbox: ti.template(), i, j, nx, ny):
+    """ROUGH if column (i, j) is in the rough region of a super-time-step: inside the box ``rbox`` (i_lo,
+    i_hi, j_lo, j_hi, k_lo, k_hi; half-open; its layers from k_lo on are the region's) and in a fast tile
+    (lagging cells keep to their own pass); else FAST. Outside the grid: FAST (no face there)."""
+    code = FAST
+    if 0 <= i and i < nx and 0 <= j and j < ny:
+        if rbox[0] <= i and i < rbox[1] and rbox[2] <= j and j < rbox[3]:
+            if tiles[i // TILE, j // TILE] != SLOW:
+                code = ROUGH
+    return code
+
+
+@ti.func
+def rough_interface(kcond: ti.template(), T: ti.template(), tiles: ti.template(), rbox: ti.template(), i, j, k, nx,
+                    ny, nz, inv_dx):
+    """Heat flux density [W/m^2] into rough cell (i, j, k) across its faces to cells outside the rough region
+    (void neighbours have k = 0 and pass none)."""
+    kc, t = kcond[i, j, k], T[i, j, k]
+    q = 0.0
+    if k == rbox[4] and k > 0:
+        q += conducted(kc, kcond[i, j, k - 1], t, T[i, j, k - 1], inv_dx)
+    if k + 1 == rbox[5] and k + 1 < nz:
+        q += conducted(kc, kcond[i, j, k + 1], t, T[i, j, k + 1], inv_dx)
+    if i > 0 and rough_code(tiles, rbox, i - 1, j, nx, ny) != ROUGH:
+        q += conducted(kc, kcond[i - 1, j, k], t, T[i - 1, j, k], inv_dx)
+    if i < nx - 1 and rough_code(tiles, rbox, i + 1, j, nx, ny) != ROUGH:
+        q += conducted(kc, kcond[i + 1, j, k], t, T[i + 1, j, k], inv_dx)
+    if j > 0 and rough_code(tiles, rbox, i, j - 1, nx, ny) != ROUGH:
+        q += conducted(kc, kcond[i, j - 1, k], t, T[i, j - 1, k], inv_dx)
+    if j < ny - 1 and rough_code(tiles, rbox, i, j + 1, nx, ny) != ROUGH:
+        q += conducted(kc, kcond[i, j + 1, k], t, T[i, j + 1, k], inv_dx)
+    return q
+
+
+@ti.kernel
+def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, mass: nd3, rho_rel: nd3, T_of_h: nd1, T_bottom: nd2, ledger: nd1,
+               par: nd1, inflow: nd3, dt: float, frac: float, k1: ti.i32, tiles: nd2, rbox: nd1, restore: ti.i32):
+    """An explicit Euler step of dt [s] of the rough region of a super-time-step (``rough_code``): T(h) and
+    k(T, relative density) of its cells first (with ``restore``, from their enthalpy at the start of the
+    super-time-step, ``h0``, put back), then the fluxes between them and their boundary fluxes (booked in
+    ``ledger``), plus ``frac`` of ``inflow`` (what the stages moved into them across the region's faces, and
+    their source deposit: ``sts_stage``), frac = dt over the super-time-step. One launch: its two loops run
+    one after the other. ``ThermalSolver.step_sts`` takes as many as the explicit limit asks for: where the
+    spot and the melt leave sharp contrasts, Euler steps at the limit damp them as the heat equation does
+    (RKL2's stages leave about half of them)."""
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    for i, j in ti.ndrange((rbox[0], rbox[1]), (rbox[2], rbox[3])):
+        if rough_code(tiles, rbox, i, j, nx, ny) != ROUGH:
+            continue
+        for k in range(rbox[4], ti.min(rbox[5], k1)):
+            if kcond[i, j, k] != 0.0:
+                if restore != 0:
+                    h[i, j, k] = h0[i, j, k]
+                refresh_cell(h, T, kcond, rho_rel, T_of_h, par, i, j, k)
+    for i, j in ti.ndrange((rbox[0], rbox[1]), (rbox[2], rbox[3])):
+        dx, rho_p = par[P_DX], par[P_RHO_P]
+        inv_dx = 1.0 / dx
+        if rough_code(tiles, rbox, i, j, nx, ny) != ROUGH:
+            continue
+        t_w, t_e = rough_code(tiles, rbox, i - 1, j, nx, ny), rough_code(tiles, rbox, i + 1, j, nx, ny)
+        t_s, t_n = rough_code(tiles, rbox, i, j - 1, nx, ny), rough_code(tiles, rbox, i, j + 1, nx, ny)
+        hi = ti.min(rbox[5], k1)
+        q_below = 0.0  # (the face under the region is the stages')
+        for k in range(rbox[4], hi):
+            if kcond[i, j, k] == 0.0:  # void
+                q_below = 0.0
+                continue
+            q, q_below_next, _ = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, ROUGH, i, j, k, hi, 0, t_w, t_e,
+                                           t_s, t_n, q_below, nx, ny, nz, inv_dx, dt, 1.0)
+            q_below = q_below_next
+            h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx) + frac * inflow[i, j, k]
 
 
 @ti.kernel

@@ -266,11 +266,12 @@ class SolverSection(Section):
                                       "(10x more accurate on smooth cooling, less so through solidification)", "1",
                                    ge=1, le=2)
     super_time_stepping: bool = Field(
-        False, description="Step conduction by RKL2 super-time-steps as long as a moving spot takes to travel half a "
-        "cell of the unrefined grid, and dwells by them while that is cheaper than implicit steps: about 2x faster "
-        "and refinement x2 costs about 8x, but where the spot melts and sinters (sharp temperature and density "
-        "contrasts) the stages damp the finest modes only partly: the demo's consolidated fraction 3 % lower, "
-        "its density 1.4 % (benchmarks/RESULTS.md); off: explicit steps at the stability limit",
+        True, description="Step conduction by RKL2 super-time-steps as long as a moving spot takes to travel half a "
+        "cell of the unrefined grid, and dwells by them while that is cheaper than implicit steps; the cells around "
+        "the spot and the hot cells, where the stages would damp the melt's sharp contrasts too little, by Euler "
+        "steps at the stability limit: about 2x faster than explicit steps and refinement x2 costs about 8x, "
+        "the demo's consolidated fraction and density within 0.3 % of explicit steps (benchmarks/RESULTS.md); "
+        "false: explicit steps at the stability limit throughout",
         json_schema_extra={"unit": ""})
     multirate: int = quantity(16, "Cold powder tiles away from the spot and the heated part (8 x 8 columns each), "
                                   "and the cold deep layers under it, are stepped once per this many explicit "

@@ -41,9 +41,9 @@ def cell_size_for(layer: float, spot: float, resolution: float, given: float | N
 
 
 #: Field arrays a run holds per cell, in floats of the run's precision: the thermal solver's 12 fields and its
-#: 11 implicit-step work arrays, the super-time-step's 4, the densifier's 3 and about 8 host copies the
+#: 11 implicit-step work arrays, the super-time-step's 5, the densifier's 3 and about 8 host copies the
 #: outputs make (state and the voxel masks add a few bytes, counted as 4).
-FLOATS_PER_CELL = 12 + 11 + 4 + 3 + 8
+FLOATS_PER_CELL = 12 + 11 + 5 + 3 + 8
 #: Part of the memory available now that a run may plan to fill (the rest: Python, Taichi, meshes, the OS).
 MEMORY_SHARE = 0.8
 

@@ -163,7 +163,16 @@ class Simulation:
             return None
         from ..sintering import Densifier
 
+        if self.source.moves:
+            # The columns settle as often as a super-time-step with the spot lasts, with either integrator.
+            return Densifier(self.thermal, self.material, model=model, settle_every=0,
+                             settle_interval=self.spot_step())
         return Densifier(self.thermal, self.material, model=model)
+
+    def spot_step(self) -> float:
+        """How long [s] the spot takes to travel ``STS_SPOT_TRAVEL`` cells of the unrefined grid (cell size x
+        ``solver.resolution``): a super-time-step with the spot on."""
+        return STS_SPOT_TRAVEL * self.thermal.grid.dx * self.case.solver.resolution / self.case.process.scan_speed
 
     def _make_mechanics(self):
         """The per-layer thermo-mechanics of ``solver.mechanics = 'layers'`` (None otherwise: 'final' solves
@@ -281,8 +290,7 @@ class Simulation:
             # Super-time-steps: as long as the spot takes to travel half a cell of the unrefined grid (so a
             # refined run samples the spot's path as the default one does), or the whole short source-off gap.
             if sts:
-                dt = min(STS_SPOT_TRAVEL * th.grid.dx * cfg.resolution / self.case.process.scan_speed if on else limit,
-                         sts_cap)
+                dt = min(self.spot_step() if on else limit, sts_cap)
             elif on and self.source.moves:
                 dt = min(dt, 0.5 * th.grid.dx / self.case.process.scan_speed)
             dt = min(dt, limit)

@@ -25,7 +25,7 @@ class Densifier:
     MIN_FILL = 0.5
 
     def __init__(self, solver, material, model: str = "viscous", tables: SinteringTables | None = None,
-                 settle_every: int = 10):
+                 settle_every: int = 10, settle_interval: float = 0.0):
         backend.ensure_init()
         self.solver = solver
         self.material = material
@@ -69,6 +69,11 @@ class Densifier:
         self.steps = 0
         #: settle the columns every this many steps (0: only when :meth:`settle` is called)
         self.settle_every = int(settle_every)
+        #: ... or once this much time [s] has passed since they last settled (0: by steps only). A print's
+        #: result depends on how often its columns settle (the spot then heats compacted columns), so a run
+        #: settles by time: the same whatever its time step (super-time-steps are several explicit ones long).
+        self.settle_interval = float(settle_interval)
+        self.settled_at = 0.0  #: ``time`` of the last settling [s]
         self.columns_settled = 0
 
     def mark_covered(self, k_lo: int, k_hi: int) -> None:
@@ -80,13 +85,15 @@ class Densifier:
 
     def step(self, dt: float) -> None:
         """Accumulate dt [s] at the solver's current temperatures and raise its relative densities;
-        every ``settle_every`` steps let the densified columns settle (:meth:`settle`)."""
+        every ``settle_every`` steps or ``settle_interval`` seconds let the densified columns settle
+        (:meth:`settle`)."""
         t, s = self.tables, self.solver
         K.densify(s.T, s.rho_rel, s.state, self.acc, self.rho_before, self._ln_eta, self._rho_visc, self._par,
                   t.model_code, float(dt), self._box, self.last_box)
         self.time += dt
         self.steps += 1
-        if self.settle_every > 0 and self.steps % self.settle_every == 0:
+        by_steps = self.settle_every > 0 and self.steps % self.settle_every == 0
+        if by_steps or (self.settle_interval > 0.0 and self.time >= self.settled_at + self.settle_interval * (1 - 1e-9)):
             self.settle()
 
     def settle(self) -> int:
@@ -94,6 +101,7 @@ class Densifier:
         mass and enthalpy conserved to round-off), empty the cells it left, and refresh the solver's
         column tops, temperatures, conductivities and states. Returns the number of columns moved."""
         s = self.solver
+        self.settled_at = self.time
         if not hasattr(s, "mass"):  # a bare field holder (tests) has nothing to settle
             return 0
         n = int(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.acc_cover,

@@ -17,6 +17,10 @@ lag as well (``k_split``, :meth:`ThermalSolver.remap`): the substrate under the 
 column. The interfaces are conservative (the kernel docstring says how), so the energy balance still
 closes to round-off.
 
+Super-time-steps (:meth:`ThermalSolver.step_sts`): RKL2 stages many explicit limits long, with the region
+around the spot and the hot cells stepped again by Euler steps at the limit (the rough region), where the
+stages would damp the melt's sharp contrasts too little.
+
 The step's stability bound is not a pass of its own: the property update keeps it for the cells it
 updates (:meth:`ThermalSolver.stable_dt`, exact: tests/test_thermal_watch.py), with the box of the
 cells at or above the densifier's threshold, the only region its pass covers."""
@@ -64,6 +68,11 @@ DEPTH_KEEP_TOP = 2
 STS_MARGIN = 0.8
 #: The simulation's super-time-steps take at most this many stages (about 100 explicit limits).
 STS_MAX_STAGES = 20
+#: The rough region of a super-time-step (ThermalSolver._rough_box) reaches this many cells past the spot and
+#: the hot cells, and this many layers under them: its faces to the rest are integrated by the stages, so they
+#: should lie where the field is already smooth (the demo's consolidated fraction and density were the same to four
+#: digits with 2 and with the whole grid as the region).
+ROUGH_MARGIN = 2
 R_GAS = 8.314462618  #: molar gas constant [J/(mol K)]
 #: On backends without f64 the ledger's f32 increments go to the host's f64 totals every this many explicit
 #: steps (ThermalSolver._fold_ledger): a device read per 64 steps costs nothing measurable.
@@ -194,6 +203,8 @@ class ThermalSolver:
     #: monotone, and through solidification, where h(T) has kinks, it was 3x less accurate at the same steps.
     second_order: bool = False
     safety: float = 0.9  #: fraction of a slow tile's stability limit its accumulated step may reach
+    #: super-time-steps step the spot's and the melt's region by Euler steps (ThermalSolver._rough_box)
+    rough_region: bool = True
 
     def __post_init__(self) -> None:
         backend.ensure_init()
@@ -241,7 +252,7 @@ class ThermalSolver:
         self._implicit: dict | None = None   # work arrays of the implicit step, made on first use
         self._sts: dict | None = None        # work arrays of the super-time-step, made on first use
         self._sts_coef: dict = {}            # device RKL2 coefficients by stage count
-        self.sts_stats = {"steps": 0, "stages": 0}
+        self.sts_stats = {"steps": 0, "stages": 0, "rough_steps": 0}
         self.implicit_stats = {"steps": 0, "bdf2": 0, "newton": 0, "cg": 0, "halvings": 0, "last_dT": 0.0,
                                "last_dt": 0.0, "max_defect_K": 0.0}
         n_tiles = (-(-nx // K.TILE), -(-ny // K.TILE))
@@ -269,6 +280,7 @@ class ThermalSolver:
         self.k_split = 0
         self._depth = ti.ndarray(fp, shape=2)  #: tile_limits' depth output (first layer that must not lag, limit)
         self._top_min = 0   #: lowest column top [layer] at the last refresh
+        self._tops = np.full((nx, ny), -1, dtype=np.int32)  #: column tops [layer] at the last refresh (-1: none)
         self.slow_pending = 0.0  #: time [s] the slow tiles are behind the fast ones
         self.slow_steps = 0      #: fast steps since the slow tiles were last stepped
         self.slow_limit = 0.0    #: longest step the slow tiles may take [s]
@@ -350,6 +362,7 @@ class ThermalSolver:
         self.history_dt = 0.0  # the geometry changed: the next implicit step starts afresh (backward Euler)
         K.column_tops(self.state, self.top)
         tops = self.top.to_numpy()
+        self._tops = tops
         top = int(tops.max())
         self._top_min = int(tops[tops >= 0].min()) if top >= 0 else 0
         # Refresh up to the old top too: cells emptied by settling get k = 0, which diffuse reads as void.
@@ -401,13 +414,22 @@ class ThermalSolver:
         of the step enters every stage as a constant rate; the stage count s is the fewest with
         dt <= ``margin`` x ``safety`` x the forward-Euler limit x (s^2 + s - 2) / 4; after the s stages come the
         evaporation sink of the step (split off, applied once to the step's end enthalpy) and the full
-        property update (states, peak temperatures, the bound of the next step). Returns s."""
+        property update (states, peak temperatures, the bound of the next step). Returns s.
+
+        With ``rough_region`` the cells around the spot and the hot cells (:meth:`_rough_box`) are then stepped
+        again from the step's start by Euler steps within the same limit (``K.rough_step``), taking what the
+        stages moved across the region's faces as a constant inflow: RKL2 damps the sharp cell-to-cell
+        contrasts a spot leaves in the melt only partly (its amplification stays within [0, 1] where e^z is
+        about 0), Euler steps at the limit as the heat equation does; the region is a few percent of the cells.
+        The ledger closes as before: each face's heat enters both of its cells once."""
         self.implicit_stats["last_dt"] = 0.0
         self.history_dt = 0.0
         group = self._prepare_multirate(dt, sources)
         dt_fe = self.stable_dt(1.0)  # over the cells this step updates, as update_properties left them
         s = sts.stages_for(dt / (margin * self.safety * dt_fe))
         w = self._sts_arrays()
+        rough = self._rough_box(sources, group) if self.rough_region else None
+        w["rbox"].from_numpy(np.asarray(rough if rough is not None else (0,) * 6, dtype=np.int32))
         w["src"].fill(0.0)
         h = self.h
         self.h = w["src"]  # the sources deposit into src, not into the enthalpy (see sts_stage)
@@ -431,11 +453,13 @@ class ThermalSolver:
                 out = two = bufs[j - 2]
             K.sts_stage(self.h, bufs[j - 1], two, out, w["h0"], w["m0"], w["src"], self.T, self.kcond, self.mass,
                         self.T_bottom, self.ledger_arr, self._par, coef, j, j == 1, dt, k0, k1, self.tiles,
-                        self.k_split, group, self._cp_of_T, w["rate"])
+                        self.k_split, group, self._cp_of_T, w["rate"], w["rbox"], w["inflow"])
             bufs[j] = out
             if j < s:
                 K.sts_properties(out, self.T, self.kcond, self.rho_rel, self._T_of_h, self._par, k0, k1, self.tiles,
                                  self.k_split, group)
+        if rough is not None:
+            self._rough_steps(dt, dt_fe, margin, rough)
         if self.boundary.evaporation is not None:
             K.evaporate(self.h, self.kcond, self.mass, self.mass_lost, self.alkali_lost, self.ledger_arr, self._par,
                         dt, k0, k1, self.tiles, self.k_split, group, self._T_of_h, self._h_of_T, self._cp_of_T,
@@ -450,13 +474,55 @@ class ThermalSolver:
             self.implicit_stats["last_dT"] = float(w["rate"][0]) * dt
         return s
 
+    def _rough_box(self, sources, group: int) -> tuple | None:
+        """The rough region of a super-time-step (``K.rough_code``): the box of the cells the sources heat and
+        of the cells at or above ``T_watch`` or molten (``hot_box``, as the last update left it), widened by
+        ``ROUGH_MARGIN`` cells, from ``ROUGH_MARGIN`` layers under the lowest of them (or of the heated
+        columns' tops) up; None if there is none or a source heats the whole top (no region to set apart)."""
+        boxes = [src.footprint(self.grid) for src in sources if getattr(src, "on", True)]
+        if any(b is None for b in boxes):
+            return None
+        nx, ny, _ = self.grid.shape
+        k0, k1 = self.k_active
+        hot = [int(v) for v in self.hot_box.to_numpy()[K.FAST]]
+        lows = []
+        if hot[1] >= 0:
+            boxes.append((hot[0], hot[1] + 1, hot[2], hot[3] + 1))
+            lows.append(hot[4])
+        if not boxes:
+            return None
+        m = ROUGH_MARGIN
+        i_lo, i_hi = max(min(b[0] for b in boxes) - m, 0), min(max(b[1] for b in boxes) + m, nx)
+        j_lo, j_hi = max(min(b[2] for b in boxes) - m, 0), min(max(b[3] for b in boxes) + m, ny)
+        if i_hi <= i_lo or j_hi <= j_lo:
+            return None
+        tops = self._tops[i_lo:i_hi, j_lo:j_hi]
+        if (tops >= 0).any():
+            lows.append(int(tops[tops >= 0].min()))
+        k_lo = max(min(lows, default=k0) - m, k0, self.k_split if group == K.FAST else 0)
+        return (i_lo, i_hi, j_lo, j_hi, k_lo, k1) if k_lo < k1 else None
+
+    def _rough_steps(self, dt: float, dt_fe: float, margin: float, rough: tuple) -> None:
+        """Step the rough region of a super-time-step again from its start, by Euler steps within the explicit
+        limit (``K.rough_step``): the same limit and margin the stage count was chosen with."""
+        w = self._sts
+        n = max(int(np.ceil(dt / (margin * self.safety * dt_fe))), 1)
+        k1 = self.k_active[1]
+        for m in range(n):
+            K.rough_step(self.h, w["h0"], self.T, self.kcond, self.mass, self.rho_rel, self._T_of_h, self.T_bottom,
+                         self.ledger_arr, self._par, w["inflow"], dt / n, 1.0 / n, k1, self.tiles, w["rbox"], int(m == 0))
+        i_lo, i_hi, j_lo, j_hi, k_lo, k_hi = rough
+        self.cell_updates += n * (i_hi - i_lo) * (j_hi - j_lo) * (min(k_hi, k1) - k_lo)
+        self.sts_stats["rough_steps"] += n
+
     def _sts_arrays(self) -> dict:
         if self._sts is None:
             fp = backend.float_type()
-            self._sts = {n: ti.ndarray(fp, shape=self.grid.shape) for n in ("spare", "h0", "m0", "src")}
+            self._sts = {n: ti.ndarray(fp, shape=self.grid.shape) for n in ("spare", "h0", "m0", "src", "inflow")}
             self._sts["rate"] = ti.ndarray(fp, shape=1)
             for a in self._sts.values():
                 a.fill(0.0)
+            self._sts["rbox"] = ti.ndarray(ti.i32, shape=6)
         return self._sts
 
     def _sts_coefficients(self, s: int):
