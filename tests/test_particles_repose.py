@@ -115,12 +115,14 @@ def test_cone_fit_recovers_the_angle_of_a_synthetic_heap():
 
 
 def test_cli_repose_writes_angle_plot_and_published_band(tmp_path):
-    """A small heap through the CLI: summary with the fitted angle and the published band, the plot."""
+    """A small heap through the CLI: summary with the fitted angle and the published band, the plot (80 grains
+    do not resolve an angle of repose: the range only says a cone was fitted)."""
     case = tmp_path / "repose.toml"
     case.write_text('name = "tiny-repose"\n[particles]\nmaterial = "LHS-1"\ngravity = 9.81\n'
                     '[particles.grains]\ndiameter = "1 mm"\n'
                     '[particles.contact]\nyoungs_modulus = "2 MPa"\nfriction = 0.7\nrolling_friction = 0.4\n'
-                    'cohesion = "none"\n[particles.repose]\nn_grains = 80\ntube_width = "4 mm"\n')
+                    'cohesion = "none"\n[particles.repose]\nn_grains = 80\ntube_width = "4 mm"\n'
+                    'lift_speed = "0.02 m/s"\n')  # 0.2 sqrt(g d): an 80-grain heap is for the outputs, not the angle
     out = tmp_path / "out"
     run = cli("particles", "repose", str(case), "--out", str(out), "--arch", "cpu", "--quiet")
     assert run.returncode == 0, run.stderr
@@ -145,7 +147,7 @@ def test_validate_particles_suite_coarse():
     assert sum("verdict" in c for c in checks) == 4
     heaps = [c for c in checks if "angle of repose" in c["name"]]
     for c in heaps:  # every heap of the procedure fitted a cone; the mean is over all of them
-        assert len(c["angles_deg"]) == len(c["seeds"]) >= 6 and all(math.isfinite(a) for a in c["angles_deg"])
+        assert len(c["angles_deg"]) == len(c["seeds"]) >= 5 and all(math.isfinite(a) for a in c["angles_deg"])
         assert c["value"] == pytest.approx(np.mean(c["angles_deg"]))
     shift = next(c for c in checks if "shift" in c["name"])
     assert shift["value"] == pytest.approx(heaps[1]["value"] - heaps[0]["value"])

@@ -190,8 +190,9 @@ class ReposeSection(Section):
     n_grains: int = quantity(1500, "Number of grains poured into the tube", "1", ge=50, le=5_000_000)
     tube_width: Optional[Length] = quantity(None, "Inner side of the square tube (default 8 d50)", "m",
                                             gt=1e-6, le=1.0)
-    lift_speed: Optional[Velocity] = quantity(None, "Speed the tube is lifted at (default 0.2 sqrt(g d50); faster lifts collapse the column into a flatter heap)", "m/s",
-                                              gt=1e-6, le=10.0)
+    lift_speed: Optional[Velocity] = quantity(None, "Speed the tube is lifted at (default 0.1 sqrt(g d50), slow enough "
+                                              "that the angle no longer depends on it; faster lifts collapse the "
+                                              "column into a flatter heap)", "m/s", gt=1e-6, le=10.0)
     floor_width: float = quantity(4.0, "Side of the rough floor the heap forms on, in tube widths", "1",
                                   ge=2.0, le=20.0)
     fill_gravity: Optional[Acceleration] = quantity(None, "Gravity while the tube is filled (default max(g, "

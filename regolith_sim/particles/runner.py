@@ -26,8 +26,8 @@ What each verb gives the continuum model:
   and, where the material has one, its master sintering curve, on the same history.
 * ``repose`` - the static angle of repose of a lifted-tube heap at the site's gravity (a cone fitted
   to the heap surface, plot ``repose.png``), next to the published angles of lunar simulants and
-  the shift reduced gravity causes (data/granular_reference.toml); it calibrates the rolling
-  friction that stands for grain angularity (docs/particles.md).
+  the shift reduced gravity causes (data/granular_reference.toml); it checks the rolling friction
+  that stands for grain angularity (``"shape"``: from measured grain shapes, docs/particles.md).
 
 Beds are poured under a larger gravity (only their final state matters) and relaxed under the
 site's gravity before they are heated or sintered, so contact forces are those of the site.
@@ -383,7 +383,8 @@ def run_repose(case: ParticleCase, material) -> tuple:
         repose=dict(angle_deg=res["angle_deg"], fit_r2=res["r2"], rings_fitted=res["n_fitted"],
                     peak_height_m=res["peak_height_m"], grains_in_heap=res["n_heap"], tube_width_m=side,
                     lift_speed_m_s=res["lift_speed_m_s"], method="lifted square tube; cone fitted to the heap "
-                    "surface (75th percentile per ring) between 15 % and 85 % of the peak, above one grain"),
+                    "flank (75th percentile per ring, rings from the highest outwards) between 15 % and 85 % of "
+                    "the peak, above one grain"),
         published=repose_comparison(res["angle_deg"], p.gravity),
         simulated_time_s=res["time_s"],
     )

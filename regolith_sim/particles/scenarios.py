@@ -186,10 +186,10 @@ def fit_heap_cone(positions, radii, centre_xy, lo_xy, hi_xy, floor: float, spaci
     ``rho`` the distance of a cell from the heap axis at ``centre_xy`` [m]. Cells are grouped into
     rings of width ``spacing``; each ring's surface height is the 75th percentile of its cells (the
     grain tops, not the dips between grains or the bare floor between scattered grains at the
-    foot). Rings whose height lies within ``band`` of the peak height, and above one grain
-    diameter, are fitted (the rounded top and the foot of the heap are excluded, as in image-based
-    repose measurements). Returns dict(angle_deg, peak_height_m, rho_m, h_m (cells), ring_rho_m,
-    ring_h_m, fitted (ring mask), n_fitted, r2)."""
+    foot). Rings from the highest one outwards whose height lies within ``band`` of the peak height, and
+    above one grain diameter, are fitted (the rounded top, a crater at the apex and the foot of the heap
+    are excluded, as in image-based repose measurements of the flank). Returns dict(angle_deg,
+    peak_height_m, rho_m, h_m (cells), ring_rho_m, ring_h_m, fitted (ring mask), n_fitted, r2)."""
     hm = height_map(positions, radii, lo_xy, hi_xy, spacing, floor=floor) - floor
     gx = lo_xy[0] + spacing * (np.arange(hm.shape[0]) + 0.5)
     gy = lo_xy[1] + spacing * (np.arange(hm.shape[1]) + 0.5)
@@ -201,7 +201,10 @@ def fit_heap_cone(positions, radii, centre_xy, lo_xy, hi_xy, floor: float, spaci
     ring_rho = spacing * (np.arange(n_ring) + 0.5)
     peak = float(ring_h.max())
     d = 2.0 * float(np.max(radii))
-    sel = (ring_h > max(band[0] * peak, d)) & (ring_h < band[1] * peak)
+    # the flank: rings from the highest one outwards (a heap whose apex sank into a crater, as cohesive heaps
+    # left by a lifted tube do, would otherwise add the crater's inner wall to the slope)
+    outward = np.arange(n_ring) >= int(np.argmax(ring_h))
+    sel = (ring_h > max(band[0] * peak, d)) & (ring_h < band[1] * peak) & outward
     angle, r2 = float("nan"), float("nan")
     if sel.sum() >= 4:
         b, a = np.polyfit(ring_rho[sel], ring_h[sel], 1)
@@ -219,14 +222,15 @@ def heap_repose(packing: Packing, contact: ContactModel | None = None, *, gravit
 
     The poured ``packing`` fills a square tube (its container's side walls, footprint L x L) that
     stands on a rough floor ``floor_factor`` L wide; the tube is lifted at ``lift_speed`` [m/s]
-    (default 0.2 sqrt(g d50): slow enough that the grains run out of the bottom and the heap forms
-    by avalanching; at 0.5 sqrt(g d50) a column twice as tall as wide collapses and runs out flat)
-    and the grains spread into a heap; grains falling off the floor are removed. Once the
-    tube has cleared the heap and the grains have come to rest, a cone is fitted to the heap surface
-    (:func:`fit_heap_cone`). This is the lifted-cylinder ("hollow cylinder") method of the review by
-    Al-Hashemi & Al-Amoudi (2018, Powder Technol. 330:397), with a square tube because the DEM's
-    walls are boxes. Returns dict(angle_deg, peak_height_m, r2, n_fitted (rings), n_heap, time_s,
-    lift_speed_m_s, tube_side_m, surface (cells and rings of :func:`fit_heap_cone`, for the plot))."""
+    (default 0.1 sqrt(g d50): slow enough that the grains run out of the bottom and the heap forms
+    by avalanching, the angle then no longer depending on the speed; at 0.2 sqrt(g d50) a column taller
+    than wide partly collapses and the heap stands 6-7 deg flatter, docs/particles.md) and the grains
+    spread into a heap; grains falling off the floor are removed. Once the tube has cleared the heap
+    and the grains have come to rest, a cone is fitted to the heap surface (:func:`fit_heap_cone`).
+    This is the lifted-cylinder ("hollow cylinder") method of the review by Al-Hashemi & Al-Amoudi
+    (2018, Powder Technol. 330:397), with a square tube because the DEM's walls are boxes. Returns
+    dict(angle_deg, peak_height_m, r2, n_fitted (rings), n_heap, time_s, lift_speed_m_s, tube_side_m,
+    surface (cells and rings of :func:`fit_heap_cone`, for the plot))."""
     contact = contact or packing.contact or ContactModel()
     g = abs(gravity)
     d = 2.0 * float(np.median(packing.radii))
@@ -238,7 +242,7 @@ def heap_repose(packing: Packing, contact: ContactModel | None = None, *, gravit
     top = float((packing.positions[:, 2] + packing.radii).max())
     t = d  # tube wall thickness
     h_tube = top + 2 * d
-    v = lift_speed or 0.2 * math.sqrt(g * d)
+    v = lift_speed or 0.1 * math.sqrt(g * d)
     up = (0.0, 0.0, v)
     walls = [
         BoxWall((f_lo[0], f_lo[1], lo[2] - d), (f_hi[0], f_hi[1], lo[2]), name="floor"),

@@ -36,18 +36,19 @@ SIMULANT = ContactModel(density=3000.0, youngs_modulus=2e6, restitution=0.3, fri
                         rolling_friction=_SHAPE["rolling_friction"], rolling_friction_wall=_SHAPE["rolling_friction_wall"])
 
 #: The one lifted-tube heap procedure of the repose checks (and of every number quoted for them in
-#: docs/particles.md): grains of diameter D poured into a square tube of ``tube_d`` D under
-#: max(g, 20 m/s^2), the tube lifted at 0.2 sqrt(g D), the heap settled (at most ``settle`` x the
-#: free-fall time scale after the lift) and a cone fitted to its surface (scenarios.fit_heap_cone:
-#: 75th percentile per ring, rings between 15 % and 85 % of the peak and above one grain). Young's
-#: modulus is softened in proportion to g (``youngs_modulus`` at 1 g): the overlaps under the heap's own
-#: weight, the only gravity-dependent group of a cohesionless Hertz heap (rho g d / E), stay those of the
-#: 1 g heap, so a lunar heap costs the same number of steps as a terrestrial one (the time step grows as
-#: the heap slows down); gravity still enters through the cohesion (Bond number ~ 1/g). The angle is the
-#: mean over ``seeds``: one heap of 700 grains scatters by ~2 deg (standard deviation), and runs on
-#: several threads differ from run to run (the order of the atomic force sums), so no single heap is
-#: reproducible to better than that.
-HEAP = dict(tube_d=8.0, settle=4.0, lift=0.2, seeds=(1, 2, 3, 4, 5, 6))
+#: docs/particles.md): grains of diameter D poured into a square tube of ``tube_d`` D under ``fill`` x g,
+#: the tube lifted at ``lift`` sqrt(g D), the heap settled (at most ``settle`` x the free-fall time scale
+#: after the lift) and a cone fitted to its flank (scenarios.fit_heap_cone: 75th percentile per ring, rings
+#: from the highest outwards, between 15 % and 85 % of the peak and above one grain). The lift is slow enough that the angle
+#: no longer depends on it: 0.2 sqrt(g D) collapses the column into a heap 6-7 deg flatter, 0.1 and 0.05
+#: give the same angle within the scatter (docs/particles.md). Young's modulus is ``youngs_1g`` x g / 9.81
+#: m/s^2 and the fill gravity ``fill`` x g: a cohesionless Hertz heap depends on g only through
+#: rho g D / E, so the heap at lunar gravity presses its grains together as the one at 1 g does (overlaps
+#: < 1 % of D) and costs the same number of steps (the step grows as the heap slows down); gravity still
+#: enters through the cohesion (Bond number ~ 1/g). The angle is the mean over ``seeds``: one heap of 700
+#: grains scatters by a few degrees, and runs on several threads differ from run to run (the order of the
+#: atomic force sums), so no single heap is reproducible to better than that.
+HEAP = dict(tube_d=8.0, settle=4.0, lift=0.1, fill=20.0 / G_EARTH, youngs_1g=1e6, seeds=(1, 2, 3, 4, 5))
 
 
 def _band_check(name: str, value: float, lo: float, hi: float, tol: float, reference_: str, unit: str) -> Check:
@@ -96,13 +97,13 @@ def settling_packing(n_grains: int = 900, seed: int = 3, footprint_d: float = 10
 def heap_contact(gravity: float) -> ContactModel:
     """The heap grains at ``gravity``: SIMULANT with the LHS-1 van der Waals data in air (Hamaker constant
     and clean gap of the material file, cleanliness of air-exposed soil from data/granular_reference.toml)
-    and Young's modulus scaled with g (see :data:`HEAP`)."""
+    and Young's modulus ``HEAP["youngs_1g"]`` scaled with g (see :data:`HEAP`)."""
     from ..materials import get_material
 
     m = get_material("LHS-1")
     s_air = reference()["repose"]["cleanliness_air"]
     return replace(SIMULANT, hamaker=m.get("cohesion.hamaker_J"), omega=m.get("cohesion.separation_clean_m"),
-                   cleanliness=s_air, youngs_modulus=SIMULANT.youngs_modulus * gravity / G_EARTH)
+                   cleanliness=s_air, youngs_modulus=HEAP["youngs_1g"] * gravity / G_EARTH)
 
 
 def heap_angles(gravity: float = G_EARTH, n_grains: int = 700, tube_d: float = HEAP["tube_d"],
@@ -114,7 +115,8 @@ def heap_angles(gravity: float = G_EARTH, n_grains: int = 700, tube_d: float = H
     c = heap_contact(gravity)
     runs = []
     for seed in seeds:
-        pk = pour_packing(n_grains, D, c, footprint=(tube_d * D, tube_d * D), gravity=max(gravity, 20.0), seed=seed)
+        pk = pour_packing(n_grains, D, c, footprint=(tube_d * D, tube_d * D), gravity=HEAP["fill"] * gravity,
+                          seed=seed)
         t_min = 2.0 * math.sqrt(2.0 * float(pk.box_hi[2]) / gravity)
         runs.append(heap_repose(pk, c, gravity=gravity, lift_speed=HEAP["lift"] * math.sqrt(gravity * D),
                                 max_time=settle_factor * t_min if settle_factor else None))
@@ -206,7 +208,7 @@ def frenkel_neck(tolerance: float = 0.05) -> Check:
 
 #: grains of the heaps (procedure :data:`HEAP`) and of the column: coarse (CI) and full settings. A 700-grain
 #: heap stands ~6 d high; 2000- and 4000-grain heaps (tube 11 d and 14 d) of the same grains stood 1-2 deg
-#: steeper (docs/particles.md), within the scatter of a six-seed mean
+#: steeper at the old lift speed (docs/particles.md), within the scatter of a mean over seeds
 SETTINGS = {True: dict(heap=(700, 8.0), column=900), False: dict(heap=(2000, 11.0), column=2500)}
 
 
