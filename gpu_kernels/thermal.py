@@ -459,9 +459,11 @@ STS_MU, STS_NU, STS_MUT, STS_GAMT, STS_W = range(5)
 def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3,
               mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, first: ti.template(),
               dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), cp_of_T: nd1,
-              rate_max: nd1, rbox: nd1, inflow: nd3):
+              rate_max: nd1, rbox: nd1, inflow: nd3, rho_rel: nd3, T_of_h: nd1):
     """Stage ``stage`` (1..s) of an RKL2 step of dt [s] over the cells of group ``group``: Y_j (``h_out``)
-    from Y_{j-1} (``h_prev``, whose temperatures and conductivities are ``T`` and ``kcond``), Y_{j-2}
+    from Y_{j-1} (``h_prev``, whose temperatures and conductivities ``T`` and ``kcond`` a first loop takes
+    from it after the first stage: a stage's state is no physical time, so peak temperatures, states and the
+    rest wait for the step's end, in ``update_properties``; the loops run one after the other), Y_{j-2}
     (``h_two``) and Y_0 (``h0``) and its rate M(Y_0) (``m0``), which the ``first`` stage stores. The sources'
     deposit of the step, ``src`` [J/kg], is a constant rate src/dt in M: as the weights W_i sum to 1, Y_s
     holds all of it, and a spot's energy is not put into the top cells at once (a spike the stages would
@@ -477,6 +479,12 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     if ti.static(first):
         rate_max[0] = 0.0
+    if ti.static(not first):
+        for i, j in ti.ndrange(nx, ny):
+            lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
+            for k in range(lo, hi):
+                if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
+                    refresh_cell(h_prev, T, kcond, rho_rel, T_of_h, par, i, j, k)
     mu, nu, mut, gamt = coef[stage, STS_MU], coef[stage, STS_NU], coef[stage, STS_MUT], coef[stage, STS_GAMT]
     dt_w = coef[stage - 1, STS_W] * dt  # this stage evaluates M(Y_{stage-1})
     for i, j in ti.ndrange(nx, ny):
@@ -523,23 +531,10 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
             ti.atomic_max(rate_max[0], fastest)
 
 
-@ti.kernel
-def sts_properties(h: nd3, T: nd3, kcond: nd3, rho_rel: nd3, T_of_h: nd1, par: nd1, k0: ti.i32, k1: ti.i32,
-                   tiles: nd2, k_split: ti.i32, group: ti.template()):
-    """T(h) and k(T, relative density) of the cells of group ``group`` between the stages of an RKL2 step (a
-    stage's state is no physical time: peak temperatures, states and the rest wait for the step's end, in
-    ``update_properties``)."""
-    for i, j in ti.ndrange(h.shape[0], h.shape[1]):
-        lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-        for k in range(lo, hi):
-            if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
-                refresh_cell(h, T, kcond, rho_rel, T_of_h, par, i, j, k)
-
-
 @ti.func
 def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), rho_rel: ti.template(),
                  T_of_h: ti.template(), par: ti.template(), i, j, k):
-    """T(h) and k(T, relative density) of one cell (no state, peak or clock: see ``sts_properties``)."""
+    """T(h) and k(T, relative density) of one cell (no state, peak or clock: see ``sts_stage``)."""
     t = table_lookup(T_of_h, par[P_H0], par[P_INV_DH], h[i, j, k])
     T[i, j, k] = t
     kcond[i, j, k] = conductivity_of(t, rho_rel[i, j, k], par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT],

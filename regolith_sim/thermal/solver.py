@@ -410,7 +410,7 @@ class ThermalSolver:
 
     def step_sts(self, dt: float, sources=(), margin: float = STS_MARGIN) -> int:
         """Advance by dt [s], which may be many explicit limits long, by one RKL2 super-time-step
-        (:mod:`regolith_sim.thermal.sts`; kernels ``sts_stage`` and ``sts_properties``): the sources' energy
+        (:mod:`regolith_sim.thermal.sts`; kernel ``sts_stage``): the sources' energy
         of the step enters every stage as a constant rate; the stage count s is the fewest with
         dt <= ``margin`` x ``safety`` x the forward-Euler limit x (s^2 + s - 2) / 4; after the s stages come the
         evaporation sink of the step (split off, applied once to the step's end enthalpy) and the full
@@ -453,11 +453,9 @@ class ThermalSolver:
                 out = two = bufs[j - 2]
             K.sts_stage(self.h, bufs[j - 1], two, out, w["h0"], w["m0"], w["src"], self.T, self.kcond, self.mass,
                         self.T_bottom, self.ledger_arr, self._par, coef, j, j == 1, dt, k0, k1, self.tiles,
-                        self.k_split, group, self._cp_of_T, w["rate"], w["rbox"], w["inflow"])
+                        self.k_split, group, self._cp_of_T, w["rate"], w["rbox"], w["inflow"], self.rho_rel,
+                        self._T_of_h)
             bufs[j] = out
-            if j < s:
-                K.sts_properties(out, self.T, self.kcond, self.rho_rel, self._T_of_h, self._par, k0, k1, self.tiles,
-                                 self.k_split, group)
         if rough is not None:
             self._rough_steps(dt, dt_fe, margin, rough)
         if self.boundary.evaporation is not None:

@@ -2,8 +2,8 @@
 MNRAS 422:2102; 2014, J. Comput. Phys. 257:594, Eq. 16-18), with the weights that make its ledger exact.
 
 An s-stage RKL2 step of dt is stable for dt <= dt_FE (s^2 + s - 2) / 4, dt_FE the forward-Euler limit: s
-sweeps instead of about (s^2 + s - 2) / 4 of them. The kernels are ``gpu_kernels.thermal.sts_stage`` and
-``sts_properties``; :meth:`regolith_sim.thermal.solver.ThermalSolver.step_sts` drives them."""
+sweeps instead of about (s^2 + s - 2) / 4 of them. The kernel is ``gpu_kernels.thermal.sts_stage``
+(and ``rough_step``); :meth:`regolith_sim.thermal.solver.ThermalSolver.step_sts` drives them."""
 from __future__ import annotations
 
 import math
