@@ -46,7 +46,7 @@ Q_HM_DZ = 12  # height map quantum [m]
 Q_SURF = 13  # 1: exposed grains absorb the source and emit to the environment
 N_TPRM = 16
 
-_EMPTY = -2147483647
+_EMPTY = -1.0e30  # an empty column of the (float) height map
 
 
 @ti.kernel
@@ -83,7 +83,7 @@ def heat_step(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.types.nd
                     rho2 = px * px + py * py
                     if rho2 < r * r:
                         top = x[i][2] + ti.sqrt(r * r - rho2)
-                        ti.atomic_max(hmap[cx, cy], ti.cast(ti.floor((top - tprm[Q_HM_Z0]) / tprm[Q_HM_DZ]), ti.i32))
+                        ti.atomic_max(hmap[cx, cy], ti.floor((top - tprm[Q_HM_Z0]) / tprm[Q_HM_DZ]))
     k_s = tprm[Q_K]
     eps = tprm[Q_EPS]
     f_rad = tprm[Q_RADF] * SIGMA_SB * eps / (2.0 - eps)
@@ -101,7 +101,7 @@ def heat_step(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.types.nd
                     px = tprm[Q_HM_X0] + (cx + 0.5) * h - x[i][0]
                     py = tprm[Q_HM_Y0] + (cy + 0.5) * h - x[i][1]
                     own = x[i][2] + ti.sqrt(ti.max(ri * ri - px * px - py * py, 0.0))
-                    if ti.cast(ti.floor((own - tprm[Q_HM_Z0]) / tprm[Q_HM_DZ]), ti.i32) >= hmap[cx, cy]:
+                    if ti.floor((own - tprm[Q_HM_Z0]) / tprm[Q_HM_DZ]) >= hmap[cx, cy]:
                         expo = 1
                 if expo == 1:
                     proj = ti.math.pi * ri * ri

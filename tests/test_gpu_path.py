@@ -212,9 +212,9 @@ def _known_vulkan_bug(request, reason: str) -> None:
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
-def test_particles_match_reference(reference, request):
-    _known_vulkan_bug(request, "heat.flows_W: on Vulkan the column height map (particles_thermal.heat_step, "
-                               "atomic_max into hmap) stays empty, so buried grains count as exposed")
+def test_particles_match_reference(reference):
+    # the column height map is a float map: i32 atomic_max inside the nested loops of heat_step lost every
+    # write on Mesa llvmpipe (buried grains counted as exposed), float atomics do not
     got = case_particles()
     assert got["bounce.restitution"] == pytest.approx(0.5, rel=0.02)
     assert got["neck.ratio"][-1] > 0.05

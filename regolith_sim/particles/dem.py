@@ -712,13 +712,15 @@ class DEMSystem:
         if not th.surface:
             nxy = np.array([1, 1])  # no exposure test: do not pay for clearing a height map
         t[KT.Q_HM_X0], t[KT.Q_HM_Y0], t[KT.Q_HM_H] = lo[0], lo[1], h
-        # heights are quantised to int32 in steps of r_min/1000 above this datum
+        # heights are quantised in steps of r_min/1000 above this datum and stored as whole numbers in a
+        # float map (i32 atomics inside a loop lose writes on Vulkan/llvmpipe; float atomic_max does not):
+        # the step is coarsened where the levels would pass 2^23 (exact integers of f32)
         t[KT.Q_HM_Z0] = lo[2] - 100.0 * self.r_max
-        t[KT.Q_HM_DZ] = 1e-3 * self.r_min
+        t[KT.Q_HM_DZ] = max(1e-3 * self.r_min, (hi[2] - lo[2] + 200.0 * self.r_max) / 2.0**23)
         t[KT.Q_SURF] = 1.0 if th.surface else 0.0
         self.tprm = ti.ndarray(float, KT.N_TPRM)
         self.tprm.from_numpy(t.astype(self._f))
-        self.hmap = ti.ndarray(ti.i32, (int(nxy[0]), int(nxy[1])))
+        self.hmap = ti.ndarray(float, (int(nxy[0]), int(nxy[1])))
         self.heat = ti.ndarray(float, self.n)
         self.gsum = ti.ndarray(float, self.n)
         self.fixed = ti.ndarray(ti.i32, self.n)
