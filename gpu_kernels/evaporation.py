@@ -155,8 +155,8 @@ def boil_cell(h: ti.template(), mass: ti.template(), mass_lost: ti.template(), a
     """Boil off the heat cell (i, j, k) holds above the boiling point of its vapours (enthalpies ``h_b1``,
     ``h_b2``; module docstring): the alkalis take what lies above h_b1 up to the latent heat of the inventory
     left, the refractory vapour what then still lies above h_b2. Books the vapour in ``mass_lost`` (and
-    ``alkali_lost``) and returns the heat taken [J] for ``ledger[LEDGER_EVAPORATED]``. Nothing happens at or
-    below the lower of the two, so callers may test that first."""
+    ``alkali_lost``) and returns the heat taken [J] for ``ledger[LEDGER_EVAPORATED]`` (0 at or below the lower
+    of the two: then nothing is read or written but the cell's enthalpy)."""
     e = 0.0
     hc = h[i, j, k]
     if hc > ti.min(h_b1, h_b2):

@@ -413,7 +413,6 @@ def diffuse(
         h_b1, h_b2 = 0.0, 0.0
         if ti.static(evaporation):
             h_b1, h_b2 = KE.boiling_enthalpies(h_of_T, evap_par, par[P_HT0], par[P_INV_HDT])
-        h_boil = ti.min(h_b1, h_b2)
         for k in range(lo, hi):
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
@@ -429,9 +428,7 @@ def diffuse(
                         h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
                         par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
                         dx, rho_p)
-                if h[i, j, k] > h_boil:
-                    evaporated += KE.boil_cell(h, mass, mass_lost, alkali_lost, evap_par, i, j, k, h_b1, h_b2,
-                                               dx, rho_p)
+                evaporated += KE.boil_cell(h, mass, mass_lost, alkali_lost, evap_par, i, j, k, h_b1, h_b2, dx, rho_p)
         if ti.static(evaporation):
             if evaporated != 0.0:
                 ledger[KE.LEDGER_EVAPORATED] += evaporated
@@ -628,7 +625,6 @@ def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, l
         lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
         evaporated = 0.0
         h_b1, h_b2 = KE.boiling_enthalpies(h_of_T, evap_par, par[P_HT0], par[P_INV_HDT])
-        h_boil = ti.min(h_b1, h_b2)
         for k in range(lo, hi):
             if kcond[i, j, k] == 0.0:
                 continue
@@ -648,9 +644,8 @@ def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, l
                     h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
                     par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
                     par[P_DX], par[P_RHO_P])
-            if h[i, j, k] > h_boil:
-                evaporated += KE.boil_cell(h, mass, mass_lost, alkali_lost, evap_par, i, j, k, h_b1, h_b2,
-                                           par[P_DX], par[P_RHO_P])
+            evaporated += KE.boil_cell(h, mass, mass_lost, alkali_lost, evap_par, i, j, k, h_b1, h_b2, par[P_DX],
+                                       par[P_RHO_P])
         if evaporated != 0.0:
             ledger[KE.LEDGER_EVAPORATED] += evaporated
 

@@ -176,8 +176,8 @@ def test_a_melt_inside_the_material_boils_down_to_its_boiling_point(ti_runtime):
         assert float(vapour_pressure(v, T_b)) == pytest.approx(ev.boiling_pressure_Pa, rel=1e-9)
     assert 2400.0 < T_b1 < T_b2 < 3100.0
 
-    s = _melt_block(mat, ev, (4, 4, 6), 1e-3)
     dx, shape = 1e-3, (4, 4, 6)
+    s = _melt_block(mat, ev, shape, dx)
     stored0 = s.stored_energy()
     s.step(1e-6)   # conduction, radiation and surface evaporation move the interior by far less than 1e-3 K
     full = s.tables.rho_p * dx ** 3
