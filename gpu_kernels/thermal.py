@@ -153,7 +153,8 @@ def box_range(box: ti.template(), axis: ti.template()):
 def update_properties(
     h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3, cool_rate: nd3,
     mass: nd3, T_of_h: nd1, cp_of_T: nd1, par: nd1, dt: float, now: float, k0: ti.i32, k1: ti.i32,
-    tiles: nd2, k_split: ti.i32, group: ti.template(), watch: nd2, box: nd2,
+    tiles: nd2, k_split: ti.i32, group: ti.template(), watch: nd2, box: nd2, evaporation: ti.template(),
+    mass_lost: nd3, alkali_lost: nd3, h_of_T: nd1, evap_par: nd1, ledger: nd1,
 ):
     """T from h, then k(T, relative density) per cell, material state, peak temperature and time spent
     above ``T_hot``, in the cells of group ``group`` in the layers [k0, k1) (``group_range``). A separate
@@ -171,15 +172,24 @@ def update_properties(
     computes the same from the stored fields) and, in the same row of ``box``, the bounding box (i_lo,
     i_hi, j_lo, j_hi, k_lo, k_hi, inclusive) of the cells at or above ``T_watch`` or molten (where
     sintering runs). So the step's stability bound and the region where sintering can act cost no pass
-    of their own: each row stays exact for its cells until they are updated again."""
+    of their own: each row stays exact for its cells until they are updated again.
+
+    With ``evaporation`` (a super-time-step's end: its stages leave it out) each cell first takes the
+    evaporation sink of the step and boils (``evaporate_at``), from the enthalpy the step left: a pass of
+    its own before cost as much as this one."""
     row = ti.static(SLOW if group == SLOW else FAST)
     clear_watch(watch, box, row)
     if ti.static(group == ALL):
         clear_watch(watch, box, SLOW)
-    for i, j in ti.ndrange(h.shape[0], h.shape[1]):
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    for i, j in ti.ndrange(nx, ny):
         lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
         if lo >= hi:
             continue
+        evaporated = 0.0
+        h_b1, h_b2 = 0.0, 0.0
+        if ti.static(evaporation):
+            h_b1, h_b2 = KE.boiling_enthalpies(h_of_T, evap_par, par[P_HT0], par[P_INV_HDT])
         h0, inv_dh, T_hot, T_watch = par[P_H0], par[P_INV_DH], par[P_T_HOT], par[P_T_WATCH]
         contact, chi, k_dense, k_melt = par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT]
         rho_rel0, solidus, liquidus, k_const = par[P_RHO_REL0], par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST]
@@ -192,7 +202,13 @@ def update_properties(
             if s == VOID:
                 kcond[i, j, k] = 0.0  # diffuse reads k = 0 as "no material here"
                 continue
-            t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
+            hc = h[i, j, k]
+            t = table_lookup(T_of_h, h0, inv_dh, hc)
+            if ti.static(evaporation):
+                evaporated += evaporate_at(h, kcond, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par,
+                                           par, i, j, k, nx, ny, nz, dt, h_b1, h_b2, t)
+                if h[i, j, k] != hc:
+                    t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
             T[i, j, k] = t
             T_peak[i, j, k] = ti.max(T_peak[i, j, k], t)
             if t > T_hot:
@@ -217,6 +233,9 @@ def update_properties(
                 kw_lo = ti.min(kw_lo, k)
                 kw_hi = k
         store_watch(watch, row, a_max, s_max, t_max, bad)
+        if ti.static(evaporation):
+            if evaporated != 0.0:
+                ledger[KE.LEDGER_EVAPORATED] += evaporated
         if kw_hi >= 0:
             ti.atomic_min(box[row, 0], i)
             ti.atomic_max(box[row, 1], i)
@@ -472,14 +491,21 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
     The cells of the rough region ``rbox`` (``rough_code``) go through the stages too, so that their
     neighbours see them move, but ``rough_step`` steps them again from Y_0: their boundary fluxes are not
     booked here, and ``inflow`` [J/kg] gathers what the stages put into them across the region's faces (times
-    the weights, so exactly what their neighbours lost), plus their share of ``src``."""
+    the weights, so exactly what their neighbours lost), plus their share of ``src``. So a stage after the
+    first computes only the rough cells whose value a later stage's interface flux can still reach
+    (``rough_stage_top``): in an s-stage step, stage j those at most max(s - j, 1) cells deep in the region;
+    the others keep stale values that nothing reads, and the result is the same to the bit."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     if ti.static(first):
         rate_max[0] = 0.0
+    # Rough cells deeper than ``allow`` in the region (``rough_stage_top``) are left out of this stage: no
+    # interface flux of a later stage depends on them (the rough steps start again from Y_0).
+    allow = ti.max(coef.shape[0] - 1 - stage, 1)
     if ti.static(not first):
         for i, j in ti.ndrange(nx, ny):
             lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-            for k in range(lo, hi):
+            top = rough_stage_top(tiles, rbox, i, j, nx, ny, hi, allow + 1)  # (and the neighbours they read)
+            for k in range(lo, top):
                 if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
                     refresh_cell(h_prev, T, kcond, rho_rel, T_of_h, par, i, j, k)
     mu, nu, mut, gamt = coef[stage, STS_MU], coef[stage, STS_NU], coef[stage, STS_MUT], coef[stage, STS_GAMT]
@@ -497,7 +523,10 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
             for k in range(k0, lo if lo < hi else k1):  # (all of a column the group leaves out)
                 if src[i, j, k] != 0.0:
                     ti.atomic_add(h[i, j, k], src[i, j, k])
-        for k in range(lo, hi):
+        top = hi
+        if ti.static(not first):  # (the first stage stores M(Y_0) and the fastest rate of every cell)
+            top = rough_stage_top(tiles, rbox, i, j, nx, ny, hi, allow)
+        for k in range(lo, top):
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
                 continue
@@ -552,6 +581,35 @@ def rough_code(tiles: ti.template(), rbox: ti.template(), i, j, nx, ny):
 
 
 @ti.func
+def rough_stage_top(tiles: ti.template(), rbox: ti.template(), i, j, nx, ny, hi, allow):
+    """The top of the layers of column (i, j) a super-time-step's stage must update: ``hi``, except in a column
+    of the rough region more than ``allow`` cells from its sides, where the region's cells more than ``allow``
+    layers above its bottom are left out. Stage j of s evaluates M(Y_{j-1}); a rough cell's Y_j can reach the
+    region's interface (and so the cells outside and ``inflow``) in stage j' only if it lies within j' - 1 - j
+    cells of the cells next to the interface, i.e. at most s - j cells deep (the cells next to it, 1 deep, are
+    kept in every stage: their stage books the interface flux). The depth is the distance to the box's faces
+    towards cells of the grid: faces on the grid's sides have no cells behind them, and the cells above k1 are
+    void. ``rbox[6]`` = 0 (a lagging tile in the box, or cells above it) turns this off."""
+    top = hi
+    if rbox[6] != 0 and rough_code(tiles, rbox, i, j, nx, ny) == ROUGH:
+        lat = BOX_EMPTY
+        if rbox[0] > 0:
+            lat = ti.min(lat, i - rbox[0] + 1)
+        if rbox[1] < nx:
+            lat = ti.min(lat, rbox[1] - i)
+        if rbox[2] > 0:
+            lat = ti.min(lat, j - rbox[2] + 1)
+        if rbox[3] < ny:
+            lat = ti.min(lat, rbox[3] - j)
+        if lat > allow:
+            bottom = rbox[4]
+            if bottom > 0:  # cells under the region: those up to allow layers above them are kept
+                bottom += allow
+            top = ti.min(hi, bottom)
+    return top
+
+
+@ti.func
 def rough_interface(kcond: ti.template(), T: ti.template(), tiles: ti.template(), rbox: ti.template(), i, j, k, nx,
                     ny, nz, inv_dx):
     """Heat flux density [W/m^2] into rough cell (i, j, k) across its faces to cells outside the rough region
@@ -573,81 +631,95 @@ def rough_interface(kcond: ti.template(), T: ti.template(), tiles: ti.template()
     return q
 
 
+#: Euler steps of the rough region per ``rough_step`` launch: a launch costs about as much as a step of a small
+#: region (~85 us on the CPU backend, 17 arguments), so the steps are unrolled, each still two parallel loops.
+ROUGH_BATCH = 4
+
+
 @ti.kernel
 def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, mass: nd3, rho_rel: nd3, T_of_h: nd1, T_bottom: nd2, ledger: nd1,
-               par: nd1, inflow: nd3, dt: float, frac: float, k1: ti.i32, tiles: nd2, rbox: nd1, restore: ti.i32):
-    """An explicit Euler step of dt [s] of the rough region of a super-time-step (``rough_code``): T(h) and
-    k(T, relative density) of its cells first (with ``restore``, from their enthalpy at the start of the
-    super-time-step, ``h0``, put back), then the fluxes between them and their boundary fluxes (booked in
-    ``ledger``), plus ``frac`` of ``inflow`` (what the stages moved into them across the region's faces, and
-    their source deposit: ``sts_stage``), frac = dt over the super-time-step. One launch: its two loops run
-    one after the other. ``ThermalSolver.step_sts`` takes as many as the explicit limit asks for: where the
-    spot and the melt leave sharp contrasts, Euler steps at the limit damp them as the heat equation does
-    (RKL2's stages leave about half of them)."""
+               par: nd1, inflow: nd3, dt: float, frac: float, k1: ti.i32, tiles: nd2, rbox: nd1, restore: ti.i32,
+               count: ti.i32):
+    """``count`` (at most ``ROUGH_BATCH``) explicit Euler steps of dt [s] each of the rough region of a
+    super-time-step (``rough_code``). Each: T(h) and k(T, relative density) of its cells first (with
+    ``restore``, in the first, from their enthalpy at the start of the super-time-step, ``h0``, put back), then
+    the fluxes between them and their boundary fluxes (booked in ``ledger``), plus ``frac`` of ``inflow``
+    (what the stages moved into them across the region's faces, and their source deposit: ``sts_stage``),
+    frac = dt over the super-time-step. The loops run one after the other; steps past ``count`` have empty
+    ranges. ``ThermalSolver.step_sts`` takes as many as the explicit limit asks for: where the spot and the
+    melt leave sharp contrasts, Euler steps at the limit damp them as the heat equation does (RKL2's stages
+    leave about half of them)."""
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
-    for i, j in ti.ndrange((rbox[0], rbox[1]), (rbox[2], rbox[3])):
-        if rough_code(tiles, rbox, i, j, nx, ny) != ROUGH:
-            continue
-        for k in range(rbox[4], ti.min(rbox[5], k1)):
-            if kcond[i, j, k] != 0.0:
-                if restore != 0:
-                    h[i, j, k] = h0[i, j, k]
-                refresh_cell(h, T, kcond, rho_rel, T_of_h, par, i, j, k)
-    for i, j in ti.ndrange((rbox[0], rbox[1]), (rbox[2], rbox[3])):
-        dx, rho_p = par[P_DX], par[P_RHO_P]
-        inv_dx = 1.0 / dx
-        if rough_code(tiles, rbox, i, j, nx, ny) != ROUGH:
-            continue
-        t_w, t_e = rough_code(tiles, rbox, i - 1, j, nx, ny), rough_code(tiles, rbox, i + 1, j, nx, ny)
-        t_s, t_n = rough_code(tiles, rbox, i, j - 1, nx, ny), rough_code(tiles, rbox, i, j + 1, nx, ny)
-        hi = ti.min(rbox[5], k1)
-        q_below = 0.0  # (the face under the region is the stages')
-        for k in range(rbox[4], hi):
-            if kcond[i, j, k] == 0.0:  # void
-                q_below = 0.0
+    for m in ti.static(range(ROUGH_BATCH)):
+        i_hi = ti.select(m < count, rbox[1], rbox[0])  # (an empty range for the steps past count)
+        for i, j in ti.ndrange((rbox[0], i_hi), (rbox[2], rbox[3])):
+            if rough_code(tiles, rbox, i, j, nx, ny) != ROUGH:
                 continue
-            q, q_below_next, _ = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, ROUGH, i, j, k, hi, 0, t_w, t_e,
-                                           t_s, t_n, q_below, nx, ny, nz, inv_dx, dt, 1.0)
-            q_below = q_below_next
-            h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx) + frac * inflow[i, j, k]
+            for k in range(rbox[4], ti.min(rbox[5], k1)):
+                if kcond[i, j, k] != 0.0:
+                    if ti.static(m == 0):
+                        if restore != 0:
+                            h[i, j, k] = h0[i, j, k]
+                    refresh_cell(h, T, kcond, rho_rel, T_of_h, par, i, j, k)
+        for i, j in ti.ndrange((rbox[0], i_hi), (rbox[2], rbox[3])):
+            dx, rho_p = par[P_DX], par[P_RHO_P]
+            inv_dx = 1.0 / dx
+            if rough_code(tiles, rbox, i, j, nx, ny) != ROUGH:
+                continue
+            t_w, t_e = rough_code(tiles, rbox, i - 1, j, nx, ny), rough_code(tiles, rbox, i + 1, j, nx, ny)
+            t_s, t_n = rough_code(tiles, rbox, i, j - 1, nx, ny), rough_code(tiles, rbox, i, j + 1, nx, ny)
+            hi = ti.min(rbox[5], k1)
+            q_below = 0.0  # (the face under the region is the stages')
+            for k in range(rbox[4], hi):
+                if kcond[i, j, k] == 0.0:  # void
+                    q_below = 0.0
+                    continue
+                q, q_below_next, _ = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, ROUGH, i, j, k, hi, 0, t_w,
+                                               t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt, 1.0)
+                q_below = q_below_next
+                h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx) + frac * inflow[i, j, k]
 
 
 @ti.kernel
-def evaporate(h: nd3, kcond: nd3, mass: nd3, mass_lost: nd3, alkali_lost: nd3, ledger: nd1, par: nd1, dt: float,
-              k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), T_of_h: nd1, h_of_T: nd1,
-              cp_of_T: nd1, evap_par: nd1):
-    """The evaporation sink of a step of dt [s] for the exposed cells of group ``group``, applied to the
-    enthalpy the step left (``evaporation.evaporate_cell``), and boiling in every cell left above the boiling
-    point of its vapours (``evaporation.boil_cell``): a super-time-step's, split off its stages (``diffuse``
-    applies them in its own pass)."""
-    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
-    for i, j in ti.ndrange(nx, ny):
-        lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-        evaporated = 0.0
-        h_b1, h_b2 = KE.boiling_enthalpies(h_of_T, evap_par, par[P_HT0], par[P_INV_HDT])
-        for k in range(lo, hi):
-            if kcond[i, j, k] == 0.0:
-                continue
-            n_exposed = ti.cast(par[P_TOP_HELD] == 0.0, ti.i32)
-            if k < nz - 1:
-                n_exposed = ti.cast(kcond[i, j, k + 1] == 0.0, ti.i32)
-            if i > 0:
-                n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
-            if i < nx - 1:
-                n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
-            if j > 0:
-                n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
-            if j < ny - 1:
-                n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
-            if n_exposed > 0:
-                evaporated += KE.evaporate_cell(
-                    h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
-                    par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
-                    par[P_DX], par[P_RHO_P])
-            evaporated += KE.boil_cell(h, mass, mass_lost, alkali_lost, evap_par, i, j, k, h_b1, h_b2, par[P_DX],
-                                       par[P_RHO_P])
-        if evaporated != 0.0:
-            ledger[KE.LEDGER_EVAPORATED] += evaporated
+def zero_columns(a: nd3, i_lo: ti.i32, i_hi: ti.i32, j_lo: ti.i32, j_hi: ti.i32):
+    """a = 0 in the columns [i_lo, i_hi) x [j_lo, j_hi): clears a super-time-step's source deposit where the last
+    one put it (ndarray.fill of the whole grid cost ~250 us a step on the CPU backend)."""
+    for i, j in ti.ndrange((i_lo, i_hi), (j_lo, j_hi)):
+        for k in range(a.shape[2]):
+            a[i, j, k] = 0.0
+
+
+@ti.func
+def evaporate_at(h: ti.template(), kcond: ti.template(), mass: ti.template(), mass_lost: ti.template(),
+                 alkali_lost: ti.template(), T_of_h: ti.template(), h_of_T: ti.template(), cp_of_T: ti.template(),
+                 evap_par: ti.template(), par: ti.template(), i, j, k, nx, ny, nz, dt, h_b1, h_b2, t):
+    """The evaporation sink of a step of dt [s] of cell (i, j, k) if it has exposed faces, applied to the
+    enthalpy the step left (``evaporation.evaporate_cell``), then boiling if it is left above the boiling point
+    of its vapours (``evaporation.boil_cell``, boiling enthalpies ``h_b1``, ``h_b2``): a super-time-step's, split
+    off its stages (``diffuse`` applies them in its own pass), from ``update_properties``. Returns the heat taken
+    [J]. ``t`` is T(h) of the cell: the exposed faces are counted only where it is hot enough to evaporate
+    (evaporate_cell's own test, T >= evap_par[12], done first: most cells are cold)."""
+    evaporated = 0.0
+    if t >= evap_par[12]:
+        n_exposed = ti.cast(par[P_TOP_HELD] == 0.0, ti.i32)
+        if k < nz - 1:
+            n_exposed = ti.cast(kcond[i, j, k + 1] == 0.0, ti.i32)
+        if i > 0:
+            n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
+        if i < nx - 1:
+            n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
+        if j > 0:
+            n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
+        if j < ny - 1:
+            n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
+        if n_exposed > 0:
+            evaporated += KE.evaporate_cell(
+                h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
+                par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
+                par[P_DX], par[P_RHO_P])
+    evaporated += KE.boil_cell(h, mass, mass_lost, alkali_lost, evap_par, i, j, k, h_b1, h_b2, par[P_DX],
+                               par[P_RHO_P])
+    return evaporated
 
 
 # -- implicit (backward-Euler) step -----------------------------------------------------------------

@@ -376,12 +376,15 @@ class ThermalSolver:
         t = self.tables
         return (t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0, t.solidus, t.liquidus, t.k_const)
 
-    def update_properties(self, dt: float, group: int = K.ALL, now: float | None = None) -> None:
-        """T, k and states from h after a step of dt [s] that ends at ``now`` [s] (default: the current time)."""
+    def update_properties(self, dt: float, group: int = K.ALL, now: float | None = None,
+                          evaporate: bool = False) -> None:
+        """T, k and states from h after a step of dt [s] that ends at ``now`` [s] (default: the current time);
+        with ``evaporate`` (and evaporation on) each cell's evaporation sink of the step first."""
         K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
                             self.t_liq, self.cool_rate, self.mass, self._T_of_h, self._cp_of_T, self._par, dt,
                             self.time if now is None else now, *self.k_active, self.tiles, self.k_split, group,
-                            self.watch, self.hot_box)
+                            self.watch, self.hot_box, evaporate and self.boundary.evaporation is not None,
+                            self.mass_lost, self.alkali_lost, self._h_of_T, self._evap_par, self.ledger_arr)
 
     def _surface_params(self) -> tuple:
         t, b = self.tables, self.boundary
@@ -412,9 +415,9 @@ class ThermalSolver:
         """Advance by dt [s], which may be many explicit limits long, by one RKL2 super-time-step
         (:mod:`regolith_sim.thermal.sts`; kernel ``sts_stage``): the sources' energy
         of the step enters every stage as a constant rate; the stage count s is the fewest with
-        dt <= ``margin`` x ``safety`` x the forward-Euler limit x (s^2 + s - 2) / 4; after the s stages come the
-        evaporation sink of the step (split off, applied once to the step's end enthalpy) and the full
-        property update (states, peak temperatures, the bound of the next step). Returns s.
+        dt <= ``margin`` x ``safety`` x the forward-Euler limit x (s^2 + s - 2) / 4; after the s stages come, in
+        one pass, the evaporation sink of the step (split off, applied once to the step's end enthalpy) and the
+        full property update (states, peak temperatures, the bound of the next step). Returns s.
 
         With ``rough_region`` the cells around the spot and the hot cells (:meth:`_rough_box`) are then stepped
         again from the step's start by Euler steps within the same limit (``K.rough_step``), taking what the
@@ -429,8 +432,12 @@ class ThermalSolver:
         s = sts.stages_for(dt / (margin * self.safety * dt_fe))
         w = self._sts_arrays()
         rough = self._rough_box(sources, group) if self.rough_region else None
-        w["rbox"].from_numpy(np.asarray(rough if rough is not None else (0,) * 6, dtype=np.int32))
-        w["src"].fill(0.0)
+        # rbox[6]: the stages may leave out the rough cells deep in the region (K.rough_stage_top) when every
+        # column of its box is rough (no lagging tile in it) and nothing but void lies above it.
+        whole = rough is not None and rough[5] >= self.k_active[1] and \
+            (self.slow_tiles == 0 or not self._touches_slow(rough[:4]))
+        w["rbox"].from_numpy(np.asarray((*(rough if rough is not None else (0,) * 6), int(whole)), dtype=np.int32))
+        self._clear_src(w["src"], sources)
         h = self.h
         self.h = w["src"]  # the sources deposit into src, not into the enthalpy (see sts_stage)
         try:
@@ -458,11 +465,7 @@ class ThermalSolver:
             bufs[j] = out
         if rough is not None:
             self._rough_steps(dt, dt_fe, margin, rough)
-        if self.boundary.evaporation is not None:
-            K.evaporate(self.h, self.kcond, self.mass, self.mass_lost, self.alkali_lost, self.ledger_arr, self._par,
-                        dt, k0, k1, self.tiles, self.k_split, group, self._T_of_h, self._h_of_T, self._cp_of_T,
-                        self._evap_par)
-        self._end_explicit(dt, group, s)
+        self._end_explicit(dt, group, s, evaporate=True)  # the step's evaporation, in the property update
         self.sts_stats["steps"] += 1
         self.sts_stats["stages"] += s
         if not any(getattr(src, "on", True) for src in sources):
@@ -502,13 +505,15 @@ class ThermalSolver:
 
     def _rough_steps(self, dt: float, dt_fe: float, margin: float, rough: tuple) -> None:
         """Step the rough region of a super-time-step again from its start, by Euler steps within the explicit
-        limit (``K.rough_step``): the same limit and margin the stage count was chosen with."""
+        limit (``K.rough_step``, ``K.ROUGH_BATCH`` of them per launch): the same limit and margin the stage
+        count was chosen with."""
         w = self._sts
         n = max(int(np.ceil(dt / (margin * self.safety * dt_fe))), 1)
         k1 = self.k_active[1]
-        for m in range(n):
+        for m in range(0, n, K.ROUGH_BATCH):
             K.rough_step(self.h, w["h0"], self.T, self.kcond, self.mass, self.rho_rel, self._T_of_h, self.T_bottom,
-                         self.ledger_arr, self._par, w["inflow"], dt / n, 1.0 / n, k1, self.tiles, w["rbox"], int(m == 0))
+                         self.ledger_arr, self._par, w["inflow"], dt / n, 1.0 / n, k1, self.tiles, w["rbox"], int(m == 0),
+                         min(K.ROUGH_BATCH, n - m))
         i_lo, i_hi, j_lo, j_hi, k_lo, k_hi = rough
         self.cell_updates += n * (i_hi - i_lo) * (j_hi - j_lo) * (min(k_hi, k1) - k_lo)
         self.sts_stats["rough_steps"] += n
@@ -520,8 +525,28 @@ class ThermalSolver:
             self._sts["rate"] = ti.ndarray(fp, shape=1)
             for a in self._sts.values():
                 a.fill(0.0)
-            self._sts["rbox"] = ti.ndarray(ti.i32, shape=6)
+            self._sts["rbox"] = ti.ndarray(ti.i32, shape=7)  # the rough region's box and K.rough_stage_top's flag
+            self._src_columns = ()
         return self._sts
+
+    def _clear_src(self, src, sources) -> None:
+        """Zero a super-time-step's deposit array ``src`` where the last step's sources put their energy (the
+        columns of their footprints, kept in ``_src_columns``; the whole grid after a source without one)."""
+        last = getattr(self, "_src_columns", None)
+        if last is None:
+            src.fill(0.0)
+        elif last:
+            K.zero_columns(src, *last)
+        boxes = [s.footprint(self.grid) for s in sources if getattr(s, "on", True)]
+        if any(b is None for b in boxes):
+            self._src_columns = None
+        elif boxes:
+            nx, ny, _ = self.grid.shape
+            box = (max(min(b[0] for b in boxes), 0), min(max(b[1] for b in boxes), nx),
+                   max(min(b[2] for b in boxes), 0), min(max(b[3] for b in boxes), ny))
+            self._src_columns = box if box[0] < box[1] and box[2] < box[3] else ()
+        else:
+            self._src_columns = ()
 
     def _sts_coefficients(self, s: int):
         """The device copy of ``sts.coefficients(s)`` (made once per stage count)."""
@@ -531,9 +556,10 @@ class ThermalSolver:
             self._sts_coef[s] = a
         return self._sts_coef[s]
 
-    def _end_explicit(self, dt: float, group: int, sweeps: int) -> None:
-        """The end of an explicit or super-time-step of dt over ``group`` made of ``sweeps`` flux passes."""
-        self.update_properties(dt, group=group, now=self.time + dt)
+    def _end_explicit(self, dt: float, group: int, sweeps: int, evaporate: bool = False) -> None:
+        """The end of an explicit or super-time-step of dt over ``group`` made of ``sweeps`` flux passes (with
+        ``evaporate``, the step's evaporation is applied first: ``update_properties``)."""
+        self.update_properties(dt, group=group, now=self.time + dt, evaporate=evaporate)
         self.time += dt
         self.steps += 1
         if self._folds and self.steps % LEDGER_FOLD_STEPS == 0:
