@@ -3,7 +3,8 @@ not strips or specks: its sintered and molten voxels inside the part touch each 
 corners), and nearly all of them are joined face to face.
 
 The examples run here at the settings below (coarser or fewer layers than shipped, same process); at the
-shipped settings, by hand: laser_track one body (the track, 10 % of the coupon), habitat_shell_segment one
+shipped settings, by hand: laser_track one body (the track, 5 % of the coupon: 10 % while the viscous law
+sintered JSC-1A below the solidus), habitat_shell_segment one
 body of 89 % of the block (99.8 % of it face-joined; it was 26 % in 100 pieces at a 3 mm hatch),
 microwave_brick all of it. The demo (change8_brick) is checked on its run in test_simulation.py and
 two_bricks_one_bed in test_bed_layout.py.
@@ -22,7 +23,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 #: example -> (settings for the test run, least consolidated share of the part at those settings)
 RUNS = {
     # the track of a machine log across a 3 mm wide coupon, at twice the shipped cell
-    "laser_track.toml": ({"solver.cell_size": "0.25 mm", "solver.cooldown": "0.5 s"}, 0.05),
+    # (peak 1,575 K, just above the solidus: the track is its liquid-phase core, 4.9 %)
+    "laser_track.toml": ({"solver.cell_size": "0.25 mm", "solver.cooldown": "0.5 s"}, 0.04),
     # the first four layers of the keystone
     "habitat_shell_segment.toml": ({"process.layers": 4, "solver.cooldown": "5 s"}, 0.6),
     "microwave_brick.toml": ({}, 0.95),

@@ -232,7 +232,7 @@ def test_furnace_window_verification_case(ti_runtime):
 
 
 def test_the_viscous_law_says_how_much_its_rate_hinges_on_the_glass_fraction():
-    """Below the solidus the viscous rate is 1/(eta_melt eta_r(1 - g)): a glass-fraction change of 0.05 moves
+    """At the solidus the liquid-phase rate is 1/(eta_melt eta_r(1 - g)): a glass-fraction change of 0.05 moves
     it by a ratio of Costa (2009) relative viscosities, large where 1 - g nears the maximum packing (JSC-1A,
     g = 0.45: crystal fraction 0.55 against phi* ~0.60) and small far above it (CUG-1A, g = 0.23)."""
     from regolith_sim.simulation.result import sintering_summary
@@ -245,5 +245,40 @@ def test_the_viscous_law_says_how_much_its_rate_hinges_on_the_glass_fraction():
     assert glass_fraction_sensitivity(jsc) == pytest.approx(max(eta[0] / eta[1], eta[1] / eta[2]), rel=1e-12)
     assert glass_fraction_sensitivity(jsc) > 5.0 > glass_fraction_sensitivity(cug) > 1.0
     flagged, calm = sintering_summary("viscous", jsc), sintering_summary("viscous", cug)
-    assert "master-curve" in flagged["note"] and "note" not in calm
+    assert "solidus" in flagged["note"] and "note" not in calm
     assert sintering_summary("master-curve", jsc) == {"law": "master-curve", "rate_factor_per_glass_step": None}
+
+
+def test_below_the_solidus_viscous_sintering_follows_the_master_curve_and_not_the_glass():
+    """Below the solidus the glass of regolith sits in its own grains among a crystalline skeleton (Scherer
+    1987): the viscous law's solid-state branch is the master curve (Su & Johnson 1996) read in reduced time,
+    so 2 h furnace holds give the master curve's density to within the misfit of the two curves' shapes aligned
+    at their midpoints: 0.03-0.07 for the database's powders (0.66-0.36 relative density), largest near full
+    density, which Mackenzie-Shuttleworth reach at a finite reduced time and the sigmoid only asymptotically;
+    0.075 here, for every simulant with both laws.
+    The glass fraction then does not enter; above the solidus (liquid-phase sintering) it does. JSC-1A, whose
+    crystal fraction lies below the Costa (2009) maximum packing, no longer sinters at 1000 degC: a 2 h hold
+    leaves it within 0.05 of the powder (brick sintering needs ~1100 degC for ~2 h: Allen, Graf & McKay 1994)."""
+    from regolith_sim.materials import list_materials
+
+    checked = 0
+    for m in list_materials():
+        name = m.name
+        if not (m.has("sintering.msc_ln_theta_mid") and m.has("melt.glass_fraction")):
+            continue
+        rows = M.furnace_window(m, [950.0, 1000.0, 1050.0, 1100.0, 1150.0], 7200.0)
+        for r in rows:
+            assert r["T_K"] < m.solidus_K
+            assert abs(r["rel_density_viscous"] - r["rel_density_master_curve"]) < 0.075, (name, r)
+        checked += 1
+    assert checked >= 8
+    jsc = get_material("JSC-1A")
+    more_glass = get_material("JSC-1A", {"melt.glass_fraction": 0.5})
+    below, above = jsc.solidus_K - 100.0, jsc.solidus_K + 30.0
+    assert M.effective_viscosity(more_glass, below) == pytest.approx(M.effective_viscosity(jsc, below), rel=1e-12)
+    assert M.effective_viscosity(more_glass, above) < 0.5 * M.effective_viscosity(jsc, above)
+    assert M.furnace_window(jsc, [1000.0])[0]["rel_density_viscous"] - jsc.powder_relative_density < 0.05
+    # near the liquidus the melt carries few crystals: eta_eff is the Giordano (2008) melt viscosity times
+    # Einstein's 1 + 2.5 phi (phi ~ 0.55 * 0.3 % = 0.002) to 2 %: the liquid-phase branch governs
+    T = jsc.liquidus_K - 1.0
+    assert M.effective_viscosity(jsc, T) == pytest.approx(float(jsc.viscosity(T)), rel=0.02)

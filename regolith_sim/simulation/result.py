@@ -113,18 +113,18 @@ def solidification_summary(fields: dict, part_mask: np.ndarray) -> dict:
 
 
 def sintering_summary(law: str, material) -> dict:
-    """The densification law and, for the viscous one, how much its rate hinges on the glass fraction
-    (:func:`regolith_sim.sintering.models.glass_fraction_sensitivity`)."""
+    """The densification law and, for the viscous one, how much its liquid-phase rate at the solidus hinges on
+    the glass fraction (:func:`regolith_sim.sintering.models.glass_fraction_sensitivity`)."""
     from ..sintering.models import GLASS_FRACTION_STEP, GLASS_SENSITIVITY_FLAG, glass_fraction_sensitivity
 
     factor = glass_fraction_sensitivity(material) if law == "viscous" else None
     out = {"law": law, "rate_factor_per_glass_step": factor}
     if factor is not None and factor > GLASS_SENSITIVITY_FLAG:
         out["note"] = (f"a change of {GLASS_FRACTION_STEP:g} in {material.name}'s glass fraction "
-                       f"({material.get('melt.glass_fraction'):g}) changes the viscous sintering rate below the solidus "
-                       f"{factor:.3g}-fold (its crystal fraction lies near the maximum packing of Costa et al. 2009): "
-                       "densities and strengths of material that only sintered hinge on it; run "
-                       "solver.sintering = 'master-curve' for comparison (docs/outcomes.md)")
+                       f"({material.get('melt.glass_fraction'):g}) changes the liquid-phase sintering rate at the "
+                       f"solidus {factor:.3g}-fold (its crystal fraction lies near the maximum packing of Costa et "
+                       "al. 2009): material that only just passed the solidus consolidates or not on it "
+                       "(docs/outcomes.md)")
     return out
 
 

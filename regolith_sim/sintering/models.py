@@ -8,10 +8,13 @@ Two densification models are offered:
 * viscous sintering of glass-bearing grains: Frenkel (1945, J. Phys. USSR 9:385) neck growth,
   then Mackenzie & Shuttleworth (1949, Proc. Phys. Soc. B 62:833) closure of isolated pores. Both
   depend on time only through the reduced time tau = int gamma/(eta_eff a) dt, so density is a single
-  function rho_visc(tau) tabulated once per material. The effective viscosity of partly crystalline
-  regolith is the Giordano et al. (2008) melt viscosity of its bulk composition times the relative
-  viscosity of a crystal-bearing melt of Costa, Caricchi & Bagdassarov (2009), evaluated at the crystal
-  fraction (1 - glass fraction)(1 - melt fraction(T)) (:func:`effective_viscosity`).
+  function rho_visc(tau) tabulated once per material. The effective viscosity (:func:`effective_viscosity`)
+  combines two mechanisms whose rates add (as the mechanisms of a sintering diagram do, Ashby 1974,
+  Acta Metall. 22:275): below the solidus only the solid-state branch, the master curve above read as an
+  equivalent viscosity (:func:`solid_state_viscosity`); from the solidus on also liquid-phase sintering, the
+  Giordano et al. (2008) melt viscosity of the bulk composition times the relative viscosity of a
+  crystal-bearing melt of Costa, Caricchi & Bagdassarov (2009) at the crystal fraction
+  (1 - glass fraction)(1 - melt fraction(T)) (:func:`liquid_phase_viscosity`).
 
 SI units throughout; temperatures in K unless a name ends in ``_C``.
 
@@ -182,18 +185,74 @@ def sintering_strain_rate(material) -> float:
     return float(material.get(key)) if material.has(key) else SINTERING_STRAIN_RATE
 
 
-def effective_viscosity(material, T):
-    """Effective viscosity of partly crystalline sintering grains [Pa s].
+def liquid_phase_viscosity(material, T):
+    """Viscosity of the liquid phase that sinters partly molten regolith [Pa s].
 
-    Rule: eta_eff(T) = eta_melt(T) x eta_r(phi_c(T)). eta_melt is the crystal-free melt viscosity of the
-    bulk composition, Giordano et al. (2008, EPSL 271:123); the glass is the melt phase that flows.
-    eta_r is the relative viscosity of a crystal-bearing melt of Costa, Caricchi & Bagdassarov (2009,
-    G-cubed 10:Q03010) (:func:`costa2009_relative_viscosity`) at the crystal fraction
+    Rule: eta_lp(T) = eta_melt(T) x eta_r(phi_c(T)). eta_melt is the crystal-free melt viscosity of the
+    bulk composition, Giordano et al. (2008, EPSL 271:123); from the solidus on, the glass and the new
+    melt are one connected liquid that wets the grains. eta_r is the relative viscosity of a
+    crystal-bearing melt of Costa, Caricchi & Bagdassarov (2009, G-cubed 10:Q03010)
+    (:func:`costa2009_relative_viscosity`) at the crystal fraction
     phi_c = (1 - glass_fraction)(1 - melt_fraction(T)) and the material's sintering strain rate.
-    Regolith simulants hold 20-45 % glass, i.e. phi_c = 0.55-0.8: around and above the maximum
-    packing, where eta_r is 1e2-1e7; melting above the solidus lowers phi_c and eta_eff sharply."""
+    Regolith simulants hold 20-45 % glass, i.e. phi_c = 0.55-0.8 at the solidus: around and above the
+    maximum packing, where eta_r is 1e2-1e7; melting lowers phi_c and eta_lp sharply."""
     return material.viscosity(T) * costa2009_relative_viscosity(crystal_fraction(material, T),
                                                                 sintering_strain_rate(material))
+
+
+def reduced_time_of_density(rho, rho0: float, table=None) -> float:
+    """The reduced time tau at which viscous sintering from rho0 reaches rho (the inverse of
+    :func:`viscous_density`: Frenkel's closed form below the switch, the Mackenzie-Shuttleworth table above)."""
+    tau0, dtau, rho_tab, _ = table if table is not None else viscous_density_table(rho0)
+    rho_switch = float(frenkel_density(tau0, rho0))
+    if rho <= rho_switch:
+        return float(8.0 / 3.0 * (1.0 - (rho0 / rho) ** (1.0 / 3.0)))
+    grid = tau0 + dtau * np.arange(rho_tab.size)
+    first_dense = int(np.argmax(rho_tab >= 1.0)) if (rho_tab >= 1.0).any() else rho_tab.size - 1
+    return float(np.interp(rho, rho_tab[:first_dense + 1], grid[:first_dense + 1]))
+
+
+def ln_solid_state_viscosity(material, T, rho0: float | None = None):
+    """ln of the solid-state branch's equivalent viscosity [ln Pa s] (:func:`solid_state_viscosity`)."""
+    Q, mid, _ = msc_parameters(material, "the solid-state (below-solidus) branch of viscous sintering")
+    rho0 = material.powder_relative_density if rho0 is None else float(rho0)
+    tau_mid = reduced_time_of_density(0.5 * (1.0 + rho0), rho0)
+    gamma, a = material.get("melt.surface_tension_N_m"), 0.5 * material.get("grain_size.d50_m")
+    T = np.asarray(T, float)
+    return np.log(gamma / a) - np.log(tau_mid) + mid + np.log(T) + Q / (R_GAS * T)
+
+
+def solid_state_viscosity(material, T, rho0: float | None = None):
+    """Equivalent viscosity of sintering below the solidus [Pa s]: the master sintering curve read in
+    reduced time.
+
+    Below the solidus the glass of regolith is not a connected melt: it sits in its own grains among
+    crystalline ones that, at 55-80 % of the solid, touch and form a skeleton (rigid inclusions retard the
+    densification of a viscous matrix, and stop it once they form a network: Scherer 1987, J. Am. Ceram.
+    Soc. 70:719). The
+    suspension law (:func:`liquid_phase_viscosity`) does not apply there: for JSC-1A it sinters the powder
+    fully at 900 degC, where furnace practice sees none below 1050-1100 degC (Allen, Graf & McKay 1994).
+    The master curve (Su & Johnson 1996) does, with its fitted midpoint: the density of a history is
+    rho_msc(Theta), Theta = int (1/T) exp(-Q/(R T)) dt. With gamma/(eta_ss a) = C (1/T) exp(-Q/(R T)) the
+    reduced time is tau = C Theta; C = tau_mid / exp(ln Theta_mid) puts the viscous curve's midpoint,
+    rho_visc(tau_mid) = (1 + rho0)/2, on the master curve's. The curves then agree to 0.03-0.07 in relative
+    density for powders at 0.66-0.36 (the width was fitted to the Mackenzie-Shuttleworth shape), the most near
+    full density, which that shape reaches at a finite reduced time and the sigmoid only asymptotically."""
+    return np.exp(np.minimum(ln_solid_state_viscosity(material, T, rho0), 700.0))
+
+
+def effective_viscosity(material, T, rho0: float | None = None):
+    """Effective viscosity of sintering regolith [Pa s]: the solid-state branch alone below the solidus,
+    and from the solidus on the solid-state and liquid-phase branches with their rates added,
+    1/eta_eff = 1/eta_ss + 1/eta_lp (:func:`solid_state_viscosity`, :func:`liquid_phase_viscosity`).
+    The rate jumps at the solidus where the glass fraction puts the crystals below the maximum packing
+    (JSC-1A): the first melt connects the glass into a liquid that wets the grains."""
+    T = np.asarray(T, float)
+    ss = solid_state_viscosity(material, T, rho0)
+    lp = liquid_phase_viscosity(material, T)
+    with np.errstate(divide="ignore"):
+        both = 1.0 / (1.0 / ss + 1.0 / lp)
+    return np.where(T >= material.solidus_K, both, ss)
 
 
 #: Change of the glass fraction the viscous law's sensitivity is reported for [-]: simulant glass fractions are
@@ -204,11 +263,12 @@ GLASS_SENSITIVITY_FLAG = 5.0
 
 
 def glass_fraction_sensitivity(material, step: float = GLASS_FRACTION_STEP) -> float | None:
-    """Factor [-] by which the viscous law's sintering rate below the solidus (1/eta_eff) changes when the
-    glass fraction moves by ``step`` either way, the larger of the two (None without a glass fraction).
-    Below the solidus eta_eff = eta_melt(T) eta_r(1 - g), so the factor is a ratio of Costa (2009) relative
-    viscosities and holds at every sub-solidus temperature; it is large where 1 - g lies near the maximum
-    packing, where the law turns from liquid-like to solid-like."""
+    """Factor [-] by which the liquid-phase rate of viscous sintering at the solidus (1/eta_lp) changes when
+    the glass fraction moves by ``step`` either way, the larger of the two (None without a glass fraction).
+    At the solidus eta_lp = eta_melt(T) eta_r(1 - g), so the factor is a ratio of Costa (2009) relative
+    viscosities; it is large where 1 - g lies near the maximum packing, where the liquid-phase branch turns
+    from liquid-like to solid-like: whether material that just passes the solidus consolidates in a pass
+    hinges on it. (Below the solidus the glass fraction does not enter: :func:`solid_state_viscosity`.)"""
     if not material.has("melt.glass_fraction"):
         return None
     g, rate = material.get("melt.glass_fraction"), sintering_strain_rate(material)
@@ -220,7 +280,7 @@ def viscous_density_isothermal(material, T, t, rho0=None, table=None):
     """rho_visc after holding at constant T for t [s]: tau = gamma t/(eta_eff(T) a)."""
     rho0 = material.powder_relative_density if rho0 is None else rho0
     a = 0.5 * material.get("grain_size.d50_m")
-    tau = material.get("melt.surface_tension_N_m") * np.asarray(t, float) / (effective_viscosity(material, T) * a)
+    tau = material.get("melt.surface_tension_N_m") * np.asarray(t, float) / (effective_viscosity(material, T, rho0) * a)
     return viscous_density(tau, rho0, table)
 
 
@@ -254,13 +314,13 @@ def msc_density(theta, rho0, ln_theta_mid, ln_theta_width):
     return rho0 + (1.0 - rho0) * expit(x)
 
 
-def msc_parameters(material) -> tuple[float, float, float]:
+def msc_parameters(material, needed_by: str = "model='master-curve'") -> tuple[float, float, float]:
     """(Q [J/mol], ln Theta mid, width) from the material's [sintering] section."""
     keys = ("sintering.msc_activation_energy_J_mol", "sintering.msc_ln_theta_mid", "sintering.msc_ln_theta_width")
     missing = [k for k in keys if not material.has(k)]
     if missing:
         raise MaterialError(f"material '{material.name}' has no master sintering curve (missing "
-                            f"{', '.join(missing)}); use model='viscous' or add a [sintering] section",
+                            f"{', '.join(missing)}), which {needed_by} needs: add a [sintering] section",
                             key="material")
     return tuple(material.get(k) for k in keys)  # type: ignore[return-value]
 
@@ -288,6 +348,6 @@ def furnace_window(material, temperatures_C, hold_s: float = 7200.0, rho0: float
             row["rel_density_master_curve"] = 1.0
         if has_visc:
             row["rel_density_viscous"] = float(viscous_density_isothermal(material, T, hold_s, rho0, table))
-            row["eta_eff_Pa_s"] = float(effective_viscosity(material, T))
+            row["eta_eff_Pa_s"] = float(effective_viscosity(material, T, rho0))
         rows.append(row)
     return rows
