@@ -45,11 +45,11 @@ SUMMARY_UNITS = {
                                              "(liquidus - solidus) / local solidification time, as "
                                              "{median, p10, p90} over those voxels (null when none)",
     "sintering.law": "the densification law the run used (solver.sintering)",
-    "sintering.rate_factor_per_glass_step": "1, with the 'viscous' law: factor by which its sintering rate below "
+    "sintering.rate_factor_per_glass_step": "1, with the 'viscous' law: factor by which its liquid-phase rate at "
                                             "the solidus changes when the material's glass fraction moves by 0.05 "
-                                            "(null otherwise); a note says when it exceeds 5, where densities and "
-                                            "strengths of parts that only sintered hinge on an uncertain glass "
-                                            "fraction and 'master-curve' is the comparison to run",
+                                            "(null otherwise; below the solidus the glass fraction does not enter); "
+                                            "a note says when it exceeds 5, where whether material that only just "
+                                            "passed the solidus consolidates hinges on an uncertain glass fraction",
     "mechanics.max_principal_stress_Pa": "Pa, largest maximum principal (residual) stress in the part (with "
                                          "solver.mechanics = 'final' or 'layers'; the mechanics keys are null when off)",
     "mechanics.crack_risk_volume_fraction": "1, share of the part's volume where max principal stress / tensile "
