@@ -469,24 +469,30 @@ def diffuse(
 # the hot cells, ``rough_code``) is stepped again by Euler steps at the limit (``rough_step``), the stages
 # providing the heat across its faces, which the same weights book on both sides.
 STS_MU, STS_NU, STS_MUT, STS_GAMT, STS_W = range(5)
+#: Stages after the first per ``sts_stage`` launch: its 29 arguments cost ~160 us a launch on the CPU backend,
+#: a quarter of a stage of the demo, so the stages are unrolled (each still two parallel loops).
+STS_BATCH = 4
 
 
 @ti.kernel
-def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3,
-              mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, first: ti.template(),
-              dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), cp_of_T: nd1,
-              rate_max: nd1, rbox: nd1, inflow: nd3, rho_rel: nd3, T_of_h: nd1):
-    """Stage ``stage`` (1..s) of an RKL2 step of dt [s] over the cells of group ``group``: Y_j (``h_out``)
-    from Y_{j-1} (``h_prev``, whose temperatures and conductivities ``T`` and ``kcond`` a first loop takes
-    from it after the first stage: a stage's state is no physical time, so peak temperatures, states and the
-    rest wait for the step's end, in ``update_properties``; the loops run one after the other), Y_{j-2}
-    (``h_two``) and Y_0 (``h0``) and its rate M(Y_0) (``m0``), which the ``first`` stage stores. The sources'
-    deposit of the step, ``src`` [J/kg], is a constant rate src/dt in M: as the weights W_i sum to 1, Y_s
-    holds all of it, and a spot's energy is not put into the top cells at once (a spike the stages would
-    damp only weakly). Cell-local reads and writes only (neighbours are read through T and kcond), so
-    ``h_out`` may be ``h_two`` or, in the first stage, ``h_prev``. Lagging cells' heat goes into ``h``, where
-    they keep their enthalpy. The first stage also puts the largest |dT/dt| at Y_0, |M(Y_0)| / cp(T), into
-    ``rate_max`` [K/s] (the step control of source-off intervals: ThermalSolver.step_sts).
+def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3,
+              mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, count: ti.i32,
+              first: ti.template(), dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32,
+              group: ti.template(), cp_of_T: nd1, rate_max: nd1, rbox: nd1, inflow: nd3, rho_rel: nd3, T_of_h: nd1):
+    """Stages ``stage`` .. ``stage`` + ``count`` - 1 (1..s; at most ``STS_BATCH``, the ``first`` stage alone) of
+    an RKL2 step of dt [s] over the cells of group ``group``. Stage j computes Y_j from Y_{j-1} (whose
+    temperatures and conductivities ``T`` and ``kcond`` a first loop takes from it after the first stage: a
+    stage's state is no physical time, so peak temperatures, states and the rest wait for the step's end, in
+    ``update_properties``; the loops run one after the other), Y_{j-2} and Y_0 (``h0``) and its rate M(Y_0)
+    (``m0``), which the ``first`` stage stores. The launch's first stage reads Y_{j-1} from ``h_a`` and Y_{j-2}
+    from ``h_c`` and writes Y_j into ``h_b``; the next ones alternate between ``h_a`` and ``h_b`` (Y_{j+1} into
+    ``h_a`` over Y_{j-1}, ...). The sources' deposit of the step, ``src`` [J/kg], is a constant rate src/dt
+    in M: as the weights W_i sum to 1, Y_s holds all of it, and a spot's energy is not put into the top cells
+    at once (a spike the stages would damp only weakly). Cell-local reads and writes only (neighbours are read
+    through T and kcond), so the output may be the array of Y_{j-2} or, in the first stage, of Y_{j-1}.
+    Lagging cells' heat goes into ``h``, where they keep their enthalpy. The first stage also puts the largest
+    |dT/dt| at Y_0, |M(Y_0)| / cp(T), into ``rate_max`` [K/s] (the step control of source-off intervals:
+    ThermalSolver.step_sts).
 
     The cells of the rough region ``rbox`` (``rough_code``) go through the stages too, so that their
     neighbours see them move, but ``rough_step`` steps them again from Y_0: their boundary fluxes are not
@@ -495,36 +501,76 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
     first computes only the rough cells whose value a later stage's interface flux can still reach
     (``rough_stage_top``): in an s-stage step, stage j those at most max(s - j, 1) cells deep in the region;
     the others keep stale values that nothing reads, and the result is the same to the bit."""
-    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     if ti.static(first):
         rate_max[0] = 0.0
-    # Rough cells deeper than ``allow`` in the region (``rough_stage_top``) are left out of this stage: no
-    # interface flux of a later stage depends on them (the rough steps start again from Y_0).
-    allow = ti.max(coef.shape[0] - 1 - stage, 1)
-    if ti.static(not first):
-        for i, j in ti.ndrange(nx, ny):
-            lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-            top = rough_stage_top(tiles, rbox, i, j, nx, ny, hi, allow + 1)  # (and the neighbours they read)
-            for k in range(lo, top):
-                if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
-                    refresh_cell(h_prev, T, kcond, rho_rel, T_of_h, par, i, j, k)
+        sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, stage, True, dt, k0,
+                 k1, tiles, k_split, group, cp_of_T, rate_max, rbox, inflow, h.shape[0], 1)
+    else:
+        s = coef.shape[0] - 1
+        for m in ti.static(range(STS_BATCH)):
+            j = ti.min(stage + m, s)  # (the stages past count run over no columns)
+            n_run = ti.select(m < count, h.shape[0], 0)
+            # Rough cells deeper than ``allow`` in the region (``rough_stage_top``) are left out of this stage:
+            # no interface flux of a later stage depends on them (the rough steps start again from Y_0).
+            allow = ti.max(s - j, 1)
+            if ti.static(m == 0):
+                sts_refresh(h_a, T, kcond, rho_rel, T_of_h, par, tiles, rbox, group, k0, k1, k_split, n_run, allow)
+                sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, j, False, dt,
+                         k0, k1, tiles, k_split, group, cp_of_T, rate_max, rbox, inflow, n_run, allow)
+            elif ti.static(m % 2 == 1):
+                sts_refresh(h_b, T, kcond, rho_rel, T_of_h, par, tiles, rbox, group, k0, k1, k_split, n_run, allow)
+                sts_flux(h, h_b, h_a, h_a, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, j, False, dt,
+                         k0, k1, tiles, k_split, group, cp_of_T, rate_max, rbox, inflow, n_run, allow)
+            else:
+                sts_refresh(h_a, T, kcond, rho_rel, T_of_h, par, tiles, rbox, group, k0, k1, k_split, n_run, allow)
+                sts_flux(h, h_a, h_b, h_b, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, j, False, dt,
+                         k0, k1, tiles, k_split, group, cp_of_T, rate_max, rbox, inflow, n_run, allow)
+
+
+@ti.func
+def sts_refresh(h_prev: ti.template(), T: ti.template(), kcond: ti.template(), rho_rel: ti.template(),
+                T_of_h: ti.template(), par: ti.template(), tiles: ti.template(), rbox: ti.template(),
+                group: ti.template(), k0, k1, k_split, n_run, allow):
+    """The first loop of a stage after the first (``sts_stage``): T and k of the cells of group ``group`` from
+    Y_{j-1} (``h_prev``), in the columns i < ``n_run``, but for the rough cells deeper than ``allow`` + 1 (the
+    neighbours of those the stage updates are read)."""
+    nx, ny = h_prev.shape[0], h_prev.shape[1]
+    for i, j in ti.ndrange(n_run, ny):
+        lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
+        top = rough_stage_top(tiles, rbox, i, j, nx, ny, hi, allow + 1)
+        for k in range(lo, top):
+            if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
+                refresh_cell(h_prev, T, kcond, rho_rel, T_of_h, par, i, j, k)
+
+
+@ti.func
+def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_out: ti.template(), h0: ti.template(),
+             m0: ti.template(), src: ti.template(), T: ti.template(), kcond: ti.template(), mass: ti.template(),
+             T_bottom: ti.template(), ledger: ti.template(), par: ti.template(), coef: ti.template(), stage,
+             first: ti.template(), dt, k0, k1, tiles: ti.template(), k_split, group: ti.template(),
+             cp_of_T: ti.template(), rate_max: ti.template(), rbox: ti.template(), inflow: ti.template(), n_run,
+             allow):
+    """The flux loop of stage ``stage`` (``sts_stage``): Y_stage into ``h_out`` from M(Y_{stage-1}) (T and kcond),
+    ``h_prev`` = Y_{stage-1}, ``h_two`` = Y_{stage-2}, in the columns i < ``n_run``; after the first stage not
+    in the rough cells deeper than ``allow`` (``rough_stage_top``)."""
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     mu, nu, mut, gamt = coef[stage, STS_MU], coef[stage, STS_NU], coef[stage, STS_MUT], coef[stage, STS_GAMT]
     dt_w = coef[stage - 1, STS_W] * dt  # this stage evaluates M(Y_{stage-1})
-    for i, j in ti.ndrange(nx, ny):
+    for i, j in ti.ndrange(n_run, ny):
         dx, rho_p = par[P_DX], par[P_RHO_P]
         inv_dx = 1.0 / dx
         lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
                                                            nx, ny, inv_dx, dt_w, rho_p)
         fastest = 0.0
         own_rough = rough_code(tiles, rbox, i, j, nx, ny) == ROUGH
+        top = hi
         if ti.static(first):
             # A spot's energy that reaches a lagging deep cell (through a few cells of powder) goes in at once,
             # as in an Euler step.
             for k in range(k0, lo if lo < hi else k1):  # (all of a column the group leaves out)
                 if src[i, j, k] != 0.0:
                     ti.atomic_add(h[i, j, k], src[i, j, k])
-        top = hi
-        if ti.static(not first):  # (the first stage stores M(Y_0) and the fastest rate of every cell)
+        else:  # (the first stage stores M(Y_0) and the fastest rate of every cell)
             top = rough_stage_top(tiles, rbox, i, j, nx, ny, hi, allow)
         for k in range(lo, top):
             if kcond[i, j, k] == 0.0:  # void
@@ -537,8 +583,12 @@ def sts_stage(h: nd3, h_prev: nd3, h_two: nd3, h_out: nd3, h0: nd3, m0: nd3, src
             q_below = q_below_next
             rate = q / (mass[i, j, k] * rho_p * dx) + src[i, j, k] / dt
             if rough:
-                into = dt_w * rough_interface(kcond, T, tiles, rbox, i, j, k, nx, ny, nz, inv_dx) / (
-                    mass[i, j, k] * rho_p * dx)
+                into = 0.0
+                # (with rbox[6], cells inside the box's faces have no face out of the region: nothing to add)
+                if rbox[6] == 0 or i == rbox[0] or i + 1 == rbox[1] or j == rbox[2] or j + 1 == rbox[3] or \
+                        k == rbox[4] or k + 1 == rbox[5]:
+                    into = dt_w * rough_interface(kcond, T, tiles, rbox, i, j, k, nx, ny, nz, inv_dx) / (
+                        mass[i, j, k] * rho_p * dx)
                 if ti.static(first):
                     inflow[i, j, k] = src[i, j, k] + into
                 else:

@@ -447,22 +447,23 @@ class ThermalSolver:
             self.h = h
         k0, k1 = self.k_active
         coef = self._sts_coefficients(s)
-        # Y_j goes over Y_{j-2} (cell-local), so Y_s lands in self.h: stage 1 in place for odd s (Y_0 is kept
-        # in h0), into the spare array for even s; stage 2 of an odd s reads Y_0 from h0.
+        # Y_j goes over Y_{j-2} (cell-local), so Y_s lands in self.h: stage 1 in place for odd s (Y_0 is kept in
+        # h0), into the spare array for even s; stage 2 of an odd s reads Y_0 from h0. The stages after the first
+        # go K.STS_BATCH to a launch, alternating between the arrays of Y_{j-1} and Y_{j-2} (sts_stage).
         spare = w["spare"]
-        bufs = {0: self.h}
-        for j in range(1, s + 1):
-            if j == 1:
-                out, two = (self.h if s % 2 else spare), self.h
-            elif j == 2 and s % 2:
-                out, two = spare, w["h0"]
-            else:
-                out = two = bufs[j - 2]
-            K.sts_stage(self.h, bufs[j - 1], two, out, w["h0"], w["m0"], w["src"], self.T, self.kcond, self.mass,
-                        self.T_bottom, self.ledger_arr, self._par, coef, j, j == 1, dt, k0, k1, self.tiles,
-                        self.k_split, group, self._cp_of_T, w["rate"], w["rbox"], w["inflow"], self.rho_rel,
-                        self._T_of_h)
-            bufs[j] = out
+        bufs = {0: self.h, 1: self.h if s % 2 else spare}
+        args = (w["h0"], w["m0"], w["src"], self.T, self.kcond, self.mass, self.T_bottom, self.ledger_arr, self._par,
+                coef)
+        tail = (k0, k1, self.tiles, self.k_split, group, self._cp_of_T, w["rate"], w["rbox"], w["inflow"],
+                self.rho_rel, self._T_of_h)
+        K.sts_stage(self.h, self.h, bufs[1], self.h, *args, 1, 1, True, dt, *tail)
+        for j in range(2, s + 1, K.STS_BATCH):
+            count = min(K.STS_BATCH, s + 1 - j)
+            prev, two = bufs[j - 1], (w["h0"] if j == 2 and s % 2 else bufs[j - 2])
+            out = spare if j == 2 and s % 2 else two
+            K.sts_stage(self.h, prev, out, two, *args, j, count, False, dt, *tail)
+            for m in range(count):
+                bufs[j + m] = out if m % 2 == 0 else prev
         if rough is not None:
             self._rough_steps(dt, dt_fe, margin, rough)
         self._end_explicit(dt, group, s, evaporate=True)  # the step's evaporation, in the property update
