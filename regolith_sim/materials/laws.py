@@ -145,3 +145,12 @@ def glass_transition(A, B, C, log_eta_g: float = 12.0) -> float:
 def compressive_strength(porosity, sigma0, b):
     """Exponential porosity law sigma = sigma0 exp(-b P) [Pa] (Ryshkewitch 1953, J Am Ceram Soc 36:65)."""
     return sigma0 * np.exp(-b * np.asarray(porosity, dtype=float))
+
+
+def percolation_strength(porosity, sigma0, critical_porosity, exponent):
+    """Critical-porosity (percolation) law sigma = sigma0 (1 - P/P_c)^n [Pa], 0 from P_c on (Kovacik 1999,
+    J. Mater. Sci. Lett. 18:1007, the form for porous solids whose load-bearing skeleton vanishes at P_c;
+    for a sintered powder P_c is the green porosity, where the grains only touch: Rice 1998, Porosity of
+    Ceramics, ch. 2)."""
+    x = 1.0 - np.asarray(porosity, dtype=float) / critical_porosity
+    return sigma0 * np.maximum(x, 0.0) ** exponent

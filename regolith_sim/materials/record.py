@@ -55,8 +55,9 @@ BOUNDS.update({
     **{f"cracking.retained_strength_fraction{end}": (0.0, 1.0) for end in ("", "_low", "_high")},
     **{f"porosity.vesicle_fraction{v}{end}": (0.0, 0.95) for v in ("", "_vacuum") for end in ("", "_low", "_high")},
     **{f"strength.{route}.{key}": rng for route in ("solar", "laser", "microwave", "furnace")
-       for key, rng in (("sigma0_Pa", (1e4, 1e10)), ("b", (0.0, 50.0)), ("porosity_min", (0.0, 0.99)),
-                        ("porosity_max", (0.0, 0.99)), ("scatter_ln", (0.0, 3.0)))},
+       for key, rng in (("sigma0_Pa", (1e4, 1e10)), ("critical_porosity", (0.05, 0.95)), ("exponent", (0.5, 20.0)),
+                        ("vesicle_b", (0.0, 50.0)), ("porosity_min", (0.0, 0.99)), ("porosity_max", (0.0, 0.99)),
+                        ("scatter_ln", (0.0, 3.0)))},
 })
 #: Text entries a data table may hold besides numbers (see :attr:`Material.text`).
 TEXT_KEYS = ("missing", "same_as", "reason")

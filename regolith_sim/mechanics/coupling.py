@@ -30,7 +30,7 @@ Stiffness: E(T, P) = E0 (1 + c_T (T - 293.15 K)) exp(-b P) for consolidated voxe
 (E0, c_T from Schultz 1993, exponential porosity law of Spriggs 1961), powder and voxels above
 T_anneal ``powder_stiffness`` E0 (they carry no load; the tiny stiffness keeps every node attached).
 Crack risk = max(sigma_1, 0) / sigma_t(P) with the tensile strength sigma_t = r sigma_c(P), sigma_c
-the material's Ryshkewitch (1953) compressive-strength law and r the tensile/compressive ratio of
+the material's compressive-strength law between grains (regolith_sim.outcomes.routes) and r the tensile/compressive ratio of
 intact basalt (Schultz 1993).
 """
 from __future__ import annotations
@@ -232,7 +232,9 @@ def _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, or
     out["von_mises"][box] = np.where(st, vm, 0.0)
     out["max_principal"][box] = s1
     if sig_t is not None:
-        out["crack_risk"][box] = np.where(st, np.maximum(s1, 0.0) / sig_t, 0.0)
+        # a voxel sintered no denser than the green powder has no tensile strength and carries no load: risk 0
+        carries = st & (sig_t > 0.0)
+        out["crack_risk"][box] = np.where(carries, np.maximum(s1, 0.0) / np.where(carries, sig_t, 1.0), 0.0)
 
     stiff = np.zeros(shape, dtype=bool)
     stiff[box] = st

@@ -71,7 +71,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     else:
         if isinstance(te, ThermoElastic):
             porosity = 1.0 - fields["rho_rel"] * (1.0 - phi_v)
-            tensile = tensile_strength(material, porosity, route)
+            tensile = tensile_strength(material, 1.0 - fields["rho_rel"], route, phi_v)
             # the thermal stress scales with the porous body's modulus, E0 exp(-b P) (the [elastic] law)
             stiffness = np.exp(-material.get("elastic.youngs_modulus_porosity_b", 0.0) * porosity)
             risk = np.where(env & cons, crack_risk(fields["cool_rate"], tensile / stiffness, te,

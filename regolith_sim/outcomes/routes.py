@@ -1,9 +1,16 @@
 """Matrix strength of consolidated regolith, per simulant and per consolidation route.
 
 The strength of the consolidated material itself (before layers, voids and cracks are counted)
-follows a porosity law fitted to specimens made by one route, sigma = sigma0 exp(-b P)
-(Ryshkewitch 1953, J. Am. Ceram. Soc. 36:65; Duckworth 1953), with the log-scatter of the data it was
-fitted to. A material's data file holds one table per route it has data for, ``[strength.<route>]``.
+follows a porosity law fitted to specimens made by one route, with the log-scatter of the data it was
+fitted to. Two kinds of pore are told apart, since they weaken the solid differently:
+
+* the pores left between sintering grains, P = 1 - rho_rel: sigma0 (1 - P/P_c)^n (Kovacik 1999), which
+  vanishes at the critical porosity P_c, the green porosity of the powder, where the grains only touch
+  (Rice 1998): a barely sintered powder carries next to nothing, however little its porosity differs
+  from the dense specimens' (the exponential law of Ryshkewitch 1953 left it ~2 % of sigma0);
+* vesicles, gas bubbles closed inside melted material, a volume fraction phi_v of it: exp(-b_v phi_v)
+  (Ryshkewitch 1953, J. Am. Ceram. Soc. 36:65), isolated pores in a continuous matrix like the residual
+  pores of the near-dense specimens the slope was fitted to. A material's data file holds one table per route it has data for, ``[strength.<route>]``.
 A route without specimens of its own either names another route of the same simulant whose law it
 shares, with the reason (``same_as = "furnace"``, ``reason = "..."``: the summary then says so), or
 carries ``missing = "why"``, and the estimate is null with that reason. A fit made for another
@@ -15,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..materials.laws import compressive_strength
+from ..materials.laws import compressive_strength, percolation_strength
 
 #: Consolidation routes with the heat sources of a case that produce them.
 ROUTES = {"solar": "concentrated sunlight", "laser": "laser", "microwave": "microwave heating",
@@ -33,21 +40,28 @@ def route_of(source: str) -> str:
 
 @dataclass(frozen=True)
 class MatrixStrength:
-    """sigma(P) = sigma0 exp(-b P) [Pa] with a log-normal scatter of standard deviation ``scatter_ln``."""
+    """sigma(P, phi_v) = sigma0 (1 - P/P_c)^n exp(-b_v phi_v) [Pa] with a log-normal scatter of standard
+    deviation ``scatter_ln`` (P the porosity between grains, phi_v the vesicle fraction)."""
 
     route: str
     sigma0_Pa: float
-    b: float
+    critical_porosity: float
+    exponent: float
+    vesicle_b: float
     porosity_range: tuple[float, float]
     scatter_ln: float
     source: str
     shared_from: str | None = None  #: the route whose specimens the law was fitted to, when not this one
     note: str = ""                  #: why a shared law applies
 
-    def at(self, porosity, z: float = 0.0):
-        """Strength [Pa] at ``porosity`` at z standard deviations of the scatter (0: the median)."""
+    def at(self, porosity, z: float = 0.0, vesicles=0.0):
+        """Strength [Pa] at a porosity between grains ``porosity`` and a vesicle fraction ``vesicles``, at z
+        standard deviations of the scatter (0: the median)."""
         P = np.clip(np.asarray(porosity, dtype=float), 0.0, 1.0)
-        return compressive_strength(P, self.sigma0_Pa * np.exp(z * self.scatter_ln), self.b)
+        grains = percolation_strength(P, self.sigma0_Pa * np.exp(z * self.scatter_ln), self.critical_porosity,
+                                      self.exponent)
+        return grains * compressive_strength(np.clip(np.asarray(vesicles, dtype=float), 0.0, 1.0), 1.0,
+                                             self.vesicle_b)
 
     def extrapolated(self, porosity: float) -> bool:
         lo, hi = self.porosity_range
@@ -71,22 +85,23 @@ def matrix_strength(material, route: str) -> MatrixStrength | str:
     return _own_law(material, route)
 
 
-def tensile_strength(material, porosity, route: str):
-    """sigma_t(P) = r sigma_c(P) [Pa]: the material's tensile/compressive ratio r
+def tensile_strength(material, porosity, route: str, vesicles=0.0):
+    """sigma_t(P, phi_v) = r sigma_c(P, phi_v) [Pa]: the material's tensile/compressive ratio r
     (``elastic.tensile_to_compressive``) times its matrix law for the route, or None without a law."""
     law = matrix_strength(material, route)
     if isinstance(law, str):
         return None
-    return material.get("elastic.tensile_to_compressive") * law.at(porosity)
+    return material.get("elastic.tensile_to_compressive") * law.at(porosity, vesicles=vesicles)
 
 
 def _own_law(material, route: str) -> MatrixStrength | str:
     prefix = f"strength.{route}."
-    keys = ("sigma0_Pa", "b", "porosity_min", "porosity_max", "scatter_ln")
+    keys = ("sigma0_Pa", "critical_porosity", "exponent", "vesicle_b", "porosity_min", "porosity_max", "scatter_ln")
     if all(material.has(prefix + k) for k in keys):
         g = lambda k: material.get(prefix + k)  # noqa: E731
-        return MatrixStrength(route, g("sigma0_Pa"), g("b"), (g("porosity_min"), g("porosity_max")),
-                              g("scatter_ln"), material.source_of(prefix + "sigma0_Pa"))
+        return MatrixStrength(route, g("sigma0_Pa"), g("critical_porosity"), g("exponent"), g("vesicle_b"),
+                              (g("porosity_min"), g("porosity_max")), g("scatter_ln"),
+                              material.source_of(prefix + "sigma0_Pa"))
     reason = material.text.get(f"strength.{route}.missing")
     if reason:
         return f"{material.name} has no {ROUTES[route]} strength data: {reason}"

@@ -99,7 +99,7 @@ def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: f
     if not voids:
         rho = np.where(body.env & ~cons, np.nanmean(rho) if np.isfinite(rho).any() else 0.0, rho)
     phi_v = vesicle_fraction * body.melt_fraction
-    sigma = np.where(np.isfinite(rho), matrix.at(1.0 - np.nan_to_num(rho) * (1.0 - phi_v), z), 0.0)
+    sigma = np.where(np.isfinite(rho), matrix.at(1.0 - np.nan_to_num(rho), z, phi_v), 0.0)
     if body.crack_risk is not None:
         sigma = np.where(body.crack_risk > 1.0, retained * sigma, sigma)
     return sigma
