@@ -148,9 +148,10 @@ def compressive_strength(porosity, sigma0, b):
 
 
 def percolation_strength(porosity, sigma0, critical_porosity, exponent):
-    """Critical-porosity (percolation) law sigma = sigma0 (1 - P/P_c)^n [Pa], 0 from P_c on (Kovacik 1999,
-    J. Mater. Sci. Lett. 18:1007, the form for porous solids whose load-bearing skeleton vanishes at P_c;
-    for a sintered powder P_c is the green porosity, where the grains only touch: Rice 1998, Porosity of
-    Ceramics, ch. 2)."""
+    """Critical-porosity law sigma = sigma0 (1 - P/P_c)^n [Pa], 0 from P_c on: the form of Phani & Niyogi
+    (1987, J. Mater. Sci. 22:257) for porous solids whose load-bearing skeleton vanishes at P_c, read as
+    percolation by Kovacik (1999, J. Mater. Sci. Lett. 18:1007); for a sintered powder P_c is the green
+    porosity, where the grains only touch (Rice 1998, Porosity of Ceramics; Ternero et al. 2021, Metals
+    11:730, fit strengths of sintered materials with it)."""
     x = 1.0 - np.asarray(porosity, dtype=float) / critical_porosity
     return sigma0 * np.maximum(x, 0.0) ** exponent

@@ -232,7 +232,8 @@ def _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, or
     out["von_mises"][box] = np.where(st, vm, 0.0)
     out["max_principal"][box] = s1
     if sig_t is not None:
-        # a voxel sintered no denser than the green powder has no tensile strength and carries no load: risk 0
+        # a voxel no denser than the green powder has no tensile strength to compare with: its risk is left at 0
+        # (its stiffness, E0 exp(-b P), still takes stress: the modulus has no critical porosity here)
         carries = st & (sig_t > 0.0)
         out["crack_risk"][box] = np.where(carries, np.maximum(s1, 0.0) / np.where(carries, sig_t, 1.0), 0.0)
 

@@ -4,10 +4,11 @@ The strength of the consolidated material itself (before layers, voids and crack
 follows a porosity law fitted to specimens made by one route, with the log-scatter of the data it was
 fitted to. Two kinds of pore are told apart, since they weaken the solid differently:
 
-* the pores left between sintering grains, P = 1 - rho_rel: sigma0 (1 - P/P_c)^n (Kovacik 1999), which
-  vanishes at the critical porosity P_c, the green porosity of the powder, where the grains only touch
-  (Rice 1998): a barely sintered powder carries next to nothing, however little its porosity differs
-  from the dense specimens' (the exponential law of Ryshkewitch 1953 left it ~2 % of sigma0);
+* the pores left between sintering grains, P = 1 - rho_rel: sigma0 (1 - P/P_c)^n (Phani & Niyogi 1987;
+  Ternero et al. 2021 for strength), which vanishes at the critical porosity P_c, the green porosity of the
+  powder, where the grains only touch (Rice 1998): a barely sintered powder carries next to nothing (the
+  exponential law of Ryshkewitch 1953 left it ~2 % of sigma0). P_c is the material's powder's: a bed
+  packed looser or denser than it keeps the material's P_c;
 * vesicles, gas bubbles closed inside melted material, a volume fraction phi_v of it: exp(-b_v phi_v)
   (Ryshkewitch 1953, J. Am. Ceram. Soc. 36:65), isolated pores in a continuous matrix like the residual
   pores of the near-dense specimens the slope was fitted to. A material's data file holds one table per route it has data for, ``[strength.<route>]``.

@@ -161,7 +161,7 @@ class SinterSection(Section):
         "follow it, the rest conduct through contacts and necks and radiate from the top",
         json_schema_extra={"unit": ""})
     viscosity: Optional[float] = quantity(None, "Constant viscosity of the necks (default: the material's "
-                                          "effective viscosity: master-curve solid-state branch below the solidus, plus "
+                                          "effective viscosity: master-curve sub-solidus branch below the solidus, plus "
                                           "the Giordano 2008 melt x Costa 2009 liquid phase from it on)", "Pa s",
                                           gt=1.0, le=1e20)
     surface_tension: Optional[float] = quantity(None, "Surface tension of the melt (default: the material's)",

@@ -131,7 +131,7 @@ def thermal_for(p: ParticlesSection, material, T_ref: float, sink: float = 3.0) 
 
 def viscosity_for(p: ParticlesSection, material) -> tuple[Callable | float, str]:
     """Neck viscosity: the case's constant, or the material's effective viscosity as the continuum uses
-    (regolith_sim.sintering.models.effective_viscosity: the master curve's solid-state branch below the
+    (regolith_sim.sintering.models.effective_viscosity: the master curve's sub-solidus branch below the
     solidus, plus the liquid phase, Giordano et al. 2008 melt x Costa et al. 2009 crystals, from it on)."""
     if p.sinter.viscosity is not None:
         return p.sinter.viscosity, "constant (case file)"
@@ -140,7 +140,7 @@ def viscosity_for(p: ParticlesSection, material) -> tuple[Callable | float, str]
                         "particles.sinter.viscosity [Pa s]", key="particles.sinter.viscosity")
     from ..sintering.models import effective_viscosity
 
-    return (lambda T: effective_viscosity(material, T)), "material effective viscosity (solid-state branch, Giordano 2008 x Costa 2009 liquid phase)"
+    return (lambda T: effective_viscosity(material, T)), "material effective viscosity (sub-solidus branch, Giordano 2008 x Costa 2009 liquid phase)"
 
 
 def sinter_model_for(p: ParticlesSection, material) -> tuple[SinterModel, str]:

@@ -10,8 +10,8 @@ Two densification models are offered:
   depend on time only through the reduced time tau = int gamma/(eta_eff a) dt, so density is a single
   function rho_visc(tau) tabulated once per material. The effective viscosity (:func:`effective_viscosity`)
   combines two mechanisms whose rates add (as the mechanisms of a sintering diagram do, Ashby 1974,
-  Acta Metall. 22:275): below the solidus only the solid-state branch, the master curve above read as an
-  equivalent viscosity (:func:`solid_state_viscosity`); from the solidus on also liquid-phase sintering, the
+  Acta Metall. 22:275): below the solidus only the sub-solidus branch, the master curve above read as an
+  equivalent viscosity (:func:`sub_solidus_viscosity`); from the solidus on also liquid-phase sintering, the
   Giordano et al. (2008) melt viscosity of the bulk composition times the relative viscosity of a
   crystal-bearing melt of Costa, Caricchi & Bagdassarov (2009) at the crystal fraction
   (1 - glass fraction)(1 - melt fraction(T)) (:func:`liquid_phase_viscosity`).
@@ -212,43 +212,49 @@ def reduced_time_of_density(rho, rho0: float, table=None) -> float:
     return float(np.interp(rho, rho_tab[:first_dense + 1], grid[:first_dense + 1]))
 
 
-def ln_solid_state_viscosity(material, T, rho0: float | None = None):
-    """ln of the solid-state branch's equivalent viscosity [ln Pa s] (:func:`solid_state_viscosity`)."""
-    Q, mid, _ = msc_parameters(material, "the solid-state (below-solidus) branch of viscous sintering")
+def ln_sub_solidus_viscosity(material, T, rho0: float | None = None):
+    """ln of the sub-solidus branch's equivalent viscosity [ln Pa s] (:func:`sub_solidus_viscosity`)."""
+    Q, mid, _ = msc_parameters(material, "the sub-solidus branch of viscous sintering")
     rho0 = material.powder_relative_density if rho0 is None else float(rho0)
     tau_mid = reduced_time_of_density(0.5 * (1.0 + rho0), rho0)
     gamma, a = material.get("melt.surface_tension_N_m"), 0.5 * material.get("grain_size.d50_m")
-    T = np.asarray(T, float)
+    T = np.maximum(np.asarray(T, float), 1.0)  # a law of absolute temperature: no log(0)
     return np.log(gamma / a) - np.log(tau_mid) + mid + np.log(T) + Q / (R_GAS * T)
 
 
-def solid_state_viscosity(material, T, rho0: float | None = None):
+def sub_solidus_viscosity(material, T, rho0: float | None = None):
     """Equivalent viscosity of sintering below the solidus [Pa s]: the master sintering curve read in
-    reduced time.
+    reduced time, a calibrated branch (one furnace point), not a mechanism: its activation energy is that of
+    the glass's viscosity, and it scales with the grain size as viscous flow does.
 
-    Below the solidus the glass of regolith is not a connected melt: it sits in its own grains among
-    crystalline ones that, at 55-80 % of the solid, touch and form a skeleton (rigid inclusions retard the
-    densification of a viscous matrix, and stop it once they form a network: Scherer 1987, J. Am. Ceram.
-    Soc. 70:719). The
-    suspension law (:func:`liquid_phase_viscosity`) does not apply there: for JSC-1A it sinters the powder
-    fully at 900 degC, where furnace practice sees none below 1050-1100 degC (Allen, Graf & McKay 1994).
-    The master curve (Su & Johnson 1996) does, with its fitted midpoint: the density of a history is
+    Below the solidus the crystalline grains of regolith, 55-92 % of the solid, touch and form a rigid
+    skeleton through which the glass has to flow (rigid inclusions retard the densification of a viscous
+    matrix, and stop it once they form a network: Scherer 1987, J. Am. Ceram. Soc. 70:719, a glass matrix
+    with a minority of inclusions, qualitative support here). The suspension law
+    (:func:`liquid_phase_viscosity`) treats the glass as a melt carrying the crystals instead: for JSC-1A it
+    sinters the powder fully at 900 degC, where brick sintering needs ~1100 degC for ~2 h (Allen, Graf &
+    McKay 1994). The master curve (Su & Johnson 1996) is fitted to a furnace hold: the density of a history is
     rho_msc(Theta), Theta = int (1/T) exp(-Q/(R T)) dt. With gamma/(eta_ss a) = C (1/T) exp(-Q/(R T)) the
     reduced time is tau = C Theta; C = tau_mid / exp(ln Theta_mid) puts the viscous curve's midpoint,
     rho_visc(tau_mid) = (1 + rho0)/2, on the master curve's. The curves then agree to 0.03-0.07 in relative
     density for powders at 0.66-0.36 (the width was fitted to the Mackenzie-Shuttleworth shape), the most near
     full density, which that shape reaches at a finite reduced time and the sigmoid only asymptotically."""
-    return np.exp(np.minimum(ln_solid_state_viscosity(material, T, rho0), 700.0))
+    return np.exp(np.minimum(ln_sub_solidus_viscosity(material, T, rho0), 700.0))
 
 
 def effective_viscosity(material, T, rho0: float | None = None):
-    """Effective viscosity of sintering regolith [Pa s]: the solid-state branch alone below the solidus,
-    and from the solidus on the solid-state and liquid-phase branches with their rates added,
-    1/eta_eff = 1/eta_ss + 1/eta_lp (:func:`solid_state_viscosity`, :func:`liquid_phase_viscosity`).
+    """Effective viscosity of sintering regolith [Pa s]: the sub-solidus branch alone below the solidus,
+    and from the solidus on the sub-solidus and liquid-phase branches with their rates added,
+    1/eta_eff = 1/eta_ss + 1/eta_lp (:func:`sub_solidus_viscosity`, :func:`liquid_phase_viscosity`).
     The rate jumps at the solidus where the glass fraction puts the crystals below the maximum packing
-    (JSC-1A): the first melt connects the glass into a liquid that wets the grains."""
+    (JSC-1A): the first melt is taken to connect the glass into a liquid that wets the grains (a silicate melt
+    whose dihedral angle with the grains is below 60 degrees forms a connected network along their edges at
+    any melt fraction: von Bargen & Waff 1986, J. Geophys. Res. 91:9261). An exposure just past the solidus
+    then consolidates such a powder where one just below it does not: the result hinges on the solidus
+    (JSC-1A's is unconfirmed) and on the glass fraction (``sintering.rate_factor_per_glass_step``). Above the
+    solidus the two branches count the glass's flow twice, by at most a factor 2 in rate."""
     T = np.asarray(T, float)
-    ss = solid_state_viscosity(material, T, rho0)
+    ss = sub_solidus_viscosity(material, T, rho0)
     lp = liquid_phase_viscosity(material, T)
     with np.errstate(divide="ignore"):
         both = 1.0 / (1.0 / ss + 1.0 / lp)
@@ -268,7 +274,7 @@ def glass_fraction_sensitivity(material, step: float = GLASS_FRACTION_STEP) -> f
     At the solidus eta_lp = eta_melt(T) eta_r(1 - g), so the factor is a ratio of Costa (2009) relative
     viscosities; it is large where 1 - g lies near the maximum packing, where the liquid-phase branch turns
     from liquid-like to solid-like: whether material that just passes the solidus consolidates in a pass
-    hinges on it. (Below the solidus the glass fraction does not enter: :func:`solid_state_viscosity`.)"""
+    hinges on it. (Below the solidus the glass fraction does not enter: :func:`sub_solidus_viscosity`.)"""
     if not material.has("melt.glass_fraction"):
         return None
     g, rate = material.get("melt.glass_fraction"), sintering_strain_rate(material)

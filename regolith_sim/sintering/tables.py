@@ -69,7 +69,7 @@ class SinteringTables:
                                         f"use model='master-curve'", key="material")
             T = np.linspace(T_LOW, T_HIGH, n_T)
             with np.errstate(divide="ignore"):
-                ln_eta = np.minimum(np.log(models.effective_viscosity(m, T)), LN_ETA_RIGID)
+                ln_eta = np.minimum(np.log(models.effective_viscosity(m, T, rho0)), LN_ETA_RIGID)
             T0, dT = float(T[0]), float(T[1] - T[0])
             g_a = m.get("melt.surface_tension_N_m") / (0.5 * m.get("grain_size.d50_m"))
             tau0, dtau, rho_visc, tau_full = models.viscous_density_table(rho0, n=n_tau)
