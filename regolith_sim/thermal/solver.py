@@ -205,6 +205,9 @@ class ThermalSolver:
     safety: float = 0.9  #: fraction of a slow tile's stability limit its accumulated step may reach
     #: super-time-steps step the spot's and the melt's region by Euler steps (ThermalSolver._rough_box)
     rough_region: bool = True
+    #: the stages after the first leave out the rough cells no later stage's interface flux reaches
+    #: (K.rough_stage_top: the same result to the bit, less work; False for tests)
+    skip_deep_rough: bool = True
 
     def __post_init__(self) -> None:
         backend.ensure_init()
@@ -269,6 +272,9 @@ class ThermalSolver:
         self.watch = ti.ndarray(fp, shape=(2, 4))
         self.hot_box = ti.ndarray(ti.i32, shape=(2, 6))
         self.watch.fill(0.0)
+        #: host copies of the rows of ``watch`` read since the last update ((alpha, surf) or None; a list, so
+        #: checkpoints leave it out): stable_dt is asked two or three times a step, each read costs 10-25 us
+        self._watch_read: list = [None, None]
         self.hot_box.from_numpy(np.tile(np.array([K.BOX_EMPTY, -1], np.int32), (2, 3)))
         self.T_watch = np.inf
         self._par = ti.ndarray(fp, shape=len(K.PARAMS))  #: per-run constants of the explicit step (K.PARAMS)
@@ -385,6 +391,7 @@ class ThermalSolver:
                             self.time if now is None else now, *self.k_active, self.tiles, self.k_split, group,
                             self.watch, self.hot_box, evaporate and self.boundary.evaporation is not None,
                             self.mass_lost, self.alkali_lost, self._h_of_T, self._evap_par, self.ledger_arr)
+        self._watch_read = [None, None]
 
     def _surface_params(self) -> tuple:
         t, b = self.tables, self.boundary
@@ -434,7 +441,7 @@ class ThermalSolver:
         rough = self._rough_box(sources, group) if self.rough_region else None
         # rbox[6]: the stages may leave out the rough cells deep in the region (K.rough_stage_top) when every
         # column of its box is rough (no lagging tile in it) and nothing but void lies above it.
-        whole = rough is not None and rough[5] >= self.k_active[1] and \
+        whole = self.skip_deep_rough and rough is not None and rough[5] >= self.k_active[1] and \
             (self.slow_tiles == 0 or not self._touches_slow(rough[:4]))
         w["rbox"].from_numpy(np.asarray((*(rough if rough is not None else (0,) * 6), int(whole)), dtype=np.int32))
         self._clear_src(w["src"], sources)
@@ -704,6 +711,7 @@ class ThermalSolver:
         both rows (cells that were fast and are now slow keep their temperatures until the next SLOW pass)."""
         if self.lagging:  # (with nothing lagging, stable_dt takes both rows, which cover every cell already)
             self._stability_bounds(K.FAST, self.watch, K.FAST)
+            self._watch_read = [None, None]
         K.keep_slow_box(self.hot_box)
 
     # -- implicit step (backward Euler; equations and references in gpu_kernels.thermal) ----------
@@ -859,10 +867,13 @@ class ThermalSolver:
         them in ``watch`` (no pass): row FAST is exact for the fast tiles (the last FAST or ALL pass covered
         them, or :meth:`remap` recomputed it for a new map); for ALL both rows, which together cover every
         cell's latest update."""
-        # Element reads, not to_numpy: two or four numbers cost less than a copy of the array (~40 vs ~200 us).
+        # Element reads, not to_numpy: two or four numbers cost less than a copy of the array (~40 vs ~200 us),
+        # once per row and update (_watch_read).
         rows = (K.FAST, K.SLOW) if group == K.ALL else (group,)
-        return (max(float(self.watch[r, K.W_ALPHA]) for r in rows),
-                max(float(self.watch[r, K.W_SURF]) for r in rows))
+        for r in rows:
+            if self._watch_read[r] is None:
+                self._watch_read[r] = (float(self.watch[r, K.W_ALPHA]), float(self.watch[r, K.W_SURF]))
+        return max(self._watch_read[r][0] for r in rows), max(self._watch_read[r][1] for r in rows)
 
     def stable_dt(self, safety: float = 0.9, group: int | None = None, from_fields: bool = False) -> float:
         """Largest explicit step: dx^2/(6 alpha_max) for conduction (von Neumann bound of the 7-point
@@ -922,6 +933,8 @@ class ThermalSolver:
 
     def restore_checkpoint_state(self, state: dict) -> None:
         self._slow_map = None  # the tile map was just restored on the device
+        self._watch_read = [None, None]  # and watch
+        self._src_columns = None  # a super-time-step's deposit array may hold anything: clear all of it
 
     def _fold_ledger(self) -> None:
         """Backends without f64 (f32 ``ledger_arr``): add the device's ledger increments to the host's f64
