@@ -309,6 +309,23 @@ def test_clamped_part_cooled_uniformly_is_stressed_and_risks_cracks(ti_runtime):
     assert np.all(f["crack_risk"][_block_fields(300.0)["state"] == 1] == 0.0)  # powder carries nothing
 
 
+def test_vesicles_lower_the_tensile_strength_the_stress_is_compared_with(ti_runtime):
+    """The stress criterion reads the same matrix law as the strength estimate (regolith_sim.outcomes.routes):
+    a vesicle fraction phi_v divides the tensile strength by exp(b_v phi_v), so the same stress field gives a
+    crack risk exp(b_v phi_v) times larger (vesicles change no stiffness here), to round-off."""
+    from regolith_sim.materials import get_material
+    from regolith_sim.mechanics.coupling import part_mechanics
+    from regolith_sim.outcomes import matrix_strength
+
+    m = get_material("JSC-1A")
+    plain = part_mechanics(_block_fields(300.0), 1e-3, m, support="clamped")
+    fields = dict(_block_fields(300.0), vesicle_porosity=0.2)
+    foamy = part_mechanics(fields, 1e-3, m, support="clamped")
+    factor = np.exp(matrix_strength(m, "furnace").vesicle_b * 0.2)
+    r0, r1 = plain["fields"]["crack_risk"], foamy["fields"]["crack_risk"]
+    assert r0.max() > 0 and np.allclose(r1, factor * r0, rtol=1e-9, atol=0)
+
+
 def test_part_hotter_than_annealing_carries_nothing(ti_runtime):
     from regolith_sim.materials import get_material
     from regolith_sim.mechanics.coupling import part_mechanics

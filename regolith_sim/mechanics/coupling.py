@@ -30,8 +30,8 @@ Stiffness: E(T, P) = E0 (1 + c_T (T - 293.15 K)) exp(-b P) for consolidated voxe
 (E0, c_T from Schultz 1993, exponential porosity law of Spriggs 1961), powder and voxels above
 T_anneal ``powder_stiffness`` E0 (they carry no load; the tiny stiffness keeps every node attached).
 Crack risk = max(sigma_1, 0) / sigma_t(P) with the tensile strength sigma_t = r sigma_c(P), sigma_c
-the material's compressive-strength law between grains (regolith_sim.outcomes.routes) and r the tensile/compressive ratio of
-intact basalt (Schultz 1993).
+the material's compressive-strength law (regolith_sim.outcomes.routes: between grains and vesicles) and
+r the tensile/compressive ratio of intact basalt (Schultz 1993).
 """
 from __future__ import annotations
 
@@ -120,14 +120,15 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
     """Residual stress, crack risk and distortion of a printed part from its final fields.
 
     ``fields``: arrays on the grid [i, j, k] (z up): ``T`` [K], ``T_peak`` [K], ``state`` (0 void ... 4
-    re-solidified), ``rho_rel``, ``part_mask`` (bool); optional ``origin`` [m] of the grid's corner.
+    re-solidified), ``rho_rel``, ``part_mask`` (bool); optional ``origin`` [m] of the grid's corner and
+    ``vesicle_porosity`` [-] (regolith_sim.outcomes.vesicle_porosity; 0 if absent).
     ``T_final``: temperature [K] (number or array) to evaluate the stresses at instead of ``T`` (e.g. the
     site's ambient after full cool-down). ``support``: "clamped" (the underside of the part's first layer
     is held) or "free" (the part rests on powder; rigid-body motion removed). ``route`` picks the
     material's strength table for the crack risk. Returns {"fields": {...}, "summary": {...}} (see
     docs/mechanics.md)."""
     _check_options(support, dx, relaxation_time_s)
-    shape, state, T, T_peak, porosity, part, origin = _inputs(fields, T_final, origin)
+    shape, state, T, T_peak, (porosity, vesicles), part, origin = _inputs(fields, T_final, origin)
     require_elastic(material)
     T_an = annealing_temperature(material, relaxation_time_s)
     stiff = load_bearing(state, T, T_an)
@@ -148,7 +149,7 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
     solver = MechanicsSolver(st.shape, float(dx), tol=tol)
     solver.set_problem(E, material.get("elastic.poisson_ratio"), eps0, fixed)
     res = solver.solve(what=f"mechanics ({support} support)")
-    return _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, origin, dx, material,
+    return _finish(res, box, st, soft, body, n_bodies, shape, state, part, (porosity, vesicles), origin, dx, material,
                    support, route, summary)
 
 
@@ -169,10 +170,12 @@ def _inputs(fields: dict, T_final, origin) -> tuple:
     T = np.broadcast_to(np.asarray(fields["T"] if T_final is None else T_final, dtype=float), shape)
     T_peak = np.asarray(fields["T_peak"], dtype=float)
     porosity = np.clip(1.0 - np.asarray(fields["rho_rel"], dtype=float), 0.0, 1.0)
+    # the porosity between grains, and the vesicles of melted voxels, which the tensile strength also counts
+    vesicles = np.broadcast_to(np.asarray(fields.get("vesicle_porosity", 0.0), dtype=float), shape)
     part = np.asarray(fields["part_mask"], dtype=bool)
     if origin is None:
         origin = fields.get("origin", (0.0, 0.0, 0.0))
-    return shape, state, T, T_peak, porosity, part, np.asarray(origin, dtype=float)
+    return shape, state, T, T_peak, (porosity, vesicles), part, np.asarray(origin, dtype=float)
 
 
 def load_bearing(state: np.ndarray, T: np.ndarray, T_anneal: float) -> np.ndarray:
@@ -216,7 +219,7 @@ def _constraints(st: np.ndarray, part: np.ndarray, support: str) -> tuple:
     return fixed, body, n_bodies
 
 
-def _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, origin, dx, material, support,
+def _finish(res, box, st, soft, body, n_bodies, shape, state, part, pores, origin, dx, material, support,
             route, summary) -> dict:
     """Fields on the whole grid and the summary from a solve on the cropped box."""
     u = res.displacement
@@ -226,7 +229,8 @@ def _finish(res, box, st, soft, body, n_bodies, shape, state, part, porosity, or
     out = empty_fields(shape)
     s1, vm = principal_and_von_mises(res.stress)
     s1 = np.where(st, s1, 0.0)
-    sig_t = tensile_strength(material, porosity[box], route)
+    porosity, vesicles = pores  # between grains, and vesicles
+    sig_t = tensile_strength(material, porosity[box], route, vesicles[box])
     out["displacement"][box] = np.where((st | soft)[..., None], _cell_average(u), 0.0)
     out["stress"][box] = res.stress * st[..., None]
     out["von_mises"][box] = np.where(st, vm, 0.0)
@@ -307,7 +311,7 @@ class LayerwiseMechanics:
 
     def update(self, fields: dict, T_final=None) -> dict:
         """Advance to the state of ``fields`` (same keys as :func:`part_mechanics`); returns its result."""
-        shape, state, T, T_peak, porosity, part, origin = _inputs(fields, T_final, self.origin)
+        shape, state, T, T_peak, (porosity, vesicles), part, origin = _inputs(fields, T_final, self.origin)
         if shape != self.shape:
             raise UserError(f"fields have shape {shape}; this analysis was set up for {self.shape}", key="fields")
         b = self.box
@@ -334,6 +338,6 @@ class LayerwiseMechanics:
         fixed, body, n_bodies = _constraints(st, part[b], self.support)
         self.solver.set_problem(E, self.material.get("elastic.poisson_ratio"), eps, fixed)
         res = self.solver.solve(what=f"mechanics update {self.updates} ({self.support} support)")
-        self.last = _finish(res, b, st, soft, body, n_bodies, shape, state, part, porosity, origin, self.dx,
+        self.last = _finish(res, b, st, soft, body, n_bodies, shape, state, part, (porosity, vesicles), origin, self.dx,
                             self.material, self.support, self.route, summary)
         return self.last

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .body import CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, melt_fraction_reached
+from .body import (CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, melt_fraction_reached,
+                   vesicle_porosity)
 from .cracking import ThermoElastic, crack_risk
 from .routes import ROUTES, matrix_strength, route_of, tensile_strength
 from .strength import BodyFields, estimate
@@ -13,7 +14,8 @@ from .strength import BodyFields, estimate
 DEFECTS = {0: "sound or outside the body", 1: "lack-of-fusion void", 2: "crack risk > 1",
            3: "face to the layer above less than half bonded", 4: "vesicular (melted)"}
 
-__all__ = ["DEFECTS", "ROUTES", "part_outcomes", "route_of", "matrix_strength", "thermoelastic_of"]
+__all__ = ["DEFECTS", "ROUTES", "part_outcomes", "route_of", "matrix_strength", "thermoelastic_of",
+           "vesicle_porosity"]
 
 
 def thermoelastic_of(material) -> ThermoElastic | str:
@@ -52,7 +54,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     env = envelope(cons, fields["part_mask"])
     f_melt = melt_fraction_reached(fields["T_peak"], cons, material)
     ves = VesicleData.of(material, vacuum)
-    phi_v = (ves.median if ves else 0.0) * f_melt
+    phi_v = vesicle_porosity(state, fields["T_peak"], material, vacuum)
     mass_lost = fields.get("mass_lost")
     rel = bulk_relative_density(env, cons, fields["rho_rel"], phi_v, fields.get("mass"), mass_lost)
     notes = [] if ves else [f"vesicles not counted: {material.name} has no porosity.vesicle_fraction"

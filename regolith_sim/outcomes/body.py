@@ -65,6 +65,15 @@ def melt_fraction_reached(T_peak: np.ndarray, consolidated: np.ndarray, material
     return np.where(consolidated, material.melt_fraction(T_peak), 0.0)
 
 
+def vesicle_porosity(state: np.ndarray, T_peak: np.ndarray, material, vacuum: bool) -> np.ndarray:
+    """Vesicle fraction of each voxel [-]: the median vesicle porosity of fully melted material (in vacuum or
+    under a gas) times the melt fraction the voxel's peak temperature reached; 0 where it did not consolidate
+    or the material has no vesicle data."""
+    ves = VesicleData.of(material, vacuum)
+    cons = np.asarray(state) >= CONSOLIDATED_MIN_STATE
+    return (ves.median if ves else 0.0) * melt_fraction_reached(T_peak, cons, material)
+
+
 def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np.ndarray, phi_v: np.ndarray,
                           mass: np.ndarray | None = None, mass_lost: np.ndarray | None = None) -> float:
     """Bulk density of the envelope over the particle density [-] (NaN for an empty envelope).

@@ -11,7 +11,9 @@ fitted to. Two kinds of pore are told apart, since they weaken the solid differe
   packed looser or denser than it keeps the material's P_c;
 * vesicles, gas bubbles closed inside melted material, a volume fraction phi_v of it: exp(-b_v phi_v)
   (Ryshkewitch 1953, J. Am. Ceram. Soc. 36:65), isolated pores in a continuous matrix like the residual
-  pores of the near-dense specimens the slope was fitted to. A material's data file holds one table per route it has data for, ``[strength.<route>]``.
+  pores of the near-dense specimens the slope was fitted to.
+
+A material's data file holds one table per route it has data for, ``[strength.<route>]``.
 A route without specimens of its own either names another route of the same simulant whose law it
 shares, with the reason (``same_as = "furnace"``, ``reason = "..."``: the summary then says so), or
 carries ``missing = "why"``, and the estimate is null with that reason. A fit made for another

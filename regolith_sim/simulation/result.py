@@ -158,7 +158,10 @@ def part_stress(sim, fields: dict) -> dict:
     field names the outputs use: the last update of the per-layer analysis (mechanics = 'layers'), or
     one solve of the finished part ('final')."""
     from ..mechanics.coupling import part_mechanics
+    from ..outcomes import vesicle_porosity
 
+    fields = dict(fields, vesicle_porosity=vesicle_porosity(fields["state"], fields["T_peak"], sim.material,
+                                                            sim.site.is_vacuum))
     if sim.mechanics is not None:
         return named_mechanics(sim.mechanics.update(fields))
     g = sim.domain.grid

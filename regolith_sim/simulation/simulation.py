@@ -196,9 +196,13 @@ class Simulation:
 
     def mechanics_fields(self) -> dict:
         """What the thermo-mechanics reads of the current state (regolith_sim.mechanics.coupling)."""
+        from ..outcomes import vesicle_porosity
+
         th = self.thermal
-        return {"state": th.field("state"), "T": th.field("T"), "T_peak": th.field("T_peak"),
-                "rho_rel": th.field("rho_rel"), "part_mask": self.domain.part_mask}
+        state, T_peak = th.field("state"), th.field("T_peak")
+        return {"state": state, "T": th.field("T"), "T_peak": T_peak, "rho_rel": th.field("rho_rel"),
+                "part_mask": self.domain.part_mask,
+                "vesicle_porosity": vesicle_porosity(state, T_peak, self.material, self.site.is_vacuum)}
 
     # -- stepping ----------------------------------------------------------------------------------
     def _spread_due_layers(self, t: float) -> None:
