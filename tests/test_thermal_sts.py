@@ -122,7 +122,7 @@ def test_rough_region_damps_sharp_contrasts_as_euler_steps(ti_runtime):
         s = ThermalSolver(g, ThermalTables.from_material(constant_material(), rho_rel0=1.0),
                           Boundary(T_sky=3.0, bottom="adiabatic"))
         s.fill_region(np.ones(g.shape, bool), T0, 1.0)
-        s.rough_region = rough
+        s.rough_region = s.rough_hot_cells = rough
         if rough:
             s.watch_above(0.0)
         return s

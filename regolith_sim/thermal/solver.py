@@ -18,8 +18,8 @@ column. The interfaces are conservative (the kernel docstring says how), so the 
 closes to round-off.
 
 Super-time-steps (:meth:`ThermalSolver.step_sts`): RKL2 stages many explicit limits long, with the region
-around the spot and the hot cells stepped again by Euler steps at the limit (the rough region), where the
-stages would damp the melt's sharp contrasts too little.
+around the spot (and, with ``rough_hot_cells``, the hot cells) stepped again by Euler steps at the limit (the
+rough region), where the stages would damp the melt's sharp contrasts too little.
 
 The step's stability bound is not a pass of its own: the property update keeps it for the cells it
 updates (:meth:`ThermalSolver.stable_dt`, exact: tests/test_thermal_watch.py), with the box of the
@@ -205,6 +205,11 @@ class ThermalSolver:
     safety: float = 0.9  #: fraction of a slow tile's stability limit its accumulated step may reach
     #: super-time-steps step the spot's and the melt's region by Euler steps (ThermalSolver._rough_box)
     rough_region: bool = True
+    #: the rough region takes in the box of the hot cells (``hot_box``: at or above ``T_watch`` or molten) as well
+    #: as the sources' footprints. Off by default: with the densifier's T_active as T_watch that box is most of a
+    #: hot part (twice the spot's region on the demo, 20 % of its run time) and the demo's consolidated fraction
+    #: and density moved by 0.06 % and 0.03 % without it (benchmarks/RESULTS.md)
+    rough_hot_cells: bool = False
     #: the stages after the first leave out the rough cells no later stage's interface flux reaches
     #: (K.rough_stage_top: the same result to the bit, less work; False for tests)
     skip_deep_rough: bool = True
@@ -426,7 +431,7 @@ class ThermalSolver:
         one pass, the evaporation sink of the step (split off, applied once to the step's end enthalpy) and the
         full property update (states, peak temperatures, the bound of the next step). Returns s.
 
-        With ``rough_region`` the cells around the spot and the hot cells (:meth:`_rough_box`) are then stepped
+        With ``rough_region`` the cells around the spot (:meth:`_rough_box`) are then stepped
         again from the step's start by Euler steps within the same limit (``K.rough_step``), taking what the
         stages moved across the region's faces as a constant inflow: RKL2 damps the sharp cell-to-cell
         contrasts a spot leaves in the melt only partly (its amplification stays within [0, 1] where e^z is
@@ -484,16 +489,17 @@ class ThermalSolver:
         return s
 
     def _rough_box(self, sources, group: int) -> tuple | None:
-        """The rough region of a super-time-step (``K.rough_code``): the box of the cells the sources heat and
-        of the cells at or above ``T_watch`` or molten (``hot_box``, as the last update left it), widened by
-        ``ROUGH_MARGIN`` cells, from ``ROUGH_MARGIN`` layers under the lowest of them (or of the heated
-        columns' tops) up; None if there is none or a source heats the whole top (no region to set apart)."""
+        """The rough region of a super-time-step (``K.rough_code``): the box of the cells the sources heat (and,
+        with ``rough_hot_cells``, of the cells at or above ``T_watch`` or molten: ``hot_box``, as the last update
+        left it), widened by ``ROUGH_MARGIN`` cells, from ``ROUGH_MARGIN`` layers under the lowest of them (or of
+        the heated columns' tops) up; None if there is none or a source heats the whole top (no region to set
+        apart)."""
         boxes = [src.footprint(self.grid) for src in sources if getattr(src, "on", True)]
         if any(b is None for b in boxes):
             return None
         nx, ny, _ = self.grid.shape
         k0, k1 = self.k_active
-        hot = [int(v) for v in self.hot_box.to_numpy()[K.FAST]]
+        hot = [int(v) for v in self.hot_box.to_numpy()[K.FAST]] if self.rough_hot_cells else [0, -1]
         lows = []
         if hot[1] >= 0:
             boxes.append((hot[0], hot[1] + 1, hot[2], hot[3] + 1))
