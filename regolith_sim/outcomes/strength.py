@@ -126,9 +126,12 @@ def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
     cons = body.consolidated & body.env
     porosity = 1.0 - body.rho_rel * (1.0 - ves[0] * body.melt_fraction)
     mean_p = float(porosity[cons].mean()) if cons.any() else float("nan")
+    # the fit's porosity range is of pores between grains: vesicles are judged by their own slope
+    mean_grains = float(1.0 - body.rho_rel[cons].mean()) if cons.any() else float("nan")
     if matrix.shared_from:
         out["matrix_law"] = f"shared with the {matrix.shared_from} route: {matrix.note}"
-    out.update(route=matrix.route, mean_porosity=mean_p, extrapolated=bool(cons.any() and matrix.extrapolated(mean_p)),
+    out.update(route=matrix.route, mean_porosity=mean_p,
+               extrapolated=bool(cons.any() and matrix.extrapolated(mean_grains)),
                porosity_range_of_fit=list(matrix.porosity_range), source=matrix.source,
                band="10th-90th percentile of the route's strength scatter, vesicle porosity over its measured "
                     "range, strength retained by cracked voxels over its stated range")
