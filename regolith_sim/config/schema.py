@@ -267,11 +267,10 @@ class SolverSection(Section):
                                    ge=1, le=2)
     super_time_stepping: bool = Field(
         True, description="Step conduction by RKL2 super-time-steps as long as a moving spot takes to travel half a "
-        "cell of the unrefined grid, and dwells by them while that is cheaper than implicit steps; the cells around "
-        "the spot and the hot cells, where the stages would damp the melt's sharp contrasts too little, by Euler "
-        "steps at the stability limit: the demo runs 1.3-1.4x faster than with explicit steps and refinement x2 "
-        "costs 8.8x instead of 16x, "
-        "the demo's consolidated fraction and density within 0.3 % of explicit steps (benchmarks/RESULTS.md); "
+        "cell of the unrefined grid, and dwells by them while that is cheaper than implicit steps; the cells under "
+        "the spot's footprint, where the stages would damp the melt's sharp contrasts too little, by Euler "
+        "steps at the stability limit: the demo's consolidated fraction and density stay within 0.3 % of explicit "
+        "steps at a fraction of their cost (benchmarks/RESULTS.md); "
         "false: explicit steps at the stability limit throughout",
         json_schema_extra={"unit": ""})
     multirate: int = quantity(16, "Cold powder tiles away from the spot and the heated part (8 x 8 columns each), "
