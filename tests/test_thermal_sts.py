@@ -236,7 +236,8 @@ def test_stages_leave_out_deep_rough_cells_to_the_bit(ti_runtime):
     """The demo's first 6 s with super-time-steps: the stages after the first leave out the rough cells no later
     stage's interface flux can reach (K.rough_stage_top), the rough region's Euler steps go K.ROUGH_BATCH to a
     launch and the stages K.STS_BATCH: every field and the ledger are the same to the bit as with every stage
-    over every cell."""
+    over every cell. The ledger is a sum of atomic adds, whose order differs between threads and runs, so it
+    agrees to round-off rather than to the bit."""
     from pathlib import Path
 
     from regolith_sim.config import load_case
@@ -253,4 +254,4 @@ def test_stages_leave_out_deep_rough_cells_to_the_bit(ti_runtime):
     assert a.sts_stats == b.sts_stats and a.sts_stats["rough_steps"] > 2 * a.sts_stats["steps"]
     for name in ("h", "T", "rho_rel", "state", "T_peak", "mass_lost"):
         assert np.array_equal(a.field(name), b.field(name)), name
-    assert np.array_equal(a.ledger_arr.to_numpy(), b.ledger_arr.to_numpy())
+    np.testing.assert_allclose(a.ledger_arr.to_numpy(), b.ledger_arr.to_numpy(), rtol=1e-12, atol=1e-15)
