@@ -66,8 +66,10 @@ PARAMS = ("h0", "inv_dh", "contact", "chi", "k_dense", "k_melt", "rho_rel0", "so
 #: [kg/m^3], the powder's extinction per unit relative density [1/m] and the relative density from which
 #: material absorbs at its surface.
 SPOT_PARAMS = ("profile", "order", "x0", "y0", "dx", "rho_p", "beta_per_rel", "rho_rel_dense")
-#: Columns of a ``watch`` row (one row per tile group, FAST and SLOW; see ``update_properties``).
-W_ALPHA, W_SURF, W_TMAX, W_BAD = 0, 1, 2, 3
+#: Columns of a ``watch`` row (one row per tile group, FAST and SLOW; see ``update_properties``); W_DT, the step's
+#: largest temperature change, only after an update given ``h_start``.
+W_ALPHA, W_SURF, W_TMAX, W_BAD, W_DT = 0, 1, 2, 3, 4
+WATCH_COLUMNS = 5
 #: An empty box's lower corner: above any index.
 BOX_EMPTY = 2 ** 30
 
@@ -133,7 +135,7 @@ def tile_of(tiles: ti.template(), group: ti.template(), i, j):
 
 @ti.func
 def clear_watch(watch: ti.template(), box: ti.template(), row: ti.template()):
-    for n in ti.static(range(4)):
+    for n in ti.static(range(WATCH_COLUMNS)):
         watch[row, n] = 0.0
     for a in ti.static(range(3)):
         box[row, 2 * a] = BOX_EMPTY
@@ -154,7 +156,7 @@ def update_properties(
     h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3, cool_rate: nd3,
     mass: nd3, T_of_h: nd1, cp_of_T: nd1, par: nd1, dt: float, now: float, k0: ti.i32, k1: ti.i32,
     tiles: nd2, k_split: ti.i32, group: ti.template(), watch: nd2, box: nd2, evaporation: ti.template(),
-    mass_lost: nd3, alkali_lost: nd3, h_of_T: nd1, evap_par: nd1, ledger: nd1,
+    mass_lost: nd3, alkali_lost: nd3, h_of_T: nd1, evap_par: nd1, ledger: nd1, h_start: nd3, change: ti.template(),
 ):
     """T from h, then k(T, relative density) per cell, material state, peak temperature and time spent
     above ``T_hot``, in the cells of group ``group`` in the layers [k0, k1) (``group_range``). A separate
@@ -176,7 +178,11 @@ def update_properties(
 
     With ``evaporation`` (a super-time-step's end: its stages leave it out) each cell first takes the
     evaporation sink of the step and boils (``evaporate_at``), from the enthalpy the step left: a pass of
-    its own before cost as much as this one."""
+    its own before cost as much as this one.
+
+    With ``change`` (a source-off super-time-step's end), [W_DT] of the row gets the largest |T - T(h_start)| of
+    the cells, ``h_start`` their enthalpy at the step's start: the step's largest temperature change, which
+    sets the next step (ThermalSolver.implicit_dt), as for an implicit step."""
     row = ti.static(SLOW if group == SLOW else FAST)
     clear_watch(watch, box, row)
     if ti.static(group == ALL):
@@ -196,6 +202,7 @@ def update_properties(
         cp_T0, cp_inv_dT, rho_p, h_conv = par[P_CP_T0], par[P_CP_INV_DT], par[P_RHO_P], par[P_H_CONV]
         eps = ti.max(par[P_EPS_SOLID], par[P_EPS_MELT])
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
+        d_max = 0.0
         kw_lo, kw_hi = BOX_EMPTY, -1
         for k in range(lo, hi):
             s = state[i, j, k]
@@ -210,6 +217,8 @@ def update_properties(
                 if h[i, j, k] != hc:
                     t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
             T[i, j, k] = t
+            if ti.static(change):
+                d_max = ti.max(d_max, ti.abs(t - table_lookup(T_of_h, h0, inv_dh, h_start[i, j, k])))
             T_peak[i, j, k] = ti.max(T_peak[i, j, k], t)
             if t > T_hot:
                 t_hot[i, j, k] += dt
@@ -233,6 +242,8 @@ def update_properties(
                 kw_lo = ti.min(kw_lo, k)
                 kw_hi = k
         store_watch(watch, row, a_max, s_max, t_max, bad)
+        if ti.static(change):
+            ti.atomic_max(watch[row, W_DT], d_max)
         if ti.static(evaporation):
             if evaporated != 0.0:
                 ledger[KE.LEDGER_EVAPORATED] += evaporated
@@ -478,7 +489,7 @@ STS_BATCH = 4
 def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3,
               mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, count: ti.i32,
               first: ti.template(), dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32,
-              group: ti.template(), cp_of_T: nd1, rate_max: nd1, rbox: nd1, inflow: nd3, rho_rel: nd3, T_of_h: nd1):
+              group: ti.template(), rbox: nd1, inflow: nd3, rho_rel: nd3, T_of_h: nd1):
     """Stages ``stage`` .. ``stage`` + ``count`` - 1 (1..s; at most ``STS_BATCH``, the ``first`` stage alone) of
     an RKL2 step of dt [s] over the cells of group ``group``. Stage j computes Y_j from Y_{j-1} (whose
     temperatures and conductivities ``T`` and ``kcond`` a first loop takes from it after the first stage: a
@@ -490,9 +501,8 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
     in M: as the weights W_i sum to 1, Y_s holds all of it, and a spot's energy is not put into the top cells
     at once (a spike the stages would damp only weakly). Cell-local reads and writes only (neighbours are read
     through T and kcond), so the output may be the array of Y_{j-2} or, in the first stage, of Y_{j-1}.
-    Lagging cells' heat goes into ``h``, where they keep their enthalpy. The first stage also puts the largest
-    |dT/dt| at Y_0, |M(Y_0)| / cp(T), into ``rate_max`` [K/s] (the step control of source-off intervals:
-    ThermalSolver.step_sts).
+    Lagging cells' heat goes into ``h``, where they keep their enthalpy. ``h0`` keeps Y_0 to the step's end: its
+    property update measures the step's largest temperature change from it (``update_properties``' ``h_start``).
 
     The cells of the rough region ``rbox`` (``rough_code``) go through the stages too, so that their
     neighbours see them move, but ``rough_step`` steps them again from Y_0: their boundary fluxes are not
@@ -502,9 +512,8 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
     (``rough_stage_top``): in an s-stage step, stage j those at most max(s - j, 1) cells deep in the region;
     the others keep stale values that nothing reads, and the result is the same to the bit."""
     if ti.static(first):
-        rate_max[0] = 0.0
         sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, stage, True, dt, k0,
-                 k1, tiles, k_split, group, cp_of_T, rate_max, rbox, inflow, h.shape[0], 1)
+                 k1, tiles, k_split, group, rbox, inflow, h.shape[0], 1)
     else:
         s = coef.shape[0] - 1
         for m in ti.static(range(STS_BATCH)):
@@ -516,15 +525,15 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
             if ti.static(m == 0):
                 sts_refresh(h_a, T, kcond, rho_rel, T_of_h, par, tiles, rbox, group, k0, k1, k_split, n_run, allow)
                 sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, j, False, dt,
-                         k0, k1, tiles, k_split, group, cp_of_T, rate_max, rbox, inflow, n_run, allow)
+                         k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
             elif ti.static(m % 2 == 1):
                 sts_refresh(h_b, T, kcond, rho_rel, T_of_h, par, tiles, rbox, group, k0, k1, k_split, n_run, allow)
                 sts_flux(h, h_b, h_a, h_a, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, j, False, dt,
-                         k0, k1, tiles, k_split, group, cp_of_T, rate_max, rbox, inflow, n_run, allow)
+                         k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
             else:
                 sts_refresh(h_a, T, kcond, rho_rel, T_of_h, par, tiles, rbox, group, k0, k1, k_split, n_run, allow)
                 sts_flux(h, h_a, h_b, h_b, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, j, False, dt,
-                         k0, k1, tiles, k_split, group, cp_of_T, rate_max, rbox, inflow, n_run, allow)
+                         k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
 
 
 @ti.func
@@ -548,8 +557,7 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
              m0: ti.template(), src: ti.template(), T: ti.template(), kcond: ti.template(), mass: ti.template(),
              T_bottom: ti.template(), ledger: ti.template(), par: ti.template(), coef: ti.template(), stage,
              first: ti.template(), dt, k0, k1, tiles: ti.template(), k_split, group: ti.template(),
-             cp_of_T: ti.template(), rate_max: ti.template(), rbox: ti.template(), inflow: ti.template(), n_run,
-             allow):
+             rbox: ti.template(), inflow: ti.template(), n_run, allow):
     """The flux loop of stage ``stage`` (``sts_stage``): Y_stage into ``h_out`` from M(Y_{stage-1}) (T and kcond),
     ``h_prev`` = Y_{stage-1}, ``h_two`` = Y_{stage-2}, in the columns i < ``n_run``; after the first stage not
     in the rough cells deeper than ``allow`` (``rough_stage_top``)."""
@@ -561,7 +569,6 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
         inv_dx = 1.0 / dx
         lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
                                                            nx, ny, inv_dx, dt_w, rho_p)
-        fastest = 0.0
         own_rough = rough_code(tiles, rbox, i, j, nx, ny) == ROUGH
         top = hi
         if ti.static(first):
@@ -570,7 +577,7 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
             for k in range(k0, lo if lo < hi else k1):  # (all of a column the group leaves out)
                 if src[i, j, k] != 0.0:
                     ti.atomic_add(h[i, j, k], src[i, j, k])
-        else:  # (the first stage stores M(Y_0) and the fastest rate of every cell)
+        else:  # (the first stage stores Y_0 and M(Y_0) of every cell)
             top = rough_stage_top(tiles, rbox, i, j, nx, ny, hi, allow)
         for k in range(lo, top):
             if kcond[i, j, k] == 0.0:  # void
@@ -598,13 +605,9 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
                 h0[i, j, k] = y0
                 m0[i, j, k] = rate
                 h_out[i, j, k] = y0 + mut * dt * rate
-                fastest = ti.max(fastest, ti.abs(rate) / table_lookup(cp_of_T, par[P_CP_T0], par[P_CP_INV_DT],
-                                                                      T[i, j, k]))
             else:
                 h_out[i, j, k] = (mu * h_prev[i, j, k] + nu * h_two[i, j, k] + (1.0 - mu - nu) * h0[i, j, k]
                                   + mut * dt * rate + gamt * dt * m0[i, j, k])
-        if ti.static(first):
-            ti.atomic_max(rate_max[0], fastest)
 
 
 @ti.func

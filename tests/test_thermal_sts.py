@@ -255,3 +255,23 @@ def test_stages_leave_out_deep_rough_cells_to_the_bit(ti_runtime):
     for name in ("h", "T", "rho_rel", "state", "T_peak", "mass_lost"):
         assert np.array_equal(a.field(name), b.field(name)), name
     np.testing.assert_allclose(a.ledger_arr.to_numpy(), b.ledger_arr.to_numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_source_off_steps_are_chosen_by_their_temperature_change(ti_runtime):
+    """A source-off super-time-step feeds the step control (ThermalSolver.implicit_dt) its largest temperature
+    change, measured from the enthalpy at its start, as an implicit step does; the next step is scaled from it,
+    not set to 4 explicit limits again (what every source-off step of a run without implicit steps took)."""
+    from regolith_sim.thermal import Boundary
+    from regolith_sim.verification.cases import _column_solver, constant_material
+
+    s = _column_solver(40, 5e-4, constant_material(1.0, 2000.0, 1000.0, emissivity=0.9), 1500.0,
+                       Boundary(T_sky=3.0, bottom="adiabatic"))
+    limit = s.stable_dt(1.0)
+    assert s.implicit_dt(20.0) == pytest.approx(4.0 * s.stable_dt())  # nothing measured yet
+    for dt in (4.0 * limit, 12.0 * limit):
+        before = s.field("T")
+        s.step_sts(dt)
+        change = float(np.max(np.abs(s.field("T") - before)))
+        assert change > 0.0
+        assert s.implicit_stats["last_dT"] == pytest.approx(change, rel=1e-12)
+        assert s.implicit_dt(20.0) == pytest.approx(dt * float(np.clip(0.9 * 20.0 / change, 0.2, 2.0)), rel=1e-12)

@@ -274,7 +274,7 @@ class ThermalSolver:
         #: updates the cells (one row per tile group, FAST and SLOW: see that kernel): ``watch`` holds the
         #: maxima of the explicit rates, the highest T and a non-finite flag, ``hot_box`` the box of cells at
         #: or above ``T_watch`` [K] (set by :meth:`watch_above`; none by default) or molten.
-        self.watch = ti.ndarray(fp, shape=(2, 4))
+        self.watch = ti.ndarray(fp, shape=(2, K.WATCH_COLUMNS))
         self.hot_box = ti.ndarray(ti.i32, shape=(2, 6))
         self.watch.fill(0.0)
         #: host copies of the rows of ``watch`` read since the last update ((alpha, surf) or None; a list, so
@@ -388,14 +388,16 @@ class ThermalSolver:
         return (t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0, t.solidus, t.liquidus, t.k_const)
 
     def update_properties(self, dt: float, group: int = K.ALL, now: float | None = None,
-                          evaporate: bool = False) -> None:
+                          evaporate: bool = False, h_start=None) -> None:
         """T, k and states from h after a step of dt [s] that ends at ``now`` [s] (default: the current time);
-        with ``evaporate`` (and evaporation on) each cell's evaporation sink of the step first."""
+        with ``evaporate`` (and evaporation on) each cell's evaporation sink of the step first; with ``h_start``
+        (the cells' enthalpy at the step's start) the step's largest temperature change into ``watch`` [W_DT]."""
         K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
                             self.t_liq, self.cool_rate, self.mass, self._T_of_h, self._cp_of_T, self._par, dt,
                             self.time if now is None else now, *self.k_active, self.tiles, self.k_split, group,
                             self.watch, self.hot_box, evaporate and self.boundary.evaporation is not None,
-                            self.mass_lost, self.alkali_lost, self._h_of_T, self._evap_par, self.ledger_arr)
+                            self.mass_lost, self.alkali_lost, self._h_of_T, self._evap_par, self.ledger_arr,
+                            self.h if h_start is None else h_start, h_start is not None)
         self._watch_read = [None, None]
 
     def _surface_params(self) -> tuple:
@@ -466,8 +468,7 @@ class ThermalSolver:
         bufs = {0: self.h, 1: self.h if s % 2 else spare}
         args = (w["h0"], w["m0"], w["src"], self.T, self.kcond, self.mass, self.T_bottom, self.ledger_arr, self._par,
                 coef)
-        tail = (k0, k1, self.tiles, self.k_split, group, self._cp_of_T, w["rate"], w["rbox"], w["inflow"],
-                self.rho_rel, self._T_of_h)
+        tail = (k0, k1, self.tiles, self.k_split, group, w["rbox"], w["inflow"], self.rho_rel, self._T_of_h)
         K.sts_stage(self.h, self.h, bufs[1], self.h, *args, 1, 1, True, dt, *tail)
         for j in range(2, s + 1, K.STS_BATCH):
             count = min(K.STS_BATCH, s + 1 - j)
@@ -478,14 +479,18 @@ class ThermalSolver:
                 bufs[j + m] = out if m % 2 == 0 else prev
         if rough is not None:
             self._rough_steps(dt, dt_fe, margin, rough)
-        self._end_explicit(dt, group, s, evaporate=True)  # the step's evaporation, in the property update
+        off = not any(getattr(src, "on", True) for src in sources)
+        # The step's evaporation, in the property update; a source-off step's largest temperature change too.
+        self._end_explicit(dt, group, s, evaporate=True, h_start=w["h0"] if off else None)
         self.sts_stats["steps"] += 1
         self.sts_stats["stages"] += s
-        if not any(getattr(src, "on", True) for src in sources):
-            # A source-off step feeds the step control the implicit steps use (implicit_dt): its largest
-            # temperature change, estimated from the fastest rate at its start (which, cooling, overestimates).
+        if off:
+            # A source-off step feeds the step control the implicit steps use (implicit_dt) with the same measure:
+            # its largest temperature change, from the enthalpy at its start (h0) to its end. (The fastest rate at
+            # its start times dt, used before, overstated it where a thin top cell cools fast at first: at
+            # resolution 2 the demo's dwells took 4x the steps of resolution 1.)
             self.implicit_stats["last_dt"] = dt
-            self.implicit_stats["last_dT"] = float(w["rate"][0]) * dt
+            self.implicit_stats["last_dT"] = float(self.watch[K.FAST, K.W_DT])
         return s
 
     def _rough_box(self, sources, group: int) -> tuple | None:
@@ -536,7 +541,6 @@ class ThermalSolver:
         if self._sts is None:
             fp = backend.float_type()
             self._sts = {n: ti.ndarray(fp, shape=self.grid.shape) for n in ("spare", "h0", "m0", "src", "inflow")}
-            self._sts["rate"] = ti.ndarray(fp, shape=1)
             for a in self._sts.values():
                 a.fill(0.0)
             self._sts["rbox"] = ti.ndarray(ti.i32, shape=7)  # the rough region's box and K.rough_stage_top's flag
@@ -570,10 +574,10 @@ class ThermalSolver:
             self._sts_coef[s] = a
         return self._sts_coef[s]
 
-    def _end_explicit(self, dt: float, group: int, sweeps: int, evaporate: bool = False) -> None:
+    def _end_explicit(self, dt: float, group: int, sweeps: int, evaporate: bool = False, h_start=None) -> None:
         """The end of an explicit or super-time-step of dt over ``group`` made of ``sweeps`` flux passes (with
-        ``evaporate``, the step's evaporation is applied first: ``update_properties``)."""
-        self.update_properties(dt, group=group, now=self.time + dt, evaporate=evaporate)
+        ``evaporate``, the step's evaporation is applied first; ``h_start``: ``update_properties``)."""
+        self.update_properties(dt, group=group, now=self.time + dt, evaporate=evaporate, h_start=h_start)
         self.time += dt
         self.steps += 1
         if self._folds and self.steps % LEDGER_FOLD_STEPS == 0:
@@ -846,11 +850,13 @@ class ThermalSolver:
         self.cell_updates += self._cells_in(K.ALL)
 
     def implicit_dt(self, dT_target: float = COOLDOWN_DT_TARGET_K, growth: float = 2.0) -> float:
-        """Next implicit step [s] chosen by accuracy: scale the last implicit step so the largest
-        temperature change per step is about ``dT_target`` [K] (at most ``growth`` times longer); the
-        first one is 4 x the explicit limit."""
+        """Next source-off step [s] chosen by accuracy: scale the last one (implicit, or a source-off
+        super-time-step: :meth:`step_sts`) so the largest temperature change per step is about ``dT_target`` [K]
+        (at most ``growth`` times longer); the first one after a source-on or explicit step is 4 x the explicit
+        limit. (Until this session a run without implicit steps yet took that first step every time: the demo's
+        dwells and cool-down went at 4 explicit limits a step, 4x more steps at resolution 2 than at 1.)"""
         st = self.implicit_stats
-        if st["steps"] == 0 or st["last_dt"] <= 0.0:
+        if st["last_dt"] <= 0.0:
             return 4.0 * self.stable_dt()
         ratio = dT_target / max(st["last_dT"], 1e-12)
         return st["last_dt"] * float(np.clip(0.9 * ratio, 0.2, growth))
