@@ -13,8 +13,15 @@ Cells colder than ``T_active`` are skipped: below it the accumulator gains too l
 to move the density by 1e-9 (tables.py), which spares the transcendental functions in the cold bulk;
 the pass itself covers only the box of cells the thermal solver found at or above it (its ``hot_box``).
 Densification is irreversible, so rho_rel = max(rho_rel, rho(acc)); at or above the liquidus
-(or in a MOLTEN cell) the cell is fully dense. The accumulator keeps running in dense and molten cells:
-what it gains after a layer covers a cell is the sintering that bonds the layers (outcomes.bonding). The tables are built by regolith_sim.sintering.tables.
+(or in a MOLTEN cell) the cell is fully dense. The accumulator keeps running in dense and molten cells.
+
+Each face between two non-void cells carries an accumulator of its own, ``acc_face`` (components: the face to
++x, +y, +z of the cell): the same law run at the contact temperature (T_a + T_b)/2, the interface temperature
+of two touching bodies of equal thermal effusivity (Carslaw & Jaeger 1959, ch. 2). It measures how far the
+material across that face sintered or fused together, from the moment both sides held material: a track laid
+beside a cold track, or a layer spread on a cold layer, bonds to it only as far as the contact re-softens
+(outcomes.bonding). A face with nothing across it (a void cell) holds NO_CONTACT, so that settling, which
+merges parcels, averages only the contacts there were. The tables are built by regolith_sim.sintering.tables.
 
 ``settle`` then lets each (i, j) column settle under gravity where densified cells left room
 (a conservative 1D remap along k: mass and enthalpy conserved to round-off, emptied cells VOID).
@@ -26,6 +33,8 @@ from gpu_kernels.lookup import table_lookup
 from gpu_kernels.thermal import MOLTEN, VOID, box_range
 
 MODEL_VISCOUS, MODEL_MASTER_CURVE = 0, 1
+#: ``acc_face`` of a face with a void cell across it (an accumulator is never negative)
+NO_CONTACT = -1.0
 #: Layout of ``par``, the per-run constants of ``densify`` in one small array (a launch costs ~1.6 us and a
 #: few us of Python per scalar argument): the ln eta(T) table's start [K] and 1/spacing, gamma/a [1/(Pa s)],
 #: Frenkel's end tau_switch and 1/spacing of the rho_visc(tau) table, Q/R [K], the sigmoid's ln Theta
@@ -36,40 +45,76 @@ PARAMS = ("T0", "inv_dT", "gamma_over_a", "tau_switch", "inv_dtau", "q_over_r", 
 nd1 = ti.types.ndarray(ndim=1)
 nd2 = ti.types.ndarray(ndim=2)
 nd3 = ti.types.ndarray(ndim=3)
+nd4 = ti.types.ndarray(ndim=4)
+
+
+@ti.func
+def sintering_rate(model: ti.i32, t, ln_eta: nd1, par: nd1):
+    """d acc / dt at temperature t: gamma / (eta_eff(t) a) for the viscous law, exp(-Q/(R t)) / t for the
+    master sintering curve (constants in ``par``, see :data:`PARAMS`)."""
+    r = 0.0
+    if model == MODEL_VISCOUS:
+        # ln eta is tabulated, not eta: eta spans 30 decades, its log is smooth in T.
+        r = par[2] * backend.exp(-table_lookup(ln_eta, par[0], par[1], t))
+    else:
+        r = backend.exp(-par[5] / t) / t
+    return r
+
+
+@ti.func
+def _one_below(lo, hi):
+    """A box's lower bound [lo, hi) moved one cell down for the faces into the box; an empty box stays empty
+    (box_range gives it as (lo, lo) with lo anywhere)."""
+    r = lo
+    if hi > lo:
+        r = ti.max(lo - 1, 0)
+    return r
 
 
 @ti.kernel
-def densify(T: nd3, rho_rel: nd3, state: nd3, acc: nd3, rho_before: nd3, ln_eta: nd1, rho_visc: nd1, par: nd1,
-            model: ti.i32, dt: float, box: nd2, used: nd1):
+def densify(T: nd3, rho_rel: nd3, state: nd3, acc: nd3, acc_face: nd4, rho_before: nd3, ln_eta: nd1, rho_visc: nd1,
+            par: nd1, model: ti.i32, dt: float, box: nd2, used: nd1):
     """Advance the accumulator of the non-void cells in ``box`` by dt [s] at their current temperature and
-    raise their relative density (constants in ``par``, see :data:`PARAMS`); ``rho_before`` receives, in
-    the box, the density at entry (for mass-conserving shrinkage). ``box`` is the thermal solver's
-    ``hot_box`` (two rows of inclusive index ranges, see thermal.update_properties): it holds every cell
-    at or above ``T_active`` or molten, and every other cell is skipped anyway, so the pass costs what the
-    hot region holds. ``used`` receives the union box, [lo, hi) per axis (outside it nothing changed)."""
+    raise their relative density (constants in ``par``, see :data:`PARAMS`); advance ``acc_face`` of the faces
+    between non-void cells at their contact temperature; ``rho_before`` receives, in the box, the density at
+    entry (for mass-conserving shrinkage). ``box`` is the thermal solver's ``hot_box`` (two rows of inclusive
+    index ranges, see thermal.update_properties): it holds every cell at or above ``T_active`` or molten, and
+    every other cell is skipped anyway, so the pass costs what the hot region holds; it reaches one cell
+    lower along each axis for the faces into the box. ``used`` receives the union box, [lo, hi) per axis
+    (outside it nothing changed)."""
     i0, i1 = box_range(box, 0)
     j0, j1 = box_range(box, 1)
     k0, k1 = box_range(box, 2)
     for a, v in ti.static(enumerate((i0, i1, j0, j1, k0, k1))):
         used[a] = v
-    for i, j in ti.ndrange((i0, i1), (j0, j1)):
-        T0, inv_dT, gamma_over_a, tau_switch, inv_dtau = par[0], par[1], par[2], par[3], par[4]
-        q_over_r, ln_theta_mid, inv_width, theta_lo = par[5], par[6], par[7], par[8]
+    n = ti.Vector([state.shape[0], state.shape[1], state.shape[2]])
+    for i, j in ti.ndrange((_one_below(i0, i1), i1), (_one_below(j0, j1), j1)):
+        tau_switch, inv_dtau = par[3], par[4]
+        ln_theta_mid, inv_width, theta_lo = par[6], par[7], par[8]
         rho0, liquidus, T_active = par[9], par[10], par[11]
-        for k in range(k0, k1):
+        for k in range(_one_below(k0, k1), k1):
             s = state[i, j, k]
             rb = rho_rel[i, j, k]
             rho_before[i, j, k] = rb
             t = T[i, j, k]
-            if s == VOID or (t < T_active and s != MOLTEN):
+            if s == VOID:
                 continue
-            # The accumulator runs on in dense and molten cells too: the sintering an interface sees after
-            # a layer covers it is read from it (regolith_sim.outcomes.bonding).
+            for f in ti.static(range(3)):
+                e = ti.Vector([ti.static(int(f == 0)), ti.static(int(f == 1)), ti.static(int(f == 2))])
+                q = ti.Vector([i, j, k]) + e
+                if q[f] < n[f]:
+                    if state[q[0], q[1], q[2]] == VOID:
+                        acc_face[i, j, k, f] = NO_CONTACT
+                    else:
+                        tf = 0.5 * (t + T[q[0], q[1], q[2]])
+                        if tf >= T_active:
+                            acc_face[i, j, k, f] = ti.max(acc_face[i, j, k, f], 0.0) + \
+                                dt * sintering_rate(model, tf, ln_eta, par)
+            if t < T_active and s != MOLTEN:
+                continue
             r = rho0
-            a = acc[i, j, k]
+            a = acc[i, j, k] + dt * sintering_rate(model, t, ln_eta, par)
             if model == MODEL_VISCOUS:
-                # ln eta is tabulated, not eta: eta spans 30 decades, its log is smooth in T.
-                a += dt * gamma_over_a * backend.exp(-table_lookup(ln_eta, T0, inv_dT, t))
                 if rb < 1.0:
                     if a < tau_switch:
                         c = 1.0 - 0.375 * a
@@ -77,7 +122,6 @@ def densify(T: nd3, rho_rel: nd3, state: nd3, acc: nd3, rho_before: nd3, ln_eta:
                     else:
                         r = table_lookup(rho_visc, tau_switch, inv_dtau, a)
             else:
-                a += dt / t * backend.exp(-q_over_r / t)
                 # below theta_lo the sigmoid is within 1e-9 of rho0: skip its log and exp
                 if rb < 1.0 and a > theta_lo:
                     r = rho0 + (1.0 - rho0) / (1.0 + backend.exp(-(backend.log(a) - ln_theta_mid) * inv_width))
@@ -102,11 +146,11 @@ def _target_volume(c, n_full, split_top, f_top):
 @ti.func
 def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.template(), h: ti.template(),
                   T: ti.template(), T_peak: ti.template(), t_hot: ti.template(), acc: ti.template(),
-                  acc_cover: ti.template(), rho_before: ti.template(), t_liq: ti.template(),
-                  cool_rate: ti.template(), i, j, c, st, M, V, E, A, AC, TH, TT, TP, tl, cr):
+                  acc_face: ti.template(), rho_before: ti.template(), t_liq: ti.template(),
+                  cool_rate: ti.template(), i, j, c, st, M, V, E, A, F, TH, TT, TP, tl, cr):
     """Store target cell c of a settled column: mass M in volume V, with the mass sums of enthalpy E,
-    accumulator A (and its value when last covered, AC), time above T_hot TH and temperature TT turned into
-    mass-weighted means; state ``st`` and
+    accumulator A, time above T_hot TH and temperature TT turned into mass-weighted means, the face
+    accumulators F (a 3-vector, :func:`_face_means`); state ``st`` and
     solidification record (``tl`` last time at the liquidus, ``cr`` cooling rate) are the largest contributor's."""
     state[i, j, c] = ti.cast(st, ti.i8)
     t_liq[i, j, c] = tl
@@ -117,15 +161,27 @@ def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.templat
     rho_before[i, j, c] = rr
     h[i, j, c] = E / M
     acc[i, j, c] = A / M
-    acc_cover[i, j, c] = AC / M
+    for f in ti.static(range(3)):
+        acc_face[i, j, c, f] = F[f]
     t_hot[i, j, c] = TH / M
     T[i, j, c] = TT / M
     T_peak[i, j, c] = TP
 
 
+@ti.func
+def _face_means(AF, WF):
+    """Face accumulators of a settled cell: the mass-weighted mean over the parcels that had a contact there
+    (AF the weighted sums, WF the weights), NO_CONTACT where none had."""
+    F = ti.Vector([NO_CONTACT, NO_CONTACT, NO_CONTACT])
+    for f in ti.static(range(3)):
+        if WF[f] > 0.0:
+            F[f] = AF[f] / WF[f]
+    return F
+
+
 @ti.kernel
 def settle(
-    state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, acc_cover: nd3,
+    state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, acc_face: nd4,
     rho_before: nd3, t_liq: nd3, cool_rate: nd3, min_gap: float, min_fill: float,
 ) -> ti.i32:
     """Uniaxial settling of each (i, j) column under its own weight, conserving mass and enthalpy.
@@ -135,8 +191,9 @@ def settle(
     column's top cell have room (sum of 1 - v >= ``min_gap`` cells) the column is compacted: the
     material is stacked from the bottom in its own order, each slab keeping its density, and cut into
     whole cells (a 1D conservative remap). A cell that receives several slabs gets their total mass,
-    the mass-weighted enthalpy, temperature, accumulator (and its value at the last cover: the difference
-    stays each parcel's sintering since then, outcomes.bonding) and time above T_hot, the highest peak
+    the mass-weighted enthalpy, temperature, accumulator, face accumulators (over the parcels that had a contact
+    there: each keeps the bond it made to the material beside and above it, an approximation where
+    neighbouring columns settle by different amounts; the new top's face upward has none) and time above T_hot, the highest peak
     temperature and the state and solidification record of the largest share; its density is mass/volume. A top remainder
     below ``min_fill`` of a cell is shared with the cell under it (two cells of (1 + f)/2 each),
     so no sliver with a tiny heat capacity limits the time step. Emptied cells become VOID.
@@ -171,15 +228,17 @@ def settle(
             n_t = ti.max(n_t, 1)
             c = 0
             need = _target_volume(0, n_full, split_top, f_top)
-            M, E, A, AC, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+            M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+            AF, WF = ti.Vector([0.0, 0.0, 0.0]), ti.Vector([0.0, 0.0, 0.0])
             bs = VOID
             b_tl, b_cr = 0.0, 0.0
             for k in range(kt + 1):
                 if state[i, j, k] == VOID:
                     continue
                 m, r = mass[i, j, k], rho_rel[i, j, k]
-                hk, ak, ack, thk, Tk, tpk, sk = h[i, j, k], acc[i, j, k], acc_cover[i, j, k], t_hot[i, j, k], \
-                    T[i, j, k], T_peak[i, j, k], state[i, j, k]
+                hk, ak, thk, Tk, tpk, sk = h[i, j, k], acc[i, j, k], t_hot[i, j, k], T[i, j, k], T_peak[i, j, k], \
+                    state[i, j, k]
+                afk = ti.Vector([acc_face[i, j, k, 0], acc_face[i, j, k, 1], acc_face[i, j, k, 2]])
                 tlk, crk = t_liq[i, j, k], cool_rate[i, j, k]  # read before a target write may reach cell k
                 v = m / r
                 remaining, m_rem = v, m
@@ -196,7 +255,8 @@ def settle(
                     M += dm
                     E += dm * hk
                     A += dm * ak
-                    AC += dm * ack
+                    AF += ti.select(afk >= 0.0, dm * afk, 0.0)
+                    WF += ti.select(afk >= 0.0, dm, 0.0)
                     TH += dm * thk
                     TT += dm * Tk
                     TP = ti.max(TP, tpk)
@@ -205,13 +265,15 @@ def settle(
                         best, bs = dm, sk
                         b_tl, b_cr = tlk, crk
                     if c < n_t - 1 and need <= 0.0:
-                        _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_cover, rho_before, t_liq,
-                                      cool_rate, i, j, c, bs, M, V, E, A, AC, TH, TT, TP, b_tl, b_cr)
-                        M, E, A, AC, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+                        _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, rho_before, t_liq,
+                                      cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF), TH, TT, TP, b_tl, b_cr)
+                        M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+                        AF, WF = ti.Vector([0.0, 0.0, 0.0]), ti.Vector([0.0, 0.0, 0.0])
                         c += 1
                         need = _target_volume(c, n_full, split_top, f_top)
-            _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_cover, rho_before, t_liq, cool_rate,
-                          i, j, c, bs, M, V, E, A, AC, TH, TT, TP, b_tl, b_cr)
+            _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, rho_before, t_liq, cool_rate,
+                          i, j, c, bs, M, V, E, A, _face_means(AF, WF), TH, TT, TP, b_tl, b_cr)
+            acc_face[i, j, c, 2] = NO_CONTACT  # the column's new top: nothing above it
             for k in range(c + 1, kt + 1):
                 state[i, j, k] = VOID
                 mass[i, j, k] = 0.0
@@ -219,7 +281,8 @@ def settle(
                 rho_before[i, j, k] = 1.0
                 h[i, j, k] = 0.0
                 acc[i, j, k] = 0.0
-                acc_cover[i, j, k] = 0.0
+                for f in ti.static(range(3)):
+                    acc_face[i, j, k, f] = NO_CONTACT
                 t_hot[i, j, k] = 0.0
                 t_liq[i, j, k] = 0.0
                 cool_rate[i, j, k] = 0.0

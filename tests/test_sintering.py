@@ -101,14 +101,9 @@ def _stub(shape, T, rho0):
 
 
 def _hold(material, model, T_field, seconds, steps=20):
-    from regolith_sim.sintering.densifier import Densifier
-
     T_field = np.asarray(T_field, float)
-    s = _stub(T_field.shape, T_field, material.powder_relative_density)
-    d = Densifier(s, material, model)
-    for _ in range(steps):
-        d.step(seconds / steps)
-    return d
+    return _hold_stub(_stub(T_field.shape, T_field, material.powder_relative_density), material, model, seconds,
+                      steps)
 
 
 def test_theta_isothermal_kernel(ti_runtime, lms1):
@@ -197,6 +192,92 @@ def test_accumulator_runs_on_in_dense_and_molten_cells(ti_runtime, lms1):
     f = d.fields()
     assert np.allclose(f["sintering_work_s_per_K"], M.msc_theta_isothermal(T, 600.0, Q), rtol=1e-6, atol=0)
     assert np.all(f["rel_density"] == 1.0)
+
+
+@pytest.mark.parametrize("model", ["master-curve", "viscous"])
+def test_a_face_sinters_at_the_contact_temperature(ti_runtime, lms1, model):
+    """Each face's accumulator runs the cells' law at (T_a + T_b)/2 (Carslaw & Jaeger's contact temperature
+    of equal effusivities): the face between cells at T1 and T2 gains what a cell held at (T1 + T2)/2 gains,
+    to 1e-12; a face to a void cell gains nothing, and neither does a contact below T_active."""
+    from gpu_kernels import sintering as K
+
+    T1, T2 = 1250.0, 1450.0
+    T = np.array([T1, T2, 0.5 * (T1 + T2), 0.5 * (T1 + T2), 300.0, 300.0]).reshape(6, 1, 1)
+    s = _stub(T.shape, T, lms1.powder_relative_density)
+    st = np.ones(T.shape, np.int8)
+    st[3] = 0                                    # a void cell: the face 2-3 has no contact
+    s.state.from_numpy(st)
+    d = _hold_stub(s, lms1, model, 3600.0)
+    acc = d.acc.to_numpy()[:, 0, 0]
+    face = d.acc_face.to_numpy()[:, 0, 0, 0]
+    assert acc[2] > 0.0 and face[0] == pytest.approx(acc[2], rel=1e-12)   # contact at (T1 + T2)/2
+    assert face[2] == K.NO_CONTACT and acc[3] == 0.0                      # void: no contact
+    assert face[4] == 0.0 and acc[4] == 0.0                               # 300 K: below T_active
+    assert np.all(d.acc_face.to_numpy()[..., 1:] == 0.0)                  # no neighbours along y, z
+
+
+def test_a_track_melted_beside_a_cold_track_bonds_only_as_its_contact_re_softened(ti_runtime):
+    """Two JSC-1A cells melt one after the other, the first held cold (300 K) while the second melts: both end
+    fully dense, but their face saw only the contact temperature (T_melt + 300)/2, below the solidus, so its
+    bond is that temperature's sintering progress (closed form from the kernel's own rate table, 1e-9),
+    far from whole; melted side by side at once they bond whole."""
+    from regolith_sim.outcomes.bonding import face_bond
+
+    jsc = get_material("JSC-1A")
+    hot = jsc.liquidus_K + 20.0
+    s = _stub((2, 1, 1), hot, jsc.powder_relative_density)
+    d = _hold_stub(s, jsc, "viscous", 0.0, steps=1)
+    t = d.tables
+    for first, second in ((hot, 300.0), (300.0, hot)):
+        s.T.from_numpy(np.array([first, second]).reshape(2, 1, 1))
+        for _ in range(10):
+            d.step(1.0)
+    rho = s.rho_rel.to_numpy()
+    assert np.all(rho == 1.0)
+    T_contact = 0.5 * (hot + 300.0)
+    assert T_contact < jsc.solidus_K
+    bond = face_bond(d.acc_face.to_numpy(), rho, t.rho_rel0, t.progress)[0, 0, 0, 0]
+    expect = t.progress(np.array([20.0 * t.reduced_time_rate(T_contact)]))[0]
+    assert bond == pytest.approx(expect, rel=1e-9, abs=1e-12) and bond < 0.1
+
+    s.T.from_numpy(np.full((2, 1, 1), hot))
+    together = _hold_stub(s, jsc, "viscous", 10.0, steps=10)
+    assert face_bond(together.acc_face.to_numpy(), s.rho_rel.to_numpy(), t.rho_rel0, t.progress)[0, 0, 0, 0] == 1.0
+
+
+def test_powder_spread_into_empty_cells_makes_new_contacts(ti_runtime, lms1):
+    """Densifier.new_contacts: the faces of a cell powder was spread into, and its neighbours' faces to it,
+    start from zero (they bond only by what they sinter from then on), or hold NO_CONTACT where the other
+    side is void; every other face keeps its value."""
+    from gpu_kernels import sintering as K
+
+    shape = (3, 3, 3)
+    s = _stub(shape, 1000.0, lms1.powder_relative_density)
+    d = _hold_stub(s, lms1, "viscous", 0.0, steps=1)
+    before = np.random.default_rng(1).uniform(0.5, 1.0, shape + (3,))
+    d.acc_face.from_numpy(before)
+    st = np.ones(shape, np.int8)
+    st[2, 1, 2] = 0                                         # a void cell beside it along +x
+    s.state.from_numpy(st)
+    filled = np.zeros(shape, bool)
+    filled[1, 1, 2] = True
+    d.new_contacts(filled)
+    after = d.acc_face.to_numpy()
+    reset = np.zeros(shape + (3,), bool)
+    reset[1, 1, 2, 1] = True                                # its face to +y (+z: the grid's top, no face)
+    reset[0, 1, 2, 0] = reset[1, 0, 2, 1] = reset[1, 1, 1, 2] = True   # the faces into it from -x, -y, -z
+    assert np.all(after[reset] == 0.0) and after[1, 1, 2, 0] == K.NO_CONTACT   # +x: void across
+    reset[1, 1, 2, 0] = True
+    assert np.array_equal(after[~reset], before[~reset])
+
+
+def _hold_stub(s, material, model, seconds, steps=20):
+    from regolith_sim.sintering.densifier import Densifier
+
+    d = Densifier(s, material, model)
+    for _ in range(steps):
+        d.step(seconds / steps)
+    return d
 
 
 def test_furnace_window_lms1(lms1):

@@ -6,13 +6,14 @@ import numpy as np
 
 from .body import (CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, melt_fraction_reached,
                    vesicle_porosity)
+from .bonding import face_pair
 from .cracking import ThermoElastic, crack_risk
 from .routes import ROUTES, matrix_strength, route_of, tensile_strength
 from .strength import BodyFields, estimate
 
 #: Per-voxel defect codes of the ``defect`` field, most severe first when a voxel has several.
 DEFECTS = {0: "sound or outside the body", 1: "lack-of-fusion void", 2: "crack risk > 1",
-           3: "face to the layer above less than half bonded", 4: "vesicular (melted)"}
+           3: "a face to the next track or layer less than half bonded", 4: "vesicular (melted)"}
 
 __all__ = ["DEFECTS", "ROUTES", "part_outcomes", "route_of", "matrix_strength", "thermoelastic_of",
            "vesicle_porosity"]
@@ -47,8 +48,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     (the thermo-mechanics' maximum principal stress over tensile strength), joins the thermal-shock estimate:
     the solver gives the stress left after cooling (or at the end of a layer), the thermal-shock criterion
     the transient stress while the voxel froze, and a voxel cracks if either passes its strength, so the
-    risk is the larger of the two. ``bond`` is the bonded area fraction of each voxel's face to the layer above
-    (:func:`.bonding.interface_bond`; None: not evaluated)."""
+    risk is the larger of the two. ``bond`` is the bonded area fraction of each voxel's faces to +x, +y, +z
+    (:func:`.bonding.face_bond`; None: not evaluated); ``layer_top`` marks the top cell layer of each printed
+    layer (bool per k), whose faces to +z are the inter-layer faces."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
     env = envelope(cons, fields["part_mask"])
@@ -90,14 +92,21 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
 
     defect = np.zeros(state.shape, np.int8)
     defect[env & cons & (phi_v > 0.0)] = 4
-    interface = np.zeros(state.shape, bool)  # voxels whose face to the voxel above is an inter-layer face
-    interface[:, :, :-1] = env[:, :, :-1] & env[:, :, 1:] & cons[:, :, 1:] & layer_top[None, None, :-1]
-    interface &= cons
-    bonded_area = None
+    bonded_area = {"interlayer": None, "in_layer": None}
     if bond is not None:
         b = np.nan_to_num(bond, nan=0.0)
-        defect[interface & (b < 0.5)] = 3
-        bonded_area = float(b[interface].mean()) if interface.any() else None
+        faces = _body_faces(env & cons)  # per axis: voxels whose face to +axis joins two body voxels
+        interlayer = faces[2] & layer_top[None, None, :]
+        in_layer = [faces[0], faces[1], faces[2] & ~layer_top[None, None, :]]
+        weak = np.zeros(state.shape, bool)
+        for axis in range(3):
+            weak |= faces[axis] & (b[..., axis] < 0.5)
+        defect[weak] = 3
+        if interlayer.any():
+            bonded_area["interlayer"] = float(b[..., 2][interlayer].mean())
+        n_in = sum(int(m.sum()) for m in in_layer)
+        if n_in:
+            bonded_area["in_layer"] = float(sum(b[..., a][m].sum() for a, m in enumerate(in_layer)) / n_in)
     if risk is not None:
         defect[risk > 1.0] = 2
     defect[env & ~cons] = 1
@@ -112,12 +121,25 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
                     "lack_of_fusion_fraction": _share(defect == 1, n_env),
                     "crack_risk_fraction": _share(defect == 2, n_env) if risk is not None else None,
                     "unbonded_interface_fraction": _share(defect == 3, n_env) if bond is not None else None,
-                    "interlayer_bonded_area_fraction": bonded_area,
+                    "interlayer_bonded_area_fraction": bonded_area["interlayer"],
+                    "in_layer_bonded_area_fraction": bonded_area["in_layer"],
                     "vesicle_porosity_mean": float(phi_v[env & cons].mean()) if (env & cons).any() else None},
     }
     voxel = {"defect": defect, "strength_MPa": sigma * 1e-6, "vesicle_porosity": phi_v,
              "crack_risk": risk if risk is not None else np.zeros(state.shape)}
     return {"summary": summary, "fields": voxel}
+
+
+def _body_faces(body: np.ndarray) -> list[np.ndarray]:
+    """Per axis, the voxels (bool, the grid's shape) whose face to the next voxel along +axis joins two voxels
+    of ``body``."""
+    out = []
+    for axis in range(3):
+        lo, hi = face_pair(axis)
+        m = np.zeros(body.shape, bool)
+        m[lo] = body[lo] & body[hi]
+        out.append(m)
+    return out
 
 
 def _share(mask: np.ndarray, n: int) -> float:

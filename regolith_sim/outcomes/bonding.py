@@ -1,22 +1,23 @@
 """How well tracks and layers are joined, from the fields of a run.
 
 A face between two voxels of the body transmits load in proportion to the area of it that sintered or
-fused:
-- faces inside a layer (between tracks, and between the cells of one layer when a layer is several
-  cells thick): fully, when both voxels consolidated, since they sintered or melted from powder that
-  touched;
-- faces between layers: the fraction of the face that sintered after the upper layer's powder was spread
-  on the lower layer's top (:func:`interface_bond`). A layer laid on an already-cold consolidated
-  surface that never re-softens sits on it unbonded, the cold lap / lack of inter-layer fusion of
-  layered AM parts; a layer whose heat only briefly softens the surface below bonds over part of it.
+fused. Every face carries its own sintering accumulator (gpu_kernels.sintering ``acc_face``): the densify
+law run at the contact temperature (T_a + T_b)/2 from the moment both sides held material. Its sintering
+progress, the fraction of the way from the powder's density to full density that this history gives a fresh
+powder (the kernel's own law), is the bonded area of the contact. In the initial (Frenkel 1945) stage
+this is the neck area: progress 9 rho0 tau / (8 (1 - rho0)) against (x/a)^2 = 3 tau / 2 for the neck
+radius x of grains of radius a, within 25 % of each other for the powders' rho0 = 0.5-0.6, so the bonded
+area fraction follows the neck-area (minimum solid area) view of partly sintered ceramics (Rice 1996,
+J. Mater. Sci. 31:102); it reaches 1 as the contact densifies fully or melts.
 
-The bonded area of an interface is its sintering progress, the fraction of the way from the powder's
-density to full density that its thermal history after the cover gives a fresh powder (the densify
-kernel's own law). In the initial (Frenkel 1945) stage this is the neck area: progress
-9 rho0 tau / (8 (1 - rho0)) against (x/a)^2 = 3 tau / 2 for the neck radius x of grains of radius a,
-within 25 % of each other for the powders' rho0 = 0.5-0.6, so the bonded area fraction follows the
-neck-area (minimum solid area) view of partly sintered ceramics (Rice 1996, J. Mater. Sci. 31:102);
-it reaches 1 as the interface densifies fully or melts.
+A face is bonded as far as its contact progressed against the less sintered of its two voxels,
+min(1, p_face / min(p_a, p_b)) with p = (rho_rel - rho0)/(1 - rho0): inside material that sintered or
+melted as one, the contact went as far as the material, and the face is as strong as its voxels, which
+already carry their porosity. Where material was laid against material that had cooled (a track beside an
+earlier track, a layer spread on the layer below) the contact sinters only as far as it re-softens: a
+track or layer laid on a surface that never re-softens sits on it unbonded, the cold lap / lack of fusion
+between roads and layers of layered AM parts; a neighbour whose heat only briefly softens the surface bonds
+over part of it.
 """
 from __future__ import annotations
 
@@ -25,51 +26,50 @@ from typing import Callable
 import numpy as np
 
 
-def interface_bond(acc: np.ndarray, acc_cover: np.ndarray,
-                   progress: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Bonded area fraction [0-1] of each voxel's face to the voxel above (used where that face is an
-    inter-layer face). ``acc`` is the densify kernel's accumulator (reduced time or Theta), ``acc_cover``
-    its value when a layer last covered the voxel (0: never), ``progress`` maps an accumulator to
-    sintering progress (SinteringTables.progress).
-
-    The face lies between the lower voxel, which gained ``acc - acc_cover`` after the cover, and the upper one,
-    whose powder was spread then and gained all of its ``acc``. The accumulator's rate is exponential in
-    1/T and the temperature nearly linear between the two centres, so the face's accumulator is taken as
-    their geometric mean (an upper bound of the accumulator at the mid-face temperature, by
-    Cauchy-Schwarz). Settling moves both with the material, so a voxel that holds material of both layers
-    carries the mass-weighted mean."""
-    acc = np.asarray(acc, float)
-    below = np.maximum(acc - np.asarray(acc_cover, float), 0.0)
-    above = np.zeros_like(below)
-    above[:, :, :-1] = np.maximum(acc[:, :, 1:], 0.0)
-    return progress(np.sqrt(below * above))
-
-
-def bonded_faces(consolidated: np.ndarray, layer_top: np.ndarray, bond: np.ndarray | None,
-                 axis: int) -> np.ndarray:
-    """Bonded area fraction [0-1] of the faces between voxel n and n+1 along ``axis`` (shape one shorter
-    there): 0 unless both voxels consolidated. ``layer_top`` marks the top cell layer of each printed layer
-    (k index, bool of length nz): z-faces above those cells are inter-layer faces, bonded over ``bond``
-    of the voxel below (:func:`interface_bond`; without ``bond`` they count as fully bonded)."""
-    c = np.asarray(consolidated, bool)
+def face_pair(axis: int):
+    """Index tuples of the voxel before and after each face normal to ``axis``."""
     lo = [slice(None)] * 3
     hi = [slice(None)] * 3
     lo[axis], hi[axis] = slice(0, -1), slice(1, None)
-    both = (c[tuple(lo)] & c[tuple(hi)]).astype(float)
-    if axis != 2 or bond is None:
+    return tuple(lo), tuple(hi)
+
+
+def face_bond(acc_face: np.ndarray, rho_rel: np.ndarray, rho0: float,
+              progress: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Bonded area fraction [0-1] of each voxel's faces to +x, +y, +z (shape of the grid plus 3; the last
+    plane along each axis has no face and holds 1). ``acc_face`` is the face accumulator (reduced time or
+    Theta, gpu_kernels.sintering; negative where there was no contact), ``progress`` maps it to sintering
+    progress (SinteringTables.progress), ``rho_rel`` and ``rho0`` give each voxel's own progress."""
+    acc_face = np.asarray(acc_face, float)
+    p_vox = np.clip((np.asarray(rho_rel, float) - rho0) / (1.0 - rho0), 0.0, 1.0)
+    out = np.ones(acc_face.shape)
+    for axis in range(3):
+        lo, hi = face_pair(axis)
+        weaker = np.minimum(p_vox[lo], p_vox[hi])
+        p_face = progress(np.maximum(acc_face[lo + (axis,)], 0.0))  # no contact (< 0): nothing sintered
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[lo + (axis,)] = np.where(weaker > 0.0, np.minimum(p_face / np.where(weaker > 0, weaker, 1.0), 1.0),
+                                         1.0)
+    return out
+
+
+def bonded_faces(consolidated: np.ndarray, bond: np.ndarray | None, axis: int) -> np.ndarray:
+    """Bonded area fraction [0-1] of the faces between voxel n and n+1 along ``axis`` (shape one shorter
+    there): 0 unless both voxels consolidated, else the face's ``bond`` (:func:`face_bond`; without it
+    every such face counts as fully bonded)."""
+    c = np.asarray(consolidated, bool)
+    lo, hi = face_pair(axis)
+    both = (c[lo] & c[hi]).astype(float)
+    if bond is None:
         return both
-    interlayer = np.asarray(layer_top, bool)[:-1][None, None, :]
-    fused = np.nan_to_num(np.asarray(bond, float)[tuple(lo)], nan=0.0)
-    return both * np.where(interlayer, fused, 1.0)
+    return both * np.nan_to_num(np.asarray(bond, float)[lo + (axis,)], nan=0.0)
 
 
 def bonded_fraction(faces: np.ndarray, env: np.ndarray, axis: int) -> np.ndarray:
     """Per plane of faces normal to ``axis``: the fraction of the body's faces there (both voxels in the
     envelope) that are bonded; NaN where the plane crosses no body."""
-    lo = [slice(None)] * 3
-    hi = [slice(None)] * 3
-    lo[axis], hi[axis] = slice(0, -1), slice(1, None)
-    inside = env[tuple(lo)] & env[tuple(hi)]
+    lo, hi = face_pair(axis)
+    inside = env[lo] & env[hi]
     other = tuple(a for a in range(3) if a != axis)
     n = inside.sum(axis=other)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -68,7 +68,9 @@ class BodyFields:
     rho_rel: np.ndarray        #: relative density of the consolidated matrix
     melt_fraction: np.ndarray  #: melt fraction each voxel's peak temperature reached
     layer_top: np.ndarray      #: bool per k: top cell layer of a printed layer
-    bond: np.ndarray | None  #: bonded area fraction of the face to the layer above (None: all bonded)
+    #: bonded area fraction of each voxel's faces to +x, +y, +z (grid shape + (3,), :func:`.bonding.face_bond`;
+    #: None: every face between consolidated voxels bonded)
+    bond: np.ndarray | None
     crack_risk: np.ndarray | None = None  #: thermal-stress / tensile-strength index per voxel
     #: strength a voxel keeps once thermal shock cracked it (Hasselman 1969: strength drops abruptly
     #: to a retained fraction past the critical quench): median, low and high end of its range
@@ -78,7 +80,7 @@ class BodyFields:
 def face_sets(body: BodyFields) -> dict:
     """The faces along x, y, z that transmit load: ``bonded`` by :mod:`.bonding`, or ``all`` of them (the
     reference the bonding knock-down is measured against)."""
-    bonded = [bonded_faces(body.consolidated, body.layer_top, body.bond, a) for a in range(3)]
+    bonded = [bonded_faces(body.consolidated, body.bond, a) for a in range(3)]
     return {"bonded": bonded, "all": [np.ones_like(f) for f in bonded]}
 
 

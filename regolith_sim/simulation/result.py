@@ -31,9 +31,10 @@ SUMMARY_UNITS = {
                                                "and the knockdown factor of each mechanism (matrix porosity, "
                                                "vesicles, lack of fusion, interface bonding, cracking); median null "
                                                "with a reason when the material has no strength data for the route",
-    "part.defects": "1, shares of the body's voxels that are lack-of-fusion voids, at crack risk > 1, less than "
-                    "half bonded to the layer above; mean bonded area of the inter-layer faces "
-                    "(interlayer_bonded_area_fraction); mean vesicle porosity",
+    "part.defects": "1, shares of the body's voxels that are lack-of-fusion voids, at crack risk > 1, with a face "
+                    "to the next track or layer less than half bonded; mean bonded area of the inter-layer faces "
+                    "(interlayer_bonded_area_fraction) and of the faces inside a layer, between tracks "
+                    "(in_layer_bonded_area_fraction); mean vesicle porosity",
     "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate",
     "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
     "part.sintered_depth_m": "m, deepest run of sintered or melted cells down from a column's surface",
@@ -138,7 +139,7 @@ def part_outcome(sim, fields: dict, crack_risk=None) -> dict:
         layer_top[d.layer_cells(layer)[1] - 1] = True
     data = dict(fields, mass=sim.thermal.field("mass"))
     return part_outcomes(data, sim.material, sim.case.process.source, d.grid.dx, layer_top,
-                         sim.interface_bond(), sim.case.process.layer_thickness,
+                         sim.face_bond(), sim.case.process.layer_thickness,
                          sim.tables.rho_p,
                          vacuum=sim.site.is_vacuum, stress_crack_risk=crack_risk)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gpu_kernels.thermal import VOID
+
 from ..config import Case
 from ..errors import UserError
 from ..thermal import Boundary, SurfaceSource, ThermalSolver, ThermalTables
@@ -215,31 +217,26 @@ class Simulation:
             if self.densifier is not None:
                 self.densifier.settle()
             _, hi = self.domain.layer_cells(self.layers_spread)
-            if self.layers_spread > 0:
-                self._mark_covered(*self.domain.layer_cells(self.layers_spread - 1))
-                if self.mechanics is not None:  # the finished layer, at the end of its dwell
-                    self.thermal.sync()
-                    self.mechanics.update(self.mechanics_fields())
+            if self.layers_spread > 0 and self.mechanics is not None:  # the finished layer, end of its dwell
+                self.thermal.sync()
+                self.mechanics.update(self.mechanics_fields())
             bed = np.ones(self.domain.grid.shape[:2], bool)
+            empty = self.thermal.field("state") == VOID if self.densifier is not None else None
             self.thermal.activate_layer(bed, 0, hi, self.powder_temperature)
+            if empty is not None:  # the fresh powder's contacts with what lay there bond from now on
+                self.densifier.new_contacts(empty & (self.thermal.field("state") != VOID))
             self.layers_spread += 1
 
-    def _mark_covered(self, k_lo: int, k_hi: int) -> None:
-        """The cells of a layer about to be covered: what their sintering accumulator gains afterwards is the
-        sintering that bonds the next layer to them (outcomes.bonding)."""
-        if self.densifier is not None:
-            self.densifier.mark_covered(k_lo, k_hi)
-
-    def interface_bond(self) -> np.ndarray | None:
-        """Bonded area fraction [0-1] of each cell's face to the cell above, from the sintering both sides
-        saw after the layer above was spread (:func:`regolith_sim.outcomes.bonding.interface_bond`); None
-        without a sintering model."""
+    def face_bond(self) -> np.ndarray | None:
+        """Bonded area fraction [0-1] of each cell's faces to +x, +y, +z, from the sintering each contact saw
+        since both sides held material (:func:`regolith_sim.outcomes.bonding.face_bond`); None without a
+        sintering model."""
         if self.densifier is None:
             return None
-        from ..outcomes.bonding import interface_bond
+        from ..outcomes.bonding import face_bond
 
         d = self.densifier
-        return interface_bond(d.acc.to_numpy(), d.acc_cover.to_numpy(), d.tables.progress)
+        return face_bond(d.acc_face.to_numpy(), self.thermal.field("rho_rel"), d.tables.rho_rel0, d.tables.progress)
 
     def _next_event(self, t: float) -> float:
         """The next time a layer is spread or the path changes (steps end there, so the energy

@@ -6,6 +6,7 @@ import numpy as np
 from gpu_kernels import backend
 from gpu_kernels import sintering as K
 from gpu_kernels.backend import ti
+from gpu_kernels.thermal import VOID
 
 from .tables import SinteringTables
 
@@ -38,12 +39,12 @@ class Densifier:
         # wherever the backend has it. In f32 (no f64 on the device) Theta below ~1e-38 is lost, where the
         # density is within 1e-9 of rho0 anyway (tables.theta_lo).
         self.acc = ti.ndarray(backend.ledger_type(), shape=shape)
-        #: the accumulator when a layer last covered the cell (0: never); settling moves it with the
-        #: material as it moves ``acc``, so acc - acc_cover is each cell's sintering since it was covered
-        self.acc_cover = ti.ndarray(backend.ledger_type(), shape=shape)
+        #: the accumulator of each cell's faces to +x, +y, +z, run at the contact temperature since both sides
+        #: held material (gpu_kernels.sintering): how far the material across the face sintered together
+        self.acc_face = ti.ndarray(backend.ledger_type(), shape=shape + (3,))
         self.rho_before = ti.ndarray(fp, shape=shape)
         self.acc.fill(0.0)
-        self.acc_cover.fill(0.0)
+        self.acc_face.fill(0.0)
         self.rho_before.fill(0.0)
         t = self.tables
         # The pass covers the box of cells at or above T_active (or molten) that the solver keeps as it
@@ -76,20 +77,35 @@ class Densifier:
         self.settled_at = 0.0  #: ``time`` of the last settling [s]
         self.columns_settled = 0
 
-    def mark_covered(self, k_lo: int, k_hi: int) -> None:
-        """A layer was spread on the cell layers k_lo..k_hi-1: what their accumulator gains from now on is
-        the sintering that bonds them to it."""
-        cover = self.acc_cover.to_numpy()
-        cover[:, :, k_lo:k_hi] = self.acc.to_numpy()[:, :, k_lo:k_hi]
-        self.acc_cover.from_numpy(cover)
+    def new_contacts(self, filled: np.ndarray) -> None:
+        """Powder was spread into the cells ``filled`` (bool, the grid's shape): their faces to the material
+        already there are new contacts, which bond only by what they sinter from now on (accumulator 0);
+        their faces to void cells have no contact (K.NO_CONTACT)."""
+        filled = np.asarray(filled, bool)
+        if not filled.any():
+            return
+        faces = self.acc_face.to_numpy()
+        solid = self.solver.state.to_numpy() != VOID
+        for axis in range(3):
+            lo = [slice(None)] * 3
+            hi = [slice(None)] * 3
+            lo[axis], hi[axis] = slice(0, -1), slice(1, None)
+            lo, hi = tuple(lo), tuple(hi)
+            touched = np.zeros(filled.shape, bool)
+            touched[lo] = filled[lo] | filled[hi]
+            contact = np.zeros(filled.shape, bool)
+            contact[lo] = solid[lo] & solid[hi]
+            face = faces[..., axis]
+            face[touched] = np.where(contact[touched], 0.0, K.NO_CONTACT)
+        self.acc_face.from_numpy(faces)
 
     def step(self, dt: float) -> None:
         """Accumulate dt [s] at the solver's current temperatures and raise its relative densities;
         every ``settle_every`` steps or ``settle_interval`` seconds let the densified columns settle
         (:meth:`settle`)."""
         t, s = self.tables, self.solver
-        K.densify(s.T, s.rho_rel, s.state, self.acc, self.rho_before, self._ln_eta, self._rho_visc, self._par,
-                  t.model_code, float(dt), self._box, self.last_box)
+        K.densify(s.T, s.rho_rel, s.state, self.acc, self.acc_face, self.rho_before, self._ln_eta, self._rho_visc,
+                  self._par, t.model_code, float(dt), self._box, self.last_box)
         self.time += dt
         self.steps += 1
         by_steps = self.settle_every > 0 and self.steps % self.settle_every == 0
@@ -104,7 +120,7 @@ class Densifier:
         self.settled_at = self.time
         if not hasattr(s, "mass"):  # a bare field holder (tests) has nothing to settle
             return 0
-        n = int(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.acc_cover,
+        n = int(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.acc_face,
                          self.rho_before, s.t_liq, s.cool_rate, self.MIN_GAP, self.MIN_FILL))
         if n:
             s._refresh()
