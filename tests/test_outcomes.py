@@ -242,6 +242,32 @@ def test_part_outcomes_reports_null_with_reason_for_a_route_without_data():
     assert out["summary"]["bulk_relative_density"] == pytest.approx(0.9 * (1 - 0.52), rel=1e-9)
 
 
+def test_each_voxel_reports_its_least_bonded_face_and_weak_faces_are_defects():
+    """part_outcomes' ``bonded_fraction``: the bonded area of the voxel's least bonded face to another body
+    voxel; a face under half bonded marks both voxels defect 3; the means over the faces between layers and
+    inside them are those of the constructed bond."""
+    m = get_material("JSC-1A")
+    state = np.full(SHAPE, 2, np.int8)
+    bond = np.ones(FACES)
+    bond[:, :, 3, 2] = 0.2                     # between layers 2 and 3 (a layer top): a weak interface
+    bond[2, :, 6, 0] = 0.7                     # between two tracks of the top layer
+    fields = {"state": state, "rho_rel": np.full(SHAPE, 0.9), "T_peak": np.full(SHAPE, 1000.0),
+              "cool_rate": np.zeros(SHAPE), "part_mask": np.ones(SHAPE, bool)}
+    out = part_outcomes(fields, m, "furnace", 5e-4, layer_tops(), bond, 1e-3, m.particle_density)
+    w, d = out["fields"]["bonded_fraction"], out["fields"]["defect"]
+    assert np.all(w[:, :, 3:5] == 0.2) and np.all(d[:, :, 3:5] == 3)
+    assert np.all(w[2:4, :, 6] == 0.7) and not np.any(d[:, :, 5:] == 3)     # weaker, not under half bonded
+    w[:, :, 3:5] = 1.0
+    w[2:4, :, 6] = 1.0
+    assert np.all(w == 1.0)                                                 # every other voxel whole
+    nx, ny, nz = SHAPE
+    n_inter = nx * ny * 3                      # layer tops at k = 1, 3, 5 below the top layer
+    defects = out["summary"]["defects"]
+    assert defects["interlayer_bonded_area_fraction"] == pytest.approx((n_inter - nx * ny * 0.8) / n_inter)
+    n_in = (nx - 1) * ny * nz + nx * (ny - 1) * nz + nx * ny * 4   # x, y faces and the z faces inside layers
+    assert defects["in_layer_bonded_area_fraction"] == pytest.approx((n_in - ny * 0.3) / n_in)
+
+
 def test_a_run_with_mechanics_feeds_its_stress_crack_risk_into_the_strength(ti_runtime, tmp_path):
     """solver.mechanics = 'final' on a tiny JSC-1A brick: the mechanics summary, the stress fields, the
     distorted mesh, and the strength's crack term: the larger of the stress's and the thermal-shock

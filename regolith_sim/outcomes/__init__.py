@@ -44,7 +44,8 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
                   stress_crack_risk: np.ndarray | None = None) -> dict:
     """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density``, ``mass_lost_kg``,
     ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
-    ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``) of a run's part. ``stress_crack_risk``, when given
+    ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``, ``bonded_fraction``: the bonded area of the
+    voxel's least bonded face to another voxel of the body, 1 elsewhere) of a run's part. ``stress_crack_risk``, when given
     (the thermo-mechanics' maximum principal stress over tensile strength), joins the thermal-shock estimate:
     the solver gives the stress left after cooling (or at the end of a layer), the thermal-shock criterion
     the transient stress while the voxel froze, and a voxel cracks if either passes its strength, so the
@@ -93,15 +94,18 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     defect = np.zeros(state.shape, np.int8)
     defect[env & cons & (phi_v > 0.0)] = 4
     bonded_area = {"interlayer": None, "in_layer": None}
+    weakest = np.ones(state.shape)  # bonded area of each body voxel's least bonded face to another one
     if bond is not None:
         b = np.nan_to_num(bond, nan=0.0)
         faces = _body_faces(env & cons)  # per axis: voxels whose face to +axis joins two body voxels
         interlayer = faces[2] & layer_top[None, None, :]
         in_layer = [faces[0], faces[1], faces[2] & ~layer_top[None, None, :]]
-        weak = np.zeros(state.shape, bool)
         for axis in range(3):
-            weak |= faces[axis] & (b[..., axis] < 0.5)
-        defect[weak] = 3
+            lo, hi = face_pair(axis)
+            f = np.where(faces[axis][lo], b[lo + (axis,)], 1.0)
+            weakest[lo] = np.minimum(weakest[lo], f)
+            weakest[hi] = np.minimum(weakest[hi], f)
+        defect[weakest < 0.5] = 3
         if interlayer.any():
             bonded_area["interlayer"] = float(b[..., 2][interlayer].mean())
         n_in = sum(int(m.sum()) for m in in_layer)
@@ -125,7 +129,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
                     "in_layer_bonded_area_fraction": bonded_area["in_layer"],
                     "vesicle_porosity_mean": float(phi_v[env & cons].mean()) if (env & cons).any() else None},
     }
-    voxel = {"defect": defect, "strength_MPa": sigma * 1e-6, "vesicle_porosity": phi_v,
+    voxel = {"defect": defect, "strength_MPa": sigma * 1e-6, "vesicle_porosity": phi_v, "bonded_fraction": weakest,
              "crack_risk": risk if risk is not None else np.zeros(state.shape)}
     return {"summary": summary, "fields": voxel}
 

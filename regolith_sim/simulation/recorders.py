@@ -31,6 +31,7 @@ OUTCOME_FIELDS = {
     "strength_MPa": ("strength_MPa", np.float32),
     "vesicle_porosity": ("vesicle_porosity", np.float32),
     "crack_risk": ("crack_risk", np.float32),
+    "bonded_fraction": ("bonded_fraction", np.float32),
 }
 #: the per-layer thermo-mechanics' fields in the frames (solver.mechanics = 'layers'), as of the last layer
 MECHANICS_FRAME_FIELDS = ("displacement_m", "stress_Pa", "von_mises_Pa", "max_principal_stress_Pa", "crack_risk_stress")

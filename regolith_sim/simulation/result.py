@@ -198,7 +198,7 @@ def probe_summary(sim, T_peak: np.ndarray) -> dict:
 class Result:
     summary: dict
     #: name -> array on the grid (T, rho_rel, state, T_peak, t_hot, cool_rate, mass_lost, part_mask, and the
-    #: outcome fields defect, strength_MPa, vesicle_porosity, crack_risk)
+    #: outcome fields defect, strength_MPa, vesicle_porosity, crack_risk, bonded_fraction)
     fields: dict
     grid: object
     melt_pool_history: np.ndarray  #: columns t [s], length, width, depth [m]
