@@ -230,6 +230,45 @@ def test_no_strength_data_for_a_route_gives_a_reason_never_a_borrowed_number():
         assert isinstance(reason, str) and "LHS-1" in reason
 
 
+def test_a_bed_packed_otherwise_moves_the_critical_porosity_and_keeps_the_published_points():
+    """JSC-1A's law is fitted through Indyk & Benaroya's two specimens with P_c = the powder's green porosity.
+    For a bed packed to 0.50 (P_c = 0.50, e.g. from a DEM packing) the refitted law still passes through both
+    specimens (1e-12), vanishes at the new P_c, and the summary says which P_c it used; a P_c at or below the
+    fit's porosity range, or the data's own, leaves the law unchanged."""
+    jsc = get_material("JSC-1A")
+    law = matrix_strength(jsc, "furnace")
+    bed = matrix_strength(jsc, "furnace", green_porosity=0.50)
+    lo, hi = law.porosity_range
+    for P in (lo, hi):
+        assert bed.at(P) == pytest.approx(law.at(P), rel=1e-12)
+    assert bed.critical_porosity == 0.50 and bed.at(0.50) == 0.0 and law.at(0.45) == 0.0 and bed.at(0.45) > 0.0
+    assert matrix_strength(jsc, "furnace", green_porosity=law.critical_porosity) == law
+    assert law.for_green_porosity(0.9 * hi) == law
+    state = np.full(SHAPE, 2, np.int8)
+    fields = {"state": state, "rho_rel": np.full(SHAPE, 0.6), "T_peak": np.full(SHAPE, 1000.0),
+              "cool_rate": np.zeros(SHAPE), "part_mask": np.ones(SHAPE, bool)}
+    out = part_outcomes(fields, jsc, "furnace", 5e-4, layer_tops(), None, 1e-3, jsc.particle_density,
+                        green_porosity=0.5)["summary"]["estimated_compressive_strength_MPa"]
+    assert out["critical_porosity"] == 0.5 and out["median"] == pytest.approx(bed.at(0.4) * 1e-6, rel=1e-12)
+
+
+def test_a_print_on_a_looser_bed_reports_the_beds_critical_porosity(ti_runtime, tmp_path):
+    """material.initial_relative_density = 0.50 on a tiny JSC-1A print with the final mechanics solve: the
+    strength law and the stress crack risk use the bed's green porosity 0.50, not the powder data's 0.442."""
+    from pathlib import Path
+
+    from regolith_sim.config import load_case
+    from regolith_sim.simulation import run_job
+
+    tiny = Path(__file__).parents[1] / "examples" / "sweeps" / "tiny_brick.toml"
+    over = {"material.name": "JSC-1A", "material.initial_relative_density": 0.50, "process.power": 30.0,
+            "solver.mechanics": "final", "solver.cooldown": 10.0, "output.mesh_formats": []}
+    res, _ = run_job(load_case(tiny, **over), tmp_path / "loose", progress=False)
+    s = res.summary["part"]["estimated_compressive_strength_MPa"]
+    assert s["critical_porosity"] == pytest.approx(0.50) and s["median"] > 0.0
+    assert res.summary["mechanics"]["crack_risk_volume_fraction"] is not None
+
+
 def test_part_outcomes_reports_null_with_reason_for_a_route_without_data():
     m = get_material("LHS-1")
     state = np.full(SHAPE, 4, np.int8)

@@ -116,7 +116,7 @@ def principal_and_von_mises(stress: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", T_final=None, *,
                    relaxation_time_s: float = 10.0, powder_stiffness: float = 1e-6, tol: float = 1e-6,
-                   origin=None, route: str = "furnace") -> dict:
+                   origin=None, route: str = "furnace", green_porosity: float | None = None) -> dict:
     """Residual stress, crack risk and distortion of a printed part from its final fields.
 
     ``fields``: arrays on the grid [i, j, k] (z up): ``T`` [K], ``T_peak`` [K], ``state`` (0 void ... 4
@@ -125,7 +125,8 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
     ``T_final``: temperature [K] (number or array) to evaluate the stresses at instead of ``T`` (e.g. the
     site's ambient after full cool-down). ``support``: "clamped" (the underside of the part's first layer
     is held) or "free" (the part rests on powder; rigid-body motion removed). ``route`` picks the
-    material's strength table for the crack risk. Returns {"fields": {...}, "summary": {...}} (see
+    material's strength table for the crack risk (``green_porosity``: the bed's, where it is not the material
+    powder's: regolith_sim.outcomes.routes). Returns {"fields": {...}, "summary": {...}} (see
     docs/mechanics.md)."""
     _check_options(support, dx, relaxation_time_s)
     shape, state, T, T_peak, (porosity, vesicles), part, origin = _inputs(fields, T_final, origin)
@@ -150,7 +151,7 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
     solver.set_problem(E, material.get("elastic.poisson_ratio"), eps0, fixed)
     res = solver.solve(what=f"mechanics ({support} support)")
     return _finish(res, box, st, soft, body, n_bodies, shape, state, part, (porosity, vesicles), origin, dx, material,
-                   support, route, summary)
+                   support, (route, green_porosity), summary)
 
 
 # --- the pieces part_mechanics and LayerwiseMechanics share ----------------------------------------------
@@ -220,8 +221,9 @@ def _constraints(st: np.ndarray, part: np.ndarray, support: str) -> tuple:
 
 
 def _finish(res, box, st, soft, body, n_bodies, shape, state, part, pores, origin, dx, material, support,
-            route, summary) -> dict:
-    """Fields on the whole grid and the summary from a solve on the cropped box."""
+            strength_of, summary) -> dict:
+    """Fields on the whole grid and the summary from a solve on the cropped box; ``strength_of`` is the (route,
+    green porosity) of the strength law."""
     u = res.displacement
     if support == "free":
         for b in range(1, n_bodies + 1):
@@ -230,7 +232,8 @@ def _finish(res, box, st, soft, body, n_bodies, shape, state, part, pores, origi
     s1, vm = principal_and_von_mises(res.stress)
     s1 = np.where(st, s1, 0.0)
     porosity, vesicles = pores  # between grains, and vesicles
-    sig_t = tensile_strength(material, porosity[box], route, vesicles[box])
+    route, green_porosity = strength_of
+    sig_t = tensile_strength(material, porosity[box], route, vesicles[box], green_porosity)
     out["displacement"][box] = np.where((st | soft)[..., None], _cell_average(u), 0.0)
     out["stress"][box] = res.stress * st[..., None]
     out["von_mises"][box] = np.where(st, vm, 0.0)
@@ -256,7 +259,7 @@ def _finish(res, box, st, soft, body, n_bodies, shape, state, part, pores, origi
         cg_iterations=res.iterations, relative_residual=float(res.residual),
     )
     if sig_t is None:
-        summary["crack_risk_note"] = f"no crack risk: {matrix_strength(material, route)}"
+        summary["crack_risk_note"] = f"no crack risk: {matrix_strength(material, route, green_porosity)}"
     return {"fields": out, "summary": summary}
 
 
@@ -287,11 +290,12 @@ class LayerwiseMechanics:
 
     def __init__(self, shape, dx: float, material, support: str = "clamped", part_mask=None, *,
                  relaxation_time_s: float = 10.0, powder_stiffness: float = 1e-6, tol: float = 1e-6,
-                 origin=None, route: str = "furnace", margin: int = 2):
+                 origin=None, route: str = "furnace", green_porosity: float | None = None, margin: int = 2):
         _check_options(support, dx, relaxation_time_s)
         require_elastic(material)
         self.shape, self.dx, self.material, self.support = tuple(shape), float(dx), material, support
         self.relaxation_time_s, self.powder_stiffness, self.route = relaxation_time_s, powder_stiffness, route
+        self.green_porosity = green_porosity
         self.origin = origin
         self.T_anneal = annealing_temperature(material, relaxation_time_s)
         if part_mask is not None and np.any(part_mask):
@@ -339,5 +343,5 @@ class LayerwiseMechanics:
         self.solver.set_problem(E, self.material.get("elastic.poisson_ratio"), eps, fixed)
         res = self.solver.solve(what=f"mechanics update {self.updates} ({self.support} support)")
         self.last = _finish(res, b, st, soft, body, n_bodies, shape, state, part, (porosity, vesicles), origin, self.dx,
-                            self.material, self.support, self.route, summary)
+                            self.material, self.support, (self.route, self.green_porosity), summary)
         return self.last

@@ -41,7 +41,7 @@ def retained_fractions(material) -> tuple[float, float, float]:
 
 def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.ndarray,
                   bond: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True,
-                  stress_crack_risk: np.ndarray | None = None) -> dict:
+                  stress_crack_risk: np.ndarray | None = None, green_porosity: float | None = None) -> dict:
     """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density``, ``mass_lost_kg``,
     ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
     ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``, ``bonded_fraction``: the bonded area of the
@@ -51,7 +51,8 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     the transient stress while the voxel froze, and a voxel cracks if either passes its strength, so the
     risk is the larger of the two. ``bond`` is the bonded area fraction of each voxel's faces to +x, +y, +z
     (:func:`.bonding.face_bond`; None: not evaluated); ``layer_top`` marks the top cell layer of each printed
-    layer (bool per k), whose faces to +z are the inter-layer faces."""
+    layer (bool per k), whose faces to +z are the inter-layer faces. ``green_porosity``: the bed's, where it
+    is not the material powder's (the matrix law's critical porosity moves to it, .routes)."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
     env = envelope(cons, fields["part_mask"])
@@ -63,7 +64,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     notes = [] if ves else [f"vesicles not counted: {material.name} has no porosity.vesicle_fraction"
                             f"{'_vacuum' if vacuum else ''} data"]
 
-    matrix = matrix_strength(material, route)
+    matrix = matrix_strength(material, route, green_porosity)
     te = thermoelastic_of(material)
     risk = None
     if isinstance(te, str) and stress_crack_risk is None:
@@ -76,7 +77,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     else:
         if isinstance(te, ThermoElastic):
             porosity = 1.0 - fields["rho_rel"] * (1.0 - phi_v)
-            tensile = tensile_strength(material, 1.0 - fields["rho_rel"], route, phi_v)
+            tensile = tensile_strength(material, 1.0 - fields["rho_rel"], route, phi_v, green_porosity)
             # the thermal stress scales with the porous body's modulus, E0 exp(-b P) (the [elastic] law)
             stiffness = np.exp(-material.get("elastic.youngs_modulus_porosity_b", 0.0) * porosity)
             risk = np.where(env & cons, crack_risk(fields["cool_rate"], tensile / stiffness, te,

@@ -7,8 +7,10 @@ fitted to. Two kinds of pore are told apart, since they weaken the solid differe
 * the pores left between sintering grains, P = 1 - rho_rel: sigma0 (1 - P/P_c)^n (Phani & Niyogi 1987;
   Ternero et al. 2021 for strength), which vanishes at the critical porosity P_c, the green porosity of the
   powder, where the grains only touch (Rice 1998): a barely sintered powder carries next to nothing (the
-  exponential law of Ryshkewitch 1953 left it ~2 % of sigma0). P_c is the material's powder's: a bed
-  packed looser or denser than it keeps the material's P_c;
+  exponential law of Ryshkewitch 1953 left it ~2 % of sigma0). The data's P_c is the material's powder's;
+  a run whose bed is packed looser or denser (``material.initial_relative_density``) moves P_c to the bed's
+  green porosity and refits n and sigma0 through the law's values at the ends of its fitted porosity range
+  (:meth:`MatrixStrength.for_green_porosity`), so the specimens' data stay matched;
 * vesicles, gas bubbles closed inside melted material, a volume fraction phi_v of it: exp(-b_v phi_v)
   (Ryshkewitch 1953, J. Am. Ceram. Soc. 36:65), isolated pores in a continuous matrix like the residual
   pores of the near-dense specimens the slope was fitted to.
@@ -66,15 +68,35 @@ class MatrixStrength:
         return grains * compressive_strength(np.clip(np.asarray(vesicles, dtype=float), 0.0, 1.0), 1.0,
                                              self.vesicle_b)
 
+    def for_green_porosity(self, P_c: float) -> "MatrixStrength":
+        """The law for a bed of green porosity ``P_c`` [-]: the critical porosity moves there, n and sigma0
+        are refitted through the law's own values at the two ends of its fitted porosity range. Unchanged when
+        P_c is the data's, or does not lie above that range (the law would not be a critical-porosity law)."""
+        lo, hi = self.porosity_range
+        if abs(P_c - self.critical_porosity) < 1e-9 or not (hi < P_c < 1.0 and lo < hi):
+            return self
+        s_lo, s_hi = float(self.at(lo)), float(self.at(hi))
+        n = np.log(s_lo / s_hi) / np.log((1.0 - lo / P_c) / (1.0 - hi / P_c))
+        return replace(self, sigma0_Pa=s_lo / (1.0 - lo / P_c) ** n, critical_porosity=float(P_c),
+                       exponent=float(n))
+
     def extrapolated(self, porosity: float) -> bool:
         lo, hi = self.porosity_range
         return not lo <= porosity <= hi
 
 
-def matrix_strength(material, route: str) -> MatrixStrength | str:
+def matrix_strength(material, route: str, green_porosity: float | None = None) -> MatrixStrength | str:
     """The material's matrix-strength law for ``route``, or the reason there is none. A route table may
     instead name another route of the same material (``same_as``, with its ``reason``): the law is then
-    that route's, labelled as shared."""
+    that route's, labelled as shared. ``green_porosity``: the run's bed, when it is not the material's
+    powder (:meth:`MatrixStrength.for_green_porosity`)."""
+    law = _route_law(material, route)
+    if isinstance(law, str) or green_porosity is None:
+        return law
+    return law.for_green_porosity(green_porosity)
+
+
+def _route_law(material, route: str) -> MatrixStrength | str:
     route_of(route)
     shared = material.text.get(f"strength.{route}.same_as")
     if shared:
@@ -88,10 +110,11 @@ def matrix_strength(material, route: str) -> MatrixStrength | str:
     return _own_law(material, route)
 
 
-def tensile_strength(material, porosity, route: str, vesicles=0.0):
+def tensile_strength(material, porosity, route: str, vesicles=0.0, green_porosity: float | None = None):
     """sigma_t(P, phi_v) = r sigma_c(P, phi_v) [Pa]: the material's tensile/compressive ratio r
-    (``elastic.tensile_to_compressive``) times its matrix law for the route, or None without a law."""
-    law = matrix_strength(material, route)
+    (``elastic.tensile_to_compressive``) times its matrix law for the route (for a bed of ``green_porosity``),
+    or None without a law."""
+    law = matrix_strength(material, route, green_porosity)
     if isinstance(law, str):
         return None
     return material.get("elastic.tensile_to_compressive") * law.at(porosity, vesicles=vesicles)

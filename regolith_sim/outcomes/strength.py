@@ -134,7 +134,8 @@ def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
         out["matrix_law"] = f"shared with the {matrix.shared_from} route: {matrix.note}"
     out.update(route=matrix.route, mean_porosity=mean_p,
                extrapolated=bool(cons.any() and matrix.extrapolated(mean_grains)),
-               porosity_range_of_fit=list(matrix.porosity_range), source=matrix.source,
+               porosity_range_of_fit=list(matrix.porosity_range), critical_porosity=matrix.critical_porosity,
+               source=matrix.source,
                band="10th-90th percentile of the route's strength scatter, vesicle porosity over its measured "
                     "range, strength retained by cracked voxels over its stated range")
     return {"summary": out, "voxel_strength_Pa": sigma_median}

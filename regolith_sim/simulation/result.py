@@ -29,8 +29,10 @@ SUMMARY_UNITS = {
     "part.estimated_compressive_strength_MPa": "MPa, {median, low, high} of the weaker load direction, each direction "
                                                "in normal_to_layers / parallel_to_layers, with governing_mechanism "
                                                "and the knockdown factor of each mechanism (matrix porosity, "
-                                               "vesicles, lack of fusion, interface bonding, cracking); median null "
-                                               "with a reason when the material has no strength data for the route",
+                                               "vesicles, lack of fusion, interface bonding, cracking) and the "
+                                               "matrix law's critical_porosity (the bed's green porosity); median "
+                                               "null with a reason when the material has no strength data for the "
+                                               "route",
     "part.defects": "1, shares of the body's voxels that are lack-of-fusion voids, at crack risk > 1, with a face "
                     "to the next track or layer less than half bonded; mean bonded area of the inter-layer faces "
                     "(interlayer_bonded_area_fraction) and of the faces inside a layer, between tracks "
@@ -141,7 +143,15 @@ def part_outcome(sim, fields: dict, crack_risk=None) -> dict:
     return part_outcomes(data, sim.material, sim.case.process.source, d.grid.dx, layer_top,
                          sim.face_bond(), sim.case.process.layer_thickness,
                          sim.tables.rho_p,
-                         vacuum=sim.site.is_vacuum, stress_crack_risk=crack_risk)
+                         vacuum=sim.site.is_vacuum, stress_crack_risk=crack_risk,
+                         green_porosity=bed_green_porosity(sim))
+
+
+def bed_green_porosity(sim) -> float | None:
+    """The bed's green porosity where the case packs it otherwise than the material's powder (None: as the
+    material's data), for the strength law's critical porosity (regolith_sim.outcomes.routes)."""
+    rho0 = sim.case.material.initial_relative_density
+    return None if rho0 is None else 1.0 - float(rho0)
 
 
 #: the thermo-mechanics' fields under the names the outputs use
@@ -167,7 +177,8 @@ def part_stress(sim, fields: dict) -> dict:
         return named_mechanics(sim.mechanics.update(fields))
     g = sim.domain.grid
     return named_mechanics(part_mechanics(dict(fields, origin=np.asarray(g.origin)), g.dx, sim.material,
-                                          support=sim.case.solver.mechanics_support, route=sim.case.process.source))
+                                          support=sim.case.solver.mechanics_support, route=sim.case.process.source,
+                                          green_porosity=bed_green_porosity(sim)))
 
 
 def probe_summary(sim, T_peak: np.ndarray) -> dict:

@@ -187,12 +187,13 @@ class Simulation:
             return None
         from ..errors import MaterialError
         from ..mechanics.coupling import LayerwiseMechanics
+        from .result import bed_green_porosity
 
         g = self.domain.grid
         try:
             return LayerwiseMechanics(g.shape, g.dx, self.material, support=self.case.solver.mechanics_support,
                                       part_mask=self.domain.part_mask, origin=np.asarray(g.origin),
-                                      route=self.case.process.source)
+                                      route=self.case.process.source, green_porosity=bed_green_porosity(self))
         except MaterialError as exc:
             raise UserError(str(exc).removeprefix("material: "), key="solver.mechanics") from None
 
