@@ -147,6 +147,16 @@ def compressive_strength(porosity, sigma0, b):
     return sigma0 * np.exp(-b * np.asarray(porosity, dtype=float))
 
 
+def porous_modulus_factor(porosity, vesicles, b, critical_porosity):
+    """E/E0 [-] of a body with pores between grains ``porosity`` and closed vesicles ``vesicles``:
+    (1 - P/P_c)^(b P_c) exp(-b phi_v). Between grains the critical-porosity form of Phani & Niyogi (1987,
+    J. Mater. Sci. 22:257, written for Young's modulus), vanishing at the green porosity P_c where the grains
+    only touch, with the exponent b P_c that gives it Spriggs's (1961) low-porosity slope b; isolated
+    vesicles keep Spriggs's exp(-b phi) (closed pores in a continuous matrix)."""
+    grains = percolation_strength(porosity, 1.0, critical_porosity, b * critical_porosity)
+    return grains * compressive_strength(vesicles, 1.0, b)
+
+
 def percolation_strength(porosity, sigma0, critical_porosity, exponent):
     """Critical-porosity law sigma = sigma0 (1 - P/P_c)^n [Pa], 0 from P_c on: the form of Phani & Niyogi
     (1987, J. Mater. Sci. 22:257) for porous solids whose load-bearing skeleton vanishes at P_c, read as

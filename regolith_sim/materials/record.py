@@ -159,6 +159,12 @@ class Material:
         """Relative density of loose powder: bulk / particle density."""
         return self.bulk_density / self.particle_density
 
+    def modulus_porosity_factor(self, porosity, vesicles=0.0, green_porosity: float | None = None):
+        """E/E0 [-] at a porosity between grains and a vesicle fraction (laws.porous_modulus_factor, with
+        ``elastic.youngs_modulus_porosity_b`` and the green porosity of the bed, by default this powder's)."""
+        P_c = 1.0 - self.powder_relative_density if green_porosity is None else green_porosity
+        return laws.porous_modulus_factor(porosity, vesicles, self.get("elastic.youngs_modulus_porosity_b"), P_c)
+
     def absorptivity(self, source: str) -> float:
         """Absorbed fraction for a heat-source kind ('solar', 'laser'; microwaves are volumetric)."""
         return self.get("optical.absorptivity_laser" if source == "laser" else "optical.absorptivity_solar")

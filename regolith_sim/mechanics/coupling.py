@@ -26,8 +26,10 @@ in while later layers reheated a voxel, stress relaxed by reheating above T_anne
 above T_anneal carries nothing. It gives the residual state of a part that cools as one body from its
 annealing temperature, which is what the distortion and crack-risk indicators need first.
 
-Stiffness: E(T, P) = E0 (1 + c_T (T - 293.15 K)) exp(-b P) for consolidated voxels below T_anneal
-(E0, c_T from Schultz 1993, exponential porosity law of Spriggs 1961), powder and voxels above
+Stiffness: E(T, P, phi_v) = E0 (1 + c_T (T - 293.15 K)) (1 - P/P_c)^(b P_c) exp(-b phi_v) for consolidated
+voxels below T_anneal (E0, c_T from Schultz 1993; P between grains in the critical-porosity form of Phani &
+Niyogi 1987, zero at the green porosity P_c, with the slope b of Spriggs's 1961 exponential law at low
+porosity, which the vesicles phi_v keep; never below the powder's), powder and voxels above
 T_anneal ``powder_stiffness`` E0 (they carry no load; the tiny stiffness keeps every node attached).
 Crack risk = max(sigma_1, 0) / sigma_t(P) with the tensile strength sigma_t = r sigma_c(P), sigma_c
 the material's compressive-strength law (regolith_sim.outcomes.routes: between grains and vesicles) and
@@ -63,12 +65,13 @@ def require_elastic(material) -> None:
                             "(docs/mechanics.md) or set solver.mechanics = \"off\"", key="material")
 
 
-def youngs_modulus(material, T, porosity):
-    """E(T, P) [Pa] of consolidated material below T_anneal (module docstring)."""
+def youngs_modulus(material, T, porosity, vesicles=0.0, green_porosity: float | None = None):
+    """E(T, P, phi_v) [Pa] of consolidated material below T_anneal (module docstring): P between grains,
+    phi_v vesicles, ``green_porosity`` the bed's where it is not the material powder's."""
     E0 = material.get("elastic.youngs_modulus_Pa")
     fT = np.maximum(1.0 + material.get("elastic.youngs_modulus_T_coeff_1_K") * (np.asarray(T, float) - T_ROOM),
                     E_MIN_FRACTION)
-    return E0 * fT * np.exp(-material.get("elastic.youngs_modulus_porosity_b") * np.asarray(porosity, float))
+    return E0 * fT * material.modulus_porosity_factor(porosity, vesicles, green_porosity)
 
 
 def annealing_temperature(material, relaxation_time_s: float) -> float:
@@ -143,7 +146,7 @@ def part_mechanics(fields: dict, dx: float, material, support: str = "clamped", 
     # soft cells that touch no load-bearing body would float: leave them out
     labels, _ = S.bodies(st | soft)
     soft &= np.isin(labels, np.unique(labels[st]))
-    E = _stiffness(material, st, soft, T[box], porosity[box], powder_stiffness)
+    E = _stiffness(material, st, soft, T[box], (porosity[box], vesicles[box]), powder_stiffness, green_porosity)
     T_ref = np.minimum(T_peak[box], T_an)
     eps0 = np.where(st, material.get("elastic.thermal_expansion_1_K") * (np.minimum(T[box], T_an) - T_ref), 0.0)
     fixed, body, n_bodies = _constraints(st, part[box], support)
@@ -196,9 +199,12 @@ def empty_fields(shape) -> dict:
             "max_principal": np.zeros(shape), "crack_risk": np.zeros(shape)}
 
 
-def _stiffness(material, st, soft, T, porosity, powder_stiffness) -> np.ndarray:
+def _stiffness(material, st, soft, T, pores, powder_stiffness, green_porosity) -> np.ndarray:
+    """E of each cell [Pa]: load-bearing cells by :func:`youngs_modulus` (never below the powder's, so a voxel
+    sintered just past its green porosity stays attached), soft cells the powder's."""
     E0 = material.get("elastic.youngs_modulus_Pa")
-    return np.where(st, youngs_modulus(material, T, porosity), np.where(soft, powder_stiffness * E0, 0.0))
+    E = np.maximum(youngs_modulus(material, T, *pores, green_porosity), powder_stiffness * E0)
+    return np.where(st, E, np.where(soft, powder_stiffness * E0, 0.0))
 
 
 def _constraints(st: np.ndarray, part: np.ndarray, support: str) -> tuple:
@@ -333,7 +339,8 @@ class LayerwiseMechanics:
             self.last = {"fields": empty_fields(shape), "summary": summary}
             return self.last
         soft = ~st
-        E = _stiffness(self.material, st, soft, T[b], porosity[b], self.powder_stiffness)
+        E = _stiffness(self.material, st, soft, T[b], (porosity[b], vesicles[b]), self.powder_stiffness,
+                       self.green_porosity)
         th = np.where(st, self.material.get("elastic.thermal_expansion_1_K")
                       * (np.minimum(T[b], self.T_anneal) - self.T_ref), 0.0)
         eps = np.where(st[..., None], self.eps_act, 0.0)

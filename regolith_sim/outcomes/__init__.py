@@ -76,10 +76,11 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
                     "normal_to_layers": None, "parallel_to_layers": None, "route": route, "reason": matrix}
     else:
         if isinstance(te, ThermoElastic):
-            porosity = 1.0 - fields["rho_rel"] * (1.0 - phi_v)
             tensile = tensile_strength(material, 1.0 - fields["rho_rel"], route, phi_v, green_porosity)
-            # the thermal stress scales with the porous body's modulus, E0 exp(-b P) (the [elastic] law)
-            stiffness = np.exp(-material.get("elastic.youngs_modulus_porosity_b", 0.0) * porosity)
+            # the thermal stress scales with the porous body's modulus (the thermo-mechanics' law), never below
+            # the powder's (where the skeleton vanishes so does the tensile strength: risk 0)
+            stiffness = np.maximum(material.modulus_porosity_factor(1.0 - fields["rho_rel"], phi_v, green_porosity),
+                                   1e-6)
             risk = np.where(env & cons, crack_risk(fields["cool_rate"], tensile / stiffness, te,
                                                    0.5 * layer_thickness), 0.0)
         if stress_crack_risk is not None:
