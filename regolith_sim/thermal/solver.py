@@ -55,10 +55,17 @@ BDF2_MAX_RATIO = 2.4
 #: (tau its radiative relaxation time); a quarter keeps a cooling track's radiated energy within 0.5 %
 #: of stepping every cell every step (tests/test_thermal_multirate.py).
 SLOW_STEP_FRACTION = 0.25
+#: ... and the deep layers' (depth multirate) at most this fraction (times ``safety``): they have no exposed
+#: face (they lie ``DEPTH_KEEP_TOP`` layers under the lowest column top), so no radiation to integrate, and heat
+#: crosses sqrt(f safety / 6) of a cell of them in a step of f limits (0.39 at 1; ``DEPTH_BUFFER`` layers
+#: separate them from the cells that must not lag). At SLOW_STEP_FRACTION they were synced at every step of the
+#: demo at resolution 2 (their limit scales with the cell squared); the demo moved by under 0.1 %
+#: (benchmarks/RESULTS.md).
+DEPTH_STEP_FRACTION = 1.0
 #: Depth multirate: the lagging deep layers stop this many layers under the lowest cell (of any column)
-#: that must not lag; heat from above crosses less than a fifth of a cell of them between two syncs
-#: (their own limit is at least 1 / SLOW_STEP_FRACTION times the sync interval), so two layers separate
-#: them from any cell that changes fast.
+#: that must not lag; heat from above crosses less than 0.4 of a cell of them between two syncs
+#: (their own limit is at least 1 / (DEPTH_STEP_FRACTION x safety) times the sync interval), so two layers
+#: separate them from any cell that changes fast.
 DEPTH_BUFFER = 2
 #: ... and this many layers under the lowest column top, which the sources heat directly.
 DEPTH_KEEP_TOP = 2
@@ -693,9 +700,10 @@ class ThermalSolver:
             lag = max(self.multirate * min(dt_ref, self.stable_dt(self.safety, K.ALL)), dt_ref)
         self.since_remap = 0
         scale = SLOW_STEP_FRACTION * self.safety  # a lagging cell's step is at most this x its own limit
+        deep_scale = DEPTH_STEP_FRACTION * self.safety
         K.tile_limits(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
                       max(t.eps_solid, t.eps_melt), b.h_conv, self.grid.dx, k0, k1, self._tile_limit,
-                      self._tile_Tmax, lag / scale, self.T_hot, self._depth)
+                      self._tile_Tmax, lag / deep_scale, self.T_hot, self._depth)
         limit = scale * self._tile_limit.to_numpy()
         fast = (limit < lag) | (self._tile_Tmax.to_numpy() > self.T_hot)
         reach = self.multirate // 2 + 1
@@ -711,7 +719,7 @@ class ThermalSolver:
         first, deep_limit = self._depth.to_numpy()
         self.k_split = max(0, min(int(first) - DEPTH_BUFFER, self._top_min + 1 - DEPTH_KEEP_TOP))
         limits = ([float(limit[slow].min())] if self.slow_tiles else []) + \
-            ([scale * float(deep_limit)] if self.k_split else [])
+            ([deep_scale * float(deep_limit)] if self.k_split else [])
         self.slow_limit = min(limits, default=0.0)
         self._rewatch()
 
