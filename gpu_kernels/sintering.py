@@ -16,12 +16,15 @@ Densification is irreversible, so rho_rel = max(rho_rel, rho(acc)); at or above 
 (or in a MOLTEN cell) the cell is fully dense. The accumulator keeps running in dense and molten cells.
 
 Each face between two non-void cells carries an accumulator of its own, ``acc_face`` (components: the face to
-+x, +y, +z of the cell): the same law run at the contact temperature (T_a + T_b)/2, the interface temperature
-of two touching bodies of equal thermal effusivity (Carslaw & Jaeger 1959, ch. 2). It measures how far the
-material across that face sintered or fused together, from the moment both sides held material: a track laid
-beside a cold track, or a layer spread on a cold layer, bonds to it only as far as the contact re-softens
-(outcomes.bonding). A face with nothing across it (a void cell) holds NO_CONTACT, so that settling, which
-merges parcels, averages only the contacts there were. The tables are built by regolith_sim.sintering.tables.
++x, +y, +z of the cell): the same law run at the face's temperature, T_f = (k_a T_a + k_b T_b)/(k_a + k_b),
+where the heat flux through the two half-cells in series is continuous (the harmonic-mean face conductivity
+the thermal solver uses, Patankar 1980, sec. 4.2-3). It measures how far the material across that face
+sintered or fused together, from the moment both sides held material: a track laid beside a cold track, or
+a layer spread on a cold layer, bonds to it only as far as the contact re-softens (outcomes.bonding). A
+face at or above the liquidus, or between two molten cells, is fused (``acc_full``). The face accumulator stops at ``acc_full``, where either law is at full density, so that settling, which
+merges parcels into a cell, averages bounded values: a merged cell's face is made of its parcels' faces, and
+the mean of accumulators spanning decades would follow the largest. A face with nothing across it (a void
+cell) holds NO_CONTACT and is left out of that mean. The tables are built by regolith_sim.sintering.tables.
 
 ``settle`` then lets each (i, j) column settle under gravity where densified cells left room
 (a conservative 1D remap along k: mass and enthalpy conserved to round-off, emptied cells VOID).
@@ -38,9 +41,10 @@ NO_CONTACT = -1.0
 #: Layout of ``par``, the per-run constants of ``densify`` in one small array (a launch costs ~1.6 us and a
 #: few us of Python per scalar argument): the ln eta(T) table's start [K] and 1/spacing, gamma/a [1/(Pa s)],
 #: Frenkel's end tau_switch and 1/spacing of the rho_visc(tau) table, Q/R [K], the sigmoid's ln Theta
-#: midpoint and 1/width, theta_lo [s/K], rho0, the liquidus [K] and T_active [K]. Filled by the Densifier.
+#: midpoint and 1/width, theta_lo [s/K], rho0, the liquidus [K], T_active [K] and acc_full, the accumulator
+#: at full density (the faces' ceiling). Filled by the Densifier.
 PARAMS = ("T0", "inv_dT", "gamma_over_a", "tau_switch", "inv_dtau", "q_over_r", "ln_theta_mid", "inv_width",
-          "theta_lo", "rho0", "liquidus", "T_active")
+          "theta_lo", "rho0", "liquidus", "T_active", "acc_full")
 
 nd1 = ti.types.ndarray(ndim=1)
 nd2 = ti.types.ndarray(ndim=2)
@@ -72,11 +76,11 @@ def _one_below(lo, hi):
 
 
 @ti.kernel
-def densify(T: nd3, rho_rel: nd3, state: nd3, acc: nd3, acc_face: nd4, rho_before: nd3, ln_eta: nd1, rho_visc: nd1,
-            par: nd1, model: ti.i32, dt: float, box: nd2, used: nd1):
+def densify(T: nd3, kcond: nd3, rho_rel: nd3, state: nd3, acc: nd3, acc_face: nd4, rho_before: nd3, ln_eta: nd1,
+            rho_visc: nd1, par: nd1, model: ti.i32, dt: float, box: nd2, used: nd1):
     """Advance the accumulator of the non-void cells in ``box`` by dt [s] at their current temperature and
     raise their relative density (constants in ``par``, see :data:`PARAMS`); advance ``acc_face`` of the faces
-    between non-void cells at their contact temperature; ``rho_before`` receives, in the box, the density at
+    between non-void cells at their temperature (cell conductivities ``kcond``); ``rho_before`` receives, in the box, the density at
     entry (for mass-conserving shrinkage). ``box`` is the thermal solver's ``hot_box`` (two rows of inclusive
     index ranges, see thermal.update_properties): it holds every cell at or above ``T_active`` or molten, and
     every other cell is skipped anyway, so the pass costs what the hot region holds; it reaches one cell
@@ -91,7 +95,7 @@ def densify(T: nd3, rho_rel: nd3, state: nd3, acc: nd3, acc_face: nd4, rho_befor
     for i, j in ti.ndrange((_one_below(i0, i1), i1), (_one_below(j0, j1), j1)):
         tau_switch, inv_dtau = par[3], par[4]
         ln_theta_mid, inv_width, theta_lo = par[6], par[7], par[8]
-        rho0, liquidus, T_active = par[9], par[10], par[11]
+        rho0, liquidus, T_active, acc_full = par[9], par[10], par[11], par[12]
         for k in range(_one_below(k0, k1), k1):
             s = state[i, j, k]
             rb = rho_rel[i, j, k]
@@ -103,13 +107,19 @@ def densify(T: nd3, rho_rel: nd3, state: nd3, acc: nd3, acc_face: nd4, rho_befor
                 e = ti.Vector([ti.static(int(f == 0)), ti.static(int(f == 1)), ti.static(int(f == 2))])
                 q = ti.Vector([i, j, k]) + e
                 if q[f] < n[f]:
-                    if state[q[0], q[1], q[2]] == VOID:
+                    sq = state[q[0], q[1], q[2]]
+                    if sq == VOID:
                         acc_face[i, j, k, f] = NO_CONTACT
                     else:
-                        tf = 0.5 * (t + T[q[0], q[1], q[2]])
-                        if tf >= T_active:
-                            acc_face[i, j, k, f] = ti.max(acc_face[i, j, k, f], 0.0) + \
-                                dt * sintering_rate(model, tf, ln_eta, par)
+                        ka, kb, tq = kcond[i, j, k], kcond[q[0], q[1], q[2]], T[q[0], q[1], q[2]]
+                        tf = 0.5 * (t + tq)
+                        if ka + kb > 0.0:
+                            tf = (ka * t + kb * tq) / (ka + kb)
+                        if tf >= liquidus or (s == MOLTEN and sq == MOLTEN):
+                            acc_face[i, j, k, f] = acc_full
+                        elif tf >= T_active:
+                            acc_face[i, j, k, f] = ti.min(ti.max(acc_face[i, j, k, f], 0.0) +
+                                                          dt * sintering_rate(model, tf, ln_eta, par), acc_full)
             if t < T_active and s != MOLTEN:
                 continue
             r = rho0

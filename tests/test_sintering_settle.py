@@ -75,8 +75,8 @@ def test_settling_conserves_mass_and_energy(ti_runtime, lms1):
     m1, e1 = _totals(s)
     assert m1 == pytest.approx(m0, rel=1e-12)
     assert e1 == pytest.approx(e0, rel=1e-12)
-    # each parcel's face accumulators to its neighbouring columns move with it (mass-weighted sums conserved);
-    # a column's new top has nothing above it
+    # each parcel's faces to its neighbouring columns move with it (a merged cell's face is made of its
+    # parcels' faces: mass-weighted sums conserved); a column's new top has nothing above it
     after = d.acc_face.to_numpy()
     faces1 = np.einsum("ijk,ijkf->f", s.field("mass"), after)
     np.testing.assert_allclose(faces1[:2], faces0[:2], rtol=1e-12)
@@ -96,6 +96,31 @@ def test_settling_conserves_mass_and_energy(ti_runtime, lms1):
     assert np.all(s.field("rho_rel")[st > 0] <= 1.0)
     # a second call finds nothing to move
     assert d.settle() == 0
+
+
+def test_a_merged_cell_averages_its_parcels_bounded_face_accumulators(ti_runtime, lms1):
+    """Settling merges a cold joint (face accumulator 1e-3) with a fused parcel (acc_full, the ceiling of a
+    face accumulator) and, on another face, a parcel with no contact: the cell's face is the mass-weighted mean
+    over the contacts, (0.7 x 1e-3 + 0.3 acc_full) / 1.0, bounded by acc_full so that a fused parcel does not
+    make every parcel merged with it fused; the no-contact parcel is left out."""
+    from gpu_kernels import sintering as K
+
+    shape = (1, 1, 4)
+    s = _solver(lms1, shape)
+    d = _densifier(s, lms1)
+    # a full dense cell, a dense 0.7-full one, a dense 0.3-full one, powder on top
+    rho = np.array([1.0, 1.0, 1.0, lms1.powder_relative_density]).reshape(shape)
+    _set(s, rho_rel=rho, h=s.h_of_T(np.full(shape, 300.0)))
+    s.mass.from_numpy(np.array([1.0, 0.7, 0.3, lms1.powder_relative_density]).reshape(shape))
+    full = d.tables.acc_full
+    faces = np.zeros(shape + (3,))
+    faces[0, 0, :, 0] = [0.5, 1e-3, full, 0.2]
+    faces[0, 0, :, 1] = [0.5, K.NO_CONTACT, 0.3, 0.2]
+    d.acc_face.from_numpy(faces)
+    assert d.settle() == 1
+    after = d.acc_face.to_numpy()[0, 0, :, :2]
+    assert after[1, 0] == pytest.approx(0.7e-3 + 0.3 * full, rel=1e-12) and after[0, 0] == 0.5
+    assert after[1, 1] == pytest.approx(0.3, rel=1e-12)
 
 
 def test_fully_dense_column_settles_to_rho0_of_its_height(ti_runtime, lms1):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .body import (CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, melt_fraction_reached,
                    vesicle_porosity)
-from .bonding import face_pair
+from .bonding import face_bond, face_pair
 from .cracking import ThermoElastic, crack_risk
 from .routes import ROUTES, matrix_strength, route_of, tensile_strength
 from .strength import BodyFields, estimate
@@ -40,19 +40,20 @@ def retained_fractions(material) -> tuple[float, float, float]:
 
 
 def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.ndarray,
-                  bond: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True,
+                  face_rho: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True,
                   stress_crack_risk: np.ndarray | None = None, green_porosity: float | None = None) -> dict:
     """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density``, ``mass_lost_kg``,
     ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
     ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``, ``bonded_fraction``: the bonded area of the
-    voxel's least bonded face to another voxel of the body, 1 elsewhere) of a run's part. ``stress_crack_risk``, when given
-    (the thermo-mechanics' maximum principal stress over tensile strength), joins the thermal-shock estimate:
-    the solver gives the stress left after cooling (or at the end of a layer), the thermal-shock criterion
-    the transient stress while the voxel froze, and a voxel cracks if either passes its strength, so the
-    risk is the larger of the two. ``bond`` is the bonded area fraction of each voxel's faces to +x, +y, +z
-    (:func:`.bonding.face_bond`; None: not evaluated); ``layer_top`` marks the top cell layer of each printed
-    layer (bool per k), whose faces to +z are the inter-layer faces. ``green_porosity``: the bed's, where it
-    is not the material powder's (the matrix law's critical porosity moves to it, .routes)."""
+    voxel's least bonded face to another voxel of the body, 1 elsewhere) of a run's part.
+    ``stress_crack_risk``, when given (the thermo-mechanics' maximum principal stress over tensile strength),
+    joins the thermal-shock estimate: the solver gives the stress left after cooling (or at the end of a
+    layer), the thermal-shock criterion the transient stress while the voxel froze, and a voxel cracks if
+    either passes its strength, so the risk is the larger of the two. ``face_rho`` is the density of each
+    voxel's faces to +x, +y, +z, from which their bonded area follows (:func:`.bonding.face_bond`; None: not
+    evaluated); ``layer_top`` marks the top cell layer of each printed layer (bool per k), whose faces to +z
+    are the inter-layer faces. ``green_porosity``: the bed's, where it is not the material powder's (the
+    matrix law's critical porosity moves to it, .routes)."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
     env = envelope(cons, fields["part_mask"])
@@ -65,6 +66,11 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
                             f"{'_vacuum' if vacuum else ''} data"]
 
     matrix = matrix_strength(material, route, green_porosity)
+    bond = None
+    if face_rho is not None:
+        rho0 = material.powder_relative_density if green_porosity is None else 1.0 - green_porosity
+        grains = None if isinstance(matrix, str) else matrix.at
+        bond = face_bond(face_rho, fields["rho_rel"], rho0, grains)
     te = thermoelastic_of(material)
     risk = None
     if isinstance(te, str) and stress_crack_risk is None:

@@ -1,23 +1,23 @@
 """How well tracks and layers are joined, from the fields of a run.
 
-A face between two voxels of the body transmits load in proportion to the area of it that sintered or
-fused. Every face carries its own sintering accumulator (gpu_kernels.sintering ``acc_face``): the densify
-law run at the contact temperature (T_a + T_b)/2 from the moment both sides held material. Its sintering
-progress, the fraction of the way from the powder's density to full density that this history gives a fresh
-powder (the kernel's own law), is the bonded area of the contact. In the initial (Frenkel 1945) stage
-this is the neck area: progress 9 rho0 tau / (8 (1 - rho0)) against (x/a)^2 = 3 tau / 2 for the neck
-radius x of grains of radius a, within 25 % of each other for the powders' rho0 = 0.5-0.6, so the bonded
-area fraction follows the neck-area (minimum solid area) view of partly sintered ceramics (Rice 1996,
-J. Mater. Sci. 31:102); it reaches 1 as the contact densifies fully or melts.
+Every face between two voxels carries its own sintering accumulator (gpu_kernels.sintering ``acc_face``): the
+densify law run at the face's temperature from the moment both sides held material, and fused at the
+liquidus. Its **face density** is the density that history gives a fresh powder of the bed (the kernel's own
+law): the contact between the two voxels is taken to be a thin slice of powder sintered with the contact's
+history, whose load-bearing (minimum solid) area is what the matrix law gives at that density (Rice 1998,
+Porosity of Ceramics: strength follows the minimum solid area). A face between two consolidated voxels is
+bonded over
 
-A face is bonded as far as its contact progressed against the less sintered of its two voxels,
-min(1, p_face / min(p_a, p_b)) with p = (rho_rel - rho0)/(1 - rho0): inside material that sintered or
-melted as one, the contact went as far as the material, and the face is as strong as its voxels, which
-already carry their porosity. Where material was laid against material that had cooled (a track beside an
-earlier track, a layer spread on the layer below) the contact sinters only as far as it re-softens: a
-track or layer laid on a surface that never re-softens sits on it unbonded, the cold lap / lack of fusion
-between roads and layers of layered AM parts; a neighbour whose heat only briefly softens the surface bonds
-over part of it.
+    bond = min(1, S(P_face) / S(P_weaker)),   P = 1 - rho,
+
+S the route's matrix law between grains (.routes) and P_weaker the porosity of the less dense voxel: inside
+material that sintered or melted as one the contact went as far as the material and the face is as strong
+as its voxels (which carry their own porosity and vesicles); material laid against material that had cooled
+(a track beside an earlier track, a layer spread on the layer below) bonds only as far as the contact
+re-softened: a surface that never re-softens is a cold lap, the lack of fusion between roads and layers of
+layered AM parts. Without a matrix law (a simulant with no strength data) the ratio of sintering progress,
+(rho_face - rho0)/(rho_weaker - rho0), stands in; in the initial (Frenkel 1945) stage progress is the neck
+area, 9 rho0 tau / (8 (1 - rho0)) against (x/a)^2 = 3 tau / 2 (within 25 % for rho0 = 0.5-0.6).
 """
 from __future__ import annotations
 
@@ -34,21 +34,26 @@ def face_pair(axis: int):
     return tuple(lo), tuple(hi)
 
 
-def face_bond(acc_face: np.ndarray, rho_rel: np.ndarray, rho0: float,
-              progress: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def face_bond(face_rho: np.ndarray, rho_rel: np.ndarray, rho0: float,
+              strength: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Bonded area fraction [0-1] of each voxel's faces to +x, +y, +z (shape of the grid plus 3; the last
-    plane along each axis has no face and holds 1). ``acc_face`` is the face accumulator (reduced time or
-    Theta, gpu_kernels.sintering; negative where there was no contact), ``progress`` maps it to sintering
-    progress (SinteringTables.progress), ``rho_rel`` and ``rho0`` give each voxel's own progress."""
-    acc_face = np.asarray(acc_face, float)
-    p_vox = np.clip((np.asarray(rho_rel, float) - rho0) / (1.0 - rho0), 0.0, 1.0)
-    out = np.ones(acc_face.shape)
+    plane along each axis has no face and holds 1). ``face_rho`` is each face's density (Simulation.face_density:
+    rho0 where there was no contact, 1 once fused), ``rho_rel`` the voxels', ``strength`` the matrix law
+    between grains S(P) (None: the progress ratio, module docstring)."""
+    face_rho = np.asarray(face_rho, float)
+    rho = np.asarray(rho_rel, float)
+    if strength is None:
+        measure = lambda r: np.clip((r - rho0) / (1.0 - rho0), 0.0, 1.0)  # noqa: E731
+    else:
+        measure = lambda r: np.asarray(strength(1.0 - np.clip(r, 0.0, 1.0)), float)  # noqa: E731
+    out = np.ones(face_rho.shape)
     for axis in range(3):
         lo, hi = face_pair(axis)
-        weaker = np.minimum(p_vox[lo], p_vox[hi])
-        p_face = progress(np.maximum(acc_face[lo + (axis,)], 0.0))  # no contact (< 0): nothing sintered
+        weaker = measure(np.minimum(rho[lo], rho[hi]))
+        face = measure(face_rho[lo + (axis,)])
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[lo + (axis,)] = np.where(weaker > 0.0, np.minimum(p_face / np.where(weaker > 0, weaker, 1.0), 1.0),
+            # a voxel that carries nothing makes its faces moot (what they carry is bond x the weaker voxel's)
+            out[lo + (axis,)] = np.where(weaker > 0.0, np.minimum(face / np.where(weaker > 0, weaker, 1.0), 1.0),
                                          1.0)
     return out
 

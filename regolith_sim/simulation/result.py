@@ -141,7 +141,7 @@ def part_outcome(sim, fields: dict, crack_risk=None) -> dict:
         layer_top[d.layer_cells(layer)[1] - 1] = True
     data = dict(fields, mass=sim.thermal.field("mass"))
     return part_outcomes(data, sim.material, sim.case.process.source, d.grid.dx, layer_top,
-                         sim.face_bond(), sim.case.process.layer_thickness,
+                         sim.face_density(), sim.case.process.layer_thickness,
                          sim.tables.rho_p,
                          vacuum=sim.site.is_vacuum, stress_crack_risk=crack_risk,
                          green_porosity=bed_green_porosity(sim))

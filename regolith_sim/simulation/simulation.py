@@ -228,16 +228,16 @@ class Simulation:
                 self.densifier.new_contacts(empty & (self.thermal.field("state") != VOID))
             self.layers_spread += 1
 
-    def face_bond(self) -> np.ndarray | None:
-        """Bonded area fraction [0-1] of each cell's faces to +x, +y, +z, from the sintering each contact saw
-        since both sides held material (:func:`regolith_sim.outcomes.bonding.face_bond`); None without a
-        sintering model."""
+    def face_density(self) -> np.ndarray | None:
+        """Relative density [-] of each cell's faces to +x, +y, +z (grid shape + (3,)): what the sintering each
+        contact saw since both sides held material gives a fresh powder of the bed (the bed's density where
+        there was no contact, 1 once fused; regolith_sim.outcomes.bonding); None without a sintering model."""
         if self.densifier is None:
             return None
-        from ..outcomes.bonding import face_bond
-
         d = self.densifier
-        return face_bond(d.acc_face.to_numpy(), self.thermal.field("rho_rel"), d.tables.rho_rel0, d.tables.progress)
+        acc = np.maximum(d.acc_face.to_numpy(), 0.0)  # no contact: nothing sintered
+        rho0 = d.tables.rho_rel0
+        return rho0 + (1.0 - rho0) * d.tables.progress(acc)
 
     def _next_event(self, t: float) -> float:
         """The next time a layer is spread or the path changes (steps end there, so the energy

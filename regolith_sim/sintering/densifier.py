@@ -46,6 +46,12 @@ class Densifier:
         self.acc.fill(0.0)
         self.acc_face.fill(0.0)
         self.rho_before.fill(0.0)
+        #: the cells' conductivities, which place a face's temperature between its two cells; a bare field
+        #: holder (tests) without them gets equal ones (the face at the mean temperature)
+        self._kcond = getattr(solver, "kcond", None)
+        if self._kcond is None:
+            self._kcond = ti.ndarray(fp, shape=shape)
+            self._kcond.fill(1.0)
         t = self.tables
         # The pass covers the box of cells at or above T_active (or molten) that the solver keeps as it
         # updates them (ThermalSolver.watch_above); a bare field holder (tests) gets the whole grid.
@@ -63,7 +69,8 @@ class Densifier:
         self._rho_visc.from_numpy(t.rho_visc.astype(backend.np_float()))
         values = dict(T0=t.T0, inv_dT=1.0 / t.dT, gamma_over_a=t.gamma_over_a, tau_switch=t.tau0, inv_dtau=1.0 / t.dtau,
                       q_over_r=t.q_over_r, ln_theta_mid=t.ln_theta_mid, inv_width=1.0 / t.ln_theta_width,
-                      theta_lo=t.theta_lo, rho0=t.rho_rel0, liquidus=t.liquidus, T_active=t.T_active)
+                      theta_lo=t.theta_lo, rho0=t.rho_rel0, liquidus=t.liquidus, T_active=t.T_active,
+                      acc_full=t.acc_full)
         self._par = ti.ndarray(fp, shape=len(K.PARAMS))  #: per-run constants of the densify kernel (K.PARAMS)
         self._par.from_numpy(np.array([values[name] for name in K.PARAMS], dtype=backend.np_float()))
         self.time = 0.0
@@ -104,8 +111,8 @@ class Densifier:
         every ``settle_every`` steps or ``settle_interval`` seconds let the densified columns settle
         (:meth:`settle`)."""
         t, s = self.tables, self.solver
-        K.densify(s.T, s.rho_rel, s.state, self.acc, self.acc_face, self.rho_before, self._ln_eta, self._rho_visc,
-                  self._par, t.model_code, float(dt), self._box, self.last_box)
+        K.densify(s.T, self._kcond, s.rho_rel, s.state, self.acc, self.acc_face, self.rho_before, self._ln_eta,
+                  self._rho_visc, self._par, t.model_code, float(dt), self._box, self.last_box)
         self.time += dt
         self.steps += 1
         by_steps = self.settle_every > 0 and self.steps % self.settle_every == 0

@@ -19,6 +19,9 @@ LN_ETA_RIGID = np.log(1e30) + np.log(models.ETA_REL_CAP)
 #: than DRHO_NEGLIGIBLE over T_ACTIVE_HORIZON seconds of heating (longer than any print).
 T_ACTIVE_HORIZON, DRHO_NEGLIGIBLE = 1e7, 1e-9
 
+#: how far short of full density the master curve's progress counts as full (SinteringTables.acc_full)
+MSC_FULL = 1e-6
+
 
 @dataclass(frozen=True)
 class SinteringTables:
@@ -50,6 +53,15 @@ class SinteringTables:
     @property
     def model_code(self) -> int:
         return MODEL_CODES[self.model]
+
+    @property
+    def acc_full(self) -> float:
+        """The accumulator at full density (the faces' ceiling, gpu_kernels.sintering): the viscous table's
+        tau_full, or the Theta [s/K] where the master curve's progress is within MSC_FULL of 1 (its sigmoid
+        never reaches 1)."""
+        if self.model == "viscous":
+            return float(self.tau_full)
+        return float(np.exp(self.ln_theta_mid + self.ln_theta_width * np.log(1.0 / MSC_FULL - 1.0)))
 
     @classmethod
     def from_material(cls, m, model: str = "viscous", rho_rel0: float | None = None,
