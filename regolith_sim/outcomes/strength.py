@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bonding import bonded_faces
+from .bonding import bonded_faces, face_pair
 from .routes import Z_BAND, MatrixStrength
 
 MECHANISMS = ("matrix porosity", "vesicles", "lack of fusion", "interface bonding", "cracking")
@@ -37,11 +37,9 @@ def plane_strengths(sigma: np.ndarray, env: np.ndarray, faces: np.ndarray, axis:
     with np.errstate(invalid="ignore", divide="ignore"):
         cells = np.where(n_cells > 0, s.sum(axis=other) / np.maximum(n_cells, 1), np.nan)
 
-    lo = [slice(None)] * 3
-    hi = [slice(None)] * 3
-    lo[axis], hi[axis] = slice(0, -1), slice(1, None)
-    inside = env[tuple(lo)] & env[tuple(hi)]
-    carried = inside * faces * np.minimum(s[tuple(lo)], s[tuple(hi)])
+    lo, hi = face_pair(axis)
+    inside = env[lo] & env[hi]
+    carried = inside * faces * np.minimum(s[lo], s[hi])
     n_faces = inside.sum(axis=other)
     with np.errstate(invalid="ignore", divide="ignore"):
         face = np.where(n_faces > 0, carried.sum(axis=other) / np.maximum(n_faces, 1), np.nan)
