@@ -21,9 +21,10 @@ where the heat flux through the two half-cells in series is continuous (the harm
 the thermal solver uses, Patankar 1980, sec. 4.2-3). It measures how far the material across that face
 sintered or fused together, from the moment both sides held material: a track laid beside a cold track, or
 a layer spread on a cold layer, bonds to it only as far as the contact re-softens (outcomes.bonding). A
-face at or above the liquidus, or between two molten cells, is fused (``acc_full``). The face accumulator stops at ``acc_full``, where either law is at full density, so that settling, which
-merges parcels into a cell, averages bounded values: a merged cell's face is made of its parcels' faces, and
-the mean of accumulators spanning decades would follow the largest. A face with nothing across it (a void
+face at or above the liquidus, or between two molten cells, is fused (``acc_full``). The face accumulator
+stops at ``acc_full``, where either law is at full density, so that settling, which merges parcels into a
+cell, averages bounded values: a merged cell's face is made of its parcels' faces, and the mean of
+accumulators spanning decades would follow the largest. A face with nothing across it (a void
 cell) holds NO_CONTACT and is left out of that mean. The tables are built by regolith_sim.sintering.tables.
 
 ``settle`` then lets each (i, j) column settle under gravity where densified cells left room
@@ -80,12 +81,12 @@ def densify(T: nd3, kcond: nd3, rho_rel: nd3, state: nd3, acc: nd3, acc_face: nd
             rho_visc: nd1, par: nd1, model: ti.i32, dt: float, box: nd2, used: nd1):
     """Advance the accumulator of the non-void cells in ``box`` by dt [s] at their current temperature and
     raise their relative density (constants in ``par``, see :data:`PARAMS`); advance ``acc_face`` of the faces
-    between non-void cells at their temperature (cell conductivities ``kcond``); ``rho_before`` receives, in the box, the density at
-    entry (for mass-conserving shrinkage). ``box`` is the thermal solver's ``hot_box`` (two rows of inclusive
-    index ranges, see thermal.update_properties): it holds every cell at or above ``T_active`` or molten, and
-    every other cell is skipped anyway, so the pass costs what the hot region holds; it reaches one cell
-    lower along each axis for the faces into the box. ``used`` receives the union box, [lo, hi) per axis
-    (outside it nothing changed)."""
+    between non-void cells at their temperature (cell conductivities ``kcond``); ``rho_before`` receives, in
+    the box, the density at entry (for mass-conserving shrinkage). ``box`` is the thermal solver's
+    ``hot_box`` (two rows of inclusive index ranges, see thermal.update_properties): it holds every cell at or
+    above ``T_active`` or molten, and every other cell is skipped anyway, so the pass costs what the hot
+    region holds; it reaches one cell lower along each axis for the faces into the box. ``used`` receives the
+    union box, [lo, hi) per axis (outside it nothing changed)."""
     i0, i1 = box_range(box, 0)
     j0, j1 = box_range(box, 1)
     k0, k1 = box_range(box, 2)
@@ -201,11 +202,12 @@ def settle(
     column's top cell have room (sum of 1 - v >= ``min_gap`` cells) the column is compacted: the
     material is stacked from the bottom in its own order, each slab keeping its density, and cut into
     whole cells (a 1D conservative remap). A cell that receives several slabs gets their total mass,
-    the mass-weighted enthalpy, temperature, accumulator, face accumulators (over the parcels that had a contact
-    there: each keeps the bond it made to the material beside and above it, an approximation where
-    neighbouring columns settle by different amounts; the new top's face upward has none) and time above T_hot, the highest peak
-    temperature and the state and solidification record of the largest share; its density is mass/volume. A top remainder
-    below ``min_fill`` of a cell is shared with the cell under it (two cells of (1 + f)/2 each),
+    the mass-weighted enthalpy, temperature, accumulator, face accumulators (over the parcels that had a
+    contact there: each keeps the bond it made to the material beside and above it, an approximation where
+    neighbouring columns settle by different amounts; the new top's face upward has none) and time above
+    T_hot, the highest peak temperature and the state and solidification record of the largest share; its
+    density is mass/volume. A top remainder below ``min_fill`` of a cell is shared with the cell under it
+    (two cells of (1 + f)/2 each),
     so no sliver with a tiny heat capacity limits the time step. Emptied cells become VOID.
     Returns the number of columns moved. Material only moves down, so a target cell is never above
     the source being read and the remap runs in place."""

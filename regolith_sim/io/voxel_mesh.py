@@ -42,8 +42,8 @@ def consolidated_mesh(fields: dict, origin, dx: float):
         data["peak_temperature_K"] = [fields["T_peak"][at].astype(np.float64)]
     if "cool_rate" in fields:
         data["solidification_cooling_rate_K_s"] = [fields["cool_rate"][at].astype(np.float64)]
-    for name in ("strength_MPa", "vesicle_porosity", "crack_risk", "bonded_fraction", "von_mises_Pa", "max_principal_stress_Pa",
-                 "crack_risk_stress", "displacement_m", "stress_Pa"):
+    for name in ("strength_MPa", "vesicle_porosity", "crack_risk", "bonded_fraction", "von_mises_Pa",
+                 "max_principal_stress_Pa", "crack_risk_stress", "displacement_m", "stress_Pa"):
         if name in fields:  # the last two per cell: 3 components, and 6 (Voigt xx, yy, zz, yz, xz, xy)
             data[name] = [fields[name][at].astype(np.float64)]
     if "defect" in fields:
