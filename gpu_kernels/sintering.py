@@ -25,7 +25,10 @@ face at or above the liquidus, or between two molten cells, is fused (``acc_full
 stops at ``acc_full``, where either law is at full density, so that settling, which merges parcels into a
 cell, averages bounded values: a merged cell's face is made of its parcels' faces, and the mean of
 accumulators spanning decades would follow the largest. A face with nothing across it (a void
-cell) holds NO_CONTACT and is left out of that mean. The tables are built by regolith_sim.sintering.tables.
+cell) holds NO_CONTACT and is left out of that mean. ``layer_face`` holds the share of each cell's face to +z
+that joins the material of two successive spreads (set by the Densifier when powder is spread, carried by
+settling like the face accumulators): the inter-layer area, wherever settling has moved it. The tables are
+built by regolith_sim.sintering.tables.
 
 ``settle`` then lets each (i, j) column settle under gravity where densified cells left room
 (a conservative 1D remap along k: mass and enthalpy conserved to round-off, emptied cells VOID).
@@ -157,11 +160,11 @@ def _target_volume(c, n_full, split_top, f_top):
 @ti.func
 def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.template(), h: ti.template(),
                   T: ti.template(), T_peak: ti.template(), t_hot: ti.template(), acc: ti.template(),
-                  acc_face: ti.template(), rho_before: ti.template(), t_liq: ti.template(),
-                  cool_rate: ti.template(), i, j, c, st, M, V, E, A, F, TH, TT, TP, tl, cr):
+                  acc_face: ti.template(), layer_face: ti.template(), rho_before: ti.template(), t_liq: ti.template(),
+                  cool_rate: ti.template(), i, j, c, st, M, V, E, A, F, L, TH, TT, TP, tl, cr):
     """Store target cell c of a settled column: mass M in volume V, with the mass sums of enthalpy E,
     accumulator A, time above T_hot TH and temperature TT turned into mass-weighted means, the face
-    accumulators F (a 3-vector, :func:`_face_means`); state ``st`` and
+    accumulators F (a 3-vector, :func:`_face_means`) and the inter-layer share L of the face to +z; state ``st`` and
     solidification record (``tl`` last time at the liquidus, ``cr`` cooling rate) are the largest contributor's."""
     state[i, j, c] = ti.cast(st, ti.i8)
     t_liq[i, j, c] = tl
@@ -174,6 +177,7 @@ def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.templat
     acc[i, j, c] = A / M
     for f in ti.static(range(3)):
         acc_face[i, j, c, f] = F[f]
+    layer_face[i, j, c] = L
     t_hot[i, j, c] = TH / M
     T[i, j, c] = TT / M
     T_peak[i, j, c] = TP
@@ -190,10 +194,19 @@ def _face_means(AF, WF):
     return F
 
 
+@ti.func
+def _share_mean(LS, w):
+    """Inter-layer share of a settled cell's face to +z: the mean over the parcels with a contact there."""
+    r = 0.0
+    if w > 0.0:
+        r = LS / w
+    return r
+
+
 @ti.kernel
 def settle(
     state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, acc_face: nd4,
-    rho_before: nd3, t_liq: nd3, cool_rate: nd3, min_gap: float, min_fill: float,
+    layer_face: nd3, rho_before: nd3, t_liq: nd3, cool_rate: nd3, min_gap: float, min_fill: float,
 ) -> ti.i32:
     """Uniaxial settling of each (i, j) column under its own weight, conserving mass and enthalpy.
 
@@ -204,7 +217,8 @@ def settle(
     whole cells (a 1D conservative remap). A cell that receives several slabs gets their total mass,
     the mass-weighted enthalpy, temperature, accumulator, face accumulators (over the parcels that had a
     contact there: each keeps the bond it made to the material beside and above it, an approximation where
-    neighbouring columns settle by different amounts; the new top's face upward has none) and time above
+    neighbouring columns settle by different amounts; the new top's face upward has none), the inter-layer
+    share of the face to +z (likewise) and time above
     T_hot, the highest peak temperature and the state and solidification record of the largest share; its
     density is mass/volume. A top remainder below ``min_fill`` of a cell is shared with the cell under it
     (two cells of (1 + f)/2 each),
@@ -242,6 +256,7 @@ def settle(
             need = _target_volume(0, n_full, split_top, f_top)
             M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
             AF, WF = ti.Vector([0.0, 0.0, 0.0]), ti.Vector([0.0, 0.0, 0.0])
+            LS = 0.0
             bs = VOID
             b_tl, b_cr = 0.0, 0.0
             for k in range(kt + 1):
@@ -251,7 +266,8 @@ def settle(
                 hk, ak, thk, Tk, tpk, sk = h[i, j, k], acc[i, j, k], t_hot[i, j, k], T[i, j, k], T_peak[i, j, k], \
                     state[i, j, k]
                 afk = ti.Vector([acc_face[i, j, k, 0], acc_face[i, j, k, 1], acc_face[i, j, k, 2]])
-                tlk, crk = t_liq[i, j, k], cool_rate[i, j, k]  # read before a target write may reach cell k
+                # read before a target write may reach cell k
+                tlk, crk, lfk = t_liq[i, j, k], cool_rate[i, j, k], layer_face[i, j, k]
                 v = m / r
                 remaining, m_rem = v, m
                 while remaining > 0.0:
@@ -269,6 +285,7 @@ def settle(
                     A += dm * ak
                     AF += ti.select(afk >= 0.0, dm * afk, 0.0)
                     WF += ti.select(afk >= 0.0, dm, 0.0)
+                    LS += ti.select(afk[2] >= 0.0, dm * lfk, 0.0)
                     TH += dm * thk
                     TT += dm * Tk
                     TP = ti.max(TP, tpk)
@@ -277,15 +294,18 @@ def settle(
                         best, bs = dm, sk
                         b_tl, b_cr = tlk, crk
                     if c < n_t - 1 and need <= 0.0:
-                        _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, rho_before, t_liq,
-                                      cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF), TH, TT, TP, b_tl, b_cr)
-                        M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+                        _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, layer_face, rho_before,
+                                      t_liq, cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF),
+                                      _share_mean(LS, WF[2]), TH, TT, TP, b_tl, b_cr)
+                        M, E, A, TH, TT, TP, V, best, LS = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
                         AF, WF = ti.Vector([0.0, 0.0, 0.0]), ti.Vector([0.0, 0.0, 0.0])
                         c += 1
                         need = _target_volume(c, n_full, split_top, f_top)
-            _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, rho_before, t_liq, cool_rate,
-                          i, j, c, bs, M, V, E, A, _face_means(AF, WF), TH, TT, TP, b_tl, b_cr)
+            _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, layer_face, rho_before, t_liq,
+                          cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF), _share_mean(LS, WF[2]), TH, TT,
+                          TP, b_tl, b_cr)
             acc_face[i, j, c, 2] = NO_CONTACT  # the column's new top: nothing above it
+            layer_face[i, j, c] = 0.0
             for k in range(c + 1, kt + 1):
                 state[i, j, k] = VOID
                 mass[i, j, k] = 0.0
@@ -295,6 +315,7 @@ def settle(
                 acc[i, j, k] = 0.0
                 for f in ti.static(range(3)):
                     acc_face[i, j, k, f] = NO_CONTACT
+                layer_face[i, j, k] = 0.0
                 t_hot[i, j, k] = 0.0
                 t_liq[i, j, k] = 0.0
                 cool_rate[i, j, k] = 0.0

@@ -30,10 +30,15 @@ def layer_tops(nz=8, per_layer=2):
     return top
 
 
+def interlayer(nz=8, per_layer=2):
+    """Inter-layer share of each voxel's face to +z: 1 at the top cell of each layer of ``per_layer`` cells."""
+    return np.broadcast_to(layer_tops(nz, per_layer)[None, None, :], SHAPE[:2] + (nz,)).astype(float)
+
+
 def body(cons, rho=0.9, bond=None, melt=0.0, risk=None):
     part = np.ones(SHAPE, bool)
     env = envelope(cons, part)
-    return BodyFields(env, cons, np.full(SHAPE, rho), np.full(SHAPE, melt), layer_tops(), bond, risk)
+    return BodyFields(env, cons, np.full(SHAPE, rho), np.full(SHAPE, melt), bond, risk)
 
 
 def test_fully_fused_stack_carries_the_matrix_strength_in_every_direction():
@@ -252,7 +257,7 @@ def test_a_bed_packed_otherwise_moves_the_critical_porosity_and_keeps_the_publis
     state = np.full(SHAPE, 2, np.int8)
     fields = {"state": state, "rho_rel": np.full(SHAPE, 0.6), "T_peak": np.full(SHAPE, 1000.0),
               "cool_rate": np.zeros(SHAPE), "part_mask": np.ones(SHAPE, bool)}
-    out = part_outcomes(fields, jsc, "furnace", 5e-4, layer_tops(), None, 1e-3, jsc.particle_density,
+    out = part_outcomes(fields, jsc, "furnace", 5e-4, interlayer(), None, 1e-3, jsc.particle_density,
                         green_porosity=0.5)["summary"]["estimated_compressive_strength_MPa"]
     assert out["critical_porosity"] == 0.5 and out["median"] == pytest.approx(bed.at(0.4) * 1e-6, rel=1e-12)
 
@@ -279,7 +284,7 @@ def test_part_outcomes_reports_null_with_reason_for_a_route_without_data():
     state = np.full(SHAPE, 4, np.int8)
     fields = {"state": state, "rho_rel": np.full(SHAPE, 0.9), "T_peak": np.full(SHAPE, 2000.0),
               "cool_rate": np.zeros(SHAPE), "part_mask": np.ones(SHAPE, bool)}
-    out = part_outcomes(fields, m, "solar", 5e-4, layer_tops(), None, 1e-3, m.particle_density)
+    out = part_outcomes(fields, m, "solar", 5e-4, interlayer(), None, 1e-3, m.particle_density)
     s = out["summary"]["estimated_compressive_strength_MPa"]
     assert s["median"] is None and "LHS-1 has no" in s["reason"]
     # the bulk density still follows: fully melted in vacuum, 52 % vesicles
@@ -303,7 +308,7 @@ def test_each_voxel_reports_its_least_bonded_face_and_weak_faces_are_defects():
     face_rho[2, :, 6, 0] = rho_for(0.7)        # between two tracks of the top layer
     fields = {"state": state, "rho_rel": np.full(SHAPE, 0.9), "T_peak": np.full(SHAPE, 1000.0),
               "cool_rate": np.zeros(SHAPE), "part_mask": np.ones(SHAPE, bool)}
-    out = part_outcomes(fields, m, "furnace", 5e-4, layer_tops(), face_rho, 1e-3, m.particle_density)
+    out = part_outcomes(fields, m, "furnace", 5e-4, interlayer(), face_rho, 1e-3, m.particle_density)
     w, d = out["fields"]["bonded_fraction"], out["fields"]["defect"]
     assert np.allclose(w[:, :, 3:5], 0.2, rtol=1e-9) and np.all(d[:, :, 3:5] == 3)
     assert np.allclose(w[2:4, :, 6], 0.7, rtol=1e-9) and not np.any(d[:, :, 5:] == 3)   # weaker, not under half

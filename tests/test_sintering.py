@@ -321,6 +321,11 @@ def test_powder_spread_into_empty_cells_makes_new_contacts(ti_runtime, lms1):
     assert np.all(after[reset] == 0.0) and after[1, 1, 2, 0] == K.NO_CONTACT   # +x: void across
     reset[1, 1, 2, 0] = True
     assert np.array_equal(after[~reset], before.astype(after.dtype)[~reset])   # as stored (f32 on SPIR-V)
+    # the face up from the material below into the powder joins two layers; every other share is kept
+    share = d.layer_face.to_numpy()
+    assert share[1, 1, 1] == 1.0
+    share[1, 1, 1] = 0.0
+    assert not share.any()
 
 
 def _hold_stub(s, material, model, seconds, steps=20):

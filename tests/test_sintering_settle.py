@@ -65,10 +65,13 @@ def test_settling_conserves_mass_and_energy(ti_runtime, lms1):
     T = rng.uniform(300.0, 1900.0, shape)
     _set(s, rho_rel=rho, h=s.h_of_T(T))
     acc, faces = rng.uniform(0.0, 2.0, shape), rng.uniform(0.0, 1.0, shape + (3,))
+    share = rng.uniform(0.0, 1.0, shape)
     d.acc.from_numpy(acc)
     d.acc_face.from_numpy(faces)
+    d.layer_face.from_numpy(share)
     m0, e0 = _totals(s)
     faces0 = np.einsum("ijk,ijkf->f", s.field("mass"), faces)
+    share0 = np.sum(s.field("mass") * share)
     heat0 = s.sync_ledger().heat_stored
     moved = d.settle()
     assert moved == shape[0] * shape[1]
@@ -82,6 +85,12 @@ def test_settling_conserves_mass_and_energy(ti_runtime, lms1):
     np.testing.assert_allclose(faces1[:2], faces0[:2], rtol=1e-12)
     tops = (s.field("state") > 0).sum(axis=2) - 1
     assert np.all(np.take_along_axis(after[..., 2], tops[..., None], axis=2) == -1.0)
+    # the inter-layer share of the faces to +z moves with its parcels too (conserved up to the parcels that
+    # land in a top cell, whose face up no longer touches anything)
+    share1 = d.layer_face.to_numpy()
+    assert np.all(np.take_along_axis(share1, tops[..., None], axis=2) == 0.0)
+    assert np.all((share1 >= 0.0) & (share1 <= 1.0))
+    assert np.sum(s.field("mass") * share1) <= share0 * (1 + 1e-12)
     assert s.sync_ledger().heat_stored == pytest.approx(heat0, abs=1e-12 * abs(e0))
     st, v = s.field("state"), fill_fraction(s.field("state"), s.field("mass"), s.field("rho_rel"))
     for i in range(shape[0]):
@@ -116,11 +125,16 @@ def test_a_merged_cell_averages_its_parcels_bounded_face_accumulators(ti_runtime
     faces = np.zeros(shape + (3,))
     faces[0, 0, :, 0] = [0.5, 1e-3, full, 0.2]
     faces[0, 0, :, 1] = [0.5, K.NO_CONTACT, 0.3, 0.2]
+    faces[0, 0, :, 2] = [0.5, 0.1, K.NO_CONTACT, K.NO_CONTACT]
     d.acc_face.from_numpy(faces)
+    # the 0.7 parcel's face up was the interface with the layer spread on it; the 0.3 parcel's has no contact
+    d.layer_face.from_numpy(np.array([0.0, 1.0, 0.5, 0.0]).reshape(shape))
     assert d.settle() == 1
     after = d.acc_face.to_numpy()[0, 0, :, :2]
     assert after[1, 0] == pytest.approx(0.7e-3 + 0.3 * full, rel=1e-12) and after[0, 0] == 0.5
     assert after[1, 1] == pytest.approx(0.3, rel=1e-12)
+    # the merged cell's face up: the interface, the only parcel with a contact there
+    assert d.layer_face.to_numpy()[0, 0, :2].tolist() == [0.0, 1.0]
 
 
 def test_fully_dense_column_settles_to_rho0_of_its_height(ti_runtime, lms1):
@@ -198,6 +212,10 @@ def test_next_layer_lands_on_settled_surface(ti_runtime, lms1):
     assert np.all(lowest_new >= np.floor(settled_top))  # ... not inside the sintered material
     assert np.all(state[:, :, :nz] > 0)  # filled to the nominal top of layer 2
     assert np.allclose(rr[new], rho0) and np.allclose(mass[new], rho0)
+    # the interface between the layers is the face up from the settled top, wherever that now lies
+    share = d.layer_face.to_numpy()
+    assert np.all(np.take_along_axis(share, lowest_new[..., None] - 1, axis=2) == 1.0)
+    assert share.sum() == share.shape[0] * share.shape[1]
     L1 = s.sync_ledger()
     assert L1.added > added0
     assert L1.heat_stored == pytest.approx(heat0, abs=1e-12 * L1.stored)

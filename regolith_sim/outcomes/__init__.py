@@ -39,7 +39,7 @@ def retained_fractions(material) -> tuple[float, float, float]:
     return mid, material.get(key + "_low", mid), material.get(key + "_high", mid)
 
 
-def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.ndarray,
+def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.ndarray | None,
                   face_rho: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True,
                   stress_crack_risk: np.ndarray | None = None, green_porosity: float | None = None) -> dict:
     """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density``, ``mass_lost_kg``,
@@ -51,8 +51,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     layer), the thermal-shock criterion the transient stress while the voxel froze, and a voxel cracks if
     either passes its strength, so the risk is the larger of the two. ``face_rho`` is the density of each
     voxel's faces to +x, +y, +z, from which their bonded area follows (:func:`.bonding.face_bond`; None: not
-    evaluated); ``layer_top`` marks the top cell layer of each printed layer (bool per k), whose faces to +z
-    are the inter-layer faces. ``green_porosity``: the bed's, where it is not the material powder's (the
+    evaluated); ``interlayer`` is the share of each voxel's face to +z that joins the material of two
+    successive spreads (Simulation.interlayer_share; None: none does), the rest of the faces being inside a
+    layer, between its tracks. ``green_porosity``: the bed's, where it is not the material powder's (the
     matrix law's critical porosity moves to it, .routes)."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
@@ -92,7 +93,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
         if stress_crack_risk is not None:
             stress = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
             risk = stress if risk is None else np.maximum(risk, stress)
-        body = BodyFields(env, cons, fields["rho_rel"], f_melt, layer_top, bond, risk,
+        body = BodyFields(env, cons, fields["rho_rel"], f_melt, bond, risk,
                           retained_fractions(material))
         est = estimate(body, matrix, ves)
         strength, sigma = est["summary"], est["voxel_strength_Pa"]
@@ -106,19 +107,17 @@ def part_outcomes(fields: dict, material, route: str, dx: float, layer_top: np.n
     if bond is not None:
         b = np.nan_to_num(bond, nan=0.0)
         faces = _body_faces(env & cons)  # per axis: voxels whose face to +axis joins two body voxels
-        interlayer = faces[2] & layer_top[None, None, :]
-        in_layer = [faces[0], faces[1], faces[2] & ~layer_top[None, None, :]]
+        share = np.zeros(state.shape) if interlayer is None else np.clip(np.asarray(interlayer, float), 0.0, 1.0)
+        between = faces[2] * share                     # area weights of the faces between layers ...
+        inside = [faces[0], faces[1], faces[2] * (1.0 - share)]   # ... and of those inside a layer
         for axis in range(3):
             lo, hi = face_pair(axis)
             f = np.where(faces[axis][lo], b[lo + (axis,)], 1.0)
             weakest[lo] = np.minimum(weakest[lo], f)
             weakest[hi] = np.minimum(weakest[hi], f)
         defect[weakest < 0.5] = 3
-        if interlayer.any():
-            bonded_area["interlayer"] = float(b[..., 2][interlayer].mean())
-        n_in = sum(int(m.sum()) for m in in_layer)
-        if n_in:
-            bonded_area["in_layer"] = float(sum(b[..., a][m].sum() for a, m in enumerate(in_layer)) / n_in)
+        bonded_area["interlayer"] = _weighted_mean(b[..., 2:], [between])
+        bonded_area["in_layer"] = _weighted_mean(b, inside)
     if risk is not None:
         defect[risk > 1.0] = 2
     defect[env & ~cons] = 1
@@ -152,6 +151,14 @@ def _body_faces(body: np.ndarray) -> list[np.ndarray]:
         m[lo] = body[lo] & body[hi]
         out.append(m)
     return out
+
+
+def _weighted_mean(b: np.ndarray, weights: list) -> float | None:
+    """Mean of the faces' bonded areas ``b[..., axis]`` weighted by their area ``weights[axis]`` (None: no area)."""
+    total = sum(float(np.sum(w)) for w in weights)
+    if total <= 0.0:
+        return None
+    return float(sum(float(np.sum(b[..., a] * w)) for a, w in enumerate(weights)) / total)
 
 
 def _share(mask: np.ndarray, n: int) -> float:

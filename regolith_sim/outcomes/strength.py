@@ -65,7 +65,6 @@ class BodyFields:
     consolidated: np.ndarray   #: sintered, molten or re-solidified (bool)
     rho_rel: np.ndarray        #: relative density of the consolidated matrix
     melt_fraction: np.ndarray  #: melt fraction each voxel's peak temperature reached
-    layer_top: np.ndarray      #: bool per k: top cell layer of a printed layer
     #: bonded area fraction of each voxel's faces to +x, +y, +z (grid shape + (3,), :func:`.bonding.face_bond`;
     #: None: every face between consolidated voxels bonded)
     bond: np.ndarray | None

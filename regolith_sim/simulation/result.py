@@ -136,11 +136,8 @@ def part_outcome(sim, fields: dict, crack_risk=None) -> dict:
     from ..outcomes import part_outcomes
 
     d = sim.domain
-    layer_top = np.zeros(d.grid.shape[2], bool)
-    for layer in range(d.n_layers):
-        layer_top[d.layer_cells(layer)[1] - 1] = True
     data = dict(fields, mass=sim.thermal.field("mass"))
-    return part_outcomes(data, sim.material, sim.case.process.source, d.grid.dx, layer_top,
+    return part_outcomes(data, sim.material, sim.case.process.source, d.grid.dx, sim.interlayer_share(),
                          sim.face_density(), sim.case.process.layer_thickness,
                          sim.tables.rho_p,
                          vacuum=sim.site.is_vacuum, stress_crack_risk=crack_risk,

@@ -239,6 +239,11 @@ class Simulation:
         rho0 = d.tables.rho_rel0
         return rho0 + (1.0 - rho0) * d.tables.progress(acc)
 
+    def interlayer_share(self) -> np.ndarray | None:
+        """Share [0-1] of each cell's face to +z that joins the material of two successive spreads (the area
+        between layers, wherever settling moved it; gpu_kernels.sintering); None without a sintering model."""
+        return None if self.densifier is None else self.densifier.layer_face.to_numpy().astype(float)
+
     def _next_event(self, t: float) -> float:
         """The next time a layer is spread or the path changes (steps end there, so the energy
         delivered equals the plan's to round-off)."""

@@ -8,6 +8,7 @@ from gpu_kernels import sintering as K
 from gpu_kernels.backend import ti
 from gpu_kernels.thermal import VOID
 
+from ..outcomes.bonding import face_pair
 from .tables import SinteringTables
 
 
@@ -42,9 +43,13 @@ class Densifier:
         #: the accumulator of each cell's faces to +x, +y, +z, run at the contact temperature since both sides
         #: held material (gpu_kernels.sintering): how far the material across the face sintered together
         self.acc_face = ti.ndarray(backend.ledger_type(), shape=shape + (3,))
+        #: the share of each cell's face to +z that joins the material of two successive spreads (:meth:`new_contacts`),
+        #: carried by settling: the area between layers wherever settling moved it
+        self.layer_face = ti.ndarray(fp, shape=shape)
         self.rho_before = ti.ndarray(fp, shape=shape)
         self.acc.fill(0.0)
         self.acc_face.fill(0.0)
+        self.layer_face.fill(0.0)
         self.rho_before.fill(0.0)
         #: the cells' conductivities, which place a face's temperature between its two cells; a bare field
         #: holder (tests) without them gets equal ones (the face at the mean temperature)
@@ -87,17 +92,21 @@ class Densifier:
     def new_contacts(self, filled: np.ndarray) -> None:
         """Powder was spread into the cells ``filled`` (bool, the grid's shape): their faces to the material
         already there are new contacts, which bond only by what they sinter from now on (accumulator 0);
-        their faces to void cells have no contact (K.NO_CONTACT)."""
+        their faces to void cells have no contact (K.NO_CONTACT). The faces up from the material already there
+        into the powder are the new layer's interface with the one below (``layer_face`` 1); the powder's own
+        faces up are inside its layer (0)."""
         filled = np.asarray(filled, bool)
         if not filled.any():
             return
         faces = self.acc_face.to_numpy()
         solid = self.solver.state.to_numpy() != VOID
+        share = self.layer_face.to_numpy()
+        share[filled] = 0.0
+        lo, hi = face_pair(2)
+        share[lo][solid[lo] & ~filled[lo] & filled[hi]] = 1.0
+        self.layer_face.from_numpy(share)
         for axis in range(3):
-            lo = [slice(None)] * 3
-            hi = [slice(None)] * 3
-            lo[axis], hi[axis] = slice(0, -1), slice(1, None)
-            lo, hi = tuple(lo), tuple(hi)
+            lo, hi = face_pair(axis)
             touched = np.zeros(filled.shape, bool)
             touched[lo] = filled[lo] | filled[hi]
             contact = np.zeros(filled.shape, bool)
@@ -128,7 +137,7 @@ class Densifier:
         if not hasattr(s, "mass"):  # a bare field holder (tests) has nothing to settle
             return 0
         n = int(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.acc_face,
-                         self.rho_before, s.t_liq, s.cool_rate, self.MIN_GAP, self.MIN_FILL))
+                         self.layer_face, self.rho_before, s.t_liq, s.cool_rate, self.MIN_GAP, self.MIN_FILL))
         if n:
             s._refresh()
             self.columns_settled += n
