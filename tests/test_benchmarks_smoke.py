@@ -101,3 +101,18 @@ def test_openfoam_compare_quick_or_skips_cleanly(tmp_path):
     for r in data["regolith_sim"] + data["openfoam"]:
         assert _positive(r["wall_s"]) and 0 <= r["error"] < 0.1
     assert data["regolith_sim"][0]["balance_error"] < 1e-10
+
+
+def test_threads_benchmark_quick(tmp_path):
+    # one process per thread count: speed-up and efficiency against the one-thread run of the same grid
+    out = tmp_path / "threads.json"
+    run_without_optional_packages("threads.py", ["--threads", "1,2", "--sizes", "24x16x8", "--out", str(out)],
+                                  tmp_path)
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["threads"] for r in runs] == [1, 2]
+    one, two = runs
+    assert one["speedup"] == 1.0 and one["fixed_cost_per_launch_ms"] == 0.0
+    for r in runs:
+        for key in ("launch_ms", "ns_per_cell", "M_cell_updates_per_s", "GB_s", "speedup", "efficiency"):
+            assert _positive(r[key]), (r["threads"], key, r[key])
+    assert two["efficiency"] == two["speedup"] / 2
