@@ -11,7 +11,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from ..config.loader import read_toml
+from ..io.safe_read import read_toml
 from ..errors import MaterialError
 from .record import Material, material_from_dict
 
@@ -33,7 +33,7 @@ def _files() -> list[Path]:
 
 @lru_cache(maxsize=64)
 def _load_file(path: Path, mtime: float | None) -> Material:
-    return material_from_dict(read_toml(path, "material file", key="material.name", error=MaterialError), path)
+    return material_from_dict(read_toml(path, what="material file", key="material.name", error=MaterialError), path)
 
 
 def load_file(path: str | Path) -> Material:
@@ -45,7 +45,7 @@ def load_file(path: str | Path) -> Material:
     except (OSError, RuntimeError):  # missing or a symlink loop: the reader says which
         mtime = None
     if mtime is None:
-        return material_from_dict(read_toml(p, "material file", key="material.name", error=MaterialError), p)
+        return material_from_dict(read_toml(p, what="material file", key="material.name", error=MaterialError), p)
     return _load_file(p, mtime)
 
 
