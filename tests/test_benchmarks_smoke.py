@@ -125,3 +125,19 @@ def test_particles_benchmark_runs_with_taichi_and_numpy_alone(tmp_path):
     run_without_optional_packages("particles.py", ["--quick", "--arch", "cpu", "--out", str(out)], tmp_path)
     for r in json.loads(out.read_text())["results"]:
         assert _positive(r["particle_steps_per_s"]) and _positive(r["fraction_of_bandwidth"])
+
+
+def test_device_check_script_dry_run(tmp_path):
+    # benchmarks/device_check.sh is what a session runs on a lent GPU machine: its dry run (QUICK=1, cpu) writes
+    # the six files a lent machine returns, each benchmark's JSON readable
+    out = tmp_path / "out"
+    env = dict(os.environ, QUICK="1", REGOLITH_SIM_CACHE=str(tmp_path / "cache"),
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    proc = subprocess.run(["bash", str(ROOT / "benchmarks" / "device_check.sh"), str(out), "cpu"], cwd=str(ROOT),
+                          env=env, capture_output=True, text=True, timeout=300)
+    log = (out / "device_check.log").read_text() if (out / "device_check.log").exists() else ""
+    assert proc.returncode == 0, proc.stdout + proc.stderr + log[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == ["device_check.log", "gpu.txt", "membw.json", "particles.json",
+                                                      "thermal_f32.json", "thermal_f64.json"]
+    assert json.loads((out / "thermal_f32.json").read_text())["machine"]["precision"] == "f32"
+    assert _positive(json.loads((out / "membw.json").read_text())["triad_GB_s"])
