@@ -370,8 +370,10 @@ class ThermalSolver:
         m.from_numpy(np.asarray(mask2d, dtype=np.int8))
         t = self.tables
         h_init = float(self.h_of_T(T_init))
-        n = K.activate(self.state, self.rho_rel, self.mass, self.h, self.T, self.T_peak, m, k_lo, k_hi, t.rho_rel0,
-                       h_init, T_init)
+        empty = self.state.to_numpy()[:, :, k_lo:k_hi] == K.VOID
+        n = int(np.count_nonzero(empty & np.asarray(mask2d, bool)[:, :, None]))  # the cells the kernel fills
+        K.activate(self.state, self.rho_rel, self.mass, self.h, self.T, self.T_peak, m, k_lo, k_hi, t.rho_rel0,
+                   h_init, T_init)
         held = backend.np_float()  # book what the cells hold: f32 rounds h and the density
         self.ledger.added += n * float(held(h_init)) * float(held(t.rho_rel0)) * t.rho_p * self.grid.dx ** 3
         self._refresh()
