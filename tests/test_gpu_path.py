@@ -30,6 +30,7 @@ pytestmark = pytest.mark.gpu_path
 
 ROOT = Path(__file__).resolve().parents[1]
 LASER_TRACK = ROOT / "examples" / "laser_track.toml"
+TINY_BRICK = ROOT / "examples" / "sweeps" / "tiny_brick.toml"
 
 
 # -- cases (each returns {name: number or array}) ---------------------------------------------------
@@ -114,8 +115,30 @@ def case_full_run() -> dict:
     return out
 
 
+def case_layered_run() -> dict:
+    """Three 0.5 mm layers of JSC-1A at 45 W (the tiny brick): spreads on settled layers, the faces' sintering
+    record and the layers' interface mark carried by settling, the bonded areas and the strength they give."""
+    from regolith_sim.config import load_case
+    from regolith_sim.simulation import Simulation
+
+    over = {"material.name": "JSC-1A", "process.power": 45.0, "geometry.params.height": 1.5e-3,
+            "process.layer_thickness": 0.5e-3, "process.dwell": 2.0, "solver.cooldown": 3.0,
+            "solver.mechanics": "off"}
+    sim = Simulation(load_case(TINY_BRICK, **over))
+    res = sim.run(progress=False)
+    part = res.summary["part"]
+    d = part["defects"]
+    return {"interlayer_bonded": float(d["interlayer_bonded_area_fraction"]),
+            "in_layer_bonded": float(d["in_layer_bonded_area_fraction"]),
+            "consolidated_fraction": float(part["consolidated_fraction"]),
+            "strength_MPa": float(part["estimated_compressive_strength_MPa"]["median"]),
+            "energy.balance_error": float(res.summary["energy"]["balance_error"]),
+            "face_rho": np.asarray(sim.face_density(), float), "interlayer_share": sim.interlayer_share(),
+            "rho_rel": np.asarray(res.fields["rho_rel"], float)}
+
+
 CASES = {"thermal": case_thermal, "sintering": case_sintering, "particles": case_particles,
-         "full_run": case_full_run}
+         "full_run": case_full_run, "layered_run": case_layered_run}
 
 
 # -- the reference subprocess ------------------------------------------------------------------------
@@ -226,6 +249,19 @@ def test_small_full_run_matches_reference(reference):
     atol = {k: 1e-4 * scale for k in ref if k.startswith("energy.") and k != "energy.balance_error"}
     atol.update({"energy.balance_error": 1e-3, "T_peak": 5e-4 * float(ref["peak_temperature_K"]), "rho_rel": 2e-3})
     _compare(got, ref, rtol=1e-4, atol=atol)
+
+
+def test_layered_run_matches_reference(reference):
+    got = case_layered_run()
+    # the layers are marked where the spreads met settled material, and 45 W re-melts each layer below
+    assert got["interlayer_share"].sum() > 0 and got["interlayer_bonded"] > 0.8, got["interlayer_bonded"]
+    assert got["energy.balance_error"] < 0.005, (_runtime_label(), got["energy.balance_error"])
+    ref = reference.get("layered_run")
+    # face and cell densities as the full run's (2e-3); the bonded areas, means over those faces, to 2e-3; the
+    # interface marks are set and moved by the same settling: equal
+    atol = {"face_rho": 2e-3, "rho_rel": 2e-3, "interlayer_bonded": 2e-3, "in_layer_bonded": 2e-3,
+            "energy.balance_error": 1e-3, "interlayer_share": 1e-9, "consolidated_fraction": 0.0}
+    _compare(got, ref, rtol=1e-3, atol=atol)
 
 
 # -- the backend's choices ---------------------------------------------------------------------------------
