@@ -26,8 +26,9 @@ stops at ``acc_full``, where either law is at full density, so that settling, wh
 cell, averages bounded values: a merged cell's face is made of its parcels' faces, and the mean of
 accumulators spanning decades would follow the largest. A face with nothing across it (a void
 cell) holds NO_CONTACT and is left out of that mean. ``layer_face`` holds the share of each cell's face to +z
-that joins the material of two successive spreads (set by the Densifier when powder is spread, carried by
-settling like the face accumulators): the inter-layer area, wherever settling has moved it. The tables are
+that joins the material of two successive spreads (set by the Densifier when powder is spread): an area, so
+settling moves it whole with the top of the parcel whose face it was (into the cell that receives that top;
+at most 1 where two such tops land in one cell): the inter-layer area, wherever settling has moved it. The tables are
 built by regolith_sim.sintering.tables.
 
 ``settle`` then lets each (i, j) column settle under gravity where densified cells left room
@@ -194,13 +195,6 @@ def _face_means(AF, WF):
     return F
 
 
-@ti.func
-def _share_mean(LS, w):
-    """Inter-layer share of a settled cell's face to +z: the mean over the parcels with a contact there."""
-    r = 0.0
-    if w > 0.0:
-        r = LS / w
-    return r
 
 
 @ti.kernel
@@ -218,7 +212,7 @@ def settle(
     the mass-weighted enthalpy, temperature, accumulator, face accumulators (over the parcels that had a
     contact there: each keeps the bond it made to the material beside and above it, an approximation where
     neighbouring columns settle by different amounts; the new top's face upward has none), the inter-layer
-    share of the face to +z (likewise) and time above
+    share of the face to +z (the sum over the parcels whose top it receives, at most 1: an area) and time above
     T_hot, the highest peak temperature and the state and solidification record of the largest share; its
     density is mass/volume. A top remainder below ``min_fill`` of a cell is shared with the cell under it
     (two cells of (1 + f)/2 each),
@@ -285,7 +279,8 @@ def settle(
                     A += dm * ak
                     AF += ti.select(afk >= 0.0, dm * afk, 0.0)
                     WF += ti.select(afk >= 0.0, dm, 0.0)
-                    LS += ti.select(afk[2] >= 0.0, dm * lfk, 0.0)
+                    if remaining <= 0.0:  # the parcel's top, where the face it had up now lies
+                        LS += ti.select(afk[2] >= 0.0, lfk, 0.0)
                     TH += dm * thk
                     TT += dm * Tk
                     TP = ti.max(TP, tpk)
@@ -296,13 +291,13 @@ def settle(
                     if c < n_t - 1 and need <= 0.0:
                         _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, layer_face, rho_before,
                                       t_liq, cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF),
-                                      _share_mean(LS, WF[2]), TH, TT, TP, b_tl, b_cr)
+                                      ti.min(LS, 1.0), TH, TT, TP, b_tl, b_cr)
                         M, E, A, TH, TT, TP, V, best, LS = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
                         AF, WF = ti.Vector([0.0, 0.0, 0.0]), ti.Vector([0.0, 0.0, 0.0])
                         c += 1
                         need = _target_volume(c, n_full, split_top, f_top)
             _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, layer_face, rho_before, t_liq,
-                          cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF), _share_mean(LS, WF[2]), TH, TT,
+                          cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF), ti.min(LS, 1.0), TH, TT,
                           TP, b_tl, b_cr)
             acc_face[i, j, c, 2] = NO_CONTACT  # the column's new top: nothing above it
             layer_face[i, j, c] = 0.0

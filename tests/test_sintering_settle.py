@@ -65,13 +65,17 @@ def test_settling_conserves_mass_and_energy(ti_runtime, lms1):
     T = rng.uniform(300.0, 1900.0, shape)
     _set(s, rho_rel=rho, h=s.h_of_T(T))
     acc, faces = rng.uniform(0.0, 2.0, shape), rng.uniform(0.0, 1.0, shape + (3,))
-    share = rng.uniform(0.0, 1.0, shape)
+    # one interface between layers in each column, at the top of a random cell below the column's top
+    marked = rng.integers(0, shape[2] - 1, shape[:2])
+    share = (np.arange(shape[2])[None, None, :] == marked[..., None]).astype(float)
     d.acc.from_numpy(acc)
     d.acc_face.from_numpy(faces)
     d.layer_face.from_numpy(share)
     m0, e0 = _totals(s)
     faces0 = np.einsum("ijk,ijkf->f", s.field("mass"), faces)
-    share0 = np.sum(s.field("mass") * share)
+    # where each marked parcel's top lands: the cell holding the column's volume up to it (whole cells)
+    volume = np.cumsum(s.field("mass") / rho, axis=2)
+    top_of_marked = np.take_along_axis(volume, marked[..., None], axis=2)[..., 0]
     heat0 = s.sync_ledger().heat_stored
     moved = d.settle()
     assert moved == shape[0] * shape[1]
@@ -85,12 +89,17 @@ def test_settling_conserves_mass_and_energy(ti_runtime, lms1):
     np.testing.assert_allclose(faces1[:2], faces0[:2], rtol=1e-12)
     tops = (s.field("state") > 0).sum(axis=2) - 1
     assert np.all(np.take_along_axis(after[..., 2], tops[..., None], axis=2) == -1.0)
-    # the inter-layer share of the faces to +z moves with its parcels too (conserved up to the parcels that
-    # land in a top cell, whose face up no longer touches anything)
+    # the interface moves whole (an area) with the top of its parcel, into the cell that receives that top,
+    # unless that is the column's new top, whose face up touches nothing
     share1 = d.layer_face.to_numpy()
     assert np.all(np.take_along_axis(share1, tops[..., None], axis=2) == 0.0)
-    assert np.all((share1 >= 0.0) & (share1 <= 1.0))
-    assert np.sum(s.field("mass") * share1) <= share0 * (1 + 1e-12)
+    assert set(np.unique(share1)) <= {0.0, 1.0}
+    below_top = top_of_marked < tops - 1e-9     # lands in a whole cell under the new top (not a shared remainder)
+    assert below_top.sum() >= 5                  # the check below is not vacuous
+    expect = np.ceil(top_of_marked - 1e-9).astype(int) - 1
+    landed = np.take_along_axis(share1, np.clip(expect, 0, None)[..., None], axis=2)[..., 0]
+    assert np.all(landed[below_top] == 1.0) and np.all(share1.sum(axis=2)[below_top] == 1.0)
+    assert np.all(share1.sum(axis=2) <= 1.0)
     assert s.sync_ledger().heat_stored == pytest.approx(heat0, abs=1e-12 * abs(e0))
     st, v = s.field("state"), fill_fraction(s.field("state"), s.field("mass"), s.field("rho_rel"))
     for i in range(shape[0]):
@@ -133,8 +142,32 @@ def test_a_merged_cell_averages_its_parcels_bounded_face_accumulators(ti_runtime
     after = d.acc_face.to_numpy()[0, 0, :, :2]
     assert after[1, 0] == pytest.approx(0.7e-3 + 0.3 * full, rel=1e-12) and after[0, 0] == 0.5
     assert after[1, 1] == pytest.approx(0.3, rel=1e-12)
-    # the merged cell's face up: the interface, the only parcel with a contact there
+    # the merged cell's face up: the interface (the top of the 0.7 parcel, whose face up had a contact), whole
     assert d.layer_face.to_numpy()[0, 0, :2].tolist() == [0.0, 1.0]
+
+
+def test_an_interface_on_a_partly_full_top_cell_settles_whole_with_its_parcel(ti_runtime, lms1):
+    """A layer spread on a column whose top cell was 0.6 full (the interface at that cell's face up), then
+    densified to 0.9 and settled: the interface is an area, so it stays whole (share 1) and sits at the
+    face up of the cell that receives the old top parcel's top, here cell 3 (volume 3.6 from the bottom)."""
+    n = 8
+    shape = (1, 1, n)
+    s = _solver(lms1, shape)
+    d = _densifier(s, lms1)
+    rho0 = lms1.powder_relative_density
+    rho = np.array([1.0, 1.0, 1.0, 1.0] + [0.9] * 4).reshape(shape)
+    mass = np.array([1.0, 1.0, 1.0, 0.6] + [rho0] * 4).reshape(shape)
+    _set(s, rho_rel=rho, h=s.h_of_T(np.full(shape, 300.0)))
+    s.mass.from_numpy(mass.astype(s.mass.to_numpy().dtype))
+    faces = np.full(shape + (3,), 0.2)
+    faces[0, 0, -1, 2] = -1.0                      # nothing above the top
+    d.acc_face.from_numpy(faces)
+    share = np.zeros(shape)
+    share[0, 0, 3] = 1.0                           # the layer spread on the 0.6 cell meets it there
+    d.layer_face.from_numpy(share)
+    assert d.settle() == 1
+    after = d.layer_face.to_numpy()[0, 0]
+    assert after.sum() == 1.0 and after[3] == 1.0, after
 
 
 def test_fully_dense_column_settles_to_rho0_of_its_height(ti_runtime, lms1):

@@ -108,6 +108,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
         b = np.nan_to_num(bond, nan=0.0)
         faces = _body_faces(env & cons)  # per axis: voxels whose face to +axis joins two body voxels
         share = np.zeros(state.shape) if interlayer is None else np.clip(np.asarray(interlayer, float), 0.0, 1.0)
+        # (the first layer's face down to the substrate is marked too, but the substrate lies outside the body)
         between = faces[2] * share                     # area weights of the faces between layers ...
         inside = [faces[0], faces[1], faces[2] * (1.0 - share)]   # ... and of those inside a layer
         for axis in range(3):

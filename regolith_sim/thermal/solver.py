@@ -366,12 +366,13 @@ class ThermalSolver:
         if k_hi <= k_lo:
             return
         self.sync()
+        mask8 = np.asarray(mask2d, dtype=np.int8)
         m = ti.ndarray(ti.i8, shape=mask2d.shape)
-        m.from_numpy(np.asarray(mask2d, dtype=np.int8))
+        m.from_numpy(mask8)
         t = self.tables
         h_init = float(self.h_of_T(T_init))
         empty = self.state.to_numpy()[:, :, k_lo:k_hi] == K.VOID
-        n = int(np.count_nonzero(empty & np.asarray(mask2d, bool)[:, :, None]))  # the cells the kernel fills
+        n = int(np.count_nonzero(empty & (mask8 != 0)[:, :, None]))  # the cells the kernel fills
         K.activate(self.state, self.rho_rel, self.mass, self.h, self.T, self.T_peak, m, k_lo, k_hi, t.rho_rel0,
                    h_init, T_init)
         held = backend.np_float()  # book what the cells hold: f32 rounds h and the density
