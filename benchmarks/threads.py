@@ -101,7 +101,8 @@ def main(argv=None) -> int:
               f"{r['fixed_cost_per_launch_ms']:.2f} ms a launch")
     from thermal import write_json_atomic  # noqa: E402 (benchmarks/thermal.py: standard library only)
 
-    write_json_atomic(Path(a.out), {"benchmark": "threads", "cpu_count": os.cpu_count(), "sweeps": SWEEPS, "runs": runs})
+    write_json_atomic(Path(a.out), {"benchmark": "threads", "cpu_count": os.cpu_count(), "sweeps": SWEEPS,
+                                    "runs": runs})
     print(f"wrote {a.out}")
     return 0
 

@@ -25,11 +25,11 @@ face at or above the liquidus, or between two molten cells, is fused (``acc_full
 stops at ``acc_full``, where either law is at full density, so that settling, which merges parcels into a
 cell, averages bounded values: a merged cell's face is made of its parcels' faces, and the mean of
 accumulators spanning decades would follow the largest. A face with nothing across it (a void
-cell) holds NO_CONTACT and is left out of that mean. ``layer_face`` holds the share of each cell's face to +z
-that joins the material of two successive spreads (set by the Densifier when powder is spread): an area, so
-settling moves it whole with the top of the parcel whose face it was (into the cell that receives that top;
-at most 1 where two such tops land in one cell): the inter-layer area, wherever settling has moved it. The tables are
-built by regolith_sim.sintering.tables.
+cell) holds NO_CONTACT and is left out of that mean. ``layer_face`` holds the share of each cell's face
+to +z that joins the material of two successive spreads (set by the Densifier when powder is spread): an
+area, so settling moves it whole with the top of the parcel whose face it was (into the cell that receives
+that top; at most 1 where two such tops land in one cell): the inter-layer area, wherever settling has
+moved it. The tables are built by regolith_sim.sintering.tables.
 
 ``settle`` then lets each (i, j) column settle under gravity where densified cells left room
 (a conservative 1D remap along k: mass and enthalpy conserved to round-off, emptied cells VOID).
@@ -201,7 +201,7 @@ def _face_means(AF, WF):
 def settle(
     state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, acc_face: nd4,
     layer_face: nd3, rho_before: nd3, t_liq: nd3, cool_rate: nd3, min_gap: float, min_fill: float,
-) -> ti.i32:
+) -> float:
     """Uniaxial settling of each (i, j) column under its own weight, conserving mass and enthalpy.
 
     A cell holds the mass fraction ``mass`` of a full-density cell at relative density ``rho_rel``,
@@ -217,10 +217,11 @@ def settle(
     density is mass/volume. A top remainder below ``min_fill`` of a cell is shared with the cell under it
     (two cells of (1 + f)/2 each),
     so no sliver with a tiny heat capacity limits the time step. Emptied cells become VOID.
-    Returns the number of columns moved. Material only moves down, so a target cell is never above
+    Returns the number of columns moved (a float sum: an integer one summed under a branch is the pattern that
+    lost columns of ``activate`` on Mesa's Vulkan driver). Material only moves down, so a target cell is never above
     the source being read and the remap runs in place."""
     nx, ny, nz = state.shape[0], state.shape[1], state.shape[2]
-    moved = 0
+    moved = 0.0
     for i, j in ti.ndrange(nx, ny):
         kt = -1
         for k in range(nz):
@@ -236,7 +237,7 @@ def settle(
             if k < kt:
                 gap += 1.0 - v
         if kt > 0 and gap >= min_gap:
-            moved += 1
+            moved += 1.0
             n_full = ti.cast(ti.floor(vol), ti.i32)
             f_top = vol - n_full
             split_top = 0

@@ -34,8 +34,8 @@ SUMMARY_UNITS = {
                                                "null with a reason when the material has no strength data for the "
                                                "route",
     "part.defects": "1, shares of the body's voxels that are lack-of-fusion voids, at crack risk > 1, with a face "
-                    "to the next track or layer less than half bonded; mean bonded area of the faces between layers (those "
-                    "a spread made between the powder and the layer below, wherever settling moved them: "
+                    "to the next track or layer less than half bonded; mean bonded area of the faces between layers "
+                    "(those a spread made between the powder and the layer below, wherever settling moved them: "
                     "interlayer_bonded_area_fraction) and of the faces inside a layer, between tracks "
                     "(in_layer_bonded_area_fraction); mean vesicle porosity",
     "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate",
