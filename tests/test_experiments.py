@@ -76,6 +76,13 @@ def test_verdict_rule():
     assert ex.case_verdict(["no prediction"]) == "no prediction"
     # a key the summary does not have (before the strength model lands, say) is no prediction, not a crash
     assert ex.predicted_band(ex.lookup({"part": {}}, "part.bulk_density_kg_m3")) is None
+    # a number with its KEY_range (the bulk density over the measured vesicle porosity) is judged by that range
+    summary = {"part": {"bulk_density_kg_m3": 2400.0, "bulk_density_kg_m3_range": [2300.0, 2450.0]}}
+    band = ex.predicted_band(ex.lookup(summary, "part.bulk_density_kg_m3"), 1.0,
+                             ex.lookup(summary, "part.bulk_density_kg_m3_range"))
+    assert band == {"low": 2300.0, "median": 2400.0, "high": 2450.0}
+    assert ex.judge(band, (2000.0, 2310.0), 0.0) == "agrees" and ex.judge(band, (2000.0, 2290.0), 0.0) == "disagrees"
+    assert ex.predicted_band(2400.0, 1.0, None) == {"low": 2400.0, "median": 2400.0, "high": 2400.0}
 
 
 def test_a_print_experiment_is_a_case_that_run_and_check_accept():

@@ -287,8 +287,26 @@ def test_part_outcomes_reports_null_with_reason_for_a_route_without_data():
     out = part_outcomes(fields, m, "solar", 5e-4, interlayer(), None, 1e-3, m.particle_density)
     s = out["summary"]["estimated_compressive_strength_MPa"]
     assert s["median"] is None and "LHS-1 has no" in s["reason"]
-    # the bulk density still follows: fully melted in vacuum, 52 % vesicles
+    # the bulk density still follows: fully melted in vacuum, 52 % vesicles (measured range 39-60 %)
     assert out["summary"]["bulk_relative_density"] == pytest.approx(0.9 * (1 - 0.52), rel=1e-9)
+    lo, hi = out["summary"]["bulk_relative_density_range"]
+    assert lo == pytest.approx(0.9 * (1 - 0.60), rel=1e-9) and hi == pytest.approx(0.9 * (1 - 0.39), rel=1e-9)
+    assert out["summary"]["bulk_density_kg_m3_range"] == pytest.approx([lo * m.particle_density,
+                                                                        hi * m.particle_density], rel=1e-12)
+
+
+def test_the_density_range_is_null_where_nothing_melted_leaves_it_uncertain():
+    # sintered only (no melt, no vesicles): the range collapses onto the value; a material without vesicle data
+    # reports none
+    m = get_material("JSC-1A")
+    fields = {"state": np.full(SHAPE, 2, np.int8), "rho_rel": np.full(SHAPE, 0.8), "T_peak": np.full(SHAPE, 1300.0),
+              "cool_rate": np.zeros(SHAPE), "part_mask": np.ones(SHAPE, bool)}
+    out = part_outcomes(fields, m, "furnace", 5e-4, interlayer(), None, 1e-3, m.particle_density)["summary"]
+    assert out["bulk_relative_density_range"] == pytest.approx([0.8, 0.8], rel=1e-12)
+    bare = get_material("textbook-constant")
+    assert not bare.has("porosity.vesicle_fraction")
+    out = part_outcomes(fields, bare, "furnace", 5e-4, interlayer(), None, 1e-3, bare.particle_density)["summary"]
+    assert out["bulk_relative_density_range"] is None and out["bulk_density_kg_m3_range"] is None
 
 
 def test_each_voxel_reports_its_least_bonded_face_and_weak_faces_are_defects():

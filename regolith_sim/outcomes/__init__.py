@@ -42,7 +42,8 @@ def retained_fractions(material) -> tuple[float, float, float]:
 def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.ndarray | None,
                   face_rho: np.ndarray | None, layer_thickness: float, rho_p: float, vacuum: bool = True,
                   stress_crack_risk: np.ndarray | None = None, green_porosity: float | None = None) -> dict:
-    """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density``, ``mass_lost_kg``,
+    """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density`` and their ``_range`` over the measured
+    vesicle porosity, ``mass_lost_kg``,
     ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
     ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``, ``bonded_fraction``: the bonded area of the
     voxel's least bonded face to another voxel of the body, 1 elsewhere) of a run's part.
@@ -63,6 +64,8 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     phi_v = vesicle_porosity(state, fields["T_peak"], material, vacuum)
     mass_lost = fields.get("mass_lost")
     rel = bulk_relative_density(env, cons, fields["rho_rel"], phi_v, fields.get("mass"), mass_lost)
+    rel_range = _density_range(ves, lambda phi: bulk_relative_density(env, cons, fields["rho_rel"], phi,
+                                                                       fields.get("mass"), mass_lost), phi_v)
     notes = [] if ves else [f"vesicles not counted: {material.name} has no porosity.vesicle_fraction"
                             f"{'_vacuum' if vacuum else ''} data"]
 
@@ -126,7 +129,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     lost_kg = float(np.sum(mass_lost) * rho_p * dx ** 3) if mass_lost is not None else 0.0
     summary = {
         "bulk_density_kg_m3": rel * rho_p if np.isfinite(rel) else None,
+        "bulk_density_kg_m3_range": [v * rho_p for v in rel_range] if rel_range else None,
         "bulk_relative_density": rel if np.isfinite(rel) else None,
+        "bulk_relative_density_range": rel_range,
         "mass_lost_kg": lost_kg,
         "estimated_compressive_strength_MPa": strength,
         "defects": {"body_voxels": n_env,
@@ -152,6 +157,15 @@ def _body_faces(body: np.ndarray) -> list[np.ndarray]:
         m[lo] = body[lo] & body[hi]
         out.append(m)
     return out
+
+
+def _density_range(ves, density_at, phi_v: np.ndarray) -> list | None:
+    """[low, high] bulk relative density over the measured range of the vesicle porosity (the vesicle field
+    scaled from its median to the high and the low end); None without vesicle data or an empty body."""
+    if ves is None or ves.median <= 0.0:
+        return None
+    band = [density_at(phi_v * (ves.high / ves.median)), density_at(phi_v * (ves.low / ves.median))]
+    return band if all(np.isfinite(band)) else None
 
 
 def _weighted_mean(b: np.ndarray, weights: list) -> float | None:

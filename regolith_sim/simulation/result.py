@@ -24,7 +24,10 @@ SUMMARY_UNITS = {
     "part.bulk_density_kg_m3": "kg/m^3, as-built bulk density of the body (solid mass over the volume between each "
                                "column's lowest and highest consolidated voxel), vesicles, lack-of-fusion voids "
                                "and evaporated mass included; null when nothing consolidated",
+    "part.bulk_density_kg_m3_range": "kg/m^3, [low, high] of the bulk density over the measured range of the "
+                                     "vesicle porosity of melted material (null without vesicle data)",
     "part.bulk_relative_density": "1, bulk density over the particle density",
+    "part.bulk_relative_density_range": "1, [low, high] of the bulk relative density, as bulk_density_kg_m3_range",
     "part.mass_lost_kg": "kg, mass evaporated from hot material (the whole domain)",
     "part.estimated_compressive_strength_MPa": "MPa, {median, low, high} of the weaker load direction, each direction "
                                                "in normal_to_layers / parallel_to_layers, with governing_mechanism "

@@ -15,7 +15,8 @@ verdict, coarse settings for CI). Three kinds:
   body of a particle case); outcomes ``bed.packing_fraction`` and ``bed.bulk_density_kg_m3``.
 
 Verdict of one comparison (docs/validation.md states it too): the prediction's band is [low, high] of an
-object with median/low/high, else the single value; the measured band [min, max] (either side may be open) is
+object with median/low/high, or the summary's ``KEY_range`` beside a number (the bulk density over the
+measured vesicle porosity), else the single value; the measured band [min, max] (either side may be open) is
 widened by the stated relative ``tolerance``. The two bands overlap: "agrees"; they do not: "disagrees";
 the key is missing or null: "no prediction". A case's verdict is the worst of its comparisons (disagrees,
 then agrees, then no prediction). ``role = "calibration"`` cases (data used to fit a parameter) are run and
@@ -295,9 +296,10 @@ def lookup(summary: dict, key: str):
     return node
 
 
-def predicted_band(value, scale: float = 1.0) -> dict | None:
-    """[low, median, high] of a summary value: an object with median/low/high gives its band, a number is its
-    own band; None (missing, null median, not a number) means no prediction."""
+def predicted_band(value, scale: float = 1.0, value_range=None) -> dict | None:
+    """[low, median, high] of a summary value: an object with median/low/high gives its band, a number its
+    ``value_range`` ([low, high], the summary's ``KEY_range`` where it reports one) or itself; None (missing,
+    null median, not a number) means no prediction."""
     if isinstance(value, dict):
         med = value.get("median")
         if med is None:
@@ -306,7 +308,11 @@ def predicted_band(value, scale: float = 1.0) -> dict | None:
         lo, hi = (med if v is None else v for v in (lo, hi))
         return {"low": lo * scale, "median": med * scale, "high": hi * scale}
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return {"low": value * scale, "median": value * scale, "high": value * scale}
+        lo, hi = value, value
+        if isinstance(value_range, (list, tuple)) and len(value_range) == 2 and \
+                all(isinstance(v, (int, float)) and math.isfinite(v) for v in value_range):
+            lo, hi = min(value, *value_range), max(value, *value_range)
+        return {"low": lo * scale, "median": value * scale, "high": hi * scale}
     return None
 
 
@@ -352,7 +358,7 @@ def run_experiment(exp: Experiment | str | Path, coarse: bool = True) -> Experim
             value = _probe_value(probes, c.key, c.at_s)
         else:
             value = lookup(summary, c.key)
-        band = predicted_band(value, c.scale)
+        band = predicted_band(value, c.scale, lookup(summary, c.key + "_range"))
         reason = value.get("reason") if isinstance(value, dict) and band is None else None
         mechanism = value.get("governing_mechanism") if isinstance(value, dict) and band else None
         rows.append({"key": c.key + (f" at {c.at_s:g} s" if c.at_s is not None else ""), "unit": c.unit,
@@ -439,7 +445,7 @@ def markdown(results: list[dict], plot_path: str | None = "images/validation.png
         "file records, or when this page differs from the results cached in `docs/validation.json`.",
         "",
         "**Verdict rule.** The prediction's band is the `low`-`high` band of an outcome reported with one "
-        "(strength), else its single value. The measured band (min-max of the published scatter; one side may be "
+        "(strength; a bulk density over the measured range of the vesicle porosity), else its single value. The measured band (min-max of the published scatter; one side may be "
         "open, e.g. \"below 5 MPa\") is widened by the case's stated relative tolerance. Overlap: **agrees**; "
         "no overlap: **disagrees**; the simulation reports no value (a null strength with its reason, a key the "
         "model does not produce yet): **no prediction**. A case's verdict is the worst of its comparisons. "
