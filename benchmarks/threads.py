@@ -1,6 +1,6 @@
-"""How well the CPU backend's threads share a kernel on this machine: a 7-point stencil sweep (the shape of the
-thermal step's loops: columns in parallel, k inside) at two grid sizes, one process per thread count (the runtime
-is started once per process).
+"""How well the CPU backend's threads share a kernel on this machine: benchmarks/thermal.py's ``minimal_7pt``
+sweep (the shape of the thermal step's loops: columns in parallel, k inside) at two grid sizes, one process
+per thread count (the runtime is started once per process).
 
     python benchmarks/threads.py [--threads 1,2] [--sizes 175x115x54,350x230x54] [--out benchmarks/results/threads.json]
 
@@ -9,7 +9,7 @@ parallel efficiency (speed-up / threads), and, from the two sizes, the fixed cos
 gap: with t1 the one-thread time of a launch and tn the n-thread one, tn = t1 / n + c, so c = tn - t1 / n. A
 machine whose idle cores wake slowly (virtual machines) shows a c of a millisecond or more, which a run of many
 short launches (a refined print: ~20 a step) pays on every launch. Bytes per cell update: 16 (one f64 read, one
-written; neighbours from cache), as in benchmarks/thermal.py's convention.
+written; neighbours from cache), thermal.py's count for minimal_7pt.
 """
 # no "from __future__ import annotations": Taichi reads kernel annotations as objects
 
@@ -35,35 +35,18 @@ def _child(threads: int, shape: tuple) -> dict:
     from gpu_kernels import backend
 
     backend.init("cpu", "f64")
-    ti = backend.ti
+    from thermal import minimal_7pt  # benchmarks/thermal.py's constant-coefficient step: the column loop layout
+
     nx, ny, nz = shape
-    nd3 = ti.types.ndarray(ndim=3)
-
-    @ti.kernel
-    def sweep(a: nd3, b: nd3):
-        for i, j in ti.ndrange(nx, ny):
-            for k in range(1, nz - 1):
-                c = a[i, j, k]
-                s = a[i, j, k - 1] + a[i, j, k + 1] - 2.0 * c
-                if i > 0:
-                    s += a[i - 1, j, k] - c
-                if i < nx - 1:
-                    s += a[i + 1, j, k] - c
-                if j > 0:
-                    s += a[i, j - 1, k] - c
-                if j < ny - 1:
-                    s += a[i, j + 1, k] - c
-                b[i, j, k] = c + 0.1 * s / (1.0 + 1e-3 * c)
-
-    a, b = ti.ndarray(ti.f64, shape), ti.ndarray(ti.f64, shape)
+    a, b = backend.ti.ndarray(backend.ti.f64, shape), backend.ti.ndarray(backend.ti.f64, shape)
     a.fill(1.0)
     b.fill(1.0)
-    sweep(a, b)  # compile
+    minimal_7pt(a, b, 0.1)  # compile
     backend.sync()
     t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(SWEEPS // 2):
-        sweep(a, b)
-        sweep(b, a)
+        minimal_7pt(a, b, 0.1)
+        minimal_7pt(b, a, 0.1)
     backend.sync()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"threads": threads, "shape": list(shape), "launch_ms": wall / SWEEPS * 1e3,

@@ -195,8 +195,6 @@ def _face_means(AF, WF):
     return F
 
 
-
-
 @ti.kernel
 def settle(
     state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, acc_face: nd4,

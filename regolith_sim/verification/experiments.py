@@ -445,7 +445,8 @@ def markdown(results: list[dict], plot_path: str | None = "images/validation.png
         "file records, or when this page differs from the results cached in `docs/validation.json`.",
         "",
         "**Verdict rule.** The prediction's band is the `low`-`high` band of an outcome reported with one "
-        "(strength; a bulk density over the measured range of the vesicle porosity), else its single value. The measured band (min-max of the published scatter; one side may be "
+        "(strength; a bulk density over the measured range of the vesicle porosity), else its single value. "
+        "The measured band (min-max of the published scatter; one side may be "
         "open, e.g. \"below 5 MPa\") is widened by the case's stated relative tolerance. Overlap: **agrees**; "
         "no overlap: **disagrees**; the simulation reports no value (a null strength with its reason, a key the "
         "model does not produce yet): **no prediction**. A case's verdict is the worst of its comparisons. "
