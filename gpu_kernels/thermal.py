@@ -67,9 +67,13 @@ PARAMS = ("h0", "inv_dh", "contact", "chi", "k_dense", "k_melt", "rho_rel0", "so
 #: material absorbs at its surface.
 SPOT_PARAMS = ("profile", "order", "x0", "y0", "dx", "rho_p", "beta_per_rel", "rho_rel_dense")
 #: Columns of a ``watch`` row (one row per tile group, FAST and SLOW; see ``update_properties``); W_DT, the step's
-#: largest temperature change, only after an update given ``h_start``.
-W_ALPHA, W_SURF, W_TMAX, W_BAD, W_DT = 0, 1, 2, 3, 4
-WATCH_COLUMNS = 5
+#: largest temperature change, only after an update given ``h_start``; W_MOVED, nz minus the lowest layer whose
+#: temperature the update changed by more than ``QUIET_REL`` of itself (0: none).
+W_ALPHA, W_SURF, W_TMAX, W_BAD, W_DT, W_MOVED = 0, 1, 2, 3, 4, 5
+WATCH_COLUMNS = 6
+#: A cell whose temperature an update changes by at most this fraction of itself has not been reached by heat
+#: yet (f64 round-off of a stage is ~1e-16; in f32 every cell counts as changed, so nothing is skipped).
+QUIET_REL = 1e-9
 #: An empty box's lower corner: above any index.
 BOX_EMPTY = 2 ** 30
 
@@ -182,7 +186,11 @@ def update_properties(
 
     With ``change`` (a source-off super-time-step's end), [W_DT] of the row gets the largest |T - T(h_start)| of
     the cells, ``h_start`` their enthalpy at the step's start: the step's largest temperature change, which
-    sets the next step (ThermalSolver.implicit_dt), as for an implicit step."""
+    sets the next step (ThermalSolver.implicit_dt), as for an implicit step.
+
+    [W_MOVED] of the row marks the lowest layer whose temperature changed by more than ``QUIET_REL`` (from the
+    stored T: after a super-time-step, its last stage's input): ThermalSolver keeps the layers under the reach
+    of that change out of its passes while nothing reaches them (its quiet bottom)."""
     row = ti.static(SLOW if group == SLOW else FAST)
     clear_watch(watch, box, row)
     if ti.static(group == ALL):
@@ -204,6 +212,7 @@ def update_properties(
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
         d_max = 0.0
         kw_lo, kw_hi = BOX_EMPTY, -1
+        moved = BOX_EMPTY
         for k in range(lo, hi):
             s = state[i, j, k]
             if s == VOID:
@@ -216,6 +225,8 @@ def update_properties(
                                            par, i, j, k, nx, ny, nz, dt, h_b1, h_b2, t)
                 if h[i, j, k] != hc:
                     t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
+            if moved == BOX_EMPTY and ti.abs(t - T[i, j, k]) > QUIET_REL * ti.abs(t):
+                moved = k
             T[i, j, k] = t
             if ti.static(change):
                 d_max = ti.max(d_max, ti.abs(t - table_lookup(T_of_h, h0, inv_dh, h_start[i, j, k])))
@@ -242,6 +253,8 @@ def update_properties(
                 kw_lo = ti.min(kw_lo, k)
                 kw_hi = k
         store_watch(watch, row, a_max, s_max, t_max, bad)
+        if moved != BOX_EMPTY:
+            ti.atomic_max(watch[row, W_MOVED], nz - moved)
         if ti.static(change):
             ti.atomic_max(watch[row, W_DT], d_max)
         if ti.static(evaporation):
@@ -339,10 +352,11 @@ def column_start(h: ti.template(), kcond: ti.template(), T: ti.template(), mass:
                  group: ti.template(), i, j, k0, k1, k_split, nx, ny, inv_dx, dt_w, rho_p):
     """What a pass over column (i, j) needs before its first cell: its layer range [lo, hi) (``group_range``),
     the tile codes of its four neighbours (read once per column) and the flux through the face under the
-    range. That face (lo > 0 only where a fast tile's FAST cells stand on its deep SLOW ones) is the fast
-    pass's, which moves its heat out of the slow cell at once (times ``dt_w``, the weight of this flux
-    evaluation in the step: dt for an Euler step, see ``sts_stage``); the face over the range (hi = k_split
-    in a SLOW pass) is left out (layers from k1 up are void: nothing to leave out there)."""
+    range. That face (lo > 0 only where a fast tile's FAST cells stand on its deep SLOW ones, or on the quiet
+    bottom a pass over ALL leaves out, k0 > 0) is the pass's, which moves its heat out of the cell under it at
+    once (times ``dt_w``, the weight of this flux evaluation in the step: dt for an Euler step, see
+    ``sts_stage``); the face over the range (hi = k_split in a SLOW pass) is left out (layers from k1 up are
+    void: nothing to leave out there)."""
     lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
     t_w = tile_of(tiles, group, ti.max(i - 1, 0), j)
     t_e = tile_of(tiles, group, ti.min(i + 1, nx - 1), j)
@@ -351,7 +365,7 @@ def column_start(h: ti.template(), kcond: ti.template(), T: ti.template(), mass:
     q_below = 0.0
     if lo > 0 and lo < hi:
         q_below = conducted(kcond[i, j, lo], kcond[i, j, lo - 1], T[i, j, lo], T[i, j, lo - 1], inv_dx)
-        if ti.static(group == FAST):
+        if ti.static(group != SLOW):
             if q_below != 0.0:
                 ti.atomic_add(h[i, j, lo - 1], -q_below * dt_w / (mass[i, j, lo - 1] * rho_p) * inv_dx)
     return lo, hi, t_w, t_e, t_s, t_n, q_below
@@ -1169,6 +1183,39 @@ def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0
                 a_max, s_max, t_max, bad = watch_cell(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j,
                                                       k, a_max, s_max, t_max, bad)
         store_watch(out, row, a_max, s_max, t_max, bad)
+
+
+@ti.kernel
+def quiet_front(h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, cp_of_T: nd1, T0: float,
+                inv_dT: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2, out: nd1):
+    """Where heat moves now, over the layers [k0, k1): out[0] = nz minus the lowest layer of a cell with a net heat
+    flux (``cell_flux``, with nothing moved or booked; 0: none), out[1] and out[2] the largest diffusivity and
+    surface coefficient (``explicit_rates``) of all the cells. A cell whose neighbours and boundaries all hold its
+    temperature has a flux of exactly 0 (ThermalSolver._place_quiet)."""
+    for n in ti.static(range(3)):
+        out[n] = 0.0
+    nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
+    for i, j in ti.ndrange(nx, ny):
+        inv_dx = 1.0 / par[P_DX]
+        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, ALL, i, j, k0, k1, 0, nx, ny,
+                                                           inv_dx, 0.0, par[P_RHO_P])
+        moved = BOX_EMPTY
+        a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
+        for k in range(lo, hi):
+            if kcond[i, j, k] == 0.0:  # void
+                q_below = 0.0
+                continue
+            q, q_below_next, _ = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, ALL, i, j, k, hi, 0, t_w, t_e,
+                                           t_s, t_n, q_below, nx, ny, nz, inv_dx, 0.0, 0.0)
+            q_below = q_below_next
+            if q != 0.0 and moved == BOX_EMPTY:
+                moved = k
+            a_max, s_max, t_max, bad = watch_cell(T, kcond, mass, cp_of_T, T0, inv_dT, par[P_RHO_P], eps, h_conv, i,
+                                                  j, k, a_max, s_max, t_max, bad)
+        if moved != BOX_EMPTY:
+            ti.atomic_max(out[0], nz - moved)
+        ti.atomic_max(out[1], a_max)
+        ti.atomic_max(out[2], s_max)
 
 
 @ti.kernel

@@ -31,6 +31,9 @@ STS_SPOT_TRAVEL = 0.5
 SETTLE_SPOT_STEPS = 2.5
 #: Largest temperature change [K] a source-off super-time-step aims at (implicit_dt; the implicit steps' target).
 STS_DT_TARGET_K = 20.0
+#: Source-off steps are super-time-steps while the accuracy-chosen step spans at most this many of the longest
+#: ones, implicit beyond.
+IMPLICIT_AFTER_STS_STEPS = 2.0
 
 
 @dataclass
@@ -285,7 +288,7 @@ class Simulation:
         sts_cap = STS_MARGIN * stable * sts_reach(STS_MAX_STAGES)  # the longest super-time-step
         if cfg.implicit_cooldown and not on and limit > IMPLICIT_MIN_SPAN_STEPS * stable:
             dt = min(th.implicit_dt(), limit)
-            if sts and dt <= 2.0 * sts_cap:
+            if sts and dt <= IMPLICIT_AFTER_STS_STEPS * sts_cap:
                 dt = min(th.implicit_dt(STS_DT_TARGET_K), limit)
                 # Super-time-steps while the accuracy-chosen step is within two of them (an implicit step costs
                 # a few dozen sweeps of CG; a super-time-step at most STS_MAX_STAGES), implicit beyond.

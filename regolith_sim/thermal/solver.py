@@ -69,6 +69,8 @@ DEPTH_STEP_FRACTION = 1.0
 DEPTH_BUFFER = 2
 #: ... and this many layers under the lowest column top, which the sources heat directly.
 DEPTH_KEEP_TOP = 2
+#: The quiet bottom (ThermalSolver._place_quiet) stops this many layers further down than heat can reach in a step.
+QUIET_BUFFER = 2
 #: A super-time-step takes at most this fraction of what its stage count allows: its stage count is chosen
 #: from the diffusivities at its start, and cells the source or conduction warm within the step raise k
 #: (the pores' radiative T^3 term) and the radiative surface coefficient.
@@ -220,6 +222,10 @@ class ThermalSolver:
     #: the stages after the first leave out the rough cells no later stage's interface flux reaches
     #: (K.rough_stage_top: the same result to the bit, less work; False for tests)
     skip_deep_rough: bool = True
+    #: explicit and super-time-steps with no source on and no cell lagging leave out the bottom layers that no heat
+    #: has reached yet (:meth:`_place_quiet`): the same result to ~1e-9 K, less work where a heated region is a
+    #: small part of a deep domain (False: every active layer every step)
+    quiet_bottom: bool = True
 
     def __post_init__(self) -> None:
         backend.ensure_init()
@@ -264,6 +270,12 @@ class ThermalSolver:
         self.steps = 0
         self.cell_updates = 0
         self.k_active = (0, 0)   #: cell layers [k0, k1) that hold material (kernels skip the rest)
+        #: the layers under this one are the quiet bottom: left out of the passes while no heat reaches them
+        self.k_quiet = 0
+        self._quiet_placed = False  #: since the quiet bottom was last given up
+        self._quiet_out = ti.ndarray(fp, shape=3)  #: K.quiet_front's output
+        #: the largest diffusivity and surface coefficient of the quiet layers when they were left out (stable_dt)
+        self._quiet_alpha, self._quiet_surf = 0.0, 0.0
         self._implicit: dict | None = None   # work arrays of the implicit step, made on first use
         self._sts: dict | None = None        # work arrays of the super-time-step, made on first use
         self._sts_coef: dict = {}            # device RKL2 coefficients by stage count
@@ -381,6 +393,7 @@ class ThermalSolver:
 
     def _refresh(self) -> None:
         self.history_dt = 0.0  # the geometry changed: the next implicit step starts afresh (backward Euler)
+        self._give_up_quiet()
         K.column_tops(self.state, self.top)
         tops = self.top.to_numpy()
         self._tops = tops
@@ -404,7 +417,7 @@ class ThermalSolver:
         (the cells' enthalpy at the step's start) the step's largest temperature change into ``watch`` [W_DT]."""
         K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
                             self.t_liq, self.cool_rate, self.mass, self._T_of_h, self._cp_of_T, self._par, dt,
-                            self.time if now is None else now, *self.k_active, self.tiles, self.k_split, group,
+                            self.time if now is None else now, *self._k_range(), self.tiles, self.k_split, group,
                             self.watch, self.hot_box, evaporate and self.boundary.evaporation is not None,
                             self.mass_lost, self.alkali_lost, self._h_of_T, self._evap_par, self.ledger_arr,
                             self.h if h_start is None else h_start, h_start is not None)
@@ -419,7 +432,7 @@ class ThermalSolver:
         """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones), then,
         with evaporation on, each exposed cell's evaporation sink of the step (in the same pass)."""
         K.diffuse(self.h, self.T if T is None else T, self.kcond, self.mass, self.T_bottom, self.ledger_arr,
-                  self._par, dt, *self.k_active, self.tiles, self.k_split, group,
+                  self._par, dt, *self._k_range(), self.tiles, self.k_split, group,
                   self.boundary.evaporation is not None,
                   self.mass_lost, self.alkali_lost, self._T_of_h, self._h_of_T, self._cp_of_T, self._evap_par)
 
@@ -430,6 +443,7 @@ class ThermalSolver:
         self.implicit_stats["last_dt"] = 0.0
         self.history_dt = 0.0
         group = self._prepare_multirate(dt, sources)
+        self._place_quiet(1, sources)
         for src in sources:
             src.deposit(self, dt)
         self.diffuse(dt, group=group)
@@ -454,6 +468,7 @@ class ThermalSolver:
         group = self._prepare_multirate(dt, sources)
         dt_fe = self.stable_dt(1.0)  # over the cells this step updates, as update_properties left them
         s = sts.stages_for(dt / (margin * self.safety * dt_fe))
+        self._place_quiet(s, sources)
         w = self._sts_arrays()
         rough = self._rough_box(sources, group) if self.rough_region else None
         # rbox[6]: the stages may leave out the rough cells deep in the region (K.rough_stage_top) when every
@@ -469,7 +484,7 @@ class ThermalSolver:
                 src.deposit(self, dt)
         finally:
             self.h = h
-        k0, k1 = self.k_active
+        k0, k1 = self._k_range()
         coef = self._sts_coefficients(s)
         # Y_j goes over Y_{j-2} (cell-local), so Y_s lands in self.h: stage 1 in place for odd s (Y_0 is kept in
         # h0), into the spare array for even s; stage 2 of an odd s reads Y_0 from h0. The stages after the first
@@ -602,6 +617,45 @@ class ThermalSolver:
             if self.slow_steps >= self.multirate:
                 self.sync()
 
+    # -- quiet bottom -----------------------------------------------------------------------------
+    def _k_range(self) -> tuple[int, int]:
+        """The layers [k0, k1) the explicit and super-time-step passes update: the active ones above the quiet
+        bottom."""
+        return self.k_quiet, self.k_active[1]
+
+    def _give_up_quiet(self) -> None:
+        """Every active layer in the passes again, until a step over all of them shows which stay quiet."""
+        self.k_quiet, self._quiet_placed = 0, False
+
+    def _place_quiet(self, stages: int, sources) -> None:
+        """Before an explicit or super-time-step of ``stages`` flux evaluations: the quiet bottom, the layers more
+        than ``stages`` + ``QUIET_BUFFER`` under the lowest one heat is moving in. Heat crosses at most one cell
+        per flux evaluation, so it cannot reach them within the step; the face on top of them is the pass's,
+        which moves its heat into the cell under it (``K.column_start``), so the ledger closes as before.
+        Placed from the net heat flux of every cell (``K.quiet_front``: exactly 0 in a uniform region), then,
+        from step to step, lowered to the reach of the lowest layer the last update changed by more than
+        ``K.QUIET_REL`` of its temperature (``watch`` [W_MOVED]); never raised (a layer that heat reached is
+        never left out again: its slow change would be lost). Given up with a source on (a deposit may reach
+        any cell), lagging cells (the multirate groups keep their own layers), an implicit step and a change of
+        geometry."""
+        on = any(getattr(src, "on", True) for src in sources)
+        if not self.quiet_bottom or on or self.lagging:
+            self._give_up_quiet()
+            return
+        k1 = self.k_active[1]
+        if not self._quiet_placed:
+            t = self.tables
+            K.quiet_front(self.h, self.T, self.kcond, self.mass, self.T_bottom, self.ledger_arr, self._par,
+                          self._cp_of_T, t.T0, 1.0 / t.dT, max(t.eps_solid, t.eps_melt), self.boundary.h_conv, 0, k1,
+                          self.tiles, self._quiet_out)
+            moved, self._quiet_alpha, self._quiet_surf = (float(v) for v in self._quiet_out.to_numpy())
+            self._quiet_placed = True
+            self.k_quiet = k1
+        else:
+            moved = float(self.watch[K.FAST, K.W_MOVED])
+        front = self.grid.shape[2] - int(round(moved)) if moved > 0 else k1
+        self.k_quiet = min(self.k_quiet, max(front - stages - QUIET_BUFFER, 0))
+
     # -- multirate -------------------------------------------------------------------------------
     @property
     def lagging(self) -> bool:
@@ -611,7 +665,7 @@ class ThermalSolver:
     def _cells_in(self, group: int) -> int:
         """Cells a pass over ``group`` visits (its share of the active layers)."""
         nx, ny, _ = self.grid.shape
-        k0, k1 = self.k_active
+        k0, k1 = self._k_range()
         every = nx * ny * (k1 - k0)
         if group == K.ALL:
             return every
@@ -829,6 +883,7 @@ class ThermalSolver:
         ``tol_K`` is the convergence tolerance of the nonlinear iteration [K]; a step that does not
         converge is split in halves. The step's largest temperature change is kept for :meth:`implicit_dt`."""
         self.sync()
+        self._give_up_quiet()
         w = self._implicit_arrays()
         k0, k1 = self.k_active
         for src in sources:
@@ -896,7 +951,10 @@ class ThermalSolver:
         for r in rows:
             if self._watch_read[r] is None:
                 self._watch_read[r] = (float(self.watch[r, K.W_ALPHA]), float(self.watch[r, K.W_SURF]))
-        return max(self._watch_read[r][0] for r in rows), max(self._watch_read[r][1] for r in rows)
+        alpha, surf = max(self._watch_read[r][0] for r in rows), max(self._watch_read[r][1] for r in rows)
+        if self.k_quiet > 0:  # the quiet bottom's cells, left out of the updates, as they were set aside
+            alpha, surf = max(alpha, self._quiet_alpha), max(surf, self._quiet_surf)
+        return alpha, surf
 
     def stable_dt(self, safety: float = 0.9, group: int | None = None, from_fields: bool = False) -> float:
         """Largest explicit step: dx^2/(6 alpha_max) for conduction (von Neumann bound of the 7-point
