@@ -433,3 +433,40 @@ def test_melted_fraction_counts_mass_not_voxels():
     part[0] = True
     assert melted_fraction(state, mass, part) == pytest.approx(0.9 / 2.0, rel=1e-12)
     assert melted_fraction(state, mass, np.zeros_like(part)) == 0.0
+
+
+def test_what_boiled_off_carries_no_load():
+    """A voxel keeps the load-bearing share of its material that did not evaporate (the surface recedes): a fully
+    fused stack that lost half of every voxel carries half the matrix strength, one that boiled dry nothing."""
+    cons = np.ones(SHAPE, bool)
+    whole = estimate(body(cons, bond=np.ones(FACES)), MATRIX, None)["summary"]["median"]
+    for kept, share in ((np.full(SHAPE, 0.5), 0.5), (np.zeros(SHAPE), 0.0)):
+        b = body(cons, bond=np.ones(FACES))
+        b = BodyFields(b.env, b.consolidated, b.rho_rel, b.melt_fraction, b.bond, kept=kept)
+        assert estimate(b, MATRIX, None)["summary"]["median"] == pytest.approx(share * whole, rel=1e-12)
+
+
+def _melted_fields(consolidated):
+    state = np.where(consolidated, 4, 1).astype(np.int8)
+    return {"state": state, "rho_rel": np.full(SHAPE, 0.95), "T_peak": np.where(consolidated, 2000.0, 600.0),
+            "cool_rate": np.zeros(SHAPE), "part_mask": np.ones(SHAPE, bool), "mass": np.full(SHAPE, 0.95)}
+
+
+def test_the_strength_says_when_little_was_built_or_much_boiled_off():
+    """A strength of a few consolidated voxels in a designed part of loose powder, or of a part whose material
+    mostly evaporated, comes with a note saying so (and the boiled-off part carries nothing)."""
+    m = get_material("JSC-1A")
+    cons = np.zeros(SHAPE, bool)
+    cons[1:3, 1:3, :] = True          # 4 of 30 columns: 13 % of the design
+    s = part_outcomes(_melted_fields(cons), m, "laser", 5e-4, interlayer(), None, 1e-3,
+                      m.particle_density)["summary"]["estimated_compressive_strength_MPa"]
+    assert s["median"] > 0.0 and any("fills 13.3 % of the designed part" in n for n in s["notes"])
+
+    fields = dict(_melted_fields(np.ones(SHAPE, bool)), mass_lost=np.full(SHAPE, 0.95))
+    s = part_outcomes(fields, m, "laser", 5e-4, interlayer(), None, 1e-3,
+                      m.particle_density)["summary"]["estimated_compressive_strength_MPa"]
+    assert s["median"] == 0.0 and any("100 % of the body's material evaporated" in n for n in s["notes"])
+    fields["mass_lost"] = np.zeros(SHAPE)
+    s = part_outcomes(fields, m, "laser", 5e-4, interlayer(), None, 1e-3,
+                      m.particle_density)["summary"]["estimated_compressive_strength_MPa"]
+    assert s["median"] > 0.0 and "notes" not in s

@@ -6,6 +6,7 @@ cannot be written, a full disk) print one line and exit with code 2.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import typer
 
@@ -29,7 +30,13 @@ def _caused_by_ctrl_c(exc: BaseException) -> bool:
     return False
 
 
+def _warning_line(message, category, filename, lineno, line=None) -> str:
+    """A warning as the command prints it: one line, as the preflight's (not Python's file:line form)."""
+    return f"warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> None:
+    warnings.formatwarning = _warning_line
     try:
         app(args=argv, prog_name="regolith-sim")
     except UserError as exc:

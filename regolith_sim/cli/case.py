@@ -19,12 +19,12 @@ def check(
     """Validate a case file without running it: keys and units, the material, the parts (their
     parameters, mesh files and places on the bed), the plan and the grid, and whatever a run would refuse
     before its first step (probes outside the domain, too many frames or steps, unreadable files)."""
-    from ..simulation.preflight import preflight, warnings_for
+    from ..simulation.preflight import preflight, setup_warnings, warnings_for
     from .run import case_overrides
 
     case = load_case(case_file, **case_overrides(set_, None))
     su = preflight(case)
-    for line in warnings_for(case):
+    for line in warnings_for(case) + setup_warnings(case, su):
         typer.echo(f"warning: {line}", err=True)
     typer.echo(f"{case_file}: OK (case '{case.name}', material {su.material.name}, site {case.site.name}, "
                f"source {case.process.source} {case.process.power:g} W, {len(su.parts)} part(s) on the bed)")

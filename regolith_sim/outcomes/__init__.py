@@ -15,6 +15,11 @@ from .strength import BodyFields, estimate
 DEFECTS = {0: "sound or outside the body", 1: "lack-of-fusion void", 2: "crack risk > 1",
            3: "a face to the next track or layer less than half bonded", 4: "vesicular (melted)"}
 
+#: The strength gets a note when the as-built body fills less than this share of the designed part ...
+BUILT_NOTE_BELOW = 0.5
+#: ... or when more than this share of the body's material evaporated.
+LOST_NOTE_ABOVE = 0.05
+
 __all__ = ["DEFECTS", "ROUTES", "part_outcomes", "route_of", "matrix_strength", "thermoelastic_of",
            "vesicle_porosity"]
 
@@ -97,9 +102,21 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
             stress = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
             risk = stress if risk is None else np.maximum(risk, stress)
         body = BodyFields(env, cons, fields["rho_rel"], f_melt, bond, risk,
-                          retained_fractions(material))
+                          retained_fractions(material), kept_after_evaporation(fields.get("mass"), mass_lost))
         est = estimate(body, matrix, ves)
         strength, sigma = est["summary"], est["voxel_strength_Pa"]
+    n_design = int(np.count_nonzero(fields["part_mask"]))
+    n_body = int(np.count_nonzero(env))
+    built = n_body / n_design if n_design else 0.0
+    if strength.get("median") is not None and built < BUILT_NOTE_BELOW:
+        notes.append(f"the as-built body fills {100 * built:.3g} % of the designed part (the rest never consolidated "
+                     "and falls away as loose powder): this is the strength of what was built, not of the design")
+    if mass_lost is not None and fields.get("mass") is not None and (env & cons).any():
+        m = np.asarray(fields["mass"], float)[env & cons]
+        share = float(np.sum(np.minimum(np.asarray(mass_lost, float)[env & cons], m)) / max(float(m.sum()), 1e-300))
+        if share > LOST_NOTE_ABOVE:
+            notes.append(f"{100 * share:.3g} % of the body's material evaporated (part.mass_lost_kg): what boiled "
+                         "off carries no load and takes no volume")
     if notes:
         strength["notes"] = notes
 
@@ -145,6 +162,14 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     voxel = {"defect": defect, "strength_MPa": sigma * 1e-6, "vesicle_porosity": phi_v, "bonded_fraction": weakest,
              "crack_risk": risk if risk is not None else np.zeros(state.shape)}
     return {"summary": summary, "fields": voxel}
+
+
+def kept_after_evaporation(mass: np.ndarray | None, mass_lost: np.ndarray | None) -> np.ndarray | None:
+    """Share of each voxel's material left after evaporation, in [0, 1] (None: no evaporation record)."""
+    if mass is None or mass_lost is None:
+        return None
+    m = np.asarray(mass, float)
+    return np.clip(1.0 - np.asarray(mass_lost, float) / np.maximum(m, 1e-12), 0.0, 1.0)
 
 
 def _body_faces(body: np.ndarray) -> list[np.ndarray]:

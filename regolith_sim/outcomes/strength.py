@@ -72,6 +72,9 @@ class BodyFields:
     #: strength a voxel keeps once thermal shock cracked it (Hasselman 1969: strength drops abruptly
     #: to a retained fraction past the critical quench): median, low and high end of its range
     retained_after_cracking: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    #: share of each voxel's material left after evaporation (None: none evaporated): the evaporating surface
+    #: recedes, so what boiled off carries no load
+    kept: np.ndarray | None = None
 
 
 def face_sets(body: BodyFields) -> dict:
@@ -101,6 +104,8 @@ def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: f
     sigma = np.where(np.isfinite(rho), matrix.at(1.0 - np.nan_to_num(rho), z, phi_v), 0.0)
     if body.crack_risk is not None:
         sigma = np.where(body.crack_risk > 1.0, retained * sigma, sigma)
+    if body.kept is not None:
+        sigma = sigma * body.kept
     return sigma
 
 

@@ -122,6 +122,51 @@ def warnings_for(case) -> list[str]:
     return out
 
 
+def setup_warnings(case, su: Setup) -> list[str]:
+    """What the built set-up shows a user should hear: a cell other than the one asked for (it divides the layer
+    into whole cells), a spot path that leaves the domain while the source is on."""
+    return _cell_size_note(case, su.domain.grid.dx) + _spot_outside(case, su)
+
+
+def _cell_size_note(case, dx: float) -> list[str]:
+    cfg, layer = case.solver, case.process.layer_thickness
+    if cfg.cell_size is None:
+        return []
+    target = cfg.cell_size / cfg.resolution
+    if abs(dx - target) <= 0.01 * target:
+        return []
+    asked = f"{target * 1e3:.4g} mm" + (f" ({cfg.cell_size * 1e3:.4g} mm at solver.resolution {cfg.resolution:g})"
+                                       if cfg.resolution != 1 else "")
+    return [f"solver.cell_size: {asked} asked, {dx * 1e3:.4g} mm used: a cell divides process.layer_thickness "
+            f"({layer * 1e3:.4g} mm) into whole cells (a layer is spread as whole cells), so it is never thicker than "
+            f"a layer; the grid has {(target / dx) ** 3:.3g}x the cells asked for"]
+
+
+def _spot_outside(case, su: Setup) -> list[str]:
+    """A spot path that leaves the domain while the source is on (what it delivers there is never absorbed; a
+    moving source only)."""
+    if case.process.source == "microwave":
+        return []
+    plan, g = su.plan, su.domain.grid
+    t, on = np.asarray(plan.t, float), np.asarray(plan.on, bool)
+    seg = np.flatnonzero(on[:-1] & (np.diff(t) > 0.0))
+    if seg.size == 0:
+        return []
+    f = (np.arange(32) + 0.5) / 32  # points along each on segment
+    x = plan.x[seg, None] + f * (plan.x[seg + 1] - plan.x[seg])[:, None]
+    y = plan.y[seg, None] + f * (plan.y[seg + 1] - plan.y[seg])[:, None]
+    (x0, y0, _), (lx, ly, _) = g.origin, g.extent
+    outside = ((x < x0) | (x > x0 + lx) | (y < y0) | (y > y0 + ly)).mean(axis=1)
+    energy = plan.power[seg] * np.diff(t)[seg]
+    lost, total = float(np.sum(energy * outside)), float(np.sum(energy))
+    if total <= 0.0 or lost <= 0.01 * total:
+        return []
+    first = float(t[seg[np.argmax(outside > 0)]])
+    return [f"the plan takes the spot outside the domain (x {x0 * 1e3:.4g} to {(x0 + lx) * 1e3:.4g} mm, y "
+            f"{y0 * 1e3:.4g} to {(y0 + ly) * 1e3:.4g} mm) while the source is on, first in the segment from "
+            f"t = {first:.4g} s: {lost:.4g} J of the {total:.4g} J it delivers fall outside and are not absorbed"]
+
+
 def _check_probes(case, grid) -> None:
     from .recorders import ProbeRecorder
 

@@ -9,6 +9,7 @@ unrefined grid, taken in RKL2 stages.
 from __future__ import annotations
 
 import time as _time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,10 @@ STS_SPOT_TRAVEL = 0.5
 SETTLE_SPOT_STEPS = 2.5
 #: Largest temperature change [K] a source-off super-time-step aims at (implicit_dt; the implicit steps' target).
 STS_DT_TARGET_K = 20.0
+#: A run whose volumetric source's heating limits the step so that the rest of the run would take more steps than
+#: this stops with a message (at the 0.1-2 ms a step of a small grid costs on a CPU, minutes to hours): no published
+#: heating of regolith comes near (1,000 K/s over 1,000 s would take 1e5 steps of 10 K).
+MAX_HEATING_STEPS = 1e6
 #: Source-off steps are super-time-steps while the accuracy-chosen step spans at most this many of the longest
 #: ones, implicit beyond.
 IMPLICIT_AFTER_STS_STEPS = 2.0
@@ -66,6 +71,7 @@ class Simulation:
         from gpu_kernels import backend
         from gpu_kernels.backend import ti
 
+        from .preflight import setup_warnings
         from .preflight import setup as build_setup
 
         self.case = case
@@ -73,6 +79,8 @@ class Simulation:
             if backend.current_arch() is None else backend.current_arch()
         m, s = case.material, case.site
         su = setup or build_setup(case)  # material, site, parts, plan, domain (regolith_sim.simulation.preflight)
+        for line in setup_warnings(case, su):
+            warnings.warn(line, UserWarning, stacklevel=2)
         self.material, self.site = su.material, su.site
         #: the parts placed on the bed, and their union (the domain, voxels and outputs cover all of them)
         self.parts, self.part = su.parts, su.part
@@ -148,8 +156,6 @@ class Simulation:
                 raise UserError(str(exc).removeprefix("material: "), key="process.source") from None
             f_data = self.material.get("dielectric.frequency_Hz", p.microwave.frequency)
             if abs(f_data - p.microwave.frequency) > 0.01 * f_data:
-                import warnings
-
                 warnings.warn(f"process.microwave.frequency = {p.microwave.frequency:.4g} Hz but the dielectric data of "
                               f"{self.material.name} were measured at {f_data:.4g} Hz; they are used as they are",
                               UserWarning, stacklevel=2)
@@ -312,6 +318,7 @@ class Simulation:
             self.source.drive(float(x), float(y), float(power), float(spot), bool(on), t, dt)
             if on and not self.source.moves:  # a volumetric source limits the heating per step
                 dt = min(dt, self.source.step_limit(th))
+                self._check_heating_step(dt)
                 self.source.drive(float(x), float(y), float(power), float(spot), bool(on), t, dt)
             if sts and dt > stable:
                 th.step_sts(dt, [self.source])
@@ -320,6 +327,22 @@ class Simulation:
         if self.densifier is not None:
             self.densifier.step(dt)
         return dt
+
+    def _check_heating_step(self, dt: float) -> None:
+        """Stop a run whose volumetric heating is so fast that the steps resolving it (each warms the hottest
+        cell by ~10 K: MicrowaveSource.step_limit) would not finish: a field or an absorbed power far above
+        what a load of this size takes (the cells then boil away within milliseconds)."""
+        from ..errors import SimulationDiverged
+
+        left = self.t_end - self.thermal.time
+        if dt > 0.0 and left / dt > MAX_HEATING_STEPS:
+            mw = self.case.process.microwave
+            what = (f"process.microwave.field_strength = {mw.field_strength:g} V/m" if mw.applicator == "fixed-field"
+                    else f"process.power = {self.source.power:g} W")
+            raise SimulationDiverged(
+                f"the microwave heating is too fast to follow: at t = {self.thermal.time:.4g} s the hottest cell warms "
+                f"by 10 K every {dt:.3g} s, so the remaining {left:.4g} s would take {left / dt:.3g} steps (more "
+                f"than {MAX_HEATING_STEPS:.0e}); the load would boil away within milliseconds: lower {what}")
 
     def _check(self) -> None:
         """Stop a diverging run, track the melt pool and feed the recorders."""

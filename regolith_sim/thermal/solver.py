@@ -122,8 +122,10 @@ class EnergyLedger:
     @property
     def balance_error(self) -> float:
         """|residual| relative to the largest energy flow of the run."""
+        # (a floor of 1e-6 of the material's whole enthalpy: a run with no flows, a spot that never reaches the
+        # domain, has only round-off to compare)
         scale = max(self.absorbed, self.radiated + self.convected + abs(self.bottom) + abs(self.top) + self.evaporated,
-                    abs(self.heat_stored), 1e-30)
+                    abs(self.heat_stored), 1e-6 * abs(self.added), 1e-30)
         return abs(self.balance_residual) / scale
 
     def as_dict(self) -> dict:
@@ -986,8 +988,11 @@ class ThermalSolver:
             raise SimulationDiverged(
                 f"{what} at step {self.steps} (t = {self.time:.4g} s) in cell ({i}, {j}, {k}) at "
                 f"x = {x * 1e3:.2f} mm, y = {y * 1e3:.2f} mm, z = {z * 1e3:.2f} mm. Likely cause: a time step "
-                f"above the stability limit, or a power density too high for the spot (power, spot_diameter); "
-                f"outputs written so far are kept")
+                f"above the stability limit, or a power density too high for the spot (power, spot_diameter)"
+                + ("" if self.boundary.evaporation is not None else
+                   "; evaporation is not modelled in this run (solver.evaporation = false, or the material has no "
+                   "[evaporation] data), so nothing holds the melt at its boiling point")
+                + "; outputs written so far are kept")
         return Tmax
 
     def extent_above(self, threshold: float) -> tuple[float, float, float] | None:

@@ -1,0 +1,73 @@
+"""What a run says about settings it accepts but cannot serve as asked: a cell the layer thickness forces
+smaller, a spot path off the domain, microwave heating too fast to follow, a divergence with evaporation off,
+and an energy balance with nothing flowing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regolith_sim.config import load_case
+from regolith_sim.errors import SimulationDiverged
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "tiny_brick.toml"
+MICROWAVE = ROOT / "examples" / "microwave_brick.toml"
+
+
+def _warnings(case):
+    from regolith_sim.simulation.preflight import setup, setup_warnings
+
+    return setup_warnings(case, setup(case))
+
+
+def test_a_cell_thicker_than_a_layer_is_reported_with_the_cell_used():
+    case = load_case(TINY, **{"process.layer_thickness": "0.1 mm", "solver.cell_size": "1 mm"})
+    lines = _warnings(case)
+    assert len(lines) == 1 and "1 mm asked, 0.1 mm used" in lines[0] and "1e+03x the cells" in lines[0]
+    assert not _warnings(load_case(TINY))
+
+
+def test_a_spot_path_off_the_domain_is_reported_with_the_energy_lost(tmp_path):
+    plan = tmp_path / "far.csv"
+    plan.write_text("t_s,x_m,y_m,z_m,power_W\n0,0,0.002,0.0005,20\n0.5,5.0,0.002,0.0005,20\n"
+                    "1.0,0.006,0.002,0.0005,0\n")
+    case = load_case(TINY, **{"process.plan_file": str(plan)})
+    lines = _warnings(case)
+    assert len(lines) == 1 and "outside the domain" in lines[0]
+    # 20 W for 1 s, out to x = 5 m and back: every point the check samples on both segments lies off the domain
+    assert "20 J of the 20 J it delivers" in lines[0]
+
+
+def test_microwave_heating_too_fast_to_follow_stops_with_the_setting_to_lower(ti_runtime):
+    from regolith_sim.simulation.simulation import Simulation
+
+    case = load_case(MICROWAVE, **{"process.power": "1 MW", "solver.mechanics": "off"})
+    sim = Simulation(case)
+    with pytest.raises(SimulationDiverged, match="too fast to follow.*lower process.power = 1e"):
+        sim.advance(1.0, progress=False)
+    assert sim.thermal.time < 0.01
+
+
+def test_a_divergence_with_evaporation_off_says_nothing_holds_the_melt(ti_runtime):
+    from regolith_sim.thermal import Boundary, Grid, ThermalSolver, ThermalTables
+    from regolith_sim.verification.cases import constant_material
+
+    g = Grid((2, 2, 4), 1e-3, (0.0, 0.0, 0.0))
+    s = ThermalSolver(g, ThermalTables.from_material(constant_material(1.0, 2000.0, 1000.0), rho_rel0=1.0),
+                      Boundary(T_sky=0.0))
+    s.fill_region(np.ones(g.shape, bool), 500.0, 1.0)
+    with pytest.raises(SimulationDiverged, match="evaporation is not modelled in this run"):
+        s.check_health(400.0)
+
+
+def test_balance_of_a_run_with_nothing_flowing_is_its_round_off():
+    """No heat in or out (a spot that never reached the domain): the residual is round-off of the stored enthalpy,
+    not 100 % of it."""
+    from regolith_sim.thermal.solver import EnergyLedger
+
+    L = EnergyLedger(delivered=20.0, added=3.0e3, stored=3.0e3 + 7e-13)
+    assert L.balance_error < 1e-8
+    L = EnergyLedger(absorbed=10.0, added=3.0e3, stored=3.0e3 + 9.0)  # a real imbalance is still one
+    assert L.balance_error == pytest.approx(0.1)
