@@ -315,3 +315,54 @@ def test_probe_peak_is_the_cells_peak_not_only_the_samples(tiny_run):
     cell = result.grid.index_of(3e-3, 2e-3, 0.75e-3)  # the probe of tests/data/tiny_brick.toml
     assert probe["peak_temperature_K"] == pytest.approx(float(result.fields["T_peak"][cell]), rel=1e-12)
     assert probe["peak_temperature_K"] >= np.nanmax(sampled)
+
+
+# -- strict JSON: null where there is no number ------------------------------------------------------
+def _strict_json(text: str):
+    """json.loads that refuses NaN and Infinity, as JavaScript, jq and most readers do."""
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_run_where_nothing_consolidates_writes_strict_json(ti_runtime, tmp_path):
+    from regolith_sim.simulation import run_job
+
+    case = load_case(TINY, **{"material.name": "JSC-1A", "process.power": 1e-3, "output.plots": False, "output.render": False,
+                              "output.mesh_formats": []})
+    result, files = run_job(case, tmp_path / "o")
+    summary = _strict_json(files["summary"].read_text())
+    assert summary["part"]["consolidated_fraction"] == 0.0
+    strength = summary["part"]["estimated_compressive_strength_MPa"]
+    assert strength["mean_porosity"] is None  # no consolidated voxel: no porosity, not NaN
+    _strict_json((tmp_path / "o" / "run_status.json").read_text())
+
+
+def test_json_writer_turns_non_finite_numbers_into_null(tmp_path):
+    from regolith_sim.io.json_out import dumps, write_json
+
+    data = {"a": float("nan"), "b": [np.inf, -np.inf, np.float32(1.5)], "c": np.array([np.nan, 2.0]),
+            "d": np.float64("nan"), np.int64(3): np.int32(4), "e": object()}
+    back = _strict_json(dumps(data, default=str))
+    assert back["a"] is None and back["b"] == [None, None, 1.5] and back["c"] == [None, 2.0]
+    assert back["d"] is None and back["3"] == 4 and back["e"].startswith("<object")
+    # a default that itself answers NaN is made ready too
+    assert _strict_json(write_json(tmp_path / "x.json", {"x": object()}, default=lambda o: float("nan"))
+                        .read_text()) == {"x": None}
+    with pytest.raises(TypeError, match="cannot write object"):
+        dumps({"e": object()})
+
+
+def test_plan_budget_and_sweep_status_are_strict_json(tmp_path):
+    from regolith_sim.planning import make_plan, write_plan
+    from regolith_sim.simulation import build_parts
+    from regolith_sim.sweep.status import StatusStore
+
+    case = load_case(TINY)
+    files = write_plan(make_plan(build_parts(case), case.process), {"energy_J": float("nan")}, tmp_path / "plan",
+                       plots=False)
+    assert _strict_json(Path(files["budget"]).read_text())["energy_J"] is None
+    StatusStore(tmp_path / "sweep").write("c1", "done", summary={"part": {"mean_porosity": np.nan}})
+    rec = _strict_json((tmp_path / "sweep" / "status" / "c1.json").read_text())
+    assert rec["summary"]["part"]["mean_porosity"] is None
+
