@@ -319,7 +319,9 @@ class OutputSection(Section):
     dir: Optional[str] = Field(None, description="Output folder; a relative path is read from the case file's "
                                                  "folder (default: results/<case name> in the current folder)",
                                json_schema_extra={"unit": ""})
-    field_interval: Optional[Time] = quantity(None, "Simulated time between VTK field frames (default: per layer)",
+    field_interval: Optional[Time] = quantity(None, "Simulated time between VTK field frames, plus one at the end "
+                                              "(default: one at the end of each layer's dwell and at the end); the "
+                                              "run's steps end at each frame time, so a short interval adds steps",
                                               "s", gt=0, le=1e7)
     mesh_formats: list[MESH_FORMATS] = Field(
         default_factory=lambda: ["stl", "3mf", "obj", "ply", "glb", "vtu", "inp", "msh"],
