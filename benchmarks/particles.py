@@ -33,7 +33,6 @@ Writes a JSON file (default benchmarks/results/particles.json, atomically) and p
 # no "from __future__ import annotations": Taichi reads kernel annotations as objects
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -166,11 +165,9 @@ def _machine(a, arch, load0) -> dict:
 
 
 def _write(res: dict, out: str) -> None:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(res, indent=2))
-    os.replace(tmp, out)
+    from regolith_sim.io.json_out import write_json
+
+    out = write_json(out, res)
     print(f"written {out}")
 
 

@@ -28,7 +28,6 @@ folder, and reads the timings back from the status records:
 Only the standard library is imported at module level; the sweep package is imported in main().
 """
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -61,9 +60,9 @@ def _cpu_model() -> str:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    from regolith_sim.io.atomic import write_text
+    from regolith_sim.io.json_out import write_json
 
-    write_text(path, json.dumps(data, indent=2) + "\n")
+    write_json(path, data)
 
 
 def sweep_file(case: Path, n: int, folder: Path) -> Path:

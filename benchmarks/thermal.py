@@ -31,7 +31,6 @@ single-threaded, same process) with the kernel step: numpy_ratio = t_numpy / t_k
 """
 # no "from __future__ import annotations": Taichi reads kernel annotations as objects
 
-import json
 import math
 import os
 import platform
@@ -426,19 +425,9 @@ def bench_bed_area(edges, nz: int, min_time: float, multirates=(1, 16)) -> list:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from regolith_sim.io.json_out import write_json  # strict JSON: a NaN timing is written as null
+
+    write_json(path, data)
 
 
 def _fmt(x, spec):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from regolith_sim.config import load_case
-from regolith_sim.errors import ConfigError
+from regolith_sim.errors import ConfigError, MaterialError, UserError
 from regolith_sim.units import parse_quantity
 
 
@@ -86,3 +86,81 @@ def test_bare_local_time_is_refused_with_the_unit_to_write():
     with pytest.raises(ConfigError, match=r"site.local_time = 12: give the hour with its unit, e.g. '12 h'"):
         load_case(TINY, **{"site.local_time": 12})
     assert load_case(TINY, **{"site.local_time": "6 h"}).site.local_time == pytest.approx(6 * 3600.0)
+
+
+# -- each mistake is reported under the key the user wrote -------------------------------------------
+PROBE = {"position": ["3 mm", "2 mm", "0.25 mm"]}
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    ({"output.probes": [{"name": "p", **PROBE}, {"name": "q", **PROBE}, {"name": "p", **PROBE}]},
+     "output.probes: two probes are named 'p'; allowed: a different name for each probe"),
+    ({"geometry.part": "pyramid"}, "geometry.part = 'pyramid': unknown part 'pyramid'; known parts: brick, "),
+    ({"geometry.parts": [{"part": "brick"}, {"part": "pyramd", "offset": ["10 mm", 0]}]},
+     "geometry.parts.1.part = 'pyramd': unknown part"),
+    ({"process.power": float("nan")}, "process.power = nan: not a finite number; allowed: a finite number > 0 and "
+                                      "<= 1e+06 W"),
+    ({"process.scan_speed": float("inf")}, "process.scan_speed = inf: not a finite number; allowed: a finite number"),
+    ({"process.dwell": float("-inf")}, "process.dwell = -inf: not a finite number; allowed: a finite number >= 0"),
+    ({"solver.safety": float("nan")}, "solver.safety = nan: not a finite number; allowed: a finite number > 0 and "
+                                      "<= 1"),
+    ({"solver.cell_size": float("nan")}, "solver.cell_size = nan: not a finite number; allowed: a finite number"),
+    ({"site.local_time": float("nan")}, "site.local_time = nan: not a finite number"),
+])
+def test_mistakes_are_one_line_under_the_key_written(overrides, expected):
+    with pytest.raises(ConfigError) as err:
+        load_case(TINY, **overrides)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_every_bounded_number_refuses_nan_as_not_finite():
+    """Not 'should be less than ...': NaN fails every comparison, so a bound message would mislead."""
+    from regolith_sim.config.fields import Section
+    from regolith_sim.config.loader import _unwrap
+    from regolith_sim.config.schema import Case
+
+    def numeric_keys(model, prefix=""):
+        for name, f in model.model_fields.items():
+            ann = _unwrap(f.annotation)
+            if isinstance(ann, type) and issubclass(ann, Section):
+                if name not in ("parts", "probes"):  # lists of tables: tested above
+                    yield from numeric_keys(ann, f"{prefix}{name}.")
+            elif ann is float:
+                yield f"{prefix}{name}"
+
+    keys = list(numeric_keys(Case))
+    assert "process.power" in keys and "solver.safety" in keys and len(keys) > 25
+    for key in keys:
+        with pytest.raises(ConfigError, match=rf"^{key} = nan: not a finite number; allowed: a finite number"):
+            load_case({"process": {"source": "laser"}}, **{key: float("nan")})
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ("0,0,0,0.0005,20\n0.5,0.005,0,0.0005,nan\n1,0.005,0.003,0.0005,-3\n", "plan.csv:3: power_W = nan; allowed: a "
+                                                                           "finite number >= 0 W"),
+    ("0,0,0,0.0005,20\n0.5,0.005,0,0.0005,20\n1,0.005,0.003,0.0005,-3\n", "plan.csv:4: power_W = -3; allowed: a "
+                                                                          "finite number >= 0 W"),
+    ("0,0,0,0.0005,20\n0.5,inf,0,0.0005,20\n", "plan.csv:3: x_m = inf; allowed: a finite number"),
+])
+def test_a_bad_plan_row_is_named_by_file_and_line(tmp_path, rows, expected):
+    from regolith_sim.simulation.preflight import preflight
+
+    plan = tmp_path / "plan.csv"
+    plan.write_text("t_s,x_m,y_m,z_m,power_W\n" + rows)
+    with pytest.raises(UserError) as err:
+        preflight(load_case(TINY, **{"process.plan_file": str(plan)}))
+    assert err.value.key == "process.plan_file" and expected in str(err.value) and str(plan) in str(err.value)
+
+
+@pytest.mark.parametrize("override, expected", [
+    ({"melting.solidus_K": 2000}, "material.overrides.melting.solidus_K: material 'LHS-1' as overridden by the "
+                                  "case: solidus 2000 K must be below liquidus"),
+    ({"density.bulk_kg_m3": 4000}, "material.overrides.density.bulk_kg_m3: material 'LHS-1' as overridden by the "
+                                   "case: bulk density 4000 kg/m^3 exceeds particle density"),
+])
+def test_an_inconsistent_override_is_blamed_on_the_override_not_the_data_file(override, expected):
+    from regolith_sim.materials import get_material
+
+    with pytest.raises(MaterialError) as err:
+        get_material("LHS-1", override)
+    assert str(err.value).startswith(expected) and ".toml" not in str(err.value)

@@ -315,3 +315,114 @@ def test_probe_peak_is_the_cells_peak_not_only_the_samples(tiny_run):
     cell = result.grid.index_of(3e-3, 2e-3, 0.75e-3)  # the probe of tests/data/tiny_brick.toml
     assert probe["peak_temperature_K"] == pytest.approx(float(result.fields["T_peak"][cell]), rel=1e-12)
     assert probe["peak_temperature_K"] >= np.nanmax(sampled)
+
+
+# -- strict JSON: null where there is no number ------------------------------------------------------
+def _strict_json(text: str):
+    """json.loads that refuses NaN and Infinity, as JavaScript, jq and most readers do."""
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_run_where_nothing_consolidates_writes_strict_json(ti_runtime, tmp_path):
+    from regolith_sim.simulation import run_job
+
+    case = load_case(TINY, **{"material.name": "JSC-1A", "process.power": 1e-3, "output.plots": False, "output.render": False,
+                              "output.mesh_formats": []})
+    result, files = run_job(case, tmp_path / "o")
+    summary = _strict_json(files["summary"].read_text())
+    assert summary["part"]["consolidated_fraction"] == 0.0
+    strength = summary["part"]["estimated_compressive_strength_MPa"]
+    assert strength["mean_porosity"] is None  # no consolidated voxel: no porosity, not NaN
+    _strict_json((tmp_path / "o" / "run_status.json").read_text())
+
+
+def test_json_writer_turns_non_finite_numbers_into_null(tmp_path):
+    from regolith_sim.io.json_out import dumps, write_json
+
+    data = {"a": float("nan"), "b": [np.inf, -np.inf, np.float32(1.5)], "c": np.array([np.nan, 2.0]),
+            "d": np.float64("nan"), np.int64(3): np.int32(4), "e": object()}
+    back = _strict_json(dumps(data, default=str))
+    assert back["a"] is None and back["b"] == [None, None, 1.5] and back["c"] == [None, 2.0]
+    assert back["d"] is None and back["3"] == 4 and back["e"].startswith("<object")
+    # a default that itself answers NaN is made ready too
+    assert _strict_json(write_json(tmp_path / "x.json", {"x": object()}, default=lambda o: float("nan"))
+                        .read_text()) == {"x": None}
+    with pytest.raises(TypeError, match="cannot write object"):
+        dumps({"e": object()})
+
+
+def test_plan_budget_and_sweep_status_are_strict_json(tmp_path):
+    from regolith_sim.planning import make_plan, write_plan
+    from regolith_sim.simulation import build_parts
+    from regolith_sim.sweep.status import StatusStore
+
+    case = load_case(TINY)
+    files = write_plan(make_plan(build_parts(case), case.process), {"energy_J": float("nan")}, tmp_path / "plan",
+                       plots=False)
+    assert _strict_json(Path(files["budget"]).read_text())["energy_J"] is None
+    StatusStore(tmp_path / "sweep").write("c1", "done", summary={"part": {"mean_porosity": np.nan}})
+    rec = _strict_json((tmp_path / "sweep" / "status" / "c1.json").read_text())
+    assert rec["summary"]["part"]["mean_porosity"] is None
+
+
+# -- field frames at their times ---------------------------------------------------------------------
+def _pvd_times(path: Path) -> list[float]:
+    import xml.etree.ElementTree as ET
+
+    return [float(d.get("timestep")) for d in ET.parse(path).getroot().iter("DataSet")]
+
+
+def test_every_field_interval_frame_is_written_at_its_time(ti_runtime, tmp_path):
+    from regolith_sim.simulation import run_job
+    from regolith_sim.simulation.recorders import frame_times
+
+    case = load_case(TINY, **{"output.field_interval": 0.1, "output.plots": False, "output.render": False,
+                              "output.mesh_formats": []})
+    result, _ = run_job(case, tmp_path / "o")
+    t_end = result.summary["run"]["simulated_time_s"]
+    times = _pvd_times(tmp_path / "o" / "fields.pvd")
+    # one frame per 0.1 s, however many steps of the run fall between two of them
+    assert len(times) == len(frame_times([], t_end, 0.1)) == int(np.ceil(t_end / 0.1))
+    assert result.summary["run"]["steps"] > 20  # the health check (every 20 steps) alone would miss frames
+    assert times == pytest.approx([0.1 * k for k in range(1, len(times))] + [t_end], abs=1e-9)
+    assert len(list((tmp_path / "o" / "fields").glob("frame_*.vti"))) == len(times)
+
+
+def test_default_frames_show_each_layer_just_before_the_next_is_spread(ti_runtime, tmp_path):
+    from regolith_sim.simulation import run_job
+
+    case = load_case(TINY, **{"process.layer_thickness": "0.5 mm", "output.plots": False, "output.render": False,
+                              "output.mesh_formats": []})
+    result, _ = run_job(case, tmp_path / "o")
+    from regolith_sim.simulation.preflight import setup
+
+    layer_times = setup(case).plan.layer_times
+    assert len(layer_times) == 2
+    times = _pvd_times(tmp_path / "o" / "fields.pvd")
+    assert times == pytest.approx([layer_times[1], result.summary["run"]["simulated_time_s"]], abs=1e-9)
+
+
+@pytest.mark.parametrize("t_end, interval", [(1.0, 0.1), (0.3, 0.1), (5.943819928742064, 0.05), (0.05, 0.1),
+                                             (2.0, 1.0), (2.0 + 5e-10, 1.0)])
+def test_frame_count_is_the_number_of_frame_times(t_end, interval):
+    from regolith_sim.simulation.recorders import frame_count, frame_times
+
+    times = frame_times([0.0, 1.0], t_end, interval)
+    assert frame_count([0.0, 1.0], t_end, interval) == len(times)
+    assert times == sorted(times) and times[-1] == t_end and all(b - a > 1e-9 for a, b in zip(times, times[1:]))
+    assert frame_count([0.0, 1.0, 2.0], t_end, None) == len(frame_times([0.0, 1.0, 2.0], t_end, None)) == 3
+
+
+def test_check_counts_default_per_layer_frames_too(monkeypatch):
+    from regolith_sim.errors import UserError
+    from regolith_sim.simulation import preflight
+
+    monkeypatch.setattr(preflight, "MAX_FRAMES", 1)
+    with pytest.raises(UserError, match=r"one frame per layer \(2 layers\) would write 2 VTK frames") as e:
+        preflight.preflight(load_case(TINY, **{"process.layer_thickness": "0.5 mm"}))
+    assert e.value.key == "output.field_interval"
+    monkeypatch.setattr(preflight, "MAX_FRAMES", 10)
+    with pytest.raises(UserError, match=r"0.1 s would write 50 VTK frames over the 4.928 s run"):
+        preflight.preflight(load_case(TINY, **{"output.field_interval": 0.1}))

@@ -1,13 +1,12 @@
 """`regolith-sim demo`: the main job a new user runs first (`make demo`)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from ..example_cases import example_path
-from ..io.atomic import write_text
+from ..io.json_out import write_json
 from .app import ArchOption, app
 from .validate import print_checks, run_validation
 
@@ -26,7 +25,7 @@ def demo(
     out = run_case(example_path(DEMO_CASE), out, arch, quiet=False)
     checks = run_validation(None, None, arch)
     print_checks(checks, False)
-    report = write_text(out / "validation.json", json.dumps([c.as_dict() for c in checks], indent=2, default=float))
+    report = write_json(out / "validation.json", [c.as_dict() for c in checks])
     names = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
     typer.echo(f"outputs: {out.resolve()} ({names}; {report.name} is the verification report)")
     if not all(c.passed for c in checks):

@@ -1,12 +1,12 @@
 """`regolith-sim plan`: the process plan and energy budget of a case, without simulating."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from ..io import json_out
 from .app import app, rounded
 
 
@@ -26,7 +26,7 @@ def plan(
     the_plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(build_parts(case), p)
     site = get_site(case.site.name, latitude_deg=case.site.latitude)
     budget = energy_budget(the_plan, p, site.sun_elevation_max_deg)
-    typer.echo(json.dumps(rounded(budget), indent=2, default=float))
+    typer.echo(json_out.dumps(rounded(budget)))
     for w in the_plan.warnings:
         typer.echo(f"warning: {w}", err=True)
     if out is not None:

@@ -1,13 +1,13 @@
 """`regolith-sim run`: one case file in, a folder of results out."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from ..errors import UserError
+from ..io import json_out
 from .app import ArchOption, app, start_runtime
 
 
@@ -60,7 +60,7 @@ def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resum
     start_runtime(arch if arch != "auto" else case.solver.arch, case.solver.precision, quiet)
     out_dir = out or default_out_dir(case)
     result, files = run_job(case, out_dir, progress=not quiet, resume=resume)
-    typer.echo(json.dumps(result.summary, indent=2, default=float))
+    typer.echo(json_out.dumps(result.summary))
     reason = (result.summary["part"]["estimated_compressive_strength_MPa"] or {}).get("reason")
     if reason and not quiet:
         typer.echo(f"warning: no strength estimate: {reason}", err=True)

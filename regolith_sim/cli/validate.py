@@ -2,12 +2,12 @@
 its error or verdict and pass/fail."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from ..io import json_out
 from .app import ArchOption, JsonOption, app, start_runtime
 
 SUITES = ("all", "verification", "experiments", "particles")
@@ -23,7 +23,7 @@ def run_validation(folder: Optional[Path], only: Optional[List[str]], arch: str)
 def print_checks(checks, as_json: bool) -> None:
     """One line per verification check or experiment (an item with its own ``line()``), then the tally."""
     if as_json:
-        typer.echo(json.dumps([c.as_dict() for c in checks], indent=2, default=float))
+        typer.echo(json_out.dumps([c.as_dict() for c in checks]))
         return
     for c in checks:
         if hasattr(c, "line"):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import sys
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -99,6 +100,20 @@ def _bounds(field) -> str:
     return txt
 
 
+def _finite_allowed(field) -> str:
+    """What a NaN or infinity should have been: a finite number, within the field's bounds and in its unit."""
+    if field is None:
+        return "a finite number"
+    bounds, unit = _bounds(field), unit_of(field)
+    if bounds and bounds != unit:
+        return f"a finite number {bounds}"
+    return f"a finite number in {unit}" if unit not in ("", "1") else "a finite number"
+
+
+def _non_finite(value) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 def format_validation_error(exc: ValidationError, model: type[BaseModel] = Case) -> str:
     """One line for the first error: key path, value given, what is allowed."""
     # A misspelt key also makes its correct twin "missing": report the misspelling.
@@ -131,12 +146,15 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] = Case)
     msg = err["msg"]
     if kind == "value_error":
         msg = msg.removeprefix("Value error, ")
-    if kind == "finite_number":
+    # pydantic tests a bound before finiteness, and NaN fails every comparison: say what is wrong with it
+    if kind == "finite_number" or (kind.startswith(("greater", "less")) and _non_finite(value)):
         msg = "not a finite number"
-        allowed = f"; allowed: a finite number{' in ' + unit_of(field) if field is not None and unit_of(field) not in ('', '1') else ''}"
+        allowed = f"; allowed: {_finite_allowed(field)}"
     if kind == "literal_error":
         msg = "not one of the allowed values"
         if not allowed and err.get("ctx", {}).get("expected"):  # an item of a list: no field to read
             allowed = f"; allowed: {err['ctx']['expected']}"
-    shown = f" = {value!r}" if not isinstance(value, dict) else ""
+    # a table, or a list of tables (probes, parts), would not read as one line
+    tables = isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
+    shown = "" if tables else f" = {value!r}"
     return f"{path}{shown}: {msg}{allowed}"

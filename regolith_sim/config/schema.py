@@ -6,6 +6,7 @@ Quantities accept a bare number in the SI unit shown or a string with a unit ("0
 """
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal, Optional
 
 from pathlib import Path
@@ -84,7 +85,8 @@ class SiteSection(Section):
     @classmethod
     def _local_time_with_unit(cls, v):
         # Every other bare number is SI, but a clock time is read in hours: '12' meaning 12 s is a trap.
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
+        # (a NaN or infinity goes on to be refused as not finite)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
             raise ValueError(f"give the hour with its unit, e.g. '{v:g} h' (a bare number would be read as seconds)")
         return v
 
@@ -109,6 +111,20 @@ class PartEntry(Section):
                     "(build orientation; e.g. `['90 deg', 0, 0]` lays a part on its side)",
         json_schema_extra={"unit": "deg"},
     )
+
+    @field_validator("part")
+    @classmethod
+    def _known_part(cls, v: str) -> str:
+        # Here, not when the part is built, so the error names the key the user wrote (geometry.part).
+        from geometries.registry import get_part
+
+        from ..errors import UserError
+
+        try:
+            get_part(v)
+        except UserError as exc:
+            raise ValueError(str(exc).removeprefix(f"{exc.key}: ")) from None
+        return v
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -319,7 +335,9 @@ class OutputSection(Section):
     dir: Optional[str] = Field(None, description="Output folder; a relative path is read from the case file's "
                                                  "folder (default: results/<case name> in the current folder)",
                                json_schema_extra={"unit": ""})
-    field_interval: Optional[Time] = quantity(None, "Simulated time between VTK field frames (default: per layer)",
+    field_interval: Optional[Time] = quantity(None, "Simulated time between VTK field frames, plus one at the end "
+                                              "(default: one at the end of each layer's dwell and at the end); the "
+                                              "run's steps end at each frame time, so a short interval adds steps",
                                               "s", gt=0, le=1e7)
     mesh_formats: list[MESH_FORMATS] = Field(
         default_factory=lambda: ["stl", "3mf", "obj", "ply", "glb", "vtu", "inp", "msh"],
@@ -337,6 +355,16 @@ class OutputSection(Section):
     distortion_scale: float = quantity(1.0, "Factor on the computed displacement in part_distorted.stl (with "
                                             "solver.mechanics = 'final' or 'layers'); >1 exaggerates the warp", "1",
                                        gt=0, le=1e4)
+
+    @field_validator("probes")
+    @classmethod
+    def _unique_probe_names(cls, probes: list[ProbeSpec]) -> list[ProbeSpec]:
+        # probes.csv columns and summary.json's probes.<name> are keyed by name: a twin would be lost
+        names = [p.name for p in probes]
+        twin = next((n for i, n in enumerate(names) if n in names[:i]), None)
+        if twin is not None:
+            raise ValueError(f"two probes are named {twin!r}; allowed: a different name for each probe")
+        return probes
 
 
 class Case(Section):

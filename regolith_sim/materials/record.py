@@ -137,10 +137,21 @@ class Material:
                 raise MaterialError(f"{where}: property '{key}' cites unknown source '{v.source}'", key="material")
             _check_bounds(key, v.value, f"{where}: {key}")
         if self.solidus_K >= self.liquidus_K:
-            raise MaterialError(f"{where}: solidus {self.solidus_K} K must be below liquidus {self.liquidus_K} K",
-                                key="material")
+            key, where = self._blame(where, "melting.solidus_K", "melting.liquidus_K")
+            raise MaterialError(f"{where}: solidus {self.solidus_K:g} K must be below liquidus {self.liquidus_K:g} K",
+                                key=key)
         if self.bulk_density > self.particle_density:
-            raise MaterialError(f"{where}: bulk density exceeds particle density", key="material")
+            key, where = self._blame(where, "density.bulk_kg_m3", "density.particle_kg_m3")
+            raise MaterialError(f"{where}: bulk density {self.bulk_density:g} kg/m^3 exceeds particle density "
+                                f"{self.particle_density:g} kg/m^3", key=key)
+
+    def _blame(self, where: str, *keys: str) -> tuple[str, str]:
+        """The error key and subject of a failed check between ``keys``: the case's override of one of them
+        when there is one (the data file was consistent before it), else the material itself."""
+        over = next((k for k in keys if k in self.overridden), None)
+        if over is None:
+            return "material", where
+        return f"material.overrides.{over}", f"material '{self.name}' as overridden by the case"
 
     # -- the numbers the solvers use ---------------------------------------------------------
     particle_density = property(lambda self: self.get("density.particle_kg_m3"))
@@ -269,7 +280,8 @@ class Material:
 def _check_bounds(key: str, value: float, where: str) -> None:
     lo, hi = BOUNDS.get(key, (-np.inf, np.inf))
     if not (np.isfinite(value) and lo <= value <= hi):
-        raise MaterialError(f"{key} = {value!r} is outside the allowed range [{lo:g}, {hi:g}] "
+        what = "is outside the allowed range" if np.isfinite(value) else "is not a finite number; allowed:"
+        raise MaterialError(f"{key} = {value!r} {what} [{lo:g}, {hi:g}] "
                             f"({REQUIRED.get(key, 'SI units')})", key=where if ":" not in where else None)
 
 

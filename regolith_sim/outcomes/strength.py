@@ -129,9 +129,10 @@ def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
     out["knockdown"] = knock
     cons = body.consolidated & body.env
     porosity = 1.0 - body.rho_rel * (1.0 - ves[0] * body.melt_fraction)
-    mean_p = float(porosity[cons].mean()) if cons.any() else float("nan")
+    # None (null in summary.json) with nothing consolidated: there is no porosity to report
+    mean_p = float(porosity[cons].mean()) if cons.any() else None
     # the fit's porosity range is of pores between grains: vesicles are judged by their own slope
-    mean_grains = float(1.0 - body.rho_rel[cons].mean()) if cons.any() else float("nan")
+    mean_grains = float(1.0 - body.rho_rel[cons].mean()) if cons.any() else None
     if matrix.shared_from:
         out["matrix_law"] = f"shared with the {matrix.shared_from} route: {matrix.note}"
     out.update(route=matrix.route, mean_porosity=mean_p,

@@ -301,6 +301,25 @@ def _table(path: Path, header, data):
     return {name: table[:, j] for j, name in enumerate(header)}
 
 
+#: what a plan file's column must hold besides a finite number: (test, what is allowed)
+_COLUMN_RANGES = {"power_W": (lambda v: v >= 0, ">= 0 W"), "spot_m": (lambda v: v > 0, "> 0 m")}
+
+
+def _check_rows(path: Path, cols: dict, data) -> None:
+    """Refuse the first data line holding a NaN or infinity, a negative power or a spot <= 0, naming the
+    file, the line and the column (ProcessPlan's own check cannot say where in the file)."""
+    first = None  # (row, column name, allowed)
+    for name, values in cols.items():
+        test, allowed = _COLUMN_RANGES.get(name, (None, ""))
+        ok = np.isfinite(values) & (test(values) if test else True)
+        if not ok.all() and (first is None or int(np.argmin(ok)) < first[0]):
+            first = (int(np.argmin(ok)), name, allowed)
+    if first is not None:
+        i, name, allowed = first
+        raise PlanError(f"{path}:{data[i][0]}: {name} = {cols[name][i]:g}", key="process.plan_file",
+                        allowed=" ".join(("a finite number", allowed)).strip())
+
+
 def _fill(path: Path, cols: dict, name: str, value, arg: str, unit: str) -> np.ndarray:
     if name in cols:
         return cols[name]
@@ -312,6 +331,7 @@ def _fill(path: Path, cols: dict, name: str, value, arg: str, unit: str) -> np.n
 def _read_csv(path: Path, spot, power) -> ProcessPlan:
     layers, header, _, data = _split_lines(path)
     cols = _table(path, header, data)
+    _check_rows(path, cols, data)
     t = cols["t_s"]
     if np.any(np.diff(t) < 0):
         no = data[int(np.argmax(np.diff(t) < 0)) + 1][0]
@@ -328,6 +348,10 @@ def _read_csv(path: Path, spot, power) -> ProcessPlan:
             rows = sorted((int(k), float(ts), float(zt)) for _, (k, ts, zt, *_) in layers)
         except ValueError:
             raise PlanError(f"{path}: malformed '# layer,k,t_s,z_m' row", key="process.plan_file") from None
+        no = next((no for no, (_, ts, zt, *_) in layers if not np.isfinite([float(ts), float(zt)]).all()), None)
+        if no is not None:
+            raise PlanError(f"{path}:{no}: layer row with a NaN or infinity", key="process.plan_file",
+                            allowed="finite t_s and z_m")
         layer_times = [r[1] for r in rows]
         layer_tops = [r[2] for r in rows]
     return ProcessPlan(t=t, x=cols["x_m"], y=cols["y_m"], z=cols["z_m"], power=pw,

@@ -61,7 +61,7 @@ def preflight(case) -> Setup:
     grid = su.domain.grid
     _check_probes(case, grid)
     t_end = float(su.plan.t[-1]) + case.solver.cooldown
-    _check_frames(case, t_end)
+    _check_frames(case, su.plan.layer_times, t_end)
     _check_material_for_run(case, su)
     _check_step_count(case, su, grid.dx)
     return su
@@ -173,11 +173,15 @@ def _check_probes(case, grid) -> None:
     ProbeRecorder(case.output.probes, grid)  # refuses a probe outside the domain, naming it
 
 
-def _check_frames(case, t_end: float) -> None:
+def _check_frames(case, layer_times, t_end: float) -> None:
+    from .recorders import frame_count
+
     interval = case.output.field_interval
-    if interval and t_end / interval > MAX_FRAMES:
-        raise UserError(f"{interval:g} s would write {t_end / interval:.3g} VTK frames over the {t_end:.4g} s run; "
-                        f"allowed: at least {t_end / MAX_FRAMES:.3g} s ({MAX_FRAMES} frames at most)",
+    n = frame_count(layer_times, t_end, interval)
+    if n > MAX_FRAMES:
+        every = f"{interval:g} s" if interval else f"one frame per layer ({len(layer_times)} layers)"
+        raise UserError(f"{every} would write {n:.4g} VTK frames over the {t_end:.4g} s run; allowed: "
+                        f"output.field_interval at least {t_end / MAX_FRAMES:.3g} s ({MAX_FRAMES} frames at most)",
                         key="output.field_interval")
 
 

@@ -1,10 +1,14 @@
 """What a run records while it steps: probe time series and VTK field frames.
 
-A recorder has ``due(t)`` and ``record(sim)``; the run calls it when due. Its progress is plain data
-(``checkpoint_state``) so that a resumed run continues the same series.
+A recorder has ``due(t)`` and ``record(sim)``; the run calls it when due. A ``timed`` recorder (field
+frames) names its times by ``next_time(t)``: the run ends a step at each and records right after it, so a
+frame shows the fields at its time whatever the step length. The others (probes) sample at every health
+check. Its progress is plain data (``checkpoint_state``) so that a resumed run continues the same series.
 """
 from __future__ import annotations
 
+import bisect
+import math
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +56,8 @@ def csv_cell(text: str) -> str:
 class ProbeRecorder:
     """Temperature [K] and relative density at named points, sampled every ``interval`` s of simulated
     time (or at every health check when None); NaN while the point holds no material."""
+
+    timed = False
 
     def __init__(self, probes, grid, interval: float | None = None):
         self.names = [p.name for p in probes]
@@ -103,6 +109,8 @@ class ProbeRecorder:
 class FrameRecorder:
     """VTK image-data frames of the fields at the given times, gathered by a ``.pvd`` collection."""
 
+    timed = True
+
     def __init__(self, out_dir: Path, grid, times, name: str = "fields"):
         self.folder = Path(out_dir) / name
         self.pvd = Path(out_dir) / f"{name}.pvd"
@@ -113,6 +121,12 @@ class FrameRecorder:
 
     def due(self, t: float) -> bool:
         return self.next_index < len(self.times) and t >= self.times[self.next_index] - 1e-9
+
+    def next_time(self, t: float) -> float:
+        """The first frame time after ``t`` [s] (inf after the last): the run's step ends there. Found from
+        ``t``, not from the frames written, so a caller stepping without recording never gets stuck on one."""
+        i = bisect.bisect_right(self.times, t + 1e-9)
+        return self.times[i] if i < len(self.times) else math.inf
 
     def record(self, sim) -> None:
         from .result import part_outcome
@@ -154,11 +168,25 @@ class FrameRecorder:
 
     def restore_checkpoint_state(self, state: dict) -> None:
         self.frames = [(float(t), str(f)) for t, f in state["frames"]]
+        # the times already written are not due again in the resumed run
+        self.next_index = bisect.bisect_right(self.times, self.frames[-1][0] + 1e-9) if self.frames else 0
 
 
 def frame_times(layer_times, t_end: float, interval: float | None) -> list[float]:
-    """When to write field frames: every ``interval`` s, or by default the end of each layer's dwell
-    (just before the next layer is spread) and the end of the run."""
+    """When to write field frames: every ``interval`` s and at the end of the run, or by default at the
+    end of each layer's dwell (just before the next layer is spread) and at the end of the run. The run
+    writes exactly these (its steps end at each), so their number is the number of frames."""
     if interval:
-        return list(np.arange(interval, t_end, interval)) + [t_end]
+        # k x interval, not a running sum (which drifts)
+        return [k * interval for k in range(1, _interval_frames(t_end, interval) + 1)] + [t_end]
     return [float(t) for t in layer_times[1:]] + [t_end]
+
+
+def frame_count(layer_times, t_end: float, interval: float | None) -> int:
+    """len(frame_times(...)) without listing them (a tiny interval would make the list itself too large)."""
+    return (_interval_frames(t_end, interval) if interval else len(layer_times[1:])) + 1
+
+
+def _interval_frames(t_end: float, interval: float) -> int:
+    """Multiples of ``interval`` before the end of the run (one within 1e-9 s of it is the end's frame)."""
+    return max(math.ceil((t_end - 1e-9) / interval) - 1, 0)

@@ -1,7 +1,6 @@
 """What a run produces: the summary numbers a researcher quotes and the fields as NumPy arrays."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import numpy as np
 
 from .._version import __version__
 from ..io.atomic import atomic_path, write_text
+from ..io.json_out import write_json
 
 #: Every summary key with its unit, for the README and `summary.json` readers.
 SUMMARY_UNITS = {
@@ -267,7 +267,7 @@ class Result:
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """summary.json, fields.npz and melt_pool.csv, each written atomically."""
         out = Path(out_dir)
-        files = {"summary": write_text(out / "summary.json", json.dumps(self.summary, indent=2, default=float))}
+        files = {"summary": write_json(out / "summary.json", self.summary)}
         with atomic_path(out / "fields.npz") as tmp:
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, origin=np.asarray(self.grid.origin), dx=self.grid.dx, **self.fields)

@@ -11,14 +11,13 @@ are one-line :class:`~regolith_sim.errors.UserError` s.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import time
 from pathlib import Path
 
 from ..errors import UserError
-from ..io.atomic import write_text
+from ..io.json_out import write_json
 
 STATUS_NAME = "run_status.json"
 LOCK_NAME = ".regolith-sim.lock"
@@ -142,8 +141,8 @@ def _clear(out: Path, fresh: bool) -> None:
 
 
 def _write_status(out: Path, status: str, **extra) -> None:
-    write_text(out / STATUS_NAME, json.dumps({"status": status, "pid": os.getpid(),
-                                              "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **extra}, indent=2) + "\n")
+    write_json(out / STATUS_NAME, {"status": status, "pid": os.getpid(),
+                                   "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **extra})
 
 
 @contextlib.contextmanager

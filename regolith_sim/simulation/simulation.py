@@ -254,9 +254,9 @@ class Simulation:
         return None if self.densifier is None else self.densifier.layer_face.to_numpy().astype(float)
 
     def _next_event(self, t: float) -> float:
-        """The next time a layer is spread or the path changes (steps end there, so the energy
-        delivered equals the plan's to round-off)."""
-        nxt = self.t_end
+        """The next time a layer is spread, the path changes or a field frame is due (steps end there, so
+        the energy delivered equals the plan's to round-off and a frame holds the fields at its time)."""
+        nxt = min([self.t_end] + [r.next_time(t) for r in self.recorders if r.timed])
         if self.layers_spread < self.domain.n_layers:
             nxt = min(nxt, float(self.plan.layer_times[self.layers_spread]))
         i = int(np.searchsorted(self.plan.t, t + 1e-12, side="right"))
@@ -348,7 +348,11 @@ class Simulation:
         """Stop a diverging run, track the melt pool and feed the recorders."""
         self.peak_temperature = max(self.peak_temperature, self.thermal.check_health(self.case.solver.max_temperature))
         self.melt_pool.sample(self.thermal.time, self.thermal.extent_above(self.material.solidus_K))
-        due = [r for r in self.recorders if r.due(self.thermal.time)]
+        self._record()
+
+    def _record(self, timed_only: bool = False) -> None:
+        """Feed the recorders that are due (with ``timed_only``, the field frames only)."""
+        due = [r for r in self.recorders if (r.timed or not timed_only) and r.due(self.thermal.time)]
         if due:
             self.thermal.sync()  # recorders read every cell at the current time
         for r in due:
@@ -367,6 +371,7 @@ class Simulation:
             while self.thermal.time < t_stop - 1e-9:
                 self.step(dt_max=t_stop - self.thermal.time)
                 self.n_steps += 1
+                self._record(timed_only=True)  # a frame at its time, not at the next health check
                 if self.n_steps % check_every == 0 or self.thermal.time >= t_stop - 1e-9:
                     self._check()
                     if bar is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
-from ..io.atomic import write_text
+from ..io.json_out import write_json
 from .resources import plan_workers
 from .spec import SweepSpec
 from .status import StatusStore
@@ -54,8 +54,6 @@ def run_sweep(spec: SweepSpec, out_dir: str | Path, *, backend: str = "local", w
     ``arch`` overrides the base case's ``solver.arch`` for every case. ``progress`` shows a progress
     bar (cases done, failed, ETA); ``quiet`` replaces it by one log line per finished case.
     """
-    import json
-
     if backend not in BACKENDS:
         raise UserError(f"backend = {backend!r}; allowed: {', '.join(BACKENDS)}", key="--backend")
     if workers is not None and workers < 1:
@@ -71,7 +69,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | Path, *, backend: str = "local", w
         raise UserError("--address names a Ray cluster; it needs --backend ray", key="--address")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / MANIFEST, json.dumps(spec.manifest(), indent=1, default=str))
+    write_json(out / MANIFEST, spec.manifest(), indent=1, default=str)
     store = StatusStore(out)
     todo = cases_to_run(spec, store, retry_failed)
     for c in todo:

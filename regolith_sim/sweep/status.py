@@ -15,11 +15,10 @@ A case found ``running`` when a sweep starts was interrupted (the process was ki
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
-from ..io.atomic import write_text
+from ..io.json_out import write_json
 
 STATES = ("pending", "running", "done", "failed")
 
@@ -52,17 +51,10 @@ class StatusStore:
             raise ValueError(f"status {status!r} not in {STATES}")
         rec = {"case_id": case_id, "status": status, "error": None, "summary": None, "job_s": None,
                "worker": None, **fields, "updated": time.time()}
-        write_text(self.path(case_id), json.dumps(rec, indent=1, default=_json_default))
+        write_json(self.path(case_id), rec, indent=1, default=str)
         return rec
 
     def status_of(self, case_id: str) -> str:
         rec = self.read(case_id)
         return rec["status"] if rec else "pending"
 
-
-def _json_default(obj):
-    """NumPy scalars and the like in a summary."""
-    try:
-        return obj.item()
-    except AttributeError:
-        return str(obj)

@@ -542,12 +542,13 @@ def write_docs(results: list[ExperimentResult], markdown_path: str | Path) -> li
     """Write docs/validation.md, its plot (images/validation.png beside it) and the cached results
     (validation.json beside it) that the doc test regenerates the page from."""
     from ..io.atomic import write_text
+    from ..io.json_out import write_json
 
     md = Path(markdown_path)
     data = [r.as_dict() for r in results]
     for d in data:
         d.pop("wall_time_s")  # varies from run to run; the page must not
     png = plot(data, md.parent / "images" / "validation.png")
-    cache = write_text(md.with_suffix(".json"), json.dumps(data, indent=1, default=float) + "\n")
+    cache = write_json(md.with_suffix(".json"), data, indent=1)
     page = write_text(md, markdown(data, "images/validation.png"))
     return [page, png, cache]
