@@ -1189,9 +1189,9 @@ def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0
 def quiet_front(h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, cp_of_T: nd1, T0: float,
                 inv_dT: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2, out: nd1):
     """Where heat moves now, over the layers [k0, k1): out[0] = nz minus the lowest layer of a cell with a net heat
-    flux (``cell_flux``, with nothing moved or booked; 0: none), out[1] and out[2] the largest diffusivity and
-    surface coefficient (``explicit_rates``) of all the cells. A cell whose neighbours and boundaries all hold its
-    temperature has a flux of exactly 0 (ThermalSolver._place_quiet)."""
+    flux (``cell_flux``, with nothing moved or booked) or at or above ``T_hot`` (0: none), out[1] and out[2] the
+    largest diffusivity and surface coefficient (``explicit_rates``) of all the cells. A cell whose neighbours and
+    boundaries all hold its temperature has a flux of exactly 0 (ThermalSolver._place_quiet)."""
     for n in ti.static(range(3)):
         out[n] = 0.0
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
@@ -1208,7 +1208,8 @@ def quiet_front(h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd
             q, q_below_next, _ = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, ALL, i, j, k, hi, 0, t_w, t_e,
                                            t_s, t_n, q_below, nx, ny, nz, inv_dx, 0.0, 0.0)
             q_below = q_below_next
-            if q != 0.0 and moved == BOX_EMPTY:
+            # (a cell at or above T_hot changes on its own: densification, and boiling above its boiling points)
+            if (q != 0.0 or T[i, j, k] >= par[P_T_HOT]) and moved == BOX_EMPTY:
                 moved = k
             a_max, s_max, t_max, bad = watch_cell(T, kcond, mass, cp_of_T, T0, inv_dT, par[P_RHO_P], eps, h_conv, i,
                                                   j, k, a_max, s_max, t_max, bad)

@@ -107,6 +107,7 @@ class Simulation:
         self.mechanics = self._make_mechanics()
         self.melt_pool = MeltPoolTrack()
         self.layers_spread = 0
+        self.mechanics_layers = 0  #: layers whose per-layer thermo-mechanics ran (at the end of their dwell)
         self.t_end = self.plan.t[-1] + case.solver.cooldown
         self.wall_time = 0.0
         self.n_steps = 0
@@ -227,15 +228,27 @@ class Simulation:
             if self.densifier is not None:
                 self.densifier.settle()
             _, hi = self.domain.layer_cells(self.layers_spread)
-            if self.layers_spread > 0 and self.mechanics is not None:  # the finished layer, end of its dwell
-                self.thermal.sync()
-                self.mechanics.update(self.mechanics_fields())
+            self._finish_layer_mechanics()
             bed = np.ones(self.domain.grid.shape[:2], bool)
             empty = self.thermal.field("state") == VOID if self.densifier is not None else None
             self.thermal.activate_layer(bed, 0, hi, self.powder_temperature)
             if empty is not None:  # the fresh powder's contacts with what lay there bond from now on
                 self.densifier.new_contacts(empty & (self.thermal.field("state") != VOID))
             self.layers_spread += 1
+
+    def _finish_layer_mechanics(self) -> None:
+        """The per-layer thermo-mechanics of the layer whose dwell ends now (once per layer): before the next one
+        is spread, and before the field frame of that moment (which shows its stress)."""
+        if self.mechanics is None or self.layers_spread == 0 or self.mechanics_layers >= self.layers_spread:
+            return
+        self.thermal.sync()
+        self.mechanics.update(self.mechanics_fields())
+        self.mechanics_layers = self.layers_spread
+
+    def _layer_due(self) -> bool:
+        """Whether the next layer's spread time has come."""
+        return self.layers_spread < self.domain.n_layers and \
+            self.plan.layer_times[self.layers_spread] <= self.thermal.time + 1e-12
 
     def face_density(self) -> np.ndarray | None:
         """Relative density [-] of each cell's faces to +x, +y, +z (grid shape + (3,)): what the sintering each
@@ -354,6 +367,8 @@ class Simulation:
         """Feed the recorders that are due (with ``timed_only``, the field frames only)."""
         due = [r for r in self.recorders if (r.timed or not timed_only) and r.due(self.thermal.time)]
         if due:
+            if self._layer_due():
+                self._finish_layer_mechanics()
             self.thermal.sync()  # recorders read every cell at the current time
         for r in due:
             r.record(self)

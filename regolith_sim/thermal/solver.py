@@ -634,7 +634,8 @@ class ThermalSolver:
         than ``stages`` + ``QUIET_BUFFER`` under the lowest one heat is moving in. Heat crosses at most one cell
         per flux evaluation, so it cannot reach them within the step; the face on top of them is the pass's,
         which moves its heat into the cell under it (``K.column_start``), so the ledger closes as before.
-        Placed from the net heat flux of every cell (``K.quiet_front``: exactly 0 in a uniform region), then,
+        Placed from the net heat flux of every cell (``K.quiet_front``: exactly 0 in a uniform region; a cell at
+        or above ``T_hot`` counts as moving, as it densifies or boils on its own), then,
         from step to step, lowered to the reach of the lowest layer the last update changed by more than
         ``K.QUIET_REL`` of its temperature (``watch`` [W_MOVED]); never raised (a layer that heat reached is
         never left out again: its slow change would be lost). Given up with a source on (a deposit may reach
