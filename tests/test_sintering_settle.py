@@ -233,7 +233,7 @@ def test_next_layer_lands_on_settled_surface(ti_runtime, lms1):
                              layer_cells=lambda n: (n_sub + n * cpl, n_sub + (n + 1) * cpl))
     fake = SimpleNamespace(layers_spread=1, domain=domain, plan=SimpleNamespace(layer_times=[0.0, 1.0]),
                            thermal=s, densifier=d, mechanics=None, powder_temperature=250.0,
-                           _mark_covered=lambda lo, hi: None)
+                           _mark_covered=lambda lo, hi: None, _finish_layer_mechanics=lambda: None)
     Simulation._spread_due_layers(fake, 1.0)
     assert fake.layers_spread == 2
     state, mass, rr = s.field("state"), s.field("mass"), s.field("rho_rel")
