@@ -72,7 +72,8 @@ SPOT_PARAMS = ("profile", "order", "x0", "y0", "dx", "rho_p", "beta_per_rel", "r
 W_ALPHA, W_SURF, W_TMAX, W_BAD, W_DT, W_MOVED = 0, 1, 2, 3, 4, 5
 WATCH_COLUMNS = 6
 #: A cell whose temperature an update changes by at most this fraction of itself has not been reached by heat
-#: yet (f64 round-off of a stage is ~1e-16; in f32 every cell counts as changed, so nothing is skipped).
+#: yet (a stage's round-off is ~1e-16 of it in f64, ~1e-7 in f32: there, cells that round-off moves count as
+#: reached, so less is left out; cells that do not change at all compare equal in either precision).
 QUIET_REL = 1e-9
 #: An empty box's lower corner: above any index.
 BOX_EMPTY = 2 ** 30
@@ -1186,21 +1187,21 @@ def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0
 
 
 @ti.kernel
-def quiet_front(h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, cp_of_T: nd1, T0: float,
-                inv_dT: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2, out: nd1):
+def quiet_front(h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, k0: ti.i32, k1: ti.i32,
+                tiles: nd2, out: nd1):
     """Where heat moves now, over the layers [k0, k1): out[0] = nz minus the lowest layer of a cell with a net heat
-    flux (``cell_flux``, with nothing moved or booked) or at or above ``T_hot`` (0: none), out[1] and out[2] the
-    largest diffusivity and surface coefficient (``explicit_rates``) of all the cells. A cell whose neighbours and
-    boundaries all hold its temperature has a flux of exactly 0 (ThermalSolver._place_quiet)."""
-    for n in ti.static(range(3)):
-        out[n] = 0.0
+    flux (``cell_flux``, with nothing moved or booked) or at or above ``T_hot`` or ``T_watch`` (0: none). A cell whose
+    neighbours and boundaries all hold its temperature has a flux of exactly 0 (ThermalSolver._place_quiet)."""
+    out[0] = 0.0
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     for i, j in ti.ndrange(nx, ny):
         inv_dx = 1.0 / par[P_DX]
         lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, ALL, i, j, k0, k1, 0, nx, ny,
                                                            inv_dx, 0.0, par[P_RHO_P])
+        # (a cell at or above T_hot or T_watch changes on its own: densification, and boiling above its boiling
+        # points; the densifier works in the box of those at or above T_watch)
+        warm = ti.min(par[P_T_HOT], par[P_T_WATCH])
         moved = BOX_EMPTY
-        a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
         for k in range(lo, hi):
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
@@ -1208,15 +1209,11 @@ def quiet_front(h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd
             q, q_below_next, _ = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, ALL, i, j, k, hi, 0, t_w, t_e,
                                            t_s, t_n, q_below, nx, ny, nz, inv_dx, 0.0, 0.0)
             q_below = q_below_next
-            # (a cell at or above T_hot changes on its own: densification, and boiling above its boiling points)
-            if (q != 0.0 or T[i, j, k] >= par[P_T_HOT]) and moved == BOX_EMPTY:
+            if q != 0.0 or T[i, j, k] >= warm:
                 moved = k
-            a_max, s_max, t_max, bad = watch_cell(T, kcond, mass, cp_of_T, T0, inv_dT, par[P_RHO_P], eps, h_conv, i,
-                                                  j, k, a_max, s_max, t_max, bad)
+                break
         if moved != BOX_EMPTY:
             ti.atomic_max(out[0], nz - moved)
-        ti.atomic_max(out[1], a_max)
-        ti.atomic_max(out[2], s_max)
 
 
 @ti.kernel

@@ -421,6 +421,13 @@ def test_per_layer_mechanics_writes_stress_frames_and_resumes_exactly(ti_runtime
     assert res.summary["mechanics"]["updates"] == 3
     np.testing.assert_allclose(res.fields["stress_Pa"], ref.fields["stress_Pa"], rtol=1e-7, atol=1e-3)
 
+    # the frames change nothing: the API run, with no recorders, settles and solves each layer as the job does
+    from regolith_sim.simulation.simulation import Simulation
+
+    bare = Simulation(case).run(progress=False)
+    np.testing.assert_allclose(bare.fields["stress_Pa"], ref.fields["stress_Pa"], rtol=1e-7, atol=1e-3)
+    assert bare.summary["part"]["consolidated_fraction"] == ref.summary["part"]["consolidated_fraction"]
+
 
 def test_melted_fraction_counts_mass_not_voxels():
     """Two columns: one settled melt voxel holding 0.9 of a cell's solid, two powder voxels of 0.55 each:

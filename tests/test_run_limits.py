@@ -47,7 +47,7 @@ def test_microwave_heating_too_fast_to_follow_stops_with_the_setting_to_lower(ti
     sim = Simulation(case)
     with pytest.raises(SimulationDiverged, match="too fast to follow.*lower process.power = 1e"):
         sim.advance(1.0, progress=False)
-    assert sim.thermal.time < 0.01
+    assert sim.thermal.time < 0.1   # stopped at once, not after hours
 
 
 def test_a_divergence_with_evaporation_off_says_nothing_holds_the_melt(ti_runtime):

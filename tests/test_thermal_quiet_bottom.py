@@ -75,3 +75,38 @@ def test_a_source_keeps_every_layer(ti_runtime):
 
     s.step(0.9 * s.stable_dt(1.0), [Warm()])
     assert s.k_quiet == 0
+
+
+def test_the_step_bound_is_that_of_the_layers_left_out_not_of_the_hot_top(ti_runtime):
+    """The set-aside layers' stability bound is theirs (taken when they are set aside; they stay as they are), so a
+    hot top that cools does not hold the step down: stable_dt with the quiet bottom is the one computed from every
+    cell's stored fields."""
+    s = _held_face(True)
+    for _ in range(3):
+        s.step_sts(10.0 * s.stable_dt(1.0))
+    assert s.k_quiet > 0
+    assert s.stable_dt() == pytest.approx(s.stable_dt(from_fields=True), rel=1e-12)
+
+
+def test_cells_the_densifier_watches_are_never_left_out(ti_runtime):
+    """A uniform region at or above T_watch (where the densifier acts) has no net flux but changes on its own: it is
+    not set aside, and the rough region of a super-time-step does not reach under the quiet bottom (the run matches
+    the one over every layer and its ledger closes)."""
+    runs = {}
+    for quiet in (False, True):
+        s = _held_face(quiet)
+        s.rough_hot_cells = True
+        s.watch_above(200.0)     # every cell (250 K) is watched
+        for _ in range(5):
+            s.step_sts(10.0 * s.stable_dt(1.0))
+        assert s.k_quiet == 0
+        runs[quiet] = (s.field("T"), s.sync_ledger().balance_error)
+    assert np.abs(runs[True][0] - runs[False][0]).max() < 1e-9 and runs[True][1] < 1e-10
+
+    s = _held_face(True)
+    s.rough_hot_cells = True
+    s.watch_above(1000.0)        # the heated top only: the bottom is set aside under the rough region
+    for _ in range(5):
+        s.step_sts(10.0 * s.stable_dt(1.0))
+    assert s.k_quiet > 0 and s.sync_ledger().balance_error < 1e-10
+    assert s.field("T").min() >= 250.0 - 1e-9

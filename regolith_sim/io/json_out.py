@@ -1,9 +1,11 @@
 """JSON the tool writes: strict JSON that any reader accepts, NaN and infinities written as null.
 
 Python's json module writes NaN and Infinity by default, which is not JSON: JavaScript, jq and most
-other readers refuse the whole file. Every JSON file or JSON print of regolith_sim goes through
+other readers refuse the whole file. The outputs that can hold a missing number (run summaries and
+status, validation results, sweep manifests and status, plan budgets, benchmark results) go through
 :func:`dumps`, which turns each non-finite number into null and passes ``allow_nan=False`` so that a
-value this module does not reach fails loudly instead of writing invalid JSON.
+value this module does not reach fails loudly instead of writing invalid JSON. (Listings of materials,
+sites and geometries print tables of data-file numbers; the particle summaries refuse NaN themselves.)
 
 Standard library only (NumPy values are recognised by their ``item``/``tolist`` methods), so the
 benchmarks can import it without loading the simulator.

@@ -37,7 +37,7 @@ STS_DT_TARGET_K = 20.0
 #: heating of regolith comes near (1,000 K/s over 1,000 s would take 1e5 steps of 10 K).
 MAX_HEATING_STEPS = 1e6
 #: Source-off steps are super-time-steps while the accuracy-chosen step spans at most this many of the longest
-#: ones, implicit beyond.
+#: ones, implicit beyond (an implicit step costs a few dozen CG sweeps; benchmarks/RESULTS.md, session 8).
 IMPLICIT_AFTER_STS_STEPS = 2.0
 
 
@@ -236,11 +236,14 @@ class Simulation:
                 self.densifier.new_contacts(empty & (self.thermal.field("state") != VOID))
             self.layers_spread += 1
 
-    def _finish_layer_mechanics(self) -> None:
+    def _finish_layer_mechanics(self, settle: bool = False) -> None:
         """The per-layer thermo-mechanics of the layer whose dwell ends now (once per layer): before the next one
-        is spread, and before the field frame of that moment (which shows its stress)."""
+        is spread, and before the field frame of that moment (which shows its stress). ``settle``: the columns
+        settle first, as before a spread (a frame comes before it), so the mechanics sees the same body."""
         if self.mechanics is None or self.layers_spread == 0 or self.mechanics_layers >= self.layers_spread:
             return
+        if settle and self.densifier is not None:
+            self.densifier.settle()
         self.thermal.sync()
         self.mechanics.update(self.mechanics_fields())
         self.mechanics_layers = self.layers_spread
@@ -309,8 +312,8 @@ class Simulation:
             dt = min(th.implicit_dt(), limit)
             if sts and dt <= IMPLICIT_AFTER_STS_STEPS * sts_cap:
                 dt = min(th.implicit_dt(STS_DT_TARGET_K), limit)
-                # Super-time-steps while the accuracy-chosen step is within two of them (an implicit step costs
-                # a few dozen sweeps of CG; a super-time-step at most STS_MAX_STAGES), implicit beyond.
+                # Super-time-steps while the accuracy-chosen step is within IMPLICIT_AFTER_STS_STEPS of them (an
+                # implicit step costs a few dozen sweeps of CG; a super-time-step at most STS_MAX_STAGES).
                 dt = min(dt, sts_cap)
                 th.step_sts(dt) if dt > stable else th.step(dt)
             else:
@@ -347,15 +350,22 @@ class Simulation:
         what a load of this size takes (the cells then boil away within milliseconds)."""
         from ..errors import SimulationDiverged
 
-        left = self.t_end - self.thermal.time
+        left = self._on_time_after(self.thermal.time)  # (the heating limits only the steps with the source on)
         if dt > 0.0 and left / dt > MAX_HEATING_STEPS:
             mw = self.case.process.microwave
             what = (f"process.microwave.field_strength = {mw.field_strength:g} V/m" if mw.applicator == "fixed-field"
                     else f"process.power = {self.source.power:g} W")
             raise SimulationDiverged(
                 f"the microwave heating is too fast to follow: at t = {self.thermal.time:.4g} s the hottest cell warms "
-                f"by 10 K every {dt:.3g} s, so the remaining {left:.4g} s would take {left / dt:.3g} steps (more "
-                f"than {MAX_HEATING_STEPS:.0e}); the load would boil away within milliseconds: lower {what}")
+                f"by 10 K every {dt:.3g} s ({10.0 / dt:.3g} K/s), so the {left:.4g} s the source is still on would "
+                f"take {left / dt:.3g} steps (more than {MAX_HEATING_STEPS:.0e}): lower {what}")
+
+    def _on_time_after(self, t: float) -> float:
+        """How long the source is on after ``t`` [s] (the plan's on segments from t on)."""
+        p = self.plan
+        start, end = np.asarray(p.t[:-1], float), np.asarray(p.t[1:], float)
+        on = np.asarray(p.on[:-1], bool)
+        return float(np.sum(np.clip(end - np.maximum(start, t), 0.0, None), where=on))
 
     def _check(self) -> None:
         """Stop a diverging run, track the melt pool and feed the recorders."""
@@ -368,7 +378,7 @@ class Simulation:
         due = [r for r in self.recorders if (r.timed or not timed_only) and r.due(self.thermal.time)]
         if due:
             if self._layer_due():
-                self._finish_layer_mechanics()
+                self._finish_layer_mechanics(settle=True)
             self.thermal.sync()  # recorders read every cell at the current time
         for r in due:
             r.record(self)

@@ -372,6 +372,7 @@ class ThermalSolver:
         return float(np.sum(np.where(st > 0, h.astype(np.float64) * rr, 0.0)) * self.tables.rho_p * self.grid.dx ** 3)
 
     def set_bottom_temperature(self, T_bottom: float | np.ndarray) -> None:
+        self._give_up_quiet()  # the bottom cells may no longer be at rest
         self.T_bottom.from_numpy(np.broadcast_to(np.asarray(T_bottom, float), self.T_bottom.shape).copy())
 
     def activate_layer(self, mask2d: np.ndarray, k_lo: int, k_hi: int, T_init: float) -> None:
@@ -546,7 +547,7 @@ class ThermalSolver:
         tops = self._tops[i_lo:i_hi, j_lo:j_hi]
         if (tops >= 0).any():
             lows.append(int(tops[tops >= 0].min()))
-        k_lo = max(min(lows, default=k0) - m, k0, self.k_split if group == K.FAST else 0)
+        k_lo = max(min(lows, default=k0) - m, k0, self.k_quiet, self.k_split if group == K.FAST else 0)
         return (i_lo, i_hi, j_lo, j_hi, k_lo, k1) if k_lo < k1 else None
 
     def _rough_steps(self, dt: float, dt_fe: float, margin: float, rough: tuple) -> None:
@@ -635,7 +636,7 @@ class ThermalSolver:
         per flux evaluation, so it cannot reach them within the step; the face on top of them is the pass's,
         which moves its heat into the cell under it (``K.column_start``), so the ledger closes as before.
         Placed from the net heat flux of every cell (``K.quiet_front``: exactly 0 in a uniform region; a cell at
-        or above ``T_hot`` counts as moving, as it densifies or boils on its own), then,
+        or above ``T_hot`` or ``T_watch`` counts as moving, as it densifies or boils on its own), then,
         from step to step, lowered to the reach of the lowest layer the last update changed by more than
         ``K.QUIET_REL`` of its temperature (``watch`` [W_MOVED]); never raised (a layer that heat reached is
         never left out again: its slow change would be lost). Given up with a source on (a deposit may reach
@@ -646,18 +647,25 @@ class ThermalSolver:
             self._give_up_quiet()
             return
         k1 = self.k_active[1]
-        if not self._quiet_placed:
-            t = self.tables
-            K.quiet_front(self.h, self.T, self.kcond, self.mass, self.T_bottom, self.ledger_arr, self._par,
-                          self._cp_of_T, t.T0, 1.0 / t.dT, max(t.eps_solid, t.eps_melt), self.boundary.h_conv, 0, k1,
+        placing = not self._quiet_placed
+        if placing:
+            K.quiet_front(self.h, self.T, self.kcond, self.mass, self.T_bottom, self.ledger_arr, self._par, 0, k1,
                           self.tiles, self._quiet_out)
-            moved, self._quiet_alpha, self._quiet_surf = (float(v) for v in self._quiet_out.to_numpy())
+            moved = float(self._quiet_out[0])
             self._quiet_placed = True
             self.k_quiet = k1
         else:
             moved = float(self.watch[K.FAST, K.W_MOVED])
         front = self.grid.shape[2] - int(round(moved)) if moved > 0 else k1
         self.k_quiet = min(self.k_quiet, max(front - stages - QUIET_BUFFER, 0))
+        if placing and self.k_quiet > 0:
+            # What bounds the step in the layers set aside, as they are (and stay: only the face on top of them
+            # moves heat, into the cell under it): stable_dt keeps it while any of them is left out.
+            t, b = self.tables, self.boundary
+            K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
+                               max(t.eps_solid, t.eps_melt), b.h_conv, 0, self.k_quiet, self.tiles, self.k_split,
+                               K.ALL, self._scratch, 0)
+            self._quiet_alpha, self._quiet_surf = (float(v) for v in self._scratch.to_numpy()[0, :2])
 
     # -- multirate -------------------------------------------------------------------------------
     @property
