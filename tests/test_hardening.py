@@ -460,6 +460,7 @@ def test_quiet_run_prints_errors_only_and_marks_its_folder_complete(tmp_path):
     r = subprocess.run([sys.executable, "-m", "regolith_sim", "run", str(TINY), "--arch", "cpu", "--quiet",
                         "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0 and r.stderr == ""  # no Taichi banner, VTK display warning or strength note
+    assert r.stdout == ""  # nor the summary (it is in summary.json)
     status = json.loads((tmp_path / "o" / "run_status.json").read_text())
     assert status["status"] == "complete" and {"summary.json", "fields.npz", "part.stl"} <= set(status["files"])
     assert not [p for p in (tmp_path / "o").rglob(".*")]  # no lock or temporary file left

@@ -1,6 +1,7 @@
 """`regolith-sim run`: one case file in, a folder of results out."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
@@ -55,14 +56,18 @@ def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resum
     from ..simulation.preflight import warnings_for
 
     case = load_case(case_file, **(overrides or {}))
+    if quiet:  # errors only: the run's own warnings (cell size, spot path, microwave depth) too
+        warnings.simplefilter("ignore", UserWarning)
     for line in [] if quiet else warnings_for(case):
         typer.echo(f"warning: {line}", err=True)
     start_runtime(arch if arch != "auto" else case.solver.arch, case.solver.precision, quiet)
     out_dir = out or default_out_dir(case)
     result, files = run_job(case, out_dir, progress=not quiet, resume=resume)
+    if quiet:  # errors only (summary.json holds what the run printed)
+        return out_dir
     typer.echo(json_out.dumps(result.summary))
     reason = (result.summary["part"]["estimated_compressive_strength_MPa"] or {}).get("reason")
-    if reason and not quiet:
+    if reason:
         typer.echo(f"warning: no strength estimate: {reason}", err=True)
     typer.echo(f"outputs in {out_dir.resolve()}: " + ", ".join(sorted(str(p.relative_to(out_dir))
                                                                        for p in files.values())))

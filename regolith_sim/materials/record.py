@@ -115,9 +115,11 @@ class Material:
             if key not in allowed:
                 import difflib
 
-                guess = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"; did you mean '{guess[0]}'?" if guess else ""
-                raise MaterialError(f"unknown property '{key}'{hint} Properties: {', '.join(sorted(allowed))}",
+                guess = difflib.get_close_matches(key, sorted(allowed), n=3)
+                hint = f"; did you mean {' or '.join(repr(g) for g in guess)}?" if guess else ""
+                # (the whole list, 80+ names, buried the message: `materials show` lists them with sources)
+                raise MaterialError(f"unknown property '{key}'{hint} (allowed: the {len(allowed)} properties "
+                                    f"`regolith-sim materials show {self.name}` lists)",
                                     key=f"material.overrides.{key}")
             _check_bounds(key, val, f"material.overrides.{key}")
             props[key] = Value(float(val), "override", "set in the case file")
