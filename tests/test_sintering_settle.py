@@ -234,6 +234,7 @@ def test_next_layer_lands_on_settled_surface(ti_runtime, lms1):
     fake = SimpleNamespace(layers_spread=1, domain=domain, plan=SimpleNamespace(layer_times=[0.0, 1.0]),
                            thermal=s, densifier=d, mechanics=None, powder_temperature=250.0,
                            _mark_covered=lambda lo, hi: None, _finish_layer_mechanics=lambda: None)
+    fake._layer_due = lambda t: Simulation._layer_due(fake, t)
     Simulation._spread_due_layers(fake, 1.0)
     assert fake.layers_spread == 2
     state, mass, rr = s.field("state"), s.field("mass"), s.field("rho_rel")

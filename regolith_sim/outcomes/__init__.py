@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .body import (CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, melt_fraction_reached,
-                   vesicle_porosity)
+from .body import (CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, kept_after_evaporation,
+                   melt_fraction_reached, vesicle_porosity)
 from .bonding import face_bond, face_pair
 from .cracking import ThermoElastic, crack_risk
 from .routes import ROUTES, matrix_strength, route_of, tensile_strength
@@ -68,6 +68,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     ves = VesicleData.of(material, vacuum)
     phi_v = vesicle_porosity(state, fields["T_peak"], material, vacuum)
     mass_lost = fields.get("mass_lost")
+    kept = kept_after_evaporation(fields.get("mass"), mass_lost)
     rel = bulk_relative_density(env, cons, fields["rho_rel"], phi_v, fields.get("mass"), mass_lost)
     rel_range = _density_range(ves, lambda phi: bulk_relative_density(env, cons, fields["rho_rel"], phi,
                                                                        fields.get("mass"), mass_lost), phi_v)
@@ -102,7 +103,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
             stress = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
             risk = stress if risk is None else np.maximum(risk, stress)
         body = BodyFields(env, cons, fields["rho_rel"], f_melt, bond, risk,
-                          retained_fractions(material), kept_after_evaporation(fields.get("mass"), mass_lost))
+                          retained_fractions(material), kept)
         est = estimate(body, matrix, ves)
         strength, sigma = est["summary"], est["voxel_strength_Pa"]
     n_design = int(np.count_nonzero(fields["part_mask"]))
@@ -111,9 +112,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     if strength.get("median") is not None and built < BUILT_NOTE_BELOW:
         notes.append(f"the as-built body fills {100 * built:.3g} % of the designed part (the rest never consolidated "
                      "and falls away as loose powder): this is the strength of what was built, not of the design")
-    if mass_lost is not None and fields.get("mass") is not None and (env & cons).any():
+    if kept is not None and (env & cons).any():
         m = np.asarray(fields["mass"], float)[env & cons]
-        share = float(np.sum(np.minimum(np.asarray(mass_lost, float)[env & cons], m)) / max(float(m.sum()), 1e-300))
+        share = 1.0 - float(np.sum(kept[env & cons] * m)) / max(float(m.sum()), 1e-300)
         if share > LOST_NOTE_ABOVE:
             notes.append(f"{100 * share:.3g} % of the body's material evaporated (part.mass_lost_kg): what boiled "
                          "off carries no load and takes no volume")
@@ -162,14 +163,6 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     voxel = {"defect": defect, "strength_MPa": sigma * 1e-6, "vesicle_porosity": phi_v, "bonded_fraction": weakest,
              "crack_risk": risk if risk is not None else np.zeros(state.shape)}
     return {"summary": summary, "fields": voxel}
-
-
-def kept_after_evaporation(mass: np.ndarray | None, mass_lost: np.ndarray | None) -> np.ndarray | None:
-    """Share of each voxel's material left after evaporation, in [0, 1] (None: no evaporation record)."""
-    if mass is None or mass_lost is None:
-        return None
-    m = np.asarray(mass, float)
-    return np.clip(1.0 - np.asarray(mass_lost, float) / np.maximum(m, 1e-12), 0.0, 1.0)
 
 
 def _body_faces(body: np.ndarray) -> list[np.ndarray]:

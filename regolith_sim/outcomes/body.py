@@ -74,6 +74,14 @@ def vesicle_porosity(state: np.ndarray, T_peak: np.ndarray, material, vacuum: bo
     return (ves.median if ves else 0.0) * melt_fraction_reached(T_peak, cons, material)
 
 
+def kept_after_evaporation(mass: np.ndarray | None, mass_lost: np.ndarray | None) -> np.ndarray | None:
+    """Share of each voxel's material left after evaporation, in [0, 1] (None: no evaporation record)."""
+    if mass is None or mass_lost is None:
+        return None
+    m = np.asarray(mass, float)
+    return np.clip(1.0 - np.asarray(mass_lost, float) / np.maximum(m, 1e-12), 0.0, 1.0)
+
+
 def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np.ndarray, phi_v: np.ndarray,
                           mass: np.ndarray | None = None, mass_lost: np.ndarray | None = None) -> float:
     """Bulk density of the envelope over the particle density [-] (NaN for an empty envelope).
@@ -90,8 +98,7 @@ def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np
     else:
         m = np.asarray(mass, float)[solid]
         fill = np.minimum(m / np.maximum(rho, 1e-12), 1.0)
-        lost = np.zeros_like(m) if mass_lost is None else np.asarray(mass_lost, float)[solid]
-        kept = np.clip(1.0 - lost / np.maximum(m, 1e-12), 0.0, 1.0)
+        kept = np.ones_like(m) if mass_lost is None else kept_after_evaporation(mass, mass_lost)[solid]
     occupied = fill * kept
     volume = occupied.sum() + n_void
     if volume <= 0.0:

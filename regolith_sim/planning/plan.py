@@ -199,9 +199,10 @@ class ProcessPlan:
         lengths = self.segment_lengths()
         return float(lengths[self.on[:-1]].sum() if on_only else lengths.sum())
 
-    def on_time(self) -> float:
-        """Time with the source on [s]."""
-        return float(np.diff(self.t)[self.on[:-1]].sum())
+    def on_time(self, after: float = -np.inf) -> float:
+        """Time with the source on [s] (from ``after`` [s] on)."""
+        start = np.maximum(self.t[:-1], after)
+        return float(np.clip(self.t[1:] - start, 0.0, None)[self.on[:-1]].sum())
 
     def energy(self) -> float:
         """Energy delivered by the source [J]: the integral of power over the on segments."""

@@ -224,7 +224,7 @@ class Simulation:
         powder lands on the real (settled) surface, filling what the densified layers below gave up.
         activate_layer books the enthalpy of all powder it adds in ledger.added and settling conserves
         the stored enthalpy, so the energy balance still closes."""
-        while self.layers_spread < self.domain.n_layers and self.plan.layer_times[self.layers_spread] <= t + 1e-12:
+        while self._layer_due(t):
             if self.densifier is not None:
                 self.densifier.settle()
             _, hi = self.domain.layer_cells(self.layers_spread)
@@ -248,10 +248,9 @@ class Simulation:
         self.mechanics.update(self.mechanics_fields())
         self.mechanics_layers = self.layers_spread
 
-    def _layer_due(self) -> bool:
-        """Whether the next layer's spread time has come."""
-        return self.layers_spread < self.domain.n_layers and \
-            self.plan.layer_times[self.layers_spread] <= self.thermal.time + 1e-12
+    def _layer_due(self, t: float) -> bool:
+        """Whether the next layer's spread time has come at ``t`` [s]."""
+        return self.layers_spread < self.domain.n_layers and self.plan.layer_times[self.layers_spread] <= t + 1e-12
 
     def face_density(self) -> np.ndarray | None:
         """Relative density [-] of each cell's faces to +x, +y, +z (grid shape + (3,)): what the sintering each
@@ -350,7 +349,7 @@ class Simulation:
         what a load of this size takes (the cells then boil away within milliseconds)."""
         from ..errors import SimulationDiverged
 
-        left = self._on_time_after(self.thermal.time)  # (the heating limits only the steps with the source on)
+        left = self.plan.on_time(after=self.thermal.time)  # (the heating limits only the steps with the source on)
         if dt > 0.0 and left / dt > MAX_HEATING_STEPS:
             mw = self.case.process.microwave
             what = (f"process.microwave.field_strength = {mw.field_strength:g} V/m" if mw.applicator == "fixed-field"
@@ -359,13 +358,6 @@ class Simulation:
                 f"the microwave heating is too fast to follow: at t = {self.thermal.time:.4g} s the hottest cell warms "
                 f"by 10 K every {dt:.3g} s ({10.0 / dt:.3g} K/s), so the {left:.4g} s the source is still on would "
                 f"take {left / dt:.3g} steps (more than {MAX_HEATING_STEPS:.0e}): lower {what}")
-
-    def _on_time_after(self, t: float) -> float:
-        """How long the source is on after ``t`` [s] (the plan's on segments from t on)."""
-        p = self.plan
-        start, end = np.asarray(p.t[:-1], float), np.asarray(p.t[1:], float)
-        on = np.asarray(p.on[:-1], bool)
-        return float(np.sum(np.clip(end - np.maximum(start, t), 0.0, None), where=on))
 
     def _check(self) -> None:
         """Stop a diverging run, track the melt pool and feed the recorders."""
@@ -377,7 +369,7 @@ class Simulation:
         """Feed the recorders that are due (with ``timed_only``, the field frames only)."""
         due = [r for r in self.recorders if (r.timed or not timed_only) and r.due(self.thermal.time)]
         if due:
-            if self._layer_due():
+            if self._layer_due(self.thermal.time):
                 self._finish_layer_mechanics(settle=True)
             self.thermal.sync()  # recorders read every cell at the current time
         for r in due:

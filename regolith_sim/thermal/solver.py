@@ -275,7 +275,7 @@ class ThermalSolver:
         #: the layers under this one are the quiet bottom: left out of the passes while no heat reaches them
         self.k_quiet = 0
         self._quiet_placed = False  #: since the quiet bottom was last given up
-        self._quiet_out = ti.ndarray(fp, shape=3)  #: K.quiet_front's output
+        self._quiet_out = ti.ndarray(fp, shape=1)  #: K.quiet_front's output
         #: the largest diffusivity and surface coefficient of the quiet layers when they were left out (stable_dt)
         self._quiet_alpha, self._quiet_surf = 0.0, 0.0
         self._implicit: dict | None = None   # work arrays of the implicit step, made on first use
@@ -627,7 +627,7 @@ class ThermalSolver:
         return self.k_quiet, self.k_active[1]
 
     def _give_up_quiet(self) -> None:
-        """Every active layer in the passes again, until a step over all of them shows which stay quiet."""
+        """Every active layer in the passes again, until the next step places the quiet bottom afresh."""
         self.k_quiet, self._quiet_placed = 0, False
 
     def _place_quiet(self, stages: int, sources) -> None:
