@@ -267,6 +267,11 @@ def test_gcode_inches_files_and_errors(tmp_path):
     assert read_gcode("G1 X1 E1 S5\nG1 X2 E2\n", spot=SPOT).warnings == ["lines 1, 2: ignored word E"]
     with pytest.raises(PlanError, match="line 2: cannot read X'1.2.3'"):
         read_gcode("G21\nG1 X1.2.3\n", spot=SPOT)
+    # 'nan' is three words (N, A, N): X then stands without a number, and the error says so with the line
+    with pytest.raises(PlanError, match=r"line 2: X has no number after it \(in 'G1XNAN'\)"):
+        read_gcode("G1 X1 F60 S10\nG1 Xnan\n", spot=SPOT)
+    with pytest.raises(PlanError, match=r"line 1: S \(the source power\) must not be negative; got -5 W"):
+        read_gcode("G1 X1 F60 S-5\nG1 Y1\n", spot=SPOT)
 
 
 # --- voxels -------------------------------------------------------------------------------------

@@ -90,7 +90,9 @@ def _words(code: str, no: int) -> list[tuple[str, float]]:
     words = []
     for letter, number in _WORDS.findall(code):
         if not _NUMBER.fullmatch(number):
-            raise PlanError(f"line {no}: cannot read {letter}{number!r} as a number", key="process.plan_file",
+            # (letters are words of their own: 'Xnan' reads as X, N, A, N, so X stands without a number)
+            what = f"{letter} has no number after it" if not number else f"cannot read {letter}{number!r} as a number"
+            raise PlanError(f"line {no}: {what} (in {code!r})", key="process.plan_file",
                             value=letter + number, allowed="a decimal number such as 12.5 or -.5")
         words.append((letter, float(number)))
     return words
@@ -157,6 +159,9 @@ def _run_line(state: _State, words: list[tuple[str, float]], no: int) -> bool:
                 raise PlanError(f"line {no}: feed must be positive", key="process.plan_file", value=value)
             state.feed = value * state.unit / 60.0
         elif letter == "S":
+            if value < 0:
+                raise PlanError(f"line {no}: S (the source power) must not be negative", key="process.plan_file",
+                                value=value, allowed=">= 0", unit="W")
             state.power = value
         elif letter in "XYZ":
             axes[letter] = value
