@@ -11,6 +11,10 @@ the mass stays: the shrinkage it implies is reported, not yet moved on the grid)
 with the face conductivity the harmonic mean of the two cells' k (Patankar 1980, Numerical Heat
 Transfer and Fluid Flow, Sec. 4.2-3) and T recovered from h by the material's tabulated h(T),
 which carries the latent heat over the melting range (Voller & Prakash 1987, IJHMT 30:1709).
+Side faces take the harmonic mean of the cells' ``kside`` = k v, v = mass/rho_rel the share of the cell its
+material fills: settling moves material down, so a partly filled cell's material lies on the cell under it and
+meets its side neighbours over v of a face (the two half-cells in series over their own cross-sections, as the
+harmonic mean of k v gives); full cells, powder included, have v = 1.
 Energy terms are accumulated into ``ledger`` exactly as applied, so the run's balance closes
 to round-off: ledger[0] absorbed, [1] radiated, [2] convected, [3] through the bottom boundary
 (positive out of the domain), [4] through a held top face (positive out), [5] evaporated
@@ -158,8 +162,8 @@ def box_range(box: ti.template(), axis: ti.template()):
 
 @ti.kernel
 def update_properties(
-    h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3, cool_rate: nd3,
-    mass: nd3, T_of_h: nd1, cp_of_T: nd1, par: nd1, dt: float, now: float, k0: ti.i32, k1: ti.i32,
+    h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, kside: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3,
+    cool_rate: nd3, mass: nd3, T_of_h: nd1, cp_of_T: nd1, par: nd1, dt: float, now: float, k0: ti.i32, k1: ti.i32,
     tiles: nd2, k_split: ti.i32, group: ti.template(), watch: nd2, box: nd2, evaporation: ti.template(),
     mass_lost: nd3, alkali_lost: nd3, h_of_T: nd1, evap_par: nd1, ledger: nd1, h_start: nd3, change: ti.template(),
 ):
@@ -218,6 +222,7 @@ def update_properties(
             s = state[i, j, k]
             if s == VOID:
                 kcond[i, j, k] = 0.0  # diffuse reads k = 0 as "no material here"
+                kside[i, j, k] = 0.0
                 continue
             hc = h[i, j, k]
             t = table_lookup(T_of_h, h0, inv_dh, hc)
@@ -246,10 +251,11 @@ def update_properties(
             elif s == POWDER and rr > rho_rel0 + 0.01:
                 s = SINTERED
             state[i, j, k] = s
-            kcond[i, j, k] = conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus,
-                                             k_const)
-            a_max, s_max, t_max, bad = watch_cell(T, kcond, mass, cp_of_T, cp_T0, cp_inv_dT, rho_p, eps, h_conv, i,
-                                                  j, k, a_max, s_max, t_max, bad)
+            kc = conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus, k_const)
+            kcond[i, j, k] = kc
+            kside[i, j, k] = side_conductivity(kc, mass[i, j, k], rr)
+            a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, mass, cp_of_T, cp_T0, cp_inv_dT, rho_p, eps, h_conv,
+                                                  i, j, k, a_max, s_max, t_max, bad)
             if t >= T_watch or s == MOLTEN:
                 kw_lo = ti.min(kw_lo, k)
                 kw_hi = k
@@ -272,7 +278,7 @@ def update_properties(
 
 @ti.kernel
 def conductivity_from(
-    T: nd3, rho_rel: nd3, state: nd3, kcond: nd3,
+    T: nd3, rho_rel: nd3, state: nd3, kcond: nd3, kside: nd3, mass: nd3,
     contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float,
     solidus: float, liquidus: float, k_const: float, k0: ti.i32, k1: ti.i32,
 ):
@@ -280,8 +286,17 @@ def conductivity_from(
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
-                kcond[i, j, k] = conductivity_of(T[i, j, k], rho_rel[i, j, k], contact, chi, k_dense, k_melt,
-                                                 rho_rel0, solidus, liquidus, k_const)
+                kc = conductivity_of(T[i, j, k], rho_rel[i, j, k], contact, chi, k_dense, k_melt, rho_rel0, solidus,
+                                     liquidus, k_const)
+                kcond[i, j, k] = kc
+                kside[i, j, k] = side_conductivity(kc, mass[i, j, k], rho_rel[i, j, k])
+
+
+@ti.func
+def side_conductivity(kc, mass, rho_rel):
+    """k v [W/(m K)] of a cell's side faces: its conductivity times the share v = mass/rho_rel (at most 1) of the
+    cell its material fills (module docstring)."""
+    return kc * ti.min(mass / rho_rel, 1.0)
 
 
 @ti.func
@@ -299,24 +314,24 @@ def conducted(k1, k2, t1, t2, inv_dx):
 
 
 @ti.func
-def lateral_flux(h: ti.template(), kc: ti.template(), T: ti.template(), mass: ti.template(),
-                 tile2, k_split, group: ti.template(), k, i2, j2, k_own, t_own, inv_dx, dt, rho_p):
+def lateral_flux(h: ti.template(), ks: ti.template(), T: ti.template(), mass: ti.template(),
+                 tile2, k_split, group: ti.template(), k, i2, j2, ks_own, t_own, inv_dx, dt, rho_p):
     """Flux into a cell in layer k across a side face towards cell (i2, j2, k), whose column's tile is
     ``tile2``, for a multirate pass: a fast cell next to a slow one
     also takes the heat out of (or puts it into) the slow cell at once; a slow cell leaves out faces
     towards fast cells (the fast pass already moved their heat). ``diffuse`` treats the vertical face
-    between a fast tile's deep SLOW cells and its FAST ones the same way."""
+    between a fast tile's deep SLOW cells and its FAST ones the same way. ``ks``: side conductivities (kside)."""
     q = 0.0
     if ti.static(group == ALL):
-        q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+        q = conducted(ks_own, ks[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
     elif ti.static(group == ROUGH):  # (tile2 is ``rough_code``'s: faces out of the region are the stages')
         if tile2 == ROUGH:
-            q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+            q = conducted(ks_own, ks[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
     else:
         if group_at(tile2, k_split, k) == group:
-            q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+            q = conducted(ks_own, ks[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
         elif ti.static(group == FAST):
-            q = conducted(k_own, kc[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+            q = conducted(ks_own, ks[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
             if q != 0.0:  # (a void neighbour has no mass to take the heat, and passes none)
                 ti.atomic_add(h[i2, j2, k], -q * dt / (mass[i2, j2, k] * rho_p) * inv_dx)
     return q
@@ -373,9 +388,9 @@ def column_start(h: ti.template(), kcond: ti.template(), T: ti.template(), mass:
 
 
 @ti.func
-def cell_flux(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti.template(), T_bottom: ti.template(),
-              ledger: ti.template(), par: ti.template(), group: ti.template(), i, j, k, hi, k_split, t_w, t_e, t_s,
-              t_n, q_below, nx, ny, nz, inv_dx, dt_w, book):
+def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: ti.template(), mass: ti.template(),
+              T_bottom: ti.template(), ledger: ti.template(), par: ti.template(), group: ti.template(), i, j, k, hi,
+              k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt_w, book):
     """Net heat flux density into cell (i, j, k) [W/m^2 summed over its faces, each of area dx^2] from the
     temperatures ``T``, with the flux through its bottom face ``q_below`` given (walking up the column, the
     flux through a cell's top face is, negated, the next cell's bottom-face flux: each vertical face is
@@ -387,7 +402,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti
     is an exposed face."""
     dx, rho_p, T_sky, h_conv, T_amb = par[P_DX], par[P_RHO_P], par[P_T_SKY], par[P_H_CONV], par[P_T_AMB]
     dt_b = dt_w * book
-    kc = kcond[i, j, k]
+    kc, ks = kcond[i, j, k], kside[i, j, k]
     t = T[i, j, k]
     q = q_below
     if k == 0 and par[P_BOTTOM] != 0.0:
@@ -409,17 +424,17 @@ def cell_flux(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti
         n_exposed += 1
     q += q_above
     if i > 0:
-        q += lateral_flux(h, kcond, T, mass, t_w, k_split, group, k, i - 1, j, kc, t, inv_dx, dt_w, rho_p)
-        n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
+        q += lateral_flux(h, kside, T, mass, t_w, k_split, group, k, i - 1, j, ks, t, inv_dx, dt_w, rho_p)
+        n_exposed += ti.cast(kside[i - 1, j, k] == 0.0, ti.i32)
     if i < nx - 1:
-        q += lateral_flux(h, kcond, T, mass, t_e, k_split, group, k, i + 1, j, kc, t, inv_dx, dt_w, rho_p)
-        n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
+        q += lateral_flux(h, kside, T, mass, t_e, k_split, group, k, i + 1, j, ks, t, inv_dx, dt_w, rho_p)
+        n_exposed += ti.cast(kside[i + 1, j, k] == 0.0, ti.i32)
     if j > 0:
-        q += lateral_flux(h, kcond, T, mass, t_s, k_split, group, k, i, j - 1, kc, t, inv_dx, dt_w, rho_p)
-        n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
+        q += lateral_flux(h, kside, T, mass, t_s, k_split, group, k, i, j - 1, ks, t, inv_dx, dt_w, rho_p)
+        n_exposed += ti.cast(kside[i, j - 1, k] == 0.0, ti.i32)
     if j < ny - 1:
-        q += lateral_flux(h, kcond, T, mass, t_n, k_split, group, k, i, j + 1, kc, t, inv_dx, dt_w, rho_p)
-        n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
+        q += lateral_flux(h, kside, T, mass, t_n, k_split, group, k, i, j + 1, ks, t, inv_dx, dt_w, rho_p)
+        n_exposed += ti.cast(kside[i, j + 1, k] == 0.0, ti.i32)
     if n_exposed > 0:
         eps = emissivity_at(t, par[P_EPS_SOLID], par[P_EPS_MELT], par[P_SOLIDUS], par[P_LIQUIDUS])
         sky4 = T_sky * T_sky * T_sky * T_sky
@@ -433,7 +448,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti
 
 @ti.kernel
 def diffuse(
-    h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, dt: float, k0: ti.i32,
+    h: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, dt: float, k0: ti.i32,
     k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), evaporation: ti.template(), mass_lost: nd3,
     alkali_lost: nd3, T_of_h: nd1, h_of_T: nd1, cp_of_T: nd1, evap_par: nd1,
 ):
@@ -462,7 +477,7 @@ def diffuse(
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
                 continue
-            q, q_below_next, n_exposed = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
+            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
                                                    k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt,
                                                    1.0)
             q_below = q_below_next
@@ -501,7 +516,7 @@ STS_BATCH = 4
 
 
 @ti.kernel
-def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3,
+def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3, kside: nd3,
               mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, count: ti.i32,
               first: ti.template(), dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32,
               group: ti.template(), rbox: nd1, inflow: nd3, rho_rel: nd3, T_of_h: nd1):
@@ -527,7 +542,7 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
     (``rough_stage_top``): in an s-stage step, stage j those at most max(s - j, 1) cells deep in the region;
     the others keep stale values that nothing reads, and the result is the same to the bit."""
     if ti.static(first):
-        sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, stage, True, dt, k0,
+        sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, mass, T_bottom, ledger, par, coef, stage, True, dt, k0,
                  k1, tiles, k_split, group, rbox, inflow, h.shape[0], 1)
     else:
         s = coef.shape[0] - 1
@@ -538,22 +553,26 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
             # no interface flux of a later stage depends on them (the rough steps start again from Y_0).
             allow = ti.max(s - j, 1)
             if ti.static(m == 0):
-                sts_refresh(h_a, T, kcond, rho_rel, T_of_h, par, tiles, rbox, group, k0, k1, k_split, n_run, allow)
-                sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, j, False, dt,
-                         k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
+                sts_refresh(h_a, T, kcond, kside, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
+                            n_run, allow)
+                sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, mass, T_bottom, ledger, par, coef, j, False,
+                         dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
             elif ti.static(m % 2 == 1):
-                sts_refresh(h_b, T, kcond, rho_rel, T_of_h, par, tiles, rbox, group, k0, k1, k_split, n_run, allow)
-                sts_flux(h, h_b, h_a, h_a, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, j, False, dt,
-                         k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
+                sts_refresh(h_b, T, kcond, kside, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
+                            n_run, allow)
+                sts_flux(h, h_b, h_a, h_a, h0, m0, src, T, kcond, kside, mass, T_bottom, ledger, par, coef, j, False,
+                         dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
             else:
-                sts_refresh(h_a, T, kcond, rho_rel, T_of_h, par, tiles, rbox, group, k0, k1, k_split, n_run, allow)
-                sts_flux(h, h_a, h_b, h_b, h0, m0, src, T, kcond, mass, T_bottom, ledger, par, coef, j, False, dt,
-                         k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
+                sts_refresh(h_a, T, kcond, kside, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
+                            n_run, allow)
+                sts_flux(h, h_a, h_b, h_b, h0, m0, src, T, kcond, kside, mass, T_bottom, ledger, par, coef, j, False,
+                         dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
 
 
 @ti.func
-def sts_refresh(h_prev: ti.template(), T: ti.template(), kcond: ti.template(), rho_rel: ti.template(),
-                T_of_h: ti.template(), par: ti.template(), tiles: ti.template(), rbox: ti.template(),
+def sts_refresh(h_prev: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
+                rho_rel: ti.template(), mass: ti.template(), T_of_h: ti.template(), par: ti.template(),
+                                     tiles: ti.template(), rbox: ti.template(),
                 group: ti.template(), k0, k1, k_split, n_run, allow):
     """The first loop of a stage after the first (``sts_stage``): T and k of the cells of group ``group`` from
     Y_{j-1} (``h_prev``), in the columns i < ``n_run``, but for the rough cells deeper than ``allow`` + 1 (the
@@ -564,15 +583,15 @@ def sts_refresh(h_prev: ti.template(), T: ti.template(), kcond: ti.template(), r
         top = rough_stage_top(tiles, rbox, i, j, nx, ny, hi, allow + 1)
         for k in range(lo, top):
             if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
-                refresh_cell(h_prev, T, kcond, rho_rel, T_of_h, par, i, j, k)
+                refresh_cell(h_prev, T, kcond, kside, rho_rel, mass, T_of_h, par, i, j, k)
 
 
 @ti.func
 def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_out: ti.template(), h0: ti.template(),
-             m0: ti.template(), src: ti.template(), T: ti.template(), kcond: ti.template(), mass: ti.template(),
-             T_bottom: ti.template(), ledger: ti.template(), par: ti.template(), coef: ti.template(), stage,
-             first: ti.template(), dt, k0, k1, tiles: ti.template(), k_split, group: ti.template(),
-             rbox: ti.template(), inflow: ti.template(), n_run, allow):
+             m0: ti.template(), src: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
+             mass: ti.template(), T_bottom: ti.template(), ledger: ti.template(), par: ti.template(),
+             coef: ti.template(), stage, first: ti.template(), dt, k0, k1, tiles: ti.template(), k_split,
+             group: ti.template(), rbox: ti.template(), inflow: ti.template(), n_run, allow):
     """The flux loop of stage ``stage`` (``sts_stage``): Y_stage into ``h_out`` from M(Y_{stage-1}) (T and kcond),
     ``h_prev`` = Y_{stage-1}, ``h_two`` = Y_{stage-2}, in the columns i < ``n_run``; after the first stage not
     in the rough cells deeper than ``allow`` (``rough_stage_top``)."""
@@ -599,7 +618,7 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
                 q_below = 0.0
                 continue
             rough = own_rough and rbox[4] <= k and k < rbox[5]
-            q, q_below_next, n_exposed = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
+            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
                                                    k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt_w,
                                                    0.0 if rough else 1.0)
             q_below = q_below_next
@@ -609,7 +628,7 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
                 # (with rbox[6], cells inside the box's faces have no face out of the region: nothing to add)
                 if rbox[6] == 0 or i == rbox[0] or i + 1 == rbox[1] or j == rbox[2] or j + 1 == rbox[3] or \
                         k == rbox[4] or k + 1 == rbox[5]:
-                    into = dt_w * rough_interface(kcond, T, tiles, rbox, i, j, k, nx, ny, nz, inv_dx) / (
+                    into = dt_w * rough_interface(kcond, kside, T, tiles, rbox, i, j, k, nx, ny, nz, inv_dx) / (
                         mass[i, j, k] * rho_p * dx)
                 if ti.static(first):
                     inflow[i, j, k] = src[i, j, k] + into
@@ -626,13 +645,16 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
 
 
 @ti.func
-def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), rho_rel: ti.template(),
-                 T_of_h: ti.template(), par: ti.template(), i, j, k):
+def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
+                 rho_rel: ti.template(), mass: ti.template(), T_of_h: ti.template(), par: ti.template(), i, j, k):
     """T(h) and k(T, relative density) of one cell (no state, peak or clock: see ``sts_stage``)."""
     t = table_lookup(T_of_h, par[P_H0], par[P_INV_DH], h[i, j, k])
     T[i, j, k] = t
-    kcond[i, j, k] = conductivity_of(t, rho_rel[i, j, k], par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT],
-                                     par[P_RHO_REL0], par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST])
+    rr = rho_rel[i, j, k]
+    kc = conductivity_of(t, rr, par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT], par[P_RHO_REL0],
+                         par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST])
+    kcond[i, j, k] = kc
+    kside[i, j, k] = side_conductivity(kc, mass[i, j, k], rr)
 
 
 @ti.func
@@ -678,24 +700,24 @@ def rough_stage_top(tiles: ti.template(), rbox: ti.template(), i, j, nx, ny, hi,
 
 
 @ti.func
-def rough_interface(kcond: ti.template(), T: ti.template(), tiles: ti.template(), rbox: ti.template(), i, j, k, nx,
-                    ny, nz, inv_dx):
+def rough_interface(kcond: ti.template(), kside: ti.template(), T: ti.template(), tiles: ti.template(),
+                    rbox: ti.template(), i, j, k, nx, ny, nz, inv_dx):
     """Heat flux density [W/m^2] into rough cell (i, j, k) across its faces to cells outside the rough region
     (void neighbours have k = 0 and pass none)."""
-    kc, t = kcond[i, j, k], T[i, j, k]
+    kc, ks, t = kcond[i, j, k], kside[i, j, k], T[i, j, k]
     q = 0.0
     if k == rbox[4] and k > 0:
         q += conducted(kc, kcond[i, j, k - 1], t, T[i, j, k - 1], inv_dx)
     if k + 1 == rbox[5] and k + 1 < nz:
         q += conducted(kc, kcond[i, j, k + 1], t, T[i, j, k + 1], inv_dx)
     if i > 0 and rough_code(tiles, rbox, i - 1, j, nx, ny) != ROUGH:
-        q += conducted(kc, kcond[i - 1, j, k], t, T[i - 1, j, k], inv_dx)
+        q += conducted(ks, kside[i - 1, j, k], t, T[i - 1, j, k], inv_dx)
     if i < nx - 1 and rough_code(tiles, rbox, i + 1, j, nx, ny) != ROUGH:
-        q += conducted(kc, kcond[i + 1, j, k], t, T[i + 1, j, k], inv_dx)
+        q += conducted(ks, kside[i + 1, j, k], t, T[i + 1, j, k], inv_dx)
     if j > 0 and rough_code(tiles, rbox, i, j - 1, nx, ny) != ROUGH:
-        q += conducted(kc, kcond[i, j - 1, k], t, T[i, j - 1, k], inv_dx)
+        q += conducted(ks, kside[i, j - 1, k], t, T[i, j - 1, k], inv_dx)
     if j < ny - 1 and rough_code(tiles, rbox, i, j + 1, nx, ny) != ROUGH:
-        q += conducted(kc, kcond[i, j + 1, k], t, T[i, j + 1, k], inv_dx)
+        q += conducted(ks, kside[i, j + 1, k], t, T[i, j + 1, k], inv_dx)
     return q
 
 
@@ -705,9 +727,9 @@ ROUGH_BATCH = 4
 
 
 @ti.kernel
-def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, mass: nd3, rho_rel: nd3, T_of_h: nd1, T_bottom: nd2, ledger: nd1,
-               par: nd1, inflow: nd3, dt: float, frac: float, k1: ti.i32, tiles: nd2, rbox: nd1, restore: ti.i32,
-               count: ti.i32):
+def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, rho_rel: nd3, T_of_h: nd1, T_bottom: nd2,
+               ledger: nd1, par: nd1, inflow: nd3, dt: float, frac: float, k1: ti.i32, tiles: nd2, rbox: nd1,
+               restore: ti.i32, count: ti.i32):
     """``count`` (at most ``ROUGH_BATCH``) explicit Euler steps of dt [s] each of the rough region of a
     super-time-step (``rough_code``). Each: T(h) and k(T, relative density) of its cells first (with
     ``restore``, in the first, from their enthalpy at the start of the super-time-step, ``h0``, put back), then
@@ -728,7 +750,7 @@ def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, mass: nd3, rho_rel: nd3, T_o
                     if ti.static(m == 0):
                         if restore != 0:
                             h[i, j, k] = h0[i, j, k]
-                    refresh_cell(h, T, kcond, rho_rel, T_of_h, par, i, j, k)
+                    refresh_cell(h, T, kcond, kside, rho_rel, mass, T_of_h, par, i, j, k)
         for i, j in ti.ndrange((rbox[0], i_hi), (rbox[2], rbox[3])):
             dx, rho_p = par[P_DX], par[P_RHO_P]
             inv_dx = 1.0 / dx
@@ -742,8 +764,8 @@ def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, mass: nd3, rho_rel: nd3, T_o
                 if kcond[i, j, k] == 0.0:  # void
                     q_below = 0.0
                     continue
-                q, q_below_next, _ = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, ROUGH, i, j, k, hi, 0, t_w,
-                                               t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt, 1.0)
+                q, q_below_next, _ = cell_flux(h, kcond, kside, T, mass, T_bottom, ledger, par, ROUGH, i, j, k, hi,
+                                               0, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt, 1.0)
                 q_below = q_below_next
                 h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx) + frac * inflow[i, j, k]
 
@@ -810,7 +832,7 @@ def face_conductance(kc: ti.template(), i, j, k, i2, j2, k2, dx):
 
 @ti.kernel
 def implicit_assemble(
-    h_old: nd3, Tm: nd3, kcond: nd3, mass: nd3, state: nd3, T_bottom: nd2,
+    h_old: nd3, Tm: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, T_bottom: nd2,
     diag: nd3, rhs: nd3, c_eff: nd3, h_m: nd3,
     h_of_T: nd1, hT0: float, inv_hdT: float,
     dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
@@ -835,13 +857,13 @@ def implicit_assemble(
             a = M * c / dt
             b = M / dt * (c * t - hm + h_old[i, j, k])
             if i > 0:
-                a += face_conductance(kcond, i, j, k, i - 1, j, k, dx)
+                a += face_conductance(kside, i, j, k, i - 1, j, k, dx)
             if i < nx - 1:
-                a += face_conductance(kcond, i, j, k, i + 1, j, k, dx)
+                a += face_conductance(kside, i, j, k, i + 1, j, k, dx)
             if j > 0:
-                a += face_conductance(kcond, i, j, k, i, j - 1, k, dx)
+                a += face_conductance(kside, i, j, k, i, j - 1, k, dx)
             if j < ny - 1:
-                a += face_conductance(kcond, i, j, k, i, j + 1, k, dx)
+                a += face_conductance(kside, i, j, k, i, j + 1, k, dx)
             if k > 0:
                 a += face_conductance(kcond, i, j, k, i, j, k - 1, dx)
             elif bottom_dirichlet != 0:
@@ -871,7 +893,8 @@ def implicit_assemble(
 
 
 @ti.kernel
-def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, state: nd3, diag: nd3, dx: float, k0: ti.i32, k1: ti.i32) -> float:
+def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, kside: nd3, state: nd3, diag: nd3, dx: float, k0: ti.i32,
+                    k1: ti.i32) -> float:
     """Ax = A x for the assembled system (off-diagonals -K_f); returns x . Ax over active cells."""
     nx, ny, nz = x.shape[0], x.shape[1], x.shape[2]
     dot = 0.0
@@ -881,13 +904,13 @@ def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, state: nd3, diag: nd3, dx: floa
                 continue
             s = diag[i, j, k] * x[i, j, k]
             if i > 0:
-                s -= face_conductance(kcond, i, j, k, i - 1, j, k, dx) * x[i - 1, j, k]
+                s -= face_conductance(kside, i, j, k, i - 1, j, k, dx) * x[i - 1, j, k]
             if i < nx - 1:
-                s -= face_conductance(kcond, i, j, k, i + 1, j, k, dx) * x[i + 1, j, k]
+                s -= face_conductance(kside, i, j, k, i + 1, j, k, dx) * x[i + 1, j, k]
             if j > 0:
-                s -= face_conductance(kcond, i, j, k, i, j - 1, k, dx) * x[i, j - 1, k]
+                s -= face_conductance(kside, i, j, k, i, j - 1, k, dx) * x[i, j - 1, k]
             if j < ny - 1:
-                s -= face_conductance(kcond, i, j, k, i, j + 1, k, dx) * x[i, j + 1, k]
+                s -= face_conductance(kside, i, j, k, i, j + 1, k, dx) * x[i, j + 1, k]
             if k > 0:
                 s -= face_conductance(kcond, i, j, k, i, j, k - 1, dx) * x[i, j, k - 1]
             if k < nz - 1:
@@ -1132,22 +1155,24 @@ def stored_energy(h: nd3, mass: nd3, state: nd3, rho_p: float, dx: float) -> flo
 
 
 @ti.func
-def explicit_rates(T: ti.template(), kcond: ti.template(), mass: ti.template(), cp_of_T: ti.template(), T0,
-                   inv_dT, rho_p, eps, h_conv, i, j, k):
+def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(), mass: ti.template(),
+                   cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i, j, k):
     """(diffusivity k/(rho c) [m^2/s], surface coefficient (4 eps sigma T^3 + h_c)/(rho c) [m/s]) of a
     cell: what bounds its explicit step (see ThermalSolver.stable_dt)."""
     t = T[i, j, k]
     rc = mass[i, j, k] * rho_p * table_lookup(cp_of_T, T0, inv_dT, t)
-    return kcond[i, j, k] / rc, (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
+    # (an effective diffusivity: the two vertical faces carry k, the four side faces k v)
+    return (kcond[i, j, k] + 2.0 * kside[i, j, k]) / (3.0 * rc), (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
 
 
 @ti.func
-def watch_cell(T: ti.template(), kcond: ti.template(), mass: ti.template(), cp_of_T: ti.template(), T0, inv_dT,
+def watch_cell(T: ti.template(), kcond: ti.template(), kside: ti.template(), mass: ti.template(),
+               cp_of_T: ti.template(), T0, inv_dT,
                rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad):
     """A column's running (max diffusivity, max surface coefficient, max T, non-finite flag) with cell
     (i, j, k) taken in (``explicit_rates``)."""
     t = T[i, j, k]
-    alpha, surf = explicit_rates(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
+    alpha, surf = explicit_rates(T, kcond, kside, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
     flag = bad
     if not (t == t) or t > 1e30:
         flag = 1
@@ -1165,7 +1190,7 @@ def store_watch(out: ti.template(), row, a_max, s_max, t_max, bad):
 
 
 @ti.kernel
-def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
+def stability_bounds(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
                      rho_p: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32,
                      group: ti.template(), out: nd2, row: ti.i32):
     """Over the active cells of group ``group`` (``group_range``), into row ``row`` of ``out``: [W_ALPHA] max
@@ -1181,14 +1206,15 @@ def stability_bounds(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
         for k in range(lo, hi):
             if state[i, j, k] != VOID:
-                a_max, s_max, t_max, bad = watch_cell(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j,
+                a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv,
+                                                      i, j,
                                                       k, a_max, s_max, t_max, bad)
         store_watch(out, row, a_max, s_max, t_max, bad)
 
 
 @ti.kernel
-def quiet_front(h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, k0: ti.i32, k1: ti.i32,
-                tiles: nd2, out: nd1):
+def quiet_front(h: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, k0: ti.i32,
+                k1: ti.i32, tiles: nd2, out: nd1):
     """Where heat moves now, over the layers [k0, k1): out[0] = nz minus the lowest layer of a cell with a net heat
     flux (``cell_flux``, with nothing moved or booked) or at or above ``T_hot`` or ``T_watch`` (0: none). A cell whose
     neighbours and boundaries all hold its temperature has a flux of exactly 0 (ThermalSolver._place_quiet)."""
@@ -1206,8 +1232,8 @@ def quiet_front(h: nd3, T: nd3, kcond: nd3, mass: nd3, T_bottom: nd2, ledger: nd
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
                 continue
-            q, q_below_next, _ = cell_flux(h, kcond, T, mass, T_bottom, ledger, par, ALL, i, j, k, hi, 0, t_w, t_e,
-                                           t_s, t_n, q_below, nx, ny, nz, inv_dx, 0.0, 0.0)
+            q, q_below_next, _ = cell_flux(h, kcond, kside, T, mass, T_bottom, ledger, par, ALL, i, j, k, hi, 0, t_w,
+                                           t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, 0.0, 0.0)
             q_below = q_below_next
             if q != 0.0 or T[i, j, k] >= warm:
                 moved = k
@@ -1226,7 +1252,7 @@ def keep_slow_box(box: nd2):
 
 
 @ti.kernel
-def tile_limits(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
+def tile_limits(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
                 rho_p: float, eps: float, h_conv: float, dx: float, k0: ti.i32, k1: ti.i32, out: nd2, t_max: nd2,
                 lag_limit: float, T_hot: float, depth: nd1):
     """out[tile] = min over the tile's active cells of the explicit stability limit [s] of the cell,
@@ -1249,7 +1275,8 @@ def tile_limits(T: nd3, kcond: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: flo
             if state[i, j, k] != VOID:
                 t = T[i, j, k]
                 hottest = ti.max(hottest, t)
-                alpha, surf = explicit_rates(T, kcond, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
+                alpha, surf = explicit_rates(T, kcond, kside, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j,
+                                             k)
                 cell = ti.min(dx * dx / (6.0 * alpha + 1e-300), dx / (5.0 * surf + 1e-300))
                 lim = ti.min(lim, cell)
                 if first == k1:  # still under the column's first cell that must not lag

@@ -52,7 +52,10 @@ def test_the_demo_prints_one_body(result):
     assert ndimage.label(cells, structure=np.ones((3, 3, 3)))[1] == 1  # faces, edges or corners
     faces, n = ndimage.label(cells)
     assert np.bincount(faces.ravel())[1:].max() > 0.97 * cells.sum()  # nearly all face to face
-    assert cells.sum() > 0.7 * res.fields["part_mask"].sum()
+    # Settling shrinks the consolidated powder (packed at 0.55) into some 60 % of the designed height, whole cells
+    # and the partly filled tops counted: 0.70 of the designed cells before the side faces of partly filled cells
+    # took their fill, 0.69 since (their edges at the part's top conduct less sideways).
+    assert cells.sum() > 0.65 * res.fields["part_mask"].sum()
 
 
 def test_run_cli_bad_case_is_one_line(tmp_path):

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import UserError
 from ..io.atomic import atomic_path
 
-FORMAT = 2  #: 2: the thermal solver's watch rows gained W_MOVED (the quiet bottom)
+FORMAT = 3  #: 2: the thermal solver's watch rows gained W_MOVED (the quiet bottom); 3: its side conductivities (kside)
 _PLAIN = (bool, int, float, str, np.integer, np.floating)
 
 

@@ -174,10 +174,10 @@ def _spot_resolution_note(case, su: Setup, dx: float) -> list[str]:
     share = spot_peak_share(p.profile, d, dx, p.super_gaussian_order)
     if share >= SPOT_PEAK_SHARE_MIN:
         return []
-    return [f"process.spot_diameter: a {d * 1e3:.4g} mm {p.profile} spot spans {d / dx:.3g} cells of {dx * 1e3:.4g} mm: "
-            f"the cell under its centre gets {100 * share:.0f} % of its peak flux, so the peak temperature, the melt "
-            f"depth and what consolidates depend on the grid; cells of at most {d / 4 * 1e3:.3g} mm resolve it "
-            "(solver.cell_size, or solver.resolution)"]
+    return [f"process.spot_diameter: a {d * 1e3:.4g} mm {p.profile} spot spans {d / dx:.3g} cells of "
+            f"{dx * 1e3:.4g} mm: the cell under its centre gets {100 * share:.0f} % of its peak flux, so the peak "
+            f"temperature, the melt depth and what consolidates depend on the grid; cells of at most "
+            f"{d / 4 * 1e3:.3g} mm resolve it (solver.cell_size, or solver.resolution)"]
 
 
 def _spot_outside(case, su: Setup) -> list[str]:

@@ -237,6 +237,7 @@ class ThermalSolver:
         nd = lambda dt=fp, s=shape: ti.ndarray(dt, shape=s)  # noqa: E731
         self.h = nd()
         self.T, self.kcond, self.rho_rel, self.T_peak, self.t_hot = nd(), nd(), nd(), nd(), nd()
+        self.kside = nd()  #: conductivity of the side faces, k x the share of the cell the material fills [W/(m K)]
         self.t_liq = nd()      #: last time [s] each cell was at or above the liquidus
         self.cool_rate = nd()  #: mean cooling rate through the freezing range at the last solidification [K/s]
         self.mass = nd()  # mass fraction: relative density at deposition, conserved by densification
@@ -260,7 +261,7 @@ class ThermalSolver:
         # each must exist on a freshly built solver.
         self._h_of_T = ti.ndarray(fp, shape=self.tables.h_of_T.size)
         self._h_of_T.from_numpy(self.tables.h_of_T.astype(backend.np_float()))
-        for a in (self.h, self.T, self.kcond, self.rho_rel, self.mass, self.T_peak, self.t_hot,
+        for a in (self.h, self.T, self.kcond, self.kside, self.rho_rel, self.mass, self.T_peak, self.t_hot,
                   self.t_liq, self.cool_rate, self.T_bottom, self.mass_lost, self.alkali_lost):
             a.fill(0.0)
         self.rho_rel.fill(1.0)
@@ -418,7 +419,7 @@ class ThermalSolver:
         """T, k and states from h after a step of dt [s] that ends at ``now`` [s] (default: the current time);
         with ``evaporate`` (and evaporation on) each cell's evaporation sink of the step first; with ``h_start``
         (the cells' enthalpy at the step's start) the step's largest temperature change into ``watch`` [W_DT]."""
-        K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.T_peak, self.t_hot,
+        K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.kside, self.T_peak, self.t_hot,
                             self.t_liq, self.cool_rate, self.mass, self._T_of_h, self._cp_of_T, self._par, dt,
                             self.time if now is None else now, *self._k_range(), self.tiles, self.k_split, group,
                             self.watch, self.hot_box, evaporate and self.boundary.evaporation is not None,
@@ -434,7 +435,7 @@ class ThermalSolver:
     def diffuse(self, dt: float, T=None, group: int = K.ALL) -> None:
         """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones), then,
         with evaporation on, each exposed cell's evaporation sink of the step (in the same pass)."""
-        K.diffuse(self.h, self.T if T is None else T, self.kcond, self.mass, self.T_bottom, self.ledger_arr,
+        K.diffuse(self.h, self.T if T is None else T, self.kcond, self.kside, self.mass, self.T_bottom, self.ledger_arr,
                   self._par, dt, *self._k_range(), self.tiles, self.k_split, group,
                   self.boundary.evaporation is not None,
                   self.mass_lost, self.alkali_lost, self._T_of_h, self._h_of_T, self._cp_of_T, self._evap_par)
@@ -494,8 +495,8 @@ class ThermalSolver:
         # go K.STS_BATCH to a launch, alternating between the arrays of Y_{j-1} and Y_{j-2} (sts_stage).
         spare = w["spare"]
         bufs = {0: self.h, 1: self.h if s % 2 else spare}
-        args = (w["h0"], w["m0"], w["src"], self.T, self.kcond, self.mass, self.T_bottom, self.ledger_arr, self._par,
-                coef)
+        args = (w["h0"], w["m0"], w["src"], self.T, self.kcond, self.kside, self.mass, self.T_bottom, self.ledger_arr,
+                self._par, coef)
         tail = (k0, k1, self.tiles, self.k_split, group, w["rbox"], w["inflow"], self.rho_rel, self._T_of_h)
         K.sts_stage(self.h, self.h, bufs[1], self.h, *args, 1, 1, True, dt, *tail)
         for j in range(2, s + 1, K.STS_BATCH):
@@ -558,9 +559,9 @@ class ThermalSolver:
         n = max(int(np.ceil(dt / (margin * self.safety * dt_fe))), 1)
         k1 = self.k_active[1]
         for m in range(0, n, K.ROUGH_BATCH):
-            K.rough_step(self.h, w["h0"], self.T, self.kcond, self.mass, self.rho_rel, self._T_of_h, self.T_bottom,
-                         self.ledger_arr, self._par, w["inflow"], dt / n, 1.0 / n, k1, self.tiles, w["rbox"], int(m == 0),
-                         min(K.ROUGH_BATCH, n - m))
+            K.rough_step(self.h, w["h0"], self.T, self.kcond, self.kside, self.mass, self.rho_rel, self._T_of_h,
+                         self.T_bottom, self.ledger_arr, self._par, w["inflow"], dt / n, 1.0 / n, k1, self.tiles,
+                         w["rbox"], int(m == 0), min(K.ROUGH_BATCH, n - m))
         i_lo, i_hi, j_lo, j_hi, k_lo, k_hi = rough
         self.cell_updates += n * (i_hi - i_lo) * (j_hi - j_lo) * (min(k_hi, k1) - k_lo)
         self.sts_stats["rough_steps"] += n
@@ -649,8 +650,8 @@ class ThermalSolver:
         k1 = self.k_active[1]
         placing = not self._quiet_placed
         if placing:
-            K.quiet_front(self.h, self.T, self.kcond, self.mass, self.T_bottom, self.ledger_arr, self._par, 0, k1,
-                          self.tiles, self._quiet_out)
+            K.quiet_front(self.h, self.T, self.kcond, self.kside, self.mass, self.T_bottom, self.ledger_arr, self._par,
+                          0, k1, self.tiles, self._quiet_out)
             moved = float(self._quiet_out[0])
             self._quiet_placed = True
             self.k_quiet = k1
@@ -662,9 +663,9 @@ class ThermalSolver:
             # What bounds the step in the layers set aside, as they are (and stay: only the face on top of them
             # moves heat, into the cell under it): stable_dt keeps it while any of them is left out.
             t, b = self.tables, self.boundary
-            K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
-                               max(t.eps_solid, t.eps_melt), b.h_conv, 0, self.k_quiet, self.tiles, self.k_split,
-                               K.ALL, self._scratch, 0)
+            K.stability_bounds(self.T, self.kcond, self.kside, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
+                               t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, 0, self.k_quiet, self.tiles,
+                               self.k_split, K.ALL, self._scratch, 0)
             self._quiet_alpha, self._quiet_surf = (float(v) for v in self._scratch.to_numpy()[0, :2])
 
     # -- multirate -------------------------------------------------------------------------------
@@ -769,7 +770,7 @@ class ThermalSolver:
         self.since_remap = 0
         scale = SLOW_STEP_FRACTION * self.safety  # a lagging cell's step is at most this x its own limit
         deep_scale = DEPTH_STEP_FRACTION * self.safety
-        K.tile_limits(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
+        K.tile_limits(self.T, self.kcond, self.kside, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
                       max(t.eps_solid, t.eps_melt), b.h_conv, self.grid.dx, k0, k1, self._tile_limit,
                       self._tile_Tmax, lag / deep_scale, self.T_hot, self._depth)
         limit = scale * self._tile_limit.to_numpy()
@@ -815,13 +816,13 @@ class ThermalSolver:
         if it did not converge. Stops when r . D^-1 r <= tol_K^2 x trace(A), i.e. when the diagonally
         scaled residual (a temperature) is below tol_K in the mean."""
         dx = self.grid.dx
-        K.implicit_matvec(w["x"], w["Ap"], self.kcond, self.state, w["diag"], dx, k0, k1)
+        K.implicit_matvec(w["x"], w["Ap"], self.kcond, self.kside, self.state, w["diag"], dx, k0, k1)
         rz = K.cg_start(w["Ap"], w["rhs"], w["diag"], w["r"], w["p"], self.state, k0, k1)
         target = tol_K * tol_K * diag_sum
         if rz <= target:
             return 0
         for it in range(1, max_iter + 1):
-            pAp = K.implicit_matvec(w["p"], w["Ap"], self.kcond, self.state, w["diag"], dx, k0, k1)
+            pAp = K.implicit_matvec(w["p"], w["Ap"], self.kcond, self.kside, self.state, w["diag"], dx, k0, k1)
             if not pAp > 0.0:
                 return None
             rz_new = K.cg_advance(w["x"], w["r"], w["p"], w["Ap"], w["diag"], self.state, rz / pAp, k0, k1)
@@ -839,11 +840,12 @@ class ThermalSolver:
         for _ in range(max_newton):
             self.implicit_stats["newton"] += 1
             if not self.lag_conductivity:
-                K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, *self._k_params(), k0, k1)
+                K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, self.kside, self.mass,
+                                    *self._k_params(), k0, k1)
             diag_sum = K.implicit_assemble(
-                self.h, w["Tm"], self.kcond, self.mass, self.state, self.T_bottom, w["diag"], w["rhs"], w["c_eff"],
-                w["h_m"], self._h_of_T, t.hT0, 1.0 / t.hdT, dt, self.grid.dx, t.rho_p, *self._surface_params(),
-                k0, k1)
+                self.h, w["Tm"], self.kcond, self.kside, self.mass, self.state, self.T_bottom, w["diag"], w["rhs"],
+                w["c_eff"], w["h_m"], self._h_of_T, t.hT0, 1.0 / t.hdT, dt, self.grid.dx, t.rho_p,
+                *self._surface_params(), k0, k1)
             K.copy_active(w["Tm"], w["x"], self.state, k0, k1)
             its = self._pcg(w, k0, k1, diag_sum, 1e-3 * tol_K, max_cg)
             if its is None:
@@ -873,7 +875,8 @@ class ThermalSolver:
         # Conservative update: the fluxes of the converged temperatures T* move the enthalpy and enter the
         # ledger exactly as applied, so the balance closes to round-off whatever the iteration tolerance.
         if not self.lag_conductivity:
-            K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, *self._k_params(), k0, k1)
+            K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, self.kside, self.mass, *self._k_params(),
+                                k0, k1)
         self.diffuse(dt, T=w["Tm"])
         # With BDF2 the solve is c dt long (c >= 2/3) for dt of time: its clock may run early by dt / 3.
         self.update_properties(dt, now=t0 + dt)
@@ -941,7 +944,7 @@ class ThermalSolver:
     def _stability_bounds(self, group: int, out, row: int) -> None:
         """K.stability_bounds over the active cells of tile group ``group`` into row ``row`` of ``out``."""
         t, b = self.tables, self.boundary
-        K.stability_bounds(self.T, self.kcond, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
+        K.stability_bounds(self.T, self.kcond, self.kside, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
                            t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *self.k_active, self.tiles, self.k_split,
                            group, out, row)
 
@@ -1053,11 +1056,12 @@ class ThermalSolver:
         return L
 
     def field(self, name: str) -> np.ndarray:
-        """A copy of a field as a NumPy array: T, h, rho_rel, mass, state, kcond, T_peak, t_hot, t_liq, cool_rate,
-        mass_lost, alkali_lost."""
+        """A copy of a field as a NumPy array: T, h, rho_rel, mass, state, kcond, kside, T_peak, t_hot, t_liq,
+        cool_rate, mass_lost, alkali_lost."""
         arrays = {"T": self.T, "h": self.h, "rho_rel": self.rho_rel, "mass": self.mass, "state": self.state,
-                  "kcond": self.kcond, "T_peak": self.T_peak, "t_hot": self.t_hot, "t_liq": self.t_liq,
-                  "cool_rate": self.cool_rate, "mass_lost": self.mass_lost, "alkali_lost": self.alkali_lost}
+                  "kcond": self.kcond, "kside": self.kside, "T_peak": self.T_peak, "t_hot": self.t_hot,
+                  "t_liq": self.t_liq, "cool_rate": self.cool_rate, "mass_lost": self.mass_lost,
+                  "alkali_lost": self.alkali_lost}
         return arrays[name].to_numpy()
 
     def temperature_at(self, x: float, y: float, z: float) -> float:
