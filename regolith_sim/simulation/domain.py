@@ -40,10 +40,10 @@ def cell_size_for(layer: float, spot: float, resolution: float, given: float | N
     return layer / max(1, math.ceil(layer / target - 1e-9))
 
 
-#: Field arrays a run holds per cell, in floats of the run's precision: the thermal solver's 12 fields and its
+#: Field arrays a run holds per cell, in floats of the run's precision: the thermal solver's 13 fields and its
 #: 11 implicit-step work arrays, the super-time-step's 5, the densifier's 3 and about 8 host copies the
 #: outputs make (state and the voxel masks add a few bytes, counted as 4).
-FLOATS_PER_CELL = 12 + 11 + 5 + 3 + 8
+FLOATS_PER_CELL = 13 + 11 + 5 + 3 + 8
 #: Part of the memory available now that a run may plan to fill (the rest: Python, Taichi, meshes, the OS).
 MEMORY_SHARE = 0.8
 
