@@ -17,11 +17,12 @@ Byte counts per cell per step (each array counted once per step - neighbours ass
 cache - writes counted once, no write-allocate: the STREAM convention of benchmarks/membw.py). With
 F = 8 (f64) or 4 (f32) bytes and state an int8:
 
-* diffuse           reads h, T, kcond, rho_rel (4F) + state (1), writes h_new (F)       = 5F + 1
-* update_properties reads h, rho_rel, T_peak, t_hot (4F) + state (1),
-                    writes T, T_peak, kcond (3F) + state (1)  (t_hot is written only in hot cells) = 7F + 2
-* step (constant, production) = 12F + 3   (99 B in f64, 51 B in f32); the source touches a few
-  columns only and is not counted.
+* diffuse           reads h, T, kcond, kside, mass (5F) + state (1), writes h_new (F)   = 6F + 1
+* update_properties reads h, rho_rel, mass, T_peak, t_hot (5F) + state (1),
+                    writes T, T_peak, kcond, kside (4F) + state (1)  (t_hot is written only in hot cells) = 9F + 2
+* step (constant, production) = 15F + 3   (123 B in f64, 63 B in f32); the source touches a few
+  columns only and is not counted. (Before the side conductivity kside: 12F + 3, counting rho_rel where
+  diffuse reads mass.)
 * minimal_7pt       reads T, writes T_new                                               = 2F
 
 Timings exclude the first call of each kernel (compile or offline-cache load), which is reported
@@ -288,7 +289,7 @@ def agreement_check(precision: str) -> dict:
 
 def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_steps: int, breakdown: bool):
     cells = n ** 3
-    bytes_per_cell = {"constant": 12 * F + 3, "production": 12 * F + 3, "minimal_7pt": 2 * F}[variant]
+    bytes_per_cell = {"constant": 15 * F + 3, "production": 15 * F + 3, "minimal_7pt": 2 * F}[variant]
     s, src, dt = make_solver(n, variant)
     res = {"size": n, "variant": variant, "cells": cells, "dt_s": dt}
     if variant == "minimal_7pt":
@@ -324,9 +325,9 @@ def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_s
     if breakdown and variant != "minimal_7pt":
         parts = {}
         c_d, s_d = time_calls(lambda i: s.diffuse(dt), min_time / 2)
-        parts["diffuse"] = {"s_per_call": s_d / c_d, "bytes_per_cell": 5 * F + 1}
+        parts["diffuse"] = {"s_per_call": s_d / c_d, "bytes_per_cell": 6 * F + 1}
         c_u, s_u = time_calls(lambda i: s.update_properties(dt), min_time / 2)
-        parts["update_properties"] = {"s_per_call": s_u / c_u, "bytes_per_cell": 7 * F + 2}
+        parts["update_properties"] = {"s_per_call": s_u / c_u, "bytes_per_cell": 9 * F + 2}
         if src is not None:
             def dep(i):
                 _move(src, s.grid, i, 200)
@@ -490,7 +491,7 @@ def main(argv=None) -> int:
                          "numpy_steps": numpy_steps, "cold_cache": args.cold_cache},
             "byte_counting": ("per cell per step, each array once (neighbours from cache), writes once, no "
                               "write-allocate (STREAM convention); F = bytes per float, state int8: "
-                              "diffuse 5F+1, update_properties 7F+2, step 12F+3, minimal_7pt 2F; source not counted"),
+                              "diffuse 6F+1, update_properties 9F+2, step 15F+3, minimal_7pt 2F; source not counted"),
             "compile_s": {"runtime_init": init_s}}
 
     import membw
