@@ -251,9 +251,9 @@ def update_properties(
             elif s == POWDER and rr > rho_rel0 + 0.01:
                 s = SINTERED
             state[i, j, k] = s
-            kc = conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus, k_const)
-            kcond[i, j, k] = kc
-            kside[i, j, k] = side_conductivity(kc, mass[i, j, k], rr)
+            store_conductivity(kcond, kside, mass, i, j, k, rr,
+                               conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus,
+                                               k_const))
             a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, mass, cp_of_T, cp_T0, cp_inv_dT, rho_p, eps, h_conv,
                                                   i, j, k, a_max, s_max, t_max, bad)
             if t >= T_watch or s == MOLTEN:
@@ -286,17 +286,18 @@ def conductivity_from(
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
-                kc = conductivity_of(T[i, j, k], rho_rel[i, j, k], contact, chi, k_dense, k_melt, rho_rel0, solidus,
-                                     liquidus, k_const)
-                kcond[i, j, k] = kc
-                kside[i, j, k] = side_conductivity(kc, mass[i, j, k], rho_rel[i, j, k])
+                rr = rho_rel[i, j, k]
+                store_conductivity(kcond, kside, mass, i, j, k, rr,
+                                   conductivity_of(T[i, j, k], rr, contact, chi, k_dense, k_melt, rho_rel0, solidus,
+                                                   liquidus, k_const))
 
 
 @ti.func
-def side_conductivity(kc, mass, rho_rel):
-    """k v [W/(m K)] of a cell's side faces: its conductivity times the share v = mass/rho_rel (at most 1) of the
-    cell its material fills (module docstring)."""
-    return kc * ti.min(mass / rho_rel, 1.0)
+def store_conductivity(kcond: ti.template(), kside: ti.template(), mass: ti.template(), i, j, k, rr, kc):
+    """Cell (i, j, k)'s conductivity ``kc`` [W/(m K)] into ``kcond`` and that of its side faces into ``kside``: k v,
+    v = mass/rho_rel (at most 1) the share of the cell its material fills (module docstring); ``rr`` its rho_rel."""
+    kcond[i, j, k] = kc
+    kside[i, j, k] = kc * ti.min(mass[i, j, k] / rr, 1.0)
 
 
 @ti.func
@@ -651,10 +652,9 @@ def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), kside
     t = table_lookup(T_of_h, par[P_H0], par[P_INV_DH], h[i, j, k])
     T[i, j, k] = t
     rr = rho_rel[i, j, k]
-    kc = conductivity_of(t, rr, par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT], par[P_RHO_REL0],
-                         par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST])
-    kcond[i, j, k] = kc
-    kside[i, j, k] = side_conductivity(kc, mass[i, j, k], rr)
+    store_conductivity(kcond, kside, mass, i, j, k, rr,
+                       conductivity_of(t, rr, par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT],
+                                       par[P_RHO_REL0], par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST]))
 
 
 @ti.func

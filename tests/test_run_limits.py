@@ -31,15 +31,15 @@ def test_a_cell_thicker_than_a_layer_is_reported_with_the_cell_used():
 
 
 def test_a_spot_the_cells_do_not_resolve_is_reported_with_the_peak_flux_it_keeps():
-    from regolith_sim.simulation.preflight import spot_peak_share
+    from regolith_sim.thermal.sources import centre_cell_share
 
     # The cell under a gaussian's centre averages exp(-2 r^2 / w^2) over a square of side dx: per axis
     # sqrt(pi/8) (w/a) erf(sqrt(2) a/w), a = dx/2; over 2 cells of the 1/e^2 diameter (w = dx) 0.8556^2 = 0.732.
     a_over_w = 0.5
     per_axis = np.sqrt(np.pi / 8) / a_over_w * math.erf(np.sqrt(2) * a_over_w)
-    assert spot_peak_share("gaussian", 2e-3, 1e-3) == pytest.approx(per_axis ** 2, rel=1e-4)
-    assert spot_peak_share("top-hat", 2e-3, 1e-3) == 1.0  # the centre cell lies inside the disc
-    assert spot_peak_share("top-hat", 1e-3, 1e-3) == pytest.approx(np.pi / 4, rel=1e-3)
+    assert centre_cell_share("gaussian", 2e-3, 1e-3) == pytest.approx(per_axis ** 2, rel=1e-4)
+    assert centre_cell_share("top-hat", 2e-3, 1e-3) == 1.0  # the centre cell lies inside the disc
+    assert centre_cell_share("top-hat", 1e-3, 1e-3) == pytest.approx(np.pi / 4, rel=1e-3)
     lines = _warnings(load_case(TINY, **{"process.spot_diameter": "1 mm", "process.hatch_spacing": "1 mm"}))
     assert len(lines) == 1 and "spans 2 cells of 0.5 mm" in lines[0] and "73 % of its peak flux" in lines[0]
     assert "at most 0.25 mm" in lines[0]

@@ -11,6 +11,7 @@ import pytest
 from regolith_sim.materials import get_material
 
 DX = 5e-4
+K_DENSE, RHO_C = 1.0, 2000.0 * 1000.0  #: textbook-constant: k [W/(m K)], rho_p c [J/(m^3 K)] at any T
 
 
 def _pair(shape, masses, temps):
@@ -53,23 +54,21 @@ def test_a_side_face_conducts_over_the_filled_share_and_a_vertical_face_over_all
 def test_the_explicit_limit_counts_the_side_faces_by_their_fill(ti_runtime):
     # the bound takes two vertical faces at k and four side faces at k v over the cell's heat capacity
     s = _pair((2, 1, 1), [1.0, 0.3], [300.0, 300.0])
-    rc = 0.3 * s.tables.rho_p * float(np.interp(300.0, s.tables.T0 + s.tables.dT * np.arange(s.tables.cp_of_T.size),
-                                                  s.tables.cp_of_T))
-    k = float(s.field("kcond")[0, 0, 1 - 1])
-    alpha = (k + 2.0 * 0.3 * k) / (3.0 * rc)
+    assert s.field("kcond").ravel() == pytest.approx([K_DENSE, K_DENSE], rel=1e-12)
+    alpha = (K_DENSE + 2.0 * 0.3 * K_DENSE) / (3.0 * 0.3 * RHO_C)
     assert s.stable_dt(1.0, from_fields=True) == pytest.approx(DX * DX / (6.0 * alpha), rel=1e-6)
     # a full cell's bound is the usual dx^2 / (6 k / (rho c))
     full = _pair((2, 1, 1), [1.0, 1.0], [300.0, 300.0])
-    assert full.stable_dt(1.0, from_fields=True) == pytest.approx(DX * DX / (6.0 * k / (rc / 0.3)), rel=1e-6)
+    assert full.stable_dt(1.0, from_fields=True) == pytest.approx(DX * DX / (6.0 * K_DENSE / RHO_C), rel=1e-6)
 
 
 def test_the_pair_relaxes_at_the_rate_of_the_filled_face_explicitly_and_implicitly(ti_runtime):
     # Two cells exchanging heat through one face of conductance K relax as dT(t) = dT(0) exp(-K (1/C_a + 1/C_b) t)
-    # (textbook-constant: k = 1 W/(m K), rho_p c = 2e6 J/(m^3 K) at any T). Explicit steps of 1e-4 s follow it to
+    # (K_DENSE, RHO_C). Explicit steps of 1e-4 s follow it to
     # 1e-3, ten backward-Euler steps to their first-order error (0.2 % at K dt (1/C_a + 1/C_b) = 0.02); a whole
     # face would relax it 2.2x as fast (65 K left of 100 instead of 82 K after 0.05 s).
     t_end = 0.05
-    k, rc = 1.0, 2000.0 * 1000.0
+    k, rc = K_DENSE, RHO_C
     K = 2.0 * k * 0.3 * k / (1.3 * k) * DX
     rate = K * (1.0 / (rc * DX ** 3) + 1.0 / (0.3 * rc * DX ** 3))
     expected = 100.0 * np.exp(-rate * t_end)

@@ -147,31 +147,18 @@ def _cell_size_note(case, dx: float) -> list[str]:
             f"a layer; the grid has {(target / dx) ** 3:.3g}x the cells asked for"]
 
 
-def spot_peak_share(profile: str, diameter: float, dx: float, order: float = 4.0) -> float:
-    """The mean of a spot's relative intensity over the cell under its centre, a square of side ``dx`` [m]
-    (1 when the cell resolves the peak; ``diameter`` [m] as SurfaceSource defines it per profile)."""
-    n = 200
-    u = ((np.arange(n) + 0.5) / n - 0.5) * dx
-    r2 = (u[:, None] ** 2 + u[None, :] ** 2) / (0.5 * diameter) ** 2  # (r / w)^2
-    if profile == "gaussian":
-        shape = np.exp(-2.0 * r2)
-    elif profile == "super-gaussian":
-        shape = np.exp(-2.0 * r2 ** (0.5 * order))
-    else:  # top-hat
-        shape = (r2 <= 1.0).astype(float)
-    return float(shape.mean())
-
-
 def _spot_resolution_note(case, su: Setup, dx: float) -> list[str]:
     """A spot narrower than the cells resolve: the cell under its centre averages less than
     ``SPOT_PEAK_SHARE_MIN`` of its peak flux (the energy is all deposited; its peak is not)."""
+    from ..thermal.sources import centre_cell_share
+
     p = case.process
     if p.source == "microwave" or p.profile == "uniform":
         return []
     on = np.asarray(su.plan.on, bool)
     spots = np.asarray(su.plan.spot, float)[on] if on.any() else np.asarray([p.spot_diameter])
     d = float(spots.min())
-    share = spot_peak_share(p.profile, d, dx, p.super_gaussian_order)
+    share = centre_cell_share(p.profile, d, dx, p.super_gaussian_order)
     if share >= SPOT_PEAK_SHARE_MIN:
         return []
     return [f"process.spot_diameter: a {d * 1e3:.4g} mm {p.profile} spot spans {d / dx:.3g} cells of "

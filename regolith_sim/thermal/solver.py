@@ -662,10 +662,7 @@ class ThermalSolver:
         if placing and self.k_quiet > 0:
             # What bounds the step in the layers set aside, as they are (and stay: only the face on top of them
             # moves heat, into the cell under it): stable_dt keeps it while any of them is left out.
-            t, b = self.tables, self.boundary
-            K.stability_bounds(self.T, self.kcond, self.kside, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
-                               t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, 0, self.k_quiet, self.tiles,
-                               self.k_split, K.ALL, self._scratch, 0)
+            self._stability_bounds(K.ALL, self._scratch, 0, (0, self.k_quiet))
             self._quiet_alpha, self._quiet_surf = (float(v) for v in self._scratch.to_numpy()[0, :2])
 
     # -- multirate -------------------------------------------------------------------------------
@@ -941,12 +938,13 @@ class ThermalSolver:
         ratio = dT_target / max(st["last_dT"], 1e-12)
         return st["last_dt"] * float(np.clip(0.9 * ratio, 0.2, growth))
 
-    def _stability_bounds(self, group: int, out, row: int) -> None:
-        """K.stability_bounds over the active cells of tile group ``group`` into row ``row`` of ``out``."""
+    def _stability_bounds(self, group: int, out, row: int, layers: tuple[int, int] | None = None) -> None:
+        """K.stability_bounds over the cells of tile group ``group`` in ``layers`` [k0, k1) (default: the active
+        ones) into row ``row`` of ``out``."""
         t, b = self.tables, self.boundary
         K.stability_bounds(self.T, self.kcond, self.kside, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
-                           t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *self.k_active, self.tiles, self.k_split,
-                           group, out, row)
+                           t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *(layers or self.k_active), self.tiles,
+                           self.k_split, group, out, row)
 
     def _bounds(self, group: int = K.ALL) -> tuple[float, float, float, float]:
         """(max diffusivity, max surface coefficient, max T, non-finite flag) over the active cells of

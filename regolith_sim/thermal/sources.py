@@ -114,3 +114,18 @@ def peak_flux(profile: str, power: float, diameter: float, order: float = 4.0) -
     raise ValueError(profile)
 
 
+def centre_cell_share(profile: str, diameter: float, dx: float, order: float = 4.0) -> float:
+    """The mean of a spot's relative intensity over the cell under its centre, a square of side ``dx`` [m] (1 when
+    the cell resolves the peak; ``diameter`` [m] as SurfaceSource defines it per profile)."""
+    n = 200
+    u = ((np.arange(n) + 0.5) / n - 0.5) * dx
+    r2 = (u[:, None] ** 2 + u[None, :] ** 2) / (0.5 * diameter) ** 2  # (r / w)^2
+    if profile == "gaussian":
+        shape = np.exp(-2.0 * r2)
+    elif profile == "super-gaussian":
+        shape = np.exp(-2.0 * r2 ** (0.5 * order))
+    else:  # top-hat
+        shape = (r2 <= 1.0).astype(float)
+    return float(shape.mean())
+
+
