@@ -1161,8 +1161,19 @@ def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(),
     cell: what bounds its explicit step (see ThermalSolver.stable_dt)."""
     t = T[i, j, k]
     rc = mass[i, j, k] * rho_p * table_lookup(cp_of_T, T0, inv_dT, t)
-    # (an effective diffusivity: the two vertical faces carry k, the four side faces k v)
-    return (kcond[i, j, k] + 2.0 * kside[i, j, k]) / (3.0 * rc), (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
+    # An effective diffusivity, the faces' conductances summed over six (the row sum of the operator, which
+    # bounds its spectrum: Gershgorin): the vertical faces carry k, the four side faces k v. A top cell's face
+    # to the void above conducts nothing, so it counts one vertical face: a settled column's partly filled top
+    # cell (small heat capacity) would otherwise set the limit of the whole step for a face it does not have.
+    # (The cell above is read from kcond, which is 0 for void and which this column's own pass updates only
+    # after this cell: the count does not depend on the order of the threads. The domain's top face counts:
+    # a held top temperature conducts through it.)
+    vertical = 2.0
+    if k + 1 < kcond.shape[2]:
+        if kcond[i, j, k + 1] == 0.0:
+            vertical = 1.0
+    return (vertical * kcond[i, j, k] + 4.0 * kside[i, j, k]) / (6.0 * rc), \
+        (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
 
 
 @ti.func

@@ -137,7 +137,9 @@ def test_print_dwell_and_cooldown_take_far_fewer_steps(ti_runtime):
     explicit, n_exp = _run_counting(False)
     implicit, n_imp = _run_counting(True)
     assert implicit.thermal.implicit_stats["steps"] > 0
-    assert n_imp * 3 < n_exp, (n_imp, n_exp)  # measured 149 vs 595
+    # measured 137 vs 409 (149 vs 595 before the explicit limit counted a top cell's one vertical face: the
+    # explicit run's own steps grew, gpu_kernels.thermal.explicit_rates)
+    assert n_imp * 2.5 < n_exp, (n_imp, n_exp)
     for sim in (explicit, implicit):
         L = sim.thermal.sync_ledger()
         assert L.balance_error < 0.005

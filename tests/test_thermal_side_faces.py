@@ -62,6 +62,39 @@ def test_the_explicit_limit_counts_the_side_faces_by_their_fill(ti_runtime):
     assert full.stable_dt(1.0, from_fields=True) == pytest.approx(DX * DX / (6.0 * K_DENSE / RHO_C), rel=1e-6)
 
 
+def test_a_top_cell_under_void_counts_one_vertical_face_in_the_limit(ti_runtime):
+    # A settled column: a full cell under a partly filled top cell (v = 0.3) under void. The top cell's face to the
+    # void conducts nothing, so its bound sums one vertical face at k and four side faces at k v over its heat
+    # capacity: (k + 4 k v) / (6 v rho c), not the (2 k + 4 k v) / (6 v rho c) of a cell inside the column
+    # (1.45x the limit at v = 0.3).
+    from regolith_sim.thermal import Boundary, Grid, ThermalSolver, ThermalTables
+
+    m = get_material("textbook-constant")
+    tables = dataclasses.replace(ThermalTables.from_material(m), eps_solid=0.0, eps_melt=0.0)
+    s = ThermalSolver(Grid((1, 1, 3), DX, (0.0, 0.0, 0.0)), tables, Boundary(T_sky=3.0, bottom="adiabatic"))
+    filled = np.zeros((1, 1, 3), bool)
+    filled[..., :2] = True
+    s.fill_region(filled, 300.0, 1.0)
+    s.mass.from_numpy(np.asarray([1.0, 0.3, 0.0], dtype=s.mass.to_numpy().dtype).reshape(1, 1, 3))
+    s._refresh()
+    assert s.field("kcond").ravel()[2] == 0.0  # the void above
+    alpha_top = (K_DENSE + 4.0 * 0.3 * K_DENSE) / (6.0 * 0.3 * RHO_C)
+    limit = DX * DX / (6.0 * alpha_top)
+    assert s.stable_dt(1.0, from_fields=True) == pytest.approx(limit, rel=1e-6)
+    inside = DX * DX / (6.0 * (2.0 * K_DENSE + 4.0 * 0.3 * K_DENSE) / (6.0 * 0.3 * RHO_C))
+    assert limit / inside == pytest.approx(3.2 / 2.2, rel=1e-12)
+    # and it is a stability bound: explicit steps at it decay (the pair's only mode, rate K (1/C_a + 1/C_b) with
+    # K = k dx, is stable up to 2 / rate = 0.46 dx^2 rho c / k, well above the bound's 0.14)
+    s.h.from_numpy(s.h_of_T(np.asarray([400.0, 300.0, 300.0]).reshape(1, 1, 3)).astype(s.h.to_numpy().dtype))
+    s._refresh()
+    for _ in range(200):
+        s.diffuse(limit)
+        s.update_properties(limit)
+    T = s.field("T").ravel()
+    assert abs(T[0] - T[1]) < 1e-6 * 100.0
+    assert (T[0] * 1.0 + T[1] * 0.3) / 1.3 == pytest.approx((400.0 + 0.3 * 300.0) / 1.3, rel=1e-9)
+
+
 def test_the_pair_relaxes_at_the_rate_of_the_filled_face_explicitly_and_implicitly(ti_runtime):
     # Two cells exchanging heat through one face of conductance K relax as dT(t) = dT(0) exp(-K (1/C_a + 1/C_b) t)
     # (K_DENSE, RHO_C). Explicit steps of 1e-4 s follow it to

@@ -252,7 +252,8 @@ def test_stages_leave_out_deep_rough_cells_to_the_bit(ti_runtime):
         sim.advance(6.0, progress=False)
         runs.append(sim.thermal)
     a, b = runs
-    assert a.sts_stats == b.sts_stats and a.sts_stats["rough_steps"] > 2 * a.sts_stats["steps"]
+    # (two or more Euler steps of the rough region in every super-time-step)
+    assert a.sts_stats == b.sts_stats and a.sts_stats["rough_steps"] >= 2 * a.sts_stats["steps"]
     for name in ("h", "T", "rho_rel", "state", "T_peak", "mass_lost"):
         assert np.array_equal(a.field(name), b.field(name)), name
     np.testing.assert_allclose(a.ledger_arr.to_numpy(), b.ledger_arr.to_numpy(), rtol=1e-12, atol=1e-15)
