@@ -14,7 +14,8 @@ which carries the latent heat over the melting range (Voller & Prakash 1987, IJH
 Side faces take the harmonic mean of the cells' ``kside`` = k v, v = mass/rho_rel the share of the cell its
 material fills: settling moves material down, so a partly filled cell's material lies on the cell under it and
 meets its side neighbours over v of a face (the two half-cells in series over their own cross-sections, as the
-harmonic mean of k v gives); full cells, powder included, have v = 1.
+harmonic mean of k v gives); full cells, powder included, have v = 1. For the same reason a side face open to
+void radiates, convects and evaporates over v of its area (``exposed_area``); a top face over all of it.
 Energy terms are accumulated into ``ledger`` exactly as applied, so the run's balance closes
 to round-off: ledger[0] absorbed, [1] radiated, [2] convected, [3] through the bottom boundary
 (positive out of the domain), [4] through a held top face (positive out), [5] evaporated
@@ -227,7 +228,7 @@ def update_properties(
             hc = h[i, j, k]
             t = table_lookup(T_of_h, h0, inv_dh, hc)
             if ti.static(evaporation):
-                evaporated += evaporate_at(h, kcond, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par,
+                evaporated += evaporate_at(h, kcond, kside, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par,
                                            par, i, j, k, nx, ny, nz, dt, h_b1, h_b2, t)
                 if h[i, j, k] != hc:
                     t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
@@ -339,23 +340,32 @@ def lateral_flux(h: ti.template(), ks: ti.template(), T: ti.template(), mass: ti
 
 
 @ti.func
-def exposed_faces(state: ti.template(), i, j, k, nx, ny, nz, top_held):
-    """Number of faces of cell (i, j, k) open to space: void neighbours and the top of the domain (unless
-    ``top_held``: then it is held at a temperature, see ``cell_flux``)."""
-    n = 0
+def exposed_area(n_top, n_side, kc, ks):
+    """Area of a cell open to space [faces of dx^2] from its open top face (``n_top``: 0 or 1) and side faces
+    (``n_side``): the top face whole, each side face over the share v = ``ks``/``kc`` (kside/kcond) of it the
+    cell's material fills, as for conduction (module docstring): settled material lies on the cell under it."""
+    return n_top + n_side * ti.select(n_side > 0, ks / (kc + 1e-300), 0.0)
+
+
+@ti.func
+def exposed_faces(state: ti.template(), kcond: ti.template(), kside: ti.template(), i, j, k, nx, ny, nz, top_held):
+    """Area of cell (i, j, k) open to space [faces of dx^2] (``exposed_area``): faces to void neighbours and the
+    top of the domain (unless ``top_held``: then it is held at a temperature, see ``cell_flux``)."""
+    n_side = 0
     if i > 0 and state[i - 1, j, k] == VOID:
-        n += 1
+        n_side += 1
     if i < nx - 1 and state[i + 1, j, k] == VOID:
-        n += 1
+        n_side += 1
     if j > 0 and state[i, j - 1, k] == VOID:
-        n += 1
+        n_side += 1
     if j < ny - 1 and state[i, j + 1, k] == VOID:
-        n += 1
+        n_side += 1
+    n_top = 0
     if k == nz - 1:
-        n += ti.cast(top_held == 0, ti.i32)
+        n_top = ti.cast(top_held == 0, ti.i32)
     elif state[i, j, k + 1] == VOID:
-        n += 1
-    return n
+        n_top = 1
+    return exposed_area(n_top, n_side, kcond[i, j, k], kside[i, j, k])
 
 
 @ti.func
@@ -395,7 +405,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: t
     """Net heat flux density into cell (i, j, k) [W/m^2 summed over its faces, each of area dx^2] from the
     temperatures ``T``, with the flux through its bottom face ``q_below`` given (walking up the column, the
     flux through a cell's top face is, negated, the next cell's bottom-face flux: each vertical face is
-    evaluated once). Returns (q, the next cell's q_below, number of exposed faces). The energy that leaves
+    evaluated once). Returns (q, the next cell's q_below, exposed area in faces: ``exposed_area``). The energy that leaves
     through the domain's bottom, by radiation and by convection is booked in ``ledger`` times ``dt_w`` x
     ``book`` (0 where a rough cell's stage is not its final update: ``sts_stage``), and heat into a lagging
     neighbour is moved at once (``lateral_flux``), times ``dt_w``. Void cells have
@@ -410,33 +420,34 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: t
         qb = kc * (T_bottom[i, j] - t) * 2.0 * inv_dx
         q += qb
         ledger[LEDGER_BOTTOM] += -qb * dx * dx * dt_b
-    n_exposed = 0
+    n_top, n_side = 0, 0
     q_above = 0.0
     if k < nz - 1:
         k_up = kcond[i, j, k + 1]
         if k + 1 < hi:
             q_above = conducted(kc, k_up, t, T[i, j, k + 1], inv_dx)
-        n_exposed += ti.cast(k_up == 0.0, ti.i32)
+        n_top = ti.cast(k_up == 0.0, ti.i32)
     elif par[P_TOP_HELD] != 0.0:  # the domain's top face held at T_top through half a cell, as the bottom
         qt = kc * (par[P_T_TOP] - t) * 2.0 * inv_dx
         q += qt
         ledger[LEDGER_TOP] += -qt * dx * dx * dt_b
     else:
-        n_exposed += 1
+        n_top = 1
     q += q_above
     if i > 0:
         q += lateral_flux(h, kside, T, mass, t_w, k_split, group, k, i - 1, j, ks, t, inv_dx, dt_w, rho_p)
-        n_exposed += ti.cast(kside[i - 1, j, k] == 0.0, ti.i32)
+        n_side += ti.cast(kside[i - 1, j, k] == 0.0, ti.i32)
     if i < nx - 1:
         q += lateral_flux(h, kside, T, mass, t_e, k_split, group, k, i + 1, j, ks, t, inv_dx, dt_w, rho_p)
-        n_exposed += ti.cast(kside[i + 1, j, k] == 0.0, ti.i32)
+        n_side += ti.cast(kside[i + 1, j, k] == 0.0, ti.i32)
     if j > 0:
         q += lateral_flux(h, kside, T, mass, t_s, k_split, group, k, i, j - 1, ks, t, inv_dx, dt_w, rho_p)
-        n_exposed += ti.cast(kside[i, j - 1, k] == 0.0, ti.i32)
+        n_side += ti.cast(kside[i, j - 1, k] == 0.0, ti.i32)
     if j < ny - 1:
         q += lateral_flux(h, kside, T, mass, t_n, k_split, group, k, i, j + 1, ks, t, inv_dx, dt_w, rho_p)
-        n_exposed += ti.cast(kside[i, j + 1, k] == 0.0, ti.i32)
-    if n_exposed > 0:
+        n_side += ti.cast(kside[i, j + 1, k] == 0.0, ti.i32)
+    n_exposed = exposed_area(n_top, n_side, kc, ks)
+    if n_exposed > 0.0:
         eps = emissivity_at(t, par[P_EPS_SOLID], par[P_EPS_MELT], par[P_SOLIDUS], par[P_LIQUIDUS])
         sky4 = T_sky * T_sky * T_sky * T_sky
         q_rad = eps * SIGMA * (t * t * t * t - sky4) * n_exposed
@@ -484,7 +495,7 @@ def diffuse(
             q_below = q_below_next
             h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx)
             if ti.static(evaporation):
-                if n_exposed > 0:
+                if n_exposed > 0.0:
                     evaporated += KE.evaporate_cell(
                         h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
                         par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
@@ -780,7 +791,8 @@ def zero_columns(a: nd3, i_lo: ti.i32, i_hi: ti.i32, j_lo: ti.i32, j_hi: ti.i32)
 
 
 @ti.func
-def evaporate_at(h: ti.template(), kcond: ti.template(), mass: ti.template(), mass_lost: ti.template(),
+def evaporate_at(h: ti.template(), kcond: ti.template(), kside: ti.template(), mass: ti.template(),
+                 mass_lost: ti.template(),
                  alkali_lost: ti.template(), T_of_h: ti.template(), h_of_T: ti.template(), cp_of_T: ti.template(),
                  evap_par: ti.template(), par: ti.template(), i, j, k, nx, ny, nz, dt, h_b1, h_b2, t):
     """The evaporation sink of a step of dt [s] of cell (i, j, k) if it has exposed faces, applied to the
@@ -791,18 +803,20 @@ def evaporate_at(h: ti.template(), kcond: ti.template(), mass: ti.template(), ma
     (evaporate_cell's own test, T >= evap_par[12], done first: most cells are cold)."""
     evaporated = 0.0
     if t >= evap_par[12]:
-        n_exposed = ti.cast(par[P_TOP_HELD] == 0.0, ti.i32)
+        n_top = ti.cast(par[P_TOP_HELD] == 0.0, ti.i32)
         if k < nz - 1:
-            n_exposed = ti.cast(kcond[i, j, k + 1] == 0.0, ti.i32)
+            n_top = ti.cast(kcond[i, j, k + 1] == 0.0, ti.i32)
+        n_side = 0
         if i > 0:
-            n_exposed += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
+            n_side += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
         if i < nx - 1:
-            n_exposed += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
+            n_side += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
         if j > 0:
-            n_exposed += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
+            n_side += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
         if j < ny - 1:
-            n_exposed += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
-        if n_exposed > 0:
+            n_side += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
+        n_exposed = exposed_area(n_top, n_side, kcond[i, j, k], kside[i, j, k])
+        if n_exposed > 0.0:
             evaporated += KE.evaporate_cell(
                 h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
                 par[P_H0], par[P_INV_DH], par[P_HT0], par[P_INV_HDT], par[P_CP_T0], par[P_CP_INV_DT], dt,
@@ -876,8 +890,8 @@ def implicit_assemble(
                 kt = kcond[i, j, k] * 2.0 * dx
                 a += kt
                 b += kt * T_top
-            n_exposed = exposed_faces(state, i, j, k, nx, ny, nz, top_held)
-            if n_exposed > 0:
+            n_exposed = exposed_faces(state, kcond, kside, i, j, k, nx, ny, nz, top_held)
+            if n_exposed > 0.0:
                 eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
                 area = n_exposed * dx * dx
                 loss = (eps * SIGMA * (t * t * t * t - T_sky * T_sky * T_sky * T_sky) + h_conv * (t - T_amb)) * area
