@@ -90,3 +90,33 @@ def test_balance_of_a_run_with_nothing_flowing_is_its_round_off():
     assert L.balance_error < 1e-8
     L = EnergyLedger(absorbed=10.0, added=3.0e3, stored=3.0e3 + 9.0)  # a real imbalance is still one
     assert L.balance_error == pytest.approx(0.1)
+
+
+def test_a_spot_whose_edge_hangs_over_the_domain_is_reported_with_the_share_lost(tmp_path):
+    from regolith_sim.simulation.preflight import setup
+    from regolith_sim.thermal.sources import share_on_rectangle
+
+    # A gaussian of 1/e^2 radius w lands erf-shaped on a half-plane: share 0.5 (1 + erf(sqrt(2) a / w)) for its
+    # centre a inside the edge; on a rectangle the product of the two axes' (the profile separates).
+    w, a = 1e-3, 0.5e-3
+    inside = 0.5 * (1.0 + math.erf(np.sqrt(2.0) * a / w))
+    rect = (0.0, 1.0, -1.0, 1.0)
+    assert share_on_rectangle("gaussian", 2 * w, a, 0.0, rect) == pytest.approx(inside, rel=2e-4)
+    assert share_on_rectangle("gaussian", 2 * w, a, 1.0 - a, (0.0, 1.0, 0.0, 1.0)) == pytest.approx(inside ** 2,
+                                                                                                     rel=4e-4)
+    # a top-hat (a disc of radius w) with its centre on the edge: half of it
+    assert share_on_rectangle("top-hat", 2 * w, 0.0, 0.0, rect) == pytest.approx(0.5, rel=1e-3)
+    assert share_on_rectangle("top-hat", 2 * w, 2 * w, 0.0, rect) == pytest.approx(1.0, rel=1e-12)
+    # A track along the domain's edge, spot centre on it: half its energy falls outside, which sampling the centre
+    # alone (inside, on the edge) missed.
+    case = load_case(TINY)
+    g = setup(case).domain.grid
+    (x0, y0, _), (lx, _, _) = g.origin, g.extent
+    d = case.process.spot_diameter
+    plan = tmp_path / "edge.csv"
+    plan.write_text(f"t_s,x_m,y_m,z_m,power_W\n0,{x0 + d},{y0},0.0005,20\n1.0,{x0 + lx - d},{y0},0.0005,0\n")
+    lines = _warnings(load_case(TINY, **{"process.plan_file": str(plan)}))
+    assert len(lines) == 1 and "outside the domain" in lines[0] and "10 J of the 20 J it delivers" in lines[0]
+    # moved in by two radii (the deposit's whole box), the track keeps all of it
+    plan.write_text(f"t_s,x_m,y_m,z_m,power_W\n0,{x0 + d},{y0 + d},0.0005,20\n1.0,{x0 + lx - d},{y0 + d},0.0005,0\n")
+    assert not _warnings(load_case(TINY, **{"process.plan_file": str(plan)}))

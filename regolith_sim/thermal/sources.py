@@ -129,3 +129,35 @@ def centre_cell_share(profile: str, diameter: float, dx: float, order: float = 4
     return float(shape.mean())
 
 
+def share_on_rectangle(profile: str, diameter: float, x, y, rect: tuple[float, float, float, float],
+                       order: float = 4.0) -> np.ndarray:
+    """Share of the power of a spot centred at (``x``, ``y``) [m] (arrays) that falls on the rectangle ``rect`` =
+    (x_lo, x_hi, y_lo, y_hi) [m], the profile cut at its box as the deposit cuts it (``footprint``): the product
+    of its marginal distributions along x and along y. Exact for a gaussian, which separates; for a top-hat or
+    super-gaussian near a corner of the rectangle an approximation (exact across one straight edge)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if profile == "uniform":
+        return np.ones(np.broadcast(x, y).shape)
+    w, edges, cdf = 0.5 * diameter, *_marginal_cdf(profile, order)
+
+    def inside(lo, hi, c):
+        return np.interp((hi - c) / w, edges, cdf) - np.interp((lo - c) / w, edges, cdf)
+
+    x_lo, x_hi, y_lo, y_hi = rect
+    return inside(x_lo, x_hi, x) * inside(y_lo, y_hi, y)
+
+
+def _marginal_cdf(profile: str, order: float, n: int = 800) -> tuple[np.ndarray, np.ndarray]:
+    """(u, F(u)): the cumulative share of a profile's power at x/w <= u over its box, at the box's cell edges."""
+    R = _BOX_RADII[profile]
+    edges = np.linspace(-R, R, n + 1)
+    u = 0.5 * (edges[1:] + edges[:-1])
+    r2 = u[:, None] ** 2 + u[None, :] ** 2  # (r / w)^2
+    if profile == "gaussian":
+        shape = np.exp(-2.0 * r2)
+    elif profile == "super-gaussian":
+        shape = np.exp(-2.0 * r2 ** (0.5 * order))
+    else:  # top-hat
+        shape = (r2 <= 1.0).astype(float)
+    marginal = shape.sum(axis=1)
+    return edges, np.concatenate([[0.0], np.cumsum(marginal) / marginal.sum()])
