@@ -120,13 +120,16 @@ def centre_cell_share(profile: str, diameter: float, dx: float, order: float = 4
     n = 200
     u = ((np.arange(n) + 0.5) / n - 0.5) * dx
     r2 = (u[:, None] ** 2 + u[None, :] ** 2) / (0.5 * diameter) ** 2  # (r / w)^2
+    return float(_relative_intensity(profile, r2, order).mean())
+
+
+def _relative_intensity(profile: str, r2: np.ndarray, order: float) -> np.ndarray:
+    """A spot's intensity relative to its peak at (r/w)^2 = ``r2`` (w: its radius as SurfaceSource defines it)."""
     if profile == "gaussian":
-        shape = np.exp(-2.0 * r2)
-    elif profile == "super-gaussian":
-        shape = np.exp(-2.0 * r2 ** (0.5 * order))
-    else:  # top-hat
-        shape = (r2 <= 1.0).astype(float)
-    return float(shape.mean())
+        return np.exp(-2.0 * r2)
+    if profile == "super-gaussian":
+        return np.exp(-2.0 * r2 ** (0.5 * order))
+    return (r2 <= 1.0).astype(float)  # top-hat
 
 
 def share_on_rectangle(profile: str, diameter: float, x, y, rect: tuple[float, float, float, float],
@@ -152,12 +155,5 @@ def _marginal_cdf(profile: str, order: float, n: int = 800) -> tuple[np.ndarray,
     R = _BOX_RADII[profile]
     edges = np.linspace(-R, R, n + 1)
     u = 0.5 * (edges[1:] + edges[:-1])
-    r2 = u[:, None] ** 2 + u[None, :] ** 2  # (r / w)^2
-    if profile == "gaussian":
-        shape = np.exp(-2.0 * r2)
-    elif profile == "super-gaussian":
-        shape = np.exp(-2.0 * r2 ** (0.5 * order))
-    else:  # top-hat
-        shape = (r2 <= 1.0).astype(float)
-    marginal = shape.sum(axis=1)
+    marginal = _relative_intensity(profile, u[:, None] ** 2 + u[None, :] ** 2, order).sum(axis=1)
     return edges, np.concatenate([[0.0], np.cumsum(marginal) / marginal.sum()])
