@@ -1279,10 +1279,12 @@ def keep_slow_box(box: nd2):
 @ti.kernel
 def tile_limits(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
                 rho_p: float, eps: float, h_conv: float, dx: float, k0: ti.i32, k1: ti.i32, out: nd2, t_max: nd2,
-                lag_limit: float, T_hot: float, depth: nd1):
-    """out[tile] = min over the tile's active cells of the explicit stability limit [s] of the cell,
-    min(dx^2 / (6 alpha), dx rho c / (5 (4 eps sigma T^3 + h_c))) (the bounds of ``stability_bounds``),
-    and t_max[tile] their highest temperature [K].
+                lag_limit: float, T_hot: float, depth: nd1, surf_fraction: float):
+    """out[tile] = min over the tile's active cells of the step [s] a lagging cell may take,
+    min(dx^2 / (6 alpha), ``surf_fraction`` dx rho c / (5 (4 eps sigma T^3 + h_c))): the conduction bound of
+    ``stability_bounds`` and a fraction of its surface bound (a lagging tile's radiation is integrated with an
+    error of order its step over the radiative relaxation time, which that bound is; its conduction only needs
+    the step to be stable, as in every explicit step), and t_max[tile] their highest temperature [K].
     For the depth split (``group_range``): depth[0] = the lowest layer of any column holding a cell that
     must not lag (a limit under ``lag_limit`` [s] or hotter than ``T_hot``), depth[1] = the smallest limit
     of the cells under it in every column [s]. The outputs are cleared here, in the same launch."""
@@ -1302,8 +1304,9 @@ def tile_limits(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_of_T: 
                 hottest = ti.max(hottest, t)
                 alpha, surf = explicit_rates(T, kcond, kside, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j,
                                              k)
-                cell = ti.min(dx * dx / (6.0 * alpha + 1e-300), dx / (5.0 * surf + 1e-300))
-                lim = ti.min(lim, cell)
+                conduction, surface = dx * dx / (6.0 * alpha + 1e-300), dx / (5.0 * surf + 1e-300)
+                cell = ti.min(conduction, surface)
+                lim = ti.min(lim, ti.min(conduction, surf_fraction * surface))
                 if first == k1:  # still under the column's first cell that must not lag
                     if cell < lag_limit or t > T_hot:
                         first = k

@@ -50,10 +50,13 @@ IMPLICIT_MIN_SPAN_STEPS = 10
 #: Variable-step BDF2 is zero-stable for step ratios below 1 + sqrt(2) (Grigorieff 1983, Numer. Math.
 #: 42:359); beyond this ratio the step falls back to backward Euler.
 BDF2_MAX_RATIO = 2.4
-#: A slow tile's accumulated step is at most this fraction of its explicit stability limit: near the
-#: limit explicit Euler is stable but a cooling tile's radiation is integrated with an O(dt/tau) error
-#: (tau its radiative relaxation time); a quarter keeps a cooling track's radiated energy within 0.5 %
-#: of stepping every cell every step (tests/test_thermal_multirate.py).
+#: A slow tile's accumulated step is at most this fraction of the radiative bound of its explicit limit (and
+#: ``safety`` x its conduction bound): near that bound explicit Euler is stable but a cooling tile's radiation
+#: is integrated with an O(dt/tau) error (tau its radiative relaxation time, which the bound is); a quarter keeps
+#: a cooling track's radiated energy within 0.5 % of stepping every cell every step
+#: (tests/test_thermal_multirate.py). Conduction needs no such fraction, as the deep layers show
+#: (``DEPTH_STEP_FRACTION``): at a quarter of it, cold powder at resolution 3 could lag one spot step at most,
+#: and the slow tiles were synced at nearly every step.
 SLOW_STEP_FRACTION = 0.25
 #: ... and the deep layers' (depth multirate) at most this fraction (times ``safety``): they have no exposed
 #: face (they lie ``DEPTH_KEEP_TOP`` layers under the lowest column top), so no radiation to integrate, and heat
@@ -765,11 +768,11 @@ class ThermalSolver:
             # substrate would hardly ever qualify.
             lag = max(self.multirate * min(dt_ref, self.stable_dt(self.safety, K.ALL)), dt_ref)
         self.since_remap = 0
-        scale = SLOW_STEP_FRACTION * self.safety  # a lagging cell's step is at most this x its own limit
+        scale = self.safety  # a lagging cell's step: safety x its conduction bound, x SLOW_STEP_FRACTION its radiative
         deep_scale = DEPTH_STEP_FRACTION * self.safety
         K.tile_limits(self.T, self.kcond, self.kside, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
                       max(t.eps_solid, t.eps_melt), b.h_conv, self.grid.dx, k0, k1, self._tile_limit,
-                      self._tile_Tmax, lag / deep_scale, self.T_hot, self._depth)
+                      self._tile_Tmax, lag / deep_scale, self.T_hot, self._depth, SLOW_STEP_FRACTION)
         limit = scale * self._tile_limit.to_numpy()
         fast = (limit < lag) | (self._tile_Tmax.to_numpy() > self.T_hot)
         reach = self.multirate // 2 + 1
