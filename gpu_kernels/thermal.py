@@ -228,8 +228,8 @@ def update_properties(
             hc = h[i, j, k]
             t = table_lookup(T_of_h, h0, inv_dh, hc)
             if ti.static(evaporation):
-                evaporated += evaporate_at(h, kcond, kside, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par,
-                                           par, i, j, k, nx, ny, nz, dt, h_b1, h_b2, t)
+                evaporated += evaporate_at(h, kcond, kside, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T,
+                                           evap_par, par, i, j, k, nx, ny, nz, dt, h_b1, h_b2, t)
                 if h[i, j, k] != hc:
                     t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
             if moved == BOX_EMPTY and ti.abs(t - T[i, j, k]) > QUIET_REL * ti.abs(t):
@@ -348,23 +348,22 @@ def exposed_area(n_top, n_side, kc, ks):
 
 
 @ti.func
-def exposed_faces(state: ti.template(), kcond: ti.template(), kside: ti.template(), i, j, k, nx, ny, nz, top_held):
-    """Area of cell (i, j, k) open to space [faces of dx^2] (``exposed_area``): faces to void neighbours and the
-    top of the domain (unless ``top_held``: then it is held at a temperature, see ``cell_flux``)."""
+def exposed_faces(kcond: ti.template(), kside: ti.template(), i, j, k, nx, ny, nz, top_held):
+    """Area of cell (i, j, k) open to space [faces of dx^2] (``exposed_area``): faces to void neighbours (k = 0,
+    as ``cell_flux`` reads them) and the top of the domain (unless ``top_held``: then it is held at a temperature,
+    see ``cell_flux``)."""
     n_side = 0
-    if i > 0 and state[i - 1, j, k] == VOID:
-        n_side += 1
-    if i < nx - 1 and state[i + 1, j, k] == VOID:
-        n_side += 1
-    if j > 0 and state[i, j - 1, k] == VOID:
-        n_side += 1
-    if j < ny - 1 and state[i, j + 1, k] == VOID:
-        n_side += 1
-    n_top = 0
-    if k == nz - 1:
-        n_top = ti.cast(top_held == 0, ti.i32)
-    elif state[i, j, k + 1] == VOID:
-        n_top = 1
+    if i > 0:
+        n_side += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
+    if i < nx - 1:
+        n_side += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
+    if j > 0:
+        n_side += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
+    if j < ny - 1:
+        n_side += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
+    n_top = ti.cast(top_held == 0, ti.i32)
+    if k < nz - 1:
+        n_top = ti.cast(kcond[i, j, k + 1] == 0.0, ti.i32)
     return exposed_area(n_top, n_side, kcond[i, j, k], kside[i, j, k])
 
 
@@ -405,8 +404,8 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: t
     """Net heat flux density into cell (i, j, k) [W/m^2 summed over its faces, each of area dx^2] from the
     temperatures ``T``, with the flux through its bottom face ``q_below`` given (walking up the column, the
     flux through a cell's top face is, negated, the next cell's bottom-face flux: each vertical face is
-    evaluated once). Returns (q, the next cell's q_below, exposed area in faces: ``exposed_area``). The energy that leaves
-    through the domain's bottom, by radiation and by convection is booked in ``ledger`` times ``dt_w`` x
+    evaluated once). Returns (q, the next cell's q_below, exposed area in faces: ``exposed_area``). The energy
+    that leaves through the domain's bottom, by radiation and by convection is booked in ``ledger`` times ``dt_w`` x
     ``book`` (0 where a rough cell's stage is not its final update: ``sts_stage``), and heat into a lagging
     neighbour is moved at once (``lateral_flux``), times ``dt_w``. Void cells have
     k = 0 (update_properties), so neighbours' states need not be read: a face to void conducts nothing and
@@ -584,8 +583,7 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
 @ti.func
 def sts_refresh(h_prev: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
                 rho_rel: ti.template(), mass: ti.template(), T_of_h: ti.template(), par: ti.template(),
-                                     tiles: ti.template(), rbox: ti.template(),
-                group: ti.template(), k0, k1, k_split, n_run, allow):
+                tiles: ti.template(), rbox: ti.template(), group: ti.template(), k0, k1, k_split, n_run, allow):
     """The first loop of a stage after the first (``sts_stage``): T and k of the cells of group ``group`` from
     Y_{j-1} (``h_prev``), in the columns i < ``n_run``, but for the rough cells deeper than ``allow`` + 1 (the
     neighbours of those the stage updates are read)."""
@@ -792,9 +790,9 @@ def zero_columns(a: nd3, i_lo: ti.i32, i_hi: ti.i32, j_lo: ti.i32, j_hi: ti.i32)
 
 @ti.func
 def evaporate_at(h: ti.template(), kcond: ti.template(), kside: ti.template(), mass: ti.template(),
-                 mass_lost: ti.template(),
-                 alkali_lost: ti.template(), T_of_h: ti.template(), h_of_T: ti.template(), cp_of_T: ti.template(),
-                 evap_par: ti.template(), par: ti.template(), i, j, k, nx, ny, nz, dt, h_b1, h_b2, t):
+                 mass_lost: ti.template(), alkali_lost: ti.template(), T_of_h: ti.template(), h_of_T: ti.template(),
+                 cp_of_T: ti.template(), evap_par: ti.template(), par: ti.template(), i, j, k, nx, ny, nz, dt, h_b1,
+                 h_b2, t):
     """The evaporation sink of a step of dt [s] of cell (i, j, k) if it has exposed faces, applied to the
     enthalpy the step left (``evaporation.evaporate_cell``), then boiling if it is left above the boiling point
     of its vapours (``evaporation.boil_cell``, boiling enthalpies ``h_b1``, ``h_b2``): a super-time-step's, split
@@ -803,19 +801,7 @@ def evaporate_at(h: ti.template(), kcond: ti.template(), kside: ti.template(), m
     (evaporate_cell's own test, T >= evap_par[12], done first: most cells are cold)."""
     evaporated = 0.0
     if t >= evap_par[12]:
-        n_top = ti.cast(par[P_TOP_HELD] == 0.0, ti.i32)
-        if k < nz - 1:
-            n_top = ti.cast(kcond[i, j, k + 1] == 0.0, ti.i32)
-        n_side = 0
-        if i > 0:
-            n_side += ti.cast(kcond[i - 1, j, k] == 0.0, ti.i32)
-        if i < nx - 1:
-            n_side += ti.cast(kcond[i + 1, j, k] == 0.0, ti.i32)
-        if j > 0:
-            n_side += ti.cast(kcond[i, j - 1, k] == 0.0, ti.i32)
-        if j < ny - 1:
-            n_side += ti.cast(kcond[i, j + 1, k] == 0.0, ti.i32)
-        n_exposed = exposed_area(n_top, n_side, kcond[i, j, k], kside[i, j, k])
+        n_exposed = exposed_faces(kcond, kside, i, j, k, nx, ny, nz, par[P_TOP_HELD])
         if n_exposed > 0.0:
             evaporated += KE.evaporate_cell(
                 h, mass, mass_lost, alkali_lost, T_of_h, h_of_T, cp_of_T, evap_par, i, j, k, n_exposed,
@@ -890,7 +876,7 @@ def implicit_assemble(
                 kt = kcond[i, j, k] * 2.0 * dx
                 a += kt
                 b += kt * T_top
-            n_exposed = exposed_faces(state, kcond, kside, i, j, k, nx, ny, nz, top_held)
+            n_exposed = exposed_faces(kcond, kside, i, j, k, nx, ny, nz, top_held)
             if n_exposed > 0.0:
                 eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
                 area = n_exposed * dx * dx
@@ -1192,8 +1178,7 @@ def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(),
 
 @ti.func
 def watch_cell(T: ti.template(), kcond: ti.template(), kside: ti.template(), mass: ti.template(),
-               cp_of_T: ti.template(), T0, inv_dT,
-               rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad):
+               cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad):
     """A column's running (max diffusivity, max surface coefficient, max T, non-finite flag) with cell
     (i, j, k) taken in (``explicit_rates``)."""
     t = T[i, j, k]
@@ -1232,8 +1217,7 @@ def stability_bounds(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_o
         for k in range(lo, hi):
             if state[i, j, k] != VOID:
                 a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv,
-                                                      i, j,
-                                                      k, a_max, s_max, t_max, bad)
+                                                      i, j, k, a_max, s_max, t_max, bad)
         store_watch(out, row, a_max, s_max, t_max, bad)
 
 

@@ -128,7 +128,8 @@ def warnings_for(case) -> list[str]:
 
 def setup_warnings(case, su: Setup) -> list[str]:
     """What the built set-up shows a user should hear: a cell other than the one asked for (it divides the layer
-    into whole cells), a spot the cells do not resolve, a spot path that puts power off the domain while the source is on."""
+    into whole cells), a spot the cells do not resolve, a spot path that puts power off the domain while the source
+    is on."""
     dx = su.domain.grid.dx
     return _cell_size_note(case, dx) + _spot_resolution_note(case, su, dx) + _spot_outside(case, su)
 
@@ -191,10 +192,12 @@ def _spot_outside(case, su: Setup) -> list[str]:
     lost, total = float(np.sum(energy * outside)), float(np.sum(energy))
     if total <= 0.0 or lost <= 0.01 * total:
         return []
+    # the first segment that loses over 1 % of its power (else the one that loses most)
     first = float(t[seg[np.argmax(outside > 0.01)] if (outside > 0.01).any() else seg[np.argmax(outside)]])
-    return [f"the plan takes the spot (or its edge) outside the domain (x {x0 * 1e3:.4g} to {(x0 + lx) * 1e3:.4g} mm, y "
-            f"{y0 * 1e3:.4g} to {(y0 + ly) * 1e3:.4g} mm) while the source is on, first in the segment from "
-            f"t = {first:.4g} s: {lost:.4g} J of the {total:.4g} J it delivers fall outside and are not absorbed"]
+    return [f"the plan takes the spot (or its edge) outside the domain (x {x0 * 1e3:.4g} to "
+            f"{(x0 + lx) * 1e3:.4g} mm, y {y0 * 1e3:.4g} to {(y0 + ly) * 1e3:.4g} mm) while the source is on, first "
+            f"in the segment from t = {first:.4g} s: {lost:.4g} J of the {total:.4g} J it delivers fall outside and "
+            "are not absorbed"]
 
 
 def _check_probes(case, grid) -> None:
