@@ -16,7 +16,9 @@ per size: particle-steps/s, ms per step, neighbour-list builds and their share o
 neighbours (half list: each pair once),
 bytes per particle-step, GB/s and the fraction of the Taichi triad bandwidth measured in the same
 run (``membw.py``), and ``ratio_to_reference``: particle-steps/s over that of the smallest size
-(the reference run; 1.0 means the cost per grain does not grow with N - linear scaling).
+(the reference run; 1.0 means the cost per grain does not grow with N - linear scaling). A system small
+enough to run its steps in one serial launch on a CPU (``SERIAL_MAX_GRAINS``) is timed on that path and
+again with one launch per step: ``serial_launch_speedup`` is the ratio.
 
 Bytes per particle-step (STREAM convention as in benchmarks/README.md: each array once per step,
 partners' data assumed to come from cache, writes counted once, no write-allocate), F bytes per
@@ -75,8 +77,10 @@ def bytes_per_particle_step(f_bytes: int, neighbours: float, walls: int) -> floa
     return (44 * f_bytes + 4) + neighbours * (14 * f_bytes + 4) + walls * 12 * f_bytes
 
 
-def bench(n: int, steps: int, f_bytes: int) -> dict:
+def bench(n: int, steps: int, f_bytes: int, per_step_launch: bool = False) -> dict:
     s = _system(n)
+    if per_step_launch:  # a small system on a CPU: time the one-launch-per-step path it would otherwise skip
+        s._serial = False
     s.step(20)  # compile + warm-up
     backend.sync()
     builds0 = s.n_rebuilds
@@ -97,7 +101,8 @@ def bench(n: int, steps: int, f_bytes: int) -> dict:
     return dict(n=n, steps=steps, wall_s=wall, particle_steps_per_s=rate, ms_per_step=1e3 * wall / steps,
                 rebuilds=rebuilds, neighbour_share=min(1.0, 1e-3 * ms_build * rebuilds / wall),
                 ms_per_rebuild=ms_build, neighbour_slots=s._lists.slots,
-                mean_listed_neighbours=k_mean, walls=walls, bytes_per_particle_step=b, GB_s=rate * b / 1e9)
+                mean_listed_neighbours=k_mean, walls=walls, bytes_per_particle_step=b, GB_s=rate * b / 1e9,
+                serial_launch=bool(s._serial and not s.resort_steps))
 
 
 def _load() -> float | None:
@@ -144,11 +149,17 @@ def main(argv=None) -> int:
         r = bench(n, steps, f_bytes)
         r["fraction_of_bandwidth"] = r["GB_s"] / bw["triad_GB_s"]
         r["ratio_to_reference"] = r["particle_steps_per_s"] / (rows[0] if rows else r)["particle_steps_per_s"]
+        if r["serial_launch"]:  # the serial path against the per-step launches it replaces, same process
+            p = bench(n, steps, f_bytes, per_step_launch=True)
+            r["per_step_launch_particle_steps_per_s"] = p["particle_steps_per_s"]
+            r["serial_launch_speedup"] = r["particle_steps_per_s"] / p["particle_steps_per_s"]
         rows.append(r)
+        serial = (f"  serial launch x{r['serial_launch_speedup']:.2f} of per-step launches"
+                  if r["serial_launch"] else "")
         print(f"{r['n']:>9d} grains  {r['particle_steps_per_s']:.3e} particle-steps/s  {r['ms_per_step']:8.3f} ms/step"
               f"  neighbour share {100 * r['neighbour_share']:5.1f} % ({r['rebuilds']} builds)"
               f"  {r['bytes_per_particle_step']:.0f} B/p-step {r['GB_s']:.2f} GB/s"
-              f" ({100 * r['fraction_of_bandwidth']:.1f} % bw)  x{r['ratio_to_reference']:.2f} of {sizes[0]}",
+              f" ({100 * r['fraction_of_bandwidth']:.1f} % bw)  x{r['ratio_to_reference']:.2f} of {sizes[0]}{serial}",
               flush=True)
     res = dict(benchmark="particles", machine=_machine(a, arch, load0), bandwidth=bw, reference_size=sizes[0],
                results=rows, byte_counting="own 44F+4, per listed neighbour 14F+4, per wall 12F (STREAM convention)")

@@ -235,16 +235,13 @@ def _box_contact(p, lo, hi):
     return gap, n
 
 
-@ti.kernel
-def dem_step(x: ti.types.ndarray(), v: ti.types.ndarray(), w: ti.types.ndarray(), f: ti.types.ndarray(),
-             tq: ti.types.ndarray(), pm: ti.types.ndarray(), sums: ti.types.ndarray(),
-             active: ti.types.ndarray(), x_ref: ti.types.ndarray(), temp: ti.types.ndarray(),
-             nbr: ti.types.ndarray(), nnbr: ti.types.ndarray(), ht: ti.types.ndarray(),
-             hr: ti.types.ndarray(), neck: ti.types.ndarray(), walls: ti.types.ndarray(),
-             wht: ti.types.ndarray(), whr: ti.types.ndarray(), eta_tab: ti.types.ndarray(),
-             prm: ti.types.ndarray(), stat: ti.types.ndarray(), dt: float, half_skin: float,
-             mode: ti.i32, use_coh: ti.template(), use_sinter: ti.template(), use_roll: ti.template(),
-             use_qs: ti.template()):
+@ti.func
+def _step_body(x: ti.template(), v: ti.template(), w: ti.template(), f: ti.template(), tq: ti.template(),
+               pm: ti.template(), sums: ti.template(), active: ti.template(), x_ref: ti.template(),
+               temp: ti.template(), nbr: ti.template(), nnbr: ti.template(), ht: ti.template(), hr: ti.template(),
+               neck: ti.template(), walls: ti.template(), wht: ti.template(), whr: ti.template(),
+               eta_tab: ti.template(), prm: ti.template(), stat: ti.template(), dt, half_skin, mode,
+               use_coh: ti.template(), use_sinter: ti.template(), use_roll: ti.template(), use_qs: ti.template()):
     """One velocity-Verlet step (kick-drift, forces, kick); mode 1 only evaluates forces.
 
     Sets ``stat[0]`` to 1 when some grain moved more than ``half_skin`` since the last
@@ -410,6 +407,21 @@ def dem_step(x: ti.types.ndarray(), v: ti.types.ndarray(), w: ti.types.ndarray()
                 w[i] += 0.5 * dt * tq[i] / ie
 
 
+@ti.kernel
+def dem_step(x: ti.types.ndarray(), v: ti.types.ndarray(), w: ti.types.ndarray(), f: ti.types.ndarray(),
+             tq: ti.types.ndarray(), pm: ti.types.ndarray(), sums: ti.types.ndarray(),
+             active: ti.types.ndarray(), x_ref: ti.types.ndarray(), temp: ti.types.ndarray(),
+             nbr: ti.types.ndarray(), nnbr: ti.types.ndarray(), ht: ti.types.ndarray(),
+             hr: ti.types.ndarray(), neck: ti.types.ndarray(), walls: ti.types.ndarray(),
+             wht: ti.types.ndarray(), whr: ti.types.ndarray(), eta_tab: ti.types.ndarray(),
+             prm: ti.types.ndarray(), stat: ti.types.ndarray(), dt: float, half_skin: float,
+             mode: ti.i32, use_coh: ti.template(), use_sinter: ti.template(), use_roll: ti.template(),
+             use_qs: ti.template()):
+    """One velocity-Verlet step: :func:`_step_body` (one launch per step, every loop parallel)."""
+    _step_body(x, v, w, f, tq, pm, sums, active, x_ref, temp, nbr, nnbr, ht, hr, neck, walls, wht, whr, eta_tab,
+               prm, stat, dt, half_skin, mode, use_coh, use_sinter, use_roll, use_qs)
+
+
 @ti.func
 def _cell_of(p, lo, inv_h, dims):
     c = ti.Vector([0, 0, 0])
@@ -418,16 +430,13 @@ def _cell_of(p, lo, inv_h, dims):
     return c
 
 
-@ti.kernel
-def build_neighbours(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.types.ndarray(),
-                     x_ref: ti.types.ndarray(), cell_id: ti.types.ndarray(), rank: ti.types.ndarray(),
-                     cell_count: ti.types.ndarray(), cell_start: ti.types.ndarray(),
-                     sorted_ids: ti.types.ndarray(), block_sum: ti.types.ndarray(),
-                     nbr: ti.types.ndarray(), nnbr: ti.types.ndarray(), ht: ti.types.ndarray(),
-                     hr: ti.types.ndarray(), neck: ti.types.ndarray(), nbr_s: ti.types.ndarray(),
-                     nnbr_s: ti.types.ndarray(), ht_s: ti.types.ndarray(), hr_s: ti.types.ndarray(),
-                     neck_s: ti.types.ndarray(), stat: ti.types.ndarray(), lo: ti.math.vec3, cell_h: float,
-                     dims: ti.math.ivec3, reach: float, force: ti.i32):
+@ti.func
+def _build_body(x: ti.template(), pm: ti.template(), active: ti.template(), x_ref: ti.template(),
+                cell_id: ti.template(), rank: ti.template(), cell_count: ti.template(), cell_start: ti.template(),
+                sorted_ids: ti.template(), block_sum: ti.template(), nbr: ti.template(), nnbr: ti.template(),
+                ht: ti.template(), hr: ti.template(), neck: ti.template(), nbr_s: ti.template(),
+                nnbr_s: ti.template(), ht_s: ti.template(), hr_s: ti.template(), neck_s: ti.template(),
+                stat: ti.template(), lo, cell_h, dims, reach, force):
     """Cell-list counting sort, then a half Verlet list (partners j > i closer than r_i + r_j + reach).
 
     Launched before every step; it does the work only when ``force`` is set or a grain has moved
@@ -535,3 +544,49 @@ def build_neighbours(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.t
         if stat[5] != 0:
             stat[0] = 0
             stat[6] += 1
+
+
+@ti.kernel
+def build_neighbours(x: ti.types.ndarray(), pm: ti.types.ndarray(), active: ti.types.ndarray(),
+                     x_ref: ti.types.ndarray(), cell_id: ti.types.ndarray(), rank: ti.types.ndarray(),
+                     cell_count: ti.types.ndarray(), cell_start: ti.types.ndarray(),
+                     sorted_ids: ti.types.ndarray(), block_sum: ti.types.ndarray(),
+                     nbr: ti.types.ndarray(), nnbr: ti.types.ndarray(), ht: ti.types.ndarray(),
+                     hr: ti.types.ndarray(), neck: ti.types.ndarray(), nbr_s: ti.types.ndarray(),
+                     nnbr_s: ti.types.ndarray(), ht_s: ti.types.ndarray(), hr_s: ti.types.ndarray(),
+                     neck_s: ti.types.ndarray(), stat: ti.types.ndarray(), lo: ti.math.vec3, cell_h: float,
+                     dims: ti.math.ivec3, reach: float, force: ti.i32):
+    """The neighbour-list build :func:`_build_body` as one launch (every loop parallel)."""
+    _build_body(x, pm, active, x_ref, cell_id, rank, cell_count, cell_start, sorted_ids, block_sum, nbr, nnbr, ht,
+                hr, neck, nbr_s, nnbr_s, ht_s, hr_s, neck_s, stat, lo, cell_h, dims, reach, force)
+
+
+@ti.kernel
+def dem_run_serial(x: ti.types.ndarray(), v: ti.types.ndarray(), w: ti.types.ndarray(), f: ti.types.ndarray(),
+                   tq: ti.types.ndarray(), pm: ti.types.ndarray(), sums: ti.types.ndarray(),
+                   active: ti.types.ndarray(), x_ref: ti.types.ndarray(), temp: ti.types.ndarray(),
+                   nbr: ti.types.ndarray(), nnbr: ti.types.ndarray(), ht: ti.types.ndarray(),
+                   hr: ti.types.ndarray(), neck: ti.types.ndarray(), walls: ti.types.ndarray(),
+                   wht: ti.types.ndarray(), whr: ti.types.ndarray(), eta_tab: ti.types.ndarray(),
+                   prm: ti.types.ndarray(), stat: ti.types.ndarray(), cell_id: ti.types.ndarray(),
+                   rank: ti.types.ndarray(), cell_count: ti.types.ndarray(), cell_start: ti.types.ndarray(),
+                   sorted_ids: ti.types.ndarray(), block_sum: ti.types.ndarray(), nbr_s: ti.types.ndarray(),
+                   nnbr_s: ti.types.ndarray(), ht_s: ti.types.ndarray(), hr_s: ti.types.ndarray(),
+                   neck_s: ti.types.ndarray(), lo: ti.math.vec3, cell_h: float, dims: ti.math.ivec3, reach: float,
+                   dt: float, half_skin: float, n_steps: ti.i32, use_coh: ti.template(), use_sinter: ti.template(),
+                   use_roll: ti.template(), use_qs: ti.template()):
+    """``n_steps`` steps in one launch on one thread: before each step the list is rebuilt if a grain
+    has moved half the skin (:func:`_build_body` decides, as on a GPU), then :func:`_step_body`.
+
+    For up to a few thousand grains on a CPU a launch costs more than the work of a step: the host
+    packs some twenty arrays into its arguments and each of the step's parallel loops wakes the
+    thread pool: 1.3 ms a step for 700 grains on two cores, where the same steps take 0.44 ms back to
+    back in one serial loop (benchmarks/particles.py). The host reads ``stat`` once, at the end (a
+    list that ran out of slots freezes the remaining steps, which the host redoes, as on a GPU).
+    """
+    ti.loop_config(serialize=True)
+    for _ in range(n_steps):
+        _build_body(x, pm, active, x_ref, cell_id, rank, cell_count, cell_start, sorted_ids, block_sum, nbr, nnbr,
+                    ht, hr, neck, nbr_s, nnbr_s, ht_s, hr_s, neck_s, stat, lo, cell_h, dims, reach, 0)
+        _step_body(x, v, w, f, tq, pm, sums, active, x_ref, temp, nbr, nnbr, ht, hr, neck, walls, wht, whr,
+                   eta_tab, prm, stat, dt, half_skin, 0, use_coh, use_sinter, use_roll, use_qs)

@@ -34,6 +34,9 @@ _FAR = 1.0e20  # parked walls sit this far away
 #: Technol. 160:219; LIGGGHTS warns above 0.2 t_R); beyond about half of it a grain crosses a
 #: large part of the contact in one step and collisions gain energy.
 DT_RAYLEIGH_MAX = 0.5
+#: on a CPU, systems of at most this many grains step in one serial launch per chunk of steps
+#: (kernels.dem_run_serial): below it a step's launch costs more than its work on one thread
+SERIAL_MAX_GRAINS = 4000
 
 
 def memory_estimate(n: int, slots: int, n_walls: int, f_bytes: int) -> int:
@@ -238,6 +241,8 @@ class DEMSystem:
         self._primed = False
         self._thermal_ready = False
         self._host_checks = backend.current_arch() in ("cpu", "x64", "arm64")
+        # few grains on a CPU: steps run in one serial launch per chunk (see _run_serial)
+        self._serial = self._host_checks and n <= SERIAL_MAX_GRAINS
         # memory order: device slot k holds the caller's grain _order[k]; _slot is its inverse
         self._order = np.arange(n)
         self._slot = np.arange(n)
@@ -442,6 +447,15 @@ class DEMSystem:
                    self.temp, L.nbr, L.nnbr, L.ht, L.hr, L.neck, self.walls, self.wht, self.whr, self.eta_tab,
                    self.prm, self.stat, dt, 0.5 * self.skin, mode, *self._flags)
 
+    def _run_serial(self, n_steps: int):
+        L, S = self._lists, self._spare
+        K.dem_run_serial(self.x, self.v, self.w, self.f, self.tq, self.pm, self.sums, self.active, self.x_ref,
+                         self.temp, L.nbr, L.nnbr, L.ht, L.hr, L.neck, self.walls, self.wht, self.whr, self.eta_tab,
+                         self.prm, self.stat, self.cell_id, self.rank, self.cell_count, self.cell_start,
+                         self.sorted_ids, self.block_sum, S.nbr, S.nnbr, S.ht, S.hr, S.neck,
+                         ti.math.vec3(*self.domain[0]), self.cell_h, ti.math.ivec3(*self.dims), self.reach,
+                         self.dt, 0.5 * self.skin, n_steps, *self._flags)
+
     def prime(self):
         """Evaluate forces (and quasi-static masses) without moving: needed before the first kick."""
         if self._need_rebuild:
@@ -462,6 +476,11 @@ class DEMSystem:
         if not self._primed:
             self.prime()
         todo = n_steps
+        while todo > 0 and self._serial and not self.resort_steps:
+            if self._need_rebuild:
+                self.rebuild()
+            self._run_serial(todo)
+            todo = self._fix_overflow(self._stat())
         while todo > 0:
             host = self._host_checks
             moved = True

@@ -46,8 +46,9 @@ SIMULANT = ContactModel(density=3000.0, youngs_modulus=2e6, restitution=0.3, fri
 #: rho g D / E, so the heap at lunar gravity presses its grains together as the one at 1 g does (overlaps
 #: < 1 % of D) and costs the same number of steps (the step grows as the heap slows down); gravity still
 #: enters through the cohesion (Bond number ~ 1/g). The angle is the mean over ``seeds``: one heap of 700
-#: grains scatters by a few degrees, and runs on several threads differ from run to run (the order of the
-#: atomic force sums), so no single heap is reproducible to better than that.
+#: grains scatters by a few degrees, and round-off (the order of the force sums: on several threads it
+#: changes from run to run) grows into differences of that size, so no single heap stands for the
+#: procedure.
 HEAP = dict(tube_d=8.0, settle=4.0, lift=0.1, fill=20.0 / G_EARTH, youngs_1g=1e6, seeds=(1, 2, 3, 4, 5))
 
 
