@@ -54,12 +54,14 @@ def test_half_list_conserves_momentum_and_angular_momentum(ti_runtime):
 
 
 @pytest.mark.parametrize("serial", [True, False], ids=["serial-launch", "launch-per-step"])
-def test_slot_overflow_is_redone_with_larger_lists(ti_runtime, serial):
+def test_slot_overflow_is_redone_with_larger_lists(ti_runtime, serial, monkeypatch):
     """A list with too few slots freezes the steps on the device; the host enlarges the lists and
-    redoes them: the run ends where a run with ample slots ends (steps in one serial launch, as a small
-    system on a CPU runs, and one launch per step, as on a GPU)."""
+    redoes them: the run ends where a run with ample slots ends (steps in serial launches of 30, as a
+    small system on a CPU runs, and one launch per step, as on a GPU)."""
+    from regolith_sim.particles import dem
     from regolith_sim.particles.dem import DEMSystem
 
+    monkeypatch.setattr(dem, "SERIAL_CHUNK_STEPS", 30)  # 200 steps: six full launches and a partial one
     x, r, v = _jammed_cluster(4, seed=1)
     a = DEMSystem(x, r, SOFT, gravity=0.0, velocities=v, max_neighbours=2)
     b = DEMSystem(x, r, SOFT, gravity=0.0, velocities=v, max_neighbours=32)

@@ -37,6 +37,8 @@ DT_RAYLEIGH_MAX = 0.5
 #: on a CPU, systems of at most this many grains step in one serial launch per chunk of steps
 #: (kernels.dem_run_serial): below it a step's launch costs more than its work on one thread
 SERIAL_MAX_GRAINS = 4000
+#: at most this many steps per serial launch: Ctrl-C is seen between launches (a few tenths of a second)
+SERIAL_CHUNK_STEPS = 1000
 
 
 def memory_estimate(n: int, slots: int, n_walls: int, f_bytes: int) -> int:
@@ -470,7 +472,9 @@ class DEMSystem:
         half the skin, decided on the device) and the step kernel, and the host reads the flags back
         once, at the end, to catch a list that ran out of slots (the kernels then skipped steps, redone
         here). On the CPU, where every launch is synchronous, the moved flag is read after each step
-        and the build launched only when needed (a launch costs more than the read for small N)."""
+        and the build launched only when needed (a launch costs more than the read for small N); a
+        system of at most ``SERIAL_MAX_GRAINS`` grains runs up to ``SERIAL_CHUNK_STEPS`` steps per
+        launch on one thread instead (``dem_run_serial``: the same steps, without the launches)."""
         if dt is not None:
             self.dt = self._checked_dt(dt)
         if not self._primed:
@@ -479,8 +483,9 @@ class DEMSystem:
         while todo > 0 and self._serial and not self.resort_steps:
             if self._need_rebuild:
                 self.rebuild()
-            self._run_serial(todo)
-            todo = self._fix_overflow(self._stat())
+            chunk = min(todo, SERIAL_CHUNK_STEPS)
+            self._run_serial(chunk)
+            todo += self._fix_overflow(self._stat()) - chunk
         while todo > 0:
             host = self._host_checks
             moved = True
