@@ -62,10 +62,10 @@ ROUGH = 2
 #: enter the watched box (``update_properties``). Filled by ThermalSolver (its ``_pack_params``).
 PARAMS = ("h0", "inv_dh", "contact", "chi", "k_dense", "k_melt", "rho_rel0", "solidus", "liquidus", "k_const",
           "T_hot", "cp_T0", "cp_inv_dT", "hT0", "inv_hdT", "rho_p", "dx", "eps_solid", "eps_melt", "T_sky",
-          "h_conv", "T_amb", "bottom_dirichlet", "T_watch", "top_held", "T_top")
+          "h_conv", "T_amb", "bottom_dirichlet", "T_watch", "top_held", "T_top", "inv_melt_range", "inv_phi0")
 (P_H0, P_INV_DH, P_CONTACT, P_CHI, P_K_DENSE, P_K_MELT, P_RHO_REL0, P_SOLIDUS, P_LIQUIDUS, P_K_CONST, P_T_HOT,
  P_CP_T0, P_CP_INV_DT, P_HT0, P_INV_HDT, P_RHO_P, P_DX, P_EPS_SOLID, P_EPS_MELT, P_T_SKY, P_H_CONV, P_T_AMB,
- P_BOTTOM, P_T_WATCH, P_TOP_HELD, P_T_TOP) = range(len(PARAMS))
+ P_BOTTOM, P_T_WATCH, P_TOP_HELD, P_T_TOP, P_INV_MELT_RANGE, P_INV_PHI0) = range(len(PARAMS))
 #: Layout of ``spot``, a surface source's per-run constants for ``deposit_surface`` (as ``PARAMS``): the
 #: profile code, the super-gaussian order, the grid's x and y origin [m] and cell [m], the particle density
 #: [kg/m^3], the powder's extinction per unit relative density [1/m] and the relative density from which
@@ -89,19 +89,27 @@ nd3 = ti.types.ndarray(ndim=3)
 
 
 @ti.func
-def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus, k_const):
+def melt_fraction(t, solidus, inv_melt_range):
+    """Share of the freezing range [solidus, liquidus] a cell at ``t`` has passed, in [0, 1];
+    ``inv_melt_range`` = 1 / (liquidus - solidus) [1/K] (``PARAMS``: the cell loops multiply, not divide)."""
+    return ti.min(ti.max((t - solidus) * inv_melt_range, 0.0), 1.0)
+
+
+@ti.func
+def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, solidus, inv_melt_range, k_const):
     """k(T, relative density) [W/(m K)] (materials.laws.conductivity): contact conductivity of the powder
     blended towards the (melting) dense matrix as it sinters, plus the radiative T^3 term of the pores.
+    ``inv_phi0`` = 1 / (1 - rho_rel0), the inverse of the loose powder's porosity, and ``inv_melt_range`` as
+    in ``melt_fraction``: a division costs several multiplications in the cell loops (PARAMS).
     Works on a scalar or on a vector of cells alike (the benchmark's 8-lane layout), hence t x 0 + k_const."""
     k = t * 0.0 + k_const
     if k_const <= 0.0:
-        f = ti.min(ti.max((t - solidus) / (liquidus - solidus), 0.0), 1.0)
+        f = melt_fraction(t, solidus, inv_melt_range)
         phi = 1.0 - rr
-        phi0 = 1.0 - rho_rel0
-        sint = ti.min(ti.max((rr - rho_rel0) / (1.0 - rho_rel0), 0.0), 1.0)
+        sint = ti.min(ti.max((rr - rho_rel0) * inv_phi0, 0.0), 1.0)
         matrix = ((1.0 - f) * k_dense + f * k_melt) * ti.max(1.0 - 1.5 * phi, 0.0)
-        tr = t / 350.0
-        radiative = contact * chi * tr * tr * tr * ti.min(phi / phi0, 1.0)
+        tr = t * (1.0 / 350.0)
+        radiative = contact * chi * tr * tr * tr * ti.min(phi * inv_phi0, 1.0)
         k = (1.0 - sint) * contact + sint * matrix + radiative
     return k
 
@@ -213,6 +221,7 @@ def update_properties(
         h0, inv_dh, T_hot, T_watch = par[P_H0], par[P_INV_DH], par[P_T_HOT], par[P_T_WATCH]
         contact, chi, k_dense, k_melt = par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT]
         rho_rel0, solidus, liquidus, k_const = par[P_RHO_REL0], par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST]
+        inv_phi0, inv_melt = par[P_INV_PHI0], par[P_INV_MELT_RANGE]
         cp_T0, cp_inv_dT, rho_p, h_conv = par[P_CP_T0], par[P_CP_INV_DT], par[P_RHO_P], par[P_H_CONV]
         eps = ti.max(par[P_EPS_SOLID], par[P_EPS_MELT])
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
@@ -253,8 +262,8 @@ def update_properties(
                 s = SINTERED
             state[i, j, k] = s
             store_conductivity(kcond, kside, mass, i, j, k, rr,
-                               conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus,
-                                               k_const))
+                               conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, solidus,
+                                               inv_melt, k_const))
             a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, mass, cp_of_T, cp_T0, cp_inv_dT, rho_p, eps, h_conv,
                                                   i, j, k, a_max, s_max, t_max, bad)
             if t >= T_watch or s == MOLTEN:
@@ -280,17 +289,18 @@ def update_properties(
 @ti.kernel
 def conductivity_from(
     T: nd3, rho_rel: nd3, state: nd3, kcond: nd3, kside: nd3, mass: nd3,
-    contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float,
-    solidus: float, liquidus: float, k_const: float, k0: ti.i32, k1: ti.i32,
+    contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float, inv_phi0: float,
+    solidus: float, inv_melt_range: float, k_const: float, k0: ti.i32, k1: ti.i32,
 ):
-    """k(T, relative density) from a trial temperature field (Picard update of the implicit step)."""
+    """k(T, relative density) from a trial temperature field (Picard update of the implicit step); the
+    constants as ``conductivity_of`` takes them."""
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
                 rr = rho_rel[i, j, k]
                 store_conductivity(kcond, kside, mass, i, j, k, rr,
-                                   conductivity_of(T[i, j, k], rr, contact, chi, k_dense, k_melt, rho_rel0, solidus,
-                                                   liquidus, k_const))
+                                   conductivity_of(T[i, j, k], rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0,
+                                                   solidus, inv_melt_range, k_const))
 
 
 @ti.func
@@ -298,7 +308,11 @@ def store_conductivity(kcond: ti.template(), kside: ti.template(), mass: ti.temp
     """Cell (i, j, k)'s conductivity ``kc`` [W/(m K)] into ``kcond`` and that of its side faces into ``kside``: k v,
     v = mass/rho_rel (at most 1) the share of the cell its material fills (module docstring); ``rr`` its rho_rel."""
     kcond[i, j, k] = kc
-    kside[i, j, k] = kc * ti.min(mass[i, j, k] / rr, 1.0)
+    m = mass[i, j, k]
+    v = 1.0
+    if m < rr:  # (a full cell, the most common, skips the division)
+        v = m / rr
+    kside[i, j, k] = kc * v
 
 
 @ti.func
@@ -344,7 +358,10 @@ def exposed_area(n_top, n_side, kc, ks):
     """Area of a cell open to space [faces of dx^2] from its open top face (``n_top``: 0 or 1) and side faces
     (``n_side``): the top face whole, each side face over the share v = ``ks``/``kc`` (kside/kcond) of it the
     cell's material fills, as for conduction (module docstring): settled material lies on the cell under it."""
-    return n_top + n_side * ti.select(n_side > 0, ks / (kc + 1e-300), 0.0)
+    area = n_top * 1.0
+    if n_side > 0:  # (a branch, not a select: most cells have no open side, and skip the division)
+        area += n_side * ks / (kc + 1e-300)
+    return area
 
 
 @ti.func
@@ -368,8 +385,8 @@ def exposed_faces(kcond: ti.template(), kside: ti.template(), i, j, k, nx, ny, n
 
 
 @ti.func
-def emissivity_at(t, eps_solid, eps_melt, solidus, liquidus):
-    f = ti.min(ti.max((t - solidus) / (liquidus - solidus), 0.0), 1.0)
+def emissivity_at(t, eps_solid, eps_melt, solidus, inv_melt_range):
+    f = melt_fraction(t, solidus, inv_melt_range)
     return (1.0 - f) * eps_solid + f * eps_melt
 
 
@@ -447,7 +464,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: t
         n_side += ti.cast(kside[i, j + 1, k] == 0.0, ti.i32)
     n_exposed = exposed_area(n_top, n_side, kc, ks)
     if n_exposed > 0.0:
-        eps = emissivity_at(t, par[P_EPS_SOLID], par[P_EPS_MELT], par[P_SOLIDUS], par[P_LIQUIDUS])
+        eps = emissivity_at(t, par[P_EPS_SOLID], par[P_EPS_MELT], par[P_SOLIDUS], par[P_INV_MELT_RANGE])
         sky4 = T_sky * T_sky * T_sky * T_sky
         q_rad = eps * SIGMA * (t * t * t * t - sky4) * n_exposed
         q_cv = h_conv * (t - T_amb) * n_exposed
@@ -611,6 +628,7 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
     for i, j in ti.ndrange(n_run, ny):
         dx, rho_p = par[P_DX], par[P_RHO_P]
         inv_dx = 1.0 / dx
+        inv_rho_dx, inv_dt = 1.0 / (rho_p * dx), 1.0 / dt  # (per column: the cells multiply)
         lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
                                                            nx, ny, inv_dx, dt_w, rho_p)
         own_rough = rough_code(tiles, rbox, i, j, nx, ny) == ROUGH
@@ -632,7 +650,7 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
                                                    k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt_w,
                                                    0.0 if rough else 1.0)
             q_below = q_below_next
-            rate = q / (mass[i, j, k] * rho_p * dx) + src[i, j, k] / dt
+            rate = q * inv_rho_dx / mass[i, j, k] + src[i, j, k] * inv_dt
             if rough:
                 into = 0.0
                 # (with rbox[6], cells inside the box's faces have no face out of the region: nothing to add)
@@ -663,7 +681,8 @@ def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), kside
     rr = rho_rel[i, j, k]
     store_conductivity(kcond, kside, mass, i, j, k, rr,
                        conductivity_of(t, rr, par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT],
-                                       par[P_RHO_REL0], par[P_SOLIDUS], par[P_LIQUIDUS], par[P_K_CONST]))
+                                       par[P_RHO_REL0], par[P_INV_PHI0], par[P_SOLIDUS], par[P_INV_MELT_RANGE],
+                                       par[P_K_CONST]))
 
 
 @ti.func
@@ -878,7 +897,7 @@ def implicit_assemble(
                 b += kt * T_top
             n_exposed = exposed_faces(kcond, kside, i, j, k, nx, ny, nz, top_held)
             if n_exposed > 0.0:
-                eps = emissivity_at(t, eps_solid, eps_melt, solidus, liquidus)
+                eps = emissivity_at(t, eps_solid, eps_melt, solidus, 1.0 / (liquidus - solidus))
                 area = n_exposed * dx * dx
                 loss = (eps * SIGMA * (t * t * t * t - T_sky * T_sky * T_sky * T_sky) + h_conv * (t - T_amb)) * area
                 slope = (4.0 * eps * SIGMA * t * t * t + h_conv) * area

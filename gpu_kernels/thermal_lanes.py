@@ -117,7 +117,8 @@ def properties(hb, rr, s, tpk, thot, t_old, T_of_h: ti.template(), h0: float, in
                                 ti.select((si == POWDER) & (rr > rho_rel0 + 0.01),
                                           splat(SINTERED), si)))
     s_new = ti.select(void, si, s_new)
-    k = conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, solidus, liquidus, k_const)
+    k = conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, 1.0 / ti.max(1.0 - rho_rel0, 1e-9), solidus,
+                        1.0 / (liquidus - solidus), k_const)
     return t_new, tpk_new, thot_new, s_new, ti.select(void, splat(0.0), k)
 
 
@@ -144,7 +145,7 @@ def heat_flow(T: ti.template(), kc: ti.template(), i, j, b, nx, ny, tc, kcur, k_
         q += conducted(kcur, kn, tc, T[i2, j2, b], inv_dx)
         n_exp += ti.select(kn == 0.0, splat(1.0), splat(0.0))
     n_exp = ti.select(kcur == 0.0, splat(0.0), n_exp)
-    eps = emissivity_at(tc, eps_solid, eps_melt, solidus, liquidus)
+    eps = emissivity_at(tc, eps_solid, eps_melt, solidus, 1.0 / (liquidus - solidus))
     q_rad = eps * SIGMA * (tc * tc * tc * tc - sky4) * n_exp
     q_cv = h_conv * (tc - T_amb) * n_exp
     q -= q_rad + q_cv
