@@ -2,6 +2,7 @@
 
 * :func:`add_runtime_options`: ``--arch`` and ``--precision`` (the Taichi runtime, as in ``backend.init``)
 * :func:`add_out_option`: ``--out`` (the JSON file; default ``benchmarks/results/NAME.json``)
+* :func:`write_json_atomic`: the results file every script writes (strict JSON, atomically)
 * :func:`kernel_parser` + :func:`parse_kernel_args`: the kernel benchmarks' set (thermal.py,
   sintering.py): the two above plus ``--sizes`` (cube edges), ``--quick`` and ``--min-time``, whose
   defaults differ between a full run and ``--quick`` (:class:`Defaults`).
@@ -23,6 +24,13 @@ class Defaults:
     quick_sizes: str
     min_time: float = 2.0
     quick_min_time: float = 0.2
+
+
+def write_json_atomic(path, data: dict) -> Path:
+    """Write ``data`` to ``path`` atomically as strict JSON (a NaN timing becomes null); returns the path."""
+    from regolith_sim.io.json_out import write_json  # standard library only
+
+    return write_json(path, data)
 
 
 def add_runtime_options(ap: argparse.ArgumentParser) -> None:

@@ -34,7 +34,8 @@ import numpy as np  # noqa: E402
 from gpu_kernels import backend  # noqa: E402
 from gpu_kernels import mechanics as K  # noqa: E402
 from bench_cli import Defaults, kernel_parser, parse_kernel_args, quick_or  # noqa: E402
-from thermal import _loadavg, machine_info, time_calls, write_json_atomic  # noqa: E402
+from bench_cli import write_json_atomic  # noqa: E402
+from thermal import _loadavg, machine_info, time_calls  # noqa: E402
 
 DX = 1e-4
 E, NU = 70e9, 0.25

@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="a smaller brick (smoke test)")
     add_out_option(ap, "mechanics_overhead")
     args = ap.parse_args(argv)
-    from thermal import write_json_atomic
+    from bench_cli import write_json_atomic
 
     r = measure(Path(args.case), args.arch, args.quick)
     print(f"[bench] {r['case']} ({'quick' if args.quick else 'as given'}), grid {r['grid']}, {r['layers']} layers")

@@ -200,7 +200,8 @@ def main(argv=None) -> int:
     foam_steps = [int(x) for x in (args.foam_steps or ("10,20" if args.quick else "10,20,40,80")).split(",")]
 
     from gpu_kernels import backend
-    from thermal import _loadavg, machine_info, write_json_atomic
+    from bench_cli import write_json_atomic
+    from thermal import _loadavg, machine_info
 
     arch = backend.init("cpu", "f64")
     machine = machine_info(arch, backend.current_precision())

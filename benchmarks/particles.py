@@ -48,7 +48,7 @@ for p in (str(ROOT), str(ROOT / "benchmarks")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from bench_cli import add_out_option, add_runtime_options  # noqa: E402
+from bench_cli import add_out_option, add_runtime_options, write_json_atomic  # noqa: E402
 from gpu_kernels import backend  # noqa: E402
 
 
@@ -176,10 +176,7 @@ def _machine(a, arch, load0) -> dict:
 
 
 def _write(res: dict, out: str) -> None:
-    from regolith_sim.io.json_out import write_json
-
-    out = write_json(out, res)
-    print(f"written {out}")
+    print(f"written {write_json_atomic(out, res)}")
 
 
 def liggghts_main(a, arch: str, load0) -> int:

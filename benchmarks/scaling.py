@@ -40,10 +40,10 @@ for p in (str(ROOT), str(HERE)):
 
 import numpy as np  # noqa: E402
 
-from bench_cli import add_out_option, add_runtime_options  # noqa: E402
+from bench_cli import add_out_option, add_runtime_options, write_json_atomic  # noqa: E402
 from gpu_kernels import backend  # noqa: E402
 from gpu_kernels.backend import ti  # noqa: E402
-from thermal import _loadavg, machine_info, write_json_atomic  # noqa: E402
+from thermal import _loadavg, machine_info  # noqa: E402
 
 TARGET_RATIO_PER_REFINEMENT = 8.0  #: cost of a refinement by 2 the issue aims at (the cell count's factor)
 KERNEL_MODULES = ("thermal", "sintering", "evaporation")

@@ -37,7 +37,8 @@ import numpy as np  # noqa: E402
 from gpu_kernels import backend  # noqa: E402
 from gpu_kernels.backend import ti  # noqa: E402
 from bench_cli import Defaults, kernel_parser, parse_kernel_args  # noqa: E402
-from thermal import _loadavg, _move, machine_info, make_solver, time_calls, write_json_atomic  # noqa: E402
+from bench_cli import write_json_atomic  # noqa: E402
+from thermal import _loadavg, _move, machine_info, make_solver, time_calls  # noqa: E402
 
 AIM_SHARE = 0.30
 MODELS = ("viscous", "master-curve")

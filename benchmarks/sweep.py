@@ -59,12 +59,6 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    from regolith_sim.io.json_out import write_json
-
-    write_json(path, data)
-
-
 def sweep_file(case: Path, n: int, folder: Path) -> Path:
     from regolith_sim.config import load_case
 
@@ -112,7 +106,7 @@ def timings(out_dir: Path, table) -> dict:
 
 
 def main(argv=None) -> int:
-    from bench_cli import add_out_option  # benchmarks/ is sys.path[0] when run as a script
+    from bench_cli import add_out_option, write_json_atomic  # benchmarks/ is sys.path[0] when run as a script
 
     ap = argparse.ArgumentParser(description="Sweep throughput benchmark")
     ap.add_argument("--case", default=None, help="base case (default: examples/change8_brick.toml; quick: tiny brick)")

@@ -425,12 +425,6 @@ def bench_bed_area(edges, nz: int, min_time: float, multirates=(1, 16)) -> list:
     return out
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    from regolith_sim.io.json_out import write_json  # strict JSON: a NaN timing is written as null
-
-    write_json(path, data)
-
-
 def _fmt(x, spec):
     return "-" if x is None else format(x, spec)
 
@@ -466,7 +460,7 @@ def print_table(data: dict) -> None:
 
 
 def main(argv=None) -> int:
-    from bench_cli import Defaults, kernel_parser, parse_kernel_args, quick_or
+    from bench_cli import Defaults, kernel_parser, parse_kernel_args, quick_or, write_json_atomic
 
     defaults = Defaults(sizes="64,128,192", quick_sizes="32", min_time=2.0, quick_min_time=0.2)
     ap = kernel_parser("Thermal solver speed benchmark", "thermal", defaults)

@@ -41,8 +41,8 @@ from gpu_kernels import backend  # noqa: E402
 from gpu_kernels import thermal as K  # noqa: E402
 from gpu_kernels import thermal_lanes as L  # noqa: E402
 from gpu_kernels.backend import ti  # noqa: E402
-from thermal import (_loadavg, machine_info, make_solver, solver_fields, solver_params, time_calls,  # noqa: E402
-                     write_json_atomic)
+from bench_cli import write_json_atomic  # noqa: E402
+from thermal import _loadavg, machine_info, make_solver, solver_fields, solver_params, time_calls  # noqa: E402
 
 FIELDS = ("h", "T", "kcond", "rho_rel", "mass", "state", "T_peak", "t_hot")
 LEDGER_KEYS = {"radiated": K.LEDGER_RADIATED, "convected": K.LEDGER_CONVECTED, "bottom": K.LEDGER_BOTTOM}

@@ -82,7 +82,7 @@ def main(argv=None) -> int:
               f"{r['M_cell_updates_per_s']:.0f} M cell-updates/s ({r['GB_s']:.1f} GB/s), speed-up "
               f"{r['speedup']:.2f}, efficiency {r['efficiency']:.2f}, cores busy {r['cores_busy']:.2f}, fixed cost "
               f"{r['fixed_cost_per_launch_ms']:.2f} ms a launch")
-    from thermal import write_json_atomic  # noqa: E402 (benchmarks/thermal.py: standard library only)
+    from bench_cli import write_json_atomic  # noqa: E402 (standard library only)
 
     write_json_atomic(Path(a.out), {"benchmark": "threads", "cpu_count": os.cpu_count(), "sweeps": SWEEPS,
                                     "runs": runs})
