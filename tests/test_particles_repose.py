@@ -75,6 +75,37 @@ def test_slot_overflow_is_redone_with_larger_lists(ti_runtime, serial, monkeypat
     np.testing.assert_allclose(a.positions, b.positions, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("serial", [True, False], ids=["serial-launch", "launch-per-step"])
+def test_slots_running_out_mid_run_are_redone(ti_runtime, serial, monkeypatch):
+    """Grains rained into a box from a sparse lattice (no partners at the start, so two slots pass the first
+    build) fall into contact: a build on the device runs out of slots mid-run, the remaining steps of the launch
+    are skipped and redone by the host with larger lists, and the run ends where one with ample slots ends."""
+    from regolith_sim.particles import dem
+    from regolith_sim.particles.dem import DEMSystem, container
+
+    monkeypatch.setattr(dem, "SERIAL_CHUNK_STEPS", 100)
+    skipped = []
+    fix = dem.DEMSystem._fix_overflow
+    monkeypatch.setattr(dem.DEMSystem, "_fix_overflow", lambda self, st: skipped.append(fix(self, st)) or skipped[-1])
+    rng = np.random.default_rng(4)
+    idx = np.stack(np.meshgrid(*[np.arange(4)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    x = (idx * [1.8, 1.8, 2.5] + 1.0) * D + rng.uniform(-0.3, 0.3, idx.shape) * D  # (jitter: columns topple)
+    v = rng.normal(0.0, 0.05, x.shape)
+    walls = container((0, 0, 0), (7.4 * D, 7.4 * D, 12 * D))
+    runs = []
+    for slots in (2, 32):
+        s = DEMSystem(x, np.full(len(x), 0.5 * D), SOFT, walls=walls, gravity=9.81, max_neighbours=slots,
+                      velocities=v)
+        if ti_runtime == "cpu":
+            s._serial = serial
+        s.step(6000)  # 0.08 s: the heap has settled (45 contacts)
+        runs.append(s)
+    a, b = runs
+    assert a._lists.slots > 2 and sum(skipped) > 0  # the small lists overflowed during the steps
+    assert len(a.contacts()["i"]) > 30  # the grains came to touch
+    np.testing.assert_allclose(a.positions, b.positions, rtol=0, atol=1e-12)
+
+
 def test_time_step_above_rayleigh_limit_is_refused(ti_runtime):
     from regolith_sim.particles.dem import DT_RAYLEIGH_MAX, DEMSystem
 
