@@ -84,9 +84,14 @@ def test_slots_running_out_mid_run_are_redone(ti_runtime, serial, monkeypatch):
     from regolith_sim.particles.dem import DEMSystem, container
 
     monkeypatch.setattr(dem, "SERIAL_CHUNK_STEPS", 100)
-    skipped = []
+    skipped = []  # the steps each overflow froze and the host redid
     fix = dem.DEMSystem._fix_overflow
-    monkeypatch.setattr(dem.DEMSystem, "_fix_overflow", lambda self, st: skipped.append(fix(self, st)) or skipped[-1])
+
+    def counted_fix(self, st):
+        skipped.append(fix(self, st))
+        return skipped[-1]
+
+    monkeypatch.setattr(dem.DEMSystem, "_fix_overflow", counted_fix)
     rng = np.random.default_rng(4)
     idx = np.stack(np.meshgrid(*[np.arange(4)] * 3, indexing="ij"), -1).reshape(-1, 3)
     x = (idx * [1.8, 1.8, 2.5] + 1.0) * D + rng.uniform(-0.3, 0.3, idx.shape) * D  # (jitter: columns topple)
