@@ -80,6 +80,22 @@ def test_band_spans_the_stated_range_of_strength_retained_after_cracking():
     assert out["governing_mechanism"] == "cracking"
 
 
+def test_crack_criterion_moves_with_the_strength_scatter_across_the_band():
+    """The crack index is the thermal stress over the median tensile strength: at the band's 10th percentile the
+    strength is exp(-1.2816 s) of the median's, so a voxel at index 0.9 cracks there (0.9 exp(1.2816 x 0.3) =
+    1.32) and not at the median or the 90th percentile; one at index 0.6 (0.88 at the 10th) cracks nowhere."""
+    cons = np.ones(SHAPE, bool)
+    sig = grains(0.1) * 1e-6
+    for index, cracks_low in ((0.9, True), (0.6, False)):
+        b = body(cons, bond=np.ones(FACES), risk=np.full(SHAPE, index))
+        b.retained_after_cracking = (0.3, 0.2, 0.4)
+        out = estimate(b, MATRIX, None)["summary"]
+        assert out["median"] == pytest.approx(sig, rel=1e-12)
+        assert out["high"] == pytest.approx(sig * np.exp(1.2816 * 0.3), rel=1e-9)
+        low = sig * np.exp(-1.2816 * 0.3) * (0.2 if cracks_low else 1.0)
+        assert out["low"] == pytest.approx(low, rel=1e-9)
+
+
 def test_a_partly_sintered_interface_carries_its_bonded_area():
     cons = np.ones(SHAPE, bool)
     bond = np.ones(FACES)

@@ -12,7 +12,10 @@ normal to an unbonded layer it is conservative, since a closed gap still carries
 
 The median takes the median of the route's fit and of the vesicle porosity; ``low`` and ``high`` take
 the 10th and 90th percentiles of the fit's scatter with the high and low end of the measured vesicle
-porosity. The governing mechanism is the one whose knock-down factor is smallest.
+porosity and of the strength a cracked voxel retains. The scatter moves the tensile strength that the crack
+criterion compares the thermal stress with too: at the 10th percentile more voxels crack, at the 90th fewer
+(the scatter taken as common to the whole part, as for the matrix). The governing mechanism is the one whose
+knock-down factor is smallest.
 """
 from __future__ import annotations
 
@@ -103,7 +106,11 @@ def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: f
     phi_v = vesicle_fraction * body.melt_fraction
     sigma = np.where(np.isfinite(rho), matrix.at(1.0 - np.nan_to_num(rho), z, phi_v), 0.0)
     if body.crack_risk is not None:
-        sigma = np.where(body.crack_risk > 1.0, retained * sigma, sigma)
+        # the index divides the thermal stress by the median tensile strength, which is the matrix law's
+        # times a ratio: at z standard deviations of the law's scatter the strength is exp(z s) times the
+        # median's, so the same voxel's index is exp(-z s) times its median index
+        cracked = body.crack_risk * np.exp(-z * matrix.scatter_ln) > 1.0
+        sigma = np.where(cracked, retained * sigma, sigma)
     if body.kept is not None:
         sigma = sigma * body.kept
     return sigma
@@ -139,8 +146,9 @@ def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
                extrapolated=bool(cons.any() and matrix.extrapolated(mean_grains)),
                porosity_range_of_fit=list(matrix.porosity_range), critical_porosity=matrix.critical_porosity,
                source=matrix.source,
-               band="10th-90th percentile of the route's strength scatter, vesicle porosity over its measured "
-                    "range, strength retained by cracked voxels over its stated range")
+               band="10th-90th percentile of the route's strength scatter (the tensile strength of the crack "
+                    "criterion with it), vesicle porosity over its measured range, strength retained by cracked "
+                    "voxels over its stated range")
     return {"summary": out, "voxel_strength_Pa": sigma_median}
 
 
