@@ -573,8 +573,8 @@ def dem_run_serial(x: ti.types.ndarray(), v: ti.types.ndarray(), w: ti.types.nda
                    sorted_ids: ti.types.ndarray(), block_sum: ti.types.ndarray(), nbr_s: ti.types.ndarray(),
                    nnbr_s: ti.types.ndarray(), ht_s: ti.types.ndarray(), hr_s: ti.types.ndarray(),
                    neck_s: ti.types.ndarray(), lo: ti.math.vec3, cell_h: float, dims: ti.math.ivec3, reach: float,
-                   dt: float, half_skin: float, n_steps: ti.i32, use_coh: ti.template(), use_sinter: ti.template(),
-                   use_roll: ti.template(), use_qs: ti.template()):
+                   dt: float, half_skin: float, n_steps: ti.i32, mode: ti.i32, use_coh: ti.template(),
+                   use_sinter: ti.template(), use_roll: ti.template(), use_qs: ti.template()):
     """``n_steps`` steps in one launch on one thread: before each step the list is rebuilt if a grain
     has moved half the skin (:func:`_build_body` decides, as on a GPU), then :func:`_step_body`.
 
@@ -583,10 +583,12 @@ def dem_run_serial(x: ti.types.ndarray(), v: ti.types.ndarray(), w: ti.types.nda
     thread pool: 1.3 ms a step for 700 grains on two cores, where the same steps take 0.44 ms back to
     back in one serial loop (benchmarks/particles.py). The host reads ``stat`` once, at the end (a
     list that ran out of slots freezes the remaining steps, which the host redoes, as on a GPU).
+    ``mode`` is :func:`_step_body`'s (1: forces only, the priming before the first kick), so a serial run
+    compiles no per-step kernel.
     """
     ti.loop_config(serialize=True)
     for _ in range(n_steps):
         _build_body(x, pm, active, x_ref, cell_id, rank, cell_count, cell_start, sorted_ids, block_sum, nbr, nnbr,
                     ht, hr, neck, nbr_s, nnbr_s, ht_s, hr_s, neck_s, stat, lo, cell_h, dims, reach, 0)
         _step_body(x, v, w, f, tq, pm, sums, active, x_ref, temp, nbr, nnbr, ht, hr, neck, walls, wht, whr,
-                   eta_tab, prm, stat, dt, half_skin, 0, use_coh, use_sinter, use_roll, use_qs)
+                   eta_tab, prm, stat, dt, half_skin, mode, use_coh, use_sinter, use_roll, use_qs)

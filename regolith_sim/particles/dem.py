@@ -449,20 +449,23 @@ class DEMSystem:
                    self.temp, L.nbr, L.nnbr, L.ht, L.hr, L.neck, self.walls, self.wht, self.whr, self.eta_tab,
                    self.prm, self.stat, dt, 0.5 * self.skin, mode, *self._flags)
 
-    def _run_serial(self, n_steps: int):
+    def _run_serial(self, n_steps: int, mode: int = 0):
         L, S = self._lists, self._spare
         K.dem_run_serial(self.x, self.v, self.w, self.f, self.tq, self.pm, self.sums, self.active, self.x_ref,
                          self.temp, L.nbr, L.nnbr, L.ht, L.hr, L.neck, self.walls, self.wht, self.whr, self.eta_tab,
                          self.prm, self.stat, self.cell_id, self.rank, self.cell_count, self.cell_start,
                          self.sorted_ids, self.block_sum, S.nbr, S.nnbr, S.ht, S.hr, S.neck,
                          ti.math.vec3(*self.domain[0]), self.cell_h, ti.math.ivec3(*self.dims), self.reach,
-                         self.dt, 0.5 * self.skin, n_steps, *self._flags)
+                         self.dt, 0.5 * self.skin, n_steps, mode, *self._flags)
 
     def prime(self):
         """Evaluate forces (and quasi-static masses) without moving: needed before the first kick."""
         if self._need_rebuild:
             self.rebuild()
-        self._call_step(self.dt, 1)
+        if self._serial and not self.resort_steps:  # the serial kernel, so that no per-step one is compiled
+            self._run_serial(1, mode=1)
+        else:
+            self._call_step(self.dt, 1)
         self._primed = True
 
     def step(self, n_steps: int = 1, dt: float | None = None):
