@@ -245,6 +245,40 @@ def test_kingery_surface_stress_of_a_slab_cooled_at_constant_rate():
     assert risk.tolist() == [0.0, pytest.approx(2.0), 0.0]
 
 
+def test_plate_cooled_through_one_face_is_kingery_at_half_or_whole_thickness():
+    """A layer of thickness L cooled through its top at rate phi holds T = T0 - phi x^2 / (2 kappa) (x up from its
+    insulated base). The plate's stress is E alpha / (1 - nu) times T less its mean (bending restrained) or less
+    its mean and its linear part (free to bend: Timoshenko & Goodier 1951, Sec. 152). At the cooled face that is,
+    by quadrature, Kingery's stress with a = L and with a = L/2."""
+    te = ThermoElastic(80e9, 0.25, 8e-6, 5e-7)
+    L, phi = 1e-3, 100.0
+    x = (np.arange(200000) + 0.5) * L / 200000
+    def profile(x):
+        return -phi * x ** 2 / (2 * te.diffusivity_m2_s)
+    T = profile(x)
+    scale = te.youngs_modulus_Pa * te.expansion_1_K / (1 - te.poisson_ratio)
+    restrained = scale * (T.mean() - profile(L))
+    slope, intercept = np.polyfit(x, T, 1)          # the linear part a free plate bends away
+    free = scale * (slope * L + intercept - profile(L))
+    assert restrained == pytest.approx(te.surface_stress(phi, L), rel=1e-6)
+    assert free == pytest.approx(te.surface_stress(phi, L / 2), rel=1e-6)
+
+
+def test_a_layer_fused_onto_its_own_thickness_of_material_is_held_from_bending():
+    """Two layers of 2 cells: the bottom layer rests on powder (free); the top one lies on 2 bonded cells
+    (held); with the face between the layers unbonded, it rests on nothing it is joined to (free)."""
+    from regolith_sim.outcomes.cracking import bending_restrained
+    body = np.ones((1, 1, 4), bool)
+    held = bending_restrained(body, None, 2)
+    assert held[0, 0].tolist() == [False, False, True, True]
+    bond_up = np.ones((1, 1, 4))
+    bond_up[0, 0, 1] = 0.3               # the face between the layers, less than half bonded
+    assert not bending_restrained(body, bond_up, 2).any()
+    gap = body.copy()
+    gap[0, 0, 1] = False                 # a lack-of-fusion voxel under the top layer
+    assert bending_restrained(gap, None, 2)[0, 0].tolist() == [False, False, False, False]
+
+
 def test_no_strength_data_for_a_route_gives_a_reason_never_a_borrowed_number():
     jsc, lhs = get_material("JSC-1A"), get_material("LHS-1")
     furnace = matrix_strength(jsc, "furnace")

@@ -7,7 +7,7 @@ import numpy as np
 from .body import (CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, kept_after_evaporation,
                    melt_fraction_reached, vesicle_porosity)
 from .bonding import face_bond, face_pair
-from .cracking import ThermoElastic, crack_risk
+from .cracking import ThermoElastic, bending_restrained, crack_risk
 from .routes import ROUTES, matrix_strength, route_of, tensile_strength
 from .strength import BodyFields, estimate
 
@@ -97,8 +97,10 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
             # the powder's (where the skeleton vanishes so does the tensile strength: risk 0)
             stiffness = np.maximum(material.modulus_porosity_factor(1.0 - fields["rho_rel"], phi_v, green_porosity),
                                    1e-6)
+            held = bending_restrained(env & cons, None if bond is None else bond[..., 2],
+                                      round(layer_thickness / dx))
             risk = np.where(env & cons, crack_risk(fields["cool_rate"], tensile / stiffness, te,
-                                                   0.5 * layer_thickness), 0.0)
+                                                   np.where(held, 1.0, 0.5) * layer_thickness), 0.0)
         if stress_crack_risk is not None:
             stress = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
             risk = stress if risk is None else np.maximum(risk, stress)
