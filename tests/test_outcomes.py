@@ -207,6 +207,31 @@ def test_a_barely_sintered_powder_carries_next_to_nothing_and_vesicles_weaken_a_
     assert melted["governing_mechanism"] == "vesicles"
 
 
+def test_a_groove_left_by_settling_is_outside_the_body_a_covered_cavity_is_not():
+    """A melted track settles by two cells below the sintered fringe on each side: the emptied cells lie between
+    consolidated cells along x, yet no material is at or above them, so they are above the surface, not
+    lack-of-fusion voids. An empty cell under consolidated material is a void of the body. The state codes
+    are the solver's."""
+    from gpu_kernels.thermal import SINTERED, VOID
+    from regolith_sim.outcomes.body import CONSOLIDATED_MIN_STATE, VOID_STATE
+    assert (VOID_STATE, CONSOLIDATED_MIN_STATE) == (VOID, SINTERED)
+    shape = (5, 1, 4)
+    material = np.ones(shape, bool)
+    material[1:4, 0, 2:] = False                         # the settled track: its top two cells emptied
+    cons = material.copy()
+    part = np.ones(shape, bool)
+    assert envelope(cons, part)[1:4, 0, 2:].all()       # counted as body without the material field
+    env = envelope(cons, part, material)
+    assert not env[1:4, 0, 2:].any() and env[material].all()
+    rel = bulk_relative_density(env, cons, np.ones(shape), np.zeros(shape))
+    assert rel == pytest.approx(1.0)
+    cavity = material.copy()
+    cavity[0, 0, 1] = False                              # a void under material of the same column
+    env_c = envelope(cavity, part, cavity)
+    assert env_c[0, 0, 1] and env_c.sum() == 14
+    assert bulk_relative_density(env_c, cavity, np.ones(shape), np.zeros(shape)) == pytest.approx(13 / 14)
+
+
 def test_bulk_density_of_a_constructed_void_field():
     cons = np.ones(SHAPE, bool)
     cons[2:4, 1:3, 2:6] = False                          # a lack-of-fusion pocket inside the body

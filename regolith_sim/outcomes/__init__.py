@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .body import (CONSOLIDATED_MIN_STATE, VesicleData, bulk_relative_density, envelope, kept_after_evaporation,
+from .body import (CONSOLIDATED_MIN_STATE, VOID_STATE, VesicleData, bulk_relative_density, envelope, kept_after_evaporation,
                    melt_fraction_reached, vesicle_porosity)
 from .bonding import face_bond, face_pair
 from .cracking import ThermoElastic, bending_restrained, crack_risk
@@ -63,7 +63,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     matrix law's critical porosity moves to it, .routes)."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
-    env = envelope(cons, fields["part_mask"])
+    env = envelope(cons, fields["part_mask"], state != VOID_STATE)
     f_melt = melt_fraction_reached(fields["T_peak"], cons, material)
     ves = VesicleData.of(material, vacuum)
     phi_v = vesicle_porosity(state, fields["T_peak"], material, vacuum)

@@ -3,7 +3,9 @@
 - Envelope: the part's cells that lie between consolidated (sintered, molten or re-solidified) cells along
   a column, a row or a line across the tracks. Powder below a column's lowest consolidated cell never
   joined the part; powder between consolidated cells is a lack-of-fusion void (it carries nothing and
-  falls out when the part is cut or cleaned, so it counts as void in the bulk density).
+  falls out when the part is cut or cleaned, so it counts as void in the bulk density). A cell left empty
+  above its column's material (a melted track settles into a groove below the sintered fringe beside it)
+  is outside the part: the surface lies lower there, and nothing encloses the space.
 - Vesicles: gas released from melting regolith leaves bubbles when the melt freezes; a voxel that melted
   holds the material's measured vesicle porosity (in vacuum or under a gas: in vacuum the same gas
   makes about three times the porosity, Griemsmann et al. 2025) times the melt fraction it reached (a
@@ -21,6 +23,8 @@ import numpy as np
 
 #: State codes (gpu_kernels.thermal) of consolidated material: sintered, molten, re-solidified.
 CONSOLIDATED_MIN_STATE = 2
+#: State code (gpu_kernels.thermal) of a cell that holds no material.
+VOID_STATE = 0
 
 
 def between(c: np.ndarray, axis: int) -> np.ndarray:
@@ -30,14 +34,19 @@ def between(c: np.ndarray, axis: int) -> np.ndarray:
     return before & after
 
 
-def envelope(consolidated: np.ndarray, part_mask: np.ndarray) -> np.ndarray:
+def envelope(consolidated: np.ndarray, part_mask: np.ndarray, material: np.ndarray | None = None) -> np.ndarray:
     """The as-built body (bool): the part's cells that lie between consolidated cells of the part along a
     column, a row or a line across the tracks. Powder under a column's lowest consolidated cell never
     joined the part; powder between consolidated cells, below a layer or between two tracks, is a
-    lack-of-fusion void."""
+    lack-of-fusion void. ``material`` (bool: the cell holds material, state not void; None: every cell does):
+    a cell with no material at or above it in its column lies above the surface, not in the body."""
     part = np.asarray(part_mask, bool)
     c = np.asarray(consolidated, bool) & part
-    return part & (between(c, 0) | between(c, 1) | between(c, 2))
+    body = part & (between(c, 0) | between(c, 1) | between(c, 2))
+    if material is None:
+        return body
+    covered = np.flip(np.logical_or.accumulate(np.flip(np.asarray(material, bool), axis=2), axis=2), axis=2)
+    return body & covered
 
 
 @dataclass(frozen=True)
