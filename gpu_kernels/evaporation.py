@@ -31,7 +31,9 @@ That is unconditionally stable at the explicit step of conduction and at the
 implicit cool-down step, and a steady surface settles exactly where the evaporation balances its other
 fluxes. The cell keeps its mass (the evaporated mass, a few per cent at most while alkalis dominate,
 is booked in ``mass_lost``), so only the latent heat leaves the enthalpy and the energy ledger closes
-to round-off.
+to round-off. The exposed cell stands for the receding surface: what it loses beyond its own mass came from
+the material under it (:func:`regolith_sim.outcomes.body.kept_after_evaporation` takes it from there; a run
+whose surface recedes through a whole column stops: ``Simulation``).
 
 Inside the material, where no face is exposed, a melt hotter than its boiling point boils: a vapour bubble
 grows once its pressure exceeds the liquid's, the gas pressure plus the Laplace pressure 2 gamma/r of a
@@ -164,15 +166,17 @@ def boil_cell(h: ti.template(), mass: ti.template(), mass_lost: ti.template(), a
         full = rho_p * dx * dx * dx  # kg of a full-density cell: mass fractions are of it
         cell = m * full
         left = ti.max(par[11] * m - alkali_lost[i, j, k], 0.0)
-        e1 = ti.min(cell * (hc - h_b1), left * full * par[4])
+        e1 = ti.max(ti.min(cell * (hc - h_b1), left * full * par[4]), 0.0)
         hc -= e1 / cell
         e2 = ti.max(cell * (hc - h_b2), 0.0)
         hc -= e2 / cell
         m1 = e1 / (par[4] * full)
         m2 = e2 / (par[9] * full)
         alkali_lost[i, j, k] += m1
-        # a cell boiled dry keeps its heat capacity: the vapour is booked up to its mass, the heat in full
-        mass_lost[i, j, k] = ti.min(mass_lost[i, j, k] + m1 + m2, m)
+        # every joule of vapour heat is booked as vapour mass, also past the cell's own mass: the cell stands for
+        # the cavity's wall, which boils on into the material around it (regolith_sim.outcomes.body takes what a
+        # cell lost beyond its mass from the cells under it)
+        mass_lost[i, j, k] += m1 + m2
         h[i, j, k] = hc
         e = e1 + e2
     return e

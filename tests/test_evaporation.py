@@ -197,6 +197,33 @@ def test_a_melt_inside_the_material_boils_down_to_its_boiling_point(ti_runtime):
     assert abs(stored0 - s.stored_energy() - L.evaporated - L.radiated) < 1e-6 * L.evaporated
 
 
+def test_every_joule_of_vapour_heat_is_booked_as_vapour_mass(ti_runtime):
+    """With latent heats of 1e5 J/kg (about a hundredth of JSC-1A's), the heat a 3,400 K melt holds above its
+    boiling points would boil each cell more than twice over. The cells hold at the boiling point and book all
+    that vapour, beyond their own mass (the cavity's wall boils on into the material around it): the ledger's
+    evaporated heat is the booked mass times the latent heat, never heat without mass."""
+    from regolith_sim.thermal.evaporation import evaporation_for
+
+    mat = get_material("JSC-1A")
+    ev = evaporation_for(mat, 0.0, None, None)
+    ev = replace(ev, alkali=replace(ev.alkali, latent_heat_J_kg=1e5),
+                 refractory=replace(ev.refractory, latent_heat_J_kg=1e5))
+    T_b1, T_b2 = ev.boiling_points()
+    dx, shape = 1e-3, (4, 4, 6)
+    s = _melt_block(mat, ev, shape, dx)
+    stored0 = s.stored_energy()
+    full = s.tables.rho_p * dx ** 3
+    excess = full * (float(s.h_of_T(3400.0)) - float(s.h_of_T(T_b2)))
+    assert excess > 2.0 * full * 1e5                          # more than twice the latent heat of the whole cell
+    s.step(1e-6)
+    inside = (slice(None), slice(None), slice(0, shape[2] - 1))
+    np.testing.assert_allclose(s.field("h")[inside], float(s.h_of_T(T_b2)), rtol=2e-6)
+    np.testing.assert_allclose(s.field("mass_lost")[inside], excess / (full * 1e5), rtol=2e-5)
+    L = s.sync_ledger()
+    assert L.evaporated == pytest.approx(float(s.field("mass_lost").sum()) * full * 1e5, rel=1e-12)
+    assert abs(stored0 - s.stored_energy() - L.evaporated - L.radiated) < 1e-9 * stored0
+
+
 def test_a_super_time_step_boils_the_melt_inside_as_well(ti_runtime):
     """The same block stepped by one super-time-step of 20 explicit limits (the evaporation and boiling
     are applied once to the step's end enthalpy): the cells a diffusion length below the radiating top

@@ -517,6 +517,17 @@ def test_melted_fraction_counts_mass_not_voxels():
     assert melted_fraction(state, mass, np.zeros_like(part)) == 0.0
 
 
+def test_what_a_receding_surface_lost_beyond_its_cell_comes_from_the_cells_under_it():
+    """The solver books a receding surface's vapour on the exposed cell, also past its mass: a top voxel that lost
+    2.5 cells' worth took its own material, the next voxel's and half the one under that."""
+    from regolith_sim.outcomes.body import kept_after_evaporation
+    mass = np.ones((1, 1, 4))
+    lost = np.array([0.0, 0.0, 0.0, 2.5]).reshape(1, 1, 4)
+    assert kept_after_evaporation(mass, lost)[0, 0].tolist() == [1.0, 0.5, 0.0, 0.0]
+    # a loss within the cell stays there
+    assert kept_after_evaporation(mass, lost * 0.1)[0, 0].tolist() == pytest.approx([1.0, 1.0, 1.0, 0.75])
+
+
 def test_what_boiled_off_carries_no_load():
     """A voxel keeps the load-bearing share of its material that did not evaporate (the surface recedes): a fully
     fused stack that lost half of every voxel carries half the matrix strength, one that boiled dry nothing."""

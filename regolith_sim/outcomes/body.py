@@ -84,11 +84,23 @@ def vesicle_porosity(state: np.ndarray, T_peak: np.ndarray, material, vacuum: bo
 
 
 def kept_after_evaporation(mass: np.ndarray | None, mass_lost: np.ndarray | None) -> np.ndarray | None:
-    """Share of each voxel's material left after evaporation, in [0, 1] (None: no evaporation record)."""
+    """Share of each voxel's material left after evaporation, in [0, 1] (None: no evaporation record).
+
+    The solver books a receding surface's vapour on the exposed cell that stands for it, also beyond that cell's
+    own mass (gpu_kernels.evaporation): what a voxel lost beyond its mass came from under it, so it is taken
+    from the voxels below in its column, top down."""
     if mass is None or mass_lost is None:
         return None
-    m = np.asarray(mass, float)
-    return np.clip(1.0 - np.asarray(mass_lost, float) / np.maximum(m, 1e-12), 0.0, 1.0)
+    m = np.maximum(np.asarray(mass, float), 0.0)
+    lost = np.asarray(mass_lost, float)
+    taken = np.empty_like(m)
+    carry = np.zeros(m.shape[:2])
+    for k in range(m.shape[2] - 1, -1, -1):
+        due = lost[..., k] + carry
+        taken[..., k] = np.minimum(due, m[..., k])
+        carry = due - taken[..., k]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(m > 0.0, np.clip(1.0 - taken / np.where(m > 0.0, m, 1.0), 0.0, 1.0), 1.0)
 
 
 def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np.ndarray, phi_v: np.ndarray,

@@ -17,7 +17,7 @@ import numpy as np
 from gpu_kernels.thermal import VOID
 
 from ..config import Case
-from ..errors import UserError
+from ..errors import SimulationDiverged, UserError
 from ..thermal import Boundary, SurfaceSource, ThermalSolver, ThermalTables
 from ..thermal.evaporation import evaporation_for
 from .domain import Domain
@@ -25,6 +25,8 @@ from .domain import Domain
 
 #: A super-time-step lasts as long as the spot takes to travel this many cells of the unrefined grid.
 STS_SPOT_TRAVEL = 0.5
+#: Health checks between two tests of whether evaporation took a whole column (each reads two fields to the host).
+BOILED_THROUGH_CHECK_EVERY = 10
 #: With a moving spot the densified columns settle once per this many super-time-steps' worth of time, whatever
 #: the integrator: how often they settle moves a print's result by percents (the demo's consolidated fraction
 #: 0.867, 0.861 and 0.840 settling every 0.025, 0.25 and 1 s), so it is set in time, not in steps (every 10
@@ -111,6 +113,7 @@ class Simulation:
         self.t_end = self.plan.t[-1] + case.solver.cooldown
         self.wall_time = 0.0
         self.n_steps = 0
+        self._health_checks = 0
         self.peak_temperature = float(self.thermal.field("T").max())
         #: Objects with ``due(t)`` and ``record(sim)`` (probes, field frames), called as the run goes.
         self.recorders: list = []
@@ -347,8 +350,6 @@ class Simulation:
         """Stop a run whose volumetric heating is so fast that the steps resolving it (each warms the hottest
         cell by ~10 K: MicrowaveSource.step_limit) would not finish: a field or an absorbed power far above
         what a load of this size takes (the cells then boil away within milliseconds)."""
-        from ..errors import SimulationDiverged
-
         left = self.plan.on_time(after=self.thermal.time)  # (the heating limits only the steps with the source on)
         if dt > 0.0 and left / dt > MAX_HEATING_STEPS:
             mw = self.case.process.microwave
@@ -362,8 +363,22 @@ class Simulation:
     def _check(self) -> None:
         """Stop a diverging run, track the melt pool and feed the recorders."""
         self.peak_temperature = max(self.peak_temperature, self.thermal.check_health(self.case.solver.max_temperature))
+        self._health_checks += 1
+        if self._health_checks % BOILED_THROUGH_CHECK_EVERY == 0:
+            self._stop_if_boiled_through()
         self.melt_pool.sample(self.thermal.time, self.thermal.extent_above(self.material.solidus_K))
         self._record()
+
+    def _stop_if_boiled_through(self) -> None:
+        """Stop the run once evaporation has taken more material from a column than it held: the surface receded
+        through the whole column (gpu_kernels.evaporation), which the grid no longer represents."""
+        n = self.thermal.boiled_through()
+        if n:
+            raise SimulationDiverged(
+                f"at t = {self.thermal.time:.4g} s the heat source has boiled away more material than {n} column(s) "
+                "of the grid held: the surface receded through the part and the bed (a beam drilling), which the "
+                "model does not follow; lower process.power (or widen process.spot_diameter); outputs written so "
+                "far are kept")
 
     def _record(self, timed_only: bool = False) -> None:
         """Feed the recorders that are due (with ``timed_only``, the field frames only)."""
@@ -408,6 +423,7 @@ class Simulation:
                         self.wall_time += _time.perf_counter() - t0
                         t0 = _time.perf_counter()
                         checkpoint.save(self)
+            self._stop_if_boiled_through()
             self.thermal.sync()  # every cell at t_stop, for whoever looks at the fields next
         finally:
             if bar is not None:

@@ -1001,15 +1001,28 @@ class ThermalSolver:
             i, j, k = (int(self._ext[n]) for n in range(3))
             x, y, z = (self.grid.origin[a] + (v + 0.5) * self.grid.dx for a, v in enumerate((i, j, k)))
             what = "a non-finite temperature" if bad or not np.isfinite(Tmax) else f"T = {Tmax:.0f} K > {T_max:.0f} K"
+            where = (f"{what} at step {self.steps} (t = {self.time:.4g} s) in cell ({i}, {j}, {k}) at "
+                     f"x = {x * 1e3:.2f} mm, y = {y * 1e3:.2f} mm, z = {z * 1e3:.2f} mm")
+            cause = ("a temperature limit below what the process reaches (solver.max_temperature)"
+                     if T_max < self.tables.liquidus else
+                     "a time step above the stability limit, or a power density too high for the spot (power, "
+                     "spot_diameter)")
             raise SimulationDiverged(
-                f"{what} at step {self.steps} (t = {self.time:.4g} s) in cell ({i}, {j}, {k}) at "
-                f"x = {x * 1e3:.2f} mm, y = {y * 1e3:.2f} mm, z = {z * 1e3:.2f} mm. Likely cause: a time step "
-                f"above the stability limit, or a power density too high for the spot (power, spot_diameter)"
+                f"{where}. Likely cause: {cause}"
                 + ("" if self.boundary.evaporation is not None else
                    "; evaporation is not modelled in this run (solver.evaporation = false, or the material has no "
                    "[evaporation] data), so nothing holds the melt at its boiling point")
                 + "; outputs written so far are kept")
         return Tmax
+
+    def boiled_through(self) -> int:
+        """Number of columns that have lost more material to evaporation than they hold: the surface (an exposed
+        cell stands for it as it recedes, gpu_kernels.evaporation) went through the whole column."""
+        if self.boundary.evaporation is None:
+            return 0
+        lost = self.mass_lost.to_numpy().sum(axis=2)
+        held = np.where(self.state.to_numpy() != K.VOID, self.mass.to_numpy(), 0.0).sum(axis=2)
+        return int(np.count_nonzero(lost > held))
 
     def extent_above(self, threshold: float) -> tuple[float, float, float] | None:
         """Size (x, y, z) [m] of the bounding box of cells at or above ``threshold``, or None."""
