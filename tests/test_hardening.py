@@ -159,6 +159,8 @@ def test_unknown_key_with_control_characters_is_escaped(capsys, tmp_path):
     ("solver.time_step=1e-300", "solver.time_step: 1e-300 gives at least"),
     ("process.spot_diameter=30mm", "process.spot_diameter: spot larger than part 0's footprint"),
     ("process.plan_file=missing.csv", "process.plan_file: plan file '"),
+    ("site.initial_temperature='3000 K'", "site.initial_temperature: 3000 K is at or above the solidus of LHS-1"),
+    ("geometry.params={length = '2 m', width = '2 m', height = '1 mm'}", "solver.resolution: the grid would have"),
 ])
 def test_check_refuses_what_run_would(capsys, setting, expected):
     line = one_error(capsys, "check", TINY, "--set", setting)
@@ -167,6 +169,31 @@ def test_check_refuses_what_run_would(capsys, setting, expected):
         assert "allowed: at most 1e+08 steps" in line
     if "field_interval" in line:
         assert "10000 frames at most" in line
+
+
+def test_check_warns_of_a_fixed_step_that_dense_material_cannot_take(capsys):
+    """A fixed solver.time_step the cold powder takes but dense or molten material would not: check warns (the
+    run accepts it while the powder is cold and stops with an error once cells get there)."""
+    code, lines = cli(capsys, "check", TINY, "--set", "solver.time_step='10 s'")
+    assert code == 0
+    assert any(ln.startswith("warning: solver.time_step: 10 s is above ") and "once it is dense or molten" in ln
+               for ln in lines), lines
+    code, lines = cli(capsys, "check", TINY, "--set", "solver.time_step='1e-4 s'")
+    assert code == 0 and not any("solver.time_step" in ln for ln in lines)
+
+
+def test_a_mesh_in_millimetres_is_refused_at_once_with_the_scale_to_use(capsys, tmp_path):
+    """An STL of a 20 x 10 x 5 mm brick written in millimetres reads as 20 x 10 x 5 m: check refuses it in
+    seconds (before slicing thousands of layers) and names geometry.scale."""
+    import trimesh
+
+    trimesh.creation.box(extents=(20.0, 10.0, 5.0)).export(tmp_path / "brick_mm.stl")
+    case = case_with(tmp_path, """
+        [geometry]
+        file = "brick_mm.stl"
+    """)
+    line = one_error(capsys, "check", case)
+    assert "the grid would have" in line and "geometry.scale = 0.001" in line
 
 
 def test_check_warns_of_a_concentration_the_optics_cannot_give(capsys):

@@ -212,9 +212,9 @@ def test_a_groove_left_by_settling_is_outside_the_body_a_covered_cavity_is_not()
     consolidated cells along x, yet no material is at or above them, so they are above the surface, not
     lack-of-fusion voids. An empty cell under consolidated material is a void of the body. The state codes
     are the solver's."""
-    from gpu_kernels.thermal import SINTERED, VOID
-    from regolith_sim.outcomes.body import CONSOLIDATED_MIN_STATE, VOID_STATE
-    assert (VOID_STATE, CONSOLIDATED_MIN_STATE) == (VOID, SINTERED)
+    from gpu_kernels.thermal import MOLTEN, SINTERED, VOID
+    from regolith_sim.outcomes.body import CONSOLIDATED_MIN_STATE, MOLTEN_STATE, VOID_STATE
+    assert (VOID_STATE, CONSOLIDATED_MIN_STATE, MOLTEN_STATE) == (VOID, SINTERED, MOLTEN)
     shape = (5, 1, 4)
     material = np.ones(shape, bool)
     material[1:4, 0, 2:] = False                         # the settled track: its top two cells emptied
@@ -563,3 +563,15 @@ def test_the_strength_says_when_little_was_built_or_much_boiled_off():
     s = part_outcomes(fields, m, "laser", 5e-4, interlayer(), None, 1e-3,
                       m.particle_density)["summary"]["estimated_compressive_strength_MPa"]
     assert s["median"] > 0.0 and "notes" not in s
+
+
+def test_the_strength_says_when_the_body_is_still_molten():
+    """A run that ends before its melt froze: the strength comes with a note naming the molten share and the key
+    that lets it cool."""
+    m = get_material("JSC-1A")
+    fields = _melted_fields(np.ones(SHAPE, bool))
+    state = np.array(fields["state"])
+    state[..., -2:] = 3                   # the top layer still molten: 2 of 8 cells of each column
+    s = part_outcomes(dict(fields, state=state), m, "laser", 5e-4, interlayer(), None, 1e-3,
+                      m.particle_density)["summary"]["estimated_compressive_strength_MPa"]
+    assert any(n.startswith("25 % of the body is still molten") and "solver.cooldown" in n for n in s["notes"])

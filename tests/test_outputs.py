@@ -426,3 +426,20 @@ def test_check_counts_default_per_layer_frames_too(monkeypatch):
     monkeypatch.setattr(preflight, "MAX_FRAMES", 10)
     with pytest.raises(UserError, match=r"0.1 s would write 50 VTK frames over the 4.928 s run"):
         preflight.preflight(load_case(TINY, **{"output.field_interval": 0.1}))
+
+
+def test_fields_npz_holds_no_temperature_in_void_cells(tmp_path):
+    """A void cell (state 0: no material) has no temperature: fields.npz writes NaN there, as the VTK frames do,
+    so a notebook's T.min() is not 0 K; the in-memory fields and every other cell are left as they are."""
+    from regolith_sim.simulation.result import Result
+    from regolith_sim.thermal import Grid
+
+    state = np.array([1, 4, 0], np.int8).reshape(1, 1, 3)
+    T = np.array([250.0, 900.0, 0.0]).reshape(1, 1, 3)
+    result = Result({}, {"state": state, "T": T, "T_peak": T + 1.0}, Grid((1, 1, 3), 1e-3, (0.0, 0.0, 0.0)),
+                    np.zeros((0, 4)))
+    result.write(tmp_path)
+    npz = np.load(tmp_path / "fields.npz")
+    assert npz["T"][0, 0, :2].tolist() == [250.0, 900.0] and np.isnan(npz["T"][0, 0, 2])
+    assert npz["T_peak"][0, 0, :2].tolist() == [251.0, 901.0] and np.isnan(npz["T_peak"][0, 0, 2])
+    assert result.fields["T"][0, 0, 2] == 0.0

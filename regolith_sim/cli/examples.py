@@ -17,11 +17,17 @@ app.add_typer(examples_app, name="examples")
 def _examples(ctx: typer.Context) -> None:
     """List the shipped example cases; `examples copy DEST` copies them into a folder to edit and run."""
     if ctx.invoked_subcommand is None:
-        cases = list_cases()
-        width = max(len(c.name) for c in cases)
-        for c in cases:
-            typer.echo(f"{c.name:<{width}}  {c.description}")
-        typer.echo("copy them with `regolith-sim examples copy DEST`, then `regolith-sim run DEST/CASE.toml`")
+        list_examples()
+
+
+@examples_app.command("list")
+def list_examples() -> None:
+    """List the shipped example cases with what each one prints (the same as plain `examples`)."""
+    cases = list_cases()
+    width = max(len(c.name) for c in cases)
+    for c in cases:
+        typer.echo(f"{c.name:<{width}}  {c.description}")
+    typer.echo("copy them with `regolith-sim examples copy DEST`, then `regolith-sim run DEST/CASE.toml`")
 
 
 @examples_app.command("copy")

@@ -36,7 +36,7 @@ class MaterialSection(Section):
     overrides: dict[str, float] = Field(
         default_factory=dict,
         description="Single-property overrides in SI, keyed by property path as listed by "
-        "`regolith-sim materials show NAME` (e.g. `emissivity = 0.9`, `conductivity.dense = 2.0`)",
+        "`regolith-sim materials show NAME` (e.g. `overrides = { \"optical.emissivity\" = 0.9, \"conductivity.dense_W_mK\" = 2.0 }`)",
         json_schema_extra={"unit": "SI of each property"},
     )
     initial_relative_density: Optional[float] = quantity(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .body import (CONSOLIDATED_MIN_STATE, VOID_STATE, VesicleData, bulk_relative_density, envelope, kept_after_evaporation,
+from .body import (CONSOLIDATED_MIN_STATE, MOLTEN_STATE, VOID_STATE, VesicleData, bulk_relative_density, envelope, kept_after_evaporation,
                    melt_fraction_reached, vesicle_porosity)
 from .bonding import face_bond, face_pair
 from .cracking import ThermoElastic, bending_restrained, crack_risk
@@ -120,6 +120,10 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
         if share > LOST_NOTE_ABOVE:
             notes.append(f"{100 * share:.3g} % of the body's material evaporated (part.mass_lost_kg): what boiled "
                          "off carries no load and takes no volume")
+    molten = _share(env & (state == MOLTEN_STATE), int(np.count_nonzero(env)))
+    if molten > 0.0:
+        notes.append(f"{100 * molten:.3g} % of the body is still molten when the run ends: a melt carries no load; "
+                     "lengthen solver.cooldown for the strength of the cooled part")
     if notes:
         strength["notes"] = notes
 

@@ -23,8 +23,8 @@ import numpy as np
 
 #: State codes (gpu_kernels.thermal) of consolidated material: sintered, molten, re-solidified.
 CONSOLIDATED_MIN_STATE = 2
-#: State code (gpu_kernels.thermal) of a cell that holds no material.
-VOID_STATE = 0
+#: State codes (gpu_kernels.thermal) of a cell that holds no material and of one still molten.
+VOID_STATE, MOLTEN_STATE = 0, 3
 
 
 def between(c: np.ndarray, axis: int) -> np.ndarray:

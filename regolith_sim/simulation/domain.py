@@ -65,15 +65,17 @@ def check_memory(nx: int, ny: int, nz: int, precision: str, available: float | N
                         f"available; raise solver.cell_size or lower solver.resolution", key="solver.resolution")
 
 
-def build_domain(part, plan, process, solver_cfg, substrate_depth: float, max_cells: float = 6e7) -> Domain:
-    """Grid over the part's footprint plus a margin of 1.5 spot diameters (the bed), the substrate
-    below z = 0 and the plan's layers above."""
-    from ..planning import voxelize
+#: Most cells a run's grid may have.
+MAX_CELLS = 6e7
 
+
+def grid_size(bounds, n_layers: int, process, solver_cfg, substrate_depth: float, max_cells: float = MAX_CELLS,
+              hint: str = ""):
+    """(dx, cells per layer, margin, (nx, ny, nz), substrate cells) of the grid over a part of ``bounds`` built
+    in ``n_layers`` layers; refuses a grid of more than ``max_cells`` (``hint``: what else may be wrong)."""
     dx = cell_size_for(process.layer_thickness, process.spot_diameter, solver_cfg.resolution, solver_cfg.cell_size)
     cpl = int(round(process.layer_thickness / dx))
-    n_layers = int(plan.n_layers)
-    lo, hi = part.bounds
+    lo, hi = bounds
     margin = max(1.5 * process.spot_diameter, 3 * dx)
     nx = int(math.ceil((hi[0] - lo[0] + 2 * margin) / dx))
     ny = int(math.ceil((hi[1] - lo[1] + 2 * margin) / dx))
@@ -81,7 +83,30 @@ def build_domain(part, plan, process, solver_cfg, substrate_depth: float, max_ce
     nz = ns + n_layers * cpl
     if nx * ny * nz > max_cells:
         raise UserError(f"the grid would have {nx}x{ny}x{nz} = {nx * ny * nz:.3g} cells (limit {max_cells:.3g}); "
-                        f"raise solver.cell_size or lower solver.resolution", key="solver.resolution")
+                        f"raise solver.cell_size or lower solver.resolution{hint}", key="solver.resolution")
+    return dx, cpl, margin, (nx, ny, nz), ns
+
+
+def check_part_size(part, process, solver_cfg, substrate_depth: float, mesh_file: bool) -> None:
+    """Refuse a part whose grid would be too large before it is sliced into layers (slicing a part thousands of
+    layers high takes long enough to look like a hang); a mesh file's part that large is most likely in
+    millimetres, which ``geometry.scale`` converts."""
+    lo, hi = part.bounds
+    layers = int(math.ceil((hi[2] - lo[2]) / process.layer_thickness - 1e-9))
+    size = " x ".join(f"{v:.4g}" for v in hi - lo)
+    hint = (f"; the part is {size} m: a mesh file in millimetres needs geometry.scale = 0.001" if mesh_file else "")
+    grid_size(part.bounds, max(layers, 1), process, solver_cfg, substrate_depth, hint=hint)
+
+
+def build_domain(part, plan, process, solver_cfg, substrate_depth: float, max_cells: float = MAX_CELLS) -> Domain:
+    """Grid over the part's footprint plus a margin of 1.5 spot diameters (the bed), the substrate
+    below z = 0 and the plan's layers above."""
+    from ..planning import voxelize
+
+    n_layers = int(plan.n_layers)
+    dx, cpl, margin, (nx, ny, nz), ns = grid_size(part.bounds, n_layers, process, solver_cfg, substrate_depth,
+                                                  max_cells)
+    lo = part.bounds[0]
     check_memory(nx, ny, nz, getattr(solver_cfg, "precision", "f64"))
     origin = (lo[0] - margin, lo[1] - margin, -ns * dx)
     grid = Grid((nx, ny, nz), dx, origin)

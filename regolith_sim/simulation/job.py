@@ -10,17 +10,18 @@ from .run_folder import CHECKPOINT_NAME
 log = logging.getLogger(__name__)
 
 
-def prepare(case: Case, out_dir: str | Path, *, resume: bool = False, setup=None):
+def prepare(case: Case, out_dir: str | Path, *, resume: bool = False, setup=None, sim=None):
     """A :class:`Simulation` with its probe and frame recorders, restored from the checkpoint in
     ``out_dir`` when ``resume`` is set and one exists; and the checkpointer (or None). ``setup``: the
-    case's :func:`~regolith_sim.simulation.preflight.preflight`, when already done."""
+    case's :func:`~regolith_sim.simulation.preflight.preflight`, when already done; ``sim``: the case's
+    Simulation, when already built."""
     from .checkpoint import Checkpointer, load_checkpoint
     from .preflight import preflight
     from .recorders import FrameRecorder, ProbeRecorder, frame_times
     from .simulation import Simulation
 
     out = Path(out_dir)
-    sim = Simulation(case, setup=setup or preflight(case))
+    sim = sim or Simulation(case, setup=setup or preflight(case))
     o = case.output
     sim.recorders = [ProbeRecorder(o.probes, sim.domain.grid),
                      FrameRecorder(out, sim.domain.grid, frame_times(sim.plan.layer_times, sim.t_end,
@@ -47,18 +48,21 @@ def run_job(case: Case, out_dir: str | Path, *, progress: bool = False, resume: 
     (``solver.checkpoint_interval`` sets how often one is written); the checkpoint is removed once
     the run's outputs are written.
 
-    The case is checked (:func:`~regolith_sim.simulation.preflight.preflight`) before the folder is
-    touched; the folder is then locked, cleared of an earlier run's outputs and marked complete in
+    The case is checked (:func:`~regolith_sim.simulation.preflight.preflight`) and its Simulation built (which
+    refuses what the kernels' first look at the grid refuses) before the folder is touched; the folder is then
+    locked, cleared of an earlier run's outputs and marked complete in
     ``run_status.json`` only once everything is written (:mod:`regolith_sim.simulation.run_folder`).
     """
     from .outputs import write_outputs
     from .preflight import preflight
     from .run_folder import run_folder
 
+    from .simulation import Simulation
+
     out = Path(out_dir)
-    su = preflight(case)
+    sim = Simulation(case, setup=preflight(case))
     with run_folder(out, resume=resume) as complete:
-        sim, checkpointer = prepare(case, out, resume=resume, setup=su)
+        sim, checkpointer = prepare(case, out, resume=resume, sim=sim)
         result = sim.run(progress=progress, checkpoint=checkpointer)
         files = write_outputs(sim, result, out)
         (out / CHECKPOINT_NAME).unlink(missing_ok=True)

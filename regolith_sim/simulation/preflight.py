@@ -45,18 +45,25 @@ def setup(case) -> Setup:
     from ..site import get_site
     from ..thermal.sources import check_spot_fits
     from .bed import bed_union, build_parts
-    from .domain import build_domain
+    from .domain import build_domain, check_part_size
 
     m, s, p = case.material, case.site, case.process
     material = get_material(m.name, m.overrides, case.base_dir)
     site = get_site(s.name, latitude_deg=s.latitude)
     parts = build_parts(case)
     part = bed_union(parts)
+    check_part_size(part, p, case.solver, s.substrate_depth, _has_mesh_file(case))
     plan = plan_from_file(case.resolve_path(p.plan_file), p) if p.plan_file else make_plan(parts, p)
     domain = build_domain(part, plan, p, case.solver, s.substrate_depth)
     check_spot_fits(p.spot_diameter, domain.grid.extent[:2])
     _check_fluctuation_file(case)  # a bad file is refused before the kernels are built, not by the source
     return Setup(material, site, parts, part, plan, domain)
+
+
+def _has_mesh_file(case) -> bool:
+    """Whether a part of the case comes from a mesh file (``geometry.file`` or a ``geometry.parts`` entry's)."""
+    g = case.geometry
+    return bool(getattr(g, "file", None)) or any(getattr(e, "file", None) for e in (getattr(g, "parts", None) or []))
 
 
 def preflight(case) -> Setup:
@@ -67,8 +74,19 @@ def preflight(case) -> Setup:
     t_end = float(su.plan.t[-1]) + case.solver.cooldown
     _check_frames(case, su.plan.layer_times, t_end)
     _check_material_for_run(case, su)
+    _check_initial_temperature(case, su.material)
     _check_step_count(case, su, grid.dx)
     return su
+
+
+def _check_initial_temperature(case, material) -> None:
+    """Refuse a bed that would start at or above the material's solidus: it is spread as powder, which a melt
+    is not (its outcomes would read as nothing consolidated)."""
+    T0 = case.site.initial_temperature
+    if T0 is not None and T0 >= material.solidus_K:
+        raise UserError(f"{T0:g} K is at or above the solidus of {material.name} ({material.solidus_K:g} K), but the "
+                        f"bed is spread as powder; allowed: below {material.solidus_K:g} K",
+                        key="site.initial_temperature")
 
 
 def _check_material_for_run(case, su: Setup) -> None:
@@ -131,7 +149,26 @@ def setup_warnings(case, su: Setup) -> list[str]:
     into whole cells), a spot the cells do not resolve, a spot path that puts power off the domain while the source
     is on."""
     dx = su.domain.grid.dx
-    return _cell_size_note(case, dx) + _spot_resolution_note(case, su, dx) + _spot_outside(case, su)
+    return (_cell_size_note(case, dx) + _spot_resolution_note(case, su, dx) + _spot_outside(case, su)
+            + _time_step_note(case, su, dx))
+
+
+def _time_step_note(case, su: Setup, dx: float) -> list[str]:
+    """A fixed ``solver.time_step`` above the explicit conduction limit dx^2/(6 alpha) of the material fully
+    dense, at its most diffusive temperature up to the liquidus: the run accepts it while the powder is cold and
+    stops with an error once cells densify or melt (its stability check at every step)."""
+    dt = case.solver.time_step
+    if not dt:
+        return []
+    m = su.material
+    T = np.linspace(min(case.site.initial_temperature or 250.0, 250.0), m.liquidus_K + 200.0, 400)
+    alpha = np.asarray(m.conductivity(T, 1.0), float) / (m.particle_density * np.asarray(m.cp(T), float))
+    limit = dx * dx / (6.0 * float(alpha.max()))
+    if dt <= limit:
+        return []
+    return [f"solver.time_step: {dt:g} s is above {limit:.3g} s, the explicit stability limit of {m.name} on "
+            f"{dx * 1e3:.4g} mm cells once it is dense or molten: the run stops with an error when its cells get "
+            "there; leave it unset for the largest stable step"]
 
 
 def _cell_size_note(case, dx: float) -> list[str]:

@@ -268,9 +268,15 @@ class Result:
         """summary.json, fields.npz and melt_pool.csv, each written atomically."""
         out = Path(out_dir)
         files = {"summary": write_json(out / "summary.json", self.summary)}
+        fields = dict(self.fields)
+        if "state" in fields:  # a void cell has no temperature: NaN, as in the VTK frames, not 0 K
+            void = np.asarray(fields["state"]) == 0
+            for name in ("T", "T_peak"):
+                if name in fields:
+                    fields[name] = np.where(void, np.nan, fields[name])
         with atomic_path(out / "fields.npz") as tmp:
             with open(tmp, "wb") as fh:
-                np.savez_compressed(fh, origin=np.asarray(self.grid.origin), dx=self.grid.dx, **self.fields)
+                np.savez_compressed(fh, origin=np.asarray(self.grid.origin), dx=self.grid.dx, **fields)
         files["fields"] = out / "fields.npz"
         lines = ["t_s,length_m,width_m,depth_m"] + [",".join(f"{v:.6g}" for v in row) for row in self.melt_pool_history]
         files["melt_pool"] = write_text(out / "melt_pool.csv", "\n".join(lines) + "\n")

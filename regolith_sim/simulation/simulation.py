@@ -115,6 +115,7 @@ class Simulation:
         self.n_steps = 0
         self._health_checks = 0
         self.peak_temperature = float(self.thermal.field("T").max())
+        self._check_time_step()  # before a run folder is touched (run_job builds the Simulation first)
         #: Objects with ``due(t)`` and ``record(sim)`` (probes, field frames), called as the run goes.
         self.recorders: list = []
 
@@ -322,9 +323,7 @@ class Simulation:
                 th.step_implicit(dt)
         else:
             dt = cfg.time_step or stable
-            if cfg.time_step and cfg.time_step > th.stable_dt(1.0):
-                raise UserError(f"{cfg.time_step:g} s exceeds the stability limit "
-                                f"{th.stable_dt(1.0):.3g} s of this grid", key="solver.time_step")
+            self._check_time_step()
             # Super-time-steps: as long as the spot takes to travel half a cell of the unrefined grid (so a
             # refined run samples the spot's path as the default one does), or the whole short source-off gap.
             if sts:
@@ -345,6 +344,16 @@ class Simulation:
         if self.densifier is not None:
             self.densifier.step(dt)
         return dt
+
+    def _check_time_step(self) -> None:
+        """Refuse a ``solver.time_step`` above the explicit stability limit of the grid as it is now (it falls as
+        material densifies and melts: a step stable at the start can stop the run later)."""
+        dt, limit = self.case.solver.time_step, self.thermal.stable_dt(1.0)
+        if dt and dt > limit:
+            raise UserError(f"{dt:g} s exceeds the stability limit {limit:.3g} s of this grid at t = "
+                            f"{self.thermal.time:.4g} s (dx^2 / (6 alpha) of its most diffusive cell, and its radiating "
+                            "faces'); allowed: at most that, or leave it unset for the largest stable step",
+                            key="solver.time_step")
 
     def _check_heating_step(self, dt: float) -> None:
         """Stop a run whose volumetric heating is so fast that the steps resolving it (each warms the hottest
