@@ -159,6 +159,8 @@ def test_unknown_key_with_control_characters_is_escaped(capsys, tmp_path):
     ("solver.time_step=1e-300", "solver.time_step: 1e-300 gives at least"),
     ("process.spot_diameter=30mm", "process.spot_diameter: spot larger than part 0's footprint"),
     ("process.plan_file=missing.csv", "process.plan_file: plan file '"),
+    ("output.mesh_formats=stl", "output.mesh_formats = 'stl': not a list; write it as a TOML list, e.g. [\"stl\""),
+    ("output.probes=[{name = 'p', position = [0, 0]}]", "output.probes.0.position: item 2 is missing (too few"),
     ("site.initial_temperature='3000 K'", "site.initial_temperature: 3000 K is at or above the solidus of LHS-1"),
     ("geometry.params={length = '2 m', width = '2 m', height = '1 mm'}", "solver.resolution: the grid would have"),
 ])

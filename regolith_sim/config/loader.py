@@ -110,6 +110,12 @@ def _finite_allowed(field) -> str:
     return f"a finite number in {unit}" if unit not in ("", "1") else "a finite number"
 
 
+def _toml_list(items) -> str:
+    """A list as TOML writes it (strings in double quotes)."""
+    return "[" + ", ".join(f'"{v}"' if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
+                           for v in items) + "]"
+
+
 def _non_finite(value) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 
@@ -129,6 +135,8 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] = Case)
         hint = f"; did you mean '{guess[0]}'?" if guess else ""
         return f"unknown key '{path}'{hint}; valid keys here: {', '.join(valid)}"
     if kind == "missing":
+        if loc and isinstance(loc[-1], int):  # a tuple given too few items, e.g. a probe position (x, y)
+            return f"{'.'.join(str(p) for p in loc[:-1])}: item {loc[-1]} is missing (too few items)"
         return f"missing key '{path}'"
     parent = _model_at(model, loc[:-1]) if loc else None
     field = parent.model_fields.get(str(loc[-1])) if parent and loc else None
@@ -154,6 +162,18 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] = Case)
         msg = "not one of the allowed values"
         if not allowed and err.get("ctx", {}).get("expected"):  # an item of a list: no field to read
             allowed = f"; allowed: {err['ctx']['expected']}"
+    if kind in ("list_type", "tuple_type"):  # e.g. --set output.mesh_formats=stl
+        msg = "not a list"
+        example = field.get_default(call_default_factory=True) if field is not None and not field.is_required() \
+            else None
+        allowed = ("; write it as a TOML list, e.g. " + _toml_list(example)) if isinstance(example, (list, tuple)) \
+            and example else "; write it as a TOML list, e.g. [a, b]"
+        items = get_args(_unwrap(field.annotation)) if field is not None else ()
+        options = get_args(items[0]) if len(items) == 1 else ()
+        if options and all(isinstance(o, str) for o in options):
+            allowed += "; allowed items: " + ", ".join(repr(o) for o in options)
+    if kind == "too_short" and isinstance(value, (list, tuple)):
+        msg = f"{len(value)} item(s), too few"
     # a table, or a list of tables (probes, parts), would not read as one line
     tables = isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
     shown = "" if tables else f" = {value!r}"
