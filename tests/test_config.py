@@ -164,3 +164,15 @@ def test_an_inconsistent_override_is_blamed_on_the_override_not_the_data_file(ov
     with pytest.raises(MaterialError) as err:
         get_material("LHS-1", override)
     assert str(err.value).startswith(expected) and ".toml" not in str(err.value)
+
+
+def test_a_section_given_to_load_case_as_a_dict_updates_the_files_section():
+    """load_case(path, process={'power': 3}) changes the power and keeps the file's other process keys."""
+    from regolith_sim.config import load_case
+
+    path = Path(__file__).resolve().parent / "data" / "tiny_brick.toml"
+    base = load_case(path)
+    case = load_case(path, process={"power": 3.0})
+    assert case.process.power == 3.0
+    assert (case.process.spot_diameter, case.process.scan_speed, case.process.hatch_spacing) == \
+        (base.process.spot_diameter, base.process.scan_speed, base.process.hatch_spacing)

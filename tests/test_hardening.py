@@ -879,3 +879,11 @@ def test_corrupted_example_files_never_crash_check(tmp_path_factory, example, at
     with pytest.raises(SystemExit) as exit_:  # the whole command, as a user runs it
         main(["check", str(case)])
     assert exit_.value.code in (0, 2)
+
+
+def test_check_warns_of_a_part_that_is_not_a_whole_number_of_layers(capsys):
+    """A 1 mm part in 0.3 mm layers is printed as 4 whole layers, 1.2 mm: check says so."""
+    code, lines = cli(capsys, "check", TINY, "--set", "process.layer_thickness='0.3 mm'")
+    assert code == 0
+    assert ("warning: process.layer_thickness: the part is 1 mm high, 3.33 layers of 0.3 mm: the print builds 4 "
+            "whole layers, 1.2 mm") in lines

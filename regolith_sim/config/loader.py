@@ -30,13 +30,19 @@ def read_toml(path: str | Path, what: str = "case file", *, key: str | None = No
 
 
 def load_case(source: str | Path | dict, **overrides: Any) -> Case:
-    """Load a case from a TOML path or a dict; ``overrides`` are dotted keys, e.g. ``{'solver.arch': 'cpu'}``."""
+    """Load a case from a TOML path or a dict; ``overrides`` are dotted keys, e.g. ``{'solver.arch': 'cpu'}``, or
+    whole sections given as dicts (``process={'power': 30}``), which update the file's section key by key rather
+    than replace it."""
     if isinstance(source, dict):
         data, base = copy.deepcopy(source), Path.cwd()  # overrides must not write into the caller's tables
     else:
         data, base = read_toml(source), Path(source).resolve().parent
     for dotted, value in overrides.items():
-        set_dotted(data, dotted, value)
+        if "." not in dotted and isinstance(value, dict) and isinstance(data.get(dotted), dict):
+            for key, v in value.items():
+                set_dotted(data[dotted], key, v)
+        else:
+            set_dotted(data, dotted, value)
     case = parse_case(data)
     case._base_dir = base
     return case

@@ -150,7 +150,19 @@ def setup_warnings(case, su: Setup) -> list[str]:
     is on."""
     dx = su.domain.grid.dx
     return (_cell_size_note(case, dx) + _spot_resolution_note(case, su, dx) + _spot_outside(case, su)
-            + _time_step_note(case, su, dx))
+            + _time_step_note(case, su, dx) + _layer_count_note(case, su))
+
+
+def _layer_count_note(case, su: Setup) -> list[str]:
+    """A part whose height is not a whole number of layers: the print builds whole layers, so it comes out
+    taller (or shorter) than designed."""
+    layer = case.process.layer_thickness
+    height = float(su.part.bounds[1][2] - su.part.bounds[0][2])
+    n = int(su.plan.n_layers)
+    if case.process.plan_file or abs(n * layer - height) <= 1e-3 * layer:
+        return []
+    return [f"process.layer_thickness: the part is {height * 1e3:.4g} mm high, {height / layer:.3g} layers of "
+            f"{layer * 1e3:.4g} mm: the print builds {n} whole layers, {n * layer * 1e3:.4g} mm"]
 
 
 def _time_step_note(case, su: Setup, dx: float) -> list[str]:
