@@ -47,8 +47,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except OSError as exc:  # a file system fault no verb turned into a UserError: one line, not a traceback
         where = f"'{printable(str(exc.filename))}': " if exc.filename else ""
-        print(f"regolith-sim: error: {where}{printable(exc.strerror or str(exc))}; allowed: a path this user can "
-              "read or write, on a disk with free space", file=sys.stderr)
+        allowed = ("a folder that is not an existing file (--out names a folder)"
+                   if isinstance(exc, (FileExistsError, NotADirectoryError)) else
+                   "a path this user can read or write, on a disk with free space")
+        print(f"regolith-sim: error: {where}{printable(exc.strerror or str(exc))}; allowed: {allowed}",
+              file=sys.stderr)
         sys.exit(UserError.exit_code)
     except KeyboardInterrupt:  # outside a verb, e.g. while the app is imported
         print("regolith-sim: interrupted", file=sys.stderr)
