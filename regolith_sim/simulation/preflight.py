@@ -167,15 +167,14 @@ def _layer_count_note(case, su: Setup) -> list[str]:
 
 def _time_step_note(case, su: Setup, dx: float) -> list[str]:
     """A fixed ``solver.time_step`` above the explicit conduction limit dx^2/(6 alpha) of the material fully
-    dense, at its most diffusive temperature up to the liquidus: the run accepts it while the powder is cold and
-    stops with an error once cells densify or melt (its stability check at every step)."""
+    dense, at its most diffusive temperature up to the liquidus (:func:`_fastest_diffusivity`): the run accepts it
+    while the powder is cold and stops with an error once cells densify or melt (its stability check at every
+    step)."""
     dt = case.solver.time_step
     if not dt:
         return []
     m = su.material
-    T = np.linspace(min(case.site.initial_temperature or 250.0, 250.0), m.liquidus_K + 200.0, 400)
-    alpha = np.asarray(m.conductivity(T, 1.0), float) / (m.particle_density * np.asarray(m.cp(T), float))
-    limit = dx * dx / (6.0 * float(alpha.max()))
+    limit = dx * dx / (6.0 * _fastest_diffusivity(m))
     if dt <= limit:
         return []
     return [f"solver.time_step: {dt:g} s is above {limit:.3g} s, the explicit stability limit of {m.name} on "
