@@ -305,3 +305,22 @@ def test_conduction_random_packing_against_mean_field(poured):
     area = float(np.prod(packing.box_hi[:2] - packing.box_lo[:2]))
     k_mf = float(np.sum(2 * k * a[sel] * lz[sel] ** 2)) / (area * (z1 - z0))
     assert 0.75 < out["k_eff"] / k_mf < 1.02
+
+
+def test_a_spot_puts_on_a_grain_no_more_than_it_carries():
+    """The power a gaussian spot puts on a grain's disc (the overlap with a gaussian aperture of the disc's area):
+    q(d) pi r^2 under a spot much wider than the grain; the spot's whole power P when it is much narrower and on
+    the grain's axis; never more than P (a 0.05 mm spot on a 0.3 mm grain got 8 P as q(0) pi r^2)."""
+    import math
+
+    from regolith_sim.particles.runner import spot_on_disc
+
+    P, r = 0.05, 0.15e-3
+    for w, d in ((30e-3, 0.0), (30e-3, 5e-3)):
+        q0 = 2 * P / (math.pi * w * w)
+        assert spot_on_disc(q0, w, r, d * d) == pytest.approx(q0 * math.exp(-2 * d * d / (w * w)) * math.pi * r * r,
+                                                              rel=1e-4)
+    for w in (1e-6, 0.05e-3, 0.3e-3):
+        q0 = 2 * P / (math.pi * w * w)
+        assert spot_on_disc(q0, w, r, 0.0) <= P
+    assert spot_on_disc(2 * P / (math.pi * 1e-12), 1e-6, r, 0.0) == pytest.approx(P, rel=1e-4)
