@@ -184,3 +184,16 @@ def test_particle_benchmark_quick_writes_json(tmp_path):
                     "mean_listed_neighbours", "ratio_to_reference"):
             assert math.isfinite(r[key]) and r[key] > 0, (key, r[key])
         assert 0 < r["neighbour_share"] < 1 and r["rebuilds"] >= 1
+
+
+def test_a_case_whose_sizes_leave_nothing_to_measure_is_one_line(tmp_path):
+    """A spread strip 0.2 mm wide for 0.25-0.35 mm grains: one error line naming particles and what is allowed
+    (was a ValueError traceback from the sampling)."""
+    from pathlib import Path
+
+    case = Path(__file__).resolve().parent / "data" / "spread_narrow_strip.toml"
+    r = cli("particles", "spread", str(case), "--out", str(tmp_path / "o"), "--arch", "cpu", "--quiet")
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("[Taichi]")]
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    assert lines[0].startswith("regolith-sim: error: particles: particles spread cannot run this case: ")
+    assert "allowed: grains (particles.grains) small enough" in lines[0] and "Traceback" not in r.stderr

@@ -419,7 +419,18 @@ def run_particles(verb: str, case: ParticleCase | str | Path | dict, out_dir: st
     material = _material(case)
     arch = backend.ensure_init()
     t0 = time.perf_counter()
-    summary, system, grains, contact, *extra = _RUNNERS[verb](case, material)
+    try:
+        summary, system, grains, contact, *extra = _RUNNERS[verb](case, material)
+    except UserError:
+        raise
+    except (ValueError, OverflowError, ZeroDivisionError) as exc:  # a case whose sizes leave nothing to measure
+        raise UserError(f"particles {verb} cannot run this case: {exc}; allowed: grains (particles.grains) small "
+                        "enough for the bed, layer or tube and its walls, and a gravity that settles them",
+                        key="particles") from None
+    if verb == "repose" and not np.isfinite(summary["repose"]["angle_deg"]):
+        raise UserError(f"no cone could be fitted to the heap of {int(system.alive.sum())} grains (too few rings of "
+                        "grains around the tube's axis); allowed: more grains (particles.repose.n_grains) or a "
+                        "narrower tube (particles.repose.tube_width)", key="particles.repose")
     summary = dict(verb=verb, case=case.name, material=material.name, gravity_m_s2=case.particles.gravity,
                    grains=_grains_summary(grains, contact, case.particles.gravity), **summary)
     from .._version import __version__
