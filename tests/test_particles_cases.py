@@ -42,6 +42,7 @@ def cli(*args):
     ({"spred": {}}, "unknown key 'particles.spred'; did you mean 'spread'?"),
     ({"sinter": {"times": [1, 2], "temperatures": [1400, 1500]}}, "must start at 0 s and increase"),
     ({"sinter": {"times": [0, 2], "temperatures": [1400]}}, "need the same length"),
+    ({"sinter": {"times": [0, 2], "temperatures": ["1400 K", "-5 K"]}}, "every temperature must be above 2 K"),
     ({"grains": {"d_min": "0.2 mm", "d_max": "0.1 mm"}}, "must be below d_max"),
 ])
 def test_case_mistakes_are_one_line(patch, expect):
@@ -164,6 +165,8 @@ def test_sinter_verb_against_continuum_model(ti_runtime, tmp_path):
     assert np.all(np.diff(rho) > -1e-4) and np.all(np.diff(cont) >= 0)
     assert s["densification"] > 0.01
     assert 0.8 < s["continuum"]["dem_over_continuum_densification"] < 1.1
+    # inside the neck law's validity the final density is the pair law's (past it: null, with final_note)
+    assert s["final_relative_density"] == pytest.approx(rho[-1]) and s["final_note"] is None
 
 
 def test_particle_benchmark_quick_writes_json(tmp_path):

@@ -182,6 +182,8 @@ class SinterSection(Section):
                              "length, at least 2")
         if t[0] != 0.0 or any(b <= a for a, b in zip(t, t[1:])):
             raise ValueError(f"times = {t}: must start at 0 s and increase")
+        if min(T) <= 2.0:
+            raise ValueError(f"temperatures = {T}: every temperature must be above 2 K")
         return self
 
 

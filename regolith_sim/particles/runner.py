@@ -356,7 +356,13 @@ def run_sinter(case: ParticleCase, material) -> tuple:
     summary = dict(
         bed=dict(n_grains=bed.n, initial_relative_density=phi, dem_steps=dem_steps),
         heating=s.heating, viscosity=visc_what, surface_tension_N_m=sm.surface_tension,
-        final_relative_density=float(rho[-1]), densification=float(rho[-1] - rho[0]),
+        # past the Frenkel stage the pair law's density is not a density (it runs past 1): null, with the reason
+        final_relative_density=float(rho[-1]) if valid[-1] else None,
+        final_note=None if valid[-1] else (
+            f"the run passed the neck law's validity at t = {float(res['time_s'][k_end]):.4g} s (mean neck ratio "
+            f"{float(res['mean_neck_ratio'][-1]):.3g} at the end, relative density {float(rho[-1]):.3g} by the "
+            "pair law): at_valid_end and the continuum model give the density"),
+        densification=float(rho[-1] - rho[0]) if valid[-1] else None,
         final_mean_neck_ratio=float(res["mean_neck_ratio"][-1]), sinter_steps=res["steps"],
         dem_valid_until_s=float(res["time_s"][k_end]),
         dem_valid_note=f"densities are meaningful while the mean neck ratio x/a <= {NECK_RATIO_VALID} "
