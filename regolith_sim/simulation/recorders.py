@@ -151,6 +151,15 @@ class FrameRecorder:
         while self.due(th.time):
             self.next_index += 1
 
+    def rewrite_last(self, sim) -> None:
+        """Write the frame of the run's end again once the run is finished: the columns have settled and the
+        per-layer mechanics has made its last solve since it was written, so it shows what fields.npz and the
+        summary hold (it showed the stress of the last layer)."""
+        if not self.frames or self.frames[-1][0] < sim.t_end - 1e-9:
+            return
+        self.frames.pop()
+        self.record(sim)
+
     @staticmethod
     def _mechanics(sim) -> dict | None:
         """The per-layer mechanics' fields as of its last update (zeros before the first), or None."""

@@ -450,7 +450,11 @@ class Simulation:
         self.advance(None, progress, check_every, checkpoint)
         if self.densifier is not None:
             self.densifier.settle()  # the as-built part stands settled, whatever the step count
-        return Result.from_simulation(self)
+        result = Result.from_simulation(self)
+        for r in self.recorders:  # the last frame as the finished run stands (settled, its final stress)
+            if hasattr(r, "rewrite_last"):
+                r.rewrite_last(self)
+        return result
 
 
 def _progress_bar(sim):
