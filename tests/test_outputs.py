@@ -443,3 +443,21 @@ def test_fields_npz_holds_no_temperature_in_void_cells(tmp_path):
     assert npz["T"][0, 0, :2].tolist() == [250.0, 900.0] and np.isnan(npz["T"][0, 0, 2])
     assert npz["T_peak"][0, 0, :2].tolist() == [251.0, 901.0] and np.isnan(npz["T_peak"][0, 0, 2])
     assert result.fields["T"][0, 0, 2] == 0.0
+
+
+def test_no_part_mesh_is_said_not_silent(tmp_path, caplog):
+    """Nothing consolidated: no part.* file, and one warning naming the files asked for and why."""
+    import logging
+
+    from regolith_sim.simulation.outputs import write_part_meshes
+    from regolith_sim.simulation.result import Result
+    from regolith_sim.thermal import Grid
+
+    state = np.ones((2, 2, 2), np.int8)
+    result = Result({}, {"state": state, "rho_rel": np.full(state.shape, 0.5)}, Grid((2, 2, 2), 1e-3, (0, 0, 0)),
+                    np.zeros((0, 4)))
+    with caplog.at_level(logging.WARNING):
+        files = write_part_meshes(result, None, ["stl", "vtu"], tmp_path)
+    assert files == {} and not list(tmp_path.glob("part.*"))
+    assert any("no part mesh written (part.stl, part.vtu): nothing consolidated" in r.getMessage()
+               for r in caplog.records)

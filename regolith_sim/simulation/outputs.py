@@ -36,6 +36,9 @@ def write_part_meshes(result, mesh, formats, out_dir: Path, scale: float = 1.0, 
 
     files: dict[str, Path] = {}
     f, g = result.fields, result.grid
+    if mesh is None and formats:
+        log.warning("no part mesh written (%s): nothing consolidated, so there is no part to export",
+                    ", ".join(f"part.{x}" for x in formats))
     if mesh is not None:
         import geometries
 
