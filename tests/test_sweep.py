@@ -282,6 +282,19 @@ def test_window_outline_lies_on_the_threshold_between_cases():
     assert "[W]" in ax.get_xlabel() and "[m/s]" in ax.get_ylabel()
 
 
+def test_a_map_of_a_text_column_or_to_an_unknown_image_type_is_one_error(tmp_path):
+    """A column of text (e.g. sintering.law) cannot be contoured, and a .txt cannot hold an image: each is a
+    UserError naming the option and what is allowed, before anything is written."""
+    from regolith_sim.sweep.process_map import save_process_map
+
+    df = _plane_table().assign(law="viscous")
+    with pytest.raises(UserError, match="column 'law' holds text, not numbers; allowed: a numeric column"):
+        process_map(df, "process.power", "process.scan_speed", "law")
+    with pytest.raises(UserError, match=r"allowed: a file ending in \.png, \.pdf, \.svg"):
+        save_process_map(df, tmp_path / "m.txt", x="process.power", y="process.scan_speed", z="z")
+    assert not list(tmp_path.iterdir())
+
+
 def test_map_cli_draws_a_sweep_folder_and_names_unknown_columns(killed_and_resumed, tmp_path, capsys):
     _, out, _, _ = killed_and_resumed
     from regolith_sim.cli import main

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import UserError
 from .spec import si_number
 from .table import column_unit
+
+#: Image files a process map is written as (what matplotlib writes without extra packages).
+MAP_FORMATS = ("png", "pdf", "svg")
 
 _COND = re.compile(r"^\s*([^<>=!\s]+)\s*(>=|<=|>|<)\s*(.+?)\s*$")
 _OPS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}
@@ -46,6 +50,16 @@ def _check_columns(df, names) -> None:
     if missing:
         raise UserError(f"no column '{missing[0]}' in the table; columns: {', '.join(map(str, df.columns))}",
                         key="column")
+
+
+def _numbers(df, column: str, key: str) -> np.ndarray:
+    """The column as floats; a column of text (a model name, an architecture) is refused with the numeric columns."""
+    try:
+        return np.asarray(df[column], dtype=float)
+    except (TypeError, ValueError):
+        numeric = [str(c) for c in df.columns if np.issubdtype(np.asarray(df[c]).dtype, np.number)]
+        raise UserError(f"column '{column}' holds text, not numbers; allowed: a numeric column, e.g. "
+                        f"{', '.join(numeric[:8])}", key=key) from None
 
 
 def window_mask(df, windows) -> np.ndarray:
@@ -91,7 +105,7 @@ def process_map(df, x: str, y: str, z: str, windows=(), ax=None, levels: int = 1
 
     _check_columns(df, [x, y, z] + ([best] if best else []) + (["status"] if "status" in df.columns else []))
     status = df["status"].to_numpy() if "status" in df.columns else np.full(len(df), "done")
-    xv, yv, zv = (np.asarray(df[c], dtype=float) for c in (x, y, z))
+    xv, yv, zv = (_numbers(df, c, key) for c, key in ((x, "--x"), (y, "--y"), (z, "--z")))
     use = (status == "done") & np.isfinite(xv) & np.isfinite(yv) & np.isfinite(zv)
     if use.sum() < 3:
         raise UserError(f"a map needs at least 3 done cases with finite {x}, {y} and {z}; found {int(use.sum())}",
@@ -143,6 +157,10 @@ def save_process_map(df, out, **kwargs) -> None:
 
     from ..plots.figure import save_figure
 
+    suffix = Path(out).suffix.lower().lstrip(".")
+    if suffix not in MAP_FORMATS:
+        raise UserError(f"'{out}': an image type matplotlib cannot write; allowed: a file ending in "
+                        f"{', '.join('.' + f for f in MAP_FORMATS)}", key="--out")
     fig = Figure(figsize=(6.4, 5.6), constrained_layout=True)
     process_map(df, ax=fig.add_subplot(), **kwargs)
     save_figure(fig, out, dpi=150)
