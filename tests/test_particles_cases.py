@@ -200,3 +200,15 @@ def test_a_case_whose_sizes_leave_nothing_to_measure_is_one_line(tmp_path):
     assert r.returncode == 2 and len(lines) == 1, r.stderr
     assert lines[0].startswith("regolith-sim: error: particles: particles spread cannot run this case: ")
     assert "allowed: grains (particles.grains) small enough" in lines[0] and "Traceback" not in r.stderr
+
+
+def test_a_bed_narrower_than_its_grains_is_refused_before_pouring(tmp_path):
+    """5 mm grains (4-6 mm) on a 2 x 2 mm bed would stack into a column 1.3 m tall: refused at once, naming
+    particles.bed and the least size allowed (3 of the largest grains across)."""
+    from regolith_sim.errors import UserError
+    from regolith_sim.particles import run_particles
+
+    case = _case(grains={"d50": "5 mm", "d_min": "4 mm", "d_max": "6 mm"},
+                 bed={"n_grains": 200, "length": "2 mm", "width": "2 mm"})
+    with pytest.raises(UserError, match=r"particles.bed: a bed of 0.002 x 0.002 m holds fewer than 3 .*at least 0.018 m"):
+        run_particles("heat", case, tmp_path)

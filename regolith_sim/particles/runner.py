@@ -153,6 +153,10 @@ def sinter_model_for(p: ParticlesSection, material) -> tuple[SinterModel, str]:
 
 
 # --- a poured bed ----------------------------------------------------------------------------------
+#: Fewest of the largest grains a poured bed must hold side by side along its length and width.
+BED_MIN_GRAINS_ACROSS = 3
+
+
 def poured_bed(p: ParticlesSection, grains, contact: ContactModel):
     """Pour ``[particles.bed]`` under the fill gravity, then relax it under the site's gravity.
     Returns (packing, bulk packing fraction, DEM steps)."""
@@ -161,6 +165,12 @@ def poured_bed(p: ParticlesSection, grains, contact: ContactModel):
     b = p.bed
     d50 = median_diameter(grains)
     foot = (b.length or 12 * d50, b.width or 12 * d50)
+    largest = grains if isinstance(grains, float) else (grains.d_max_m or 2.0 * d50)
+    if min(foot) < BED_MIN_GRAINS_ACROSS * largest:
+        raise UserError(f"a bed of {foot[0]:g} x {foot[1]:g} m holds fewer than {BED_MIN_GRAINS_ACROSS} of the "
+                        f"largest grains ({largest:g} m) across: the grains would stack in a column, not a bed; "
+                        f"allowed: length and width of at least {BED_MIN_GRAINS_ACROSS * largest:g} m, or smaller "
+                        "grains (particles.grains)", key="particles.bed")
     g_fill = b.fill_gravity or max(p.gravity, 20.0)
     pk, system = pour_packing(b.n_grains, grains, contact, footprint=foot, gravity=g_fill, seed=p.seed,
                               return_system=True)
