@@ -212,3 +212,19 @@ def test_a_bed_narrower_than_its_grains_is_refused_before_pouring(tmp_path):
                  bed={"n_grains": 200, "length": "2 mm", "width": "2 mm"})
     with pytest.raises(UserError, match=r"particles.bed: a bed of 0.002 x 0.002 m holds fewer than 3 .*at least 0.018 m"):
         run_particles("heat", case, tmp_path)
+
+
+def test_a_blade_that_leaves_no_layer_and_an_unknown_material_name_their_keys(tmp_path):
+    """A blade at 10 m/s leaves no grains to measure: an error naming particles.spread (was packing 0 and a
+    recommended initial_relative_density of 0, which a print refuses); an unknown material names
+    particles.material, the key of a particle case."""
+    from pathlib import Path
+
+    from regolith_sim.errors import UserError
+    from regolith_sim.particles import run_particles
+
+    case = Path(__file__).resolve().parent / "data" / "spread_blade_too_fast.toml"
+    with pytest.raises(UserError, match=r"^particles.spread: the blade left no grains in the layer"):
+        run_particles("spread", case, tmp_path / "s")
+    with pytest.raises(UserError, match=r"^particles.material: unknown material 'LHS-9'; did you mean 'LHS-1'"):
+        run_particles("heat", _case(material="LHS-9"), tmp_path / "h")

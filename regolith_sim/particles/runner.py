@@ -57,7 +57,13 @@ NECK_RATIO_VALID = 0.5
 def _material(case: ParticleCase):
     from ..materials import get_material
 
-    return get_material(case.particles.material, base_dir=case._base_dir)
+    try:
+        return get_material(case.particles.material, base_dir=case._base_dir)
+    except UserError as exc:  # the error names the print case's key; a particle case names its material here
+        msg = str(exc)
+        if exc.key and msg.startswith(f"{exc.key}: "):
+            msg = msg[len(exc.key) + 2:]
+        raise type(exc)(msg, key="particles.material") from None
 
 
 def grains_for(p: ParticlesSection, material) -> GrainSizeDistribution | float:
@@ -213,6 +219,11 @@ def run_spread(case: ParticleCase, material) -> tuple:
                        length=s.length, width=s.width, seed=p.seed,
                        fill_gravity=s.fill_gravity or max(p.gravity, 20.0), return_system=True)
     system = res["system"]
+    if not res["packing_fraction"] > 0.0:
+        raise UserError(f"the blade left no grains in the layer it spread (at {s.blade_speed:g} m/s over a "
+                        f"{res['layer_thickness_m']:g} m gap): no packing to measure; allowed: a slower blade "
+                        "(particles.spread.blade_speed) or a thicker layer (particles.spread.layer_thickness)",
+                        key="particles.spread")
     rho_material = material.powder_relative_density
     summary = dict(
         layer=dict(packing_fraction=res["packing_fraction"], roughness_Ra_m=res["roughness_m"],
