@@ -313,3 +313,14 @@ def test_map_cli_draws_a_sweep_folder_and_names_unknown_columns(killed_and_resum
     assert not (tmp_path / "bad.png").exists()
     with pytest.raises(UserError, match="--window"):
         window_mask(build_table(out), ["density about 0.8"])
+
+
+def test_a_grid_that_names_one_value_twice_is_refused(tmp_path):
+    """["10 W", "10000 mW"] is one power twice: the sweep would run one case under two ids. Distinct tiny values
+    (1e-13 and 2e-13) are not confused."""
+    from regolith_sim.sweep.spec import _grid_values
+
+    with pytest.raises(ConfigError, match=r"grid.process.power: '10 W' and '10000 mW' are the same value"):
+        _grid_values("process.power", ["10 W", "20 W", "10000 mW"])
+    assert _grid_values("x", [1e-13, 2e-13]) == [1e-13, 2e-13]
+    assert _grid_values("solver.sintering", ["viscous", "master-curve"]) == ["viscous", "master-curve"]

@@ -177,6 +177,7 @@ def _grid_values(key: str, spec: Any) -> list:
     if isinstance(spec, list):
         if not spec:
             raise ConfigError(f"{where}: an empty list gives no cases")
+        _check_distinct(spec, where)
         return spec
     if _is_spec(spec, GRID_SPEC_KEYS):
         missing = {"start", "stop", "num"} - set(spec)
@@ -195,6 +196,20 @@ def _grid_values(key: str, spec: Any) -> list:
             raise ConfigError(f"{where}.scale = {scale!r}: allowed: 'linear', 'log'")
         return [float(v) for v in np.linspace(a, b, n)]
     raise ConfigError(f"{where} = {spec!r}: expected a list of values or a table {{start, stop, num[, scale]}}")
+
+
+def _check_distinct(values: list, where: str) -> None:
+    """Refuse a list of grid values that names one value twice, in any unit (10 W and 10000 mW): the sweep
+    would run the same case twice under two ids."""
+    seen: dict = {}
+    for v in values:
+        try:
+            key = f"{si_number(v, where):.12g}" if not isinstance(v, bool) else v
+        except ConfigError:
+            key = v if isinstance(v, (str, int, float)) else repr(v)  # a word (a model name): compared as given
+        if key in seen:
+            raise ConfigError(f"{where}: {seen[key]!r} and {v!r} are the same value; allowed: distinct values")
+        seen[key] = v
 
 
 def _grid_block(grid: dict) -> list[dict]:
