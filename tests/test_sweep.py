@@ -324,3 +324,17 @@ def test_a_grid_that_names_one_value_twice_is_refused(tmp_path):
         _grid_values("process.power", ["10 W", "20 W", "10000 mW"])
     assert _grid_values("x", [1e-13, 2e-13]) == [1e-13, 2e-13]
     assert _grid_values("solver.sintering", ["viscous", "master-curve"]) == ["viscous", "master-curve"]
+
+
+def test_a_second_sweep_into_a_folder_in_use_is_refused(tmp_path):
+    """Two sweeps into one folder raced for each case's lock and reported cases as failed: a sweep now holds its
+    folder's lock, and a second one is refused at once, naming the folder."""
+    from regolith_sim.simulation.run_folder import LOCK_NAME, folder_lock
+
+    spec = load_sweep(Path(__file__).resolve().parents[1] / "examples" / "sweeps" / "tiny_power_speed.toml")
+    out = tmp_path / "sw"
+    out.mkdir()
+    with folder_lock(out):
+        with pytest.raises(UserError, match="is in use by another run"):
+            run_sweep(spec, out, workers=1, progress=False)
+    assert not (out / LOCK_NAME).exists() and not (out / "results.csv").exists()

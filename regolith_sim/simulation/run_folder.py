@@ -90,6 +90,17 @@ def _lock(out: Path) -> int:
     raise UserError(f"'{out}' is in use by other runs starting at the same time; try again", key="output folder")
 
 
+@contextlib.contextmanager
+def folder_lock(out: Path):
+    """Hold ``out``'s lock for the block: another run or sweep writing there is a user error (a sweep folder takes
+    one sweep at a time; its cases' folders have their own locks)."""
+    fd = _lock(out)
+    try:
+        yield
+    finally:
+        _unlock(out, fd)
+
+
 def _unlock(out: Path, fd: int) -> None:
     with contextlib.suppress(OSError):
         os.unlink(out / LOCK_NAME)  # while still locked, so no other run locks the removed file

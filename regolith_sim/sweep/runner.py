@@ -69,6 +69,15 @@ def run_sweep(spec: SweepSpec, out_dir: str | Path, *, backend: str = "local", w
         raise UserError("--address names a Ray cluster; it needs --backend ray", key="--address")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    from ..simulation.run_folder import folder_lock
+
+    with folder_lock(out):
+        return _run_cases(spec, out, backend, workers, address, arch, quiet, retry_failed, progress)
+
+
+def _run_cases(spec: SweepSpec, out: Path, backend: str, workers, address, arch, quiet: bool, retry_failed: bool,
+               progress: bool) -> SweepOutcome:
+    """The cases of ``spec`` not yet finished, run into ``out`` (whose lock the caller holds)."""
     write_json(out / MANIFEST, spec.manifest(), indent=1, default=str)
     store = StatusStore(out)
     todo = cases_to_run(spec, store, retry_failed)
