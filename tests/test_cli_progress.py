@@ -80,6 +80,17 @@ def test_validate_names_each_experiment_as_it_starts(ti_runtime, monkeypatch):
     assert shown == ["experiment 1/2: furnace-chen2024-cug1a", "ran", "experiment 2/2: furnace-gupta2024-lhs1", "ran"]
 
 
+@pytest.mark.parametrize("args, expected", [
+    (["--only", ""], "regolith-sim: error: --only: names no case; allowed: case names (file stems)"),
+    (["--cases", "/nonexistent-folder"], "regolith-sim: error: --cases: '/nonexistent-folder' is not a folder"),
+])
+def test_validate_refuses_an_empty_only_and_a_missing_folder(capsys, args, expected):
+    """`--only ""` ran the whole suite and a missing --cases folder read as one holding no cases."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", "--suite", "experiments", *args])
+    assert exit_.value.code == 2 and capsys.readouterr().err.startswith(expected)
+
+
 def test_an_error_at_once_stays_one_line(ti_runtime, capsys, tmp_path):
     (tmp_path / "a.toml").write_bytes(b"\xff")
     with pytest.raises(SystemExit) as exit_:
