@@ -563,7 +563,7 @@ def read_only(monkeypatch, tmp_path):
     (["geometry", "build", "brick", "--out"], "b.stl", "'{ro}/b.stl': Read-only file system"),
     (["geometry", "build", "brick", "--out"], "b.obj", "'{ro}/b.obj': Read-only file system"),
     (["sweep", ROOT / "examples" / "sweeps" / "tiny_power_speed.toml", "--arch", "cpu", "--out"], "",
-     "'{ro}/sweep.json': Read-only file system"),
+     "output folder: cannot write in '{ro}': Read-only file system; allowed: a folder you can write"),
 ])
 def test_read_only_output_folder_is_one_line(ti_runtime, capsys, read_only, verb, target, expected):
     """Each verb that writes: one line naming the file or folder asked for (not a hidden temporary)."""
