@@ -350,6 +350,10 @@ def test_part_hotter_than_annealing_carries_nothing(ti_runtime):
 
     out = part_mechanics(_block_fields(1500.0), 1e-3, get_material("JSC-1A"))
     assert out["summary"]["load_bearing_cells"] == 0 and out["summary"]["max_distortion_m"] == 0.0
+    # and the zeros say why: nothing has cooled yet (a cooled part carries no such note)
+    assert "no consolidated cell is below the annealing temperature" in out["summary"]["note"]
+    assert "solver.cooldown" in out["summary"]["note"]
+    assert "note" not in part_mechanics(_block_fields(300.0), 1e-3, get_material("JSC-1A"))["summary"]
 
 
 def test_bad_input_gives_one_line_errors(ti_runtime):

@@ -188,10 +188,14 @@ def load_bearing(state: np.ndarray, T: np.ndarray, T_anneal: float) -> np.ndarra
 
 
 def _summary_start(support, T_an, relaxation_time_s, stiff) -> dict:
-    return {"support": support, "annealing_temperature_K": T_an, "relaxation_time_s": relaxation_time_s,
-            "max_principal_stress_Pa": 0.0, "crack_risk_volume_fraction": 0.0, "max_distortion_m": 0.0,
-            "max_distortion_at_m": None, "cg_iterations": 0, "relative_residual": 0.0,
-            "load_bearing_cells": int(stiff.sum())}
+    out = {"support": support, "annealing_temperature_K": T_an, "relaxation_time_s": relaxation_time_s,
+           "max_principal_stress_Pa": 0.0, "crack_risk_volume_fraction": 0.0, "max_distortion_m": 0.0,
+           "max_distortion_at_m": None, "cg_iterations": 0, "relative_residual": 0.0,
+           "load_bearing_cells": int(stiff.sum())}
+    if not stiff.any():  # zeros that say nothing has cooled yet, not that the part is free of stress
+        out["note"] = (f"no consolidated cell is below the annealing temperature ({T_an:.0f} K) yet, so none "
+                       "carries stress: lengthen solver.cooldown for the residual stress of the cooled part")
+    return out
 
 
 def empty_fields(shape) -> dict:
