@@ -24,6 +24,16 @@ class UserError(ValueError):
         super().__init__(printable(f"{key}: {message}" if key else message))
 
 
+def rekeyed(exc: UserError, key: str) -> UserError:
+    """``exc`` (same class where its constructor allows) naming ``key`` instead of the key it named: for an error
+    raised by code shared with another kind of case, which knows the key only as that case spells it."""
+    message = str(exc).removeprefix(f"{exc.key}: ") if exc.key else str(exc)
+    try:
+        return type(exc)(message, key=key)
+    except TypeError:  # a subclass with its own signature
+        return UserError(message, key=key)
+
+
 class ConfigError(UserError):
     """A case or sweep file that does not validate."""
 

@@ -59,10 +59,11 @@ def validate(
     verdict and pass/fail (an experiment passes when its verdict is the one its case file records)."""
     from ..errors import UserError
 
-    if only is not None and only and not any(name.strip() for item in only for name in item.split(",")):
+    names = [name.strip() for item in only for name in item.split(",") if name.strip()] if only else None
+    if only and not names:
         raise UserError("names no case; allowed: case names (file stems), e.g. --only "
                         "solar-yang2025-density", key="--only")
-    only = [name.strip() for item in only for name in item.split(",") if name.strip()] if only else None
+    only = names
     if folder is not None and not folder.is_dir():
         raise UserError(f"'{folder}' is not a folder; allowed: a folder of case files", key="--cases")
     if suite not in SUITES:

@@ -42,7 +42,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import ConfigError, UserError
+from ..errors import ConfigError, UserError, rekeyed
 from .config import ParticleCase, ParticlesSection, load_particle_case
 from .grains import GrainSizeDistribution, median_diameter
 from .physics import ContactModel, SinterModel, ThermalModel
@@ -60,10 +60,7 @@ def _material(case: ParticleCase):
     try:
         return get_material(case.particles.material, base_dir=case._base_dir)
     except UserError as exc:  # the error names the print case's key; a particle case names its material here
-        msg = str(exc)
-        if exc.key and msg.startswith(f"{exc.key}: "):
-            msg = msg[len(exc.key) + 2:]
-        raise type(exc)(msg, key="particles.material") from None
+        raise rekeyed(exc, "particles.material") from None
 
 
 def grains_for(p: ParticlesSection, material) -> GrainSizeDistribution | float:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import Case
-from ..errors import ConfigError, UserError
+from ..errors import ConfigError, UserError, rekeyed
 
 #: Overlap areas below this fraction of the smaller footprint are rounding, reported as touching.
 _AREA_RTOL = 1e-9
@@ -47,12 +47,7 @@ def _oriented_mesh(case: Case, entry):
 
 def _rekeyed(exc: UserError, prefix: str) -> UserError:
     """``exc`` with its ``geometry.<key>`` moved under ``prefix`` (the entry of [[geometry.parts]])."""
-    key = exc.key or "geometry"
-    message = str(exc).removeprefix(f"{exc.key}: ") if exc.key else str(exc)
-    try:
-        return type(exc)(message, key=prefix + key.removeprefix("geometry"))
-    except TypeError:  # a subclass with its own signature
-        return UserError(message, key=prefix + key.removeprefix("geometry"))
+    return rekeyed(exc, prefix + (exc.key or "geometry").removeprefix("geometry"))
 
 
 def _footprint(mesh):

@@ -63,7 +63,7 @@ def setup(case) -> Setup:
 def _has_mesh_file(case) -> bool:
     """Whether a part of the case comes from a mesh file (``geometry.file`` or a ``geometry.parts`` entry's)."""
     g = case.geometry
-    return bool(getattr(g, "file", None)) or any(getattr(e, "file", None) for e in (getattr(g, "parts", None) or []))
+    return bool(g.file) or any(e.file for e in g.parts or [])
 
 
 def preflight(case) -> Setup:

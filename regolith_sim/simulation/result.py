@@ -9,6 +9,7 @@ import numpy as np
 from .._version import __version__
 from ..io.atomic import atomic_path, write_text
 from ..io.json_out import write_json
+from ..outcomes.body import VOID_STATE
 
 #: Every summary key with its unit, for the README and `summary.json` readers.
 SUMMARY_UNITS = {
@@ -270,7 +271,7 @@ class Result:
         files = {"summary": write_json(out / "summary.json", self.summary)}
         fields = dict(self.fields)
         if "state" in fields:  # a void cell has no temperature: NaN, as in the VTK frames, not 0 K
-            void = np.asarray(fields["state"]) == 0
+            void = np.asarray(fields["state"]) == VOID_STATE
             for name in ("T", "T_peak"):
                 if name in fields:
                     fields[name] = np.where(void, np.nan, fields[name])

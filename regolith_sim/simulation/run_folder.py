@@ -164,8 +164,7 @@ def run_folder(out_dir: str | Path, *, resume: bool = False):
     folder, full disk) becomes a one-line error and the folder stays marked incomplete."""
     out = Path(out_dir)
     _make_folder(out)
-    fd = _lock(out)
-    try:
+    with folder_lock(out):
         if resume and is_finished(out):
             raise UserError(f"'{out}' holds a finished run ({STATUS_NAME}: complete), nothing to resume; run "
                             "without --resume to run it again", key="--resume")
@@ -181,5 +180,3 @@ def run_folder(out_dir: str | Path, *, resume: bool = False):
             yield complete
         except OSError as exc:
             raise _fault(out, exc) from None
-    finally:
-        _unlock(out, fd)

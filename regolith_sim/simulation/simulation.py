@@ -348,8 +348,11 @@ class Simulation:
     def _check_time_step(self) -> None:
         """Refuse a ``solver.time_step`` above the explicit stability limit of the grid as it is now (it falls as
         material densifies and melts: a step stable at the start can stop the run later)."""
-        dt, limit = self.case.solver.time_step, self.thermal.stable_dt(1.0)
-        if dt and dt > limit:
+        dt = self.case.solver.time_step
+        if not dt:
+            return
+        limit = self.thermal.stable_dt(1.0)
+        if dt > limit:
             raise UserError(f"{dt:g} s exceeds the stability limit {limit:.3g} s of this grid at t = "
                             f"{self.thermal.time:.4g} s (dx^2 / (6 alpha) of its most diffusive cell, and its radiating "
                             "faces'); allowed: at most that, or leave it unset for the largest stable step",
