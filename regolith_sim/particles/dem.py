@@ -748,6 +748,9 @@ class DEMSystem:
         self.tprm = ti.ndarray(float, KT.N_TPRM)
         self.tprm.from_numpy(t.astype(self._f))
         self.hmap = ti.ndarray(float, (int(nxy[0]), int(nxy[1])))
+        self.hown = ti.ndarray(float, (int(nxy[0]), int(nxy[1])))  # each column's grain (particles_thermal)
+        self.absorbed = ti.ndarray(float, 1)
+        self.absorbed.fill(0)
         self.heat = ti.ndarray(float, self.n)
         self.gsum = ti.ndarray(float, self.n)
         self.fixed = ti.ndarray(ti.i32, self.n)
@@ -787,7 +790,8 @@ class DEMSystem:
         L = self._lists
         for _ in range(n_steps):
             KT.heat_step(self.x, self.pm, self.active, self.temp, self.heat, self.gsum, self.fixed, self.exposed,
-                         L.nbr, L.nnbr, L.neck, self.hmap, self.tprm, src, dt, mode)
+                         L.nbr, L.nnbr, L.neck, self.hmap, self.hown, self.absorbed, self.tprm, src, dt,
+                         mode)
 
     def thermal_time_step(self, safety: float = 0.4) -> float:
         """Largest stable explicit heat step [s]: safety x min(m c_p / sum G) (needs one heat_step)."""
@@ -806,4 +810,10 @@ class DEMSystem:
 
     @property
     def exposed_mask(self) -> np.ndarray:
+        """Grains that own a column of the top surface's height map (gpu_kernels.particles_thermal)."""
         return self._to_caller(self.exposed.to_numpy().astype(bool))
+
+    @property
+    def absorbed_power(self) -> float:
+        """Power the exposed grains absorbed from the source in the last heat step [W]."""
+        return float(self.absorbed.to_numpy()[0])

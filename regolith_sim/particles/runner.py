@@ -238,15 +238,6 @@ def run_spread(case: ParticleCase, material) -> tuple:
     return summary, system, grains, contact
 
 
-def spot_on_disc(q0: float, w: float, r, d2):
-    """Power [W] a gaussian spot of peak flux ``q0`` [W/m^2] and 1/e^2 radius ``w`` [m] puts on discs of radius ``r``
-    [m] at squared distances ``d2`` [m^2] from its axis: the overlap with a gaussian aperture of the disc's area
-    (gpu_kernels.particles_thermal, whose kernel heats the grains by the same expression)."""
-    r2 = np.asarray(r, float) ** 2
-    s2 = w * w + 2.0 * r2
-    return q0 * math.pi * r2 * (w * w / s2) * np.exp(-2.0 * np.asarray(d2, float) / s2)
-
-
 def run_heat(case: ParticleCase, material) -> tuple:
     from .dem import DEMSystem
     from .scenarios import effective_conductivity
@@ -280,9 +271,7 @@ def run_heat(case: ParticleCase, material) -> tuple:
 
             raise SimulationDiverged(f"grain temperatures became non-finite at t = {t:.4g} s")
         ex = system.exposed_mask
-        xs = system.positions
-        rho2 = (xs[:, 0] - src[0]) ** 2 + (xs[:, 1] - src[1]) ** 2
-        absorbed = th.absorptivity * float(np.sum(spot_on_disc(q0, w, system.radii[ex], rho2[ex])))
+        absorbed = system.absorbed_power
         for key, val in (("time_s", t), ("T_max_K", T.max()), ("T_mean_K", T.mean()), ("absorbed_W", absorbed),
                          ("n_exposed", int(ex.sum()))):
             series[key].append(float(val) if key != "n_exposed" else val)
