@@ -213,8 +213,9 @@ def test_exposed_grains_absorb_source(ti_runtime):
 def test_a_spot_on_a_covering_layer_puts_its_power_once(ti_runtime):
     """Grains whose discs cover the surface (two square layers of spacing 1.9 r, the upper one in the hollows of
     the lower: no point of the plane more than 0.95 r from a centre) absorb alpha times what the spot carries over
-    them: alpha P to 1e-6 for a spot far inside the layer, however much the grains' projected discs overlap (a flux on each exposed grain's whole disc counted the
-    overlaps twice); the lower layer, seen between the upper one's caps, takes part of it."""
+    them: alpha P to 1e-6 for a spot far inside the layer, however much the grains' projected discs overlap (a
+    flux on each exposed grain's whole disc counted the overlaps twice); the lower layer, seen between the upper
+    one's caps, takes part of it."""
     from regolith_sim.particles.dem import DEMSystem
 
     r, n = 0.5 * D, 16
