@@ -212,6 +212,10 @@ def test_checkpoint_of_another_case_is_refused(ti_runtime, tmp_path):
     other, _ = prepare(load_case(TINY, **{"process.power": "17 W"}), tmp_path / "b")
     with pytest.raises(UserError, match="different case"):
         load_checkpoint(other, tmp_path / "checkpoint.npz")
+    # how often the state is saved, the outputs and the labels move no step: such a checkpoint resumes
+    same, _ = prepare(load_case(TINY, **{"solver.checkpoint_interval": "3 s", "name": "renamed",
+                                         "output.field_interval": "0.5 s"}), tmp_path / "c")
+    load_checkpoint(same, tmp_path / "checkpoint.npz")
 
 
 # -- the command line --------------------------------------------------------------------------------

@@ -55,9 +55,15 @@ def _restore_plain(obj, state: dict) -> None:
             setattr(obj, name, v)
 
 
+#: What a run may change between a checkpoint and its resume: nothing here moves a step (a checkpoint is
+#: written when due, between steps), only what is written, how often the state is saved, and the labels.
+NOT_PHYSICS = {"output": True, "name": True, "description": True, "experiment": True,
+               "solver": {"checkpoint_interval"}}
+
+
 def case_fingerprint(case) -> str:
-    """Hash of everything in the case that changes the physics (output settings excluded)."""
-    data = case.model_dump(mode="json", exclude={"output"})
+    """Hash of everything in the case that changes the physics (``NOT_PHYSICS`` excluded)."""
+    data = case.model_dump(mode="json", exclude=NOT_PHYSICS)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
