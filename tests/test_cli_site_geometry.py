@@ -24,6 +24,8 @@ def test_site_json_shape_and_equatorial_values():
 def test_site_bad_latitude_is_one_line():
     run = cli("site", "--latitude", "95")
     assert run.returncode == 2 and "allowed -90..90 deg" in run.stderr and "Traceback" not in run.stderr
+    run = cli("site", "--latitude", "10", "--name", "lab-air")  # (the latitude was ignored)
+    assert run.returncode == 2 and "give one of them" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_geometry_build_writes_mesh_with_closed_form_volume(tmp_path):

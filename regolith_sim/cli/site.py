@@ -23,6 +23,9 @@ def site(
 
     if latitude is None and name is None:
         raise UserError("give --latitude DEG (-90..90) or --name SITE", key="site")
+    if latitude is not None and name is not None:
+        raise UserError(f"--latitude {latitude:g} and --name {name}: a named site has its own latitude (or none, a "
+                        "laboratory); give one of them", key="site")
     if latitude is not None and not -90.0 <= latitude <= 90.0:
         raise UserError(f"--latitude {latitude}: allowed -90..90 deg", key="site.latitude")
     if local_time is not None and not 0.0 <= local_time <= 24.0:
