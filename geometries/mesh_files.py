@@ -16,6 +16,9 @@ from .brep.step_file import STEP_SUFFIXES
 
 #: suffix -> trimesh file type, for reading and writing
 MESH_FORMATS = {".stl": "stl", ".obj": "obj", ".ply": "ply", ".3mf": "3mf", ".glb": "glb"}
+#: formats whose coordinates carry no unit, and the units ``export`` writes them in
+UNITLESS_SUFFIXES = (".stl", ".obj", ".ply")
+EXPORT_UNITS = ("m", "mm")
 #: suffixes written only from a parametric part's B-rep (geometries.export_step, CAD extra)
 CAD_FORMATS = STEP_SUFFIXES
 LOAD_KEY = "geometry.mesh"
@@ -88,17 +91,21 @@ def _step_refusal(path: Path) -> str:
             f"cannot become a STEP B-rep; {made_from}; allowed for meshes: {', '.join(MESH_FORMATS)}")
 
 
-def export(mesh: trimesh.Trimesh, path: str | os.PathLike) -> Path:
+def export(mesh: trimesh.Trimesh, path: str | os.PathLike, units: str = "m") -> Path:
     """Write ``mesh`` (m) to ``path`` in the format given by its suffix, atomically.
 
-    STL, OBJ, PLY and GLB get the coordinates in metres (glTF's unit; the others have none);
-    3MF gets millimetres, the unit it declares, which slicers expect. STEP (.step/.stp) is
+    STL, OBJ and PLY carry no unit: their coordinates are in ``units``, 'm' (the default, as
+    :func:`load_mesh` reads them) or 'mm' (what slicers and CAD expect, and what ``regolith-sim run``
+    and ``geometry build`` write); GLB is in metres (glTF's unit) and 3MF in millimetres, the unit it
+    declares, whatever ``units`` says. STEP (.step/.stp) is
     refused: it is written from a part's B-rep by :func:`geometries.export_step`.
     The file appears complete or not at all: it is written next to the target and renamed.
     Returns the path written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if units not in EXPORT_UNITS:
+        raise UserError(f"units = {units!r}: allowed {', '.join(map(repr, EXPORT_UNITS))}", key=EXPORT_KEY)
     if suffix in CAD_FORMATS:
         raise UserError(_step_refusal(path), key=EXPORT_KEY)
     if suffix not in MESH_FORMATS:
@@ -107,8 +114,8 @@ def export(mesh: trimesh.Trimesh, path: str | os.PathLike) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UserError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist", key=EXPORT_KEY)
-    if suffix == ".3mf":
-        # trimesh labels every 3MF as millimetres, so write millimetres to keep the label true
+    if suffix == ".3mf" or (units == "mm" and suffix in UNITLESS_SUFFIXES):
+        # (trimesh labels every 3MF as millimetres, so write millimetres to keep the label true)
         mesh = mesh.copy()
         mesh.apply_scale(1000.0)
     data = mesh.export(file_type=MESH_FORMATS[suffix])

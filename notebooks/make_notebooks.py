@@ -68,14 +68,18 @@ while ctl.thermal.time < 2.0:
     trace.append((ctl.thermal.time, ctl.thermal.temperature_at(x, y, z)))
 t, T = np.array(trace).T
 plt.plot(t, T); plt.xlabel("time [s]"); plt.ylabel("temperature at the probe [K]");'''),
-    new_markdown_cell("## The as-built part\nThe isosurface of the consolidated voxels, watertight, ready for CAD. "
-                      "`run_job` (what `regolith-sim run` calls) writes it with every other output."),
-    new_code_cell('''from regolith_sim.io.part_mesh import as_built_mesh
+    new_markdown_cell("## The as-built part\nThe isosurface of the consolidated material where it lies after "
+                      "settling (`fill`: the share of each cell it fills), watertight, ready for CAD: the STL in "
+                      "millimetres, as slicers and CAD read it. `run_job` (what `regolith-sim run` calls) writes it "
+                      "with every other output."),
+    new_code_cell('''import geometries
+from regolith_sim.io.part_mesh import as_built_mesh
 
-mesh = as_built_mesh(f["state"], g.origin, g.dx)
-print(f"watertight: {mesh.is_watertight}, volume {mesh.volume * 1e9:.1f} mm^3, extents {mesh.extents * 1e3} mm")
+mesh = as_built_mesh(f["state"], g.origin, g.dx, f["fill"])
+print(f"watertight: {mesh.is_watertight}, volume {mesh.volume * 1e9:.1f} mm^3, extents {mesh.extents * 1e3} mm, "
+      f"height {result.summary['part']['height_m'] * 1e3:.2f} mm")
 OUT.mkdir(parents=True, exist_ok=True)
-mesh.export(OUT / "quick_start_part.stl")'''),
+geometries.export(mesh, OUT / "quick_start_part.stl", units="mm")'''),
 ]
 
 PROCESS_MAP = [
@@ -151,8 +155,8 @@ arch = geometries.build_whole_arch(**params)
 print(f"{len(voussoirs)} voussoirs, arch volume {arch.volume:.4f} m^3 = sum of voussoirs "
       f"{sum(v.volume for v in voussoirs):.4f} m^3; all watertight: {all(v.is_watertight for v in voussoirs)}")
 OUT.mkdir(parents=True, exist_ok=True)
-for fmt in ("stl", "3mf"):
-    geometries.export(arch, OUT / f"arch.{fmt}")
+for fmt in ("stl", "3mf"):  # (STL in mm, as CAD reads it; 3MF declares its mm)
+    geometries.export(arch, OUT / f"arch.{fmt}", units="mm")
 fig = plt.figure(figsize=(6, 4)); ax = fig.add_subplot(projection="3d")
 for v in voussoirs:
     ax.plot_trisurf(*v.vertices.T, triangles=v.faces, alpha=0.8)

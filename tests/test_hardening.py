@@ -424,12 +424,20 @@ def test_verification_case_params_are_checked(tmp_path, params, expected):
 def test_unitless_meshes_are_written_in_the_chosen_unit(tmp_path):
     import trimesh
 
-    from regolith_sim.io.part_mesh import in_units as _in_units
+    import geometries
 
     box = trimesh.creation.box((0.02, 0.01, 0.005))  # m, as the simulation holds it
-    assert _in_units(box, "stl", "mm").extents.tolist() == pytest.approx([20, 10, 5])
-    assert _in_units(box, "ply", "m").extents.tolist() == pytest.approx([0.02, 0.01, 0.005])
-    assert _in_units(box, "glb", "mm") is box and _in_units(box, "3mf", "mm") is box  # units of their own
+
+    def written(name, units):
+        return trimesh.load(geometries.export(box, tmp_path / name, units), force="mesh").extents.tolist()
+
+    assert written("a.stl", "mm") == pytest.approx([20, 10, 5])
+    assert written("a.ply", "m") == pytest.approx([0.02, 0.01, 0.005])
+    assert written("b.stl", "m") == written("c.stl", "m")  # (metres, as load_mesh reads them, by default)
+    assert written("a.glb", "mm") == pytest.approx([0.02, 0.01, 0.005])  # glTF: metres whatever is asked
+    assert written("a.3mf", "m") == pytest.approx([20, 10, 5])  # 3MF: the millimetres it declares
+    with pytest.raises(UserError, match="units = 'cm': allowed 'm', 'mm'"):
+        geometries.export(box, tmp_path / "d.stl", "cm")
     assert load_case({"output": {"mesh_units": "mm"}}).output.mesh_units == "mm"
     with pytest.raises(UserError, match=r"output.mesh_units = 'cm': not one of the allowed values; allowed: 'mm', 'm'"):
         load_case({"output": {"mesh_units": "cm"}})

@@ -77,13 +77,13 @@ def build_cmd(
     if step:
         path = geometries.export_step(name, out, all_bodies=all_bodies, **params)
     else:
-        from ..io.part_mesh import MESH_UNITS, in_units
+        from geometries.mesh_files import EXPORT_UNITS
 
-        if units not in MESH_UNITS:
-            raise UserError(f"{units!r}; allowed: {', '.join(MESH_UNITS)}", key="--units")
-        mesh = in_units(geometries.build(name, **params), out.suffix, units)
+        if units not in EXPORT_UNITS:
+            raise UserError(f"{units!r}; allowed: {', '.join(EXPORT_UNITS)}", key="--units")
+        mesh = geometries.build(name, **params)
         try:
-            path = geometries.export(mesh, out)
+            path = geometries.export(mesh, out, units)
         except OSError as exc:  # it writes a hidden temporary beside out: the user asked for out
             if exc.errno is None:
                 raise

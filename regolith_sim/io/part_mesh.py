@@ -1,36 +1,72 @@
-"""The as-built part as a surface: an isosurface of the consolidated (sintered or melted) voxels."""
+"""The as-built part as a surface: an isosurface of the consolidated (sintered or melted) material where it
+lies after settling.
+
+A settled column holds its material from the bottom up (gpu_kernels.sintering.settle): cell k's material fills
+the share v_k = mass/rho_rel of a cell (``fill``), so it lies between S_{k-1} and S_k cells above the column's
+bottom, S_k = v_0 + ... + v_k. Full cells (v = 1) sit where they are; the partly filled cells at a column's top
+stand lower than their cells. The surface is taken on sub-cells of 1/``SUB_CELLS`` of a cell in z, so the part's
+height and volume are those of its material to an eighth of a cell, not those of the whole cells it touches.
+"""
 from __future__ import annotations
 
 import numpy as np
 
-#: surface formats that carry no unit of their own: written in the unit asked for (mm by default)
-UNITLESS_FORMATS = ("stl", "obj", "ply")
-MESH_UNITS = ("mm", "m")
+#: sub-cells per cell in z on which the settled material is sampled
+SUB_CELLS = 4
 
 
-def in_units(mesh, fmt: str, units: str):
-    """``mesh`` (m) as it is written to a ``fmt`` file ('stl', 'obj'...): the unitless formats (STL, OBJ,
-    PLY) in ``units`` ('mm' or 'm'); 3MF and GLB as they are (geometries.export writes 3MF in the mm it
-    declares, GLB in glTF's metres)."""
-    if units == "m" or fmt.lower().lstrip(".") not in UNITLESS_FORMATS:
-        return mesh
-    out = mesh.copy()
-    out.apply_scale(1000.0)
-    return out
+def settled_occupancy(state: np.ndarray, fill: np.ndarray | None, sub: int = SUB_CELLS) -> np.ndarray:
+    """Whether consolidated material (state >= 2) occupies each of ``sub`` sub-cells per cell along z, the
+    material of each column stacked from its bottom by its ``fill`` (module docstring; None: every material
+    cell full). Shape (nx, ny, nz x sub), boolean."""
+    state = np.asarray(state)
+    cons = state >= 2
+    v = (state > 0).astype(float) if fill is None else np.clip(np.where(state > 0, np.asarray(fill, float), 0.0),
+                                                                 0.0, 1.0)
+    top = np.cumsum(v, axis=2) * sub          # S_k in sub-cells
+    bottom = top - v * sub
+    nz = state.shape[2]
+    occ = np.zeros(state.shape[:2] + (nz * sub,), bool)
+    ii, jj = np.indices(state.shape[:2])
+    for k in range(nz):
+        if not cons[:, :, k].any():
+            continue
+        # sub-cells whose centre (s + 1/2) lies in [bottom, top): s from ceil(bottom - 1/2) to ceil(top - 1/2) - 1
+        s0 = np.ceil(bottom[:, :, k] - 0.5).astype(int)
+        s1 = np.ceil(top[:, :, k] - 0.5).astype(int)
+        for m in range(sub + 1):
+            s = s0 + m
+            hit = cons[:, :, k] & (s < s1) & (s < nz * sub)
+            occ[ii[hit], jj[hit], s[hit]] = True
+    return occ
 
 
-def as_built_mesh(state: np.ndarray, origin, dx: float):
-    """Watertight triangle mesh around voxels in state >= 2 (marching cubes at 0.5 on a padded mask,
-    Lorensen & Cline 1987), or None when nothing consolidated."""
+def settled_cells(state: np.ndarray, fill: np.ndarray | None) -> np.ndarray:
+    """Consolidated cells that at least half hold the settled consolidated material (``settled_occupancy``):
+    the voxels of the as-built part, whole cells for a hexahedral mesh."""
+    occ = settled_occupancy(state, fill)
+    share = occ.reshape(occ.shape[:2] + (-1, SUB_CELLS)).mean(axis=3)
+    return (np.asarray(state) >= 2) & (share >= 0.5)
+
+
+def as_built_mesh(state: np.ndarray, origin, dx: float, fill: np.ndarray | None = None):
+    """Watertight triangle mesh [m] around the settled consolidated material (marching cubes at 0.5 on
+    ``settled_occupancy``, padded, Lorensen & Cline 1987), or None when nothing consolidated. ``fill``: the share
+    of each cell its material fills (``fields["fill"]``); without it every consolidated cell counts whole."""
     import trimesh
     from skimage.measure import marching_cubes
 
-    solid = (state >= 2).astype(np.float32)
-    if not solid.any():
+    occ = settled_occupancy(state, fill)
+    if not occ.any():
         return None
-    padded = np.pad(solid, 1)
-    verts, faces, _, _ = marching_cubes(padded, 0.5, spacing=(dx, dx, dx))
-    verts += np.asarray(origin, float) - dx * 0.5  # pad offset (1 cell) and cell-centre sampling (+dx/2)
+    # the bounding box of the material and a layer of empty samples around it
+    lo = np.array([np.flatnonzero(occ.any(axis=tuple(b for b in range(3) if b != a))).min() for a in range(3)])
+    hi = np.array([np.flatnonzero(occ.any(axis=tuple(b for b in range(3) if b != a))).max() for a in range(3)]) + 1
+    box = occ[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]]
+    h = np.array([dx, dx, dx / SUB_CELLS])
+    verts, faces, _, _ = marching_cubes(np.pad(box, 1).astype(np.float32), 0.5, spacing=tuple(h))
+    # sample (1, 1, 1) of the padded box is the centre of sub-cell lo: origin + (lo + 1/2) h
+    verts += np.asarray(origin, float) + (lo - 0.5) * h
     mesh = trimesh.Trimesh(verts, faces[:, ::-1], process=True)
     trimesh.repair.fix_normals(mesh)
     return mesh

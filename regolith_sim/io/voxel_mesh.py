@@ -27,11 +27,14 @@ def voxel_hexahedra(mask: np.ndarray, origin, dx: float):
 
 
 def consolidated_mesh(fields: dict, origin, dx: float):
-    """A meshio mesh of the consolidated voxels (state >= 2) with their relative density and state,
-    or None when nothing consolidated."""
+    """A meshio mesh of the consolidated voxels (state >= 2) that at least half hold settled material
+    (``part_mesh.settled_cells``, from ``fields["fill"]`` when given) with their relative density and state, or
+    None when nothing consolidated."""
     import meshio
 
-    mask = fields["state"] >= 2
+    from .part_mesh import settled_cells
+
+    mask = settled_cells(fields["state"], fields.get("fill"))
     if not mask.any():
         return None
     points, hexes, cells = voxel_hexahedra(mask, origin, dx)

@@ -31,23 +31,21 @@ def write_part_meshes(result, mesh, formats, out_dir: Path, scale: float = 1.0, 
     a voxel mesh, in the requested formats; with a displacement field also ``part_distorted.stl`` (the
     isosurface moved by ``scale`` x the displacement). STL, OBJ and PLY coordinates are in ``units``
     ('mm' or 'm', ``output.mesh_units``)."""
-    from ..io.part_mesh import in_units
     from ..io.voxel_mesh import VOXEL_FORMATS, consolidated_mesh, write_voxel_mesh
 
     files: dict[str, Path] = {}
     f, g = result.fields, result.grid
-    if mesh is None and formats:
+    if formats and not (f["state"] >= 2).any():
         log.warning("no part mesh written (%s): nothing consolidated, so there is no part to export",
                     ", ".join(f"part.{x}" for x in formats))
     if mesh is not None:
         import geometries
 
         for fmt in (x for x in formats if x in SURFACE_FORMATS):
-            files[f"part_{fmt}"] = geometries.export(in_units(mesh, fmt, units), out_dir / f"part.{fmt}")
+            files[f"part_{fmt}"] = geometries.export(mesh, out_dir / f"part.{fmt}", units)
         if "displacement_m" in f:
             moved = distorted(mesh, f["displacement_m"], g, scale)
-            files["part_distorted_stl"] = geometries.export(in_units(moved, "stl", units),
-                                                            out_dir / "part_distorted.stl")
+            files["part_distorted_stl"] = geometries.export(moved, out_dir / "part_distorted.stl", units)
     voxel = [x for x in formats if x in VOXEL_FORMATS]
     if voxel:
         vmesh = consolidated_mesh(f, g.origin, g.dx)
@@ -112,7 +110,8 @@ def write_outputs(sim, result, out_dir: Path) -> dict[str, Path]:
     if out.render or any(x in SURFACE_FORMATS for x in out.mesh_formats):
         from ..io.part_mesh import as_built_mesh
 
-        mesh = as_built_mesh(result.fields["state"], result.grid.origin, result.grid.dx)  # once, for both
+        mesh = as_built_mesh(result.fields["state"], result.grid.origin, result.grid.dx,  # once, for both
+                             result.fields.get("fill"))
     files.update(write_part_meshes(result, mesh, out.mesh_formats, out_dir, out.distortion_scale, out.mesh_units))
     if out.plots:
         files.update(write_plots(sim, result, out_dir))

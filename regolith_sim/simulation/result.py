@@ -10,6 +10,7 @@ from .._version import __version__
 from ..io.atomic import atomic_path, write_text
 from ..io.json_out import write_json
 from ..outcomes.body import VOID_STATE
+from ..sintering.asbuilt import fill_fraction
 
 #: Every summary key with its unit, for the README and `summary.json` readers.
 SUMMARY_UNITS = {
@@ -223,6 +224,7 @@ class Result:
         fields = {name: th.field(name) for name in ("T", "rho_rel", "state", "T_peak", "t_hot", "cool_rate",
                                                      "mass_lost")}
         fields["part_mask"] = sim.domain.part_mask
+        fields["fill"] = fill_fraction(fields["state"], th.field("mass"), fields["rho_rel"])
         mask = sim.domain.part_mask & (fields["state"] > 0)
         rho = fields["rho_rel"][mask]
         rho0 = sim.tables.rho_rel0
