@@ -140,7 +140,9 @@ def densify(T: nd3, kcond: nd3, rho_rel: nd3, state: nd3, acc: nd3, acc_face: nd
                 # below theta_lo the sigmoid is within 1e-9 of rho0: skip its log and exp
                 if rb < 1.0 and a > theta_lo:
                     r = rho0 + (1.0 - rho0) / (1.0 + backend.exp(-(backend.log(a) - ln_theta_mid) * inv_width))
-            acc[i, j, k] = a
+            # (past acc_full the density is full: the cap keeps a sliver of melt, whose reduced time grows without
+            # bound, from lending a whole cell of powder its sintering when settling mixes them by mass)
+            acc[i, j, k] = ti.min(a, acc_full)
             if t >= liquidus or s == MOLTEN:
                 r = 1.0
             rho_rel[i, j, k] = ti.max(rb, r)
@@ -211,8 +213,8 @@ def settle(
     contact there: each keeps the bond it made to the material beside and above it, an approximation where
     neighbouring columns settle by different amounts; the new top's face upward has none), the inter-layer
     share of the face to +z (the sum over the parcels whose top it receives, at most 1: an area) and time above
-    T_hot, the highest peak temperature and the state and solidification record of the largest share; its
-    density is mass/volume. A top remainder below ``min_fill`` of a cell is shared with the cell under it
+    T_hot, and the state, peak temperature and solidification record of the largest share (a sliver of melt
+    that round-off cuts into a cell of powder leaves it powder, at its own peak); its density is mass/volume. A top remainder below ``min_fill`` of a cell is shared with the cell under it
     (two cells of (1 + f)/2 each),
     so no sliver with a tiny heat capacity limits the time step. Emptied cells become VOID.
     Returns the number of columns moved (a float sum: an integer one summed under a branch is the pattern that
@@ -282,10 +284,9 @@ def settle(
                         LS += ti.select(afk[2] >= 0.0, lfk, 0.0)
                     TH += dm * thk
                     TT += dm * Tk
-                    TP = ti.max(TP, tpk)
                     V += take
                     if dm > best:
-                        best, bs = dm, sk
+                        best, bs, TP = dm, sk, tpk
                         b_tl, b_cr = tlk, crk
                     if c < n_t - 1 and need <= 0.0:
                         _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, layer_face, rho_before,

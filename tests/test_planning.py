@@ -400,3 +400,12 @@ def test_resolution_refines_a_given_cell_size_too():
     assert cell_size_for(0.5 * MM, 3 * MM, 1.0, 0.5 * MM) == pytest.approx(0.5 * MM, rel=1e-12)
     assert cell_size_for(0.5 * MM, 3 * MM, 2.0, 0.5 * MM) == pytest.approx(0.25 * MM, rel=1e-12)
     assert cell_size_for(0.5 * MM, 3 * MM, 2.5, 0.5 * MM) == pytest.approx(0.5 * MM / 3, rel=1e-12)  # 0.2 mm rounds to a divisor
+
+
+def test_a_spot_as_wide_as_a_part_is_accepted_wherever_the_part_stands():
+    """The spot may be as wide as the part's narrowest width: a part placed off the origin has its width to
+    round-off (0.003 + 0.006 - 0.006 is not 0.003), and was refused with 'got 0.003 m; allowed: <= 0.003 m'."""
+    for corner in ((0.0, 0.0, 0.0), (0.006, 0.001, 0.0), (0.0107, 0.0033, 0.0)):
+        make_plan([box(3 * MM, 3 * MM, 1 * MM, corner)], process(spot_diameter=3 * MM, hatch_spacing=2 * MM))
+    with pytest.raises(PlanError, match="spot larger"):
+        make_plan([box(3 * MM, 3 * MM, 1 * MM, (0.006, 0.001, 0.0))], process(spot_diameter=3.01 * MM))

@@ -253,3 +253,37 @@ def test_next_layer_lands_on_settled_surface(ti_runtime, lms1):
     L1 = s.sync_ledger()
     assert L1.added > added0
     assert L1.heat_stored == pytest.approx(heat0, abs=1e-12 * L1.stored)
+
+
+def test_a_sliver_of_melt_cut_into_powder_lends_it_neither_peak_nor_sintering(ti_runtime, lms1):
+    """Settling cuts whole cells from the stacked column, so round-off can put a sliver (1e-9 of a cell) of the
+    melt above into a cell of powder. The cell keeps the state and peak temperature of its largest share (the
+    powder's 900 K, not the melt's 2100 K; sintered by its density), and its sintering accumulator takes the sliver's by mass: the melt's
+    reduced time stops at acc_full (full density), so a step at 900 K leaves the cell at the density it holds.
+    Before, the peak was the largest of the parcels and the melt's accumulator grew without bound, so a sliver
+    sintered a whole cell of powder at once (a run in f32 and in f64 then differed by 9 % in consolidated
+    fraction)."""
+    rho0 = lms1.powder_relative_density
+    from regolith_sim.sintering.densifier import Densifier
+
+    s = _solver(lms1, (1, 1, 4), T=900.0, n_filled=3)
+    d = Densifier(s, lms1, "viscous", settle_every=0)
+    # a melt above the liquidus, densified: its accumulator stops at acc_full
+    hot = np.array([[[900.0, 900.0, lms1.liquidus_K + 50.0, 0.0]]])
+    _set(s, h=s.h_of_T(hot))
+    d.step(1.0)
+    full = d.tables.acc_full
+    assert d.acc.to_numpy()[0, 0, 2] == pytest.approx(full)
+    eps = 1e-9
+    # sintered 0.3 of a cell, powder 0.7 - eps (the room: gap 1.0 >= 0.5), melt frozen above it
+    rho = np.array([[[0.9, rho0, 1.0, 1.0]]])
+    mass = np.array([[[0.27, rho0 * (0.7 - eps), 1.0, 0.0]]])
+    _set(s, rho_rel=rho, mass=mass, state=np.array([[[2, 1, 4, 0]]]), h=s.h_of_T(np.full((1, 1, 4), 900.0)),
+         T_peak=np.array([[[1200.0, 900.0, 2100.0, 0.0]]]))
+    d.acc.from_numpy(np.array([[[0.0, 0.0, full, 0.0]]]))
+    assert d.settle() == 1
+    # (sintered, not powder: the cell now holds the sintered parcel too, at the mean density of its parcels)
+    assert s.field("state")[0, 0, 0] == 2 and s.field("T_peak")[0, 0, 0] == pytest.approx(900.0)
+    before = s.field("rho_rel")[0, 0, 0]
+    d.step(1.0)
+    assert s.field("rho_rel")[0, 0, 0] == pytest.approx(before, rel=1e-6)

@@ -18,6 +18,32 @@ class Section(_Base):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """An assignment in Python (``case.process.power = "20 W"``) is validated as the case file's key is; a
+        refused one leaves the section as it was (pydantic has set the field when a check across fields refuses
+        it) and is one line naming the key, the value and what is allowed."""
+        if name not in type(self).model_fields:
+            super().__setattr__(name, value)
+            return
+        from pydantic import ValidationError
+
+        from ..errors import ConfigError
+        from .loader import format_validation_error
+
+        before = self.__dict__.get(name)
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            self.__dict__[name] = before
+            err = exc.errors()[0]
+            if err["loc"]:
+                raise ConfigError(format_validation_error(exc, type(self))) from None
+            # a check across the section's fields: its own words, with the key assigned
+            why = str(err["msg"]).removeprefix("Value error, ")
+            raise ConfigError(f"{name} = {value!r} refused: {why}; keys that depend on each other are set together "
+                              "by assigning the section whole (e.g. case.process = {**case.process.model_dump("
+                              "exclude_unset=True), 'profile': 'uniform', 'uniform_area': '1 cm2'})") from None
+
 
 def _parser(dim: str):
     return lambda v: parse_quantity(v, dim)

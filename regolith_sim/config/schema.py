@@ -84,10 +84,12 @@ class SiteSection(Section):
     @field_validator("local_time", mode="before")
     @classmethod
     def _local_time_with_unit(cls, v):
-        # Every other bare number is SI, but a clock time is read in hours: '12' meaning 12 s is a trap.
+        # Every bare number is SI (s), but a clock time up to 24 reads as an hour: '12' meaning 12 s is a trap.
+        # Above 24 it can only be seconds (a case written back from Python gives 43200.0 for noon).
         # (a NaN or infinity goes on to be refused as not finite)
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            raise ValueError(f"give the hour with its unit, e.g. '{v:g} h' (a bare number would be read as seconds)")
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 24:
+            raise ValueError(f"give the hour with its unit, e.g. '{v:g} h' (a bare number is read as seconds: "
+                             f"'{v:g} s' if seconds are meant)")
         return v
 
 
@@ -390,6 +392,12 @@ class Case(Section):
     @property
     def base_dir(self) -> Path:
         return self._base_dir
+
+    def to_dict(self) -> dict:
+        """The case as plain data that :func:`load_case` reads back to the same case: the keys the file and the
+        overrides set, values in SI (a full ``model_dump()`` also lists every default, and some keys refuse to
+        be given beside others, e.g. ``geometry.parts`` beside the single part's keys)."""
+        return self.model_dump(mode="json", exclude_unset=True)
 
     def resolve_path(self, path: str) -> Path:
         """A path from the case file, relative to the case file's folder."""

@@ -68,7 +68,7 @@ def _check(parts: Sequence[trimesh.Trimesh], process, hatch: float):
                         value=process.island_size, allowed=f"> hatch spacing = {hatch:.6g} m", unit="m")
     for i, part in enumerate(parts):
         width = _narrowest_width(_footprint(part))
-        if spot > width:
+        if spot > width * (1.0 + 1e-9):  # (a part placed off the origin has its width to round-off)
             raise PlanError(f"spot larger than part {i}'s footprint", key="process.spot_diameter", value=spot,
                             allowed=f"<= {width:.6g} m (the part's narrowest width)", unit="m")
         height = float(part.extents[2])
