@@ -42,6 +42,22 @@ def test_session_runtime_started(ti_runtime):
         backend.init(ti_runtime, other)
 
 
+def test_a_later_case_asking_for_another_precision_is_refused_not_ignored(ti_runtime):
+    """The runtime starts once per process: a second case in a notebook that asks for another precision (or
+    arch) is refused in one line, not run silently on what runs (it was, with f64 fields for an f32 case)."""
+    from pathlib import Path
+
+    from gpu_kernels import backend
+    from regolith_sim.config import load_case
+    from regolith_sim.simulation import Simulation
+
+    tiny = Path(__file__).resolve().parents[1] / "examples" / "two_bricks_one_bed.toml"
+    other = "f32" if backend.current_precision() == "f64" else "f64"
+    with pytest.raises(backend.BackendError, match="needs a new process"):
+        Simulation(load_case(tiny, **{"solver.precision": other}))
+    assert Simulation(load_case(tiny)).arch == ti_runtime  # 'auto' takes what runs
+
+
 # -- Vulkan devices and precision (no runtime needed) -------------------------------------------------------
 def _dev(name, kind="discrete GPU", float64=True, int64=True, compute=True):
     from gpu_kernels.backend import VulkanDevice

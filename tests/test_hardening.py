@@ -896,3 +896,30 @@ def test_check_warns_of_a_part_that_is_not_a_whole_number_of_layers(capsys):
     assert ("warning: process.layer_thickness: the part is 1 mm high, 3.33 layers of 0.3 mm: the print builds 4 "
             "whole layers, 1.2 mm") in lines
 
+
+
+def test_check_says_when_process_power_is_not_what_the_plan_file_prints(capsys):
+    """A plan file with a power column sets the power; process.power only fills one without: a --set power on
+    such a case changed nothing in silence. With process.layers asking for fewer layers on purpose, no note
+    about whole layers."""
+    laser = Path(__file__).resolve().parents[1] / "examples" / "laser_track.toml"
+    code, lines = cli(capsys, "check", str(laser), "--set", "process.power='120 W'")
+    assert code == 0
+    assert any(line.startswith("warning: process.power = 120 W is not used: the plan file's power column")
+               for line in lines)
+    code, lines = cli(capsys, "check", str(laser))
+    assert code == 0 and not any("process.power" in line for line in lines)
+    code, lines = cli(capsys, "check", TINY, "--set", "process.layer_thickness='0.3 mm'", "--set", "process.layers=1",
+                      "--set", "output.probes=[]")
+    assert code == 0 and not any("whole layers" in line for line in lines)
+
+
+def test_check_says_what_a_capped_solar_spot_gets(capsys):
+    """More power than the collector gathers: check says the spot gets the collector's power, and the
+    concentration warning says the same number (it said the run delivers the power asked for)."""
+    code, lines = cli(capsys, "check", TINY, "--set", "process.power='200 W'", "--set",
+                      "process.solar.collector_area='0.05 m2'")
+    assert code == 0
+    cap = 1361 * 0.05 * 0.6  # irradiance x area x optical efficiency: 40.83 W
+    assert any(f"the run delivers {cap:.4g} W to the spot all the same" in line for line in lines)
+    assert any(f"the collector delivers at most {cap:.4g} W" in line for line in lines)

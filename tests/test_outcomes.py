@@ -572,7 +572,7 @@ def test_the_strength_says_when_little_was_built_or_much_boiled_off():
 
 def test_the_strength_says_when_the_body_is_still_molten():
     """A run that ends before its melt froze: the strength comes with a note naming the molten share and the key
-    that lets it cool."""
+    that lets it cool; the molten voxels carry nothing."""
     m = get_material("JSC-1A")
     fields = _melted_fields(np.ones(SHAPE, bool))
     state = np.array(fields["state"])
@@ -580,3 +580,16 @@ def test_the_strength_says_when_the_body_is_still_molten():
     s = part_outcomes(dict(fields, state=state), m, "laser", 5e-4, interlayer(), None, 1e-3,
                       m.particle_density)["summary"]["estimated_compressive_strength_MPa"]
     assert any(n.startswith("25 % of the body is still molten") and "solver.cooldown" in n for n in s["notes"])
+    # a melt carries no load and holds no stress: a body all molten has no strength and no crack risk (it reported
+    # a strength from the matrix law, and the crack risk of an earlier freezing)
+    fields = dict(fields, state=np.full(SHAPE, 3, np.int8), cool_rate=np.full(SHAPE, 1e4))
+    out = part_outcomes(fields, m, "laser", 5e-4, interlayer(), None, 1e-3, m.particle_density)
+    assert out["summary"]["estimated_compressive_strength_MPa"]["median"] == 0.0
+    assert out["summary"]["defects"]["crack_risk_fraction"] == 0.0 and not out["fields"]["strength_MPa"].any()
+
+
+def test_a_part_where_nothing_consolidated_names_lack_of_fusion():
+    """Nothing consolidated: strength 0, governed by lack of fusion (every knock-down factor is 0 there, and the
+    first of them, matrix porosity, was named)."""
+    s = estimate(body(np.zeros(SHAPE, bool), bond=np.ones(FACES)), MATRIX, None)["summary"]
+    assert s["median"] == 0.0 and s["governing_mechanism"] == "lack of fusion"

@@ -66,3 +66,19 @@ def test_run_cli_bad_case_is_one_line(tmp_path):
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr and "spot_diameter" in run.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_states_at_the_end_follow_the_last_densification(ti_runtime):
+    """A top held above the solidus keeps sintering the last layer to the end of the run: its cells, fully dense,
+    read 'sintered' or 'molten' in the result, not 'powder' (a step sets the states before it densifies, and the
+    end settled nothing to refresh them: 52 dense 'powder' cells with super-time-steps, none without)."""
+    from regolith_sim.simulation import Simulation
+
+    tiny = Path(__file__).resolve().parent / "data" / "tiny_brick.toml"
+    sim = Simulation(load_case(tiny, **{"site.top_temperature": "2000 K", "process.power": "5 W",
+                                        "solver.cooldown": "2 s", "output.probes": []}))
+    res = sim.run(progress=False)
+    state, rho = res.fields["state"], res.fields["rho_rel"]
+    rho0 = sim.tables.rho_rel0
+    assert (rho > rho0 + 0.05).any()
+    assert not ((state == 1) & (rho > rho0 + 0.01)).any()

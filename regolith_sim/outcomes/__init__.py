@@ -104,8 +104,11 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
         if stress_crack_risk is not None:
             stress = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
             risk = stress if risk is None else np.maximum(risk, stress)
+        molten_now = state == MOLTEN_STATE
+        if risk is not None:  # a melt holds no stress: a voxel melted again lost the cracks of its last freezing
+            risk = np.where(molten_now, 0.0, risk)
         body = BodyFields(env, cons, fields["rho_rel"], f_melt, bond, risk,
-                          retained_fractions(material), kept)
+                          retained_fractions(material), kept, molten_now if molten_now.any() else None)
         est = estimate(body, matrix, ves)
         strength, sigma = est["summary"], est["voxel_strength_Pa"]
     n_design = int(np.count_nonzero(fields["part_mask"]))

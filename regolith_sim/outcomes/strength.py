@@ -78,6 +78,8 @@ class BodyFields:
     #: share of each voxel's material left after evaporation (None: none evaporated): the evaporating surface
     #: recedes, so what boiled off carries no load
     kept: np.ndarray | None = None
+    #: voxels still molten when the run ends (None: none): a melt carries no load
+    molten: np.ndarray | None = None
 
 
 def face_sets(body: BodyFields) -> dict:
@@ -113,6 +115,8 @@ def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: f
         sigma = np.where(cracked, retained * sigma, sigma)
     if body.kept is not None:
         sigma = sigma * body.kept
+    if body.molten is not None:
+        sigma = np.where(body.molten, 0.0, sigma)
     return sigma
 
 
@@ -132,7 +136,9 @@ def estimate(body: BodyFields, matrix: MatrixStrength, vesicles) -> dict:
         out["parallel_to_layers"][name] = parallel * 1e-6
         out[name] = min(normal, parallel) * 1e-6
     knock = knockdowns(body, matrix, ves[0], faces, out["median"] * 1e6)
-    out["governing_mechanism"] = min(knock, key=knock.get)
+    # (with nothing consolidated every factor is 0 and the first would be named: nothing fused)
+    out["governing_mechanism"] = min(knock, key=knock.get) if (body.env & body.consolidated).any() \
+        else "lack of fusion"
     out["knockdown"] = knock
     cons = body.consolidated & body.env
     porosity = 1.0 - body.rho_rel * (1.0 - ves[0] * body.melt_fraction)

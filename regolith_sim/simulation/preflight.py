@@ -134,13 +134,18 @@ def warnings_for(case) -> list[str]:
     if p.source == "solar":
         from ..planning.budget import solar_budget
 
+        from ..thermal.solar import collector_power
+
         b = solar_budget(p)
         if not b["fits_concentration"]:
             most = p.solar.concentration * p.solar.optical_efficiency
+            cap = collector_power(p.solar)
+            gets = p.power if cap is None else min(p.power, cap)
             out.append(f"process.solar.concentration = {p.solar.concentration:g}: a {p.power:g} W spot of "
                        f"{p.spot_diameter * 1e3:g} mm needs a concentration of {b['implied_concentration']:.4g}, the "
-                       f"optics give at most {most:.4g} (concentration x optical_efficiency); the run delivers the "
-                       "power anyway: raise the concentration or the spot diameter, or lower the power")
+                       f"optics give at most {most:.4g} (concentration x optical_efficiency); the run delivers "
+                       f"{gets:.4g} W to the spot all the same: raise the concentration or the spot diameter, or lower "
+                       "the power")
     return out
 
 
@@ -150,7 +155,34 @@ def setup_warnings(case, su: Setup) -> list[str]:
     is on."""
     dx = su.domain.grid.dx
     return (_cell_size_note(case, dx) + _spot_resolution_note(case, su, dx) + _spot_outside(case, su)
-            + _time_step_note(case, su, dx) + _layer_count_note(case, su))
+            + _time_step_note(case, su, dx) + _layer_count_note(case, su) + _plan_power_note(case, su)
+            + _collector_cap_note(case, su))
+
+
+def _collector_cap_note(case, su: Setup) -> list[str]:
+    """A solar plan asking for more than the collector gathers: the spot gets the collector's power."""
+    from ..thermal.solar import collector_power
+
+    p = case.process
+    cap = collector_power(p.solar) if p.source == "solar" else None
+    powers = np.asarray(su.plan.power)[np.asarray(su.plan.on, bool)]
+    if cap is None or powers.size == 0 or powers.max() <= cap * (1 + 1e-9):
+        return []
+    return [f"process.power: the plan asks for {powers.max():g} W but the collector delivers at most {cap:.4g} W "
+            "(irradiance x collector_area x optical_efficiency); the spot gets that"]
+
+
+def _plan_power_note(case, su: Setup) -> list[str]:
+    """A plan file whose power column sets the power: ``process.power`` only fills a file without one, so a
+    different value (a sweep's or a ``--set``) changes nothing."""
+    p = case.process
+    if not p.plan_file:
+        return []
+    powers = np.asarray(su.plan.power)[np.asarray(su.plan.on, bool)]
+    if powers.size == 0 or np.allclose(powers, p.power, rtol=1e-9, atol=0.0):
+        return []
+    return [f"process.power = {p.power:.4g} W is not used: the plan file's power column sets the power "
+            f"({powers.min():.4g}-{powers.max():.4g} W; process.power only fills a plan without one)"]
 
 
 def _layer_count_note(case, su: Setup) -> list[str]:
@@ -159,8 +191,8 @@ def _layer_count_note(case, su: Setup) -> list[str]:
     layer = case.process.layer_thickness
     height = float(su.part.bounds[1][2] - su.part.bounds[0][2])
     n = int(su.plan.n_layers)
-    if case.process.plan_file or abs(n * layer - height) <= 1e-3 * layer:
-        return []
+    if case.process.plan_file or case.process.layers or abs(n * layer - height) <= 1e-3 * layer:
+        return []  # (a plan file sets its own layers; process.layers asks for fewer on purpose)
     return [f"process.layer_thickness: the part is {height * 1e3:.4g} mm high, {height / layer:.3g} layers of "
             f"{layer * 1e3:.4g} mm: the print builds {n} whole layers, {n * layer * 1e3:.4g} mm"]
 

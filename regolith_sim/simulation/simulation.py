@@ -77,8 +77,9 @@ class Simulation:
         from .preflight import setup as build_setup
 
         self.case = case
-        self.arch = backend.init(arch or case.solver.arch, case.solver.precision) \
-            if backend.current_arch() is None else backend.current_arch()
+        # (a second case in the same process that asks for another arch or precision is refused, in one line:
+        # the runtime starts once per process)
+        self.arch = backend.init(arch or case.solver.arch, case.solver.precision)
         m, s = case.material, case.site
         su = setup or build_setup(case)  # material, site, parts, plan, domain (regolith_sim.simulation.preflight)
         for line in setup_warnings(case, su):
@@ -452,7 +453,11 @@ class Simulation:
 
         self.advance(None, progress, check_every, checkpoint)
         if self.densifier is not None:
-            self.densifier.settle()  # the as-built part stands settled, whatever the step count
+            # the as-built part stands settled, whatever the step count; where nothing moved, the states still
+            # follow the last densification (a step's states are set before its densify: a cell that sintered
+            # in the last step, e.g. under a held top, still read powder)
+            if not self.densifier.settle():
+                self.thermal.update_properties(0.0)
         result = Result.from_simulation(self)
         for r in self.recorders:  # the last frame as the finished run stands (settled, its final stress)
             if hasattr(r, "rewrite_last"):

@@ -17,7 +17,6 @@ so the energy delivered is the integral of power x fluctuation whatever the step
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +129,14 @@ def sun_elevation_deg(site, local_time_s: float) -> float | None:
     return math.degrees(math.asin(max(-1.0, min(1.0, mu))))
 
 
+def collector_power(solar_cfg) -> float | None:
+    """Most power [W] the collector delivers to the spot, irradiance x collector_area x optical_efficiency (None
+    without a collector area: the spot gets process.power)."""
+    if solar_cfg.collector_area is None:
+        return None
+    return solar_cfg.irradiance * solar_cfg.collector_area * solar_cfg.optical_efficiency
+
+
 def solar_supply(solar_cfg, plan_max_power: float, site, local_time_s: float, resolve_path) -> SolarSupply:
     """The :class:`SolarSupply` of a case's ``process.solar`` section (rule in the module docstring)."""
     available = None
@@ -139,11 +146,8 @@ def solar_supply(solar_cfg, plan_max_power: float, site, local_time_s: float, re
             raise UserError(f"{local_time_s / 3600:g} h: the sun is {-elevation:.2f} deg below the horizon at "
                             f"{site.name} (latitude {site.latitude_deg:g} deg), so a solar collector gets no light; "
                             f"choose a local time with the sun up", key="site.local_time")
-        available = solar_cfg.irradiance * solar_cfg.collector_area * solar_cfg.optical_efficiency
-        if plan_max_power > available * (1 + 1e-9):
-            warnings.warn(f"process.power: the plan asks for {plan_max_power:g} W but the collector delivers at most "
-                          f"{available:.4g} W (irradiance x collector_area x optical_efficiency); the spot gets "
-                          f"{available:.4g} W", UserWarning, stacklevel=2)
+        # (a plan asking for more is capped to it: preflight.setup_warnings says so before the run)
+        available = collector_power(solar_cfg)
     fluct = None
     if solar_cfg.fluctuation_file:
         fluct = Fluctuation.from_csv(resolve_path(solar_cfg.fluctuation_file))
