@@ -204,8 +204,8 @@ def test_check_warns_of_a_concentration_the_optics_cannot_give(capsys):
     assert code == 0
     # 16 W on a 2 mm spot: 16 / (pi 1e-6) / 1361 W/m^2 = 3742 suns, the optics give 1000 x 0.5
     assert lines == ["warning: process.solar.concentration = 1000: a 16 W spot of 2 mm needs a concentration of "
-                     "3742, the optics give at most 500 (concentration x optical_efficiency); the run delivers the "
-                     "power anyway: raise the concentration or the spot diameter, or lower the power"]
+                     "3742, the optics give at most 500 (concentration x optical_efficiency); the run delivers 16 W "
+                     "to the spot all the same: raise the concentration or the spot diameter, or lower the power"]
 
 
 @pytest.mark.parametrize("settings, expected", [

@@ -52,7 +52,7 @@ def test_a_spot_path_off_the_domain_is_reported_with_the_energy_lost(tmp_path):
     plan = tmp_path / "far.csv"
     plan.write_text("t_s,x_m,y_m,z_m,power_W\n0,0,0.002,0.0005,20\n0.5,5.0,0.002,0.0005,20\n"
                     "1.0,0.006,0.002,0.0005,0\n")
-    case = load_case(TINY, **{"process.plan_file": str(plan)})
+    case = load_case(TINY, **{"process.plan_file": str(plan), "process.power": "20 W"})
     lines = _warnings(case)
     assert len(lines) == 1 and "outside the domain" in lines[0]
     # 20 W for 1 s, out to x = 5 m and back: every point the check samples on both segments lies off the domain
@@ -115,8 +115,8 @@ def test_a_spot_whose_edge_hangs_over_the_domain_is_reported_with_the_share_lost
     d = case.process.spot_diameter
     plan = tmp_path / "edge.csv"
     plan.write_text(f"t_s,x_m,y_m,z_m,power_W\n0,{x0 + d},{y0},0.0005,20\n1.0,{x0 + lx - d},{y0},0.0005,0\n")
-    lines = _warnings(load_case(TINY, **{"process.plan_file": str(plan)}))
+    lines = _warnings(load_case(TINY, **{"process.plan_file": str(plan), "process.power": "20 W"}))
     assert len(lines) == 1 and "outside the domain" in lines[0] and "10 J of the 20 J it delivers" in lines[0]
     # moved in by two radii (the deposit's whole box), the track keeps all of it
     plan.write_text(f"t_s,x_m,y_m,z_m,power_W\n0,{x0 + d},{y0 + d},0.0005,20\n1.0,{x0 + lx - d},{y0 + d},0.0005,0\n")
-    assert not _warnings(load_case(TINY, **{"process.plan_file": str(plan)}))
+    assert not _warnings(load_case(TINY, **{"process.plan_file": str(plan), "process.power": "20 W"}))

@@ -1082,7 +1082,19 @@ class ThermalSolver:
         return arrays[name].to_numpy()
 
     def temperature_at(self, x: float, y: float, z: float) -> float:
+        """Temperature [K] of the cell holding the point (x, y, z) [m]; NaN where that cell holds no material
+        (before its layer is spread, or emptied by settling). A point outside the grid is an error."""
+        from ..errors import UserError
+
+        lo = np.asarray(self.grid.origin, float)
+        hi = lo + np.asarray(self.grid.extent, float)
+        if not np.all((lo <= (x, y, z)) & ((x, y, z) <= hi)):
+            raise UserError(f"point ({x:g}, {y:g}, {z:g}) m lies outside the simulated domain "
+                            f"({', '.join(f'{v:g}' for v in lo)})..({', '.join(f'{v:g}' for v in hi)}) m",
+                            key="temperature_at")
         i, j, k = self.grid.index_of(x, y, z)
+        if int(self.state[i, j, k]) == K.VOID:
+            return float("nan")
         return float(self.T[i, j, k])
 
 
