@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 # unit symbol -> (dimension, factor to SI, offset to SI)
 _U: dict[str, tuple[str, float, float]] = {}
 
@@ -57,6 +59,8 @@ def parse_quantity(value, dimension: str) -> float:
     Numbers pass through (they are already SI). Strings are ``"<number> <unit>"``.
     Raises ValueError with a message naming the unit and the allowed ones.
     """
+    if isinstance(value, (np.bool_, np.integer, np.floating)):  # a NumPy scalar (np.arange, a float32 array)
+        value = value.item()
     if isinstance(value, bool):
         raise ValueError(f"expected a number in {SI[dimension]}, got a boolean")
     if isinstance(value, (int, float)):

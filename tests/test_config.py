@@ -202,3 +202,14 @@ def test_a_refused_assignment_leaves_the_case_as_it_was():
     assert case.process.power > 0 and case.process.uniform_area is None
     case.process = {**case.process.model_dump(exclude_unset=True), "profile": "uniform", "uniform_area": "1 cm2"}
     assert (case.process.profile, case.process.uniform_area) == ("uniform", pytest.approx(1e-4))
+
+
+def test_numpy_scalars_are_numbers():
+    """A value from np.arange or a float32 array is a number like any other (np.int64 and np.float32 were refused
+    as 'expected a number'); a NumPy boolean is still refused."""
+    import numpy as np
+
+    case = load_case(TINY, **{"process.power": np.int64(10), "process.scan_speed": np.float32(0.002)})
+    assert case.process.power == 10.0 and case.process.scan_speed == pytest.approx(0.002, rel=1e-6)
+    with pytest.raises(ConfigError, match="got a boolean"):
+        load_case(TINY, **{"process.power": np.bool_(True)})

@@ -593,3 +593,14 @@ def test_a_part_where_nothing_consolidated_names_lack_of_fusion():
     first of them, matrix porosity, was named)."""
     s = estimate(body(np.zeros(SHAPE, bool), bond=np.ones(FACES)), MATRIX, None)["summary"]
     assert s["median"] == 0.0 and s["governing_mechanism"] == "lack of fusion"
+
+
+def test_the_strength_field_is_nan_where_the_material_has_no_strength_law():
+    """LHS-1 has no strength data for the laser route: the summary's median is null with the reason, and the
+    per-voxel field NaN (it read 0 MPa, which an FEA model mapping the field would take for a number)."""
+    m = get_material("LHS-1")
+    out = part_outcomes(_melted_fields(np.ones(SHAPE, bool)), m, "laser", 5e-4, interlayer(), None, 1e-3,
+                        m.particle_density)
+    s = out["summary"]["estimated_compressive_strength_MPa"]
+    assert s["median"] is None and s["reason"]
+    assert np.isnan(out["fields"]["strength_MPa"]).all()

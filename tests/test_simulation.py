@@ -106,3 +106,16 @@ def test_temperature_at_a_point_says_void_and_outside(result):
     assert np.isnan(sim.thermal.temperature_at(x, y, z))
     with pytest.raises(UserError, match="outside the simulated domain"):
         sim.thermal.temperature_at(1.0, 1.0, 1.0)
+
+
+def test_a_simulation_takes_a_case_file_or_dict_and_says_what_else_it_takes(ti_runtime):
+    """Simulation(path) and Simulation(dict) read the case as load_case does (they raised AttributeError: 'dict'
+    object has no attribute 'material'); anything else is one line saying what is allowed."""
+    from regolith_sim.errors import UserError
+    from regolith_sim.simulation import Simulation
+
+    tiny = Path(__file__).resolve().parent / "data" / "tiny_brick.toml"
+    assert Simulation(str(tiny)).case == load_case(tiny)
+    assert Simulation(load_case(tiny).to_dict()).case.process.power == load_case(tiny).process.power
+    with pytest.raises(UserError, match="got a int; allowed: a Case"):
+        Simulation(42)

@@ -50,7 +50,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density`` and their ``_range`` over the measured
     vesicle porosity, ``mass_lost_kg``,
     ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
-    ``strength_MPa``, ``vesicle_porosity``, ``crack_risk``, ``bonded_fraction``: the bonded area of the
+    ``strength_MPa`` (NaN where the material has no strength law for the route), ``vesicle_porosity``, ``crack_risk``, ``bonded_fraction``: the bonded area of the
     voxel's least bonded face to another voxel of the body, 1 elsewhere) of a run's part.
     ``stress_crack_risk``, when given (the thermo-mechanics' maximum principal stress over tensile strength),
     joins the thermal-shock estimate: the solver gives the stress left after cooling (or at the end of a
@@ -86,7 +86,8 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     if isinstance(te, str) and stress_crack_risk is None:
         notes.append(f"cracking not evaluated: {te}")
     strength: dict
-    sigma = np.zeros(state.shape)
+    # (no strength law: NaN, not 0 MPa, for an FEA model that maps the field; the summary says why)
+    sigma = np.full(state.shape, np.nan)
     if isinstance(matrix, str):
         strength = {"median": None, "low": None, "high": None, "governing_mechanism": None,
                     "normal_to_layers": None, "parallel_to_layers": None, "route": route, "reason": matrix}

@@ -11,12 +11,13 @@ from __future__ import annotations
 import time as _time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from gpu_kernels.thermal import VOID
 
-from ..config import Case
+from ..config import Case, load_case
 from ..errors import SimulationDiverged, UserError
 from ..thermal import Boundary, SurfaceSource, ThermalSolver, ThermalTables
 from ..thermal.evaporation import evaporation_for
@@ -69,7 +70,13 @@ class Simulation:
     """A print of one case. ``run()`` to the end of the cool-down, or ``step()`` for control loops."""
 
     def __init__(self, case: Case, arch: str | None = None, setup=None):
-        """``setup``: the case's :class:`~regolith_sim.simulation.preflight.Setup` when already built."""
+        """``case``: a :class:`Case`, or a case file's path or a dict of its sections (read by ``load_case``);
+        ``setup``: the case's :class:`~regolith_sim.simulation.preflight.Setup` when already built."""
+        if isinstance(case, (str, Path, dict)):
+            case = load_case(case)
+        elif not isinstance(case, Case):
+            raise UserError(f"Simulation(case): got a {type(case).__name__}; allowed: a Case (load_case), a case "
+                            "file's path or a dict of its sections", key="case")
         from gpu_kernels import backend
         from gpu_kernels.backend import ti
 
