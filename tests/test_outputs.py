@@ -56,6 +56,7 @@ def test_voxel_mesh_volume_and_fea_formats(tmp_path):
         assert len(back.points) < 7 * 8  # shared nodes
     inp = meshio.read(tmp_path / "p.inp")
     assert {k: len(v[0]) for k, v in inp.cell_sets.items()} == {"RHO_090": 6, "RHO_095": 1}
+    assert "*ELEMENT, TYPE=C3D8\n" in (tmp_path / "p.inp").read_text()  # full integration, not meshio's C3D8RH
     vtu = meshio.read(tmp_path / "p.vtu")
     assert sorted(np.round(vtu.cell_data["relative_density"][0], 2)) == [0.92] * 6 + [0.99]
 

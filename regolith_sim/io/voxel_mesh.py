@@ -80,6 +80,10 @@ def write_voxel_mesh(mesh, path: str | Path, fmt: str) -> Path:
             # Abaqus input holds no per-element data: density bands become element sets instead.
             sets = density_sets(np.asarray(mesh.cell_data["relative_density"][0]))
             meshio.Mesh(mesh.points, mesh.cells, cell_sets=sets).write(tmp, file_format="abaqus")
+            # meshio names every hexahedron C3D8RH (hybrid, reduced integration: the last of its aliases); a porous
+            # ceramic voxel is the plain 8-node brick with full integration, C3D8 in Abaqus' element library
+            text = Path(tmp).read_text()
+            Path(tmp).write_text(text.replace("*ELEMENT, TYPE=C3D8RH", "*ELEMENT, TYPE=C3D8"))
         else:
             mesh.write(tmp, file_format=VOXEL_FORMATS[fmt])
     return path
