@@ -499,3 +499,13 @@ def test_no_part_mesh_is_said_not_silent(tmp_path, caplog):
     assert files == {} and not list(tmp_path.glob("part.*"))
     assert any("no part mesh written (part.stl, part.vtu): nothing consolidated" in r.getMessage()
                for r in caplog.records)
+
+
+def test_rendering_no_part_says_so():
+    """as_built_mesh gives None when nothing consolidated: render_part says there is nothing to render (an
+    AttributeError on NoneType before)."""
+    from regolith_sim.errors import UserError
+    from regolith_sim.plots.render import render_part
+
+    with pytest.raises(UserError, match="nothing consolidated"):
+        render_part(None, None, None, None, "part.png")

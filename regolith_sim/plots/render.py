@@ -25,6 +25,11 @@ def surface_density(vertices: np.ndarray, rho: np.ndarray, state: np.ndarray, gr
 
 def render_part(mesh, rho: np.ndarray, state: np.ndarray, grid, path: str | Path, size=(1000, 700)) -> Path:
     """Render ``mesh`` (trimesh) with each vertex coloured by the relative density of the part there."""
+    if mesh is None:  # (as_built_mesh's answer when nothing consolidated)
+        from ..errors import UserError
+
+        raise UserError("render_part: no mesh to render (None: nothing consolidated, so as_built_mesh made no part)",
+                        key="mesh")
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
     import pyvista as pv
     from vtkmodules.vtkCommonCore import vtkLogger
