@@ -123,7 +123,7 @@ def case_layered_run() -> dict:
 
     over = {"material.name": "JSC-1A", "process.power": 45.0, "geometry.params.height": 1.5e-3,
             "process.layer_thickness": 0.5e-3, "process.dwell": 2.0, "solver.cooldown": 3.0,
-            "solver.mechanics": "off"}
+            "solver.mechanics": "off", "solver.arch": "auto"}  # (the file says cpu: run on the session's runtime)
     sim = Simulation(load_case(TINY_BRICK, **over))
     res = sim.run(progress=False)
     part = res.summary["part"]
