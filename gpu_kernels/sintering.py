@@ -200,7 +200,8 @@ def _face_means(AF, WF):
 @ti.kernel
 def settle(
     state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, acc_face: nd4,
-    layer_face: nd3, rho_before: nd3, t_liq: nd3, cool_rate: nd3, min_gap: float, min_fill: float,
+    layer_face: nd3, rho_before: nd3, t_liq: nd3, cool_rate: nd3, mass_lost: nd3, alkali_lost: nd3, min_gap: float,
+    min_fill: float,
 ) -> float:
     """Uniaxial settling of each (i, j) column under its own weight, conserving mass and enthalpy.
 
@@ -213,13 +214,14 @@ def settle(
     contact there: each keeps the bond it made to the material beside and above it, an approximation where
     neighbouring columns settle by different amounts; the new top's face upward has none), the inter-layer
     share of the face to +z (the sum over the parcels whose top it receives, at most 1: an area) and time above
-    T_hot, and the state, peak temperature and solidification record of the largest share (a sliver of melt
-    that round-off cuts into a cell of powder leaves it powder, at its own peak); its density is mass/volume. A top remainder below ``min_fill`` of a cell is shared with the cell under it
-    (two cells of (1 + f)/2 each),
-    so no sliver with a tiny heat capacity limits the time step. Emptied cells become VOID.
-    Returns the number of columns moved (a float sum: an integer one summed under a branch is the pattern that
-    lost columns of ``activate`` on Mesa's Vulkan driver). Material only moves down, so a target cell is never above
-    the source being read and the remap runs in place."""
+    T_hot, the evaporated mass and its alkali share of each parcel in proportion to the mass it brings (the loss
+    moves with the material that suffered it), and the state, peak temperature and solidification record of the
+    largest share (a sliver of melt that round-off cuts into a cell of powder leaves it powder, at its own peak);
+    its density is mass/volume. A top remainder below ``min_fill`` of a cell is shared with the cell under it
+    (two cells of (1 + f)/2 each), so no sliver with a tiny heat capacity limits the time step. Emptied cells
+    become VOID. Returns the number of columns moved (a float sum: an integer one summed under a branch is the
+    pattern that lost columns of ``activate`` on Mesa's Vulkan driver). Material only moves down, so a target cell
+    is never above the source being read and the remap runs in place."""
     nx, ny, nz = state.shape[0], state.shape[1], state.shape[2]
     moved = 0.0
     for i, j in ti.ndrange(nx, ny):
@@ -252,12 +254,16 @@ def settle(
             M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
             AF, WF = ti.Vector([0.0, 0.0, 0.0]), ti.Vector([0.0, 0.0, 0.0])
             LS = 0.0
+            ML, AL = 0.0, 0.0  # evaporated mass and its alkali share, carried with the material they left
             bs = VOID
             b_tl, b_cr = 0.0, 0.0
             for k in range(kt + 1):
                 if state[i, j, k] == VOID:
+                    ML += mass_lost[i, j, k]  # (a record in an empty cell stays in the column: none is lost)
+                    AL += alkali_lost[i, j, k]
                     continue
                 m, r = mass[i, j, k], rho_rel[i, j, k]
+                mlk, alk = mass_lost[i, j, k], alkali_lost[i, j, k]
                 hk, ak, thk, Tk, tpk, sk = h[i, j, k], acc[i, j, k], t_hot[i, j, k], T[i, j, k], T_peak[i, j, k], \
                     state[i, j, k]
                 afk = ti.Vector([acc_face[i, j, k, 0], acc_face[i, j, k, 1], acc_face[i, j, k, 2]])
@@ -284,6 +290,8 @@ def settle(
                         LS += ti.select(afk[2] >= 0.0, lfk, 0.0)
                     TH += dm * thk
                     TT += dm * Tk
+                    ML += mlk * dm / m
+                    AL += alk * dm / m
                     V += take
                     if dm > best:
                         best, bs, TP = dm, sk, tpk
@@ -292,13 +300,16 @@ def settle(
                         _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, layer_face, rho_before,
                                       t_liq, cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF),
                                       ti.min(LS, 1.0), TH, TT, TP, b_tl, b_cr)
+                        mass_lost[i, j, c], alkali_lost[i, j, c] = ML, AL
                         M, E, A, TH, TT, TP, V, best, LS = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+                        ML, AL = 0.0, 0.0
                         AF, WF = ti.Vector([0.0, 0.0, 0.0]), ti.Vector([0.0, 0.0, 0.0])
                         c += 1
                         need = _target_volume(c, n_full, split_top, f_top)
             _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, layer_face, rho_before, t_liq,
                           cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF), ti.min(LS, 1.0), TH, TT,
                           TP, b_tl, b_cr)
+            mass_lost[i, j, c], alkali_lost[i, j, c] = ML, AL
             acc_face[i, j, c, 2] = NO_CONTACT  # the column's new top: nothing above it
             layer_face[i, j, c] = 0.0
             for k in range(c + 1, kt + 1):
@@ -316,4 +327,6 @@ def settle(
                 cool_rate[i, j, k] = 0.0
                 T[i, j, k] = 0.0
                 T_peak[i, j, k] = 0.0
+                mass_lost[i, j, k] = 0.0
+                alkali_lost[i, j, k] = 0.0
     return moved

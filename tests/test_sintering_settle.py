@@ -71,6 +71,10 @@ def test_settling_conserves_mass_and_energy(ti_runtime, lms1):
     d.acc.from_numpy(acc)
     d.acc_face.from_numpy(faces)
     d.layer_face.from_numpy(share)
+    # evaporated mass booked on the cells (and its alkali share): it moves with the material, none lost
+    lost, alkali = rng.uniform(0.0, 0.3, shape), rng.uniform(0.0, 0.01, shape)
+    s.mass_lost.from_numpy(lost)
+    s.alkali_lost.from_numpy(alkali)
     m0, e0 = _totals(s)
     faces0 = np.einsum("ijk,ijkf->f", s.field("mass"), faces)
     # where each marked parcel's top lands: the cell holding the column's volume up to it (whole cells)
@@ -82,6 +86,10 @@ def test_settling_conserves_mass_and_energy(ti_runtime, lms1):
     m1, e1 = _totals(s)
     assert m1 == pytest.approx(m0, rel=1e-12)
     assert e1 == pytest.approx(e0, rel=1e-12)
+    for field, before in ((s.mass_lost, lost), (s.alkali_lost, alkali)):
+        after_lost = field.to_numpy()
+        np.testing.assert_allclose(after_lost.sum(axis=2), before.sum(axis=2), rtol=1e-12)  # per column
+        assert not after_lost[s.field("state") == 0].any()  # on the material, not in the cells it left
     # each parcel's faces to its neighbouring columns move with it (a merged cell's face is made of its
     # parcels' faces: mass-weighted sums conserved); a column's new top has nothing above it
     after = d.acc_face.to_numpy()

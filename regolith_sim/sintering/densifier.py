@@ -137,7 +137,8 @@ class Densifier:
         if not hasattr(s, "mass"):  # a bare field holder (tests) has nothing to settle
             return 0
         n = round(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.acc_face,
-                         self.layer_face, self.rho_before, s.t_liq, s.cool_rate, self.MIN_GAP, self.MIN_FILL))
+                         self.layer_face, self.rho_before, s.t_liq, s.cool_rate, s.mass_lost, s.alkali_lost,
+                         self.MIN_GAP, self.MIN_FILL))
         if n:
             s._refresh()
             self.columns_settled += n
