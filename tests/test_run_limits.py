@@ -120,3 +120,17 @@ def test_a_spot_whose_edge_hangs_over_the_domain_is_reported_with_the_share_lost
     # moved in by two radii (the deposit's whole box), the track keeps all of it
     plan.write_text(f"t_s,x_m,y_m,z_m,power_W\n0,{x0 + d},{y0 + d},0.0005,20\n1.0,{x0 + lx - d},{y0 + d},0.0005,0\n")
     assert not _warnings(load_case(TINY, **{"process.plan_file": str(plan), "process.power": "20 W"}))
+
+
+def test_a_drilled_through_column_names_what_sets_the_heating(ti_runtime):
+    """A run that boiled through a column stops naming the setting that heats: the power on its spot, or a fixed-
+    field microwave applicator's field strength (the power there only times the magnetron)."""
+    from regolith_sim.simulation.simulation import Simulation
+
+    over = {"process.microwave": {"applicator": "fixed-field", "field_strength": 1e5}, "solver.mechanics": "off"}
+    for case, setting in ((load_case(MICROWAVE, **over), "lower process.microwave.field_strength"),
+                          (load_case(TINY), "lower process.power")):
+        sim = Simulation(case)
+        sim.thermal.boiled_through = lambda: 1
+        with pytest.raises(SimulationDiverged, match=setting):
+            sim._stop_if_boiled_through()

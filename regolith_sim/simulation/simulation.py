@@ -394,11 +394,14 @@ class Simulation:
         through the whole column (gpu_kernels.evaporation), which the grid no longer represents."""
         n = self.thermal.boiled_through()
         if n:
+            p = self.case.process
+            # what sets the heating: a fixed-field microwave applicator's field strength, else the power on its spot
+            lower = "lower process.microwave.field_strength" if p.source == "microwave" and \
+                p.microwave.applicator == "fixed-field" else "lower process.power (or widen process.spot_diameter)"
             raise SimulationDiverged(
                 f"at t = {self.thermal.time:.4g} s the heat source has boiled away more material than {n} column(s) "
                 "of the grid held: the surface receded through the part and the bed (a beam drilling), which the "
-                "model does not follow; lower process.power (or widen process.spot_diameter); outputs written so "
-                "far are kept")
+                f"model does not follow; {lower}; outputs written so far are kept")
 
     def _record(self, timed_only: bool = False) -> None:
         """Feed the recorders that are due (with ``timed_only``, the field frames only)."""
