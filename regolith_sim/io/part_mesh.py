@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..sintering.asbuilt import CONSOLIDATED_MIN_STATE, fill_fraction
+
 #: sub-cells per cell in z on which the settled material is sampled
 SUB_CELLS = 4
 
@@ -20,9 +22,8 @@ def settled_occupancy(state: np.ndarray, fill: np.ndarray | None, sub: int = SUB
     material of each column stacked from its bottom by its ``fill`` (module docstring; None: every material
     cell full). Shape (nx, ny, nz x sub), boolean."""
     state = np.asarray(state)
-    cons = state >= 2
-    v = (state > 0).astype(float) if fill is None else np.clip(np.where(state > 0, np.asarray(fill, float), 0.0),
-                                                                 0.0, 1.0)
+    cons = state >= CONSOLIDATED_MIN_STATE
+    v = fill_fraction(state) if fill is None else np.clip(np.where(state > 0, np.asarray(fill, float), 0.0), 0.0, 1.0)
     top = np.cumsum(v, axis=2) * sub          # S_k in sub-cells
     bottom = top - v * sub
     nz = state.shape[2]
@@ -46,7 +47,7 @@ def settled_cells(state: np.ndarray, fill: np.ndarray | None) -> np.ndarray:
     the voxels of the as-built part, whole cells for a hexahedral mesh."""
     occ = settled_occupancy(state, fill)
     share = occ.reshape(occ.shape[:2] + (-1, SUB_CELLS)).mean(axis=3)
-    return (np.asarray(state) >= 2) & (share >= 0.5)
+    return (np.asarray(state) >= CONSOLIDATED_MIN_STATE) & (share >= 0.5)
 
 
 def as_built_mesh(state: np.ndarray, origin, dx: float, fill: np.ndarray | None = None):
@@ -60,8 +61,9 @@ def as_built_mesh(state: np.ndarray, origin, dx: float, fill: np.ndarray | None 
     if not occ.any():
         return None
     # the bounding box of the material and a layer of empty samples around it
-    lo = np.array([np.flatnonzero(occ.any(axis=tuple(b for b in range(3) if b != a))).min() for a in range(3)])
-    hi = np.array([np.flatnonzero(occ.any(axis=tuple(b for b in range(3) if b != a))).max() for a in range(3)]) + 1
+    spans = [np.flatnonzero(occ.any(axis=tuple(b for b in range(3) if b != a))) for a in range(3)]
+    lo = np.array([sp[0] for sp in spans])
+    hi = np.array([sp[-1] for sp in spans]) + 1
     box = occ[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]]
     h = np.array([dx, dx, dx / SUB_CELLS])
     verts, faces, _, _ = marching_cubes(np.pad(box, 1).astype(np.float32), 0.5, spacing=tuple(h))

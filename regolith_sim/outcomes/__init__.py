@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .body import (CONSOLIDATED_MIN_STATE, MOLTEN_STATE, VOID_STATE, VesicleData, bulk_relative_density, envelope, kept_after_evaporation,
-                   melt_fraction_reached, vesicle_porosity)
+from .body import (CONSOLIDATED_MIN_STATE, MOLTEN_STATE, VOID_STATE, VesicleData, bulk_relative_density, envelope,
+                   kept_after_evaporation, melt_fraction_reached, vesicle_porosity)
 from .bonding import face_bond, face_pair
 from .cracking import ThermoElastic, bending_restrained, crack_risk
 from .routes import ROUTES, matrix_strength, route_of, tensile_strength
@@ -50,8 +50,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     """Summary entries (``bulk_density_kg_m3``, ``bulk_relative_density`` and their ``_range`` over the measured
     vesicle porosity, ``mass_lost_kg``,
     ``estimated_compressive_strength_MPa``, ``defects``) and per-voxel fields (``defect``,
-    ``strength_MPa`` (NaN where the material has no strength law for the route), ``vesicle_porosity``, ``crack_risk``, ``bonded_fraction``: the bonded area of the
-    voxel's least bonded face to another voxel of the body, 1 elsewhere) of a run's part.
+    ``strength_MPa`` (NaN where the material has no strength law for the route), ``vesicle_porosity``,
+    ``crack_risk``, ``bonded_fraction``: the bonded area of the voxel's least bonded face to another voxel of the
+    body, 1 elsewhere) of a run's part.
     ``stress_crack_risk``, when given (the thermo-mechanics' maximum principal stress over tensile strength),
     joins the thermal-shock estimate: the solver gives the stress left after cooling (or at the end of a
     layer), the thermal-shock criterion the transient stress while the voxel froze, and a voxel cracks if
@@ -63,6 +64,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     matrix law's critical porosity moves to it, .routes)."""
     state = np.asarray(fields["state"])
     cons = state >= CONSOLIDATED_MIN_STATE
+    molten_now = state == MOLTEN_STATE
     env = envelope(cons, fields["part_mask"], state != VOID_STATE)
     f_melt = melt_fraction_reached(fields["T_peak"], cons, material)
     ves = VesicleData.of(material, vacuum)
@@ -105,7 +107,6 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
         if stress_crack_risk is not None:
             stress = np.where(env & cons, np.nan_to_num(stress_crack_risk, nan=0.0), 0.0)
             risk = stress if risk is None else np.maximum(risk, stress)
-        molten_now = state == MOLTEN_STATE
         if risk is not None:  # a melt holds no stress: a voxel melted again lost the cracks of its last freezing
             risk = np.where(molten_now, 0.0, risk)
         body = BodyFields(env, cons, fields["rho_rel"], f_melt, bond, risk,
@@ -124,7 +125,7 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
         if share > LOST_NOTE_ABOVE:
             notes.append(f"{100 * share:.3g} % of the body's material evaporated (part.mass_lost_kg): what boiled "
                          "off carries no load and takes no volume")
-    molten = _share(env & (state == MOLTEN_STATE), int(np.count_nonzero(env)))
+    molten = _share(env & molten_now, int(np.count_nonzero(env)))
     if molten > 0.0:
         notes.append(f"{100 * molten:.3g} % of the body is still molten when the run ends: a melt carries no load; "
                      "lengthen solver.cooldown for the strength of the cooled part")

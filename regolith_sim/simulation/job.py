@@ -56,7 +56,6 @@ def run_job(case: Case, out_dir: str | Path, *, progress: bool = False, resume: 
     from .outputs import write_outputs
     from .preflight import preflight
     from .run_folder import run_folder
-
     from .simulation import Simulation
 
     out = Path(out_dir)

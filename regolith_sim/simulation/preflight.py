@@ -133,7 +133,6 @@ def warnings_for(case) -> list[str]:
     p = case.process
     if p.source == "solar":
         from ..planning.budget import solar_budget
-
         from ..thermal.solar import collector_power
 
         b = solar_budget(p)
@@ -159,13 +158,18 @@ def setup_warnings(case, su: Setup) -> list[str]:
             + _collector_cap_note(case, su))
 
 
+def _on_powers(su: Setup) -> np.ndarray:
+    """The powers [W] of the plan's segments with the source on."""
+    return np.asarray(su.plan.power)[np.asarray(su.plan.on, bool)]
+
+
 def _collector_cap_note(case, su: Setup) -> list[str]:
     """A solar plan asking for more than the collector gathers: the spot gets the collector's power."""
     from ..thermal.solar import collector_power
 
     p = case.process
     cap = collector_power(p.solar) if p.source == "solar" else None
-    powers = np.asarray(su.plan.power)[np.asarray(su.plan.on, bool)]
+    powers = _on_powers(su)
     if cap is None or powers.size == 0 or powers.max() <= cap * (1 + 1e-9):
         return []
     return [f"process.power: the plan asks for {powers.max():g} W but the collector delivers at most {cap:.4g} W "
@@ -178,7 +182,7 @@ def _plan_power_note(case, su: Setup) -> list[str]:
     p = case.process
     if not p.plan_file:
         return []
-    powers = np.asarray(su.plan.power)[np.asarray(su.plan.on, bool)]
+    powers = _on_powers(su)
     if powers.size == 0 or np.allclose(powers, p.power, rtol=1e-9, atol=0.0):
         return []
     return [f"process.power = {p.power:.4g} W is not used: the plan file's power column sets the power "
