@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 # two workers: the suite is one process per test otherwise and CI has two cores
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 bench: $(STAMP)
 	$(PY) benchmarks/thermal.py

@@ -66,6 +66,9 @@ class BackendError(RuntimeError):
         super().__init__(message)
 
 
+CACHE_MAX_BYTES = 1 << 30
+
+
 def cache_dir() -> Path:
     """Per-user cache for Taichi's compiled kernels (never the working tree)."""
     root = os.environ.get("REGOLITH_SIM_CACHE") or os.environ.get("XDG_CACHE_HOME")
@@ -238,6 +241,9 @@ def _try_init(name: str, precision: str, verbose: bool) -> None:
         default_fp=ti.f64 if precision == "f64" else ti.f32,
         offline_cache=True,
         offline_cache_file_path=str(cache_dir()),
+        # Taichi prunes a quarter of the cache at exit once it passes 100 MB (its default); the f64, f32 and
+        # SPIR-V variants of our kernels come near that, and each run would then recompile what the last pruned.
+        offline_cache_max_size_of_files=CACHE_MAX_BYTES,
         log_level=ti.INFO if verbose else ti.ERROR,
     )
     if name == "cpu":
