@@ -52,6 +52,7 @@ CPU_VULKAN_DRIVERS = ("llvmpipe", "lavapipe", "swiftshader")
 #: Testing hook: behave as on a backend without 64-bit floats (Metal, most integrated GPUs) on any
 #: machine, so the f32 ledger and the precision refusals can be checked where no such device exists.
 NO_F64_ENV = "REGOLITH_SIM_NO_F64"
+DEBUG_ENV = "REGOLITH_SIM_TAICHI_DEBUG"   # bounds-checked kernels (Taichi debug mode): slow, for finding faults
 PRECISION_KEY = "solver.precision"
 
 _state: dict = {"arch": None, "precision": None, "device": None, "skipped": []}
@@ -246,6 +247,8 @@ def _try_init(name: str, precision: str, verbose: bool) -> None:
         offline_cache_max_size_of_files=CACHE_MAX_BYTES,
         log_level=ti.INFO if verbose else ti.ERROR,
     )
+    if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        kwargs.update(debug=True, offline_cache=False)
     if name == "cpu":
         kwargs["cpu_max_num_threads"] = int(os.environ.get("REGOLITH_SIM_THREADS", os.cpu_count() or 1))
     # ti.init prints "Starting on arch" to stdout unconditionally: keep stdout for results (JSON).

@@ -8,8 +8,8 @@ from gpu_kernels.backend import ti
 def table_lookup(table: ti.template(), x0, inv_dx, x):
     """Linear interpolation in a uniformly spaced table, clamped at both ends."""
     n = table.shape[0]
-    u = (x - x0) * inv_dx
-    u = ti.min(ti.max(u, 0.0), n - 1.000001)
-    i = ti.cast(ti.floor(u), ti.i32)
+    u = ti.min(ti.max((x - x0) * inv_dx, 0.0), n - 1.0)
+    # the index is clamped as an integer: in f32 a clamp just below n - 1 rounds to n - 1 and read past the end
+    i = ti.min(ti.cast(ti.floor(u), ti.i32), n - 2)
     w = u - i
     return (1.0 - w) * table[i] + w * table[i + 1]
