@@ -169,6 +169,36 @@ def box_range(box: ti.template(), axis: ti.template()):
     return lo, ti.max(hi, lo)
 
 
+@ti.func
+def leave_melt(t_liq: ti.template(), cool_rate: ti.template(), i, j, k, h0, h1, t0, t, now, dt, h_sol, h_liq, solidus,
+               liquidus):
+    """A molten cell that ended a step of dt [s] at ``now`` below the liquidus, at t [K] and enthalpy h1 [J/kg], from
+    t0 and h0 at the step's start: the times it crossed the liquidus and the solidus (enthalpies h_liq and h_sol)
+    within the step, linear in time in enthalpy (the heat leaving a cell changes little over a step; its
+    temperature stalls through the freezing range as the latent heat comes out). Below the solidus it has frozen:
+    ``cool_rate`` gets (liquidus - solidus) / (solidus crossing - liquidus crossing), the mean rate through the
+    freezing range. Returns its new state (MOLTEN or RESOLIDIFIED).
+    (Taking the step's end as the solidus crossing, and a whole step for a range crossed within one, capped the
+    rate at (liquidus - solidus) / dt: the demo's median cooling rate followed its step lengths.)"""
+    s = MOLTEN
+    fall = h0 - h1
+    crossed = t0 >= liquidus and fall > 0.0  # at or above the liquidus at the start: crossed it in this step
+    if crossed:
+        t_liq[i, j, k] = now - dt * (h_liq - h1) / fall
+    if t < solidus:
+        s = RESOLIDIFIED
+        if crossed:  # the whole range within the step (written so, free of cancellation)
+            cool_rate[i, j, k] = (liquidus - solidus) * fall / (dt * (h_liq - h_sol))
+        else:
+            t_sol = now - dt
+            if fall > 0.0 and h0 > h_sol:
+                t_sol = now - dt * (h_sol - h1) / fall
+            t_f = t_sol - t_liq[i, j, k]
+            if t_f > 0.0:
+                cool_rate[i, j, k] = (liquidus - solidus) / t_f
+    return s
+
+
 @ti.kernel
 def update_properties(
     h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, kside: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3,
@@ -180,11 +210,13 @@ def update_properties(
     above ``T_hot``, in the cells of group ``group`` in the layers [k0, k1) (``group_range``). A separate
     pass: per-face evaluation of k costs six times the arithmetic in the diffusion sweep.
 
-    Solidification: ``t_liq`` keeps the last time [s] (``now``, the end of this step) a cell was at or
-    above the liquidus; when a molten cell falls below the solidus, ``cool_rate`` gets its mean cooling
-    rate through the freezing range, (liquidus - solidus) / local solidification time [K/s] (the local
-    solidification time t_f of Flemings 1974, Solidification Processing, Ch. 5), at least one step long.
-    Only cells above the liquidus or leaving the melt touch these fields.
+    Solidification: ``t_liq`` keeps the last time [s] a cell was at or above the liquidus (a step's end, or
+    the crossing within a step that took it below); when a molten cell falls below the solidus, ``cool_rate``
+    gets its mean cooling rate through the freezing range, (liquidus - solidus) / local solidification time
+    [K/s] (the local solidification time t_f of Flemings 1974, Solidification Processing, Ch. 5), the crossings
+    placed within the step, linear in time in enthalpy (``leave_melt``), from the cell's state at the step's
+    start: the stored T, or ``h_start`` with ``change`` (a super-time-step's stages overwrite T). Only cells
+    above the liquidus or leaving the melt touch these fields.
 
     While it holds each cell's new T and k, the pass also keeps, in row ``group`` of ``watch`` (FAST for
     ALL, which clears the SLOW row), what bounds the next explicit step over the cells it updated (the
@@ -198,9 +230,9 @@ def update_properties(
     evaporation sink of the step and boils (``evaporate_at``), from the enthalpy the step left: a pass of
     its own before cost as much as this one.
 
-    With ``change`` (a source-off super-time-step's end), [W_DT] of the row gets the largest |T - T(h_start)| of
-    the cells, ``h_start`` their enthalpy at the step's start: the step's largest temperature change, which
-    sets the next step (ThermalSolver.implicit_dt), as for an implicit step.
+    With ``change`` (a super-time-step's end, or a controlled explicit one's), [W_DT] of the row gets the largest
+    |T - T(h_start)| of the cells, ``h_start`` their enthalpy at the step's start: the step's largest temperature
+    change, which sets the next source-off step (ThermalSolver.implicit_dt), as for an implicit step.
 
     [W_MOVED] of the row marks the lowest layer whose temperature changed by more than ``QUIET_REL`` (from the
     stored T: after a super-time-step, its last stage's input): ThermalSolver keeps the layers under the reach
@@ -241,11 +273,13 @@ def update_properties(
                                            evap_par, par, i, j, k, nx, ny, nz, dt, h_b1, h_b2, t)
                 if h[i, j, k] != hc:
                     t = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
-            if moved == BOX_EMPTY and ti.abs(t - T[i, j, k]) > QUIET_REL * ti.abs(t):
+            t_before = T[i, j, k]
+            if moved == BOX_EMPTY and ti.abs(t - t_before) > QUIET_REL * ti.abs(t):
                 moved = k
             T[i, j, k] = t
             if ti.static(change):
-                d_max = ti.max(d_max, ti.abs(t - table_lookup(T_of_h, h0, inv_dh, h_start[i, j, k])))
+                t_before = table_lookup(T_of_h, h0, inv_dh, h_start[i, j, k])
+                d_max = ti.max(d_max, ti.abs(t - t_before))
             T_peak[i, j, k] = ti.max(T_peak[i, j, k], t)
             if t > T_hot:
                 t_hot[i, j, k] += dt
@@ -253,11 +287,15 @@ def update_properties(
             if t >= liquidus:
                 s = MOLTEN
                 t_liq[i, j, k] = now
-            elif s == MOLTEN and t < solidus:
-                s = RESOLIDIFIED
-                t_f = ti.max(now - t_liq[i, j, k], dt)
-                if t_f > 0.0:
-                    cool_rate[i, j, k] = (liquidus - solidus) / t_f
+            elif s == MOLTEN:
+                h_before = 0.0
+                if ti.static(change):
+                    h_before = h_start[i, j, k]
+                else:
+                    h_before = table_lookup(h_of_T, par[P_HT0], par[P_INV_HDT], t_before)
+                s = leave_melt(t_liq, cool_rate, i, j, k, h_before, h[i, j, k], t_before, t, now, dt,
+                               table_lookup(h_of_T, par[P_HT0], par[P_INV_HDT], solidus),
+                               table_lookup(h_of_T, par[P_HT0], par[P_INV_HDT], liquidus), solidus, liquidus)
             elif s == POWDER and rr > rho_rel0 + 0.01:
                 s = SINTERED
             state[i, j, k] = s

@@ -169,9 +169,9 @@ def test_print_with_lagging_cells_closes_the_ledger(ti_runtime):
 def test_print_tracks_the_explicit_run(ti_runtime):
     """A small two-layer laser print (tests/test_thermal_implicit.py's) with super-time-steps, spot on and off,
     against explicit steps at the stability limit throughout (implicit_cooldown off), after 15 s of cool-down.
-    Measured: 199 steps against 552 (244 against 763 before the side faces of partly filled cells took their fill:
-    their explicit limit, which the explicit run steps at, is longer); temperatures within 5.6 K (mean 0.17 K; the implicit cool-down's are within
-    10.8 K, mean 0.9 K); peak temperatures within 60 K of about 2,000 K (3 %: the spot stands still for a
+    Measured: 226 steps against 519 (189 before the source-off step control kept each interval to its end, with
+    temperatures within 4.7 K, mean 0.16 K); temperatures within 4.4 K (mean 0.13 K; the implicit cool-down's
+    are within 10.8 K, mean 0.9 K); peak temperatures within 60 K of about 2,000 K (3 %: the spot stands still for a
     step, half a cell of travel, where explicit steps at the limit sample its path more finely); relative
     density within 2e-4 in the mean, the consolidated cells within 1 %."""
     import copy
@@ -188,7 +188,7 @@ def test_print_tracks_the_explicit_run(ti_runtime):
         sim.run(progress=False)
         runs[label] = sim
     ex, st = runs["explicit"].thermal, runs["sts"].thermal
-    assert st.sts_stats["steps"] > 0 and st.steps * 2.5 < ex.steps
+    assert st.sts_stats["steps"] > 0 and st.steps * 2 < ex.steps
     act = ex.field("state") > 0
     dT, dpeak = np.abs(ex.field("T") - st.field("T"))[act], np.abs(ex.field("T_peak") - st.field("T_peak"))[act]
     assert dT.max() < 8.0 and dT.mean() < 0.5

@@ -319,14 +319,17 @@ class Simulation:
         stable = th.stable_dt(cfg.safety)
         sts = cfg.super_time_stepping and not cfg.time_step and self.source.moves
         sts_cap = STS_MARGIN * stable * sts_reach(STS_MAX_STAGES)  # the longest super-time-step
-        if cfg.implicit_cooldown and not on and limit > IMPLICIT_MIN_SPAN_STEPS * stable:
+        # Once the control steps a source-off interval it keeps it to its end: its last stretch, shorter than
+        # IMPLICIT_MIN_SPAN_STEPS limits, went in one super-time-step (0.7 s over a melting cell, 200 K off).
+        controlling = th.implicit_stats["last_dt"] > 0.0
+        if cfg.implicit_cooldown and not on and (limit > IMPLICIT_MIN_SPAN_STEPS * stable or controlling):
             dt = min(th.implicit_dt(), limit)
             if sts and dt <= IMPLICIT_AFTER_STS_STEPS * sts_cap:
                 dt = min(th.implicit_dt(STS_DT_TARGET_K), limit)
                 # Super-time-steps while the accuracy-chosen step is within IMPLICIT_AFTER_STS_STEPS of them (an
                 # implicit step costs a few dozen sweeps of CG; a super-time-step at most STS_MAX_STAGES).
                 dt = min(dt, sts_cap)
-                th.step_sts(dt) if dt > stable else th.step(dt)
+                th.step_sts(dt) if dt > stable else th.step(dt, controlled=True)
             else:
                 th.step_implicit(dt)
         else:
