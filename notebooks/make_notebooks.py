@@ -21,7 +21,8 @@ OUT = Path(os.environ.get("REGOLITH_SIM_NOTEBOOK_OUT", ROOT / "results" / "noteb
 SMALL = os.environ.get("REGOLITH_SIM_NOTEBOOK_SMALL") == "1"
 SMALL_BRICK = {"geometry.params": {"length": "6 mm", "width": "4 mm", "height": "1 mm"},
                "site.substrate_depth": "2 mm", "process.spot_diameter": "2 mm", "process.hatch_spacing": "1.2 mm",
-               "process.dwell": "1 s", "solver.cooldown": "2 s", "output.probes": []} if SMALL else {}'''
+               "process.dwell": "1 s", "solver.cooldown": "2 s", "output.probes": [],
+               "solver.resolution": 1} if SMALL else {}'''
 
 QUICK_START = [
     new_markdown_cell("""# Quick start: print a Chang'e-8-style brick
@@ -99,7 +100,9 @@ rows = []
 for P in powers:
     for v in speeds:
         case = load_case(ROOT / "examples" / "change8_brick.toml",
-                         **{**SMALL_BRICK, "process.power": P, "process.scan_speed": v, "process.layers": 1})
+                         # one layer, one cell deep: the map in minutes (check chosen points at resolution 2)
+                         **{"solver.resolution": 1, **SMALL_BRICK, "process.power": P, "process.scan_speed": v,
+                            "process.layers": 1})
         s = Simulation(case).run(progress=False).summary
         h = case.process.hatch_spacing
         rows.append({"power_W": P, "speed_m_s": v, "areal_energy_density_J_m2": P / (v * h),

@@ -94,6 +94,38 @@ def test_the_as_built_mesh_stands_where_settled_material_lies():
     assert len(hexes.cells[0].data) == 36 * 2
 
 
+def test_loose_fragments_in_the_bed_are_not_part_of_the_part():
+    """A 4 x 4 x 2 block in the designed part with a sintered rim joined to it outside the part (a column of 2
+    cells at its side) and, two cells off, a strip of 4 cells sintered in the bed and joined to nothing: the
+    surface and hexahedral meshes hold the block and its rim (34 cells) and leave the strip out; the summary's
+    count of detached fragments is 1 with 4 cells of material. A piece touching the part only at an edge is not
+    bonded (face connectivity): a second fragment."""
+    from regolith_sim.io.part_mesh import as_built_mesh
+    from regolith_sim.io.voxel_mesh import consolidated_mesh
+    from regolith_sim.sintering.asbuilt import detached_fragments, joined_to_part
+
+    dx = 1e-3
+    state = np.ones((10, 10, 4), np.int8)
+    part = np.zeros(state.shape, bool)
+    part[2:6, 2:6, 1:3] = True
+    state[part] = 4
+    state[6, 3, 1:3] = 2          # the rim, joined to the block's face
+    state[8, 2:6, 2] = 2          # the strip, two cells off
+    fill = np.where(state > 0, 1.0, 0.0)
+    kept = joined_to_part(state, part)
+    assert kept.sum() == 34 and not kept[8].any()
+    assert detached_fragments(state, part, fill, dx) == {"count": 1, "volume_m3": pytest.approx(4 * dx**3)}
+    mesh = as_built_mesh(state, (0.0, 0.0, 0.0), dx, fill, part)
+    assert mesh.is_watertight and len(mesh.split(only_watertight=False)) == 1
+    assert mesh.bounds[1, 0] <= 7 * dx  # nothing out at the strip (x from 8 dx)
+    assert len(as_built_mesh(state, (0.0, 0.0, 0.0), dx, fill).split(only_watertight=False)) == 2  # without the part
+    hexes = consolidated_mesh({"state": state, "rho_rel": np.ones(state.shape), "fill": fill, "part_mask": part},
+                              (0, 0, 0), dx)
+    assert len(hexes.cells[0].data) == 34
+    state[6, 6, 1] = 2            # touches the block's corner column at an edge only
+    assert detached_fragments(state, part, fill, dx)["count"] == 2
+
+
 # -- a whole run ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_run(ti_runtime, tmp_path_factory):

@@ -145,16 +145,16 @@ def test_rough_region_damps_sharp_contrasts_as_euler_steps(ti_runtime):
 
 
 def test_print_with_lagging_cells_closes_the_ledger(ti_runtime):
-    """The demo's first layer (its first 8 s) with super-time-steps: slow tiles and lagging deep layers take
-    the stages' interface heat with the unrolled weights, the spot's energy that reaches lagging cells goes in
-    at once, and evaporation is split off: the balance closes to round-off."""
+    """The demo's first layer (its first 8 s, one cell per layer) with super-time-steps: slow tiles and lagging
+    deep layers take the stages' interface heat with the unrolled weights, the spot's energy that reaches lagging
+    cells goes in at once, and evaporation is split off: the balance closes to round-off."""
     from pathlib import Path
 
     from regolith_sim.config import load_case
     from regolith_sim.simulation.simulation import Simulation
 
     case = load_case(Path(__file__).parents[1] / "examples" / "change8_brick.toml",
-                     **{"solver.mechanics": "off", "solver.super_time_stepping": True})
+                     **{"solver.mechanics": "off", "solver.super_time_stepping": True, "solver.resolution": 1})
     sim = Simulation(case)
     lagged = 0
     while sim.thermal.time < 8.0:
@@ -213,7 +213,8 @@ def test_columns_settle_by_time_whatever_the_step(ti_runtime):
 
     case = Path(__file__).parents[1] / "examples" / "change8_brick.toml"
     for sts_on in (True, False):
-        sim = Simulation(load_case(case, **{"solver.mechanics": "off", "solver.super_time_stepping": sts_on}))
+        sim = Simulation(load_case(case, **{"solver.mechanics": "off", "solver.super_time_stepping": sts_on,
+                                                      "solver.resolution": 1}))
         d = sim.densifier
         assert d.settle_every == 0 and d.settle_interval == pytest.approx(0.25)  # 1.25 0.5 mm cells at 2.5 mm/s
     mat = get_material("JSC-1A")
@@ -234,9 +235,9 @@ def test_columns_settle_by_time_whatever_the_step(ti_runtime):
 
 
 def test_stages_leave_out_deep_rough_cells_to_the_bit(ti_runtime):
-    """The demo's first 6 s with super-time-steps: the stages after the first leave out the rough cells no later
-    stage's interface flux can reach (K.rough_stage_top), the rough region's Euler steps go K.ROUGH_BATCH to a
-    launch and the stages K.STS_BATCH: every field and the ledger are the same to the bit as with every stage
+    """The demo's first 6 s (one cell per layer) with super-time-steps: the stages after the first leave out the
+    rough cells no later stage's interface flux can reach (K.rough_stage_top), the rough region's Euler steps go
+    K.ROUGH_BATCH to a launch and the stages K.STS_BATCH: every field and the ledger are the same to the bit as with every stage
     over every cell. The ledger is a sum of atomic adds, whose order differs between threads and runs, so it
     agrees to round-off rather than to the bit."""
     from pathlib import Path
@@ -247,7 +248,8 @@ def test_stages_leave_out_deep_rough_cells_to_the_bit(ti_runtime):
     case = Path(__file__).parents[1] / "examples" / "change8_brick.toml"
     runs = []
     for skip in (True, False):
-        sim = Simulation(load_case(case, **{"solver.mechanics": "off", "solver.super_time_stepping": True}))
+        sim = Simulation(load_case(case, **{"solver.mechanics": "off", "solver.super_time_stepping": True,
+                                            "solver.resolution": 1}))
         sim.thermal.skip_deep_rough = skip
         sim.advance(6.0, progress=False)
         runs.append(sim.thermal)

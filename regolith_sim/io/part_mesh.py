@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sintering.asbuilt import CONSOLIDATED_MIN_STATE, fill_fraction
+from ..sintering.asbuilt import CONSOLIDATED_MIN_STATE, fill_fraction, joined_to_part
 
 #: sub-cells per cell in z on which the settled material is sampled
 SUB_CELLS = 4
 
 
-def settled_occupancy(state: np.ndarray, fill: np.ndarray | None, sub: int = SUB_CELLS) -> np.ndarray:
+def settled_occupancy(state: np.ndarray, fill: np.ndarray | None, sub: int = SUB_CELLS,
+                      part_mask: np.ndarray | None = None) -> np.ndarray:
     """Whether consolidated material (state >= 2) occupies each of ``sub`` sub-cells per cell along z, the
     material of each column stacked from its bottom by its ``fill`` (module docstring; None: every material
-    cell full). Shape (nx, ny, nz x sub), boolean."""
+    cell full). With ``part_mask``, only the material joined to the part (``sintering.asbuilt.joined_to_part``:
+    loose fragments in the bed left out). Shape (nx, ny, nz x sub), boolean."""
     state = np.asarray(state)
-    cons = state >= CONSOLIDATED_MIN_STATE
+    cons = state >= CONSOLIDATED_MIN_STATE if part_mask is None else joined_to_part(state, part_mask)
     v = fill_fraction(state) if fill is None else np.clip(np.where(state > 0, np.asarray(fill, float), 0.0), 0.0, 1.0)
     top = np.cumsum(v, axis=2) * sub          # S_k in sub-cells
     bottom = top - v * sub
@@ -42,22 +44,25 @@ def settled_occupancy(state: np.ndarray, fill: np.ndarray | None, sub: int = SUB
     return occ
 
 
-def settled_cells(state: np.ndarray, fill: np.ndarray | None) -> np.ndarray:
-    """Consolidated cells that at least half hold the settled consolidated material (``settled_occupancy``):
-    the voxels of the as-built part, whole cells for a hexahedral mesh."""
-    occ = settled_occupancy(state, fill)
+def settled_cells(state: np.ndarray, fill: np.ndarray | None, part_mask: np.ndarray | None = None) -> np.ndarray:
+    """Consolidated cells that at least half hold the settled consolidated material (``settled_occupancy``; with
+    ``part_mask`` the material joined to the part): the voxels of the as-built part, whole cells for a
+    hexahedral mesh."""
+    occ = settled_occupancy(state, fill, part_mask=part_mask)
     share = occ.reshape(occ.shape[:2] + (-1, SUB_CELLS)).mean(axis=3)
     return (np.asarray(state) >= CONSOLIDATED_MIN_STATE) & (share >= 0.5)
 
 
-def as_built_mesh(state: np.ndarray, origin, dx: float, fill: np.ndarray | None = None):
+def as_built_mesh(state: np.ndarray, origin, dx: float, fill: np.ndarray | None = None,
+                  part_mask: np.ndarray | None = None):
     """Watertight triangle mesh [m] around the settled consolidated material (marching cubes at 0.5 on
     ``settled_occupancy``, padded, Lorensen & Cline 1987), or None when nothing consolidated. ``fill``: the share
-    of each cell its material fills (``fields["fill"]``); without it every consolidated cell counts whole."""
+    of each cell its material fills (``fields["fill"]``); without it every consolidated cell counts whole.
+    ``part_mask`` (``fields["part_mask"]``): only the material joined to the part, not loose fragments."""
     import trimesh
     from skimage.measure import marching_cubes
 
-    occ = settled_occupancy(state, fill)
+    occ = settled_occupancy(state, fill, part_mask=part_mask)
     if not occ.any():
         return None
     # the bounding box of the material and a layer of empty samples around it

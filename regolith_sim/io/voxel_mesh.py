@@ -28,13 +28,14 @@ def voxel_hexahedra(mask: np.ndarray, origin, dx: float):
 
 def consolidated_mesh(fields: dict, origin, dx: float):
     """A meshio mesh of the consolidated voxels (state >= 2) that at least half hold settled material
-    (``part_mesh.settled_cells``, from ``fields["fill"]`` when given) with their relative density and state, or
+    (``part_mesh.settled_cells``, from ``fields["fill"]`` when given; joined to the part with
+    ``fields["part_mask"]``) with their relative density and state, or
     None when nothing consolidated."""
     import meshio
 
     from .part_mesh import settled_cells
 
-    mask = settled_cells(fields["state"], fields.get("fill"))
+    mask = settled_cells(fields["state"], fields.get("fill"), fields.get("part_mask"))
     if not mask.any():
         return None
     points, hexes, cells = voxel_hexahedra(mask, origin, dx)

@@ -111,7 +111,7 @@ def write_outputs(sim, result, out_dir: Path) -> dict[str, Path]:
         from ..io.part_mesh import as_built_mesh
 
         mesh = as_built_mesh(result.fields["state"], result.grid.origin, result.grid.dx,  # once, for both
-                             result.fields.get("fill"))
+                             result.fields.get("fill"), result.fields.get("part_mask"))
     files.update(write_part_meshes(result, mesh, out.mesh_formats, out_dir, out.distortion_scale, out.mesh_units))
     if out.plots:
         files.update(write_plots(sim, result, out_dir))

@@ -45,6 +45,9 @@ SUMMARY_UNITS = {
                     "(in_layer_bonded_area_fraction); mean vesicle porosity",
     "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate",
     "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
+    "part.detached_fragments": "pieces of consolidated material wholly outside the designed part and not joined "
+                               "to it (bed powder sintered beside it): their count and the volume of their "
+                               "material [m^3]; the part's meshes leave them out",
     "part.sintered_depth_m": "m, deepest run of sintered or melted cells down from a column's surface",
     "part.melted_depth_m": "m, deepest run of cells that melted (molten or re-solidified) down from a column's surface",
     "part.melted_fraction": "1, share of the part's material (by mass) that melted (molten or re-solidified): "
@@ -240,6 +243,7 @@ class Result:
             fields.update(mech["fields"])
         shrinkage = 1.0 - rho0 / mean_rho if rho.size else 0.0
         from ..sintering import part_height
+        from ..sintering.asbuilt import detached_fragments
 
         # the base of the part is the top of the substrate (the first layer's first cell)
         height = part_height(fields["state"], sim.domain.part_mask, sim.domain.grid.dx, th.field("mass"),
@@ -252,6 +256,8 @@ class Result:
                      "mean_relative_density": mean_rho, "porosity": porosity, "consolidated_fraction": consolidated,
                      "consolidated_porosity": solid_porosity, **outcome["summary"], "height_m": height,
                      "shrinkage": shrinkage,
+                     "detached_fragments": detached_fragments(fields["state"], sim.domain.part_mask, fields["fill"],
+                                                              sim.domain.grid.dx),
                      "sintered_depth_m": depth_from_surface(fields["state"] >= 2, fields["state"], sim.domain.grid.dx),
                      "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx),
                      "melted_fraction": melted_fraction(fields["state"], th.field("mass"), mask),

@@ -54,3 +54,28 @@ def part_height(state, part_mask, dx: float, mass=None, rho_rel=None, base_k: in
     if top.size == 0:
         return 0.0
     return float(max(np.max(top) - base_k * dx, 0.0))
+
+
+def joined_to_part(state, part_mask) -> np.ndarray:
+    """The consolidated cells (bool) that belong to the as-built part: every face-connected piece of consolidated
+    material with a cell in the designed part (``part_mask``), a rim it sintered to it outside the part included.
+    A piece wholly outside, not joined to the part (bed powder the spot's edge sintered beside the last track,
+    left behind as the part settled), is a loose fragment: de-powdering removes it, so the part's meshes leave it
+    out."""
+    from scipy import ndimage
+
+    cons = np.asarray(state) >= CONSOLIDATED_MIN_STATE
+    labels, n = ndimage.label(cons)  # face (6-) connectivity: pieces that touch at an edge only are not bonded
+    if n == 0:
+        return cons
+    kept = np.unique(labels[cons & np.asarray(part_mask, bool)])
+    return np.isin(labels, kept[kept > 0])
+
+
+def detached_fragments(state, part_mask, fill, dx: float) -> dict:
+    """The loose fragments of ``joined_to_part``: how many and the volume of their material [m^3]."""
+    from scipy import ndimage
+
+    loose = (np.asarray(state) >= CONSOLIDATED_MIN_STATE) & ~joined_to_part(state, part_mask)
+    _, n = ndimage.label(loose)
+    return {"count": int(n), "volume_m3": float(np.sum(np.asarray(fill, float)[loose])) * dx ** 3}
