@@ -9,7 +9,8 @@ def table_lookup(table: ti.template(), x0, inv_dx, x):
     """Linear interpolation in a uniformly spaced table, clamped at both ends."""
     n = table.shape[0]
     u = ti.min(ti.max((x - x0) * inv_dx, 0.0), n - 1.0)
-    # the index is clamped as an integer: in f32 a clamp just below n - 1 rounds to n - 1 and read past the end
-    i = ti.min(ti.cast(ti.floor(u), ti.i32), n - 2)
+    # the index is clamped as an integer: in f32 a clamp just below n - 1 rounds to n - 1 and read past the end;
+    # and at 0 too, as SPIR-V's max leaves a NaN's undefined
+    i = ti.max(ti.min(ti.cast(ti.floor(u), ti.i32), n - 2), 0)
     w = u - i
     return (1.0 - w) * table[i] + w * table[i + 1]

@@ -88,7 +88,7 @@ def _viscosity(T, eta_tab: ti.template(), prm: ti.template()):
     n = eta_tab.shape[0]
     s = (T - prm[P_ETA_T0]) / prm[P_ETA_DT]
     s = ti.math.clamp(s, 0.0, n - 1.0)
-    k = ti.min(ti.cast(ti.floor(s), ti.i32), n - 2)   # an integer clamp: n - 1 - 1e-9 is n - 1 in f32
+    k = ti.max(ti.min(ti.cast(ti.floor(s), ti.i32), n - 2), 0)   # an integer clamp (n - 1 - 1e-9 is n - 1 in f32)
     fr = s - k
     return backend.pow(10.0, eta_tab[k] * (1.0 - fr) + eta_tab[k + 1] * fr)
 

@@ -182,7 +182,8 @@ def leave_melt(t_liq: ti.template(), cool_rate: ti.template(), i, j, k, h0, h1, 
     rate at (liquidus - solidus) / dt: the demo's median cooling rate followed its step lengths.)"""
     s = MOLTEN
     fall = h0 - h1
-    crossed = t0 >= liquidus and fall > 0.0  # at or above the liquidus at the start: crossed it in this step
+    # at or above the liquidus at the start: crossed it in this step (none in a refresh of dt = 0, after settling)
+    crossed = t0 >= liquidus and fall > 0.0 and dt > 0.0
     if crossed:
         t_liq[i, j, k] = now - dt * (h_liq - h1) / fall
     if t < solidus:
@@ -191,7 +192,7 @@ def leave_melt(t_liq: ti.template(), cool_rate: ti.template(), i, j, k, h0, h1, 
             cool_rate[i, j, k] = (liquidus - solidus) * fall / (dt * (h_liq - h_sol))
         else:
             t_sol = now - dt
-            if fall > 0.0 and h0 > h_sol:
+            if fall > 0.0 and h0 > h_sol and dt > 0.0:
                 t_sol = now - dt * (h_sol - h1) / fall
             t_f = t_sol - t_liq[i, j, k]
             if t_f > 0.0:

@@ -91,7 +91,7 @@ def lookup(table: ti.template(), x0: float, inv_dx: float, x):
     """table_lookup of gpu_kernels.thermal per lane: 8-wide index arithmetic, gathered loads."""
     n = table.shape[0]
     u = ti.min(ti.max((x - x0) * inv_dx, 0.0), n - 1.0)
-    idx = ti.min(ti.cast(ti.floor(u), ti.i32), n - 2)   # an integer clamp, as table_lookup's
+    idx = ti.max(ti.min(ti.cast(ti.floor(u), ti.i32), n - 2), 0)   # an integer clamp, as table_lookup's
     w = u - idx
     lo, hi = splat(0.0), splat(0.0)
     for m in ti.static(range(LANES)):

@@ -76,7 +76,7 @@ plt.plot(t, T); plt.xlabel("time [s]"); plt.ylabel("temperature at the probe [K]
     new_code_cell('''import geometries
 from regolith_sim.io.part_mesh import as_built_mesh
 
-mesh = as_built_mesh(f["state"], g.origin, g.dx, f["fill"])
+mesh = as_built_mesh(f["state"], g.origin, g.dx, f["fill"], f["part_mask"])  # loose bed fragments left out
 print(f"watertight: {mesh.is_watertight}, volume {mesh.volume * 1e9:.1f} mm^3, extents {mesh.extents * 1e3} mm, "
       f"height {result.summary['part']['height_m'] * 1e3:.2f} mm")
 OUT.mkdir(parents=True, exist_ok=True)

@@ -515,8 +515,10 @@ def test_fields_npz_holds_no_temperature_in_void_cells(tmp_path):
     assert result.fields["T"][0, 0, 2] == 0.0
 
 
-def test_no_part_mesh_is_said_not_silent(tmp_path, caplog):
-    """Nothing consolidated: no part.* file, and one warning naming the files asked for and why."""
+@pytest.mark.parametrize("where", ["nowhere", "outside the part"])
+def test_no_part_mesh_is_said_not_silent(tmp_path, caplog, where):
+    """Nothing consolidated, or only a piece outside the designed part and not joined to it: no part.* file, and
+    one warning naming the files asked for and why."""
     import logging
 
     from regolith_sim.simulation.outputs import write_part_meshes
@@ -524,13 +526,17 @@ def test_no_part_mesh_is_said_not_silent(tmp_path, caplog):
     from regolith_sim.thermal import Grid
 
     state = np.ones((2, 2, 2), np.int8)
-    result = Result({}, {"state": state, "rho_rel": np.full(state.shape, 0.5)}, Grid((2, 2, 2), 1e-3, (0, 0, 0)),
-                    np.zeros((0, 4)))
+    part = np.zeros(state.shape, bool)
+    part[0] = True
+    if where == "outside the part":
+        state[1, :, 0] = 4
+    result = Result({}, {"state": state, "rho_rel": np.full(state.shape, 0.5), "part_mask": part},
+                    Grid((2, 2, 2), 1e-3, (0, 0, 0)), np.zeros((0, 4)))
     with caplog.at_level(logging.WARNING):
         files = write_part_meshes(result, None, ["stl", "vtu"], tmp_path)
     assert files == {} and not list(tmp_path.glob("part.*"))
-    assert any("no part mesh written (part.stl, part.vtu): nothing consolidated" in r.getMessage()
-               for r in caplog.records)
+    assert any("no part mesh written (part.stl, part.vtu): nothing consolidated in the designed part or joined"
+               in r.getMessage() for r in caplog.records)
 
 
 def test_rendering_no_part_says_so():

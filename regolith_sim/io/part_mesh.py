@@ -56,8 +56,8 @@ def settled_cells(state: np.ndarray, fill: np.ndarray | None, part_mask: np.ndar
 def as_built_mesh(state: np.ndarray, origin, dx: float, fill: np.ndarray | None = None,
                   part_mask: np.ndarray | None = None):
     """Watertight triangle mesh [m] around the settled consolidated material (marching cubes at 0.5 on
-    ``settled_occupancy``, padded, Lorensen & Cline 1987), or None when nothing consolidated. ``fill``: the share
-    of each cell its material fills (``fields["fill"]``); without it every consolidated cell counts whole.
+    ``settled_occupancy``, padded, Lorensen & Cline 1987), or None when there is no such material. ``fill``: the
+    share of each cell its material fills (``fields["fill"]``); without it every consolidated cell counts whole.
     ``part_mask`` (``fields["part_mask"]``): only the material joined to the part, not loose fragments."""
     import trimesh
     from skimage.measure import marching_cubes

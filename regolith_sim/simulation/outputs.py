@@ -27,16 +27,19 @@ def distorted(mesh, displacement, grid, scale: float = 1.0):
 
 
 def write_part_meshes(result, mesh, formats, out_dir: Path, scale: float = 1.0, units: str = "mm") -> dict[str, Path]:
-    """The as-built part as a watertight isosurface (``mesh``, None when nothing consolidated) and as
+    """The as-built part as a watertight isosurface (``mesh``, None when nothing consolidated in the part or
+    joined to it) and as
     a voxel mesh, in the requested formats; with a displacement field also ``part_distorted.stl`` (the
     isosurface moved by ``scale`` x the displacement). STL, OBJ and PLY coordinates are in ``units``
     ('mm' or 'm', ``output.mesh_units``)."""
     from ..io.voxel_mesh import VOXEL_FORMATS, consolidated_mesh, write_voxel_mesh
+    from ..sintering.asbuilt import joined_to_part
 
     files: dict[str, Path] = {}
     f, g = result.fields, result.grid
-    if formats and not (f["state"] >= 2).any():
-        log.warning("no part mesh written (%s): nothing consolidated, so there is no part to export",
+    if formats and not joined_to_part(f["state"], f.get("part_mask")).any():
+        log.warning("no part mesh written (%s): nothing consolidated in the designed part or joined to it, so there "
+                    "is no part to export (part.detached_fragments counts what consolidated elsewhere)",
                     ", ".join(f"part.{x}" for x in formats))
     if mesh is not None:
         import geometries

@@ -304,8 +304,11 @@ class Simulation:
         a step whose length is chosen by accuracy (:meth:`ThermalSolver.implicit_dt`: the largest
         temperature change per step about ``thermal.solver.COOLDOWN_DT_TARGET_K``), not by stability: a
         super-time-step while that is at most twice the longest one (with ``solver.super_time_stepping``
-        and a spot), else one backward-Euler step (:meth:`ThermalSolver.step_implicit`). Off intervals
-        shorter than ``IMPLICIT_MIN_SPAN_STEPS`` explicit steps (travel between tracks) stay explicit.
+        and a spot; an explicit step where it is shorter than the stability limit), else one backward-Euler
+        step (:meth:`ThermalSolver.step_implicit`). The control keeps an interval it steps to its end (its
+        20 K aim can take steps well under the stability limit where a held face heats cold powder). Off
+        intervals shorter than ``IMPLICIT_MIN_SPAN_STEPS`` explicit steps (travel between tracks) that the
+        control does not step stay explicit (one super-time-step with ``solver.super_time_stepping``).
         Either way a step never passes the next plan event or layer time."""
         from ..thermal.solver import IMPLICIT_MIN_SPAN_STEPS, STS_MARGIN, STS_MAX_STAGES
         from ..thermal.sts import reach as sts_reach
@@ -323,15 +326,22 @@ class Simulation:
         # IMPLICIT_MIN_SPAN_STEPS limits, went in one super-time-step (0.7 s over a melting cell, 200 K off).
         controlling = th.implicit_stats["last_dt"] > 0.0
         if cfg.implicit_cooldown and not on and (limit > IMPLICIT_MIN_SPAN_STEPS * stable or controlling):
-            dt = min(th.implicit_dt(), limit)
-            if sts and dt <= IMPLICIT_AFTER_STS_STEPS * sts_cap:
-                dt = min(th.implicit_dt(STS_DT_TARGET_K), limit)
+            control = dict(th.implicit_stats)
+            wanted = th.implicit_dt()
+            if sts and min(wanted, limit) <= IMPLICIT_AFTER_STS_STEPS * sts_cap:
                 # Super-time-steps while the accuracy-chosen step is within IMPLICIT_AFTER_STS_STEPS of them (an
                 # implicit step costs a few dozen sweeps of CG; a super-time-step at most STS_MAX_STAGES).
-                dt = min(dt, sts_cap)
+                wanted = min(th.implicit_dt(STS_DT_TARGET_K), sts_cap)
+                dt = min(wanted, limit)
                 th.step_sts(dt) if dt > stable else th.step(dt, controlled=True)
             else:
+                dt = min(wanted, limit)
                 th.step_implicit(dt)
+            if dt < wanted:
+                # Cut short by the interval's end (a plan event, a frame, a layer's spread): the control stays as
+                # it was, so a following source-off interval starts at the step it wanted (fed a remainder of
+                # 1e-9 s, it doubled back from there over some 25 steps).
+                th.implicit_stats.update(last_dt=control["last_dt"], last_dT=control["last_dT"])
         else:
             dt = cfg.time_step or stable
             self._check_time_step()

@@ -58,13 +58,18 @@ def part_height(state, part_mask, dx: float, mass=None, rho_rel=None, base_k: in
 
 def joined_to_part(state, part_mask) -> np.ndarray:
     """The consolidated cells (bool) that belong to the as-built part: every face-connected piece of consolidated
-    material with a cell in the designed part (``part_mask``), a rim it sintered to it outside the part included.
+    material with a cell in the designed part (``part_mask``; None: every piece), a rim it sintered to it outside
+    the part included.
     A piece wholly outside, not joined to the part (bed powder the spot's edge sintered beside the last track,
     left behind as the part settled), is a loose fragment: de-powdering removes it, so the part's meshes leave it
-    out."""
+    out. Joined means sharing a face as the material lies after settling: a rim whose column settled a cell less
+    than the part's beside it can lose that face and count as loose; material that settled wholly below the
+    designed part (a part that consolidated nothing inside it) leaves no part."""
     from scipy import ndimage
 
     cons = np.asarray(state) >= CONSOLIDATED_MIN_STATE
+    if part_mask is None:  # no designed part to tell pieces apart by: all of it
+        return cons
     labels, n = ndimage.label(cons)  # face (6-) connectivity: pieces that touch at an edge only are not bonded
     if n == 0:
         return cons
