@@ -16,7 +16,7 @@ CASE = Path(__file__).resolve().parents[1] / "examples" / "change8_brick.toml"
 def result(ti_runtime):
     from regolith_sim.simulation import Simulation
 
-    # one cell per layer: these checks hold at any resolution, and the demo's two take a tenth of CI's time budget
+    # one cell per layer: these checks hold at any resolution, and the demo's two cells per layer take 3 minutes
     sim = Simulation(load_case(CASE, **{"solver.cooldown": 5.0, "solver.resolution": 1}))
     return sim, sim.run(progress=False)
 

@@ -1,6 +1,7 @@
 """What a run produces: the summary numbers a researcher quotes and the fields as NumPy arrays."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from ..io.atomic import atomic_path, write_text
 from ..io.json_out import write_json
 from ..outcomes.body import VOID_STATE
 from ..sintering.asbuilt import fill_fraction
+
+log = logging.getLogger(__name__)
 
 #: Every summary key with its unit, for the README and `summary.json` readers.
 SUMMARY_UNITS = {
@@ -201,6 +204,9 @@ def probe_summary(sim, T_peak: np.ndarray) -> dict:
     for n, name in enumerate(rec.names):
         T = table[:, 1 + 2 * n]
         if np.isnan(T).all():
+            log.warning("probe '%s' held no material at any of its %d samples (material reaches it in a layer still to "
+                        "come, or settles past it as it densifies: a probe is fixed in space): its summary is null",
+                        name, len(t))
             out[name] = {"peak_temperature_K": None, "max_cooling_rate_K_s": None}
             continue
         rate = -np.diff(T) / np.maximum(np.diff(t), 1e-300)
