@@ -21,6 +21,15 @@ def result(ti_runtime):
     return sim, sim.run(progress=False)
 
 
+def test_the_demo_as_shipped_resolves_each_layer_with_two_cells(ti_runtime):
+    """The demo case as `make demo` runs it (README caption, docs/outcomes.md): 0.25 mm cells, two per 0.5 mm layer,
+    where its outcomes agree with three per layer; one per layer left the powder under each layer unsintered."""
+    from regolith_sim.simulation import Simulation
+
+    sim = Simulation(load_case(CASE))
+    assert sim.domain.grid.dx == pytest.approx(0.25e-3) and sim.domain.cells_per_layer == 2
+
+
 def test_energy_delivered_is_the_plans_and_balance_closes(result):
     sim, res = result
     e = res.summary["energy"]
