@@ -242,6 +242,9 @@ def update_properties(
     clear_watch(watch, box, row)
     if ti.static(group == ALL):
         clear_watch(watch, box, SLOW)
+    # the freezing range's ends in enthalpy (leave_melt), once per launch
+    h_sol = table_lookup(h_of_T, par[P_HT0], par[P_INV_HDT], par[P_SOLIDUS])
+    h_liq = table_lookup(h_of_T, par[P_HT0], par[P_INV_HDT], par[P_LIQUIDUS])
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     for i, j in ti.ndrange(nx, ny):
         lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
@@ -294,9 +297,8 @@ def update_properties(
                     h_before = h_start[i, j, k]
                 else:
                     h_before = table_lookup(h_of_T, par[P_HT0], par[P_INV_HDT], t_before)
-                s = leave_melt(t_liq, cool_rate, i, j, k, h_before, h[i, j, k], t_before, t, now, dt,
-                               table_lookup(h_of_T, par[P_HT0], par[P_INV_HDT], solidus),
-                               table_lookup(h_of_T, par[P_HT0], par[P_INV_HDT], liquidus), solidus, liquidus)
+                s = leave_melt(t_liq, cool_rate, i, j, k, h_before, h[i, j, k], t_before, t, now, dt, h_sol, h_liq,
+                               solidus, liquidus)
             elif s == POWDER and rr > rho_rel0 + 0.01:
                 s = SINTERED
             state[i, j, k] = s

@@ -29,7 +29,7 @@ def settled_occupancy(state: np.ndarray, fill: np.ndarray | None, sub: int = SUB
     cell full). With ``part_mask``, only the material joined to the part (``sintering.asbuilt.joined_to_part``:
     loose fragments in the bed left out). Shape (nx, ny, nz x sub), boolean."""
     state = np.asarray(state)
-    cons = state >= CONSOLIDATED_MIN_STATE if part_mask is None else joined_to_part(state, part_mask)
+    cons = joined_to_part(state, part_mask)
     v = fill_fraction(state) if fill is None else np.clip(np.where(state > 0, np.asarray(fill, float), 0.0), 0.0, 1.0)
     top = np.cumsum(v, axis=2) * sub          # S_k in sub-cells
     bottom = top - v * sub

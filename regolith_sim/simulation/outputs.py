@@ -28,8 +28,7 @@ def distorted(mesh, displacement, grid, scale: float = 1.0):
 
 def write_part_meshes(result, mesh, formats, out_dir: Path, scale: float = 1.0, units: str = "mm") -> dict[str, Path]:
     """The as-built part as a watertight isosurface (``mesh``, None when nothing consolidated in the part or
-    joined to it) and as
-    a voxel mesh, in the requested formats; with a displacement field also ``part_distorted.stl`` (the
+    joined to it) and as a voxel mesh, in the requested formats; with a displacement field also ``part_distorted.stl`` (the
     isosurface moved by ``scale`` x the displacement). STL, OBJ and PLY coordinates are in ``units``
     ('mm' or 'm', ``output.mesh_units``)."""
     from ..io.voxel_mesh import VOXEL_FORMATS, consolidated_mesh, write_voxel_mesh

@@ -326,7 +326,7 @@ class Simulation:
         # IMPLICIT_MIN_SPAN_STEPS limits, went in one super-time-step (0.7 s over a melting cell, 200 K off).
         controlling = th.implicit_stats["last_dt"] > 0.0
         if cfg.implicit_cooldown and not on and (limit > IMPLICIT_MIN_SPAN_STEPS * stable or controlling):
-            control = dict(th.implicit_stats)
+            control = th.implicit_stats["last_dt"], th.implicit_stats["last_dT"]
             wanted = th.implicit_dt()
             if sts and min(wanted, limit) <= IMPLICIT_AFTER_STS_STEPS * sts_cap:
                 # Super-time-steps while the accuracy-chosen step is within IMPLICIT_AFTER_STS_STEPS of them (an
@@ -341,7 +341,7 @@ class Simulation:
                 # Cut short by the interval's end (a plan event, a frame, a layer's spread): the control stays as
                 # it was, so a following source-off interval starts at the step it wanted (fed a remainder of
                 # 1e-9 s, it doubled back from there over some 25 steps).
-                th.implicit_stats.update(last_dt=control["last_dt"], last_dT=control["last_dT"])
+                th.implicit_stats["last_dt"], th.implicit_stats["last_dT"] = control
         else:
             dt = cfg.time_step or stable
             self._check_time_step()

@@ -65,22 +65,23 @@ def joined_to_part(state, part_mask) -> np.ndarray:
     out. Joined means sharing a face as the material lies after settling: a rim whose column settled a cell less
     than the part's beside it can lose that face and count as loose; material that settled wholly below the
     designed part (a part that consolidated nothing inside it) leaves no part."""
+    return _pieces(state, part_mask)[0]
+
+
+def _pieces(state, part_mask) -> tuple[np.ndarray, int]:
+    """(``joined_to_part``'s cells, the number of loose pieces)."""
     from scipy import ndimage
 
     cons = np.asarray(state) >= CONSOLIDATED_MIN_STATE
     if part_mask is None:  # no designed part to tell pieces apart by: all of it
-        return cons
+        return cons, 0
     labels, n = ndimage.label(cons)  # face (6-) connectivity: pieces that touch at an edge only are not bonded
-    if n == 0:
-        return cons
     kept = np.unique(labels[cons & np.asarray(part_mask, bool)])
-    return np.isin(labels, kept[kept > 0])
+    return np.isin(labels, kept), n - kept.size
 
 
 def detached_fragments(state, part_mask, fill, dx: float) -> dict:
     """The loose fragments of ``joined_to_part``: how many and the volume of their material [m^3]."""
-    from scipy import ndimage
-
-    loose = (np.asarray(state) >= CONSOLIDATED_MIN_STATE) & ~joined_to_part(state, part_mask)
-    _, n = ndimage.label(loose)
+    joined, n = _pieces(state, part_mask)
+    loose = (np.asarray(state) >= CONSOLIDATED_MIN_STATE) & ~joined
     return {"count": int(n), "volume_m3": float(np.sum(np.asarray(fill, float)[loose])) * dx ** 3}

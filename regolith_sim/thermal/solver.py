@@ -954,8 +954,9 @@ class ThermalSolver:
         """Next source-off step [s] chosen by accuracy: scale the last one (implicit, or a source-off
         super-time-step: :meth:`step_sts`) so the largest temperature change per step is about ``dT_target`` [K]
         (at most ``growth`` times longer); the first one after a source-on or an uncontrolled explicit step is 4 x
-        the explicit limit (controlled explicit steps feed the control: :meth:`step`). (Until this session a run without implicit steps yet took that first step every time: the demo's
-        dwells and cool-down went at 4 explicit limits a step, 4x more steps at resolution 2 than at 1.)"""
+        the explicit limit (controlled explicit steps feed the control: :meth:`step`). (Until this session a run
+        without implicit steps yet took that first step every time: the demo's dwells and cool-down went at 4
+        explicit limits a step, 4x more steps at resolution 2 than at 1.)"""
         st = self.implicit_stats
         if st["last_dt"] <= 0.0:
             return 4.0 * self.stable_dt()
