@@ -5,6 +5,7 @@ The integration tests use the tiny brick (examples/sweeps/tiny_brick.toml, ~0.3 
 kernels are loaded). Every number compared comes from the simulation run independently in this test
 process, or from the definitions checked by hand.
 """
+import csv
 import json
 import math
 import os
@@ -231,6 +232,11 @@ def test_diverging_case_is_marked_failed_and_the_others_complete(failing_local):
     err = df.loc[1, "error"]
     assert err.startswith("SimulationDiverged:") and "600 K" in err and "\n" not in err
     assert math.isnan(df.loc[1, "part.mean_relative_density"])
+    # counts stay integers beside the failed case's empty cell, in the table and in the CSV
+    assert str(df["run.steps"].dtype) == "Int64" and df["run.steps"].isna().tolist() == [False, True, False]
+    with open(res.files[0], newline="") as f:
+        written = [row["run.steps"] for row in csv.DictReader(f)]
+    assert written == [str(df.loc[0, "run.steps"]), "", str(df.loc[2, "run.steps"])]
     assert StatusStore(res.files[0].parent).read(spec.cases[1].case_id)["status"] == "failed"
     # a failed case is finished: a resume does not rerun it unless asked
     again = run_sweep(spec, res.files[0].parent, workers=1, progress=False)

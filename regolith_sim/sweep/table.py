@@ -72,9 +72,13 @@ def build_table(out_dir: str | Path):
             + ["job_s", "worker"])
     df = pd.DataFrame(rows, columns=cols)
     text = {"case_id", "status", "error", "worker"}
-    for col in df.columns:  # None in a numeric column (a failed case) -> NaN, not object
-        if col not in text and df[col].dtype == object and df[col].map(
-                lambda v: v is None or isinstance(v, (int, float))).all():
+    for col in df.columns:  # a numeric column with a missing value (a failed case): NaN, not object ...
+        if col in text:
+            continue
+        values = [r[col] for r in rows if r.get(col) is not None]
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            df[col] = pd.array([r.get(col) for r in rows], dtype="Int64")  # ... and counts stay integers
+        elif df[col].dtype == object and all(isinstance(v, (int, float)) for v in values):
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     return df
 
