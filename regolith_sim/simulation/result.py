@@ -46,7 +46,8 @@ SUMMARY_UNITS = {
                     "(those a spread made between the powder and the layer below, wherever settling moved them: "
                     "interlayer_bonded_area_fraction) and of the faces inside a layer, between tracks "
                     "(in_layer_bonded_area_fraction); mean vesicle porosity",
-    "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate",
+    "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate, less what "
+                     "evaporated",
     "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
     "part.detached_fragments": "pieces of consolidated material wholly outside the designed part and not joined "
                                "to it (bed powder sintered beside it): their count and the volume of their "
@@ -253,7 +254,7 @@ class Result:
 
         # the base of the part is the top of the substrate (the first layer's first cell)
         height = part_height(fields["state"], sim.domain.part_mask, sim.domain.grid.dx, th.field("mass"),
-                             fields["rho_rel"], base_k=sim.domain.substrate_cells)
+                             fields["rho_rel"], base_k=sim.domain.substrate_cells, mass_lost=fields["mass_lost"])
         summary = {
             "peak_temperature_K": float(max(sim.peak_temperature, fields["T_peak"].max())),
             "melt_pool": {"max_width_m": sim.melt_pool.max_width, "max_depth_m": sim.melt_pool.max_depth,
