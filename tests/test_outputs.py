@@ -347,6 +347,26 @@ def test_diverging_run_says_why_and_writes_no_summary(tmp_path):
     assert not (tmp_path / "o" / "summary.json").exists()
 
 
+def test_mechanics_of_a_part_still_hot_is_null_with_a_warning(tmp_path):
+    """Stopped before any consolidated cell cooled below the annealing temperature, the mechanics has nothing to
+    report: its stress, crack risk and distortion are null (not a stress-free 0), the run says so in one warning
+    line (which --quiet silences), and no distorted mesh is written."""
+    common = ["run", str(TINY), "--arch", "cpu", "--set", "material.name=JSC-1A", "--set", "process.power=30W",
+              "--set", "solver.mechanics=final", "--set", "solver.cooldown=0.01s", "--set", "output.plots=false",
+              "--set", "output.render=false", "--set", "output.mesh_formats=['stl']"]
+    r = _cli(*common, "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    mech = json.loads((tmp_path / "o" / "summary.json").read_text())["mechanics"]
+    assert mech["load_bearing_cells"] == 0 and "solver.cooldown" in mech["note"]
+    assert mech["max_principal_stress_Pa"] is None and mech["max_distortion_m"] is None
+    assert mech["crack_risk_volume_fraction"] is None
+    lines = [x for x in r.stderr.splitlines() if "annealing temperature" in x]
+    assert len(lines) == 1 and lines[0].startswith("warning: mechanics: ")
+    assert (tmp_path / "o" / "part.stl").exists() and not (tmp_path / "o" / "part_distorted.stl").exists()
+    quiet = _cli(*common, "--quiet", "--out", str(tmp_path / "q"))
+    assert quiet.returncode == 0 and quiet.stderr.strip() == "", quiet.stderr
+
+
 def test_bad_set_is_one_line(tmp_path):
     r = _cli("run", str(TINY), "--arch", "cpu", "--quiet", "--set", "process.pwer=3", "--out", str(tmp_path / "o"))
     assert r.returncode == 2 and "Traceback" not in r.stderr and "process.pwer" in r.stderr

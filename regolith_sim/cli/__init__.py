@@ -5,6 +5,7 @@ cannot be written, a full disk) print one line and exit with code 2.
 """
 from __future__ import annotations
 
+import logging
 import sys
 import warnings
 
@@ -35,8 +36,29 @@ def _warning_line(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
 
 
+class _LevelPrefix(logging.Formatter):
+    """A log record as the command prints its warnings: 'warning: ...' on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def _route_log_records() -> None:
+    """The package's log warnings (a probe that never held material, no part mesh, mechanics with nothing cooled)
+    print as the command's other warnings do, and `--quiet` (which raises the level to ERROR) silences them."""
+    logger = logging.getLogger("regolith_sim")
+    if not any(getattr(h, "regolith_sim_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_LevelPrefix())
+        handler.regolith_sim_cli = True
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> None:
     warnings.formatwarning = _warning_line
+    _route_log_records()
     try:
         app(args=argv, prog_name="regolith-sim")
     except UserError as exc:

@@ -1,6 +1,7 @@
 """`regolith-sim run`: one case file in, a folder of results out."""
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 from typing import List, Optional
@@ -58,6 +59,7 @@ def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resum
     case = load_case(case_file, **(overrides or {}))
     if quiet:  # errors only: the run's own warnings (cell size, spot path, microwave depth) too
         warnings.simplefilter("ignore", UserWarning)
+        logging.getLogger("regolith_sim").setLevel(logging.ERROR)
     for line in [] if quiet else warnings_for(case):
         typer.echo(f"warning: {line}", err=True)
     start_runtime(arch if arch != "auto" else case.solver.arch, case.solver.precision, quiet)

@@ -192,7 +192,9 @@ def _summary_start(support, T_an, relaxation_time_s, stiff) -> dict:
            "max_principal_stress_Pa": 0.0, "crack_risk_volume_fraction": 0.0, "max_distortion_m": 0.0,
            "max_distortion_at_m": None, "cg_iterations": 0, "relative_residual": 0.0,
            "load_bearing_cells": int(stiff.sum())}
-    if not stiff.any():  # zeros that say nothing has cooled yet, not that the part is free of stress
+    if not stiff.any():  # nothing has cooled yet: no stress to report (null), not a part free of stress (0)
+        out.update(max_principal_stress_Pa=None, crack_risk_volume_fraction=None, max_distortion_m=None,
+                   relative_residual=None)
         out["note"] = (f"no consolidated cell is below the annealing temperature ({T_an:.0f} K) yet, so none "
                        "carries stress: lengthen solver.cooldown for the residual stress of the cooled part")
     return out

@@ -45,7 +45,7 @@ def write_part_meshes(result, mesh, formats, out_dir: Path, scale: float = 1.0, 
 
         for fmt in (x for x in formats if x in SURFACE_FORMATS):
             files[f"part_{fmt}"] = geometries.export(mesh, out_dir / f"part.{fmt}", units)
-        if "displacement_m" in f:
+        if "displacement_m" in f and f["displacement_m"].any():  # (none while nothing has cooled enough to carry)
             moved = distorted(mesh, f["displacement_m"], g, scale)
             files["part_distorted_stl"] = geometries.export(moved, out_dir / "part_distorted.stl", units)
     voxel = [x for x in formats if x in VOXEL_FORMATS]

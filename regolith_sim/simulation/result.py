@@ -67,7 +67,9 @@ SUMMARY_UNITS = {
                                             "a note says when it exceeds 5, where whether material that only just "
                                             "passed the solidus consolidates hinges on an uncertain glass fraction",
     "mechanics.max_principal_stress_Pa": "Pa, largest maximum principal (residual) stress in the part (with "
-                                         "solver.mechanics = 'final' or 'layers'; the mechanics keys are null when off)",
+                                         "solver.mechanics = 'final' or 'layers'; mechanics is null when off, and this key, the crack "
+                                         "risk and the distortion are null, with a note, while no consolidated "
+                                         "cell has cooled below the annealing temperature)",
     "mechanics.crack_risk_volume_fraction": "1, share of the part's volume where max principal stress / tensile "
                                             "strength > 1 (null without a strength law)",
     "mechanics.max_distortion_m": "m, largest displacement of the part, at mechanics.max_distortion_at_m [m]",
@@ -184,11 +186,15 @@ def part_stress(sim, fields: dict) -> dict:
     fields = dict(fields, vesicle_porosity=vesicle_porosity(fields["state"], fields["T_peak"], sim.material,
                                                             sim.site.is_vacuum))
     if sim.mechanics is not None:
-        return named_mechanics(sim.mechanics.update(fields))
-    g = sim.domain.grid
-    return named_mechanics(part_mechanics(dict(fields, origin=np.asarray(g.origin)), g.dx, sim.material,
-                                          support=sim.case.solver.mechanics_support, route=sim.case.process.source,
-                                          green_porosity=bed_green_porosity(sim)))
+        out = sim.mechanics.update(fields)
+    else:
+        g = sim.domain.grid
+        out = part_mechanics(dict(fields, origin=np.asarray(g.origin)), g.dx, sim.material,
+                             support=sim.case.solver.mechanics_support, route=sim.case.process.source,
+                             green_porosity=bed_green_porosity(sim))
+    if out["summary"]["load_bearing_cells"] == 0 and "note" in out["summary"]:
+        log.warning("mechanics: %s", out["summary"]["note"])
+    return named_mechanics(out)
 
 
 def probe_summary(sim, T_peak: np.ndarray) -> dict:
