@@ -138,17 +138,21 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     weakest = np.ones(state.shape)  # bonded area of each body voxel's least bonded face to another one
     if bond is not None:
         b = np.nan_to_num(bond, nan=0.0)
-        faces = _body_faces(env & cons)  # per axis: voxels whose face to +axis joins two body voxels
-        share = np.zeros(state.shape) if interlayer is None else np.clip(np.asarray(interlayer, float), 0.0, 1.0)
-        # (the first layer's face down to the substrate is marked too, but the substrate lies outside the body)
-        between = faces[2] * share                     # area weights of the faces between layers ...
-        inside = [faces[0], faces[1], faces[2] * (1.0 - share)]   # ... and of those inside a layer
+        faces = _body_faces(env & cons)  # per axis: voxels whose face to +axis joins two consolidated body voxels
         for axis in range(3):
             lo, hi = face_pair(axis)
             f = np.where(faces[axis][lo], b[lo + (axis,)], 1.0)
             weakest[lo] = np.minimum(weakest[lo], f)
             weakest[hi] = np.minimum(weakest[hi], f)
         defect[weakest < 0.5] = 3
+        # The bonded area of the body's interfaces counts every face between two voxels of the body: one with a
+        # lack-of-fusion voxel (powder left between layers or tracks) on either side is not bonded at all.
+        faces = _body_faces(env)
+        b = np.where(np.stack(_body_faces(env & cons), axis=-1), b, 0.0)
+        share = np.zeros(state.shape) if interlayer is None else np.clip(np.asarray(interlayer, float), 0.0, 1.0)
+        # (the first layer's face down to the substrate is marked too, but the substrate lies outside the body)
+        between = faces[2] * share                     # area weights of the faces between layers ...
+        inside = [faces[0], faces[1], faces[2] * (1.0 - share)]   # ... and of those inside a layer
         bonded_area["interlayer"] = _weighted_mean(b[..., 2:], [between])
         bonded_area["in_layer"] = _weighted_mean(b, inside)
     if risk is not None:

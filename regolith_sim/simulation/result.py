@@ -42,7 +42,8 @@ SUMMARY_UNITS = {
                                                "null with a reason when the material has no strength data for the "
                                                "route",
     "part.defects": "1, shares of the body's voxels that are lack-of-fusion voids, at crack risk > 1, with a face "
-                    "to the next track or layer less than half bonded; mean bonded area of the faces between layers "
+                    "to the next track or layer less than half bonded; mean bonded area of the body's faces (a face "
+                    "with a lack-of-fusion voxel on either side counts as unbonded) between layers "
                     "(those a spread made between the powder and the layer below, wherever settling moved them: "
                     "interlayer_bonded_area_fraction) and of the faces inside a layer, between tracks "
                     "(in_layer_bonded_area_fraction); mean vesicle porosity",
