@@ -21,7 +21,7 @@ UNITLESS_SUFFIXES = (".stl", ".obj", ".ply")
 EXPORT_UNITS = ("m", "mm")
 #: suffixes written only from a parametric part's B-rep (geometries.export_step, CAD extra)
 CAD_FORMATS = STEP_SUFFIXES
-LOAD_KEY = "geometry.mesh"
+LOAD_KEY = "geometry.file"
 EXPORT_KEY = "geometry.export"
 
 

@@ -34,7 +34,7 @@ def _density(value: float | str) -> float:
 
 def _closed(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     if not mesh.is_watertight:
-        raise UserError("the mesh is not watertight, so it has no volume; close it first", key="geometry.mesh")
+        raise UserError("the mesh is not watertight, so it has no volume; close it first", key="geometry.file")
     return mesh
 
 

@@ -65,6 +65,10 @@ def example_path(name: str) -> Path:
     return examples_dir() / rel
 
 
+#: Words ending in a full stop that end no sentence (a description is the comment's first sentence).
+ABBREVIATIONS = (" et al.", " e.g.", " i.e.", " cf.", " Sec.", " Fig.", " Eq.", " vs.", " approx.")
+
+
 def describe(path: Path) -> str:
     """One line about a case file: its ``description`` key, else its first comment sentence, else its
     verification kind."""
@@ -79,7 +83,8 @@ def describe(path: Path) -> str:
         first = comments[0]
         for stop in re.finditer(r"\. ", first):
             head = first[: stop.start() + 1]
-            if head.count("(") == head.count(")"):  # not an abbreviation in a citation, "(cf. ...", "Sec. 2.4)"
+            # not an abbreviation: "Chen et al. (2024)", or one in a citation, "(cf. ...", "Sec. 2.4)"
+            if head.count("(") == head.count(")") and not head.endswith(ABBREVIATIONS):
                 return head
         # the comment's sentence runs on to the next line
         return first + (" ..." if len(comments) > 1 and not first.endswith((".", ":")) else "")

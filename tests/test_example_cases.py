@@ -114,6 +114,9 @@ def test_examples_lists_every_case_with_its_description():
     demo = read_toml(EXAMPLES / "change8_brick.toml")["description"]
     assert demo in lines["change8_brick.toml"]
     assert "Quasi-steady moving point source (Rosenthal 1946)." in lines["verification/rosenthal.toml"]
+    # an abbreviation's full stop ends no sentence: "Gupta et al. (2024): ..." is not cut to "Gupta et al."
+    assert all(not describe(c).endswith(" al.") for c in EXAMPLES.rglob("*.toml"))
+    assert describe(EXAMPLES / "experiments" / "furnace-gupta2024-lhs1.toml").startswith("Gupta et al. (2024): ")
     assert "(Carslaw & Jaeger 1959, Sec. 2.4) integrated by ..." in lines["verification/implicit-step-temperature.toml"]
     assert "verification case 'energy-balance'" in lines["verification/energy-balance.toml"]
 

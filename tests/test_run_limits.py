@@ -30,6 +30,13 @@ def test_a_cell_thicker_than_a_layer_is_reported_with_the_cell_used():
     assert not _warnings(load_case(TINY))
 
 
+def test_more_layers_than_the_part_has_are_reported():
+    # the tiny brick is one 1 mm layer: asking for 50 prints that one; asking for 1 says nothing
+    lines = _warnings(load_case(TINY, **{"process.layers": 50}))
+    assert len(lines) == 1 and "process.layers = 50" in lines[0] and "only 1 layer of 1 mm" in lines[0]
+    assert not _warnings(load_case(TINY, **{"process.layers": 1}))
+
+
 def test_a_spot_the_cells_do_not_resolve_is_reported_with_the_peak_flux_it_keeps():
     from regolith_sim.thermal.sources import centre_cell_share
 

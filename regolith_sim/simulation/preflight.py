@@ -195,8 +195,16 @@ def _layer_count_note(case, su: Setup) -> list[str]:
     layer = case.process.layer_thickness
     height = float(su.part.bounds[1][2] - su.part.bounds[0][2])
     n = int(su.plan.n_layers)
-    if case.process.plan_file or case.process.layers or abs(n * layer - height) <= 1e-3 * layer:
-        return []  # (a plan file sets its own layers; process.layers asks for fewer on purpose)
+    if case.process.plan_file:
+        return []  # (a plan file sets its own layers)
+    if case.process.layers:  # asks for fewer on purpose, or for more than the part has
+        if case.process.layers <= n:
+            return []
+        return [f"process.layers = {case.process.layers}: the part has only {n} layer{'s' * (n != 1)} of "
+                f"{layer * 1e3:.4g} mm ({height * 1e3:.4g} mm high), so the print builds {n}; process.layers only "
+                "stops a print early"]
+    if abs(n * layer - height) <= 1e-3 * layer:
+        return []
     return [f"process.layer_thickness: the part is {height * 1e3:.4g} mm high, {height / layer:.3g} layers of "
             f"{layer * 1e3:.4g} mm: the print builds {n} whole layers, {n * layer * 1e3:.4g} mm"]
 
