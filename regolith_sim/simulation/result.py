@@ -41,7 +41,9 @@ SUMMARY_UNITS = {
                                                "matrix law's critical_porosity (the bed's green porosity); median "
                                                "null with a reason when the material has no strength data for the "
                                                "route",
-    "part.defects": "1, shares of the body's voxels that are lack-of-fusion voids, at crack risk > 1, with a face "
+    "part.defects": "1, shares of the body's voxels that are lack-of-fusion voids, at crack risk > 1 (the larger "
+                    "of the thermal-shock estimate's and, with solver.mechanics, the residual stress's: "
+                    "mechanics.crack_risk_volume_fraction counts the latter alone), with a face "
                     "to the next track or layer less than half bonded; mean bonded area of the body's faces (a face "
                     "with a lack-of-fusion voxel on either side counts as unbonded) between layers "
                     "(those a spread made between the powder and the layer below, wherever settling moved them: "
