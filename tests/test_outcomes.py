@@ -158,6 +158,20 @@ def test_bonded_area_of_an_early_interface_is_frenkels_neck_area(rho0):
     assert t.progress(np.array([0.0]))[0] == 0.0
 
 
+def test_a_string_of_three_voxels_with_an_unbonded_joint_carries_nothing_along_it():
+    """Three consolidated voxels in a row along x, the joint between the second and the third never bonded: the
+    string falls apart along x. A body three planes long keeps every plane (grinding off its 'skin' would leave
+    the middle voxel alone, and the joint unread)."""
+    cons = np.zeros(SHAPE, bool)
+    cons[1:4, 2, 3] = True
+    bond = np.ones(FACES)
+    bond[2, 2, 3, 0] = 0.0            # the face from x = 2 to x = 3
+    b = body(cons, bond=bond)
+    sig = np.where(cons, grains(0.1), 0.0)
+    assert weakest_plane(sig, b.env, bonded_faces(cons, bond, 0), 0) == 0.0
+    assert weakest_plane(sig, b.env, bonded_faces(cons, np.ones(FACES), 0), 0) == pytest.approx(grains(0.1))
+
+
 def test_alternating_tracks_leave_voids_between_them():
     cons = np.ones(SHAPE, bool)
     cons[:, 1::2, :] = False          # tracks along x at y = 0 and 2; powder at y = 1 and beyond

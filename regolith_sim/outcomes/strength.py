@@ -26,6 +26,8 @@ import numpy as np
 from .bonding import bonded_faces, face_pair
 from .routes import Z_BAND, MatrixStrength
 
+#: Cell planes a body spans along an axis from which its outermost ones count as skin (plane_strengths).
+SKIN_MIN_PLANES = 4
 MECHANISMS = ("matrix porosity", "vesicles", "lack of fusion", "interface bonding", "cracking")
 
 
@@ -33,7 +35,8 @@ def plane_strengths(sigma: np.ndarray, env: np.ndarray, faces: np.ndarray, axis:
     """Mean load a plane normal to ``axis`` transmits over the body's cross-section there [Pa], for the
     cell mid-planes followed by the face planes (NaN where a plane misses the body, and for the body's
     outermost cell plane on each side: a compression specimen's ends are ground or capped plane before
-    testing, ASTM C39/C39M, so its rough skin carries no test load)."""
+    testing, ASTM C39/C39M, so its rough skin carries no test load; a body at most three planes across has no
+    skin to spare: grinding it would leave one cell plane and none of the faces that hold it together)."""
     other = tuple(a for a in range(3) if a != axis)
     n_cells = env.sum(axis=other)
     s = np.where(env, sigma, 0.0)
@@ -47,7 +50,7 @@ def plane_strengths(sigma: np.ndarray, env: np.ndarray, faces: np.ndarray, axis:
     with np.errstate(invalid="ignore", divide="ignore"):
         face = np.where(n_faces > 0, carried.sum(axis=other) / np.maximum(n_faces, 1), np.nan)
     present = np.flatnonzero(n_cells > 0)
-    if present.size >= 3:  # the skin: the outermost cell planes and the faces to them
+    if present.size >= SKIN_MIN_PLANES:  # the skin: the outermost cell planes and the faces to them
         first, last = present[0], present[-1]
         cells[[first, last]] = np.nan
         face[[first, last - 1]] = np.nan

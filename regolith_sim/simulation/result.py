@@ -26,9 +26,11 @@ SUMMARY_UNITS = {
     "part.porosity": "1, 1 - mean relative density",
     "part.consolidated_fraction": "1, fraction of the part's voxels sintered or melted",
     "part.consolidated_porosity": "1, mean porosity of the part's sintered or melted voxels (null if none)",
-    "part.bulk_density_kg_m3": "kg/m^3, as-built bulk density of the body (solid mass over the volume between each "
-                               "column's lowest and highest consolidated voxel), vesicles, lack-of-fusion voids "
-                               "and evaporated mass included; null when nothing consolidated",
+    "part.bulk_density_kg_m3": "kg/m^3, as-built bulk density of the body (solid mass over the body's volume: the "
+                               "part's cells between consolidated ones along a column, a row or a line across the "
+                               "tracks), vesicles, lack-of-fusion voids (empty: the powder in them carries no load "
+                               "and is counted as fallen away) and evaporated mass included; null when nothing "
+                               "consolidated",
     "part.bulk_density_kg_m3_range": "kg/m^3, [low, high] of the bulk density over the measured range of the "
                                      "vesicle porosity of melted material (null without vesicle data)",
     "part.bulk_relative_density": "1, bulk density over the particle density",
