@@ -17,10 +17,33 @@ TINY = ROOT / "tests" / "data" / "tiny_brick.toml"
 MICROWAVE = ROOT / "examples" / "microwave_brick.toml"
 
 
-def _warnings(case):
+HEATED_DEPTH = "heats the powder about"
+
+
+def _warnings(case, depth: bool = False):
+    """The set-up's warnings; the tiny case's 0.5 mm cells are coarser than the depth its spot heats, so that
+    warning (tested on its own below) is left out unless ``depth``."""
     from regolith_sim.simulation.preflight import setup, setup_warnings
 
-    return setup_warnings(case, setup(case))
+    return [w for w in setup_warnings(case, setup(case)) if depth or HEATED_DEPTH not in w]
+
+
+def test_a_top_cell_deeper_than_the_heated_skin_is_reported():
+    """sqrt(alpha d / v) (Carslaw & Jaeger 1959, Sec. 2.9) with the powder's diffusivity at the solidus, from the
+    material's own laws: the tiny case's 2 mm spot at 5 mm/s heats LHS-1 powder about 0.26 mm deep, less than its
+    0.5 mm cells; at resolution 2 (0.25 mm) the warning goes."""
+    from regolith_sim.materials import get_material
+    from regolith_sim.simulation.preflight import heated_depth
+
+    m = get_material("LHS-1")
+    T, rho0 = np.array([m.solidus_K]), m.powder_relative_density
+    alpha = m.conductivity(T, np.array([rho0]))[0] / (m.particle_density * rho0 * m.cp(T)[0])
+    assert heated_depth(m, 2e-3, 5e-3) == pytest.approx(math.sqrt(alpha * 2e-3 / 5e-3), rel=1e-12)
+    assert 0.25e-3 < heated_depth(m, 2e-3, 5e-3) < 0.5e-3
+    lines = [w for w in _warnings(load_case(TINY), depth=True) if HEATED_DEPTH in w]
+    assert len(lines) == 1 and lines[0].startswith("solver.cell_size: a 2 mm spot at 5 mm/s")
+    assert "0.5 mm top cell" in lines[0] and "cells of at most 0.26 mm" in lines[0]
+    assert not _warnings(load_case(TINY, **{"solver.resolution": 2}), depth=True)
 
 
 def test_a_cell_thicker_than_a_layer_is_reported_with_the_cell_used():
