@@ -209,6 +209,23 @@ def test_check_warns_of_a_concentration_the_optics_cannot_give(capsys):
                      "to the spot all the same: raise the concentration or the spot diameter, or lower the power"]
 
 
+def test_check_warns_of_a_bare_number_that_most_likely_meant_another_unit(capsys):
+    """Bare numbers are SI: a scan speed of 4 is 4 m/s, an initial temperature of 20 is 20 K. Far past what a print
+    uses, each gets one warning that says how it was read and how to write the unit likely meant; the same value
+    with its unit, or an ordinary bare one, gets none."""
+    code, lines = cli(capsys, "check", TINY, "--set", "process.scan_speed=4", "--set", "site.initial_temperature=20")
+    assert code == 0
+    slips = [x for x in lines if "a bare number is SI" in x]
+    assert slips == [
+        "warning: process.scan_speed = 4 is read as 4 m/s (a bare number is SI), faster than regolith is scanned; "
+        "if 4 mm/s was meant, write '4 mm/s'",
+        "warning: site.initial_temperature = 20 is read as 20 K (a bare number is SI), colder than the coldest lunar "
+        "craters, about 25 K (Paige et al. 2010, Science 330:479); if 20 degC was meant, write '20 degC'"]
+    for ok in (["process.scan_speed='4 m/s'"], ["process.scan_speed=0.004", "site.initial_temperature=250"]):
+        code, lines = cli(capsys, "check", TINY, *[a for kv in ok for a in ("--set", kv)])
+        assert code == 0 and not [x for x in lines if "a bare number is SI" in x]
+
+
 @pytest.mark.parametrize("settings, expected", [
     ([], "has no evaporation data"),
     (["solver.evaporation=false"], "solver.sintering: material 'textbook-constant' lacks 'melt.surface_tension_N_m'"),

@@ -45,7 +45,43 @@ def load_case(source: str | Path | dict, **overrides: Any) -> Case:
             set_dotted(data, dotted, value)
     case = parse_case(data)
     case._base_dir = base
+    case._bare = bare_numbers(data)
     return case
+
+
+#: Keys a bare number (SI) in them most likely meant in another unit when it lies past the limit: (limit, side,
+#: the SI unit, the unit likely meant, why past the limit is unusual). A warning, not an error: such values are
+#: possible, only unusual.
+UNIT_SLIPS = {
+    "process.scan_speed": (1.0, "above", "m/s", "mm/s", "faster than regolith is scanned"),
+    "process.spot_diameter": (0.2, "above", "m", "mm", "wider than a print's spot"),
+    "site.initial_temperature": (25.0, "below", "K", "degC",
+                                 "colder than the coldest lunar craters, about 25 K (Paige et al. 2010, Science "
+                                 "330:479)"),
+}
+
+
+def bare_numbers(data: dict) -> dict:
+    """The ``UNIT_SLIPS`` keys given as plain numbers (no unit string), with their values."""
+    out = {}
+    for dotted in UNIT_SLIPS:
+        node: Any = data
+        for key in dotted.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            out[dotted] = float(node)
+    return out
+
+
+def unit_slips(case) -> list[str]:
+    """Warnings for bare numbers that, read in SI as documented, are far outside what a print uses."""
+    out = []
+    for key, value in getattr(case, "_bare", {}).items():
+        limit, side, si, meant, why = UNIT_SLIPS[key]
+        if (value > limit) if side == "above" else (value < limit):
+            out.append(f"{key} = {value:g} is read as {value:g} {si} (a bare number is SI), {why}; if "
+                       f"{value:g} {meant} was meant, write '{value:g} {meant}'")
+    return out
 
 
 def set_dotted(data: dict, dotted: str, value: Any) -> None:

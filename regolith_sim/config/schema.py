@@ -388,6 +388,8 @@ class Case(Section):
 
     #: Folder that relative paths in the case (material file, mesh, plan) are read from.
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    #: Keys the case gave as bare numbers (no unit string), with their values (config.loader.bare_numbers).
+    _bare: dict = PrivateAttr(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:

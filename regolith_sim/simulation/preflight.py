@@ -135,7 +135,9 @@ def _check_material_for_run(case, su: Setup) -> None:
 def warnings_for(case) -> list[str]:
     """What a run accepts but a user should hear before it: a solar spot whose flux needs more concentration
     than the optics give (the run delivers ``process.power`` all the same)."""
-    out = []
+    from ..config.loader import unit_slips
+
+    out = unit_slips(case)
     p = case.process
     if p.source == "solar":
         from ..planning.budget import solar_budget
