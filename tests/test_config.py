@@ -168,6 +168,19 @@ def test_an_inconsistent_override_is_blamed_on_the_override_not_the_data_file(ov
     assert str(err.value).startswith(expected) and ".toml" not in str(err.value)
 
 
+def test_an_override_of_the_parts_source_replaces_the_files_other_source():
+    """A case names a parametric part or a mesh file: `--set geometry.file=...` on a case with a part (and its
+    params) prints the file, and `--set geometry.part=...` on a case with a file prints the part. Both given at
+    once is still refused."""
+    case = load_case(TINY, **{"geometry.file": "part.stl", "geometry.scale": 0.001})
+    assert case.geometry.file == "part.stl" and "part" not in case.geometry.model_fields_set
+    assert case.geometry.params == {}
+    back = load_case({**case.to_dict(), "geometry": {"file": "part.stl"}}, **{"geometry.part": "brick"})
+    assert back.geometry.file is None and back.geometry.part == "brick"
+    with pytest.raises(ConfigError, match="either part or file"):
+        load_case(TINY, **{"geometry.file": "part.stl", "geometry.part": "brick"})
+
+
 def test_a_section_given_to_load_case_as_a_dict_updates_the_files_section():
     """load_case(path, process={'power': 3}) changes the power and keeps the file's other process keys."""
     from regolith_sim.config import load_case

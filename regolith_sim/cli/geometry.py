@@ -55,7 +55,7 @@ def build_cmd(
     param: Optional[List[str]] = typer.Option(None, "--param", help="Parameter as key=value (SI or with units)"),
     out: Path = typer.Option(..., "--out", help="Output mesh: .stl .3mf .obj .glb .ply; or .step/.stp: "
                                                 "exact B-rep in mm (needs the cad extra)"),
-    density: float = typer.Option(1600.0, "--density", help="Density for the mass report [kg/m^3]"),
+    density: float = typer.Option(1600.0, "--density", help="Density for the mass report (kg/m^3)"),
     units: str = typer.Option("mm", "--units", help="Unit of the coordinates in STL, OBJ and PLY files, which "
                                                      "carry none: mm (slicers, CAD) or m; 3MF declares mm, GLB "
                                                      "is in metres (glTF)"),

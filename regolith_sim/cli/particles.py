@@ -46,28 +46,28 @@ def _plain(o):
 
 
 @particles_app.command("spread")
-def spread_cmd(case_file: Path = typer.Argument(..., help="Particle case file (TOML, [particles] table)"),
+def spread_cmd(case_file: Path = typer.Argument(..., help="Particle case file (TOML, with a \\[particles] table)"),
                out: Optional[Path] = OutOption, arch: str = ArchOption, quiet: bool = QuietOption) -> None:
     """Spread one layer with a recoater blade: packing fraction and roughness for the continuum model."""
     _run("spread", case_file, out, arch, quiet)
 
 
 @particles_app.command("heat")
-def heat_cmd(case_file: Path = typer.Argument(..., help="Particle case file (TOML, [particles] table)"),
+def heat_cmd(case_file: Path = typer.Argument(..., help="Particle case file (TOML, with a \\[particles] table)"),
              out: Optional[Path] = OutOption, arch: str = ArchOption, quiet: bool = QuietOption) -> None:
     """Heat a poured bed with a gaussian spot; effective conductivity in vacuum against the material law."""
     _run("heat", case_file, out, arch, quiet)
 
 
 @particles_app.command("sinter")
-def sinter_cmd(case_file: Path = typer.Argument(..., help="Particle case file (TOML, [particles] table)"),
+def sinter_cmd(case_file: Path = typer.Argument(..., help="Particle case file (TOML, with a \\[particles] table)"),
                out: Optional[Path] = OutOption, arch: str = ArchOption, quiet: bool = QuietOption) -> None:
     """Sinter a poured bed over a temperature history; densification against the continuum model."""
     _run("sinter", case_file, out, arch, quiet)
 
 
 @particles_app.command("repose")
-def repose_cmd(case_file: Path = typer.Argument(..., help="Particle case file (TOML, [particles] table)"),
+def repose_cmd(case_file: Path = typer.Argument(..., help="Particle case file (TOML, with a \\[particles] table)"),
                out: Optional[Path] = OutOption, arch: str = ArchOption, quiet: bool = QuietOption) -> None:
     """Lift a filled tube at the case's gravity: static angle of repose fitted to the heap, with a plot,
     against published angles of lunar simulants."""

@@ -12,10 +12,10 @@ from .app import JsonOption, app
 
 @app.command()
 def site(
-    latitude: Optional[float] = typer.Option(None, "--latitude", help="Selenographic latitude [deg], -90..90"),
+    latitude: Optional[float] = typer.Option(None, "--latitude", help="Selenographic latitude (deg), -90..90"),
     name: Optional[str] = typer.Option(None, "--name", help="Named site instead of a latitude "
                                        "(lunar-south-pole, lunar-equator, lab-vacuum, lab-air)"),
-    local_time: Optional[float] = typer.Option(None, "--local-time", help="Lunar local time [h], 0..24 (12 = noon)"),
+    local_time: Optional[float] = typer.Option(None, "--local-time", help="Lunar local time (h), 0..24 (12 = noon)"),
     as_json: bool = JsonOption,
 ) -> None:
     """Surface temperature extremes and the temperature profile with depth (Hayne et al. 2017 model)."""

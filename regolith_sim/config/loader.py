@@ -43,6 +43,7 @@ def load_case(source: str | Path | dict, **overrides: Any) -> Case:
                 set_dotted(data[dotted], key, v)
         else:
             set_dotted(data, dotted, value)
+    _switch_part_source(data, overrides)
     case = parse_case(data)
     case._base_dir = base
     case._bare = bare_numbers(data)
@@ -82,6 +83,20 @@ def unit_slips(case) -> list[str]:
             out.append(f"{key} = {value:g} is read as {value:g} {si} (a bare number is SI), {why}; if "
                        f"{value:g} {meant} was meant, write '{value:g} {meant}'")
     return out
+
+
+def _switch_part_source(data: dict, overrides: dict) -> None:
+    """An override that names the part's source replaces the file's other one: ``geometry.file`` a parametric
+    ``part`` (and its ``params``), ``geometry.part`` a mesh ``file`` (a case gives one or the other)."""
+    geometry = data.get("geometry")
+    if not isinstance(geometry, dict):
+        return
+    if "geometry.file" in overrides and "geometry.part" not in overrides:
+        geometry.pop("part", None)
+        if "geometry.params" not in overrides:
+            geometry.pop("params", None)
+    elif "geometry.part" in overrides and "geometry.file" not in overrides:
+        geometry.pop("file", None)
 
 
 def set_dotted(data: dict, dotted: str, value: Any) -> None:
