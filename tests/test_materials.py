@@ -128,3 +128,22 @@ def test_materials_show_json_cli():
                 "liquidus_K", "emissivity", "absorptivity", "sources"):
         assert key in data
     assert 850 < data["glass_transition_K"] < 1100  # GRD 2008 Tg of basaltic to andesitic melts
+    # the strength per route: LHS-1 has none for any route, each with the reason its data file gives
+    routes = data["compressive_strength_by_route"]
+    assert set(routes) == {"solar", "laser", "microwave", "furnace"}
+    assert all(r["law"] is None and "LHS-1 has no" in r["reason"] for r in routes.values())
+
+
+def test_materials_show_names_each_routes_strength_law_or_why_there_is_none():
+    """JSC-1A: the furnace route's own fit (Indyk & Benaroya's two points) and the three routes that share it,
+    each with its reason, as the data file holds them."""
+    from regolith_sim.materials import get_material
+
+    run = subprocess.run([sys.executable, "-m", "regolith_sim", "materials", "show", "JSC-1A"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    m = get_material("JSC-1A")
+    lines = {x.split()[0]: x for x in run.stdout.split("by route", 1)[1].splitlines()[1:5]}
+    assert f"sigma0 {m.get('strength.furnace.sigma0_Pa') * 1e-6:.4g} MPa" in lines["furnace"]
+    for route in ("solar", "laser", "microwave"):
+        assert "the furnace route's law: " + m.text[f"strength.{route}.reason"][:40] in lines[route]

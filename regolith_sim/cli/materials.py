@@ -37,8 +37,11 @@ def show(
         from ..plots.materials import plot_material
 
         plot_material(m, plot)
+    from ..outcomes.routes import strength_by_route
+
+    routes = strength_by_route(m)
     if as_json:
-        typer.echo(json.dumps(m.summary(), indent=2))
+        typer.echo(json.dumps({**m.summary(), "compressive_strength_by_route": routes}, indent=2))
         return
     s = m.summary()
     typer.echo(f"{m.name} ({m.kind}): {m.description}")
@@ -52,6 +55,17 @@ def show(
         A, B, C = m.vft
         typer.echo(f"  {'glass_transition_K (GRD 2008)':<34} {s['glass_transition_K']:<12.6g} "
                    f"[log10 eta = {A} + {B:.1f}/(T - {C:.1f})]")
+    typer.echo("Compressive strength of the consolidated matrix, by route (regolith_sim.outcomes.routes):")
+    for route, r in routes.items():
+        if r["law"] is None:
+            typer.echo(f"  {route:<10} none: {r['reason']}")
+        elif r["shared_from"]:
+            typer.echo(f"  {route:<10} the {r['shared_from']} route's law: {r['reason']}")
+        else:
+            typer.echo(f"  {route:<10} {r['law']}: sigma0 {r['sigma0_Pa'] * 1e-6:.4g} MPa, P_c {r['critical_porosity']:.3g}, "
+                       f"n {r['exponent']:.3g}, b_v {r['vesicle_b']:.3g}, fitted over P = "
+                       f"{r['porosity_range_of_fit'][0]:.3g}-{r['porosity_range_of_fit'][1]:.3g}, log-scatter "
+                       f"{r['scatter_ln']:.2g}")
     typer.echo("Sources:")
     for key, text in m.sources.items():
         typer.echo(f"  [{key}] {text}")

@@ -110,6 +110,23 @@ def _route_law(material, route: str) -> MatrixStrength | str:
     return _own_law(material, route)
 
 
+def strength_by_route(material) -> dict:
+    """Per route, the material's matrix-strength law as `materials show` reports it: its parameters (SI) and
+    source, with the route it is shared from and why, or ``law`` None and the reason there is none."""
+    out = {}
+    for route in ROUTES:
+        law = matrix_strength(material, route)
+        if isinstance(law, str):
+            out[route] = {"law": None, "reason": law}
+            continue
+        out[route] = {"law": "sigma0 (1 - P/P_c)^n exp(-b_v phi_v)", "sigma0_Pa": law.sigma0_Pa,
+                      "critical_porosity": law.critical_porosity, "exponent": law.exponent,
+                      "vesicle_b": law.vesicle_b, "porosity_range_of_fit": list(law.porosity_range),
+                      "scatter_ln": law.scatter_ln, "source": law.source, "shared_from": law.shared_from,
+                      "reason": law.note or None}
+    return out
+
+
 def tensile_strength(material, porosity, route: str, vesicles=0.0, green_porosity: float | None = None):
     """sigma_t(P, phi_v) = r sigma_c(P, phi_v) [Pa]: the material's tensile/compressive ratio r
     (``elastic.tensile_to_compressive``) times its matrix law for the route (for a bed of ``green_porosity``),
