@@ -29,7 +29,8 @@ def voxel_hexahedra(mask: np.ndarray, origin, dx: float):
 def consolidated_mesh(fields: dict, origin, dx: float):
     """A meshio mesh of the consolidated voxels (state >= 2) that at least half hold settled material
     (``part_mesh.settled_cells``, from ``fields["fill"]`` when given; joined to the part with
-    ``fields["part_mask"]``) with their relative density and state, or
+    ``fields["part_mask"]``) with their relative density, the share of the voxel the material fills (``fill``),
+    the element's smeared density (``element_relative_density`` = relative density x fill) and state, or
     None when nothing consolidated."""
     import meshio
 
@@ -40,7 +41,12 @@ def consolidated_mesh(fields: dict, origin, dx: float):
         return None
     points, hexes, cells = voxel_hexahedra(mask, origin, dx)
     at = tuple(cells.T)
-    data = {"relative_density": [fields["rho_rel"][at].astype(np.float64)],
+    rho = fields["rho_rel"][at].astype(np.float64)
+    # A voxel's material fills ``fill`` of it (a settled column's top cell holds half to all of one): the brick is
+    # whole, so its smeared density rho_rel x fill is what gives the element the material's mass and stiffness.
+    fill = np.clip(np.asarray(fields["fill"], float)[at], 0.0, 1.0) if fields.get("fill") is not None \
+        else np.ones_like(rho)
+    data = {"relative_density": [rho], "fill": [fill], "element_relative_density": [rho * fill],
             "state": [fields["state"][at].astype(np.int32)]}
     if "T_peak" in fields:
         data["peak_temperature_K"] = [fields["T_peak"][at].astype(np.float64)]
@@ -78,8 +84,10 @@ def write_voxel_mesh(mesh, path: str | Path, fmt: str) -> Path:
             data["gmsh:physical"] = data["gmsh:geometrical"] = [np.ones(n, np.int32)]
             meshio.Mesh(mesh.points, mesh.cells, cell_data=data).write(tmp, file_format="gmsh22", binary=True)
         elif fmt == "inp":
-            # Abaqus input holds no per-element data: density bands become element sets instead.
-            sets = density_sets(np.asarray(mesh.cell_data["relative_density"][0]))
+            # Abaqus input holds no per-element data: bands of the smeared density (the element's material, a
+            # part-filled top voxel's included) become element sets instead.
+            key = "element_relative_density" if "element_relative_density" in mesh.cell_data else "relative_density"
+            sets = density_sets(np.asarray(mesh.cell_data[key][0]))
             meshio.Mesh(mesh.points, mesh.cells, cell_sets=sets).write(tmp, file_format="abaqus")
             # meshio names every hexahedron C3D8RH (hybrid, reduced integration: the last of its aliases); a porous
             # ceramic voxel is the plain 8-node brick with full integration, C3D8 in Abaqus' element library
