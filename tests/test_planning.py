@@ -59,6 +59,8 @@ def test_brick_has_ten_layers_with_full_sections(brick):
     assert all(s.area == pytest.approx(L * W, rel=1e-9) for s in sections)
     assert make_plan(brick, process()).n_layers == 10
     assert layer_count(10.2 * MM, 1 * MM) == 11  # partial top layer counts
+    # ... but not a sliver: an as-built mesh of one 0.25 mm layer stands 0.2525 mm (its surface a few um proud)
+    assert layer_count(0.2525 * MM, 0.25 * MM) == 1
     assert len(slice_part(prepare_part(box(L, W, 10.2 * MM)), 1 * MM)[10].geoms) == 1  # and is not empty
 
 

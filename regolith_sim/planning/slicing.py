@@ -4,8 +4,9 @@ Frame: a part keeps the x, y of its mesh plus its (x, y) bed offset; z is measur
 i.e. the mesh is translated so that its lowest point lies at z = 0 (every part stands on the bed).
 Units are those of the mesh, which must be metres.
 
-Layers: a part of height H in layers of thickness t has ``ceil(H / t)`` layers (H within 1e-6 t of a
-multiple counts as that multiple, so a 10 mm part in 1 mm layers has 10). Layer k spans
+Layers: a part of height H in layers of thickness t has ``ceil(H / t)`` layers (H within ``TOP_SLIVER`` t above a
+multiple counts as that multiple, so a 10 mm part in 1 mm layers has 10, and so has the as-built mesh of such a
+part, whose surface stands a few micrometres proud of its cells: io.part_mesh.ISO_LEVEL). Layer k spans
 [k t, (k+1) t] and is represented by the section at its mid-height (k + 1/2) t; when the top layer
 sticks out above the part the section is taken half-way between k t and H instead, so it is never
 empty merely because H is not a multiple of t.
@@ -39,9 +40,13 @@ def prepare_part(mesh: trimesh.Trimesh, offset=(0.0, 0.0)) -> trimesh.Trimesh:
     return part
 
 
+#: Share of a layer a part may stand above a whole number of layers without a layer of its own (module docstring).
+TOP_SLIVER = 0.02
+
+
 def layer_count(height: float, layer_thickness: float) -> int:
     """Number of layers covering a part of ``height`` [m] (rule in the module docstring)."""
-    return max(1, math.ceil(height / layer_thickness - 1e-6))
+    return max(1, math.ceil(height / layer_thickness - TOP_SLIVER))
 
 
 def section_heights(height: float, layer_thickness: float, n_layers: int) -> np.ndarray:

@@ -201,6 +201,8 @@ def _plan_power_note(case, su: Setup) -> list[str]:
 def _layer_count_note(case, su: Setup) -> list[str]:
     """A part whose height is not a whole number of layers: the print builds whole layers, so it comes out
     taller (or shorter) than designed."""
+    from ..planning.slicing import TOP_SLIVER
+
     layer = case.process.layer_thickness
     height = float(su.part.bounds[1][2] - su.part.bounds[0][2])
     n = int(su.plan.n_layers)
@@ -212,7 +214,7 @@ def _layer_count_note(case, su: Setup) -> list[str]:
         return [f"process.layers = {case.process.layers}: the part has only {n} layer{'s' * (n != 1)} of "
                 f"{layer * 1e3:.4g} mm ({height * 1e3:.4g} mm high), so the print builds {n}; process.layers only "
                 "stops a print early"]
-    if abs(n * layer - height) <= 1e-3 * layer:
+    if abs(n * layer - height) <= TOP_SLIVER * layer:  # (the slicer's own tolerance: a mesh a few um proud)
         return []
     return [f"process.layer_thickness: the part is {height * 1e3:.4g} mm high, {height / layer:.3g} layers of "
             f"{layer * 1e3:.4g} mm: the print builds {n} whole layers, {n * layer * 1e3:.4g} mm"]
