@@ -86,8 +86,9 @@ geometries.export(mesh, OUT / "quick_start_part.stl", units="mm")'''),
 PROCESS_MAP = [
     new_markdown_cell("""# Process map: power x scan speed
 
-Run the brick print over a grid of spot powers and scan speeds and map the outcome: mean relative
-density and melt-pool depth. (For large maps on many cores or GPUs use `regolith-sim sweep`.)"""),
+Run the brick print over a grid of spot powers and scan speeds and map the outcome: the consolidated
+fraction of the part and the melt-pool depth (the table also holds the mean relative density and the peak
+temperature). (For large maps on many cores or GPUs use `regolith-sim sweep`.)"""),
     new_code_cell(SETUP),
     new_code_cell('''import pandas as pd
 
@@ -118,8 +119,8 @@ for a, z, label in ((ax[0], "consolidated", "consolidated fraction of the part")
     cs = a.contourf(grid.columns, grid.index * 1e3, grid.values, levels=12)
     fig.colorbar(cs, ax=a, label=label)
     a.set(xlabel="spot power [W]", ylabel="scan speed [mm/s]")'''),
-    new_markdown_cell("Denser parts and deeper melt pools lie towards high power and low speed, i.e. "
-                      "high areal energy density `P / (v h)`:"),
+    new_markdown_cell("More of the part consolidates, and the melt pools run deeper, towards high power and low "
+                      "speed, i.e. high areal energy density `P / (v h)`:"),
     new_code_cell('df.sort_values("areal_energy_density_J_m2")'
                   '[["areal_energy_density_J_m2", "consolidated", "melt_depth_m"]]'),
 ]
@@ -128,8 +129,8 @@ HABITAT = [
     new_markdown_cell("""# A habitat from printed bricks
 
 Print one brick, take its as-built volume, and work out what a regolith-shielded habitat needs:
-the dome's shielding, the number of printed bricks, an arch of catenary voussoirs, and exports for
-CAD/FEA."""),
+the dome's shielding, the number of printed bricks, an arch of catenary voussoirs, and its export for CAD
+(STL, 3MF). A printed part's FEA meshes (VTU, Abaqus, Gmsh) come from a run: `output.mesh_formats`."""),
     new_code_cell(SETUP),
     new_code_cell('''import geometries
 
