@@ -5,7 +5,7 @@ B-rep STEP file (:mod:`geometries.brep`), built from the same parameters.
 
 Everything is in metres (angles in degrees). Parameters may be numbers in those units or
 strings with units (``"40 mm"``); bad values raise :class:`regolith_sim.errors.UserError`
-with key ``geometry.params.<parameter>`` (``geometry.params.name`` for an unknown part).
+with key ``geometry.params.<parameter>`` (``geometry.part``, the case key, for an unknown part).
 
 >>> import geometries
 >>> geometries.list_parts()[:2]

@@ -26,9 +26,9 @@ def _density(value: float | str) -> float:
     try:
         rho = parse_quantity(value, "density")
     except ValueError as exc:
-        raise UserError(f"density = {value!r}: {exc}", key="geometry.density") from None
+        raise UserError(f"density = {value!r}: {exc}", key="density") from None
     if not (math.isfinite(rho) and rho > 0):
-        raise UserError(f"density = {value!r} must be a positive number of kg/m^3", key="geometry.density")
+        raise UserError(f"density = {value!r} must be a positive number of kg/m^3", key="density")
     return rho
 
 

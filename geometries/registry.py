@@ -20,7 +20,7 @@ PARTS: dict[str, PartSpec] = {spec.name: spec for spec in (
     BRICK, INTERLOCKING_BRICK, ARCH_SEGMENT, DOME_HABITAT, CYLINDER_HABITAT, LANDING_PAD_TILE)}
 
 #: UserError key for an unknown part name
-PART_KEY = "geometry.params.name"
+PART_KEY = "geometry.part"
 
 
 def get_part(name: str) -> PartSpec:

@@ -373,7 +373,7 @@ def test_mass_is_volume_times_density():
 def test_unknown_part_suggests_nearest_name():
     with pytest.raises(UserError, match="did you mean 'interlocking-brick'") as err:
         geometries.build("interlocking-brik")
-    assert err.value.key == "geometry.params.name"
+    assert err.value.key == "geometry.part"  # the case key that names the part
 
 
 def test_unknown_parameter_suggests_nearest_name():

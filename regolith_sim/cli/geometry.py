@@ -93,6 +93,11 @@ def build_cmd(
                f"{density:g} kg/m^3, extents {', '.join(f'{e:.4g}' for e in report['extents_m'])} m")
     if report["areal_density_g_cm2"]:
         typer.echo("shielding: " + ", ".join(f"{ray} {report['areal_density_g_cm2'][ray]:.4g} g/cm^2 "
-                                             f"({report['thickness_m'][ray] * 1e3:.4g} mm)"
+                                             f"({_length(report['thickness_m'][ray])})"
                                              for ray in report["areal_density_g_cm2"]))
     typer.echo(f"written {path}")
+
+
+def _length(m: float) -> str:
+    """A length for the reader: mm below a metre, m from one up (a shield's 20 m, not '2e+04 mm')."""
+    return f"{m:.4g} m" if m >= 1.0 else f"{m * 1e3:.4g} mm"
