@@ -321,6 +321,15 @@ def test_map_cli_draws_a_sweep_folder_and_names_unknown_columns(killed_and_resum
         window_mask(build_table(out), ["density about 0.8"])
 
 
+def test_a_sweep_may_print_a_mesh_file_in_place_of_the_base_cases_part(tmp_path):
+    """[set] geometry.file on a base case with a parametric part replaces the part, as `run --set` does (the sweep
+    refused 'give either part or file, not both')."""
+    p = _sweep(tmp_path, '[set]\n"geometry.file" = "part.stl"\n"geometry.scale" = 0.001\n'
+                         '[grid]\n"process.power" = ["20 W", "30 W"]\n')
+    spec = load_sweep(p)
+    assert len(spec.cases) == 2
+
+
 def test_a_grid_that_names_one_value_twice_is_refused(tmp_path):
     """["10 W", "10000 mW"] is one power twice: the sweep would run one case under two ids. Distinct tiny values
     (1e-13 and 2e-13) are not confused."""

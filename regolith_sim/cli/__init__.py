@@ -43,22 +43,36 @@ class _LevelPrefix(logging.Formatter):
         return f"{record.levelname.lower()}: {record.getMessage()}"
 
 
-def _route_log_records() -> None:
+class _StderrNow(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (as logging's own last-resort handler does), not
+    to the stream of the first call: a redirected or captured stderr of a later call gets its warnings."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def cli_log_handler() -> logging.Handler:
     """The package's log warnings (a probe that never held material, no part mesh, mechanics with nothing cooled)
-    print as the command's other warnings do, and `--quiet` (which raises the level to ERROR) silences them."""
+    print as the command's other warnings do ('warning: ...'); `--quiet` raises this handler's level to ERROR
+    (the loggers' own levels stay, so other handlers, e.g. a test's, see every record)."""
     logger = logging.getLogger("regolith_sim")
-    if not any(getattr(h, "regolith_sim_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_LevelPrefix())
-        handler.regolith_sim_cli = True
-        logger.addHandler(handler)
-        logger.propagate = False
-    logger.setLevel(logging.WARNING)
+    for h in logger.handlers:
+        if isinstance(h, _StderrNow):
+            return h
+    handler = _StderrNow()
+    handler.setFormatter(_LevelPrefix())
+    logger.addHandler(handler)
+    return handler
 
 
 def main(argv: list[str] | None = None) -> None:
     warnings.formatwarning = _warning_line
-    _route_log_records()
+    cli_log_handler().setLevel(logging.WARNING)
     try:
         app(args=argv, prog_name="regolith-sim")
     except UserError as exc:

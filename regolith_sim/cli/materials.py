@@ -60,7 +60,7 @@ def show(
         if r["law"] is None:
             typer.echo(f"  {route:<10} none: {r['reason']}")
         elif r["shared_from"]:
-            typer.echo(f"  {route:<10} the {r['shared_from']} route's law: {r['reason']}")
+            typer.echo(f"  {route:<10} the {r['shared_from']} route's law: {r['reason'] or '(the data file gives no reason)'}")
         else:
             typer.echo(f"  {route:<10} {r['law']}: sigma0 {r['sigma0_Pa'] * 1e-6:.4g} MPa, P_c {r['critical_porosity']:.3g}, "
                        f"n {r['exponent']:.3g}, b_v {r['vesicle_b']:.3g}, fitted over P = "

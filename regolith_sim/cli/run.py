@@ -59,7 +59,9 @@ def run_case(case_file: Path, out: Optional[Path], arch: str, quiet: bool, resum
     case = load_case(case_file, **(overrides or {}))
     if quiet:  # errors only: the run's own warnings (cell size, spot path, microwave depth) too
         warnings.simplefilter("ignore", UserWarning)
-        logging.getLogger("regolith_sim").setLevel(logging.ERROR)
+        from . import cli_log_handler
+
+        cli_log_handler().setLevel(logging.ERROR)
     for line in [] if quiet else warnings_for(case):
         typer.echo(f"warning: {line}", err=True)
     start_runtime(arch if arch != "auto" else case.solver.arch, case.solver.precision, quiet)

@@ -43,7 +43,7 @@ def load_case(source: str | Path | dict, **overrides: Any) -> Case:
                 set_dotted(data[dotted], key, v)
         else:
             set_dotted(data, dotted, value)
-    _switch_part_source(data, overrides)
+    switch_part_source(data, overrides)
     case = parse_case(data)
     case._base_dir = base
     case._bare = bare_numbers(data)
@@ -85,7 +85,7 @@ def unit_slips(case) -> list[str]:
     return out
 
 
-def _switch_part_source(data: dict, overrides: dict) -> None:
+def switch_part_source(data: dict, overrides: dict) -> None:
     """An override that names the part's source replaces the file's other one: ``geometry.file`` a parametric
     ``part`` (and its ``params``), ``geometry.part`` a mesh ``file`` (a case gives one or the other)."""
     geometry = data.get("geometry")

@@ -84,10 +84,9 @@ def write_voxel_mesh(mesh, path: str | Path, fmt: str) -> Path:
             data["gmsh:physical"] = data["gmsh:geometrical"] = [np.ones(n, np.int32)]
             meshio.Mesh(mesh.points, mesh.cells, cell_data=data).write(tmp, file_format="gmsh22", binary=True)
         elif fmt == "inp":
-            # Abaqus input holds no per-element data: bands of the smeared density (the element's material, a
-            # part-filled top voxel's included) become element sets instead.
-            key = "element_relative_density" if "element_relative_density" in mesh.cell_data else "relative_density"
-            sets = density_sets(np.asarray(mesh.cell_data[key][0]))
+            # Abaqus input holds no per-element data: density bands become element sets instead (of the material's
+            # relative density, its porosity: a part-filled voxel is under-filled, not porous; VTU and Gmsh carry fill)
+            sets = density_sets(np.asarray(mesh.cell_data["relative_density"][0]))
             meshio.Mesh(mesh.points, mesh.cells, cell_sets=sets).write(tmp, file_format="abaqus")
             # meshio names every hexahedron C3D8RH (hybrid, reduced integration: the last of its aliases); a porous
             # ceramic voxel is the plain 8-node brick with full integration, C3D8 in Abaqus' element library

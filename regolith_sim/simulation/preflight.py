@@ -286,8 +286,8 @@ def _heated_depth_note(case, su: Setup, dx: float) -> list[str]:
     """A top cell thicker than the depth heat reaches while the spot passes (:func:`heated_depth`): its
     temperature averages the heated skin with the cold powder under it."""
     p = case.process
-    if p.source == "microwave" or p.profile == "uniform":
-        return []
+    if p.source == "microwave" or p.profile == "uniform" or p.plan_file:
+        return []  # (a plan file's own times set its speeds, not process.scan_speed)
     on = np.asarray(su.plan.on, bool)
     spots = np.asarray(su.plan.spot, float)[on] if on.any() else np.asarray([p.spot_diameter])
     d = float(spots.min())

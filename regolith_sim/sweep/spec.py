@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config.loader import parse_case, read_toml, set_dotted
+from ..config.loader import parse_case, read_toml, set_dotted, switch_part_source
 from ..errors import ConfigError
 from ..units import dimension_of, parse_quantity
 
@@ -363,6 +363,7 @@ def _validate(base_data: dict, base: Path, overrides: dict, where: str, cid: str
     data = copy.deepcopy(base_data)
     for k, v in overrides.items():
         set_dotted(data, k, v)
+    switch_part_source(data, overrides)  # (as load_case, which the workers call)
     try:
         case = parse_case(data)
     except ConfigError as exc:
