@@ -145,10 +145,12 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
             weakest[lo] = np.minimum(weakest[lo], f)
             weakest[hi] = np.minimum(weakest[hi], f)
         defect[weakest < 0.5] = 3
-        # The bonded area of the body's interfaces counts every face between two voxels of the body: one with a
-        # lack-of-fusion voxel (powder left between layers or tracks) on either side is not bonded at all.
-        faces = _body_faces(env)
-        b = np.where(np.stack(_body_faces(env & cons), axis=-1), b, 0.0)
+        # The bonded area of the body's interfaces counts every face between two voxels of the body with material
+        # on at least one side: one with a lack-of-fusion voxel (powder left between layers or tracks) on the other
+        # side is not bonded at all; faces inside a void, powder on both sides, are no interface.
+        both = _body_faces(env & cons)
+        faces = [f & _either_side(cons, axis) for axis, f in enumerate(_body_faces(env))]
+        b = np.where(np.stack(both, axis=-1), b, 0.0)
         share = np.zeros(state.shape) if interlayer is None else np.clip(np.asarray(interlayer, float), 0.0, 1.0)
         # (the first layer's face down to the substrate is marked too, but the substrate lies outside the body)
         between = faces[2] * share                     # area weights of the faces between layers ...
@@ -178,6 +180,14 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     voxel = {"defect": defect, "strength_MPa": sigma * 1e-6, "vesicle_porosity": phi_v, "bonded_fraction": weakest,
              "crack_risk": risk if risk is not None else np.zeros(state.shape)}
     return {"summary": summary, "fields": voxel}
+
+
+def _either_side(cons: np.ndarray, axis: int) -> np.ndarray:
+    """The voxels (bool) whose face to the next voxel along +axis has a consolidated voxel on at least one side."""
+    lo, hi = face_pair(axis)
+    m = np.zeros(cons.shape, bool)
+    m[lo] = cons[lo] | cons[hi]
+    return m
 
 
 def _body_faces(body: np.ndarray) -> list[np.ndarray]:
