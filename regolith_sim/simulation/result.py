@@ -47,7 +47,8 @@ SUMMARY_UNITS = {
                     "of the thermal-shock estimate's and, with solver.mechanics, the residual stress's: "
                     "mechanics.crack_risk_volume_fraction counts the latter alone), with a face "
                     "to the next track or layer less than half bonded; mean bonded area of the body's faces (a face "
-                    "with a lack-of-fusion voxel on either side counts as unbonded) between layers "
+                    "of material against a lack-of-fusion voxel counts as unbonded; faces inside a void are none) "
+                    "between layers "
                     "(those a spread made between the powder and the layer below, wherever settling moved them: "
                     "interlayer_bonded_area_fraction) and of the faces inside a layer, between tracks "
                     "(in_layer_bonded_area_fraction); mean vesicle porosity",
