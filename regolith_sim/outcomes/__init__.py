@@ -138,19 +138,18 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     weakest = np.ones(state.shape)  # bonded area of each body voxel's least bonded face to another one
     if bond is not None:
         b = np.nan_to_num(bond, nan=0.0)
-        faces = _body_faces(env & cons)  # per axis: voxels whose face to +axis joins two consolidated body voxels
+        joined = _body_faces(env & cons)  # per axis: voxels whose face to +axis joins two consolidated body voxels
         for axis in range(3):
             lo, hi = face_pair(axis)
-            f = np.where(faces[axis][lo], b[lo + (axis,)], 1.0)
+            f = np.where(joined[axis][lo], b[lo + (axis,)], 1.0)
             weakest[lo] = np.minimum(weakest[lo], f)
             weakest[hi] = np.minimum(weakest[hi], f)
         defect[weakest < 0.5] = 3
-        # The bonded area of the body's interfaces counts every face between two voxels of the body with material
-        # on at least one side: one with a lack-of-fusion voxel (powder left between layers or tracks) on the other
-        # side is not bonded at all; faces inside a void, powder on both sides, are no interface.
-        both = _body_faces(env & cons)
-        faces = [f & _either_side(cons, axis) for axis, f in enumerate(_body_faces(env))]
-        b = np.where(np.stack(both, axis=-1), b, 0.0)
+        # The bonded area of the body's interfaces counts every face between two voxels of the body but those
+        # inside a void (powder on both sides: no interface); one with a lack-of-fusion voxel (powder left between
+        # layers or tracks) on one side is not bonded at all.
+        faces = [f & ~void for f, void in zip(_body_faces(env), _body_faces(env & ~cons))]
+        b = np.where(np.stack(joined, axis=-1), b, 0.0)
         share = np.zeros(state.shape) if interlayer is None else np.clip(np.asarray(interlayer, float), 0.0, 1.0)
         # (the first layer's face down to the substrate is marked too, but the substrate lies outside the body)
         between = faces[2] * share                     # area weights of the faces between layers ...
@@ -180,14 +179,6 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     voxel = {"defect": defect, "strength_MPa": sigma * 1e-6, "vesicle_porosity": phi_v, "bonded_fraction": weakest,
              "crack_risk": risk if risk is not None else np.zeros(state.shape)}
     return {"summary": summary, "fields": voxel}
-
-
-def _either_side(cons: np.ndarray, axis: int) -> np.ndarray:
-    """The voxels (bool) whose face to the next voxel along +axis has a consolidated voxel on at least one side."""
-    lo, hi = face_pair(axis)
-    m = np.zeros(cons.shape, bool)
-    m[lo] = cons[lo] | cons[hi]
-    return m
 
 
 def _body_faces(body: np.ndarray) -> list[np.ndarray]:

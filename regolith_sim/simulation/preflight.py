@@ -251,17 +251,26 @@ def _cell_size_note(case, dx: float) -> list[str]:
             f"a layer; the grid has {(target / dx) ** 3:.3g}x the cells asked for"]
 
 
+def _narrowest_spot(case, su: Setup) -> float | None:
+    """The narrowest spot diameter [m] the plan switches on (``process.spot_diameter`` if none), or None for a
+    source with no spot to resolve (microwave, a uniform profile)."""
+    p = case.process
+    if p.source == "microwave" or p.profile == "uniform":
+        return None
+    on = np.asarray(su.plan.on, bool)
+    spots = np.asarray(su.plan.spot, float)[on] if on.any() else np.asarray([p.spot_diameter])
+    return float(spots.min())
+
+
 def _spot_resolution_note(case, su: Setup, dx: float) -> list[str]:
     """A spot narrower than the cells resolve: the cell under its centre averages less than
     ``SPOT_PEAK_SHARE_MIN`` of its peak flux (the energy is all deposited; its peak is not)."""
     from ..thermal.sources import centre_cell_share
 
     p = case.process
-    if p.source == "microwave" or p.profile == "uniform":
+    d = _narrowest_spot(case, su)
+    if d is None:
         return []
-    on = np.asarray(su.plan.on, bool)
-    spots = np.asarray(su.plan.spot, float)[on] if on.any() else np.asarray([p.spot_diameter])
-    d = float(spots.min())
     share = centre_cell_share(p.profile, d, dx, p.super_gaussian_order)
     if share >= SPOT_PEAK_SHARE_MIN:
         return []
@@ -286,11 +295,9 @@ def _heated_depth_note(case, su: Setup, dx: float) -> list[str]:
     """A top cell thicker than the depth heat reaches while the spot passes (:func:`heated_depth`): its
     temperature averages the heated skin with the cold powder under it."""
     p = case.process
-    if p.source == "microwave" or p.profile == "uniform" or p.plan_file:
-        return []  # (a plan file's own times set its speeds, not process.scan_speed)
-    on = np.asarray(su.plan.on, bool)
-    spots = np.asarray(su.plan.spot, float)[on] if on.any() else np.asarray([p.spot_diameter])
-    d = float(spots.min())
+    d = _narrowest_spot(case, su)
+    if d is None or p.plan_file:  # (a plan file's own times set its speeds, not process.scan_speed)
+        return []
     depth = heated_depth(su.material, d, p.scan_speed)
     if dx <= HEATED_DEPTH_CELLS_MAX * depth:
         return []
