@@ -103,6 +103,13 @@ def kept_after_evaporation(mass: np.ndarray | None, mass_lost: np.ndarray | None
         return np.where(m > 0.0, np.clip(1.0 - taken / np.where(m > 0.0, m, 1.0), 0.0, 1.0), 1.0)
 
 
+def net_of_evaporation(mass: np.ndarray, mass_lost: np.ndarray | None) -> np.ndarray:
+    """Each voxel's material left after evaporation (``mass`` less what :func:`kept_after_evaporation` takes
+    from it), in the unit of ``mass``; ``mass`` itself without an evaporation record."""
+    kept = kept_after_evaporation(mass, mass_lost)
+    return np.asarray(mass, float) if kept is None else np.asarray(mass, float) * kept
+
+
 def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np.ndarray, phi_v: np.ndarray,
                           mass: np.ndarray | None = None, mass_lost: np.ndarray | None = None) -> float:
     """Bulk density of the envelope over the particle density [-] (NaN for an empty envelope).

@@ -10,7 +10,7 @@ import numpy as np
 from .._version import __version__
 from ..io.atomic import atomic_path, write_text
 from ..io.json_out import write_json
-from ..outcomes.body import VOID_STATE
+from ..outcomes.body import VOID_STATE, net_of_evaporation
 from ..sintering.asbuilt import fill_fraction
 
 log = logging.getLogger(__name__)
@@ -246,7 +246,9 @@ class Result:
         fields = {name: th.field(name) for name in ("T", "rho_rel", "state", "T_peak", "t_hot", "cool_rate",
                                                      "mass_lost")}
         fields["part_mask"] = sim.domain.part_mask
-        fields["fill"] = fill_fraction(fields["state"], th.field("mass"), fields["rho_rel"])
+        # what evaporated takes no volume: the as-built meshes, the fragments and the height hold what is left
+        net_mass = net_of_evaporation(th.field("mass"), fields["mass_lost"])
+        fields["fill"] = fill_fraction(fields["state"], net_mass, fields["rho_rel"])
         mask = sim.domain.part_mask & (fields["state"] > 0)
         rho = fields["rho_rel"][mask]
         rho0 = sim.tables.rho_rel0
@@ -265,8 +267,8 @@ class Result:
         from ..sintering.asbuilt import detached_fragments
 
         # the base of the part is the top of the substrate (the first layer's first cell)
-        height = part_height(fields["state"], sim.domain.part_mask, sim.domain.grid.dx, th.field("mass"),
-                             fields["rho_rel"], base_k=sim.domain.substrate_cells, mass_lost=fields["mass_lost"])
+        height = part_height(fields["state"], sim.domain.part_mask, sim.domain.grid.dx, net_mass,
+                             fields["rho_rel"], base_k=sim.domain.substrate_cells)
         summary = {
             "peak_temperature_K": float(max(sim.peak_temperature, fields["T_peak"].max())),
             "melt_pool": {"max_width_m": sim.melt_pool.max_width, "max_depth_m": sim.melt_pool.max_depth,

@@ -50,9 +50,9 @@ def part_height(state, part_mask, dx: float, mass=None, rho_rel=None, base_k: in
     if not part_mask.any():
         return 0.0
     if mass is not None and mass_lost is not None:
-        from ..outcomes.body import kept_after_evaporation
+        from ..outcomes.body import net_of_evaporation
 
-        mass = np.asarray(mass, float) * kept_after_evaporation(mass, mass_lost)
+        mass = net_of_evaporation(mass, mass_lost)
     if base_k is None:
         base_k = int(np.argmax(part_mask.any(axis=(0, 1))))
     foot = part_mask.any(axis=2)
