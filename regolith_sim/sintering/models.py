@@ -14,7 +14,8 @@ Two densification models are offered:
   equivalent viscosity (:func:`sub_solidus_viscosity`); from the solidus on also liquid-phase sintering, the
   Giordano et al. (2008) melt viscosity of the bulk composition times the relative viscosity of a
   crystal-bearing melt of Costa, Caricchi & Bagdassarov (2009) at the crystal fraction
-  (1 - glass fraction)(1 - melt fraction(T)) (:func:`liquid_phase_viscosity`).
+  phi_s (1 - melt fraction(T)) (:func:`liquid_phase_viscosity`), phi_s at least 1 - glass fraction and no less
+  than keeps the rate continuous at the solidus (:func:`solidus_crystal_fraction`).
 
 SI units throughout; temperatures in K unless a name ends in ``_C``.
 
@@ -172,10 +173,42 @@ def costa2009_relative_viscosity(phi, strain_rate: float = SINTERING_STRAIN_RATE
     return np.minimum(eta_r, ETA_REL_CAP)
 
 
-def crystal_fraction(material, T):
-    """Crystal volume fraction of partly glassy regolith at T: phi_c = (1 - glass_fraction)(1 - f_melt(T))."""
-    g = material.get("melt.glass_fraction")
-    return (1.0 - g) * (1.0 - material.melt_fraction(T))
+def crystal_fraction(material, T, rho0: float | None = None):
+    """Crystal volume fraction the liquid-phase branch sees at T: phi_c = phi_s (1 - f_melt(T)), phi_s the
+    fraction at the solidus (:func:`solidus_crystal_fraction`: 1 - glass_fraction unless the furnace-calibrated
+    rate says the glass carries more)."""
+    return solidus_crystal_fraction(material, rho0) * (1.0 - material.melt_fraction(T))
+
+
+def solidus_crystal_fraction(material, rho0: float | None = None) -> float:
+    """Crystal fraction [-] the liquid-phase branch starts from at the solidus, where nothing has melted yet:
+    the larger of 1 - glass_fraction and :func:`skeleton_crystal_fraction`.
+
+    Nothing changes in the powder at the solidus itself (the melt fraction starts from 0), so neither may its
+    sintering rate: the liquid-phase branch may not sinter faster there than the sub-solidus branch, the rate a
+    furnace hold measured for that very state (:func:`sub_solidus_viscosity`). Where the suspension law with all
+    the glass as the liquid would (JSC-1A, g = 0.45, whose crystals lie below the Costa maximum packing), the
+    glass does not flow as a free melt at that state (glass held inside lithic fragments and agglutinates adds to
+    the skeleton), and the branch starts from the crystal fraction at which the two agree; the crystals then
+    melt away from there. Either way the rate is continuous across the solidus (up to the factor 2 of adding the
+    two branches' rates) and rises as melting dissolves the skeleton, the rheological transition of partly
+    molten rock (Arzi 1978, Tectonophysics 44:173)."""
+    return max(1.0 - material.get("melt.glass_fraction"), skeleton_crystal_fraction(material, rho0))
+
+
+def skeleton_crystal_fraction(material, rho0: float | None = None) -> float:
+    """Crystal fraction [-] at which the liquid-phase branch at the solidus, eta_melt(T_s) eta_r(phi), sinters
+    as fast as the sub-solidus branch, eta_ss(T_s) (for a powder of relative density ``rho0``): the root of the
+    Costa (2009) relative viscosity, which rises with phi (bisection); 1 where even its plateau lies below."""
+    Ts, rate = material.solidus_K, sintering_strain_rate(material)
+    need = float(sub_solidus_viscosity(material, Ts, rho0)) / float(material.viscosity(Ts))
+    lo, hi = 0.0, 1.0
+    if float(costa2009_relative_viscosity(hi, rate)) < need:
+        return hi
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if float(costa2009_relative_viscosity(mid, rate)) < need else (lo, mid)
+    return hi
 
 
 def sintering_strain_rate(material) -> float:
@@ -185,7 +218,7 @@ def sintering_strain_rate(material) -> float:
     return float(material.get(key)) if material.has(key) else SINTERING_STRAIN_RATE
 
 
-def liquid_phase_viscosity(material, T):
+def liquid_phase_viscosity(material, T, rho0: float | None = None):
     """Viscosity of the liquid phase that sinters partly molten regolith [Pa s].
 
     Rule: eta_lp(T) = eta_melt(T) x eta_r(phi_c(T)). eta_melt is the crystal-free melt viscosity of the
@@ -193,10 +226,12 @@ def liquid_phase_viscosity(material, T):
     melt are one connected liquid that wets the grains. eta_r is the relative viscosity of a
     crystal-bearing melt of Costa, Caricchi & Bagdassarov (2009, G-cubed 10:Q03010)
     (:func:`costa2009_relative_viscosity`) at the crystal fraction
-    phi_c = (1 - glass_fraction)(1 - melt_fraction(T)) and the material's sintering strain rate.
+    phi_c = phi_s (1 - melt_fraction(T)) (:func:`crystal_fraction`; phi_s = 1 - glass_fraction unless the
+    sub-solidus rate at the solidus (for a powder of relative density ``rho0``) bounds it:
+    :func:`solidus_crystal_fraction`) and the material's sintering strain rate.
     Regolith simulants hold 20-45 % glass, i.e. phi_c = 0.55-0.8 at the solidus: around and above the
     maximum packing, where eta_r is 1e2-1e7; melting lowers phi_c and eta_lp sharply."""
-    return material.viscosity(T) * costa2009_relative_viscosity(crystal_fraction(material, T),
+    return material.viscosity(T) * costa2009_relative_viscosity(crystal_fraction(material, T, rho0),
                                                                 sintering_strain_rate(material))
 
 
@@ -246,16 +281,16 @@ def effective_viscosity(material, T, rho0: float | None = None):
     """Effective viscosity of sintering regolith [Pa s]: the sub-solidus branch alone below the solidus,
     and from the solidus on the sub-solidus and liquid-phase branches with their rates added,
     1/eta_eff = 1/eta_ss + 1/eta_lp (:func:`sub_solidus_viscosity`, :func:`liquid_phase_viscosity`).
-    The rate jumps at the solidus where the glass fraction puts the crystals below the maximum packing
-    (JSC-1A): the first melt is taken to connect the glass into a liquid that wets the grains (a silicate melt
-    whose dihedral angle with the grains is below 60 degrees forms a connected network along their edges at
-    any melt fraction: von Bargen & Waff 1986, J. Geophys. Res. 91:9261). An exposure just past the solidus
-    then consolidates such a powder where one just below it does not: the result hinges on the solidus
-    (JSC-1A's is unconfirmed) and on the glass fraction (``sintering.rate_factor_per_glass_step``). Above the
-    solidus the two branches count the glass's flow twice, by at most a factor 2 in rate."""
+    The rate is continuous at the solidus, where nothing has melted yet (up to the factor 2 of adding two
+    equal rates): the liquid-phase branch starts from the crystal fraction at which it sinters as the
+    sub-solidus branch does there where the glass alone would sinter faster (:func:`solidus_crystal_fraction`;
+    before, the first melt was taken to connect all the glass into a free liquid, and JSC-1A's rate jumped
+    ~3,600-fold across the solidus). It then rises as melting dissolves the crystal skeleton: for JSC-1A a
+    densification time of ~40 s 20 K above the solidus, ~0.5 s 50 K above it. Above the solidus the two
+    branches count the glass's flow twice, by at most a factor 2 in rate."""
     T = np.asarray(T, float)
     ss = sub_solidus_viscosity(material, T, rho0)
-    lp = liquid_phase_viscosity(material, T)
+    lp = liquid_phase_viscosity(material, T, rho0)
     with np.errstate(divide="ignore"):
         both = 1.0 / (1.0 / ss + 1.0 / lp)
     return np.where(T >= material.solidus_K, both, ss)
@@ -271,14 +306,18 @@ GLASS_SENSITIVITY_FLAG = 5.0
 def glass_fraction_sensitivity(material, step: float = GLASS_FRACTION_STEP) -> float | None:
     """Factor [-] by which the liquid-phase rate of viscous sintering at the solidus (1/eta_lp) changes when
     the glass fraction moves by ``step`` either way, the larger of the two (None without a glass fraction).
-    At the solidus eta_lp = eta_melt(T) eta_r(1 - g), so the factor is a ratio of Costa (2009) relative
-    viscosities; it is large where 1 - g lies near the maximum packing, where the liquid-phase branch turns
-    from liquid-like to solid-like: whether material that just passes the solidus consolidates in a pass
-    hinges on it. (Below the solidus the glass fraction does not enter: :func:`sub_solidus_viscosity`.)"""
+    At the solidus eta_lp = eta_melt(T) eta_r(phi_s), phi_s = max(1 - g, the skeleton's crystal fraction)
+    (:func:`solidus_crystal_fraction`), so the factor is a ratio of Costa (2009) relative viscosities; it is
+    large where 1 - g lies above the skeleton's fraction near the maximum packing, where less glass makes the
+    liquid-phase branch solid-like: whether material that just passes the solidus consolidates in a pass
+    hinges on it. More glass than the skeleton leaves room for changes nothing (factor 1). (Below the solidus
+    the glass fraction does not enter: :func:`sub_solidus_viscosity`.)"""
     if not material.has("melt.glass_fraction"):
         return None
     g, rate = material.get("melt.glass_fraction"), sintering_strain_rate(material)
-    eta = [float(costa2009_relative_viscosity(1.0 - min(max(x, 0.0), 1.0), rate)) for x in (g - step, g, g + step)]
+    skeleton = skeleton_crystal_fraction(material)
+    eta = [float(costa2009_relative_viscosity(max(1.0 - min(max(x, 0.0), 1.0), skeleton), rate))
+           for x in (g - step, g, g + step)]
     return max(eta[0] / eta[1], eta[1] / eta[2])
 
 
