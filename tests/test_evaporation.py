@@ -128,6 +128,11 @@ def test_unphysical_evaporation_override_is_refused_with_the_key():
         get_material("LHS-1", {"evaporation": {"alkali_vapour_pressure_B_K": -3.0}})
     with pytest.raises(MaterialError, match="porosity.vesicle_fraction"):
         get_material("LHS-1", {"porosity": {"vesicle_fraction": 1.2}})
+    # each number within its range, together a melt that boils at room temperature (3e34 Pa at the liquidus)
+    with pytest.raises(MaterialError, match="boil before it is molten") as err:
+        get_material("LHS-1", {"evaporation": {"alkali_vapour_pressure_ln_A": 80.0,
+                                               "alkali_vapour_pressure_B_K": 1000.0}})
+    assert err.value.key.startswith("material.overrides.evaporation.alkali_vapour_pressure")
 
 
 @pytest.mark.parametrize("site", ["lunar-south-pole", "lab-air"])

@@ -333,6 +333,24 @@ def test_microwave_config_errors():
         load_case(EXAMPLE, **{"process.microwave.absorbed_fraction": 0.5})
 
 
+@pytest.mark.parametrize("override, said", [
+    ({"tan_delta_low": -0.02}, "dielectric.tan_delta_low = -0.02 is outside the allowed range [1e-05, 5] "
+                               "(dimensionless)"),
+    ({"permittivity_high": 0.0}, "dielectric.permittivity_high = 0.0 is outside the allowed range [1, 100]"),
+    ({"tan_delta_high": 1000.0}, "dielectric.tan_delta_high = 1000.0 is outside"),
+    ({"T_low_K": 1500.0}, "dielectric.T_low_K 1500 K must be below dielectric.T_high_K 1373.15 K"),
+])
+def test_unphysical_dielectric_overrides_are_refused_with_the_key(override, said):
+    """A negative loss tangent stopped a run later with a misleading solver message, and eps' = 0 ran silently
+    to a wrong answer: each is refused where the material is read, naming the key, the value and the range."""
+    from regolith_sim.errors import MaterialError
+
+    with pytest.raises(MaterialError) as err:
+        get_material("JSC-1A", {"dielectric": override})
+    assert said in str(err.value)
+    assert err.value.key == f"material.overrides.dielectric.{next(iter(override))}"
+
+
 def test_microwave_needs_dielectric_data(ti_runtime):
     from regolith_sim.config import load_case
     from regolith_sim.errors import UserError

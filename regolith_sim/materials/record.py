@@ -46,7 +46,20 @@ BOUNDS = {
     "elastic.youngs_modulus_Pa": (1e8, 1e12), "elastic.youngs_modulus_T_coeff_1_K": (-2e-3, 2e-3),
     "elastic.poisson_ratio": (0, 0.49), "elastic.thermal_expansion_1_K": (0, 1e-4),
     "elastic.youngs_modulus_porosity_b": (0, 20), "elastic.tensile_to_compressive": (1e-3, 1),
+    # microwave loss: eps' of a dielectric is at least the vacuum's 1; tan delta of silicate powders and melts
+    # lies well inside (1e-5, 5) (lossy foods reach ~0.3-1); the frequency spans the ISM bands 0.433-24 GHz
+    "dielectric.frequency_Hz": (1e8, 1e11), "dielectric.T_low_K": (3, 5000), "dielectric.T_high_K": (3, 5000),
+    "dielectric.tan_delta_low": (1e-5, 5), "dielectric.tan_delta_high": (1e-5, 5),
+    "dielectric.permittivity_low": (1, 100), "dielectric.permittivity_high": (1, 100),
 }
+#: What the bounded keys without a REQUIRED description measure, for their errors.
+BOUND_UNITS = {"dielectric.frequency_Hz": "Hz", "dielectric.T_low_K": "K", "dielectric.T_high_K": "K",
+               **{f"dielectric.{k}_{end}": "dimensionless" for k in ("tan_delta", "permittivity")
+                  for end in ("low", "high")}}
+#: Pressure [Pa] no vapour of a regolith melt reaches below its liquidus, nor below BOIL_CHECK_K: one standard
+#: atmosphere (silicate melts boil near 3,000 K, far above their liquidus: the vapour data of the material files
+#: give 3,150-3,360 K; constructed verification materials move the liquidus far up, hence the cap).
+BOIL_CHECK_PA, BOIL_CHECK_K = 101325.0, 2000.0
 BOUNDS.update({
     **{f"evaporation.{s}_{key}": rng for s in ("alkali", "refractory")
        for key, rng in (("vapour_pressure_ln_A", (0.0, 80.0)), ("vapour_pressure_B_K", (1e3, 2e5)),
@@ -142,6 +155,23 @@ class Material:
             key, where = self._blame(where, "melting.solidus_K", "melting.liquidus_K")
             raise MaterialError(f"{where}: solidus {self.solidus_K:g} K must be below liquidus {self.liquidus_K:g} K",
                                 key=key)
+        if self.has("dielectric.T_low_K") and self.has("dielectric.T_high_K") and \
+                self.get("dielectric.T_low_K") >= self.get("dielectric.T_high_K"):
+            key, where = self._blame(where, "dielectric.T_low_K", "dielectric.T_high_K")
+            raise MaterialError(f"{where}: dielectric.T_low_K {self.get('dielectric.T_low_K'):g} K must be below "
+                                f"dielectric.T_high_K {self.get('dielectric.T_high_K'):g} K", key=key)
+        for vapour in ("alkali", "refractory"):
+            A, B = (f"evaporation.{vapour}_vapour_pressure_ln_A", f"evaporation.{vapour}_vapour_pressure_B_K")
+            if self.has(A) and self.has(B):
+                T = min(self.liquidus_K, BOIL_CHECK_K)
+                p = float(np.exp(min(self.get(A) - self.get(B) / T, 700.0)))
+                if p > BOIL_CHECK_PA:
+                    key, where = self._blame(where, A, B)
+                    raise MaterialError(
+                        f"{where}: the {vapour} vapour pressure exp({A.split('.')[1]} - {B.split('.')[1]}/T) = "
+                        f"{p:.3g} Pa at {T:g} K (the liquidus, or 2000 K if lower) exceeds one atmosphere "
+                        f"({BOIL_CHECK_PA:g} Pa): the melt would boil before it is molten; silicate melts boil "
+                        "near 3,000 K (ln A of order 20-30, B of order 3e4-7e4 K)", key=key)
         if self.bulk_density > self.particle_density:
             key, where = self._blame(where, "density.bulk_kg_m3", "density.particle_kg_m3")
             raise MaterialError(f"{where}: bulk density {self.bulk_density:g} kg/m^3 exceeds particle density "
@@ -284,7 +314,7 @@ def _check_bounds(key: str, value: float, where: str) -> None:
     if not (np.isfinite(value) and lo <= value <= hi):
         what = "is outside the allowed range" if np.isfinite(value) else "is not a finite number; allowed:"
         raise MaterialError(f"{key} = {value!r} {what} [{lo:g}, {hi:g}] "
-                            f"({REQUIRED.get(key, 'SI units')})", key=where if ":" not in where else None)
+                            f"({REQUIRED.get(key) or BOUND_UNITS.get(key, 'SI units')})", key=where if ":" not in where else None)
 
 
 def flatten(table: dict, prefix: str = "") -> dict:
@@ -374,7 +404,7 @@ def _check_group(table: dict, prefix: str, where: str) -> None:
                     raise _type_error(where, key, v, "a string")
             else:
                 raise _type_error(where, key, v, f"{{ value = <number>, source = \"key\" }} "
-                                                 f"({REQUIRED.get(key, 'SI units')})")
+                                                 f"({REQUIRED.get(key) or BOUND_UNITS.get(key, 'SI units')})")
 
 
 def material_from_dict(data: dict, path: Path | None = None) -> Material:
