@@ -369,57 +369,77 @@ def test_furnace_window_verification_case(ti_runtime):
     assert not S.furnace_window(min_rel_density=1.01).passed
 
 
-def test_the_viscous_law_says_how_much_its_rate_hinges_on_the_glass_fraction():
-    """At the solidus the liquid-phase rate is 1/(eta_melt eta_r(phi_s)), phi_s = max(1 - g, the skeleton's
-    crystal fraction): a glass-fraction change of 0.05 moves it by a ratio of Costa (2009) relative viscosities,
-    large where 1 - g lies just above the skeleton's fraction near the maximum packing (LMS-1, g = 0.32: 0.68
-    against 0.675), 1 where more glass than the skeleton leaves room for changes nothing (JSC-1A, g = 0.45) and
-    small far above it (CUG-1A, g = 0.23)."""
+def test_the_viscous_law_says_how_far_above_the_solidus_a_pass_consolidates():
+    """The consolidation onset is where the densification time a eta_eff / gamma falls to 1 s: held there for
+    1 s the powder sinters well into Mackenzie-Shuttleworth closure (reduced time 1), 30 K below it hardly at all.
+    More glass lowers it where 1 - g lies above the skeleton's crystal fraction (CUG-1A, g = 0.23); where the
+    glass exceeds what the skeleton leaves room for (JSC-1A, g = 0.45) it changes nothing."""
     from regolith_sim.simulation.result import sintering_summary
-    from regolith_sim.sintering.models import (costa2009_relative_viscosity, glass_fraction_sensitivity,
-                                               sintering_strain_rate, skeleton_crystal_fraction)
+    from regolith_sim.sintering.models import consolidation_onset, glass_fraction_onset_shift
 
-    jsc, lms, cug = get_material("JSC-1A"), get_material("LMS-1"), get_material("CUG-1A")
-    rate, skeleton = sintering_strain_rate(lms), skeleton_crystal_fraction(lms)
-    eta = [float(costa2009_relative_viscosity(max(c, skeleton), rate)) for c in (0.73, 0.68, 0.63)]
-    assert glass_fraction_sensitivity(lms) == pytest.approx(max(eta[0] / eta[1], eta[1] / eta[2]), rel=1e-12)
-    assert glass_fraction_sensitivity(lms) > 5.0 > glass_fraction_sensitivity(cug) > 1.0
-    assert glass_fraction_sensitivity(jsc) == 1.0
-    flagged, calm = sintering_summary("viscous", lms), sintering_summary("viscous", cug)
-    assert "solidus" in flagged["note"] and "note" not in calm
-    assert sintering_summary("master-curve", jsc) == {"law": "master-curve", "rate_factor_per_glass_step": None}
+    jsc, cug = get_material("JSC-1A"), get_material("CUG-1A")
+    for m in (jsc, cug):
+        T = consolidation_onset(m)
+        rho0 = m.powder_relative_density
+        gained = lambda t: (float(M.viscous_density_isothermal(m, t, 1.0)) - rho0) / (1.0 - rho0)  # noqa: E731
+        assert gained(T) > 0.3 and gained(T - 30.0) < 0.05, (m.name, gained(T), gained(T - 30.0))
+        assert m.solidus_K + 30.0 < T < m.solidus_K + 120.0
+    onsets = [consolidation_onset(get_material("CUG-1A", {"melt.glass_fraction": g})) for g in (0.18, 0.23, 0.28)]
+    assert onsets[0] > onsets[1] + 5.0 > onsets[2] + 10.0
+    assert glass_fraction_onset_shift(cug) == pytest.approx(max(onsets[0] - onsets[1], onsets[1] - onsets[2]),
+                                                            rel=1e-9)
+    assert glass_fraction_onset_shift(jsc) == 0.0
+    summary = sintering_summary("viscous", cug)
+    assert summary["onset_above_solidus_K"] == pytest.approx(onsets[1] - cug.solidus_K, rel=1e-12)
+    assert "note" not in summary  # a shift of ~14 K, under the 25 K flag
+    assert sintering_summary("master-curve", jsc) == {"law": "master-curve", "onset_above_solidus_K": None,
+                                                      "onset_shift_per_glass_step_K": None}
 
 
 def test_the_sintering_rate_is_continuous_across_the_solidus():
     """Nothing melts at the solidus itself, so the rate may not jump there: the liquid-phase branch starts
     from the crystal fraction at which it sinters as the furnace-calibrated sub-solidus branch does (where the
-    glass alone would sinter faster), and the two rates add above it, so 1 K either side of the solidus the
-    effective viscosity differs by little more than the factor 2 of two equal rates (the first melt, ~1 K). Before,
-    JSC-1A's dropped ~3,600-fold. It then falls as melting dissolves the skeleton, to the crystal-free melt's
-    near the liquidus. The skeleton's crystal fraction comes out near 0.68 for every simulant but one, although
-    each has its own melt viscosity and sub-solidus calibration: a check that the bound is the same physics
-    throughout, not a fit per material."""
+    glass alone would sinter faster), and the faster branch governs above it (both describe the same glass's
+    flow), so 1 K either side of the solidus the effective viscosity differs by about what 2 K of temperature and
+    the first melt make. Before, JSC-1A's dropped ~3,600-fold. It then falls monotonically as melting dissolves
+    the skeleton, to the crystal-free melt's near the liquidus. The bound is checked where the kernels read it
+    (the table built for a bed packed otherwise than the data file's powder) and in each material's own terms:
+    the skeleton is the calibration's (data file's grain size and packing), so a case that overrides the grain
+    size sinters in a time proportional to it on both branches (Frenkel 1945), and no database material comes
+    within a factor 5 of the Costa (2009) plateau, beyond which the bound could not hold."""
     from regolith_sim.materials import list_materials
     from regolith_sim.sintering.models import (costa2009_relative_viscosity, sintering_strain_rate,
                                                skeleton_crystal_fraction, sub_solidus_viscosity)
+    from regolith_sim.sintering.tables import SinteringTables
 
-    checked, skeletons = 0, []
+    checked = 0
     for m in list_materials():
         if not (m.has("sintering.msc_ln_theta_mid") and m.has("melt.glass_fraction") and m.composition_wt_pct):
             continue
         Ts = m.solidus_K
         below, above = float(M.effective_viscosity(m, Ts - 1.0)), float(M.effective_viscosity(m, Ts + 1.0))
-        assert 1.0 < below / above < 2.5, m.name
-        sk = skeleton_crystal_fraction(m)
-        assert float(m.viscosity(Ts)) * float(costa2009_relative_viscosity(sk, sintering_strain_rate(m))) == \
+        assert 1.0 < below / above < 1.5, m.name
+        T = np.linspace(Ts - 50.0, m.liquidus_K, 400)
+        assert np.all(np.diff(M.effective_viscosity(m, T)) < 0.0), m.name
+        sk, rate = skeleton_crystal_fraction(m), sintering_strain_rate(m)
+        assert float(m.viscosity(Ts)) * float(costa2009_relative_viscosity(sk, rate)) == \
             pytest.approx(float(sub_solidus_viscosity(m, Ts)), rel=1e-9)
-        skeletons.append(sk)
+        assert float(sub_solidus_viscosity(m, Ts)) < 0.2 * float(m.viscosity(Ts) * costa2009_relative_viscosity(1.0, rate))
         checked += 1
     assert checked >= 8
-    assert sum(0.65 < sk < 0.72 for sk in skeletons) >= checked - 1
     jsc = get_material("JSC-1A")
     eta = [float(M.effective_viscosity(jsc, jsc.solidus_K + dT)) for dT in (1.0, 20.0, 50.0, 150.0)]
     assert eta[0] > 10 * eta[1] > 100 * eta[2] > 1e4 * eta[3]
+    # the kernel's table for a bed packed at 0.45 and grains a fifth the size: still continuous, and faster by
+    # the grain ratio on both sides (the viscosity is the calibration's, the time a eta / gamma scales with a)
+    fine = get_material("JSC-1A", {"grain_size": {"d50_m": 0.2 * jsc.get("grain_size.d50_m")}})
+    assert skeleton_crystal_fraction(fine) == skeleton_crystal_fraction(jsc)
+    tab, tab_fine = (SinteringTables.from_material(m, rho_rel0=0.45) for m in (jsc, fine))
+    Ts = jsc.solidus_K
+    for t in (tab, tab_fine):
+        assert 1.0 < float(t.reduced_time_rate(Ts + 1.0) / t.reduced_time_rate(Ts - 1.0)) < 1.5
+    T = Ts + np.array([-50.0, 20.0, 60.0])
+    np.testing.assert_allclose(tab_fine.reduced_time_rate(T), 5.0 * tab.reduced_time_rate(T), rtol=1e-9)
 
 
 def test_below_the_solidus_viscous_sintering_follows_the_master_curve_and_not_the_glass():

@@ -104,6 +104,8 @@ class Material:
     #: text entries of the data tables, by dotted key: why data is missing (``strength.solar.missing``), which
     #: route's law a route shares (``strength.solar.same_as``) and why (``strength.solar.reason``)
     text: dict[str, str] = field(default_factory=dict)
+    #: the data file's values of the properties a case overrode (what a calibration in the file was made with)
+    file_values: dict[str, float] = field(default_factory=dict)
 
     # -- access ---------------------------------------------------------------------------
     def get(self, key: str, default: float | None = None) -> float:
@@ -115,6 +117,11 @@ class Material:
 
     def has(self, key: str) -> bool:
         return key in self.props
+
+    def file_value(self, key: str) -> float:
+        """The data file's value of ``key``, before any case override: the state a fit in the file (the master
+        sintering curve's furnace point) was made in."""
+        return self.file_values.get(key, self.get(key))
 
     def source_of(self, key: str) -> str:
         v = self.props[key]
@@ -138,7 +145,8 @@ class Material:
             props[key] = Value(float(val), "override", "set in the case file")
         m = Material(self.name, self.kind, self.description, {**self.sources, "override": "case file override"},
                      props, self.composition_wt_pct, self.composition_source, self.low_T_cp_model, self.aliases,
-                     self.path, {**self.overridden, **{k: float(v) for k, v in overrides.items()}}, self.text)
+                     self.path, {**self.overridden, **{k: float(v) for k, v in overrides.items()}}, self.text,
+                     {**{k: self.props[k].value for k in overrides if k in self.props}, **self.file_values})
         m.validate()
         return m
 

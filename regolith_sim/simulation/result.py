@@ -67,11 +67,14 @@ SUMMARY_UNITS = {
                                              "(liquidus - solidus) / local solidification time, as "
                                              "{median, p10, p90} over those voxels (null when none)",
     "sintering.law": "the densification law the run used (solver.sintering)",
-    "sintering.rate_factor_per_glass_step": "1, with the 'viscous' law: factor by which its liquid-phase rate at "
-                                            "the solidus changes when the material's glass fraction moves by 0.05 "
-                                            "(null otherwise; below the solidus the glass fraction does not enter); "
-                                            "a note says when it exceeds 5, where whether material that only just "
-                                            "passed the solidus consolidates hinges on an uncertain glass fraction",
+    "sintering.onset_above_solidus_K": "K, with the 'viscous' law: how far above the solidus the material's powder "
+                                       "densifies within 1 s (grain radius x effective viscosity / surface "
+                                       "tension = 1 s), what a pass must reach for material to consolidate "
+                                       "(null otherwise)",
+    "sintering.onset_shift_per_glass_step_K": "K, how far that onset moves when the material's glass fraction "
+                                              "moves by 0.05 either way (the larger; null otherwise); a note says "
+                                              "when it exceeds 25 K, where whether material that only just melted "
+                                              "consolidates hinges on an uncertain glass fraction",
     "mechanics.max_principal_stress_Pa": "Pa, largest maximum principal (residual) stress in the part (with "
                                          "solver.mechanics = 'final' or 'layers'; mechanics is null when off, and this key, the crack "
                                          "risk and the distortion are null, with a note, while no consolidated "
@@ -137,17 +140,21 @@ def solidification_summary(fields: dict, part_mask: np.ndarray) -> dict:
 
 
 def sintering_summary(law: str, material) -> dict:
-    """The densification law and, for the viscous one, how much its liquid-phase rate at the solidus hinges on
-    the glass fraction (:func:`regolith_sim.sintering.models.glass_fraction_sensitivity`)."""
-    from ..sintering.models import GLASS_FRACTION_STEP, GLASS_SENSITIVITY_FLAG, glass_fraction_sensitivity
+    """The densification law and, for the viscous one, how far above the solidus a pass must bring the material to
+    consolidate it, and how much that hinges on the glass fraction
+    (:func:`regolith_sim.sintering.models.consolidation_onset`, ``glass_fraction_onset_shift``)."""
+    from ..sintering.models import GLASS_FRACTION_STEP, ONSET_SHIFT_FLAG_K, consolidation_onset, \
+        glass_fraction_onset_shift
 
-    factor = glass_fraction_sensitivity(material) if law == "viscous" else None
-    out = {"law": law, "rate_factor_per_glass_step": factor}
-    if factor is not None and factor > GLASS_SENSITIVITY_FLAG:
+    viscous = law == "viscous"
+    onset = consolidation_onset(material) - material.solidus_K if viscous else None
+    shift = glass_fraction_onset_shift(material) if viscous else None
+    out = {"law": law, "onset_above_solidus_K": onset if onset is None or np.isfinite(onset) else None,
+           "onset_shift_per_glass_step_K": shift}
+    if shift is not None and shift > ONSET_SHIFT_FLAG_K:
         out["note"] = (f"a change of {GLASS_FRACTION_STEP:g} in {material.name}'s glass fraction "
-                       f"({material.get('melt.glass_fraction'):g}) changes the liquid-phase sintering rate at the "
-                       f"solidus {factor:.3g}-fold (its crystal fraction lies near the maximum packing of Costa et "
-                       "al. 2009): material that only just passed the solidus consolidates or not on it "
+                       f"({material.get('melt.glass_fraction'):g}) moves the temperature at which a pass consolidates "
+                       f"the powder by {shift:.3g} K: material that only just melted consolidates or not on it "
                        "(docs/outcomes.md)")
     return out
 

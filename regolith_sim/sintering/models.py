@@ -173,14 +173,14 @@ def costa2009_relative_viscosity(phi, strain_rate: float = SINTERING_STRAIN_RATE
     return np.minimum(eta_r, ETA_REL_CAP)
 
 
-def crystal_fraction(material, T, rho0: float | None = None):
+def crystal_fraction(material, T):
     """Crystal volume fraction the liquid-phase branch sees at T: phi_c = phi_s (1 - f_melt(T)), phi_s the
     fraction at the solidus (:func:`solidus_crystal_fraction`: 1 - glass_fraction unless the furnace-calibrated
     rate says the glass carries more)."""
-    return solidus_crystal_fraction(material, rho0) * (1.0 - material.melt_fraction(T))
+    return solidus_crystal_fraction(material) * (1.0 - material.melt_fraction(T))
 
 
-def solidus_crystal_fraction(material, rho0: float | None = None) -> float:
+def solidus_crystal_fraction(material) -> float:
     """Crystal fraction [-] the liquid-phase branch starts from at the solidus, where nothing has melted yet:
     the larger of 1 - glass_fraction and :func:`skeleton_crystal_fraction`.
 
@@ -192,15 +192,22 @@ def solidus_crystal_fraction(material, rho0: float | None = None) -> float:
     the skeleton), and the branch starts from the crystal fraction at which the two agree; the crystals then
     melt away from there. Either way the rate is continuous across the solidus (up to the factor 2 of adding the
     two branches' rates) and rises as melting dissolves the skeleton, the rheological transition of partly
-    molten rock (Arzi 1978, Tectonophysics 44:173)."""
-    return max(1.0 - material.get("melt.glass_fraction"), skeleton_crystal_fraction(material, rho0))
+    molten rock (Arzi 1978, Tectonophysics 44:173). A reading that would serve as well: the glass devitrifies as
+    it is heated (glass-ceramic sintering with concurrent crystallisation, Prado, Zanotto & Mueller 2001), which
+    would make the skeleton grow with the time at temperature; calibrated on an hours-long furnace hold, the
+    skeleton may overstate the crystal load of a laser or solar exposure of seconds (slower sintering just above
+    the solidus than such an exposure shows)."""
+    return max(1.0 - material.get("melt.glass_fraction"), skeleton_crystal_fraction(material))
 
 
-def skeleton_crystal_fraction(material, rho0: float | None = None) -> float:
+def skeleton_crystal_fraction(material) -> float:
     """Crystal fraction [-] at which the liquid-phase branch at the solidus, eta_melt(T_s) eta_r(phi), sinters
-    as fast as the sub-solidus branch, eta_ss(T_s) (for a powder of relative density ``rho0``): the root of the
-    Costa (2009) relative viscosity, which rises with phi (bisection); 1 where even its plateau lies below."""
+    as fast as the sub-solidus branch, eta_ss(T_s), both for the powder the data file describes (its own
+    packing: the state of the calibration; the sub-solidus viscosity is the calibration's whatever a case sets):
+    the root of the Costa (2009) relative viscosity, which rises with phi (bisection); 1 where even its plateau
+    lies below (no material in the database comes within a factor 5 of it: tests/test_sintering.py)."""
     Ts, rate = material.solidus_K, sintering_strain_rate(material)
+    rho0 = material.file_value("density.bulk_kg_m3") / material.file_value("density.particle_kg_m3")
     need = float(sub_solidus_viscosity(material, Ts, rho0)) / float(material.viscosity(Ts))
     lo, hi = 0.0, 1.0
     if float(costa2009_relative_viscosity(hi, rate)) < need:
@@ -218,20 +225,19 @@ def sintering_strain_rate(material) -> float:
     return float(material.get(key)) if material.has(key) else SINTERING_STRAIN_RATE
 
 
-def liquid_phase_viscosity(material, T, rho0: float | None = None):
+def liquid_phase_viscosity(material, T):
     """Viscosity of the liquid phase that sinters partly molten regolith [Pa s].
 
     Rule: eta_lp(T) = eta_melt(T) x eta_r(phi_c(T)). eta_melt is the crystal-free melt viscosity of the
-    bulk composition, Giordano et al. (2008, EPSL 271:123); from the solidus on, the glass and the new
-    melt are one connected liquid that wets the grains. eta_r is the relative viscosity of a
+    bulk composition, Giordano et al. (2008, EPSL 271:123), for the liquid the new melt and the glass free to
+    flow make from the solidus on. eta_r is the relative viscosity of a
     crystal-bearing melt of Costa, Caricchi & Bagdassarov (2009, G-cubed 10:Q03010)
     (:func:`costa2009_relative_viscosity`) at the crystal fraction
     phi_c = phi_s (1 - melt_fraction(T)) (:func:`crystal_fraction`; phi_s = 1 - glass_fraction unless the
-    sub-solidus rate at the solidus (for a powder of relative density ``rho0``) bounds it:
-    :func:`solidus_crystal_fraction`) and the material's sintering strain rate.
-    Regolith simulants hold 20-45 % glass, i.e. phi_c = 0.55-0.8 at the solidus: around and above the
-    maximum packing, where eta_r is 1e2-1e7; melting lowers phi_c and eta_lp sharply."""
-    return material.viscosity(T) * costa2009_relative_viscosity(crystal_fraction(material, T, rho0),
+    sub-solidus rate at the solidus bounds it: :func:`solidus_crystal_fraction`) and the material's sintering
+    strain rate. The database's simulants hold 8-45 % glass and start from phi_s = 0.68-0.92: above the
+    maximum packing (phi* ~0.6), where eta_r is 1e5-1e7; melting lowers phi_c and eta_lp sharply."""
+    return material.viscosity(T) * costa2009_relative_viscosity(crystal_fraction(material, T),
                                                                 sintering_strain_rate(material))
 
 
@@ -252,7 +258,9 @@ def ln_sub_solidus_viscosity(material, T, rho0: float | None = None):
     Q, mid, _ = msc_parameters(material, "the sub-solidus branch of viscous sintering")
     rho0 = material.powder_relative_density if rho0 is None else float(rho0)
     tau_mid = reduced_time_of_density(0.5 * (1.0 + rho0), rho0)
-    gamma, a = material.get("melt.surface_tension_N_m"), 0.5 * material.get("grain_size.d50_m")
+    # the viscosity is the calibration's: with the data file's gamma / a (a case that overrides the grain size or
+    # the surface tension then sinters as viscous flow of that viscosity does, in a time proportional to a / gamma)
+    gamma, a = material.file_value("melt.surface_tension_N_m"), 0.5 * material.file_value("grain_size.d50_m")
     T = np.maximum(np.asarray(T, float), 1.0)  # a law of absolute temperature: no log(0)
     return np.log(gamma / a) - np.log(tau_mid) + mid + np.log(T) + Q / (R_GAS * T)
 
@@ -278,47 +286,63 @@ def sub_solidus_viscosity(material, T, rho0: float | None = None):
 
 
 def effective_viscosity(material, T, rho0: float | None = None):
-    """Effective viscosity of sintering regolith [Pa s]: the sub-solidus branch alone below the solidus,
-    and from the solidus on the sub-solidus and liquid-phase branches with their rates added,
-    1/eta_eff = 1/eta_ss + 1/eta_lp (:func:`sub_solidus_viscosity`, :func:`liquid_phase_viscosity`).
-    The rate is continuous at the solidus, where nothing has melted yet (up to the factor 2 of adding two
-    equal rates): the liquid-phase branch starts from the crystal fraction at which it sinters as the
-    sub-solidus branch does there where the glass alone would sinter faster (:func:`solidus_crystal_fraction`;
-    before, the first melt was taken to connect all the glass into a free liquid, and JSC-1A's rate jumped
-    ~3,600-fold across the solidus). It then rises as melting dissolves the crystal skeleton: for JSC-1A a
-    densification time of ~40 s 20 K above the solidus, ~0.5 s 50 K above it. Above the solidus the two
-    branches count the glass's flow twice, by at most a factor 2 in rate."""
+    """Effective viscosity of sintering regolith [Pa s] for a powder of relative density ``rho0`` (None: the
+    material's): the sub-solidus branch below the solidus, and from the solidus on the faster of it and the
+    liquid-phase branch, eta_eff = min(eta_ss, eta_lp) (:func:`sub_solidus_viscosity`,
+    :func:`liquid_phase_viscosity`): both describe the flow of the same glass, the calibrated one the state the
+    furnace measured, the suspension law how melting changes it, so their rates are not added (that counted the
+    glass's flow twice, a factor 2 in rate). The rate is continuous at the solidus, where nothing has melted yet:
+    the liquid-phase branch starts from the crystal fraction at which it sinters as the sub-solidus branch does
+    there where the glass alone would sinter faster (:func:`solidus_crystal_fraction`; before, the first melt was
+    taken to connect all the glass into a free liquid, and JSC-1A's rate jumped ~3,600-fold across the solidus).
+    It then rises as melting dissolves the crystal skeleton: for JSC-1A a densification time a eta / gamma of
+    ~40 s 20 K above the solidus, ~0.5 s 50 K above it."""
     T = np.asarray(T, float)
     ss = sub_solidus_viscosity(material, T, rho0)
-    lp = liquid_phase_viscosity(material, T, rho0)
-    with np.errstate(divide="ignore"):
-        both = 1.0 / (1.0 / ss + 1.0 / lp)
-    return np.where(T >= material.solidus_K, both, ss)
+    return np.where(T >= material.solidus_K, np.minimum(ss, liquid_phase_viscosity(material, T)), ss)
 
 
 #: Change of the glass fraction the viscous law's sensitivity is reported for [-]: simulant glass fractions are
 #: quoted as ranges about this wide (JSC-1A's 40-50 %, in its data file's note).
 GLASS_FRACTION_STEP = 0.05
-#: A sensitivity above this factor is flagged in a run's summary.
-GLASS_SENSITIVITY_FLAG = 5.0
+#: Densification time [s] of the consolidation onset (:func:`consolidation_onset`): the order of the time a pass
+#: of a spot keeps a point near its peak temperature.
+ONSET_TIME_S = 1.0
+#: A shift of the onset by more than this per glass-fraction step [K] is flagged in a run's summary.
+ONSET_SHIFT_FLAG_K = 25.0
 
 
-def glass_fraction_sensitivity(material, step: float = GLASS_FRACTION_STEP) -> float | None:
-    """Factor [-] by which the liquid-phase rate of viscous sintering at the solidus (1/eta_lp) changes when
-    the glass fraction moves by ``step`` either way, the larger of the two (None without a glass fraction).
-    At the solidus eta_lp = eta_melt(T) eta_r(phi_s), phi_s = max(1 - g, the skeleton's crystal fraction)
-    (:func:`solidus_crystal_fraction`), so the factor is a ratio of Costa (2009) relative viscosities; it is
-    large where 1 - g lies above the skeleton's fraction near the maximum packing, where less glass makes the
-    liquid-phase branch solid-like: whether material that just passes the solidus consolidates in a pass
-    hinges on it. More glass than the skeleton leaves room for changes nothing (factor 1). (Below the solidus
-    the glass fraction does not enter: :func:`sub_solidus_viscosity`.)"""
+def consolidation_onset(material, seconds: float = ONSET_TIME_S, rho0: float | None = None) -> float:
+    """Temperature [K] at which the viscous law densifies the material's powder (its grain size, ``rho0`` or its
+    packing) within ``seconds``: where the densification time a eta_eff(T) / gamma falls to it (log-linear
+    between 1 K steps; eta_eff falls with T). What a pass must reach for material to consolidate: for a 1 s
+    pass 45-100 K above the solidus for the database's simulants. inf if not even the liquidus does."""
+    T = np.arange(material.solidus_K - 200.0, material.liquidus_K + 1.0, 1.0)
+    a, gamma = 0.5 * material.get("grain_size.d50_m"), material.get("melt.surface_tension_N_m")
+    ln_t = np.log(a * effective_viscosity(material, T, rho0) / gamma)
+    ln_s = np.log(seconds)
+    fast = np.flatnonzero(ln_t <= ln_s)
+    if fast.size == 0:
+        return float("inf")
+    i = int(fast[0])
+    if i == 0:
+        return float(T[0])
+    return float(T[i - 1] + (ln_t[i - 1] - ln_s) / (ln_t[i - 1] - ln_t[i]))
+
+
+def glass_fraction_onset_shift(material, step: float = GLASS_FRACTION_STEP) -> float | None:
+    """How far [K] the consolidation onset (:func:`consolidation_onset`) moves when the glass fraction moves by
+    ``step`` either way, the larger of the two (None without a glass fraction). More glass lowers the crystal
+    fraction the liquid-phase branch starts from and the onset with it (10-16 K for most simulants); where the
+    glass exceeds what the crystal skeleton leaves room for (:func:`solidus_crystal_fraction`: JSC-1A,
+    Hayne-standard), it changes nothing and the onset hinges on the sub-solidus calibration instead. (Below the
+    solidus the glass fraction does not enter: :func:`sub_solidus_viscosity`.)"""
     if not material.has("melt.glass_fraction"):
         return None
-    g, rate = material.get("melt.glass_fraction"), sintering_strain_rate(material)
-    skeleton = skeleton_crystal_fraction(material)
-    eta = [float(costa2009_relative_viscosity(max(1.0 - min(max(x, 0.0), 1.0), skeleton), rate))
-           for x in (g - step, g, g + step)]
-    return max(eta[0] / eta[1], eta[1] / eta[2])
+    g, onset = material.get("melt.glass_fraction"), consolidation_onset(material)
+    shifts = [abs(consolidation_onset(material.with_overrides({"melt.glass_fraction": min(max(x, 0.0), 1.0)}))
+                  - onset) for x in (g - step, g + step)]
+    return float(max(shifts))
 
 
 def viscous_density_isothermal(material, T, t, rho0=None, table=None):
