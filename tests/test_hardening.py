@@ -941,3 +941,16 @@ def test_check_says_what_a_capped_solar_spot_gets(capsys):
     cap = 1361 * 0.05 * 0.6  # irradiance x area x optical efficiency: 40.83 W
     assert any(f"the run delivers {cap:.4g} W to the spot all the same" in line for line in lines)
     assert any(f"the collector delivers at most {cap:.4g} W" in line for line in lines)
+
+
+def test_check_refuses_and_warns_of_what_run_would(capsys):
+    """`check` said OK to a collector with the sun below the horizon, which `run` then refused, and kept quiet about
+    dielectric data measured at another frequency, which `run` warned of."""
+    line = one_error(capsys, "check", ROOT / "examples" / "change8_brick.toml", "--set", "site.name=lunar-equator",
+                     "--set", "site.local_time=0 h")
+    assert "site.local_time: 0 h: the sun is 90.00 deg below the horizon at lunar-equator" in line
+    code, lines = cli(capsys, "check", ROOT / "examples" / "microwave_brick.toml",
+                      "--set", "process.microwave.frequency=915 MHz")
+    assert code == 0
+    assert any(ln.startswith("warning: process.microwave.frequency = 9.15e+08 Hz but the dielectric data of JSC-1A "
+                             "were measured at 2.45e+09 Hz") for ln in lines), lines

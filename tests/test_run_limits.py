@@ -111,6 +111,25 @@ def test_a_divergence_with_evaporation_off_says_nothing_holds_the_melt(ti_runtim
         s.check_health(400.0)
 
 
+def test_a_stop_on_a_user_limit_below_the_boiling_point_names_the_limit(ti_runtime):
+    """With evaporation a melt can reach its boiling point (~3,000 K in vacuum): a run stopped at a
+    solver.max_temperature of 2,200 K hit the user's limit, not an unstable step, which the message said."""
+    from regolith_sim.materials import get_material
+    from regolith_sim.thermal import Boundary, Grid, ThermalSolver, ThermalTables
+    from regolith_sim.thermal.evaporation import evaporation_for
+
+    jsc = get_material("JSC-1A")
+    ev = evaporation_for(jsc, 0.0, None)
+    g = Grid((2, 2, 4), 1e-3, (0.0, 0.0, 0.0))
+    s = ThermalSolver(g, ThermalTables.from_material(jsc, rho_rel0=1.0), Boundary(T_sky=3.0, evaporation=ev))
+    s.fill_region(np.ones(g.shape, bool), 2500.0, 1.0)
+    with pytest.raises(SimulationDiverged, match=r"solver.max_temperature = 2200 K, below what the melt can reach "
+                                                 r"\(3013 K") as err:
+        s.check_health(2200.0)
+    assert max(ev.boiling_points()) == pytest.approx(3013.5, abs=0.5)
+    assert "time step" not in str(err.value)
+
+
 def test_balance_of_a_run_with_nothing_flowing_is_its_round_off():
     """No heat in or out (a spot that never reached the domain): the residual is round-off of the stored enthalpy,
     not 100 % of it."""

@@ -61,6 +61,22 @@ def test_grid_expands_to_every_combination_in_si_with_stable_ids(tmp_path):
     assert not {c.case_id for c in other.cases} & {c.case_id for c in spec.cases}
 
 
+def test_a_bare_number_most_likely_meant_in_another_unit_is_warned_with_its_cases(tmp_path, capsys):
+    """`check` warns of a bare scan speed of 5 (read as 5 m/s); a sweep of such values ran them silently."""
+    from regolith_sim.cli import app
+
+    p = _sweep(tmp_path, '[grid]\n"process.scan_speed" = [5, 0.004, 10]\n')
+    spec = load_sweep(p)
+    fast = [c.case_id for c in spec.cases if c.inputs["process.scan_speed"] > 1.0]
+    assert len(spec.warnings) == 2 and all("process.scan_speed" in w and "mm/s" in w for w in spec.warnings)
+    assert all(any(cid in w for w in spec.warnings) for cid in fast)
+    assert not any(spec.cases[1].case_id in w for w in spec.warnings)
+    assert load_sweep(_sweep(tmp_path, '[grid]\n"process.scan_speed" = ["5 mm/s", "10 mm/s"]\n', "ok.toml")).warnings == []
+    with pytest.raises(SystemExit):
+        app(["sweep", str(p), "--dry-run", "--out", str(tmp_path / "out")])
+    assert "warning: process.scan_speed = 5 is read as 5 m/s" in capsys.readouterr().err
+
+
 def test_derived_energy_densities_follow_their_definitions(tmp_path):
     # P = 20 W, v = 4 mm/s, d = 3 mm, h = 2 mm, t = 1 mm: E_A = P/(v h) = 2.5e6 J/m^2,
     # E_V = P/(v h t) = 2.5e9 J/m^3, E_d = P/(v d) = 1.667e6 J/m^2 (Balla et al. 2012's per-spot measure);

@@ -31,6 +31,8 @@ def sweep(
     from ..sweep.status import StatusStore
 
     spec = load_sweep(sweep_file)
+    for line in spec.warnings:
+        typer.echo(f"warning: {line}", err=True)
     out_dir = out or Path("results") / spec.name
     if dry_run:
         store = StatusStore(out_dir)

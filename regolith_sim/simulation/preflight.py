@@ -82,6 +82,10 @@ def preflight(case) -> Setup:
     _check_material_for_run(case, su)
     _check_initial_temperature(case, su.material)
     _check_step_count(case, su, grid.dx)
+    if case.process.source == "solar":
+        from ..thermal.solar import check_sun_up
+
+        check_sun_up(case.process.solar, su.site, case.site.local_time)
     return su
 
 
@@ -164,7 +168,16 @@ def setup_warnings(case, su: Setup) -> list[str]:
     return (_cell_size_note(case, dx) + _spot_resolution_note(case, su, dx) + _heated_depth_note(case, su, dx)
             + _spot_outside(case, su)
             + _time_step_note(case, su, dx) + _layer_count_note(case, su) + _plan_power_note(case, su)
-            + _collector_cap_note(case, su))
+            + _collector_cap_note(case, su) + _dielectric_note(case, su))
+
+
+def _dielectric_note(case, su: Setup) -> list[str]:
+    """Microwave loss data measured at another frequency than the case's (Simulation warns of it too)."""
+    if case.process.source != "microwave" or not su.material.has("dielectric.frequency_Hz"):
+        return []
+    from ..thermal.microwave import dielectric_frequency_note
+
+    return dielectric_frequency_note(su.material, case.process.microwave.frequency)
 
 
 def _on_powers(su: Setup) -> np.ndarray:

@@ -22,8 +22,10 @@ SUMMARY_UNITS = {
     "melt_pool.max_depth_m": "m, largest z-extent of material above the solidus",
     "melt_pool.max_length_m": "m, largest x-extent of material above the solidus",
     "part.count": "1, parts printed together on the bed (the other part keys cover all of them together)",
-    "part.mean_relative_density": "1, mean relative density of the part's voxels",
-    "part.porosity": "1, 1 - mean relative density",
+    "part.mean_relative_density": "1, mean relative density of the part's voxels: of the matrix between grains only "
+                                  "(vesicles and lack-of-fusion voids are not in it: `part.bulk_relative_density` "
+                                  "is the as-built part's)",
+    "part.porosity": "1, 1 - mean relative density (between grains only, as that)",
     "part.consolidated_fraction": "1, fraction of the part's voxels sintered or melted",
     "part.consolidated_porosity": "1, mean porosity of the part's sintered or melted voxels (null if none)",
     "part.bulk_density_kg_m3": "kg/m^3, as-built bulk density of the body (solid mass over the body's volume: the "
@@ -40,9 +42,12 @@ SUMMARY_UNITS = {
                                                "in normal_to_layers / parallel_to_layers, with governing_mechanism "
                                                "and the knockdown factor of each mechanism (matrix porosity, "
                                                "vesicles, lack of fusion, interface bonding, cracking) and the "
-                                               "matrix law's critical_porosity (the bed's green porosity); median "
-                                               "null with a reason when the material has no strength data for the "
-                                               "route",
+                                               "matrix law's critical_porosity (the bed's green porosity); "
+                                               "mean_porosity (consolidated voxels, vesicles included), "
+                                               "porosity_range_of_fit of the law's specimens and extrapolated (true "
+                                               "when the mean porosity between grains, vesicles left out, lies "
+                                               "outside that range: vesicles have their own slope); median null with "
+                                               "a reason when the material has no strength data for the route",
     "part.defects": "1, shares of the body's voxels that are lack-of-fusion voids, at crack risk > 1 (the larger "
                     "of the thermal-shock estimate's and, with solver.mechanics, the residual stress's: "
                     "mechanics.crack_risk_volume_fraction counts the latter alone), with a face "

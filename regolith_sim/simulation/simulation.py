@@ -161,17 +161,14 @@ class Simulation:
 
         p = self.case.process
         if p.source == "microwave":
-            from ..thermal.microwave import MicrowaveSource
+            from ..thermal.microwave import MicrowaveSource, dielectric_frequency_note
 
             try:
                 src = MicrowaveSource.from_section(self.material, p.microwave)
             except MaterialError as exc:
                 raise UserError(str(exc).removeprefix("material: "), key="process.source") from None
-            f_data = self.material.get("dielectric.frequency_Hz", p.microwave.frequency)
-            if abs(f_data - p.microwave.frequency) > 0.01 * f_data:
-                warnings.warn(f"process.microwave.frequency = {p.microwave.frequency:.4g} Hz but the dielectric data of "
-                              f"{self.material.name} were measured at {f_data:.4g} Hz; they are used as they are",
-                              UserWarning, stacklevel=2)
+            for line in dielectric_frequency_note(self.material, p.microwave.frequency):
+                warnings.warn(line, UserWarning, stacklevel=2)
             src.set_load(self.domain.part_mask.any(axis=2), self.domain.substrate_cells)
             return src
         absorb = p.absorptivity if p.absorptivity is not None else self.material.absorptivity(p.source)
@@ -414,7 +411,8 @@ class Simulation:
             raise SimulationDiverged(
                 f"at t = {self.thermal.time:.4g} s the heat source has boiled away more material than {n} column(s) "
                 "of the grid held: the surface receded through the part and the bed (a beam drilling), which the "
-                f"model does not follow; {lower}; outputs written so far are kept")
+                f"model does not follow; {lower}; the outputs written before the stop (field frames, run_status.json) "
+                "are kept")
 
     def _record(self, timed_only: bool = False) -> None:
         """Feed the recorders that are due (with ``timed_only``, the field frames only)."""

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config.loader import parse_case, read_toml, set_dotted, switch_part_source
+from ..config.loader import bare_numbers, parse_case, read_toml, set_dotted, switch_part_source, unit_slips
 from ..errors import ConfigError
 from ..units import dimension_of, parse_quantity
 
@@ -88,6 +88,8 @@ class SweepSpec:
     description: str = ""
     source: Path | None = None
     arch: str = "auto"       #: solver.arch of every case (it cannot vary)
+    #: warnings about the cases' values (a bare number most likely meant in another unit), each with its cases
+    warnings: list[str] = field(default_factory=list)
 
     def case_overrides(self, case: SweepCase) -> dict:
         """Every override load_case needs for ``case``: the fixed ones, then the case's own."""
@@ -345,18 +347,29 @@ def parse_sweep(data: dict, base_dir: Path, source: Path | None = None) -> Sweep
     filters = _filters(data.get("filter") or {})
     width = max(4, len(str(len(combos))))
     arch = _validate(base_data, base, fixed, where, "base case", {}).solver.arch
-    cases, skipped = [], []
+    cases, skipped, slips = [], [], {}
     for i, over in enumerate(combos, start=1):
         cid = case_id(i, width, base_data, fixed, over)
         case = _validate(base_data, base, {**fixed, **over}, where, cid, over)
         inputs = {k: read_back(case, k) for k in varied}
         derived = derived_quantities(case)
         sc = SweepCase(i, cid, over, inputs, derived)
-        (cases if _passes(case, derived, filters, where) else skipped).append(sc)
+        passes = _passes(case, derived, filters, where)
+        (cases if passes else skipped).append(sc)
+        for line in unit_slips(case) if passes else ():
+            slips.setdefault(line, []).append(cid)
     name = str(data.get("name") or (Path(source).stem if source else "sweep"))
+    warnings = [f"{line} ({_cases_named(ids, len(cases))})" for line, ids in slips.items()]
     return SweepSpec(name=name,
                      base=base, base_data=base_data, fixed=fixed, varied=varied, cases=cases, skipped=skipped,
-                     description=str(data.get("description", "")), source=source, arch=arch)
+                     description=str(data.get("description", "")), source=source, arch=arch, warnings=warnings)
+
+
+def _cases_named(ids: list[str], n_cases: int) -> str:
+    """Which cases a warning concerns, in a few words."""
+    if len(ids) == n_cases:
+        return "every case"
+    return "cases " + ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
 
 
 def _validate(base_data: dict, base: Path, overrides: dict, where: str, cid: str, own: dict):
@@ -370,6 +383,7 @@ def _validate(base_data: dict, base: Path, overrides: dict, where: str, cid: str
         shown = ", ".join(f"{k} = {v!r}" for k, v in own.items()) or "the base case"
         raise ConfigError(f"{where}: {cid} ({shown}): {exc}") from None
     case._base_dir = base.parent
+    case._bare = bare_numbers(data)
     return case
 
 

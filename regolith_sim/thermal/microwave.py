@@ -60,6 +60,16 @@ MICROWAVE_DT_TARGET_K = 10.0
 APPLICATORS = ("cavity", "fixed-field", "fixed-absorbed-power")
 
 
+def dielectric_frequency_note(material, frequency: float) -> list[str]:
+    """A warning when the material's dielectric data were measured at another frequency than ``frequency`` [Hz]
+    (they are used as they are: loss factors change with frequency)."""
+    f_data = material.get("dielectric.frequency_Hz", frequency)
+    if abs(f_data - frequency) <= 0.01 * f_data:
+        return []
+    return [f"process.microwave.frequency = {frequency:.4g} Hz but the dielectric data of {material.name} were "
+            f"measured at {f_data:.4g} Hz; they are used as they are"]
+
+
 def permittivity(material, T):
     """eps'(T) of the powder: linear between the two measured temperatures of ``[dielectric]``, held constant
     outside them, as in Material.dielectric_loss (which multiplies it by tan delta(T))."""

@@ -137,15 +137,22 @@ def collector_power(solar_cfg) -> float | None:
     return solar_cfg.irradiance * solar_cfg.collector_area * solar_cfg.optical_efficiency
 
 
+def check_sun_up(solar_cfg, site, local_time_s: float) -> None:
+    """Refuse a solar collector (``process.solar.collector_area``) at a local time with the sun below the horizon."""
+    if solar_cfg.collector_area is None:
+        return
+    elevation = sun_elevation_deg(site, local_time_s)
+    if elevation is not None and elevation <= 0.0:
+        raise UserError(f"{local_time_s / 3600:g} h: the sun is {-elevation:.2f} deg below the horizon at "
+                        f"{site.name} (latitude {site.latitude_deg:g} deg), so a solar collector gets no light; "
+                        f"choose a local time with the sun up", key="site.local_time")
+
+
 def solar_supply(solar_cfg, plan_max_power: float, site, local_time_s: float, resolve_path) -> SolarSupply:
     """The :class:`SolarSupply` of a case's ``process.solar`` section (rule in the module docstring)."""
     available = None
+    check_sun_up(solar_cfg, site, local_time_s)
     if solar_cfg.collector_area is not None:
-        elevation = sun_elevation_deg(site, local_time_s)
-        if elevation is not None and elevation <= 0.0:
-            raise UserError(f"{local_time_s / 3600:g} h: the sun is {-elevation:.2f} deg below the horizon at "
-                            f"{site.name} (latitude {site.latitude_deg:g} deg), so a solar collector gets no light; "
-                            f"choose a local time with the sun up", key="site.local_time")
         # (a plan asking for more is capped to it: preflight.setup_warnings says so before the run)
         available = collector_power(solar_cfg)
     fluct = None

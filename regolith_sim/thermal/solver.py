@@ -1022,8 +1022,13 @@ class ThermalSolver:
             what = "a non-finite temperature" if bad or not np.isfinite(Tmax) else f"T = {Tmax:.0f} K > {T_max:.0f} K"
             where = (f"{what} at step {self.steps} (t = {self.time:.4g} s) in cell ({i}, {j}, {k}) at "
                      f"x = {x * 1e3:.2f} mm, y = {y * 1e3:.2f} mm, z = {z * 1e3:.2f} mm")
-            cause = ("a temperature limit below what the process reaches (solver.max_temperature)"
-                     if T_max < self.tables.liquidus else
+            # the hottest a melt can get: its liquidus without evaporation, else the boiling point of its vapours
+            ev = self.boundary.evaporation
+            caps = [] if ev is None else [t for t in ev.boiling_points() if t < 1e29]
+            reachable = max([self.tables.liquidus, *caps])
+            cause = (f"solver.max_temperature = {T_max:.0f} K, below what the melt can reach ({reachable:.0f} K, "
+                     "where it boils, or its liquidus without evaporation): raise it, or lower process.power"
+                     if T_max < reachable and not bad and np.isfinite(Tmax) else
                      "a time step above the stability limit, or a power density too high for the spot (power, "
                      "spot_diameter)")
             raise SimulationDiverged(
@@ -1031,7 +1036,7 @@ class ThermalSolver:
                 + ("" if self.boundary.evaporation is not None else
                    "; evaporation is not modelled in this run (solver.evaporation = false, or the material has no "
                    "[evaporation] data), so nothing holds the melt at its boiling point")
-                + "; outputs written so far are kept")
+                + "; the outputs written before the stop (field frames, run_status.json) are kept")
         return Tmax
 
     def boiled_through(self) -> int:
