@@ -77,6 +77,29 @@ def test_a_bare_number_most_likely_meant_in_another_unit_is_warned_with_its_case
     assert "warning: process.scan_speed = 5 is read as 5 m/s" in capsys.readouterr().err
 
 
+def test_a_value_added_inside_a_grid_reuses_the_finished_cases_it_renumbers(tmp_path):
+    """Adding 20 W between 10 and 30 W renumbers the 30 W cases; their inputs, and so their hashes, are unchanged,
+    so their results are taken over (record and run folder) and only the new cases run."""
+    from regolith_sim.sweep.runner import cases_to_run
+
+    first = load_sweep(_sweep(tmp_path, '[grid]\n"process.power" = ["10 W", "30 W"]\n'))
+    out = tmp_path / "out"
+    store = StatusStore(out)
+    for c in first.cases:
+        (out / c.case_id).mkdir(parents=True)
+        (out / c.case_id / "summary.json").write_text("{}")
+        store.write(c.case_id, "done", summary={"peak_temperature_K": c.inputs["process.power"]}, job_s=1.0)
+    wider = load_sweep(_sweep(tmp_path, '[grid]\n"process.power" = ["10 W", "20 W", "30 W"]\n', "wider.toml"))
+    ids = [c.case_id for c in wider.cases]
+    assert ids[0] == first.cases[0].case_id and ids[2] != first.cases[1].case_id  # 30 W: case 3 now, was case 2
+    assert ids[2].rsplit("_", 1)[1] == first.cases[1].case_id.rsplit("_", 1)[1]
+    assert store.adopt_renumbered(ids) == [(first.cases[1].case_id, ids[2])]
+    assert [c.case_id for c in cases_to_run(wider, store)] == [ids[1]]
+    assert store.read(ids[2])["summary"] == {"peak_temperature_K": 30.0} and (out / ids[2] / "summary.json").exists()
+    assert not (out / first.cases[1].case_id).exists() and store.read(first.cases[1].case_id) is None
+    assert store.adopt_renumbered(ids) == []
+
+
 def test_derived_energy_densities_follow_their_definitions(tmp_path):
     # P = 20 W, v = 4 mm/s, d = 3 mm, h = 2 mm, t = 1 mm: E_A = P/(v h) = 2.5e6 J/m^2,
     # E_V = P/(v h t) = 2.5e9 J/m^3, E_d = P/(v d) = 1.667e6 J/m^2 (Balla et al. 2012's per-spot measure);

@@ -80,6 +80,7 @@ def _run_cases(spec: SweepSpec, out: Path, backend: str, workers, address, arch,
     """The cases of ``spec`` not yet finished, run into ``out`` (whose lock the caller holds)."""
     write_json(out / MANIFEST, spec.manifest(), indent=1, default=str)
     store = StatusStore(out)
+    store.adopt_renumbered([c.case_id for c in spec.cases])
     todo = cases_to_run(spec, store, retry_failed)
     for c in todo:
         store.write(c.case_id, "pending")

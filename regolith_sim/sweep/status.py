@@ -58,3 +58,34 @@ class StatusStore:
         rec = self.read(case_id)
         return rec["status"] if rec else "pending"
 
+    def adopt_renumbered(self, case_ids: list[str]) -> list[tuple[str, str]]:
+        """Take over the finished results of cases whose number changed but whose inputs did not: a value added in
+        the middle of a grid renumbers the cases after it, and their ids ``case_<n>_<hash>`` keep only the hash
+        of their inputs (:func:`regolith_sim.sweep.spec.case_id`). A case without a record whose hash a done or
+        failed record of another number has gets that record and its run folder (``DIR/<case_id>``) renamed to
+        its id. Returns the (old, new) ids renamed."""
+        if not self.folder.is_dir():
+            return []
+        wanted = set(case_ids)
+        finished = {}
+        for p in self.folder.glob("case_*_*.json"):
+            old = p.stem
+            if old in wanted:
+                continue
+            rec = self.read(old)
+            if rec and rec["status"] in ("done", "failed"):
+                finished[old.rsplit("_", 1)[-1]] = old
+        renamed = []
+        for new in case_ids:
+            old = finished.get(new.rsplit("_", 1)[-1])
+            if old is None or self.read(new) is not None:
+                continue
+            run_old, run_new = self.folder.parent / old, self.folder.parent / new
+            if run_old.is_dir() and not run_new.exists():
+                run_old.rename(run_new)
+            rec = self.read(old)
+            self.write(new, rec.pop("status"), **{k: v for k, v in rec.items() if k not in ("case_id", "updated")})
+            self.path(old).unlink()
+            renamed.append((old, new))
+        return renamed
+
