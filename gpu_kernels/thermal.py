@@ -1140,13 +1140,12 @@ def deposit_surface(h: nd3, rho_rel: nd3, mass: nd3, state: nd3, top: nd2, ledge
 @ti.kernel
 def loss_weight(T: nd3, mass: nd3, state: nd3, load: nd2, loss_T: nd1, loss_T0: float, loss_inv_dT: float,
                 dx: float, k0: ti.i32, k1: ti.i32) -> float:
-    """sum over the load's cells (columns where ``load`` is set, layers k0..k1-1) of eps''(T) x solid
-    volume [m^3]: the load's share of the cavity field."""
+    """sum over the load's cells (in each column the layers from ``load[i, j]``, at least k0, to k1-1; a column
+    without load holds a ``load`` past the grid) of eps''(T) x solid volume [m^3]: the load's share of the cavity
+    field."""
     total = 0.0
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
-        if load[i, j] == 0:
-            continue
-        for k in range(k0, k1):
+        for k in range(ti.max(k0, load[i, j]), k1):
             if state[i, j, k] != VOID:
                 total += table_lookup(loss_T, loss_T0, loss_inv_dT, T[i, j, k]) * mass[i, j, k] * dx * dx * dx
     return total
@@ -1162,11 +1161,9 @@ def deposit_volumetric(
     so cell i takes the share eps''(T_i) V_i / sum_j eps''(T_j) V_j of the absorbed energy, i.e.
     ``energy_per_weight`` [J/m^3] x eps''(T_i) x its solid volume (eps'' of a cell scales with its
     solid fraction). Hotter cells take more: with eps'' rising with T this is thermal runaway. Only the
-    load's cells (``load`` columns, layers k0..k1-1) are in the field."""
+    load's cells (in each column the layers from ``load[i, j]``, at least k0, to k1-1) are in the field."""
     for i, j in ti.ndrange(h.shape[0], h.shape[1]):
-        if load[i, j] == 0:
-            continue
-        for k in range(k0, k1):
+        for k in range(ti.max(k0, load[i, j]), k1):
             if state[i, j, k] != VOID:
                 e_per_mass = energy_per_weight * table_lookup(loss_T, loss_T0, loss_inv_dT, T[i, j, k]) / rho_p
                 h[i, j, k] += e_per_mass

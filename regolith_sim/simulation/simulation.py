@@ -114,6 +114,8 @@ class Simulation:
         self._init_substrate(rho0)
         self.source = self._make_source()
         self.densifier = self._make_densifier()
+        if self.densifier is not None and hasattr(self.source, "follow"):
+            self.source.follow = self.densifier  # a microwave sample moves down as the support under it settles
         self.mechanics = self._make_mechanics()
         self.melt_pool = MeltPoolTrack()
         self.layers_spread = 0

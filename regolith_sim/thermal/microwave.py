@@ -11,7 +11,8 @@ conductance is then G_l = 2 pi f eps0 sum_i eps''(T_i) V_i rho_i/rho0 [W/(V/m)^2
 P_l = G_l E^2, cell i the share eps''(T_i) V_i rho_i / sum_j eps''(T_j) V_j rho_j.
 
 The load is the sample: in a print, the cells over the part's footprint above the substrate
-(:meth:`MicrowaveSource.set_load`). The bed margin and the substrate of the domain stand for what holds
+(:meth:`MicrowaveSource.set_load`), followed down as the support under it settles (the first layer's bottom
+face, which settling carries with the material). The bed margin and the substrate of the domain stand for what holds
 the sample (crucible, insulating bed); they conduct and radiate but are not in the field. Were they, the
 load's mass would follow the bed margin, which is set by the cell size, and so would its heating: with
 the whole domain in the field, a 35 g load melted at 3 mm cells and stayed solid at 6 mm.
@@ -58,6 +59,10 @@ C0 = 299792458.0         #: speed of light in vacuum [m/s]
 #: power follows eps''(T), so the step must resolve the change of T for the runaway to come out right.
 MICROWAVE_DT_TARGET_K = 10.0
 APPLICATORS = ("cavity", "fixed-field", "fixed-absorbed-power")
+
+
+#: A column's first layer in the field when it holds none of the load: past any grid.
+NO_LOAD = 2 ** 30
 
 
 def dielectric_frequency_note(material, frequency: float) -> list[str]:
@@ -111,8 +116,13 @@ class MicrowaveSource:
     #: active cell. A print sets it to the part's footprint above the substrate (:meth:`set_load`).
     load_columns: np.ndarray | None = None
     load_k0: int = 0
+    #: what tells where the load's bottom went as the columns settled (a Densifier: ``columns_settled``,
+    #: ``layer_face``); None: the load stays from ``load_k0`` up
+    follow: object = field(default=None, repr=False)
     _table: object = field(default=None, repr=False)
-    _load: object = field(default=None, repr=False)
+    _load: object = field(default=None, repr=False)   #: per column, the first layer in the field (NO_LOAD: none)
+    _bottom: int = field(default=0, repr=False)        #: the lowest of them
+    _followed: int = field(default=-1, repr=False)     #: ``follow.columns_settled`` when ``_load`` was last set
     _warned_depth: bool = field(default=False, repr=False)
 
     #: the field fills the cavity: no spot to move (no half-a-cell limit on the step)
@@ -154,26 +164,39 @@ class MicrowaveSource:
         """The plan's power and on/off switch the magnetron; position and spot are irrelevant."""
         self.power, self.on = power, on
 
-    def set_load(self, columns: np.ndarray, k0: int) -> None:
+    def set_load(self, columns: np.ndarray, k0: int, follow=None) -> None:
         """Put only ``columns`` (2-D bool) from cell layer ``k0`` up in the field: the sample. The bed margin
         and substrate around it stand for its support (crucible, insulating bed) and only conduct and radiate;
-        were they in the field, the load would grow with the margin, which is set by the cell size."""
-        self.load_columns, self.load_k0, self._load = np.asarray(columns, bool), int(k0), None
+        were they in the field, the load would grow with the margin, which is set by the cell size. ``follow``
+        (the run's Densifier): where the support under the sample sinters and settles, the sample moves down
+        with it; its bottom is then the face that joined it to the support when it was spread (``layer_face``),
+        wherever settling carried that face, so the whole sample stays in the field."""
+        self.load_columns, self.load_k0, self.follow, self._load = np.asarray(columns, bool), int(k0), follow, None
 
     def _ensure_table(self, shape2d) -> None:
         if self._table is None:
             self._table = ti.ndarray(backend.float_type(), shape=self.loss_factor.size)
             self._table.from_numpy(self.loss_factor.astype(backend.np_float()))
-        if self._load is None:
+        settled = -1 if self.follow is None else int(self.follow.columns_settled)
+        if self._load is None or settled != self._followed:
             cols = np.ones(shape2d, bool) if self.load_columns is None else self.load_columns
             if cols.shape != tuple(shape2d):
                 raise ValueError(f"load columns {cols.shape} do not match the grid's {tuple(shape2d)}")
-            self._load = ti.ndarray(ti.i8, shape=cols.shape)
-            self._load.from_numpy(cols.astype(np.int8))
+            bottom = np.full(cols.shape, self.load_k0, np.int32)
+            if self.follow is not None and self.load_k0 > 0:
+                joined = self.follow.layer_face.to_numpy() > 0.5  # faces up from the support into a spread
+                first = np.argmax(joined, axis=2)
+                moved = cols & joined.any(axis=2) & (first + 1 < self.load_k0)
+                bottom[moved] = first[moved] + 1
+            bottom = np.where(cols, bottom, NO_LOAD).astype(np.int32)
+            if self._load is None:
+                self._load = ti.ndarray(ti.i32, shape=cols.shape)
+            self._load.from_numpy(bottom)
+            self._bottom, self._followed = int(bottom.min()) if cols.any() else self.load_k0, settled
 
     def _k_range(self, solver) -> tuple[int, int]:
         k0, k1 = solver.k_active
-        return max(k0, self.load_k0), k1
+        return max(k0, self._bottom), k1
 
     def _weight(self, solver) -> float:
         """sum over active cells of eps''(T) x solid volume [m^3] (the kernel weights by ``mass``)."""
