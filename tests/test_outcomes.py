@@ -7,7 +7,7 @@ import pytest
 
 from regolith_sim.materials import get_material
 from regolith_sim.outcomes import matrix_strength, part_outcomes
-from regolith_sim.outcomes.body import bulk_relative_density, envelope, melt_fraction_reached
+from regolith_sim.outcomes.body import bulk_relative_density, envelope, kept_after_evaporation, melt_fraction_reached
 from regolith_sim.outcomes.bonding import bonded_faces, bonded_fraction, face_bond
 from regolith_sim.outcomes.cracking import ThermoElastic, crack_risk
 from regolith_sim.outcomes.routes import MatrixStrength
@@ -266,12 +266,13 @@ def test_evaporation_shrinks_the_body_without_making_it_porous():
     env = cons = np.ones((2, 1, 1), bool)
     rho = np.ones((2, 1, 1))
     lost = np.array([0.0, 0.5]).reshape(2, 1, 1)
-    assert bulk_relative_density(env, cons, rho, np.zeros((2, 1, 1)), rho.copy(), lost) == pytest.approx(1.0)
+    kept = kept_after_evaporation(rho, lost)
+    assert bulk_relative_density(env, cons, rho, np.zeros((2, 1, 1)), rho.copy(), kept) == pytest.approx(1.0)
     # with a lack-of-fusion voxel beside them, the void is 1 of the 2.5 voxels of the body
     env3 = np.ones((3, 1, 1), bool)
     cons3 = np.array([True, True, False]).reshape(3, 1, 1)
-    rel = bulk_relative_density(env3, cons3, np.ones((3, 1, 1)), np.zeros((3, 1, 1)), np.ones((3, 1, 1)),
-                                np.array([0.0, 0.5, 0.0]).reshape(3, 1, 1))
+    kept3 = kept_after_evaporation(np.ones((3, 1, 1)), np.array([0.0, 0.5, 0.0]).reshape(3, 1, 1))
+    rel = bulk_relative_density(env3, cons3, np.ones((3, 1, 1)), np.zeros((3, 1, 1)), np.ones((3, 1, 1)), kept3)
     assert rel == pytest.approx(1.5 / 2.5)
 
 
@@ -564,7 +565,6 @@ def test_melted_fraction_counts_mass_not_voxels():
 def test_what_a_receding_surface_lost_beyond_its_cell_comes_from_the_cells_under_it():
     """The solver books a receding surface's vapour on the exposed cell, also past its mass: a top voxel that lost
     2.5 cells' worth took its own material, the next voxel's and half the one under that."""
-    from regolith_sim.outcomes.body import kept_after_evaporation
     mass = np.ones((1, 1, 4))
     lost = np.array([0.0, 0.0, 0.0, 2.5]).reshape(1, 1, 4)
     assert kept_after_evaporation(mass, lost)[0, 0].tolist() == [1.0, 0.5, 0.0, 0.0]

@@ -71,9 +71,9 @@ def part_outcomes(fields: dict, material, route: str, dx: float, interlayer: np.
     phi_v = vesicle_porosity(state, fields["T_peak"], material, vacuum)
     mass_lost = fields.get("mass_lost")
     kept = kept_after_evaporation(fields.get("mass"), mass_lost)
-    rel = bulk_relative_density(env, cons, fields["rho_rel"], phi_v, fields.get("mass"), mass_lost)
+    rel = bulk_relative_density(env, cons, fields["rho_rel"], phi_v, fields.get("mass"), kept)
     rel_range = _density_range(ves, lambda phi: bulk_relative_density(env, cons, fields["rho_rel"], phi,
-                                                                       fields.get("mass"), mass_lost), phi_v)
+                                                                       fields.get("mass"), kept), phi_v)
     notes = [] if ves else [f"vesicles not counted: {material.name} has no porosity.vesicle_fraction"
                             f"{'_vacuum' if vacuum else ''} data"]
 

@@ -111,23 +111,20 @@ def net_of_evaporation(mass: np.ndarray, mass_lost: np.ndarray | None) -> np.nda
 
 
 def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np.ndarray, phi_v: np.ndarray,
-                          mass: np.ndarray | None = None, mass_lost: np.ndarray | None = None) -> float:
+                          mass: np.ndarray | None = None, kept: np.ndarray | None = None) -> float:
     """Bulk density of the envelope over the particle density [-] (NaN for an empty envelope).
 
     A voxel's material fills ``mass / rho_rel`` of it (a settled column's top cell is part-filled).
     Evaporation takes material from the exposed surface, which recedes: the share of a voxel's mass that
-    evaporated (``mass_lost``, kept on the grid by the solver) takes its volume with it and leaves the
-    density of what remains unchanged, so it lowers the body's mass and volume alike, not its density."""
+    evaporated (1 - ``kept``, :func:`kept_after_evaporation` of the solver's record) takes its volume with it and
+    leaves the density of what remains unchanged, so it lowers the body's mass and volume alike, not its
+    density."""
     solid = env & consolidated
     n_void = int(np.count_nonzero(env & ~consolidated))
     rho = np.asarray(rho_rel, float)[solid]
-    if mass is None:
-        fill, kept = np.ones_like(rho), np.ones_like(rho)
-    else:
-        m = np.asarray(mass, float)[solid]
-        fill = np.minimum(m / np.maximum(rho, 1e-12), 1.0)
-        kept = np.ones_like(m) if mass_lost is None else kept_after_evaporation(mass, mass_lost)[solid]
-    occupied = fill * kept
+    fill = np.ones_like(rho) if mass is None else np.minimum(np.asarray(mass, float)[solid] / np.maximum(rho, 1e-12),
+                                                             1.0)
+    occupied = fill if kept is None else fill * np.asarray(kept, float)[solid]
     volume = occupied.sum() + n_void
     if volume <= 0.0:
         return float("nan")

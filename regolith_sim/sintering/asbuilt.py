@@ -36,23 +36,17 @@ def consolidated_top(state, dx: float, mass=None, rho_rel=None) -> np.ndarray:
     return np.where(any_cons, z, np.nan)
 
 
-def part_height(state, part_mask, dx: float, mass=None, rho_rel=None, base_k: int | None = None,
-                mass_lost=None) -> float:
+def part_height(state, part_mask, dx: float, mass=None, rho_rel=None, base_k: int | None = None) -> float:
     """As-built height of a part [m]: the highest top of consolidated material over the part's
     footprint (columns where ``part_mask`` is set anywhere) above the part's base, the bottom face
     of the lowest cell of ``part_mask`` (or of cell ``base_k``). With ``mass`` and ``rho_rel`` of the
-    solver the height resolves partly filled cells; without them it counts whole cells. ``mass_lost`` (the
-    solver's evaporation record, same unit as ``mass``): what boiled off takes no height, taken from the top
-    of each column down (:func:`regolith_sim.outcomes.body.kept_after_evaporation`). 0 when no
+    solver the height resolves partly filled cells; without them it counts whole cells. What boiled off takes
+    no height: pass the mass net of evaporation (:func:`regolith_sim.outcomes.body.net_of_evaporation`). 0 when no
     consolidated material stands above the base. Settled fields are expected: before settling the
     densified cells stand at their deposited height."""
     part_mask = np.asarray(part_mask, bool)
     if not part_mask.any():
         return 0.0
-    if mass is not None and mass_lost is not None:
-        from ..outcomes.body import net_of_evaporation
-
-        mass = net_of_evaporation(mass, mass_lost)
     if base_k is None:
         base_k = int(np.argmax(part_mask.any(axis=(0, 1))))
     foot = part_mask.any(axis=2)

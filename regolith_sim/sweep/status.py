@@ -74,16 +74,15 @@ class StatusStore:
                 continue
             rec = self.read(old)
             if rec and rec["status"] in ("done", "failed"):
-                finished[old.rsplit("_", 1)[-1]] = old
+                finished[old.rsplit("_", 1)[-1]] = (old, rec)
         renamed = []
         for new in case_ids:
-            old = finished.get(new.rsplit("_", 1)[-1])
+            old, rec = finished.get(new.rsplit("_", 1)[-1], (None, None))
             if old is None or self.read(new) is not None:
                 continue
             run_old, run_new = self.folder.parent / old, self.folder.parent / new
             if run_old.is_dir() and not run_new.exists():
                 run_old.rename(run_new)
-            rec = self.read(old)
             self.write(new, rec.pop("status"), **{k: v for k, v in rec.items() if k not in ("case_id", "updated")})
             self.path(old).unlink()
             renamed.append((old, new))
