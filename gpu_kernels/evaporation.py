@@ -18,8 +18,9 @@ Hertz-Knudsen-Langmuir flux (Hertz 1882; Knudsen 1915; Langmuir 1913)
 
 in series, under a gas of pressure P, with the diffusion-limited flux through the boundary layer with
 its Stefan flow, J_D = h_m (M_s P / (R T)) ln(1 / (1 - p_s/P)) (Bird, Stewart & Lightfoot 2002, Transport
-Phenomena, Sec. 19.4 and 22.8; h_m [m/s] the mass-transfer coefficient from the Chilton-Colburn analogy with
-the convection coefficient, Chilton & Colburn 1934, Ind. Eng. Chem. 26:1183): J = 1 / (1/J_HKL + 1/J_D).
+Phenomena, Sec. 19.4 and 22.8; h_m [m/s] the mass-transfer coefficient, the larger of the Chilton-Colburn
+analogy with the convection coefficient, Chilton & Colburn 1934, Ind. Eng. Chem. 26:1183, and diffusion from the
+hot spot into still gas, regolith_sim.thermal.evaporation.spot_mass_transfer): J = 1 / (1/J_HKL + 1/J_D).
 J_D grows without bound as p_s reaches P, so a melt under a gas cannot pass its boiling point; in vacuum
 (h_m = 0), and at or above boiling, J = J_HKL.
 

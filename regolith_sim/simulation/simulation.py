@@ -20,7 +20,7 @@ from gpu_kernels.thermal import VOID
 from ..config import Case, load_case
 from ..errors import SimulationDiverged, UserError
 from ..thermal import Boundary, SurfaceSource, ThermalSolver, ThermalTables
-from ..thermal.evaporation import evaporation_for
+from ..thermal.evaporation import evaporation_for, spot_mass_transfer
 from .domain import Domain
 
 
@@ -101,7 +101,8 @@ class Simulation:
         self.tables = ThermalTables.from_material(self.material, rho_rel0=rho0)
         sky = s.sky_temperature if s.sky_temperature is not None else self.site.sky_temperature_K
         h_conv = s.convection_coefficient if s.convection_coefficient is not None else self.site.convection_W_m2K
-        evap = evaporation_for(self.material, h_conv, self.site.gas_heat_capacity_J_m3K, self.site.gas_pressure_Pa) \
+        evap = evaporation_for(self.material, h_conv, self.site.gas_heat_capacity_J_m3K, self.site.gas_pressure_Pa,
+                               spot_mass_transfer(self.material, self.site, self._heated_radius())) \
             if case.solver.evaporation else None
         self.thermal = ThermalSolver(g, self.tables, Boundary(T_sky=sky, h_conv=h_conv,
                                                                T_amb=self.site.ambient_temperature_K,
@@ -140,6 +141,20 @@ class Simulation:
         if T0 is not None:
             return np.full(len(depths), float(T0))
         return np.asarray(self.site.substrate_profile(depths, self._local_time_h()), float)
+
+    def _heated_radius(self) -> float:
+        """Radius [m] of the region the source heats, which sets how fast its vapour diffuses away into a gas
+        (:func:`~regolith_sim.thermal.evaporation.spot_mass_transfer`): the spot's for a beam; a disc of the
+        area heated as a whole otherwise, the load's footprint for microwaves, the domain's top for a uniform
+        flux."""
+        p, g = self.case.process, self.domain.grid
+        if p.source == "microwave":
+            area = self.domain.part_mask.any(axis=2).sum() * g.dx ** 2
+        elif p.profile == "uniform":
+            area = g.extent[0] * g.extent[1]
+        else:
+            return 0.5 * p.spot_diameter
+        return float(np.sqrt(area / np.pi))
 
     def _init_substrate(self, rho0: float) -> None:
         d, g = self.domain, self.domain.grid

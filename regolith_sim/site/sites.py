@@ -41,6 +41,8 @@ class Site:
     #: rho c_p of the gas [J/(m^3 K)]: turns the convection coefficient into a mass-transfer one (None: vacuum)
     gas_heat_capacity_J_m3K: Optional[float] = None
     gas_pressure_Pa: Optional[float] = None  #: pressure of the gas over the bed (None: vacuum)
+    #: (D [m^2/s] at T [K], exponent n) of a melt vapour diffusing through the gas, D ~ T^n (None: vacuum)
+    vapour_diffusivity: Optional[tuple[float, float, float]] = None
 
     @property
     def is_lunar(self) -> bool:
@@ -57,6 +59,13 @@ class Site:
             raise UserError(f"site '{self.name}' is a laboratory: it has no lunar day", key="site.name")
         return cached_diurnal(float(self.latitude_deg), None if self.albedo is None else float(self.albedo),
                               float(self.solar_declination_deg))
+
+    def vapour_diffusivity_at(self, T_K: float) -> Optional[float]:
+        """Diffusivity [m^2/s] of the melt's vapour through the site's gas at ``T_K`` (None in vacuum)."""
+        if self.vapour_diffusivity is None:
+            return None
+        D, T_ref, n = self.vapour_diffusivity
+        return D * (float(T_K) / T_ref) ** n
 
     def substrate_profile(self, depth_m, local_time_h: float = 12.0) -> np.ndarray:
         """Temperature [K] of the undisturbed substrate at ``depth_m`` (m, >= 0) and local time (h, 12 = noon)."""
@@ -116,6 +125,8 @@ def _build(name: str) -> Site:
         gas_heat_capacity_J_m3K=float(_entry(env, "gas_heat_capacity_J_m3K", where))
         if "gas_heat_capacity_J_m3K" in env else None,
         gas_pressure_Pa=float(_entry(env, "gas_pressure_Pa", where)) if "gas_pressure_Pa" in env else None,
+        vapour_diffusivity=tuple(float(_entry(env, f"vapour_diffusivity_{k}", where))
+                                 for k in ("m2_s", "T_K", "exponent")) if "vapour_diffusivity_m2_s" in env else None,
     )
 
 
