@@ -405,7 +405,8 @@ def test_the_load_follows_its_support_down_as_it_settles(ti_runtime):
     columns = np.zeros((6, 6), bool)
     columns[1:4, 1:5] = True
     Settling.marks[:, :, 2] = 1.0           # spread on layer 2: the sample fills layer 3 and up
-    src.set_load(columns, 3, follow=Settling)
+    src.set_load(columns, 3)
+    src.follow = Settling
 
     def heated():
         h0 = s.h.to_numpy().copy()

@@ -164,14 +164,14 @@ class MicrowaveSource:
         """The plan's power and on/off switch the magnetron; position and spot are irrelevant."""
         self.power, self.on = power, on
 
-    def set_load(self, columns: np.ndarray, k0: int, follow=None) -> None:
+    def set_load(self, columns: np.ndarray, k0: int) -> None:
         """Put only ``columns`` (2-D bool) from cell layer ``k0`` up in the field: the sample. The bed margin
         and substrate around it stand for its support (crucible, insulating bed) and only conduct and radiate;
-        were they in the field, the load would grow with the margin, which is set by the cell size. ``follow``
-        (the run's Densifier): where the support under the sample sinters and settles, the sample moves down
-        with it; its bottom is then the face that joined it to the support when it was spread (``layer_face``),
-        wherever settling carried that face, so the whole sample stays in the field."""
-        self.load_columns, self.load_k0, self.follow, self._load = np.asarray(columns, bool), int(k0), follow, None
+        were they in the field, the load would grow with the margin, which is set by the cell size. With
+        ``follow`` set (the run's Densifier), where the support under the sample sinters and settles, the sample
+        moves down with it; its bottom is then the face that joined it to the support when it was spread
+        (``layer_face``), wherever settling carried that face, so the whole sample stays in the field."""
+        self.load_columns, self.load_k0, self._load = np.asarray(columns, bool), int(k0), None
 
     def _ensure_table(self, shape2d) -> None:
         if self._table is None:
