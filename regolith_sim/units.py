@@ -23,6 +23,10 @@ _add("length", {"m": 1, "cm": 1e-2, "mm": 1e-3, "um": 1e-6, "µm": 1e-6, "micron
 _add("time", {"s": 1, "ms": 1e-3, "us": 1e-6, "min": 60, "h": 3600, "hr": 3600, "d": 86400, "day": 86400})
 _add("power", {"W": 1, "mW": 1e-3, "kW": 1e3, "MW": 1e6})
 _add("energy", {"J": 1, "kJ": 1e3, "MJ": 1e6, "Wh": 3600, "kWh": 3.6e6})
+# the energy densities of process maps (regolith_sim.planning.budget), which papers quote per mm
+_add("line energy", {"J/m": 1, "J/mm": 1e3, "kJ/m": 1e3})
+_add("surface energy density", {"J/m2": 1, "J/m^2": 1, "J/cm2": 1e4, "J/cm^2": 1e4, "J/mm2": 1e6, "J/mm^2": 1e6})
+_add("volumetric energy density", {"J/m3": 1, "J/m^3": 1, "J/cm3": 1e6, "J/cm^3": 1e6, "J/mm3": 1e9, "J/mm^3": 1e9})
 _add("velocity", {"m/s": 1, "mm/s": 1e-3, "cm/s": 1e-2, "mm/min": 1e-3 / 60, "m/min": 1 / 60, "m/h": 1 / 3600})
 _add("area", {"m2": 1, "m^2": 1, "cm2": 1e-4, "cm^2": 1e-4, "mm2": 1e-6, "mm^2": 1e-6})
 _add("flux", {"W/m2": 1, "W/m^2": 1, "kW/m2": 1e3, "kW/m^2": 1e3, "MW/m2": 1e6, "MW/m^2": 1e6, "W/cm2": 1e4, "W/mm2": 1e6})
@@ -39,7 +43,8 @@ _U["C"] = ("temperature", 1.0, 273.15)
 
 #: SI unit of each dimension, as written in documentation.
 SI = {
-    "length": "m", "time": "s", "power": "W", "energy": "J", "velocity": "m/s", "area": "m^2",
+    "length": "m", "time": "s", "power": "W", "energy": "J", "line energy": "J/m", "surface energy density": "J/m^2",
+    "volumetric energy density": "J/m^3", "velocity": "m/s", "area": "m^2",
     "flux": "W/m^2", "pressure": "Pa", "angle": "deg", "density": "kg/m^3", "frequency": "Hz",
     "heat_transfer": "W/(m^2 K)", "acceleration": "m/s^2", "temperature": "K",
 }

@@ -411,3 +411,32 @@ def test_a_spot_as_wide_as_a_part_is_accepted_wherever_the_part_stands():
         make_plan([box(3 * MM, 3 * MM, 1 * MM, corner)], process(spot_diameter=3 * MM, hatch_spacing=2 * MM))
     with pytest.raises(PlanError, match="spot larger"):
         make_plan([box(3 * MM, 3 * MM, 1 * MM, (0.006, 0.001, 0.0))], process(spot_diameter=3.01 * MM))
+
+
+def test_plan_takes_set_overrides_as_run_and_check_do(capsys):
+    """`plan --set KEY=VALUE` overrides a case key as `run` and `check` do (units parsed, a bad value refused with the
+    key): the budget printed is the one of the case loaded with that override."""
+    from pathlib import Path
+
+    from regolith_sim.cli import main
+    from regolith_sim.config import load_case
+    from regolith_sim.simulation import build_parts
+
+    tiny = Path(__file__).resolve().parent / "data" / "tiny_brick.toml"
+
+    def plan(*args) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_:
+            main(["plan", str(tiny), *args])
+        out = capsys.readouterr()
+        return exit_.value.code, out.out, out.err
+
+    code, out, _ = plan("--set", "process.power=32W", "--set", "process.scan_speed='8 mm/s'")
+    assert code == 0
+    case = load_case(tiny, **{"process.power": 32.0, "process.scan_speed": 0.008})
+    want = energy_budget(make_plan(build_parts(case), case.process), case.process)
+    got = json.loads(out)
+    assert got["energy_J"] == pytest.approx(want["energy_J"], rel=1e-5) and got["scan_time_s"] == pytest.approx(
+        want["scan_time_s"], rel=1e-5)
+    assert got["energy_J"] != pytest.approx(json.loads(plan()[1])["energy_J"], rel=1e-3)  # the override took
+    code, _, err = plan("--set", "process.power='5 kg'")
+    assert code == 2 and err.startswith("regolith-sim: error: process.power") and "'kg'" in err

@@ -46,6 +46,40 @@ def test_a_top_cell_deeper_than_the_heated_skin_is_reported():
     assert not _warnings(load_case(TINY, **{"solver.resolution": 2}), depth=True)
 
 
+def test_a_power_too_weak_to_reach_the_sintering_onset_is_reported_with_what_it_takes():
+    """'30 mW' for '30 W' passed silently. The estimate is the lower of the steady centre temperature of a spot held
+    still with conduction into the bed alone (a disc of radius a at absorbed flux q: T0 + q a / k, Carslaw & Jaeger
+    1959) and with radiation alone (eps sigma (T^4 - T_sky^4) = q); below the sintering onset a warning names the
+    power and the least that reaches it."""
+    import re
+
+    from regolith_sim.simulation.preflight import setup, spot_temperature_bound
+
+    # textbook material, k = 1 W/(m K), a 2 mm top-hat 50 % absorbed on a bed at 300 K, radiation off: q a / k exactly
+    case = load_case(TINY, **{"material.name": "textbook-constant", "material.overrides": {"optical.emissivity": 0.0},
+                              "process.profile": "top-hat", "process.absorptivity": 0.5,
+                              "site.initial_temperature": 300.0})
+    a, su = 1e-3, setup(case)
+    T, needed = spot_temperature_bound(case, su, 1.0, 4000.0)
+    assert T == pytest.approx(300.0 + 0.5 * 1.0 / (math.pi * a * a) * a / 1.0, rel=1e-9)
+    assert needed == pytest.approx((4000.0 - 300.0) * math.pi * a / 0.5, rel=1e-9)
+    # a black body conducting 100 times less: radiation alone holds it lower, sigma (T^4 - T_sky^4) = q
+    case = load_case(TINY, **{"material.name": "textbook-constant",
+                              "material.overrides": {"conductivity.constant_W_mK": 0.01}, "process.profile": "top-hat",
+                              "process.absorptivity": 0.5, "site.initial_temperature": 300.0})
+    T, _ = spot_temperature_bound(case, setup(case), 1.0, 4000.0)
+    assert T == pytest.approx((0.5 / (math.pi * a * a) / 5.670374419e-8 + 3.0 ** 4) ** 0.25, rel=1e-9)
+
+    lines = _warnings(load_case(TINY, **{"process.power": "30 mW"}))
+    assert len(lines) == 1 and lines[0].startswith("process.power = 0.03 W on a 2 mm spot, 60 % absorbed, brings LHS-1")
+    assert "below its sintering onset, 981 K: nothing consolidates" in lines[0]
+    least = float(re.search(r"takes at least about ([0-9.e+-]+) W", lines[0]).group(1))
+    assert 0.03 < least < 16.0  # the tiny case's own 16 W sinters
+    assert _warnings(load_case(TINY, **{"process.power": 0.9 * least}))
+    assert not _warnings(load_case(TINY, **{"process.power": 1.1 * least}))
+    assert not _warnings(load_case(MICROWAVE, **{"process.power": "30 mW"}))  # heats the volume: no surface spot
+
+
 def test_a_cell_thicker_than_a_layer_is_reported_with_the_cell_used():
     case = load_case(TINY, **{"process.layer_thickness": "0.1 mm", "solver.cell_size": "1 mm"})
     lines = _warnings(case)

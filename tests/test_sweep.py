@@ -146,6 +146,72 @@ def test_latin_hypercube_puts_one_sample_in_each_stratum(tmp_path):
     assert sorted(np.floor(np.log(v / 0.002) / np.log(4) * 8).astype(int)) == list(range(8))
 
 
+def test_energy_density_filters_take_units_of_their_dimension(tmp_path):
+    """E_V bounds in J/mm^3 (the unit process papers quote) keep the cases that the same bounds in SI keep; a bound
+    in a unit of another dimension is refused naming the key, the value and the units allowed. A map window on a
+    derived column reads the same units."""
+    from regolith_sim.sweep.process_map import parse_condition
+
+    grid = '[grid]\n"process.power" = [10, 20, 40]\n"process.scan_speed" = [0.002, 0.004, 0.008]\n'
+    si = load_sweep(_sweep(tmp_path, grid + '[filter]\n"volumetric_energy_density_J_m3" = { min = 1.2e9, max = 5.5e9 }\n',
+                           "si.toml"))
+    mm = load_sweep(_sweep(tmp_path, grid + '[filter]\nvolumetric_energy_density_J_m3 = '
+                                            '{ min = "1.2 J/mm^3", max = "5500 J/cm^3" }\n', "mm.toml"))
+    assert [c.case_id for c in mm.cases] == [c.case_id for c in si.cases] and len(mm.cases) == 7
+    spot = load_sweep(_sweep(tmp_path, grid + '[filter]\nspot_energy_density_J_m2 = { max = "0.9 J/mm^2" }\n'
+                                              'line_energy_J_m = { min = "2.5 J/mm" }\n', "spot.toml"))
+    # E_d = P / (v d) with d = 3 mm, E_L = P / v: kept where both hold
+    assert {(c.inputs["process.power"], c.inputs["process.scan_speed"]) for c in spot.cases} == {
+        (P, v) for P in (10, 20, 40) for v in (0.002, 0.004, 0.008) if P / (v * 0.003) <= 0.9e6 and P / v >= 2.5e3}
+    with pytest.raises(ConfigError) as err:
+        load_sweep(_sweep(tmp_path, grid + '[filter]\nvolumetric_energy_density_J_m3 = { min = "2 J/mm^2" }\n', "x.toml"))
+    msg = str(err.value)
+    assert "filter.volumetric_energy_density_J_m3.min = '2 J/mm^2'" in msg and "J/mm^3" in msg and "\n" not in msg
+    assert parse_condition("volumetric_energy_density_J_m3>=1.2 J/mm^3").value == pytest.approx(1.2e9, rel=1e-12)
+    with pytest.raises(ConfigError, match="'5 W'"):
+        parse_condition("areal_energy_density_J_m2<=5 W")
+
+
+def test_a_range_of_one_value_must_not_drop_its_stop(tmp_path):
+    """numpy's linspace (and geomspace) with num = 1 gives [start]: a range from 10 W to 40 W in one value ran
+    10 W alone. That is refused naming the key and both ends; num = 1 with start = stop (in any units) gives that
+    value, and num > 1 with start = stop (one case run under several ids) is refused."""
+    for scale in ("linear", "log"):
+        with pytest.raises(ConfigError) as err:
+            load_sweep(_sweep(tmp_path, f'[grid]\n"process.power" = {{ start = "10 W", stop = "40 W", num = 1, '
+                                        f'scale = "{scale}" }}\n'))
+        msg = str(err.value)
+        assert msg.startswith("grid.process.power: ") and "'10 W'" in msg and "'40 W'" in msg and "allowed" in msg
+    one = load_sweep(_sweep(tmp_path, '[grid]\n"process.power" = { start = "10 W", stop = "10000 mW", num = 1 }\n'))
+    assert [c.inputs["process.power"] for c in one.cases] == [10.0]
+    with pytest.raises(ConfigError, match=r"grid.process.power: .*'10 W'.* 3 times"):
+        load_sweep(_sweep(tmp_path, '[grid]\n"process.power" = { start = "10 W", stop = "10 W", num = 3 }\n'))
+
+
+def test_check_of_a_sweep_file_checks_it_as_the_sweep_does(tmp_path, capsys):
+    """`check` said "unknown key 'base'" of a sweep file: it now validates every case, as `sweep` does before
+    running, with the same warnings and errors."""
+    from regolith_sim.cli import main
+
+    def check(path, *extra):
+        with pytest.raises(SystemExit) as exit_:
+            main(["check", str(path), *extra])
+        out = capsys.readouterr()
+        return exit_.value.code, out.out, out.err
+
+    p = _sweep(tmp_path, '[grid]\n"process.scan_speed" = [5, "4 mm/s"]\n[filter]\n"process.scan_speed" = { max = 6 }\n')
+    code, out, err = check(p)
+    assert code == 0 and "OK (sweep 's': 2 cases (0 skipped by filters)" in out
+    assert "warning: process.scan_speed = 5 is read as 5 m/s" in err  # as `sweep --dry-run` warns
+    bad = _sweep(tmp_path, '[grid]\n"process.power" = ["10 W", "-5 W"]\n', "bad.toml")
+    with pytest.raises(ConfigError) as want:
+        load_sweep(bad)
+    code, _, err = check(bad)
+    assert code == 2 and err.strip() == f"regolith-sim: error: {want.value}"
+    code, _, err = check(p, "--set", "process.power=20")
+    assert code == 2 and err.startswith("regolith-sim: error: --set: ") and "[set]" in err and len(err.splitlines()) == 1
+
+
 @pytest.mark.parametrize("text, words", [
     ('[grids]\n"process.power" = [1]\n', ["grids", "grid"]),
     ('[grid]\n"process.power" = ["-5 W", "10 W"]\n', ["process.power", "-5"]),
@@ -171,6 +237,33 @@ def test_workers_get_one_gpu_each_or_a_share_of_the_cores(monkeypatch):
     assert len(plan_workers(2, 8, "cpu", cpu_count=8, gpus=[])) == 2  # never more workers than cases
     monkeypatch.setenv("REGOLITH_SIM_THREADS", "3")  # the user's choice wins
     assert {w["REGOLITH_SIM_THREADS"] for w in plan_workers(4, 2, "cpu", cpu_count=8, gpus=[])} == {"3"}
+
+
+def test_table_columns_do_not_depend_on_which_cases_left_a_table_null(tmp_path):
+    """A case where nothing melted has a null cooling rate where the others have {median, p10, p90}: it gave an
+    extra column holding the null. Its row now has the table's columns, empty, in either order of the cases."""
+    from regolith_sim.io.json_out import write_json
+    from regolith_sim.sweep.table import MANIFEST
+
+    rate = {"median": 900.0, "p10": 400.0, "p90": 2000.0}
+    melted = {"peak_temperature_K": 2000.0, "part": {"solidification": {"cells": 4, "cooling_rate_K_s": rate}}}
+    sintered = {"peak_temperature_K": 1200.0, "part": {"solidification": {"cells": 0, "cooling_rate_K_s": None}}}
+    spec = load_sweep(_sweep(tmp_path, '[grid]\n"process.power" = ["10 W", "20 W"]\n'))
+    columns = []
+    for order in ((sintered, melted), (melted, sintered)):
+        out = tmp_path / f"out{len(columns)}"
+        write_json(out / MANIFEST, spec.manifest(), indent=1, default=str)
+        store = StatusStore(out)
+        for case, summary in zip(spec.cases, order):
+            store.write(case.case_id, "done", summary=summary, job_s=1.0)
+        df = build_table(out)
+        keys = [c for c in df.columns if c.startswith("part.solidification.")]
+        assert keys == ["part.solidification.cells"] + [f"part.solidification.cooling_rate_K_s.{k}" for k in rate]
+        row = df.iloc[order.index(sintered)]
+        assert all(math.isnan(row[k]) for k in keys[1:]) and row["part.solidification.cells"] == 0
+        assert df.iloc[order.index(melted)]["part.solidification.cooling_rate_K_s.p90"] == 2000.0
+        columns.append(list(df.columns))
+    assert columns[0] == columns[1]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ ARCH_HELP = ("Kernel architecture: auto (CUDA, then a Vulkan/Metal GPU, never a 
              "cpu, cuda, vulkan or metal")
 ArchOption = typer.Option("auto", "--arch", help=ARCH_HELP)
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON")
+SetOption = typer.Option(None, "--set", help="Override a case key, e.g. --set process.power=30W")
 
 
 def _version(value: bool) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import UserError
 from ..io import json_out
-from .app import ArchOption, app, start_runtime
+from .app import ArchOption, SetOption, app, start_runtime
 
 
 def case_overrides(sets: List[str] | None, resolution: float | None) -> dict:
@@ -89,7 +89,7 @@ def run(
                                                         "(solver.checkpoint_interval sets how often one is written)"),
     resolution: Optional[float] = typer.Option(None, "--resolution", help="Refine the cell size (given or automatic) by "
                                                                           "this factor (2 halves the cell; for GPUs)"),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a case key, e.g. --set process.power=30W"),
+    set_: Optional[List[str]] = SetOption,
 ) -> None:
     """Simulate a print: plan, voxelise, step thermal + sintering through the print and the cool-down."""
     run_case(case_file, out, arch, quiet, resume, case_overrides(set_, resolution))

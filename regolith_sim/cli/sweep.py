@@ -9,6 +9,22 @@ import typer
 from .app import ARCH_HELP, app
 
 
+def checked_sweep(sweep_file: Path):
+    """The sweep file read and every case validated, as a sweep does before running (``regolith-sim check`` of a
+    sweep file too), its warnings printed."""
+    from ..sweep import load_sweep
+
+    spec = load_sweep(sweep_file)
+    for line in spec.warnings:
+        typer.echo(f"warning: {line}", err=True)
+    return spec
+
+
+def cases_line(spec) -> str:
+    """How many cases a sweep runs and skips, and its base case (``--dry-run`` and ``check`` print it)."""
+    return f"{len(spec.cases)} cases ({len(spec.skipped)} skipped by filters), base {spec.base}"
+
+
 @app.command()
 def sweep(
     sweep_file: Path = typer.Argument(..., help="Sweep file (TOML): base case, what to vary, filters"),
@@ -27,16 +43,14 @@ def sweep(
     """Run every case of a sweep, one simulation per worker process; write DIR/results.csv and .parquet.
 
     Exits with 1 when a case failed (the others still ran; reasons in the table)."""
-    from ..sweep import load_sweep, run_sweep
+    from ..sweep import run_sweep
     from ..sweep.status import StatusStore
 
-    spec = load_sweep(sweep_file)
-    for line in spec.warnings:
-        typer.echo(f"warning: {line}", err=True)
+    spec = checked_sweep(sweep_file)
     out_dir = out or Path("results") / spec.name
     if dry_run:
         store = StatusStore(out_dir)
-        typer.echo(f"{len(spec.cases)} cases ({len(spec.skipped)} skipped by filters), base {spec.base}")
+        typer.echo(cases_line(spec))
         for c in spec.cases:
             shown = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in c.inputs.items())
             typer.echo(f"{c.case_id}  {store.status_of(c.case_id):8s} {shown}")

@@ -168,7 +168,84 @@ def setup_warnings(case, su: Setup) -> list[str]:
     return (_cell_size_note(case, dx) + _spot_resolution_note(case, su, dx) + _heated_depth_note(case, su, dx)
             + _spot_outside(case, su)
             + _time_step_note(case, su, dx) + _layer_count_note(case, su) + _plan_power_note(case, su)
-            + _collector_cap_note(case, su) + _dielectric_note(case, su))
+            + _collector_cap_note(case, su) + _dielectric_note(case, su) + _weak_source_note(case, su))
+
+
+def initial_temperature(case, site, depths) -> np.ndarray:
+    """Initial temperature [K] at ``depths`` [m] below the bed: ``site.initial_temperature`` where given, else the
+    site's profile at its local time."""
+    T0 = case.site.initial_temperature
+    if T0 is not None:
+        return np.full(len(depths), float(T0))
+    return np.asarray(site.substrate_profile(depths, case.site.local_time / 3600.0), float)
+
+
+def sky_temperature(case, site) -> float:
+    """What the bed radiates to [K]: ``site.sky_temperature`` where given, else the site's sky."""
+    return case.site.sky_temperature if case.site.sky_temperature is not None else site.sky_temperature_K
+
+
+def absorptivity(case, material) -> float:
+    """Share of a laser or solar spot's power the bed absorbs: ``process.absorptivity`` where given, else the
+    material's for the source."""
+    p = case.process
+    return p.absorptivity if p.absorptivity is not None else material.absorptivity(p.source)
+
+
+def spot_temperature_bound(case, su: Setup, power: float, target: float) -> tuple[float, float]:
+    """An upper estimate of the surface temperature [K] a laser or solar spot of ``power`` [W] brings the bed to
+    (capped at ``target``), and the least power [W] whose estimate reaches ``target`` [K]. The lower of two steady
+    states, each without a loss the other has, so the real one lies below both (a moving spot heats less than one
+    held still):
+
+    * conduction alone into the loose powder as a semi-infinite solid, its k(T) through the Kirchhoff transform:
+      int_T0^T k dT = a q_peak x ``radial_reach`` (a disc of radius R at flux q: q R / k; Carslaw & Jaeger 1959);
+      none for a uniform flux, which spreads over the whole top as in one dimension, with no steady state;
+    * radiation alone where the flux peaks: eps sigma (T^4 - T_sky^4) = a q_peak.
+
+    a: the absorptivity, eps: the powder's emissivity, T0: the bed's initial surface temperature."""
+    from gpu_kernels.thermal import SIGMA
+
+    from ..thermal.sources import peak_flux, radial_reach
+
+    p, m = case.process, su.material
+    a = absorptivity(case, m)
+    spot = _narrowest_spot(case, su)
+    q_per_W = a * (peak_flux(p.profile, 1.0, spot, p.super_gaussian_order) if spot else 1.0 / p.uniform_area)
+    T_sky = sky_temperature(case, su.site)
+    radiated = m.emissivity * SIGMA * (target ** 4 - T_sky ** 4)  # [W/m^2] net, by a surface at the target
+    need_rad = radiated / q_per_W if radiated > 0.0 else 0.0
+    T0 = float(initial_temperature(case, su.site, [0.0])[0])
+    # (the peak is never below where the bed starts, however cold the sky)
+    T_rad = max(T0, (q_per_W * power / (m.emissivity * SIGMA) + T_sky ** 4) ** 0.25) if m.emissivity > 0.0 else np.inf
+    T_cond, need_cond = np.inf, 0.0
+    if spot and T0 < target:
+        T = np.linspace(T0, target, 256)
+        k = np.asarray(m.conductivity(T, np.full_like(T, m.powder_relative_density)), float)
+        kirchhoff = np.concatenate([[0.0], np.cumsum(0.5 * (k[1:] + k[:-1]) * np.diff(T))])  # int_T0^T k dT [W/m]
+        per_W = q_per_W * radial_reach(p.profile, spot, p.super_gaussian_order)
+        need_cond = kirchhoff[-1] / per_W
+        T_cond = float(np.interp(per_W * power, kirchhoff, T)) if power < need_cond else np.inf
+    return min(T_rad, T_cond, target), max(need_rad, need_cond)
+
+
+def _weak_source_note(case, su: Setup) -> list[str]:
+    """A laser or solar source too weak to bring even the surface under its spot to the material's sintering
+    onset, below which nothing consolidates (a power given in mW for W): :func:`spot_temperature_bound`."""
+    powers = _on_powers(su)
+    if case.process.source == "microwave" or powers.size == 0:
+        return []
+    m, power = su.material, float(powers.max())
+    onset = m.sintering_onset_K
+    reach, needed = spot_temperature_bound(case, su, power, onset)
+    if reach >= onset:
+        return []
+    spot = _narrowest_spot(case, su)
+    what = f"on a {spot * 1e3:.4g} mm spot" if spot else f"spread over {case.process.uniform_area * 1e4:.4g} cm^2"
+    return [f"process.power = {power:.3g} W {what}, {100 * absorptivity(case, m):.0f} % absorbed, brings "
+            f"{m.name} to {reach:.0f} K at most (held still until steady, losing heat only by conduction into the bed "
+            f"or only by radiation), below its sintering onset, {onset:.0f} K: nothing consolidates; that takes at "
+            f"least about {needed:.2g} W"]
 
 
 def _dielectric_note(case, su: Setup) -> list[str]:

@@ -80,7 +80,7 @@ class Simulation:
         from gpu_kernels import backend
         from gpu_kernels.backend import ti
 
-        from .preflight import setup_warnings
+        from .preflight import setup_warnings, sky_temperature
         from .preflight import setup as build_setup
 
         self.case = case
@@ -99,7 +99,7 @@ class Simulation:
         g = self.domain.grid
         rho0 = m.initial_relative_density or self.material.powder_relative_density
         self.tables = ThermalTables.from_material(self.material, rho_rel0=rho0)
-        sky = s.sky_temperature if s.sky_temperature is not None else self.site.sky_temperature_K
+        sky = sky_temperature(case, self.site)
         h_conv = s.convection_coefficient if s.convection_coefficient is not None else self.site.convection_W_m2K
         evap = evaporation_for(self.material, h_conv, self.site.gas_heat_capacity_J_m3K, self.site.gas_pressure_Pa,
                                spot_mass_transfer(self.material, self.site, self._heated_radius())) \
@@ -131,16 +131,10 @@ class Simulation:
         self.recorders: list = []
 
     # -- set-up ------------------------------------------------------------------------------------
-    def _local_time_h(self) -> float:
-        return self.case.site.local_time / 3600.0
-
     def _initial_T(self, depths) -> np.ndarray:
-        """Initial temperature [K] at ``depths`` [m] below the bed: ``site.initial_temperature`` where given,
-        else the site's profile at its local time."""
-        T0 = self.case.site.initial_temperature
-        if T0 is not None:
-            return np.full(len(depths), float(T0))
-        return np.asarray(self.site.substrate_profile(depths, self._local_time_h()), float)
+        from .preflight import initial_temperature
+
+        return initial_temperature(self.case, self.site, depths)
 
     def _heated_radius(self) -> float:
         """Radius [m] of the region the source heats, which sets how fast its vapour diffuses away into a gas
@@ -188,8 +182,10 @@ class Simulation:
                 warnings.warn(line, UserWarning, stacklevel=2)
             src.set_load(self.domain.part_mask.any(axis=2), self.domain.substrate_cells)
             return src
-        absorb = p.absorptivity if p.absorptivity is not None else self.material.absorptivity(p.source)
-        src = SurfaceSource(profile=p.profile, diameter=p.spot_diameter, absorptivity=absorb,
+        from .preflight import absorptivity
+
+        src = SurfaceSource(profile=p.profile, diameter=p.spot_diameter,
+                            absorptivity=absorptivity(self.case, self.material),
                             grain_size=self.material.get("grain_size.d50_m"), order=p.super_gaussian_order,
                             area=p.uniform_area)
         if p.source == "solar":

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from .spec import si_number
+from .spec import bound_number
 from .table import column_unit
 
 #: Image files a process map is written as (what matplotlib writes without extra packages).
@@ -41,7 +41,7 @@ def parse_condition(text: str) -> Condition:
     if not m:
         raise UserError(f"{text!r}: expected COLUMN OP VALUE with OP one of >=, <=, >, < "
                         "(e.g. 'part.mean_relative_density>=0.8')", key="--window")
-    value = si_number(m.group(3).strip("'\""), f"--window {m.group(1)}")
+    value = bound_number(m.group(1), m.group(3).strip("'\""), f"--window {m.group(1)}")
     return Condition(m.group(1), m.group(2), value)
 
 

@@ -26,7 +26,8 @@ reports in J/mm^2 and J/mm^3:
 * ``areal_energy_density_J_m2``      = P / (v h)
 * ``volumetric_energy_density_J_m3`` = P / (v h t)
 
-Filters may name a derived quantity or any case key; bounds are inclusive.
+Filters may name a derived quantity or any case key; bounds are inclusive. A bound on a derived quantity is a
+bare number in its SI unit or a string in any unit of its dimension (``"2 J/mm^3"``, ``"20 J/cm^2"``, ``"5 J/mm"``).
 """
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ from ..errors import ConfigError
 from ..units import dimension_of, parse_quantity
 
 TOP_KEYS = ("name", "description", "base", "set", "grid", "cases", "lhs", "filter")
+#: Top-level keys only a sweep file has (a case file has none of them).
+SWEEP_ONLY_KEYS = frozenset(TOP_KEYS) - {"name", "description"}
 GRID_SPEC_KEYS = {"start", "stop", "num", "scale"}
 #: Most cases one sweep may list.
 MAX_CASES = 100_000
@@ -110,8 +113,9 @@ class SweepSpec:
 # ------------------------------------------------------------------------------------------------
 # values
 # ------------------------------------------------------------------------------------------------
-def si_number(value: Any, where: str) -> float:
-    """A bare number, or a string with any known unit ("20 W", "4 mm/s"), as an SI float."""
+def si_number(value: Any, where: str, dimension: str | None = None) -> float:
+    """A bare number, or a string with any known unit ("20 W", "4 mm/s"), as an SI float; with ``dimension``
+    (a dimension of :mod:`regolith_sim.units`) a unit of another dimension is refused."""
     if isinstance(value, bool):
         raise ConfigError(f"{where} = {value!r}: expected a number or a string with a unit")
     if isinstance(value, (int, float)):
@@ -119,7 +123,7 @@ def si_number(value: Any, where: str) -> float:
     if isinstance(value, str):
         m = _UNIT_AFTER_NUMBER.match(value)
         unit = m.group(1) if m else ""
-        dim = dimension_of(unit) if unit else "length"  # a bare number needs no dimension
+        dim = dimension or (dimension_of(unit) if unit else "length")  # a bare number needs no dimension
         if dim is None:
             raise ConfigError(f"{where} = {value!r}: unknown unit {unit!r}")
         try:
@@ -127,6 +131,18 @@ def si_number(value: Any, where: str) -> float:
         except ValueError as exc:
             raise ConfigError(f"{where} = {value!r}: {exc}") from None
     raise ConfigError(f"{where} = {value!r}: expected a number or a string with a unit")
+
+
+def derived_unit(name: str) -> str:
+    """The SI unit of a derived quantity of :data:`DERIVED` ('J/m^3')."""
+    return DERIVED[name].split(",")[0]
+
+
+def bound_number(column: str, value: Any, where: str) -> float:
+    """A bound on ``column`` (a sweep filter's, a map window's) in SI: on a derived energy density in any unit of
+    its dimension ("2 J/mm^3" for ``volumetric_energy_density_J_m3``, a bare number in its SI unit), a unit of
+    another dimension refused; on any other column a bare number or any known unit, as :func:`si_number`."""
+    return si_number(value, where, dimension_of(derived_unit(column)) if column in DERIVED else None)
 
 
 def _is_spec(d: Any, keys: set) -> bool:
@@ -189,6 +205,13 @@ def _grid_values(key: str, spec: Any) -> list:
         n = spec["num"]
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_CASES:
             raise ConfigError(f"{where}.num = {n!r}: must be an integer from 1 to {MAX_CASES}")
+        if n == 1 and not _same(a, b):  # numpy would give start alone, silently dropping stop
+            raise ConfigError(f"num = 1 gives start ({spec['start']!r}) alone and drops stop ({spec['stop']!r}); "
+                              "allowed: num >= 2 for values from start to stop, or num = 1 with start = stop",
+                              key=where)
+        if n > 1 and _same(a, b):  # every value the same: one case run n times under n ids
+            raise ConfigError(f"start = stop ({spec['start']!r}) gives that value {n} times; allowed: num = 1 for "
+                              "one value, or a stop other than start", key=where)
         scale = spec.get("scale", "linear")
         if scale == "log":
             if a <= 0 or b <= 0:
@@ -198,6 +221,11 @@ def _grid_values(key: str, spec: Any) -> list:
             raise ConfigError(f"{where}.scale = {scale!r}: allowed: 'linear', 'log'")
         return [float(v) for v in np.linspace(a, b, n)]
     raise ConfigError(f"{where} = {spec!r}: expected a list of values or a table {{start, stop, num[, scale]}}")
+
+
+def _same(a: float, b: float) -> bool:
+    """Whether two SI values are one value written twice (10 W and 10000 mW), beyond round-off of the units."""
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
 
 
 def _check_distinct(values: list, where: str) -> None:
@@ -292,8 +320,8 @@ def _filters(table: dict) -> list[tuple[str, float | None, float | None]]:
         where = f"filter.{key}"
         if not _is_spec(r, {"min", "max"}):
             raise ConfigError(f"{where} = {r!r}: expected a table {{min = ..., max = ...}} (either may be left out)")
-        lo = si_number(r["min"], where + ".min") if "min" in r else None
-        hi = si_number(r["max"], where + ".max") if "max" in r else None
+        lo = bound_number(key, r["min"], where + ".min") if "min" in r else None
+        hi = bound_number(key, r["max"], where + ".max") if "max" in r else None
         out.append((key, lo, hi))
     return out
 
@@ -400,6 +428,11 @@ def _passes(case, derived: dict, filters, where: str) -> bool:
         if (lo is not None and v < lo) or (hi is not None and v > hi):
             return False
     return True
+
+
+def is_sweep(data: dict) -> bool:
+    """Whether a parsed TOML file is a sweep file rather than a case file."""
+    return not SWEEP_ONLY_KEYS.isdisjoint(data)
 
 
 def load_sweep(path: str | Path) -> SweepSpec:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..io.atomic import atomic_path
-from .spec import DERIVED
+from .spec import DERIVED, derived_unit
 from .status import StatusStore
 
 MANIFEST = "sweep.json"
@@ -26,14 +26,32 @@ PARQUET = "results.parquet"
 RUN_COLUMNS = ("job_s", "worker", "run.wall_time_s")
 
 
-def flatten_summary(summary: dict, prefix: str = "") -> dict:
+def flatten_summary(summary: dict, prefix: str = "", shape: dict | None = None) -> dict:
+    """A run's summary with dotted keys. A null where ``shape`` (:func:`summary_shape` of every case's summary) has a
+    table (a cooling rate where nothing melted) gives that table's keys, empty: a table's columns must not depend on
+    which cases happened to fill it."""
     out = {}
     for k, v in summary.items():
+        sub = shape.get(k) if shape else None
+        if v is None and isinstance(sub, dict):
+            v = dict.fromkeys(sub)
         if isinstance(v, dict):
-            out.update(flatten_summary(v, f"{prefix}{k}."))
+            out.update(flatten_summary(v, f"{prefix}{k}.", sub if isinstance(sub, dict) else None))
         else:
             out[f"{prefix}{k}"] = v
     return out
+
+
+def summary_shape(summaries, shape: dict | None = None) -> dict:
+    """The keys of ``summaries`` merged, nested as they nest (leaves None): every table any of them has."""
+    shape = {} if shape is None else shape
+    for summary in summaries:
+        for k, v in summary.items():
+            if isinstance(v, dict):
+                shape[k] = summary_shape([v], shape[k] if isinstance(shape.get(k), dict) else {})
+            else:
+                shape.setdefault(k, None)
+    return shape
 
 
 def read_manifest(out_dir: str | Path) -> dict:
@@ -59,10 +77,11 @@ def build_table(out_dir: str | Path):
 
     manifest = read_manifest(out_dir)
     store = StatusStore(out_dir)
+    records = [store.read(c["case_id"]) or {"status": "pending"} for c in manifest["cases"]]
+    shape = summary_shape(rec.get("summary") or {} for rec in records)
     rows, summary_keys = [], {}
-    for c in manifest["cases"]:
-        rec = store.read(c["case_id"]) or {"status": "pending"}
-        flat = flatten_summary(rec.get("summary") or {})
+    for c, rec in zip(manifest["cases"], records):
+        flat = flatten_summary(rec.get("summary") or {}, shape=shape)
         summary_keys.update(dict.fromkeys(flat))
         rows.append({"case_id": c["case_id"], "status": rec["status"], "error": rec.get("error"),
                      **c["inputs"], **c["derived"], **flat, "job_s": rec.get("job_s"), "worker": rec.get("worker")})
@@ -120,7 +139,7 @@ def column_unit(name: str) -> str:
     from ..simulation.result import SUMMARY_UNITS
 
     if name in DERIVED:
-        return DERIVED[name].split(",")[0]
+        return derived_unit(name)
     if name in SUMMARY_UNITS:
         text = SUMMARY_UNITS[name]
         unit = text.split(",")[0] if "," in text else (text if text in ("s", "1") else "")

@@ -114,6 +114,16 @@ def peak_flux(profile: str, power: float, diameter: float, order: float = 4.0) -
     raise ValueError(profile)
 
 
+def radial_reach(profile: str, diameter: float, order: float = 4.0) -> float:
+    """int_0^inf I(r) dr / I(0) [m] of a spot's profile (``diameter`` [m] as SurfaceSource defines it): the centre
+    of a semi-infinite solid of conductivity k under the flux q(r) = q_peak I(r) / I(0) rises by q_peak x this / k
+    at steady state (rings of radius r each add q(r) dr / k; a disc of radius a at flux q gives q a / k, Carslaw &
+    Jaeger 1959, Conduction of Heat in Solids): a for a top-hat, w sqrt(pi/8) for a gaussian of 1/e^2 radius w."""
+    n, edge = 6000, 3.0  # in units of w: past 3 w a gaussian is below 1e-7 of its peak
+    r = (np.arange(n) + 0.5) / n * edge
+    return float(_relative_intensity(profile, r * r, order).sum() * (edge / n) * 0.5 * diameter)
+
+
 def centre_cell_share(profile: str, diameter: float, dx: float, order: float = 4.0) -> float:
     """The mean of a spot's relative intensity over the cell under its centre, a square of side ``dx`` [m] (1 when
     the cell resolves the peak; ``diameter`` [m] as SurfaceSource defines it per profile)."""
