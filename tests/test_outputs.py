@@ -174,6 +174,19 @@ def test_run_writes_every_output(tiny_run):
     assert summary["energy"]["balance_error"] < 0.005
 
 
+def test_the_summary_keeps_the_warnings_that_qualify_its_numbers(tiny_run, ti_runtime):
+    """A 2 mm spot at 5 mm/s heats the powder ~0.3 mm deep, less than the 0.5 mm top cell: the set-up warns that the
+    peak temperature and what consolidates depend on the cell size, and the summary (so a sweep's table) says so."""
+    from regolith_sim.simulation.preflight import setup, setup_warnings
+
+    out, result, _ = tiny_run
+    case = load_case(TINY)
+    expected = setup_warnings(case, setup(case))
+    kept = json.loads((out / "summary.json").read_text())["run"]["warnings"]
+    assert kept == expected == result.summary["run"]["warnings"]
+    assert any(line.startswith("solver.cell_size:") and "heats the powder" in line for line in kept)
+
+
 def test_pvd_time_series_opens_in_vtk_and_ends_on_the_final_fields(tiny_run):
     pv = pytest.importorskip("pyvista")
     out, result, _ = tiny_run

@@ -329,6 +329,7 @@ def test_sweep_table_equals_four_single_runs(killed_and_resumed, ti_runtime, tmp
             assert pq.loc[case.index - 1, key] == row[key] and csv.loc[case.index - 1, key] == pytest.approx(
                 row[key], rel=1e-15)
         assert all(row[k] == single[k] for k in EXACT)
+        assert list(row["run.warnings"]) == list(single["run.warnings"])   # what qualifies the row's numbers
         assert row["process.power"] == case.inputs["process.power"]
         assert row["volumetric_energy_density_J_m3"] == pytest.approx(
             row["process.power"] / (row["process.scan_speed"] * 0.002 * 0.001), rel=1e-12)

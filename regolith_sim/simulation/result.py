@@ -108,6 +108,9 @@ SUMMARY_UNITS = {
     "domain.cell_size_m": "m, edge of a cubic cell", "domain.cells": "1, cells in the grid",
     "run.arch": "kernel architecture", "run.wall_time_s": "s", "run.cell_updates": "1",
     "run.steps": "1", "run.simulated_time_s": "s", "run.version": "regolith-sim version",
+    "run.warnings": "text, the set-up's warnings about this case (a cell too coarse for the heated depth, a spot "
+                    "spanning few cells, a source too weak to sinter, ...): what qualifies its numbers, also in a "
+                    "sweep's results table",
 }
 
 
@@ -301,7 +304,8 @@ class Result:
             "energy": L.as_dict(),
             "domain": domain_summary(sim.domain),
             "run": {"arch": sim.arch, "wall_time_s": sim.wall_time, "cell_updates": th.cell_updates,
-                    "steps": th.steps, "simulated_time_s": th.time, "version": __version__},
+                    "steps": th.steps, "simulated_time_s": th.time, "version": __version__,
+                    "warnings": list(sim.setup_warnings)},
         }
         hist = np.array(sim.melt_pool.history, float).reshape(-1, 4)
         return cls(summary, fields, sim.domain.grid, hist)

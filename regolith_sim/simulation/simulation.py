@@ -89,7 +89,10 @@ class Simulation:
         self.arch = backend.init(arch or case.solver.arch, case.solver.precision)
         m, s = case.material, case.site
         su = setup or build_setup(case)  # material, site, parts, plan, domain (regolith_sim.simulation.preflight)
-        for line in setup_warnings(case, su):
+        #: what the set-up warned of (a grid too coarse for the heated depth, ...): printed, and kept in the summary
+        #: (``run.warnings``), where a sweep's table and a notebook find it beside the numbers it qualifies
+        self.setup_warnings = setup_warnings(case, su)
+        for line in self.setup_warnings:
             warnings.warn(line, UserWarning, stacklevel=2)
         self.material, self.site = su.material, su.site
         #: the parts placed on the bed, and their union (the domain, voxels and outputs cover all of them)
