@@ -54,6 +54,19 @@ def test_fully_fused_stack_carries_the_matrix_strength_in_every_direction():
     assert out["governing_mechanism"] == "matrix porosity"
 
 
+def test_evaporation_is_a_knockdown_of_its_own_not_part_of_the_matrix_porosity():
+    """A fused stack that lost 60 % of its material to evaporation carries 40 % of its matrix strength; the matrix
+    porosity's factor stays what the grains' porosity alone gives, and evaporation governs."""
+    cons = np.ones(SHAPE, bool)
+    b = body(cons, bond=np.ones(FACES))
+    b.kept = np.full(SHAPE, 0.4)
+    out = estimate(b, MATRIX, None)["summary"]
+    assert out["median"] == pytest.approx(0.4 * grains(0.1) * 1e-6, rel=1e-12)
+    assert out["knockdown"]["matrix porosity"] == pytest.approx(grains(0.1) / SIGMA0, rel=1e-12)
+    assert out["knockdown"]["evaporation"] == pytest.approx(0.4, rel=1e-12)
+    assert out["governing_mechanism"] == "evaporation"
+
+
 def test_one_unbonded_interface_governs_load_normal_to_the_layers_only():
     cons = np.ones(SHAPE, bool)
     bond = np.ones(FACES)

@@ -1,4 +1,4 @@
-"""Compressive strength of the as-built part from its fields: matrix, macro-voids, bonding, cracks.
+"""Compressive strength of the as-built part from its fields: matrix, evaporation, macro-voids, bonding, cracks.
 
 Each voxel of the body carries the matrix strength of its route at its own porosity, vesicles included
 (:mod:`.routes`, :mod:`.body`); a lack-of-fusion void and a cracked voxel carry none. A load along an
@@ -28,7 +28,7 @@ from .routes import Z_BAND, MatrixStrength
 
 #: Cell planes a body spans along an axis from which its outermost ones count as skin (plane_strengths).
 SKIN_MIN_PLANES = 4
-MECHANISMS = ("matrix porosity", "vesicles", "lack of fusion", "interface bonding", "cracking")
+MECHANISMS = ("matrix porosity", "evaporation", "vesicles", "lack of fusion", "interface bonding", "cracking")
 
 
 def plane_strengths(sigma: np.ndarray, env: np.ndarray, faces: np.ndarray, axis: int) -> np.ndarray:
@@ -100,10 +100,11 @@ def _directions(sigma, body: BodyFields, faces: list) -> tuple[float, float]:
 
 
 def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: float, z: float,
-                   voids: bool = True, retained: float = 1.0) -> np.ndarray:
+                   voids: bool = True, retained: float = 1.0, evaporation: bool = True) -> np.ndarray:
     """Strength of each voxel [Pa]: the matrix at the voxel's porosity with vesicles; 0 for lack-of-fusion
     voids (``voids``); a cracked voxel keeps ``retained`` of it (1: cracks not counted); with ``voids``
-    off, the voids take the mean consolidated porosity (as if fused)."""
+    off, the voids take the mean consolidated porosity (as if fused); a voxel part evaporated carries its kept
+    share (``evaporation``; off: as if nothing evaporated)."""
     cons = body.consolidated
     rho = np.where(cons, body.rho_rel, np.nan)
     if not voids:
@@ -116,7 +117,7 @@ def voxel_strength(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: f
         # median's, so the same voxel's index is exp(-z s) times its median index
         cracked = body.crack_risk * np.exp(-z * matrix.scatter_ln) > 1.0
         sigma = np.where(cracked, retained * sigma, sigma)
-    if body.kept is not None:
+    if evaporation and body.kept is not None:
         sigma = sigma * body.kept
     if body.molten is not None:
         sigma = np.where(body.molten, 0.0, sigma)
@@ -166,6 +167,7 @@ def knockdowns(body: BodyFields, matrix: MatrixStrength, vesicle_fraction: float
     """Factor by which each mechanism, added in turn, lowers the weaker direction's strength (the matrix
     porosity relative to fully dense matrix, sigma0); ``final`` [Pa] is the median with every mechanism."""
     steps = [
+        voxel_strength(body, matrix, 0.0, 0.0, voids=False, evaporation=False),
         voxel_strength(body, matrix, 0.0, 0.0, voids=False),
         voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=False),
         voxel_strength(body, matrix, vesicle_fraction, 0.0, voids=True),
