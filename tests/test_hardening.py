@@ -173,6 +173,18 @@ def test_check_refuses_what_run_would(capsys, setting, expected):
         assert "10000 frames at most" in line
 
 
+@pytest.mark.parametrize("verb", ["check", "run"])
+def test_a_verification_case_given_as_a_print_says_which_command_runs_it(capsys, verb, tmp_path):
+    """examples/verification/*.toml are closed-form checks (a top-level ``kind``), not prints: one line naming the
+    command that runs them, not "unknown key 'kind'"."""
+    case = ROOT / "examples" / "verification" / "rosenthal.toml"
+    args = ("--out", str(tmp_path / "out")) if verb == "run" else ()
+    line = one_error(capsys, verb, case, *args)
+    assert "is a verification case (kind = 'rosenthal')" in line
+    assert "regolith-sim validate --suite verification --only rosenthal" in line
+    assert not (tmp_path / "out").exists()
+
+
 def test_check_warns_of_a_fixed_step_that_dense_material_cannot_take(capsys):
     """A fixed solver.time_step the cold powder takes but dense or molten material would not: check warns (the
     run accepts it while the powder is cold and stops with an error once cells get there)."""

@@ -37,6 +37,10 @@ def load_case(source: str | Path | dict, **overrides: Any) -> Case:
         data, base = copy.deepcopy(source), Path.cwd()  # overrides must not write into the caller's tables
     else:
         data, base = read_toml(source), Path(source).resolve().parent
+        if "kind" in data and "process" not in data:  # examples/verification/*.toml: a closed-form check
+            raise ConfigError(f"'{source}' is a verification case (kind = {data['kind']!r}), not a print: "
+                              f"`regolith-sim validate --suite verification --only {Path(source).stem}` runs it",
+                              key="kind")
     for dotted, value in overrides.items():
         if "." not in dotted and isinstance(value, dict) and isinstance(data.get(dotted), dict):
             for key, v in value.items():
