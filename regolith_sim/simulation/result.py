@@ -56,7 +56,8 @@ SUMMARY_UNITS = {
                     "of material against a lack-of-fusion voxel counts as unbonded; faces inside a void are none) "
                     "between layers "
                     "(those a spread made between the powder and the layer below, wherever settling moved them: "
-                    "interlayer_bonded_area_fraction) and of the faces inside a layer, between tracks "
+                    "interlayer_bonded_area_fraction; null where the body holds no such face, as in a part of "
+                    "one layer) and of the faces inside a layer, between tracks "
                     "(in_layer_bonded_area_fraction); mean vesicle porosity",
     "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate, less what "
                      "evaporated",
