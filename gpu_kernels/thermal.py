@@ -170,6 +170,14 @@ def box_range(box: ti.template(), axis: ti.template()):
 
 
 @ti.func
+def freezing_rate(fall, dt, h_sol, h_liq, solidus, liquidus):
+    """Mean cooling rate [K/s] through the freezing range of a cell losing ``fall`` [J/kg] of enthalpy in dt [s]:
+    (liquidus - solidus) / the time that loss rate takes through the range's enthalpy, h_liq - h_sol (written so,
+    free of cancellation)."""
+    return (liquidus - solidus) * fall / (dt * (h_liq - h_sol))
+
+
+@ti.func
 def leave_melt(t_liq: ti.template(), cool_rate: ti.template(), i, j, k, h0, h1, t0, t, now, dt, h_sol, h_liq, solidus,
                liquidus):
     """A molten cell that ended a step of dt [s] at ``now`` below the liquidus, at t [K] and enthalpy h1 [J/kg], from
@@ -188,8 +196,8 @@ def leave_melt(t_liq: ti.template(), cool_rate: ti.template(), i, j, k, h0, h1, 
         t_liq[i, j, k] = now - dt * (h_liq - h1) / fall
     if t < solidus:
         s = RESOLIDIFIED
-        if crossed:  # the whole range within the step (written so, free of cancellation)
-            cool_rate[i, j, k] = (liquidus - solidus) * fall / (dt * (h_liq - h_sol))
+        if crossed:  # the whole range within the step
+            cool_rate[i, j, k] = freezing_rate(fall, dt, h_sol, h_liq, solidus, liquidus)
         else:
             t_sol = now - dt
             if fall > 0.0 and h0 > h_sol and dt > 0.0:
@@ -216,8 +224,12 @@ def update_properties(
     gets its mean cooling rate through the freezing range, (liquidus - solidus) / local solidification time
     [K/s] (the local solidification time t_f of Flemings 1974, Solidification Processing, Ch. 5), the crossings
     placed within the step, linear in time in enthalpy (``leave_melt``), from the cell's state at the step's
-    start: the stored T, or ``h_start`` with ``change`` (a super-time-step's stages overwrite T). Only cells
-    above the liquidus or leaving the melt touch these fields.
+    start: the stored T, or ``h_start`` with ``change`` (a super-time-step's stages overwrite T). A cell that
+    passed the solidus but not the liquidus (a partial melt) gets, as it falls below the solidus, the rate through
+    the whole range at the enthalpy loss rate of that step (``freezing_rate``), as a melt crossing the range within
+    one step does: its melt froze, and the solid it left holds thermal stress from then on as a melt's does
+    (regolith_sim.outcomes.cracking), whatever share of it had melted. Only cells above the liquidus, leaving the
+    melt or freezing from a partial melt touch these fields.
 
     While it holds each cell's new T and k, the pass also keeps, in row ``group`` of ``watch`` (FAST for
     ALL, which clears the SLOW row), what bounds the next explicit step over the cells it updated (the
@@ -291,15 +303,18 @@ def update_properties(
             if t >= liquidus:
                 s = MOLTEN
                 t_liq[i, j, k] = now
-            elif s == MOLTEN:
+            elif s == MOLTEN or (t < solidus and t_before >= solidus):  # leaving the melt, or a partial melt freezing
                 h_before = 0.0
                 if ti.static(change):
                     h_before = h_start[i, j, k]
                 else:
                     h_before = table_lookup(h_of_T, par[P_HT0], par[P_INV_HDT], t_before)
-                s = leave_melt(t_liq, cool_rate, i, j, k, h_before, h[i, j, k], t_before, t, now, dt, h_sol, h_liq,
-                               solidus, liquidus)
-            elif s == POWDER and rr > rho_rel0 + 0.01:
+                if s == MOLTEN:
+                    s = leave_melt(t_liq, cool_rate, i, j, k, h_before, h[i, j, k], t_before, t, now, dt, h_sol,
+                                   h_liq, solidus, liquidus)
+                elif h_before > h[i, j, k] and dt > 0.0:
+                    cool_rate[i, j, k] = freezing_rate(h_before - h[i, j, k], dt, h_sol, h_liq, solidus, liquidus)
+            if s == POWDER and rr > rho_rel0 + 0.01:
                 s = SINTERED
             state[i, j, k] = s
             store_conductivity(kcond, kside, mass, i, j, k, rr,

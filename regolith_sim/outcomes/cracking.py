@@ -7,9 +7,11 @@ passed, a parabolic temperature profile; the surface then carries the tensile st
 
 (Kingery 1955, J. Am. Ceram. Soc. 38:3, constant-rate cooling of an infinite slab; kappa the thermal
 diffusivity of the dense material). Above the glass transition the melt relaxes this stress, so the rate
-that matters is the one through freezing, which the thermal solver records per voxel (``cool_rate``).
+that matters is the one through freezing, which the thermal solver records per voxel (``cool_rate``) for every
+voxel whose melt froze: a full melt, and a partial melt (peak between solidus and liquidus), whose melt holds
+its grains as a melt's glass or crystals do, as vesicles count from the solidus on (:mod:`.body`).
 The crack-risk index is sigma_s over the material's tensile strength; a voxel with index > 1 is taken as
-cracked. Voxels that only sintered (no freezing-range cooling rate recorded) get index 0.
+cracked. Voxels that only sintered below the solidus (no freezing rate recorded) get index 0.
 
 Which half-thickness. A freshly laid layer of thickness L that cools through its top face holds the same
 parabolic profile over L as the half of a symmetric slab of half-thickness L. What stress that leaves depends on
