@@ -70,13 +70,14 @@ while ctl.thermal.time < 2.0:
 t, T = np.array(trace).T
 plt.plot(t, T); plt.xlabel("time [s]"); plt.ylabel("temperature at the probe [K]");'''),
     new_markdown_cell("## The as-built part\nThe isosurface of the consolidated material where it lies after "
-                      "settling (`fill`: the share of each cell it fills), watertight, ready for CAD: the STL in "
+                      "settling (`volume_fill`: the share of each cell it fills, its vesicles' volume included), "
+                      "watertight, ready for CAD: the STL in "
                       "millimetres, as slicers and CAD read it. `run_job` (what `regolith-sim run` calls) writes it "
                       "with every other output."),
     new_code_cell('''import geometries
 from regolith_sim.io.part_mesh import as_built_mesh
 
-mesh = as_built_mesh(f["state"], g.origin, g.dx, f["fill"], f["part_mask"])  # loose bed fragments left out
+mesh = as_built_mesh(f["state"], g.origin, g.dx, f["volume_fill"], f["part_mask"])  # loose bed fragments left out
 print(f"watertight: {mesh.is_watertight}, volume {mesh.volume * 1e9:.1f} mm^3, extents {mesh.extents * 1e3} mm, "
       f"height {result.summary['part']['height_m'] * 1e3:.2f} mm")
 OUT.mkdir(parents=True, exist_ok=True)

@@ -9,11 +9,13 @@
 - Vesicles: gas released from melting regolith leaves bubbles when the melt freezes; a voxel that melted
   holds the material's measured vesicle porosity (in vacuum or under a gas: in vacuum the same gas
   makes about three times the porosity, Griemsmann et al. 2025) times the melt fraction it reached (a
-  voxel that only sintered holds none).
-- Bulk density: solid mass over envelope volume, rho_b = rho_p sum_c rho_rel (1 - phi_v) w
-  / (sum_c w + N_void), w = (1 - lost) v (sums over the envelope's consolidated cells c and its N_void
-  voids), v = mass / rho_rel the fill of a settled cell (<= 1), ``lost`` the evaporated share of its
-  mass, which leaves with its volume (the evaporating surface recedes).
+  voxel that only sintered holds none). The bubbles add volume, not mass: the solver stacks each column's
+  material at its matrix density, and its vesicular material stands 1 / (1 - phi_v) as tall
+  (:func:`swollen`; the part's height, meshes and loose fragments take it).
+- Bulk density: solid mass over the body's volume, rho_b = rho_p sum_c rho_rel w / (sum_c w / (1 - phi_v)
+  + N_void), w = (1 - lost) v (sums over the envelope's consolidated cells c and its N_void voids),
+  v = mass / rho_rel the fill of a settled cell (<= 1), ``lost`` the evaporated share of its mass, which
+  leaves with its volume (the evaporating surface recedes).
 """
 from __future__ import annotations
 
@@ -110,11 +112,18 @@ def net_of_evaporation(mass: np.ndarray, mass_lost: np.ndarray | None) -> np.nda
     return np.asarray(mass, float) if kept is None else np.asarray(mass, float) * kept
 
 
+def swollen(x, phi_v):
+    """``x`` (a voxel's fill, or its mass at matrix density) of material whose vesicle porosity is ``phi_v``, in the
+    volume it occupies: x / (1 - phi_v). Vesicles are gas: they add volume and take no mass."""
+    return np.asarray(x, float) / (1.0 - np.asarray(phi_v, float))
+
+
 def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np.ndarray, phi_v: np.ndarray,
                           mass: np.ndarray | None = None, kept: np.ndarray | None = None) -> float:
-    """Bulk density of the envelope over the particle density [-] (NaN for an empty envelope).
+    """Bulk density of the body over the particle density [-] (NaN for an empty envelope).
 
-    A voxel's material fills ``mass / rho_rel`` of it (a settled column's top cell is part-filled).
+    A voxel's material fills ``mass / rho_rel`` of it at its matrix density (a settled column's top cell is
+    part-filled), and :func:`swollen` of that with its vesicles, which add volume, not mass.
     Evaporation takes material from the exposed surface, which recedes: the share of a voxel's mass that
     evaporated (1 - ``kept``, :func:`kept_after_evaporation` of the solver's record) takes its volume with it and
     leaves the density of what remains unchanged, so it lowers the body's mass and volume alike, not its
@@ -125,7 +134,7 @@ def bulk_relative_density(env: np.ndarray, consolidated: np.ndarray, rho_rel: np
     fill = np.ones_like(rho) if mass is None else np.minimum(np.asarray(mass, float)[solid] / np.maximum(rho, 1e-12),
                                                              1.0)
     occupied = fill if kept is None else fill * np.asarray(kept, float)[solid]
-    volume = occupied.sum() + n_void
+    volume = swollen(occupied, np.asarray(phi_v, float)[solid]).sum() + n_void
     if volume <= 0.0:
         return float("nan")
-    return float(np.sum(rho * (1.0 - np.asarray(phi_v, float)[solid]) * occupied) / volume)
+    return float(np.sum(rho * occupied) / volume)

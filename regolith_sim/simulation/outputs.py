@@ -82,9 +82,11 @@ def write_render(result, mesh, out_dir: Path) -> dict[str, Path]:
     if mesh is None:
         return {}
     try:
+        from ..io.part_mesh import settled_source
         from ..plots.render import render_part
 
-        return {"render": render_part(mesh, f["rho_rel"], f["state"], g, out_dir / "part.png")}
+        source = settled_source(f["state"], f.get("volume_fill"), part_mask=f.get("part_mask"))
+        return {"render": render_part(mesh, f["rho_rel"], source, g, out_dir / "part.png")}
     except ImportError as exc:
         log.warning("no render of the part: %s (install pyvista to get part.png)", exc)
     except RuntimeError as exc:  # VTK without a usable OpenGL/EGL context
@@ -113,7 +115,7 @@ def write_outputs(sim, result, out_dir: Path) -> dict[str, Path]:
         from ..io.part_mesh import as_built_mesh
 
         mesh = as_built_mesh(result.fields["state"], result.grid.origin, result.grid.dx,  # once, for both
-                             result.fields.get("fill"), result.fields.get("part_mask"))
+                             result.fields.get("volume_fill"), result.fields.get("part_mask"))
     files.update(write_part_meshes(result, mesh, out.mesh_formats, out_dir, out.distortion_scale, out.mesh_units))
     if out.plots:
         files.update(write_plots(sim, result, out_dir))

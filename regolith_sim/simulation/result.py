@@ -10,7 +10,7 @@ import numpy as np
 from .._version import __version__
 from ..io.atomic import atomic_path, write_text
 from ..io.json_out import write_json
-from ..outcomes.body import VOID_STATE, net_of_evaporation
+from ..outcomes.body import VOID_STATE, net_of_evaporation, swollen
 from ..sintering.asbuilt import fill_fraction
 
 log = logging.getLogger(__name__)
@@ -59,12 +59,13 @@ SUMMARY_UNITS = {
                     "interlayer_bonded_area_fraction; null where the body holds no such face, as in a part of "
                     "one layer) and of the faces inside a layer, between tracks "
                     "(in_layer_bonded_area_fraction); mean vesicle porosity",
-    "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate, less what "
-                     "evaporated",
-    "part.shrinkage": "1, vertical shrinkage of the part's material settling with mass conserved: 1 - rho0/rho",
+    "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate (its "
+                     "tallest column), vesicles included (they add volume), less what evaporated",
+    "part.shrinkage": "1, vertical shrinkage of the part's matrix settling with mass conserved: 1 - rho0/rho (mean "
+                      "relative density of the matrix, vesicles not counted: part.height_m counts them)",
     "part.detached_fragments": "pieces of consolidated material wholly outside the designed part and not joined "
                                "to it (bed powder sintered beside it): their count and the volume of their "
-                               "material [m^3]; the part's meshes leave them out",
+                               "material with its vesicles [m^3]; the part's meshes leave them out",
     "part.sintered_depth_m": "m, deepest run of sintered or melted cells down from a column's surface",
     "part.melted_depth_m": "m, deepest run of cells that melted (molten or re-solidified) down from a column's surface",
     "part.melted_fraction": "1, share of the part's material (by mass) that melted (molten or re-solidified): "
@@ -283,9 +284,13 @@ class Result:
         from ..sintering import part_height
         from ..sintering.asbuilt import detached_fragments
 
+        # what the material occupies with its vesicles (gas: volume, no mass): the part's height, meshes and
+        # loose fragments stand on it
+        fields["volume_fill"] = swollen(fields["fill"], fields["vesicle_porosity"])
         # the base of the part is the top of the substrate (the first layer's first cell)
-        height = part_height(fields["state"], sim.domain.part_mask, sim.domain.grid.dx, net_mass,
-                             fields["rho_rel"], base_k=sim.domain.substrate_cells)
+        height = part_height(fields["state"], sim.domain.part_mask, sim.domain.grid.dx,
+                             swollen(net_mass, fields["vesicle_porosity"]), fields["rho_rel"],
+                             base_k=sim.domain.substrate_cells)
         summary = {
             "peak_temperature_K": float(max(sim.peak_temperature, fields["T_peak"].max())),
             "melt_pool": {"max_width_m": sim.melt_pool.max_width, "max_depth_m": sim.melt_pool.max_depth,
@@ -294,8 +299,8 @@ class Result:
                      "mean_relative_density": mean_rho, "porosity": porosity, "consolidated_fraction": consolidated,
                      "consolidated_porosity": solid_porosity, **outcome["summary"], "height_m": height,
                      "shrinkage": shrinkage,
-                     "detached_fragments": detached_fragments(fields["state"], sim.domain.part_mask, fields["fill"],
-                                                              sim.domain.grid.dx),
+                     "detached_fragments": detached_fragments(fields["state"], sim.domain.part_mask,
+                                                              fields["volume_fill"], sim.domain.grid.dx),
                      "sintered_depth_m": depth_from_surface(fields["state"] >= 2, fields["state"], sim.domain.grid.dx),
                      "melted_depth_m": depth_from_surface(fields["state"] >= 3, fields["state"], sim.domain.grid.dx),
                      "melted_fraction": melted_fraction(fields["state"], th.field("mass"), mask),
