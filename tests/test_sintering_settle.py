@@ -204,6 +204,14 @@ def test_fully_dense_column_settles_to_rho0_of_its_height(ti_runtime, lms1):
     net = net_of_evaporation(mass, lost)
     assert part_height(state, mask, DX, net, s.field("rho_rel")) == pytest.approx(exact - 1.3 * DX, rel=1e-12)
     assert np.allclose(consolidated_top(state, DX, s.field("mass"), s.field("rho_rel")), exact, rtol=1e-12)
+    # two columns of the four boiled 1.3 cells off: the tallest keeps the full height, the median column lies half
+    # way between a full and a boiled one
+    two = np.zeros_like(mass)
+    two[0, :, int(np.ceil(rho0 * n)) - 1] = 1.3
+    net2 = net_of_evaporation(mass, two)
+    heights = {f: part_height(state, mask, DX, net2, s.field("rho_rel"), reduce=f) for f in (np.max, np.median)}
+    assert heights[np.max] == pytest.approx(exact, rel=1e-12)
+    assert heights[np.median] == pytest.approx(exact - 0.65 * DX, rel=1e-12)
 
 
 def test_partly_dense_column_settles_by_its_deficit(ti_runtime, lms1):

@@ -61,15 +61,18 @@ SUMMARY_UNITS = {
                     "(in_layer_bonded_area_fraction); mean vesicle porosity",
     "part.height_m": "m, as-built height: top of the settled consolidated material above the substrate (its "
                      "tallest column), vesicles included (they add volume), less what evaporated",
+    "part.height_median_m": "m, the same at the median column of the part's footprint (an edge ridge or a spot "
+                            "of foaming melt can set part.height_m)",
     "part.shrinkage": "1, vertical shrinkage of the part's matrix settling with mass conserved: 1 - rho0/rho (mean "
                       "relative density of the matrix, vesicles not counted: part.height_m counts them)",
     "part.detached_fragments": "pieces of consolidated material wholly outside the designed part and not joined "
                                "to it (bed powder sintered beside it): their count and the volume of their "
                                "material with its vesicles [m^3]; the part's meshes leave them out",
     "part.sintered_depth_m": "m, deepest run of sintered or melted cells down from a column's surface",
-    "part.melted_depth_m": "m, deepest run of cells that melted (molten or re-solidified) down from a column's surface",
-    "part.melted_fraction": "1, share of the part's material (by mass) that melted (molten or re-solidified): "
-                            "the melt yield of a microwave load or a powder bed",
+    "part.melted_depth_m": "m, deepest run of cells that melted fully (above the liquidus: molten or re-solidified) "
+                           "down from a column's surface (melt_pool.* counts material above the solidus)",
+    "part.melted_fraction": "1, share of the part's material (by mass) that melted fully (above the liquidus: molten "
+                            "or re-solidified): the melt yield of a microwave load or a powder bed",
     "part.solidification.cells": "1, part voxels that melted fully (above the liquidus) and solidified again",
     "part.solidification.cooling_rate_K_s": "K/s, their mean cooling rates through the freezing range, "
                                              "(liquidus - solidus) / local solidification time, as "
@@ -288,9 +291,9 @@ class Result:
         # loose fragments stand on it
         fields["volume_fill"] = swollen(fields["fill"], fields["vesicle_porosity"])
         # the base of the part is the top of the substrate (the first layer's first cell)
-        height = part_height(fields["state"], sim.domain.part_mask, sim.domain.grid.dx,
-                             swollen(net_mass, fields["vesicle_porosity"]), fields["rho_rel"],
-                             base_k=sim.domain.substrate_cells)
+        columns = (fields["state"], sim.domain.part_mask, sim.domain.grid.dx,
+                   swollen(net_mass, fields["vesicle_porosity"]), fields["rho_rel"], sim.domain.substrate_cells)
+        height, height_median = part_height(*columns), part_height(*columns, reduce=np.median)
         summary = {
             "peak_temperature_K": float(max(sim.peak_temperature, fields["T_peak"].max())),
             "melt_pool": {"max_width_m": sim.melt_pool.max_width, "max_depth_m": sim.melt_pool.max_depth,
@@ -298,6 +301,7 @@ class Result:
             "part": {"count": len(sim.parts),
                      "mean_relative_density": mean_rho, "porosity": porosity, "consolidated_fraction": consolidated,
                      "consolidated_porosity": solid_porosity, **outcome["summary"], "height_m": height,
+                     "height_median_m": height_median,
                      "shrinkage": shrinkage,
                      "detached_fragments": detached_fragments(fields["state"], sim.domain.part_mask,
                                                               fields["volume_fill"], sim.domain.grid.dx),

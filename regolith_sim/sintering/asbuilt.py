@@ -36,9 +36,11 @@ def consolidated_top(state, dx: float, mass=None, rho_rel=None) -> np.ndarray:
     return np.where(any_cons, z, np.nan)
 
 
-def part_height(state, part_mask, dx: float, mass=None, rho_rel=None, base_k: int | None = None) -> float:
-    """As-built height of a part [m]: the highest top of consolidated material over the part's
-    footprint (columns where ``part_mask`` is set anywhere) above the part's base, the bottom face
+def part_height(state, part_mask, dx: float, mass=None, rho_rel=None, base_k: int | None = None,
+                reduce=np.max) -> float:
+    """As-built height of a part [m]: the highest top (``reduce``: np.median for the median column's) of
+    consolidated material over the part's footprint (columns where ``part_mask`` is set anywhere, those
+    holding consolidated material) above the part's base, the bottom face
     of the lowest cell of ``part_mask`` (or of cell ``base_k``). With ``mass`` and ``rho_rel`` of the
     solver the height resolves partly filled cells; without them it counts whole cells. What boiled off takes
     no height: pass the mass net of evaporation (:func:`regolith_sim.outcomes.body.net_of_evaporation`). 0 when no
@@ -54,7 +56,7 @@ def part_height(state, part_mask, dx: float, mass=None, rho_rel=None, base_k: in
     top = top[np.isfinite(top)]
     if top.size == 0:
         return 0.0
-    return float(max(np.max(top) - base_k * dx, 0.0))
+    return float(max(reduce(top) - base_k * dx, 0.0))
 
 
 def joined_to_part(state, part_mask) -> np.ndarray:
