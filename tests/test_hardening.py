@@ -966,3 +966,18 @@ def test_check_refuses_and_warns_of_what_run_would(capsys):
     assert code == 0
     assert any(ln.startswith("warning: process.microwave.frequency = 9.15e+08 Hz but the dielectric data of JSC-1A "
                              "were measured at 2.45e+09 Hz") for ln in lines), lines
+
+
+def test_a_run_warns_once_of_dielectric_data_at_another_frequency(ti_runtime):
+    """The set-up warnings and the microwave source each warned of it: the run printed the line twice."""
+    import warnings
+
+    from regolith_sim.config import load_case
+    from regolith_sim.simulation import Simulation
+
+    case = load_case(ROOT / "examples" / "microwave_brick.toml", **{"process.microwave.frequency": "915 MHz"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Simulation(case)
+    said = [str(w.message) for w in caught if "dielectric data of JSC-1A were measured at" in str(w.message)]
+    assert len(said) == 1, said

@@ -108,9 +108,7 @@ def _check_material_for_run(case, su: Setup) -> None:
     if cfg.evaporation:
         from ..thermal.evaporation import evaporation_for
 
-        h_conv = case.site.convection_coefficient if case.site.convection_coefficient is not None \
-            else site.convection_W_m2K
-        evaporation_for(m, h_conv, site.gas_heat_capacity_J_m3K, site.gas_pressure_Pa)
+        evaporation_for(m, convection_coefficient(case, site), site.gas_heat_capacity_J_m3K, site.gas_pressure_Pa)
     if cfg.sintering != "none":
         from ..sintering.tables import SinteringTables
 
@@ -185,6 +183,13 @@ def sky_temperature(case, site) -> float:
     return case.site.sky_temperature if case.site.sky_temperature is not None else site.sky_temperature_K
 
 
+def convection_coefficient(case, site) -> float:
+    """Convection coefficient of the bed's surface [W/(m^2 K)]: ``site.convection_coefficient`` where given, else
+    the site's."""
+    return case.site.convection_coefficient if case.site.convection_coefficient is not None \
+        else site.convection_W_m2K
+
+
 def absorptivity(case, material) -> float:
     """Share of a laser or solar spot's power the bed absorbs: ``process.absorptivity`` where given, else the
     material's for the source."""
@@ -249,7 +254,8 @@ def _weak_source_note(case, su: Setup) -> list[str]:
 
 
 def _dielectric_note(case, su: Setup) -> list[str]:
-    """Microwave loss data measured at another frequency than the case's (Simulation warns of it too)."""
+    """Microwave loss data measured at another frequency than the case's (``check`` prints it, a run warns of it
+    with the other set-up warnings)."""
     if case.process.source != "microwave" or not su.material.has("dielectric.frequency_Hz"):
         return []
     from ..thermal.microwave import dielectric_frequency_note

@@ -80,7 +80,7 @@ class Simulation:
         from gpu_kernels import backend
         from gpu_kernels.backend import ti
 
-        from .preflight import setup_warnings, sky_temperature
+        from .preflight import convection_coefficient, setup_warnings, sky_temperature
         from .preflight import setup as build_setup
 
         self.case = case
@@ -103,7 +103,7 @@ class Simulation:
         rho0 = m.initial_relative_density or self.material.powder_relative_density
         self.tables = ThermalTables.from_material(self.material, rho_rel0=rho0)
         sky = sky_temperature(case, self.site)
-        h_conv = s.convection_coefficient if s.convection_coefficient is not None else self.site.convection_W_m2K
+        h_conv = convection_coefficient(case, self.site)
         evap = evaporation_for(self.material, h_conv, self.site.gas_heat_capacity_J_m3K, self.site.gas_pressure_Pa,
                                spot_mass_transfer(self.material, self.site, self._heated_radius())) \
             if case.solver.evaporation else None
@@ -175,14 +175,12 @@ class Simulation:
 
         p = self.case.process
         if p.source == "microwave":
-            from ..thermal.microwave import MicrowaveSource, dielectric_frequency_note
+            from ..thermal.microwave import MicrowaveSource
 
             try:
                 src = MicrowaveSource.from_section(self.material, p.microwave)
             except MaterialError as exc:
                 raise UserError(str(exc).removeprefix("material: "), key="process.source") from None
-            for line in dielectric_frequency_note(self.material, p.microwave.frequency):
-                warnings.warn(line, UserWarning, stacklevel=2)
             src.set_load(self.domain.part_mask.any(axis=2), self.domain.substrate_cells)
             return src
         from .preflight import absorptivity
