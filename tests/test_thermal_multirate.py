@@ -85,3 +85,41 @@ def test_multirate_temperatures_match_every_cell_every_step(runs):
     assert multi.field("T_peak").max() == pytest.approx(full.field("T_peak").max(), rel=1e-3)
     # the radiated energy is the same to 0.5 % (the cold tiles' radiation is integrated at 16 x dt)
     assert runs[16][2].radiated == pytest.approx(runs[1][2].radiated, rel=5e-3)
+
+
+def test_slow_cells_never_lag_a_step_past_their_limit(ti_runtime):
+    """Slow cells catch up in one explicit step, so the tile map must not let them sit out a step longer than
+    their limit. A map chosen after steps cut short (by a plan event, a layer's time) did, when a super-time-step
+    many limits long came next: in a solar print resolidified cells were stepped at 12x their limit into a
+    checkerboard of cells at the table's floor (3 K) beside cells 900 K hotter. Without a source and with the
+    sky and the bottom at the bed's temperature, the maximum principle bounds every temperature by the initial
+    ones, and the run must match stepping every cell every step."""
+    from regolith_sim.materials import get_material
+    from regolith_sim.thermal.grid import Grid
+    from regolith_sim.thermal.solver import Boundary, ThermalSolver
+    from regolith_sim.thermal.tables import ThermalTables
+
+    mat = get_material("LHS-1")
+    shape, hot = (32, 32, 6), 700.0
+    assert hot < mat.glass_transition_K  # every tile may lag (none holds a cell where sintering runs)
+    block = np.zeros(shape, bool)
+    block[10:14, 10:14, 2:5] = True
+
+    def run(multirate: int):
+        s = ThermalSolver(Grid(shape, DX, (0.0, 0.0, -shape[2] * DX)), ThermalTables.from_material(mat, rho_rel0=1.0),
+                          Boundary(T_sky=T0), T_hot=mat.glass_transition_K, multirate=multirate)
+        s.fill_region(np.ones(shape, bool), T0, 1.0)
+        s.fill_region(block, hot, 1.0)
+        s.set_bottom_temperature(T0)
+        limit = s.stable_dt(0.9)
+        for _ in range(16):      # steps a hundredth of the limit: the map lets every tile lag 16 of them
+            s.step(0.01 * limit)
+        for _ in range(3):       # then super-time-steps of 20 limits
+            s.step_sts(20.0 * limit)
+        s.sync()
+        return s
+
+    multi, full = run(16), run(1)
+    T = multi.field("T")
+    assert T.min() > T0 - 1e-6 and T.max() < hot + 1e-6, (T.min(), T.max())
+    assert np.abs(T - full.field("T")).max() < 0.02 * (hot - T0)

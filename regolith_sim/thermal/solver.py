@@ -722,14 +722,21 @@ class ThermalSolver:
             self.spot_box = (min(b[0] for b in boxes), max(b[1] for b in boxes),
                              min(b[2] for b in boxes), max(b[3] for b in boxes))
         if self.lagging and any(self._touches_slow(b) for b in boxes):
-            self.sync()
+            self.sync(dt_next=dt)
         elif self.lagging and self.slow_pending + dt > self.slow_limit:
             # After super-time-steps the slow tiles may have to catch up every step or two (they lag at least
-            # one step): the map is then chosen again once per ``multirate`` steps, as after explicit ones.
-            self.sync(remap=self.since_remap >= self.multirate or self.last_sts_stages == 0)
+            # one step): the map is then chosen again once per ``multirate`` steps, as after explicit ones, and
+            # whenever this step is longer than the slow cells' limit.
+            self.sync(remap=self.since_remap >= self.multirate or self.last_sts_stages == 0 or dt > self.slow_limit,
+                      dt_next=dt)
         elif self.last_dt == 0.0:   # the first explicit step: map the tiles now
             self.last_dt = dt
-            self.remap()
+            self.remap(dt)
+        if self.lagging and self.slow_pending + dt > self.slow_limit:
+            # The slow cells catch up in one explicit step, so they may not lag past their limit. A map chosen for
+            # dt allows it (remap); this guards any other path, at the cost of stepping every cell this once.
+            self.sync(remap=False)
+            self._all_fast()
         return K.FAST if self.lagging else K.ALL
 
     def _tiles_under(self, i_lo: int, i_hi: int, j_lo: int, j_hi: int):
@@ -753,25 +760,26 @@ class ThermalSolver:
         self._slow_map = None
         self.slow_tiles, self.slow_limit, self.k_split = 0, 0.0, 0
 
-    def sync(self, remap: bool = True) -> None:
+    def sync(self, remap: bool = True, dt_next: float = 0.0) -> None:
         """Bring the slow tiles up to the current time (one explicit step of the time they are behind,
-        within their stability limit), then choose the slow tiles again (:meth:`remap`) unless ``remap`` is
-        False (the map stays valid: its slow cells change slowly, and a source about to reach one forces a
-        remap)."""
+        within their stability limit), then choose the slow tiles again (:meth:`remap`, for a coming step of
+        ``dt_next``) unless ``remap`` is False (the map stays valid: its slow cells change slowly, and a source
+        about to reach one forces a remap)."""
         if self.lagging and self.slow_pending > 0.0:
             self.diffuse(self.slow_pending, group=K.SLOW)
             self.update_properties(self.slow_pending, group=K.SLOW)
             self.cell_updates += self._cells_in(K.SLOW)
         self.slow_pending, self.slow_steps = 0.0, 0
         if self.multirate > 1 and remap:
-            self.remap()
+            self.remap(dt_next)
 
-    def remap(self) -> None:
+    def remap(self, dt_next: float = 0.0) -> None:
         """Choose the slow tiles: those whose own explicit limit (``safety`` x ``tile_limits``) spans at
         least ``multirate`` of the latest explicit steps (the step is often set by the spot's motion,
         far below the stability limit), holding no cell above ``T_hot`` (where sintering
         runs), away from the spot (its box widened by the half cell per step it may travel over
-        ``multirate`` steps) and not next to a fast tile. In the fast tiles, the layers under ``k_split``
+        ``multirate`` steps) and not next to a fast tile, and spans at least the coming step ``dt_next``. In the
+        fast tiles, the layers under ``k_split``
         lag too: the deep substrate, whose cells pass the same test in every column, kept
         ``DEPTH_BUFFER`` layers under the lowest cell that fails it and ``DEPTH_KEEP_TOP`` layers under
         the lowest column top (the source heats the top cells). The interface between a fast tile's deep
@@ -788,6 +796,9 @@ class ThermalSolver:
             # explicit steps the stages stand for, but at least one step: measured in steps, cold powder and
             # substrate would hardly ever qualify.
             lag = max(self.multirate * min(dt_ref, self.stable_dt(self.safety, K.ALL)), dt_ref)
+        # ... and at least the coming step, which they sit out (after a step cut short by an event the latest one
+        # can be far shorter: a map chosen for it let resolidified cells lag a 0.5 s step, 12x their limit)
+        lag = max(lag, dt_next)
         self.since_remap = 0
         scale = self.safety  # a lagging cell's step: safety x its conduction bound, x SLOW_STEP_FRACTION its radiative
         deep_scale = DEPTH_STEP_FRACTION * self.safety
