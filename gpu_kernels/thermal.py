@@ -1256,7 +1256,9 @@ def watch_cell(T: ti.template(), kcond: ti.template(), kside: ti.template(), mas
     t = T[i, j, k]
     alpha, surf = explicit_rates(T, kcond, kside, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
     flag = bad
-    if not (t == t) or t > 1e30:
+    # At the tables' floor T0 (3 K, below any sky, initial or held temperature) a cell has lost more heat than
+    # it held: a step past the stability limit, never physics.
+    if not (t == t) or t > 1e30 or t <= T0:
         flag = 1
     return ti.max(a_max, alpha), ti.max(s_max, surf), ti.max(t_max, t), flag
 
@@ -1277,7 +1279,7 @@ def stability_bounds(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_o
                      group: ti.template(), out: nd2, row: ti.i32):
     """Over the active cells of group ``group`` (``group_range``), into row ``row`` of ``out``: [W_ALPHA] max
     diffusivity k/(rho cp) [m^2/s], [W_SURF] max surface coefficient (4 eps sigma T^3 + h_c)/(rho cp)
-    [m/s], [W_TMAX] max T [K], [W_BAD] 1 if any T is not finite: what ``update_properties`` keeps in its
+    [m/s], [W_TMAX] max T [K], [W_BAD] 1 if any T is not finite or at the tables' floor: what ``update_properties`` keeps in its
     ``watch`` as it goes, computed here from the stored fields (for the health check, and for the fast
     tiles of a new multirate map). Maxima are taken per column first: one atomic per column. The row is
     cleared here (a serial task before the loop) rather than by a separate fill launch."""
@@ -1375,12 +1377,12 @@ def tile_limits(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_of_T: 
 
 
 @ti.kernel
-def hot_cell(T: nd3, state: nd3, threshold: float, out: nd1):
-    """Index of a cell above ``threshold`` or not finite (for the divergence message)."""
+def hot_cell(T: nd3, state: nd3, threshold: float, floor: float, out: nd1):
+    """Index of a cell above ``threshold``, at or below ``floor`` or not finite (for the divergence message)."""
     for i, j, k in ti.ndrange(T.shape[0], T.shape[1], T.shape[2]):
         if state[i, j, k] != VOID:
             t = T[i, j, k]
-            if not (t == t) or t > threshold:
+            if not (t == t) or t > threshold or t <= floor:
                 out[0] = i
                 out[1] = j
                 out[2] = k

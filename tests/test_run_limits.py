@@ -145,6 +145,29 @@ def test_a_divergence_with_evaporation_off_says_nothing_holds_the_melt(ti_runtim
         s.check_health(400.0)
 
 
+def test_a_cell_driven_to_the_tables_floor_stops_the_run(ti_runtime):
+    """A cell that loses more heat than it holds (here an explicit step 20x past its limit) is clamped at the
+    3 K floor of the property tables: the health check stops the run there and says so (it ran on with such cells
+    before: a checkerboard of 3 K cells beside cells 900 K hotter, the step then held at 13 us by their bound)."""
+    from regolith_sim.thermal import Boundary, Grid, ThermalSolver, ThermalTables
+    from regolith_sim.verification.cases import constant_material
+
+    g = Grid((6, 6, 6), 1e-3, (0.0, 0.0, 0.0))
+    s = ThermalSolver(g, ThermalTables.from_material(constant_material(1.0, 2000.0, 1000.0), rho_rel0=1.0),
+                      Boundary(T_sky=300.0))
+    s.fill_region(np.ones(g.shape, bool), 300.0, 1.0)
+    hot = np.zeros(g.shape, bool)
+    hot[3, 3, 2] = True
+    s.fill_region(hot, 1000.0, 1.0)
+    s.check_health(4000.0)  # a healthy field passes
+    s.step(20.0 * s.stable_dt(0.9))
+    assert s.field("T").max() < 4000.0  # nothing above the limit: the floor alone stops it
+    with pytest.raises(SimulationDiverged, match=r"T = 3 K, the floor of the property tables.* in cell \(\d, \d, \d\)"
+                                                 r".*time step above the stability limit") as err:
+        s.check_health(4000.0)
+    assert "boiling point" not in str(err.value)  # (the note on evaporation is for a melt running hot)
+
+
 def test_a_stop_on_a_user_limit_below_the_boiling_point_names_the_limit(ti_runtime):
     """With evaporation a melt can reach its boiling point (~3,000 K in vacuum): a run stopped at a
     solver.max_temperature of 2,200 K hit the user's limit, not an unstable step, which the message said."""

@@ -73,13 +73,14 @@ class SiteSection(Section):
 
     initial_temperature: Optional[Temperature] = quantity(
         None, "Uniform initial temperature of the substrate and of every powder layer spread (default: the site's "
-        "temperature profile at local_time)", "K", gt=0, le=3000)
+        "temperature profile at local_time); above the 3 K floor of the property tables", "K", gt=3, le=3000)
     bottom: Literal["held", "insulated"] = Field(
         "held", description="Bottom face of the substrate: 'held' at its initial temperature, or 'insulated' "
         "(adiabatic: no heat crosses it)", json_schema_extra={"unit": ""})
     top_temperature: Optional[Temperature] = quantity(
         None, "Temperature at which the top face of the domain (the top of the last layer) is held, through half a "
-        "cell, instead of radiating (default: not held)", "K", gt=0, le=4990)
+        "cell, instead of radiating (default: not held); above the 3 K floor of the property tables", "K", gt=3,
+        le=4990)
 
     @field_validator("local_time", mode="before")
     @classmethod

@@ -1020,17 +1020,22 @@ class ThermalSolver:
         return safety * min(limits)
 
     def check_health(self, T_max: float) -> float:
-        """Raise :class:`SimulationDiverged` if any temperature is not finite or above ``T_max``;
+        """Raise :class:`SimulationDiverged` if any temperature is not finite, above ``T_max`` or at the property
+        tables' floor (``tables.T0``, 3 K: only a step past the stability limit takes a cell there);
         return the current maximum temperature. Read from ``watch``, whose two rows hold every cell as the
         property update last left it (the stored temperatures), so the check costs no pass."""
         w = self.watch.to_numpy()
         Tmax, bad = float(w[:, K.W_TMAX].max()), bool(w[:, K.W_BAD].max())
         if bad or not np.isfinite(Tmax) or Tmax > T_max:
             self._ext.fill(-1)
-            K.hot_cell(self.T, self.state, T_max, self._ext)
+            floor = self.tables.T0
+            K.hot_cell(self.T, self.state, T_max, floor, self._ext)
             i, j, k = (int(self._ext[n]) for n in range(3))
             x, y, z = (self.grid.origin[a] + (v + 0.5) * self.grid.dx for a, v in enumerate((i, j, k)))
-            what = "a non-finite temperature" if bad or not np.isfinite(Tmax) else f"T = {Tmax:.0f} K > {T_max:.0f} K"
+            cold = bad and min(i, j, k) >= 0 and float(self.T[i, j, k]) <= floor
+            what = (f"T = {floor:.0f} K, the floor of the property tables (the cell lost more heat than it held)"
+                    if cold else
+                    "a non-finite temperature" if bad or not np.isfinite(Tmax) else f"T = {Tmax:.0f} K > {T_max:.0f} K")
             where = (f"{what} at step {self.steps} (t = {self.time:.4g} s) in cell ({i}, {j}, {k}) at "
                      f"x = {x * 1e3:.2f} mm, y = {y * 1e3:.2f} mm, z = {z * 1e3:.2f} mm")
             # the hottest a melt can get: its liquidus without evaporation, else the boiling point of its vapours
@@ -1044,7 +1049,7 @@ class ThermalSolver:
                      "spot_diameter)")
             raise SimulationDiverged(
                 f"{where}. Likely cause: {cause}"
-                + ("" if self.boundary.evaporation is not None else
+                + ("" if self.boundary.evaporation is not None or cold else
                    "; evaporation is not modelled in this run (solver.evaporation = false, or the material has no "
                    "[evaporation] data), so nothing holds the melt at its boiling point")
                 + "; the outputs written before the stop (field frames, run_status.json) are kept")
