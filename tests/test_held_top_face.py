@@ -61,7 +61,7 @@ def test_case_key_holds_the_top_of_a_print(ti_runtime, tmp_path):
     assert e["balance_error"] < 1e-9
 
 
-@pytest.mark.parametrize("value, message", [("-5 K", "greater than 0"), ("6000 K", "less than or equal to 4990"),
+@pytest.mark.parametrize("value, message", [("-5 K", "greater than 3"), ("6000 K", "less than or equal to 4990"),
                                             ("hot", "")])
 def test_bad_top_temperature_is_one_line_naming_the_key(value, message):
     with pytest.raises(ConfigError) as err:
