@@ -136,6 +136,8 @@ class Densifier:
         self.settled_at = self.time
         if not hasattr(s, "mass"):  # a bare field holder (tests) has nothing to settle
             return 0
+        if s.lagging:  # lagging cells catch up on the geometry they lagged on (the refresh then maps the tiles anew)
+            s.sync(remap=False)
         n = round(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.acc_face,
                          self.layer_face, self.rho_before, s.t_liq, s.cool_rate, s.mass_lost, s.alkali_lost,
                          self.MIN_GAP, self.MIN_FILL))

@@ -355,7 +355,7 @@ class ThermalSolver:
     def fill_region(self, mask: np.ndarray, T: np.ndarray | float, rho_rel: np.ndarray | float,
                     state: int = K.POWDER) -> None:
         """Put material (state, relative density, temperature) into the cells of a 3D mask."""
-        self.sync()
+        self.sync(remap=False)  # (on the geometry the cells lagged on; _refresh maps the tiles afresh)
         mask = np.asarray(mask, dtype=bool)
         st, rr, h = self.state.to_numpy(), self.rho_rel.to_numpy(), self.h.to_numpy()
         Tn = self.T.to_numpy()
@@ -384,7 +384,7 @@ class ThermalSolver:
         k_lo, k_hi = max(k_lo, 0), min(k_hi, self.grid.shape[2])
         if k_hi <= k_lo:
             return
-        self.sync()
+        self.sync(remap=False)  # (as in fill_region)
         mask8 = np.asarray(mask2d, dtype=np.int8)
         m = ti.ndarray(ti.i8, shape=mask2d.shape)
         m.from_numpy(mask8)
@@ -411,6 +411,8 @@ class ThermalSolver:
         self.k_active = (0, k_hi)
         self.update_properties(0.0)
         self.k_active = (0, top + 1)
+        if self.lagging:  # the tile map's limits were measured on the old geometry (a settled column, new powder)
+            self.sync()
 
     # -- stepping -----------------------------------------------------------------------------
     def _k_params(self) -> tuple:
