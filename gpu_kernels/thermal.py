@@ -1279,10 +1279,10 @@ def stability_bounds(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_o
                      group: ti.template(), out: nd2, row: ti.i32):
     """Over the active cells of group ``group`` (``group_range``), into row ``row`` of ``out``: [W_ALPHA] max
     diffusivity k/(rho cp) [m^2/s], [W_SURF] max surface coefficient (4 eps sigma T^3 + h_c)/(rho cp)
-    [m/s], [W_TMAX] max T [K], [W_BAD] 1 if any T is not finite or at the tables' floor: what ``update_properties`` keeps in its
-    ``watch`` as it goes, computed here from the stored fields (for the health check, and for the fast
-    tiles of a new multirate map). Maxima are taken per column first: one atomic per column. The row is
-    cleared here (a serial task before the loop) rather than by a separate fill launch."""
+    [m/s], [W_TMAX] max T [K], [W_BAD] 1 if any T is not finite or at the tables' floor: what
+    ``update_properties`` keeps in its ``watch`` as it goes, computed here from the stored fields (for the health
+    check, and for the fast tiles of a new multirate map). Maxima are taken per column first: one atomic per
+    column. The row is cleared here (a serial task before the loop) rather than by a separate fill launch."""
     for n in ti.static(range(4)):
         out[row, n] = 0.0
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):

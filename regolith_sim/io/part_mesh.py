@@ -6,8 +6,8 @@ the share v_k = mass/rho_rel of a cell (``fill``), so it lies between S_{k-1} an
 bottom, S_k = v_0 + ... + v_k. Full cells (v = 1) sit where they are; the partly filled cells at a column's top
 stand lower than their cells. Vesicular material stands taller than its cell (v > 1: the fill of its vesicles
 added, regolith_sim.outcomes.body.swollen) and lifts what lies above it, past the domain's top if it must (the
-samples go on above it). The surface is taken on sub-cells of 1/``SUB_CELLS`` of a cell in z, so the part's height and volume
-are those of its material to an eighth of a cell, not those of the whole cells it touches.
+samples go on above it). The surface is taken on sub-cells of 1/``SUB_CELLS`` of a cell in z, so the part's height
+and volume are those of its material to an eighth of a cell, not those of the whole cells it touches.
 """
 from __future__ import annotations
 
