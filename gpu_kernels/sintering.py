@@ -38,7 +38,7 @@ moved it. The tables are built by regolith_sim.sintering.tables.
 from gpu_kernels import backend
 from gpu_kernels.backend import ti
 from gpu_kernels.lookup import table_lookup
-from gpu_kernels.thermal import MOLTEN, VOID, box_range
+from gpu_kernels.thermal import BOX_EMPTY, MOLTEN, VOID, box_range
 
 MODEL_VISCOUS, MODEL_MASTER_CURVE = 0, 1
 #: ``acc_face`` of a face with a void cell across it (an accumulator is never negative)
@@ -338,6 +338,9 @@ def settle(
 CAPILLARY_PARAMS = ("T0", "inv_dT", "coef", "h_sol", "inv_dx2", "h0", "inv_dh")
 #: Relative density below which a cell's pores are taken as a powder's at it (a sliver of a settled column)
 CAPILLARY_RHO_MIN = 0.3
+#: Sub-steps of ``capillary_exchange`` per launch (a launch costs ~30 us and ~5 us per argument: a super-time-step
+#: of 0.5 s takes 50 sub-steps)
+CAPILLARY_BATCH = 8
 
 
 @ti.func
@@ -355,8 +358,9 @@ def _washburn(h_mix, rho_pores, ln_eta: nd1, T_of_h: nd1, cap: nd1):
 
 @ti.kernel
 def capillary_exchange(h: nd3, rho_rel: nd3, mass: nd3, state: nd3, dh: nd3, ln_eta: nd1, T_of_h: nd1, cap: nd1,
-                       dt: float, box: nd2):
-    """One step of dt [s] of capillary uptake between melt and the pores beside it, in ``box`` (the thermal
+                       dt: float, count: ti.i32, box: nd2, melt_box: nd1):
+    """``count`` sub-steps (at most ``CAPILLARY_BATCH``, one launch) of dt [s] each of capillary uptake between melt
+    and the pores beside it, in ``box`` (the thermal
     solver's ``hot_box``, which holds every cell above the solidus) and one cell around it.
 
     Melt wets the grains of the powder it touches and is drawn into its pores; the grains it reaches take its
@@ -373,7 +377,12 @@ def capillary_exchange(h: nd3, rho_rel: nd3, mass: nd3, state: nd3, dh: nd3, ln_
     g = (1 - exp(-12 D dt / dx^2)) / 12: the diffusion's D dt / dx^2 for short steps, at most 1/12, so each
     cell's new enthalpy is a convex combination of its own and its neighbours' (no new extremes; energy
     conserved face by face). Mass is not moved: the heated powder densifies by the
-    sintering law, and the columns settle. ``dh`` is scratch (the first loop's increments)."""
+    sintering law, and the columns settle.
+
+    Only cells within one cell of one above the solidus can exchange (a mixture above the solidus needs one side
+    above it), and that region grows by at most a cell a sub-step: sub-step m covers the box of the cells above
+    the solidus at the launch's start (``melt_box``, found by the first loop) widened by m + 1 cells, within
+    ``box``. ``dh`` and ``melt_box`` are scratch."""
     n = ti.Vector([h.shape[0], h.shape[1], h.shape[2]])
     lo = ti.Vector([0, 0, 0])
     hi = ti.Vector([0, 0, 0])
@@ -381,23 +390,42 @@ def capillary_exchange(h: nd3, rho_rel: nd3, mass: nd3, state: nd3, dh: nd3, ln_
         b0, b1 = box_range(box, a)
         if b1 > b0:
             lo[a], hi[a] = ti.max(b0 - 1, 0), ti.min(b1 + 1, n[a])
-    inv_dx2 = cap[4]
+        melt_box[2 * a], melt_box[2 * a + 1] = BOX_EMPTY, -1
     for i, j, k in ti.ndrange((lo[0], hi[0]), (lo[1], hi[1]), (lo[2], hi[2])):
-        gain = 0.0
-        if state[i, j, k] != VOID:
-            hc, rc, mc = h[i, j, k], rho_rel[i, j, k], mass[i, j, k]
-            for f in ti.static(range(6)):
-                e = ti.Vector([0, 0, 0])
-                e[f // 2] = 1 - 2 * (f % 2)
-                q = ti.Vector([i, j, k]) + e
-                if q[0] >= 0 and q[0] < n[0] and q[1] >= 0 and q[1] < n[1] and q[2] >= 0 and q[2] < n[2]:
-                    if state[q[0], q[1], q[2]] != VOID:
-                        hq, rq, mq = h[q[0], q[1], q[2]], rho_rel[q[0], q[1], q[2]], mass[q[0], q[1], q[2]]
-                        D = _washburn((mc * hc + mq * hq) / (mc + mq), ti.min(rc, rq), ln_eta, T_of_h, cap)
-                        if D > 0.0:
-                            g = (1.0 - backend.exp(-12.0 * D * dt * inv_dx2)) / 12.0
-                            gain += g * 2.0 * mq / (mc + mq) * (hq - hc)
-        dh[i, j, k] = gain
-    for i, j, k in ti.ndrange((lo[0], hi[0]), (lo[1], hi[1]), (lo[2], hi[2])):
-        if state[i, j, k] != VOID:
-            h[i, j, k] += dh[i, j, k]
+        if state[i, j, k] != VOID and h[i, j, k] > cap[3]:
+            ti.atomic_min(melt_box[0], i)
+            ti.atomic_max(melt_box[1], i)
+            ti.atomic_min(melt_box[2], j)
+            ti.atomic_max(melt_box[3], j)
+            ti.atomic_min(melt_box[4], k)
+            ti.atomic_max(melt_box[5], k)
+    inv_dx2, h_sol = cap[4], cap[3]
+    for m in ti.static(range(CAPILLARY_BATCH)):
+        r0 = ti.Vector([0, 0, 0])
+        r1 = ti.Vector([0, 0, 0])
+        for a in ti.static(range(3)):
+            r0[a] = ti.max(melt_box[2 * a] - 1 - m, lo[a])
+            r1[a] = ti.max(ti.min(melt_box[2 * a + 1] + 2 + m, hi[a]), r0[a])
+        if m >= count:  # (the sub-steps past count run over no cells)
+            r1[0] = r0[0]
+        for i, j, k in ti.ndrange((r0[0], r1[0]), (r0[1], r1[1]), (r0[2], r1[2])):
+            gain = 0.0
+            if state[i, j, k] != VOID:
+                hc, rc, mc = h[i, j, k], rho_rel[i, j, k], mass[i, j, k]
+                for f in range(6):  # (a loop, not unrolled: the kernel holds CAPILLARY_BATCH copies of this pass)
+                    axis, sign = f // 2, 1 - 2 * (f % 2)
+                    q = ti.Vector([i + ti.select(axis == 0, sign, 0), j + ti.select(axis == 1, sign, 0),
+                                   k + ti.select(axis == 2, sign, 0)])
+                    if q[0] >= 0 and q[0] < n[0] and q[1] >= 0 and q[1] < n[1] and q[2] >= 0 and q[2] < n[2]:
+                        hq = h[q[0], q[1], q[2]]
+                        # (a mixture above the solidus needs one side above it: most faces of the box stop here)
+                        if (hc > h_sol or hq > h_sol) and state[q[0], q[1], q[2]] != VOID:
+                            rq, mq = rho_rel[q[0], q[1], q[2]], mass[q[0], q[1], q[2]]
+                            D = _washburn((mc * hc + mq * hq) / (mc + mq), ti.min(rc, rq), ln_eta, T_of_h, cap)
+                            if D > 0.0:
+                                g = (1.0 - backend.exp(-12.0 * D * dt * inv_dx2)) / 12.0
+                                gain += g * 2.0 * mq / (mc + mq) * (hq - hc)
+            dh[i, j, k] = gain
+        for i, j, k in ti.ndrange((r0[0], r1[0]), (r0[1], r1[1]), (r0[2], r1[2])):
+            if state[i, j, k] != VOID:
+                h[i, j, k] += dh[i, j, k]

@@ -198,6 +198,7 @@ class CapillaryUptake:
         self._cap.from_numpy(np.array([values[n] for n in K.CAPILLARY_PARAMS], dtype=backend.np_float()))
         self._dh = ti.ndarray(fp, shape=tuple(solver.T.shape))
         self._dh.fill(0.0)
+        self._melt_box = ti.ndarray(ti.i32, shape=6)
         self.substeps = 0  #: sub-steps taken (launches of the kernel)
 
     @classmethod
@@ -216,9 +217,9 @@ class CapillaryUptake:
         if dt <= 0.0 or s.hottest() < self.solidus:
             return
         n = min(max(int(np.ceil(dt / self.SUBSTEP_S - 1e-9)), 1), self.MAX_SUBSTEPS)
-        for _ in range(n):
+        for done in range(0, n, K.CAPILLARY_BATCH):
             K.capillary_exchange(s.h, s.rho_rel, s.mass, s.state, self._dh, self._ln_eta, s._T_of_h, self._cap,
-                                 dt / n, s.hot_box)
+                                 dt / n, min(K.CAPILLARY_BATCH, n - done), s.hot_box, self._melt_box)
         self.substeps += n
 
 
