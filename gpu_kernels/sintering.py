@@ -38,7 +38,7 @@ moved it. The tables are built by regolith_sim.sintering.tables.
 from gpu_kernels import backend
 from gpu_kernels.backend import ti
 from gpu_kernels.lookup import table_lookup
-from gpu_kernels.thermal import BOX_EMPTY, MOLTEN, VOID, box_range
+from gpu_kernels.thermal import MOLTEN, VOID, box_range
 
 MODEL_VISCOUS, MODEL_MASTER_CURVE = 0, 1
 #: ``acc_face`` of a face with a void cell across it (an accumulator is never negative)
@@ -330,102 +330,3 @@ def settle(
                 mass_lost[i, j, k] = 0.0
                 alkali_lost[i, j, k] = 0.0
     return moved
-
-
-#: Layout of ``cap``, the per-run constants of ``capillary_exchange``: the ln eta_lp(T) table's start [K] and
-#: 1/spacing, the Washburn coefficient gamma cos(theta) d / 6 [N], the enthalpy at the solidus [J/kg], 1/dx^2
-#: [1/m^2] and the T(h) table's start [J/kg] and 1/spacing. Filled by the Densifier.
-CAPILLARY_PARAMS = ("T0", "inv_dT", "coef", "h_sol", "inv_dx2", "h0", "inv_dh")
-#: Relative density below which a cell's pores are taken as a powder's at it (a sliver of a settled column)
-CAPILLARY_RHO_MIN = 0.3
-#: Sub-steps of ``capillary_exchange`` per launch (a launch costs ~30 us and ~5 us per argument: a super-time-step
-#: of 0.5 s takes 50 sub-steps)
-CAPILLARY_BATCH = 8
-
-
-@ti.func
-def _washburn(h_mix, rho_pores, ln_eta: nd1, T_of_h: nd1, cap: nd1):
-    """Washburn diffusivity [m^2/s] of melt into pores of relative density ``rho_pores`` where the melt and the
-    powder it enters mix to the enthalpy ``h_mix``: 0 below the solidus (the melt freezes on the grains), else
-    r_c gamma cos(theta) / (2 eta_lp(T(h_mix))), r_c = phi d / (3 (1 - phi)) (see ``capillary_exchange``)."""
-    D = 0.0
-    if h_mix > cap[3] and rho_pores < 1.0:
-        t = table_lookup(T_of_h, cap[5], cap[6], h_mix)
-        phi = 1.0 - rho_pores
-        D = cap[2] * phi / ti.max(rho_pores, CAPILLARY_RHO_MIN) * backend.exp(-table_lookup(ln_eta, cap[0], cap[1], t))
-    return D
-
-
-@ti.kernel
-def capillary_exchange(h: nd3, rho_rel: nd3, mass: nd3, state: nd3, dh: nd3, ln_eta: nd1, T_of_h: nd1, cap: nd1,
-                       dt: float, count: ti.i32, box: nd2, melt_box: nd1):
-    """``count`` sub-steps (at most ``CAPILLARY_BATCH``, one launch) of dt [s] each of capillary uptake between melt
-    and the pores beside it, in ``box`` (the thermal
-    solver's ``hot_box``, which holds every cell above the solidus) and one cell around it.
-
-    Melt wets the grains of the powder it touches and is drawn into its pores; the grains it reaches take its
-    heat within ~d^2/alpha ~ 10 ms, so the melt carries its enthalpy into the powder as far as it flows before it
-    freezes (the droplet that takes up the powder around it, Yang et al. 2025). Capillary penetration into a
-    porous body follows Washburn (1921, Phys. Rev. 17:273), L^2 = D t with D = r_c gamma cos(theta) / (2 eta):
-    a diffusion of the melt's enthalpy with diffusivity D, here across each face between two cells whose mixture
-    (their mass-weighted mean enthalpy) lies above the solidus, eta that of the crystal-bearing liquid at the
-    mixture's temperature, into the pores of the more porous cell (capillary radius r_c = phi d / (3 (1 - phi)),
-    twice the hydraulic radius of a bed of spheres of diameter d, Carman 1937; 0 in dense material). Where the
-    mixture would lie below the solidus, melt entering the pores freezes on the grains and stops (the freeze-off
-    of infiltration into a cold preform); heat then crosses the face by conduction alone.
-    A face moves the energy g M (h_q - h_c) a step, M = 2 m_c m_q / (m_c + m_q) (the cells' masses) and
-    g = (1 - exp(-12 D dt / dx^2)) / 12: the diffusion's D dt / dx^2 for short steps, at most 1/12, so each
-    cell's new enthalpy is a convex combination of its own and its neighbours' (no new extremes; energy
-    conserved face by face). Mass is not moved: the heated powder densifies by the
-    sintering law, and the columns settle.
-
-    Only cells within one cell of one above the solidus can exchange (a mixture above the solidus needs one side
-    above it), and that region grows by at most a cell a sub-step: sub-step m covers the box of the cells above
-    the solidus at the launch's start (``melt_box``, found by the first loop) widened by m + 1 cells, within
-    ``box``. ``dh`` and ``melt_box`` are scratch."""
-    n = ti.Vector([h.shape[0], h.shape[1], h.shape[2]])
-    lo = ti.Vector([0, 0, 0])
-    hi = ti.Vector([0, 0, 0])
-    for a in ti.static(range(3)):
-        b0, b1 = box_range(box, a)
-        if b1 > b0:
-            lo[a], hi[a] = ti.max(b0 - 1, 0), ti.min(b1 + 1, n[a])
-        melt_box[2 * a], melt_box[2 * a + 1] = BOX_EMPTY, -1
-    for i, j, k in ti.ndrange((lo[0], hi[0]), (lo[1], hi[1]), (lo[2], hi[2])):
-        if state[i, j, k] != VOID and h[i, j, k] > cap[3]:
-            ti.atomic_min(melt_box[0], i)
-            ti.atomic_max(melt_box[1], i)
-            ti.atomic_min(melt_box[2], j)
-            ti.atomic_max(melt_box[3], j)
-            ti.atomic_min(melt_box[4], k)
-            ti.atomic_max(melt_box[5], k)
-    inv_dx2, h_sol = cap[4], cap[3]
-    for m in ti.static(range(CAPILLARY_BATCH)):
-        r0 = ti.Vector([0, 0, 0])
-        r1 = ti.Vector([0, 0, 0])
-        for a in ti.static(range(3)):
-            r0[a] = ti.max(melt_box[2 * a] - 1 - m, lo[a])
-            r1[a] = ti.max(ti.min(melt_box[2 * a + 1] + 2 + m, hi[a]), r0[a])
-        if m >= count:  # (the sub-steps past count run over no cells)
-            r1[0] = r0[0]
-        for i, j, k in ti.ndrange((r0[0], r1[0]), (r0[1], r1[1]), (r0[2], r1[2])):
-            gain = 0.0
-            if state[i, j, k] != VOID:
-                hc, rc, mc = h[i, j, k], rho_rel[i, j, k], mass[i, j, k]
-                for f in range(6):  # (a loop, not unrolled: the kernel holds CAPILLARY_BATCH copies of this pass)
-                    axis, sign = f // 2, 1 - 2 * (f % 2)
-                    q = ti.Vector([i + ti.select(axis == 0, sign, 0), j + ti.select(axis == 1, sign, 0),
-                                   k + ti.select(axis == 2, sign, 0)])
-                    if q[0] >= 0 and q[0] < n[0] and q[1] >= 0 and q[1] < n[1] and q[2] >= 0 and q[2] < n[2]:
-                        hq = h[q[0], q[1], q[2]]
-                        # (a mixture above the solidus needs one side above it: most faces of the box stop here)
-                        if (hc > h_sol or hq > h_sol) and state[q[0], q[1], q[2]] != VOID:
-                            rq, mq = rho_rel[q[0], q[1], q[2]], mass[q[0], q[1], q[2]]
-                            D = _washburn((mc * hc + mq * hq) / (mc + mq), ti.min(rc, rq), ln_eta, T_of_h, cap)
-                            if D > 0.0:
-                                g = (1.0 - backend.exp(-12.0 * D * dt * inv_dx2)) / 12.0
-                                gain += g * 2.0 * mq / (mc + mq) * (hq - hc)
-            dh[i, j, k] = gain
-        for i, j, k in ti.ndrange((r0[0], r1[0]), (r0[1], r1[1]), (r0[2], r1[2])):
-            if state[i, j, k] != VOID:
-                h[i, j, k] += dh[i, j, k]

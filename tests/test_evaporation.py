@@ -168,10 +168,10 @@ def test_a_print_books_evaporation_and_still_closes_its_energy_balance(ti_runtim
     from regolith_sim.config import load_case
     from regolith_sim.simulation import Simulation
 
-    def run(site, capillary=True):
+    def run(site):
         case = load_case(Path(__file__).parents[1] / "examples" / "sweeps" / "tiny_brick.toml",
                          **{"material.name": "JSC-1A", "site.name": site, "process.power": 40.0,
-                            "output.probes": [], "solver.capillary_uptake": capillary})
+                            "output.probes": []})
         sim = Simulation(case)
         return sim, sim.run(progress=False)
 
@@ -192,15 +192,11 @@ def test_a_print_books_evaporation_and_still_closes_its_energy_balance(ti_runtim
         m = sim.material
         assert sim.thermal.boundary.evaporation.h_mass_m_s == pytest.approx(
             spot_mass_transfer(m, sim.site, 1.5e-3), rel=1e-12)
-        # and the gas holds it back: the same print in a vacuum chamber loses over ten times as much
+        # and the gas holds it back: the same print in a vacuum chamber loses over ten times as much, although
+        # its latent heat keeps that melt hundreds of kelvin cooler
         _, vacuum = run("lab-vacuum")
         assert summary["part"]["mass_lost_kg"] < 0.1 * vacuum.summary["part"]["mass_lost_kg"]
-        # whose latent heat keeps that melt hundreds of kelvin cooler where the surface keeps the melt's superheat
-        # (capillary uptake off: on, the powder takes most of it up in both, and the peaks lie within ~50 K)
-        _, air_hot = run("lab-air", capillary=False)
-        _, vacuum_hot = run("lab-vacuum", capillary=False)
-        assert vacuum_hot.summary["peak_temperature_K"] < air_hot.summary["peak_temperature_K"] - 200.0
-        assert vacuum.summary["peak_temperature_K"] <= summary["peak_temperature_K"]
+        assert vacuum.summary["peak_temperature_K"] < summary["peak_temperature_K"] - 200.0
 
 
 def _melt_block(mat, ev, shape, dx) -> ThermalSolver:

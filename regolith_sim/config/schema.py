@@ -299,12 +299,6 @@ class SolverSection(Section):
     cooldown: Time = quantity(60.0, "Simulated cooling after the last layer", "s", ge=0, le=1e7)
     sintering: Literal["master-curve", "viscous", "none"] = Field(
         "viscous", description="Densification model", json_schema_extra={"unit": ""})
-    capillary_uptake: bool = Field(
-        True, description="Melt draws the powder beside it in by capillarity (Washburn 1921): its heat enters "
-        "the pores as fast as the melt flows into them (eta of the crystal-bearing melt, pore radius from the grain "
-        "size), so a melt pool takes up the powder around and under it as far as its heat lasts; needs the "
-        "material's melt viscosity (composition), surface tension and grain size (else off); false: heat reaches "
-        "the powder by conduction only", json_schema_extra={"unit": ""})
     checkpoint_interval: Optional[Time] = quantity(None, "Simulated time between checkpoints (default: none)", "s",
                                                    gt=0, le=1e7)
     evaporation: bool = Field(True, description="Evaporation of hot material from exposed faces (Hertz-Knudsen-"

@@ -8,10 +8,8 @@ from gpu_kernels import sintering as K
 from gpu_kernels.backend import ti
 from gpu_kernels.thermal import VOID
 
-from ..errors import MaterialError
 from ..outcomes.bonding import face_pair
-from . import models
-from .tables import T_HIGH, SinteringTables
+from .tables import SinteringTables
 
 
 class Densifier:
@@ -20,8 +18,7 @@ class Densifier:
     ``model``: 'viscous' (Frenkel / Mackenzie-Shuttleworth in reduced time, eta_eff from Giordano 2008
     and Costa et al. 2009) or 'master-curve' (Su & Johnson 1996). The solver needs only the ndarrays
     ``T``, ``rho_rel``, ``state`` (all the same shape) and ``tables.rho_rel0``. Call :meth:`step` after
-    the thermal step with the same dt; ``rho_before`` then holds the densities before that update. With
-    ``capillary``, melt takes up the powder beside it (:class:`CapillaryUptake`, registered with the solver)."""
+    the thermal step with the same dt; ``rho_before`` then holds the densities before that update."""
 
     #: Settle a column once the cells under its top have this much room [cells]; above 0.5 so that
     #: a settled column (whose top two cells may share a remainder, leaving < 0.5) is not moved again.
@@ -30,7 +27,7 @@ class Densifier:
     MIN_FILL = 0.5
 
     def __init__(self, solver, material, model: str = "viscous", tables: SinteringTables | None = None,
-                 settle_every: int = 10, settle_interval: float = 0.0, capillary: bool = False):
+                 settle_every: int = 10, settle_interval: float = 0.0):
         backend.ensure_init()
         self.solver = solver
         self.material = material
@@ -91,11 +88,6 @@ class Densifier:
         self.settle_interval = float(settle_interval)
         self.settled_at = 0.0  #: ``time`` of the last settling [s]
         self.columns_settled = 0
-        #: capillary uptake of powder by melt (:class:`CapillaryUptake`), which the thermal solver calls at the end
-        #: of each step; None where off or where the material has no melt viscosity
-        self._capillary = CapillaryUptake.build(solver, material) if capillary else None
-        if self._capillary is not None:
-            solver.exchanges.append(self._capillary)
 
     def new_contacts(self, filled: np.ndarray) -> None:
         """Powder was spread into the cells ``filled`` (bool, the grid's shape): their faces to the material
@@ -167,76 +159,6 @@ class Densifier:
         i0, i1, j0, j1, k0, k1 = (int(v) for v in self.last_box.to_numpy())
         before[i0:i1, j0:j1, k0:k1] = self.rho_before.to_numpy()[i0:i1, j0:j1, k0:k1]
         return {"rel_density": rho, "rel_density_before": before, self.accumulator_name: self.acc.to_numpy()}
-
-
-class CapillaryUptake:
-    """Capillary uptake of powder by the melt beside it (``gpu_kernels.sintering.capillary_exchange``: a Washburn
-    diffusion of the melt's enthalpy into the pores of its neighbours), called by the thermal solver at the end of
-    each step before its property update (``ThermalSolver.exchanges``), in sub-steps of at most
-    :data:`SUBSTEP_S`."""
-
-    #: Longest sub-step [s]. Above the liquidus the Washburn diffusivity of regolith melt exceeds the thermal
-    #: one by decades (JSC-1A 200 K above its liquidus: 4e-5 m^2/s into its own powder, 130x), so a face reaches
-    #: the mixing cap (a sixth of the pair's contrast a sub-step) and the uptake proceeds at ~6 sub-steps a cell,
-    #: as fast as the melt's heat lasts: 10 ms sub-steps keep that time (60 ms) below the dwell of a spot
-    #: and the life of its melt, so the outcome does not follow the step the solver took.
-    SUBSTEP_S = 0.01
-    #: Most sub-steps a step takes (longer steps, implicit cool-down ones, exchange less)
-    MAX_SUBSTEPS = 64
-
-    def __init__(self, solver, ln_eta_lp: np.ndarray, T0: float, dT: float, coef: float, solidus: float):
-        fp = backend.float_type()
-        self.solver = solver
-        self.solidus = float(solidus)
-        self._ln_eta = ti.ndarray(fp, shape=ln_eta_lp.size)
-        self._ln_eta.from_numpy(ln_eta_lp.astype(backend.np_float()))
-        t = solver.tables
-        h_sol = float(solver.h_of_T(solidus))
-        values = dict(T0=T0, inv_dT=1.0 / dT, coef=coef, h_sol=h_sol, inv_dx2=1.0 / solver.grid.dx ** 2,
-                      h0=t.h0, inv_dh=1.0 / t.dh)
-        self._cap = ti.ndarray(fp, shape=len(K.CAPILLARY_PARAMS))
-        self._cap.from_numpy(np.array([values[n] for n in K.CAPILLARY_PARAMS], dtype=backend.np_float()))
-        self._dh = ti.ndarray(fp, shape=tuple(solver.T.shape))
-        self._dh.fill(0.0)
-        self._melt_box = ti.ndarray(ti.i32, shape=6)
-        self.substeps = 0  #: sub-steps taken (launches of the kernel)
-
-    @classmethod
-    def build(cls, solver, material) -> "CapillaryUptake | None":
-        """From the material's melt data (``melt.surface_tension_N_m``, ``grain_size.d50_m``, the composition's melt
-        viscosity and ``melt.glass_fraction``): None where it lacks them or the solver is a bare field holder."""
-        if not hasattr(solver, "exchanges"):
-            return None
-        try:
-            return cls(solver, *capillary_tables(material))
-        except MaterialError:
-            return None
-
-    def __call__(self, dt: float) -> None:
-        s = self.solver
-        if dt <= 0.0 or s.hottest() < self.solidus:
-            return
-        n = min(max(int(np.ceil(dt / self.SUBSTEP_S - 1e-9)), 1), self.MAX_SUBSTEPS)
-        for done in range(0, n, K.CAPILLARY_BATCH):
-            K.capillary_exchange(s.h, s.rho_rel, s.mass, s.state, self._dh, self._ln_eta, s._T_of_h, self._cap,
-                                 dt / n, min(K.CAPILLARY_BATCH, n - done), s.hot_box, self._melt_box)
-        self.substeps += n
-
-
-def capillary_tables(material, n_T: int = 4096) -> tuple[np.ndarray, float, float, float, float]:
-    """(ln eta_lp on a uniform grid from the solidus to the tables' top [ln Pa s], its start [K] and spacing [K],
-    the Washburn coefficient gamma cos(theta) d / 6 [N], the solidus [K]) for ``capillary_exchange``: the
-    liquid that flows into the pores is the crystal-bearing melt (models.liquid_phase_viscosity); complete
-    wetting (cos theta = 1) is taken, silicate melt on the silicate grains it came from (an upper bound)."""
-    Ts = float(material.solidus_K)
-    T = np.linspace(Ts, T_HIGH, n_T)
-    ln_eta = np.log(np.maximum(models.liquid_phase_viscosity(material, T), 1e-12))
-    coef = material.get("melt.surface_tension_N_m") * WETTING_COS_THETA * material.get("grain_size.d50_m") / 6.0
-    return np.ascontiguousarray(ln_eta), float(T[0]), float(T[1] - T[0]), float(coef), Ts
-
-
-#: cos of the contact angle of regolith melt on its grains: complete wetting, silicate melt on silicates
-WETTING_COS_THETA = 1.0
 
 
 def whole_grid_box(shape):

@@ -305,9 +305,6 @@ class ThermalSolver:
         #: host copies of the rows of ``watch`` read since the last update ((alpha, surf) or None; a list, so
         #: checkpoints leave it out): stable_dt is asked two or three times a step, each read costs 10-25 us
         self._watch_read: list = [None, None]
-        #: callables f(dt) that move enthalpy between cells at the end of each step, before its property update
-        #: (capillary uptake: regolith_sim.sintering.Densifier); conservative, so the ledger books nothing
-        self.exchanges: list = []
         self.hot_box.from_numpy(np.tile(np.array([K.BOX_EMPTY, -1], np.int32), (2, 3)))
         self.T_watch = np.inf
         self._par = ti.ndarray(fp, shape=len(K.PARAMS))  #: per-run constants of the explicit step (K.PARAMS)
@@ -635,7 +632,6 @@ class ThermalSolver:
     def _end_explicit(self, dt: float, group: int, sweeps: int, evaporate: bool = False, h_start=None) -> None:
         """The end of an explicit or super-time-step of dt over ``group`` made of ``sweeps`` flux passes (with
         ``evaporate``, the step's evaporation is applied first; ``h_start``: ``update_properties``)."""
-        self._exchange(dt)
         self.update_properties(dt, group=group, now=self.time + dt, evaporate=evaporate, h_start=h_start)
         self.time += dt
         self.steps += 1
@@ -650,14 +646,6 @@ class ThermalSolver:
             self.slow_steps += 1
             if self.slow_steps >= self.multirate:
                 self.sync()
-
-    def _exchange(self, dt: float) -> None:
-        for move in self.exchanges:
-            move(dt)
-
-    def hottest(self) -> float:
-        """The highest temperature the last property update left [K] (``watch``, both rows: every cell)."""
-        return float(self.watch.to_numpy()[:, K.W_TMAX].max())
 
     # -- quiet bottom -----------------------------------------------------------------------------
     def _k_range(self) -> tuple[int, int]:
@@ -924,7 +912,6 @@ class ThermalSolver:
             K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, self.kside, self.mass, *self._k_params(),
                                 k0, k1)
         self.diffuse(dt, T=w["Tm"])
-        self._exchange(dt)
         # With BDF2 the solve is c dt long (c >= 2/3) for dt of time: its clock may run early by dt / 3.
         self.update_properties(dt, now=t0 + dt)
         defect = K.max_abs_difference(self.T, w["Tm"], self.state, k0, k1)
