@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from ..materials.laws import TABLE_T_HIGH, TABLE_T_LOW
 from .fields import (
     Angle, Area, Flux, Frequency, HeatTransfer, Length, Power, Section, Temperature, Time, Velocity, quantity,
 )
@@ -73,14 +74,15 @@ class SiteSection(Section):
 
     initial_temperature: Optional[Temperature] = quantity(
         None, "Uniform initial temperature of the substrate and of every powder layer spread (default: the site's "
-        "temperature profile at local_time); above the 3 K floor of the property tables", "K", gt=3, le=3000)
+        "temperature profile at local_time); above the 3 K floor of the property tables", "K", gt=TABLE_T_LOW,
+        le=3000)
     bottom: Literal["held", "insulated"] = Field(
         "held", description="Bottom face of the substrate: 'held' at its initial temperature, or 'insulated' "
         "(adiabatic: no heat crosses it)", json_schema_extra={"unit": ""})
     top_temperature: Optional[Temperature] = quantity(
         None, "Temperature at which the top face of the domain (the top of the last layer) is held, through half a "
-        "cell, instead of radiating (default: not held); above the 3 K floor of the property tables", "K", gt=3,
-        le=4990)
+        "cell, instead of radiating (default: not held); above the 3 K floor of the property tables", "K",
+        gt=TABLE_T_LOW, le=TABLE_T_HIGH - 10.0)
 
     @field_validator("local_time", mode="before")
     @classmethod
@@ -319,7 +321,8 @@ class SolverSection(Section):
         json_schema_extra={"unit": ""})
     max_temperature: Temperature = quantity(4000.0, "A run stops as diverged above this temperature; at most "
                                             "4,990 K, below the 5,000 K end of the property tables, where a "
-                                            "temperature would stop rising instead", "K", gt=500, le=4990)
+                                            "temperature would stop rising instead", "K", gt=500,
+                                            le=TABLE_T_HIGH - 10.0)
 
 
 class ProbeSpec(Section):

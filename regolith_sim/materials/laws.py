@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Temperature span [K] of every property table the kernels read (thermal, sintering, microwave): from deep-space
+#: cold to well above any regolith liquidus. The config bounds temperatures a case may set by it.
+TABLE_T_LOW, TABLE_T_HIGH = 3.0, 5000.0
+
 # --- heat capacity -----------------------------------------------------------------------------
 
 #: Hayne et al. (2017) Eq. A6 polynomial, J/(kg K), T in K, fit to Hemingway (1981) and Ledlow (1992).

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import MaterialError
+from ..materials.laws import TABLE_T_HIGH as T_HIGH
+from ..materials.laws import TABLE_T_LOW as T_LOW  # (the viscosity table spans the thermal tables' range)
 from . import models
 
 MODELS = ("viscous", "master-curve")
 MODEL_CODES = {"viscous": 0, "master-curve": 1}
-#: Span of the viscosity table [K]; the same as the thermal tables so any kernel temperature is covered.
-T_LOW, T_HIGH = 3.0, 5000.0
 #: ln eta for "rigid": stands for every temperature where the VFT law or the crystal-fraction law saturate.
 LN_ETA_RIGID = np.log(1e30) + np.log(models.ETA_REL_CAP)
 #: Cells colder than T_active are skipped: there the accumulator would move the density by less

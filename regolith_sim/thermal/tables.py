@@ -6,9 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..materials import Material
-
-#: Temperature span of the tables [K]: from deep-space cold to well above any regolith liquidus.
-T_LOW, T_HIGH = 3.0, 5000.0
+from ..materials.laws import TABLE_T_HIGH as T_HIGH
+from ..materials.laws import TABLE_T_LOW as T_LOW
 
 
 @dataclass(frozen=True)
