@@ -18,6 +18,10 @@ from .fields import (
     Angle, Area, Flux, Frequency, HeatTransfer, Length, Power, Section, Temperature, Time, Velocity, quantity,
 )
 
+#: Highest temperature a case may set or stop at [K]: below the property tables' top, where a temperature would
+#: stop rising instead of diverging
+MAX_SET_TEMPERATURE = TABLE_T_HIGH - 10.0
+
 ARCH = Literal["auto", "cpu", "cuda", "vulkan", "metal"]
 SITES = Literal["lunar-south-pole", "lunar-equator", "lab-vacuum", "lab-air"]
 PROFILES = Literal["gaussian", "top-hat", "super-gaussian", "uniform"]
@@ -82,7 +86,7 @@ class SiteSection(Section):
     top_temperature: Optional[Temperature] = quantity(
         None, "Temperature at which the top face of the domain (the top of the last layer) is held, through half a "
         "cell, instead of radiating (default: not held); above the 3 K floor of the property tables", "K",
-        gt=TABLE_T_LOW, le=TABLE_T_HIGH - 10.0)
+        gt=TABLE_T_LOW, le=MAX_SET_TEMPERATURE)
 
     @field_validator("local_time", mode="before")
     @classmethod
@@ -322,7 +326,7 @@ class SolverSection(Section):
     max_temperature: Temperature = quantity(4000.0, "A run stops as diverged above this temperature; at most "
                                             "4,990 K, below the 5,000 K end of the property tables, where a "
                                             "temperature would stop rising instead", "K", gt=500,
-                                            le=TABLE_T_HIGH - 10.0)
+                                            le=MAX_SET_TEMPERATURE)
 
 
 class ProbeSpec(Section):

@@ -778,10 +778,9 @@ class ThermalSolver:
     def remap(self, dt_next: float = 0.0) -> None:
         """Choose the slow tiles: those whose own explicit limit (``safety`` x ``tile_limits``) spans at
         least ``multirate`` of the latest explicit steps (the step is often set by the spot's motion,
-        far below the stability limit), holding no cell above ``T_hot`` (where sintering
-        runs), away from the spot (its box widened by the half cell per step it may travel over
-        ``multirate`` steps) and not next to a fast tile, and spans at least the coming step ``dt_next``. In the
-        fast tiles, the layers under ``k_split``
+        far below the stability limit) and the coming step ``dt_next``, holding no cell above ``T_hot``
+        (where sintering runs), away from the spot (its box widened by the half cell per step it may travel
+        over ``multirate`` steps) and not next to a fast tile. In the fast tiles, the layers under ``k_split``
         lag too: the deep substrate, whose cells pass the same test in every column, kept
         ``DEPTH_BUFFER`` layers under the lowest cell that fails it and ``DEPTH_KEEP_TOP`` layers under
         the lowest column top (the source heats the top cells). The interface between a fast tile's deep
