@@ -13,7 +13,7 @@ Cells colder than ``T_active`` are skipped: below it the accumulator gains too l
 to move the density by 1e-9 (tables.py), which spares the transcendental functions in the cold bulk;
 the pass itself covers only the box of cells the thermal solver found at or above it (its ``hot_box``).
 Densification is irreversible, so rho_rel = max(rho_rel, rho(acc)); at or above the liquidus
-(or in a MOLTEN cell) the cell is fully dense. The accumulator keeps running in dense and molten cells.
+the cell is fully dense. The accumulator keeps running in dense and molten cells.
 
 Each face between two non-void cells carries an accumulator of its own, ``acc_face`` (components: the face to
 +x, +y, +z of the cell): the same law run at the face's temperature, T_f = (k_a T_a + k_b T_b)/(k_a + k_b),
@@ -46,10 +46,11 @@ NO_CONTACT = -1.0
 #: Layout of ``par``, the per-run constants of ``densify`` in one small array (a launch costs ~1.6 us and a
 #: few us of Python per scalar argument): the ln eta(T) table's start [K] and 1/spacing, gamma/a [1/(Pa s)],
 #: Frenkel's end tau_switch and 1/spacing of the rho_visc(tau) table, Q/R [K], the sigmoid's ln Theta
-#: midpoint and 1/width, theta_lo [s/K], rho0, the liquidus [K], T_active [K] and acc_full, the accumulator
-#: at full density (the faces' ceiling). Filled by the Densifier.
+#: midpoint and 1/width, theta_lo [s/K], rho0, the liquidus [K], T_active [K], acc_full, the accumulator
+#: at full density (the faces' ceiling), and 1/spacing of the acc(rho) table (``settle``). Filled by the Densifier.
 PARAMS = ("T0", "inv_dT", "gamma_over_a", "tau_switch", "inv_dtau", "q_over_r", "ln_theta_mid", "inv_width",
-          "theta_lo", "rho0", "liquidus", "T_active", "acc_full")
+          "theta_lo", "rho0", "liquidus", "T_active", "acc_full", "inv_drho")
+P_RHO0, P_INV_DRHO = PARAMS.index("rho0"), PARAMS.index("inv_drho")
 
 nd1 = ti.types.ndarray(ndim=1)
 nd2 = ti.types.ndarray(ndim=2)
@@ -140,10 +141,10 @@ def densify(T: nd3, kcond: nd3, rho_rel: nd3, state: nd3, acc: nd3, acc_face: nd
                 # below theta_lo the sigmoid is within 1e-9 of rho0: skip its log and exp
                 if rb < 1.0 and a > theta_lo:
                     r = rho0 + (1.0 - rho0) / (1.0 + backend.exp(-(backend.log(a) - ln_theta_mid) * inv_width))
-            # (past acc_full the density is full: the cap keeps a sliver of melt, whose reduced time grows without
-            # bound, from lending a whole cell of powder its sintering when settling mixes them by mass)
-            acc[i, j, k] = ti.min(a, acc_full)
-            if t >= liquidus or s == MOLTEN:
+            acc[i, j, k] = ti.min(a, acc_full)  # past acc_full the density is full (and a melt's tau has no bound)
+            # a MOLTEN cell below the liquidus is freezing, dense since it reached the liquidus, unless settling merged
+            # it with powder: then its density is the merged one, and it densifies from there by its accumulator
+            if t >= liquidus:
                 r = 1.0
             rho_rel[i, j, k] = ti.max(rb, r)
 
@@ -164,11 +165,16 @@ def _target_volume(c, n_full, split_top, f_top):
 def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.template(), h: ti.template(),
                   T: ti.template(), T_peak: ti.template(), t_hot: ti.template(), acc: ti.template(),
                   acc_face: ti.template(), layer_face: ti.template(), rho_before: ti.template(), t_liq: ti.template(),
-                  cool_rate: ti.template(), i, j, c, st, M, V, E, A, F, L, TH, TT, TP, tl, cr):
-    """Store target cell c of a settled column: mass M in volume V, with the mass sums of enthalpy E,
-    accumulator A, time above T_hot TH and temperature TT turned into mass-weighted means, the face
-    accumulators F (a 3-vector, :func:`_face_means`) and the inter-layer share L of the face to +z; state ``st`` and
-    solidification record (``tl`` last time at the liquidus, ``cr`` cooling rate) are the largest contributor's."""
+                  cool_rate: ti.template(), acc_of_rho: ti.template(), par: ti.template(), i, j, c, st, M, V, E, TH,
+                  F, L, TT, TP, tl, cr):
+    """Store target cell c of a settled column: mass M in volume V, with the mass sums of enthalpy E, time above
+    T_hot TH and temperature TT turned into mass-weighted means, the face accumulators F (a 3-vector,
+    :func:`_face_means`) and the inter-layer share L of the face to +z; state ``st`` and solidification record
+    (``tl`` last time at the liquidus, ``cr`` cooling rate) are the largest contributor's. The accumulator is the
+    one that brings a fresh powder to the cell's density M/V (``acc_of_rho``, constants in ``par``): the mean of
+    its parcels' would overstate it, since density saturates in the accumulator (a third of melt, at acc_full,
+    merged with powder would read as a cell two thirds of the way to full density, which densify would then make
+    it, while its density is M/V)."""
     state[i, j, c] = ti.cast(st, ti.i8)
     t_liq[i, j, c] = tl
     cool_rate[i, j, c] = cr
@@ -177,7 +183,7 @@ def _write_target(state: ti.template(), rho_rel: ti.template(), mass: ti.templat
     rho_rel[i, j, c] = rr
     rho_before[i, j, c] = rr
     h[i, j, c] = E / M
-    acc[i, j, c] = A / M
+    acc[i, j, c] = table_lookup(acc_of_rho, par[P_RHO0], par[P_INV_DRHO], rr)
     for f in ti.static(range(3)):
         acc_face[i, j, c, f] = F[f]
     layer_face[i, j, c] = L
@@ -200,8 +206,8 @@ def _face_means(AF, WF):
 @ti.kernel
 def settle(
     state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, acc_face: nd4,
-    layer_face: nd3, rho_before: nd3, t_liq: nd3, cool_rate: nd3, mass_lost: nd3, alkali_lost: nd3, min_gap: float,
-    min_fill: float,
+    layer_face: nd3, rho_before: nd3, t_liq: nd3, cool_rate: nd3, mass_lost: nd3, alkali_lost: nd3, acc_of_rho: nd1,
+    par: nd1, min_gap: float, min_fill: float,
 ) -> float:
     """Uniaxial settling of each (i, j) column under its own weight, conserving mass and enthalpy.
 
@@ -210,9 +216,9 @@ def settle(
     column's top cell have room (sum of 1 - v >= ``min_gap`` cells) the column is compacted: the
     material is stacked from the bottom in its own order, each slab keeping its density, and cut into
     whole cells (a 1D conservative remap). A cell that receives several slabs gets their total mass,
-    the mass-weighted enthalpy, temperature, accumulator, face accumulators (over the parcels that had a
-    contact there: each keeps the bond it made to the material beside and above it, an approximation where
-    neighbouring columns settle by different amounts; the new top's face upward has none), the inter-layer
+    the mass-weighted enthalpy and temperature, the accumulator of its density (``_write_target``), face
+    accumulators (over the parcels that had a contact there: each keeps the bond it made to the material beside
+    and above it, an approximation where neighbouring columns settle by different amounts; the new top's face upward has none), the inter-layer
     share of the face to +z (the sum over the parcels whose top it receives, at most 1: an area) and time above
     T_hot, the evaporated mass and its alkali share of each parcel in proportion to the mass it brings (the loss
     moves with the material that suffered it), and the state, peak temperature and solidification record of the
@@ -251,7 +257,7 @@ def settle(
             n_t = ti.max(n_t, 1)
             c = 0
             need = _target_volume(0, n_full, split_top, f_top)
-            M, E, A, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+            M, E, TH, TT, TP, V, best = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
             AF, WF = ti.Vector([0.0, 0.0, 0.0]), ti.Vector([0.0, 0.0, 0.0])
             LS = 0.0
             ML, AL = 0.0, 0.0  # evaporated mass and its alkali share, carried with the material they left
@@ -264,8 +270,7 @@ def settle(
                     continue
                 m, r = mass[i, j, k], rho_rel[i, j, k]
                 mlk, alk = mass_lost[i, j, k], alkali_lost[i, j, k]
-                hk, ak, thk, Tk, tpk, sk = h[i, j, k], acc[i, j, k], t_hot[i, j, k], T[i, j, k], T_peak[i, j, k], \
-                    state[i, j, k]
+                hk, thk, Tk, tpk, sk = h[i, j, k], t_hot[i, j, k], T[i, j, k], T_peak[i, j, k], state[i, j, k]
                 afk = ti.Vector([acc_face[i, j, k, 0], acc_face[i, j, k, 1], acc_face[i, j, k, 2]])
                 # read before a target write may reach cell k
                 tlk, crk, lfk = t_liq[i, j, k], cool_rate[i, j, k], layer_face[i, j, k]
@@ -283,7 +288,6 @@ def settle(
                     need -= take
                     M += dm
                     E += dm * hk
-                    A += dm * ak
                     AF += ti.select(afk >= 0.0, dm * afk, 0.0)
                     WF += ti.select(afk >= 0.0, dm, 0.0)
                     if remaining <= 0.0:  # the parcel's top, where the face it had up now lies
@@ -298,17 +302,17 @@ def settle(
                         b_tl, b_cr = tlk, crk
                     if c < n_t - 1 and need <= 0.0:
                         _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, layer_face, rho_before,
-                                      t_liq, cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF),
-                                      ti.min(LS, 1.0), TH, TT, TP, b_tl, b_cr)
+                                      t_liq, cool_rate, acc_of_rho, par, i, j, c, bs, M, V, E, TH, _face_means(AF, WF),
+                                      ti.min(LS, 1.0), TT, TP, b_tl, b_cr)
                         mass_lost[i, j, c], alkali_lost[i, j, c] = ML, AL
-                        M, E, A, TH, TT, TP, V, best, LS = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+                        M, E, TH, TT, TP, V, best, LS = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
                         ML, AL = 0.0, 0.0
                         AF, WF = ti.Vector([0.0, 0.0, 0.0]), ti.Vector([0.0, 0.0, 0.0])
                         c += 1
                         need = _target_volume(c, n_full, split_top, f_top)
             _write_target(state, rho_rel, mass, h, T, T_peak, t_hot, acc, acc_face, layer_face, rho_before, t_liq,
-                          cool_rate, i, j, c, bs, M, V, E, A, _face_means(AF, WF), ti.min(LS, 1.0), TH, TT,
-                          TP, b_tl, b_cr)
+                          cool_rate, acc_of_rho, par, i, j, c, bs, M, V, E, TH, _face_means(AF, WF), ti.min(LS, 1.0),
+                          TT, TP, b_tl, b_cr)
             mass_lost[i, j, c], alkali_lost[i, j, c] = ML, AL
             acc_face[i, j, c, 2] = NO_CONTACT  # the column's new top: nothing above it
             layer_face[i, j, c] = 0.0

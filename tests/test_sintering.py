@@ -61,6 +61,24 @@ def test_viscous_table_frenkel_and_ms(lms1):
     assert np.all(np.diff(t.rho_visc) >= 0)
 
 
+@pytest.mark.parametrize("model", ["viscous", "master-curve"])
+def test_the_accumulator_of_a_density_inverts_each_law(lms1, model):
+    """SinteringTables.acc_of_density (what settling gives a merged cell) inverts the law the densify kernel
+    evaluates: Frenkel / Mackenzie-Shuttleworth rho(tau), or the master curve rho(Theta) (Su & Johnson 1996),
+    to 1e-5 in density from the powder's density (accumulator 0) to full density (acc_full)."""
+    t = SinteringTables.from_material(lms1, model)
+    rho0 = t.rho_rel0
+    rho = np.linspace(rho0, 1.0, 1001)
+    acc = t.acc_of_density(rho)
+    if model == "viscous":
+        back = t.density_of_tau(acc)
+    else:
+        back = M.msc_density(acc, rho0, t.ln_theta_mid, t.ln_theta_width)
+    assert np.max(np.abs(back - rho)) < 1e-5
+    assert acc[0] == 0.0 and acc[-1] == pytest.approx(t.acc_full, rel=1e-12)
+    assert np.all(np.diff(acc) > 0.0)
+
+
 def test_costa2009_relative_viscosity_and_glass_transition(lms1):
     # Costa, Caricchi & Bagdassarov (2009) eq. 3 with their strain-rate fit of Caricchi et al. (2007):
     # at 1e-4 1/s, x = -4: phi* = 0.066499 tanh(0.196927) + 0.591806, delta = -6.301095 tanh(-0.413984)

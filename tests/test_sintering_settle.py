@@ -155,6 +155,35 @@ def test_a_merged_cell_averages_its_parcels_bounded_face_accumulators(ti_runtime
     assert d.layer_face.to_numpy()[0, 0, :2].tolist() == [0.0, 1.0]
 
 
+def test_a_cell_merged_from_melt_and_powder_keeps_its_density_as_it_sinters_on(ti_runtime, lms1):
+    """Settling lands powder on a melt parcel that fills 0.4 of its cell (T 1,600 K, between the solidus and
+    the liquidus, still MOLTEN as the larger share): the cell holds mass 0.4 + 0.6 rho0 in one cell, so its
+    relative density is that, and its accumulator the one that gives a fresh powder that density. The next
+    densify step (1 us) sinters it on from there, by what 1 us at 1,600 K adds to that accumulator: neither the
+    mean of its parcels' accumulators (acc_full and 0, which would read as ~0.7 of the way to full density) nor its
+    MOLTEN state below the liquidus makes it dense."""
+    from regolith_sim.sintering.densifier import Densifier
+
+    shape = (1, 1, 3)
+    s = _solver(lms1, shape, T=1600.0)
+    d = Densifier(s, lms1, "viscous", settle_every=0)
+    rho0 = lms1.powder_relative_density
+    _set(s, rho_rel=np.array([1.0, rho0, rho0]).reshape(shape))
+    s.mass.from_numpy(np.array([0.4, rho0, rho0]).reshape(shape))
+    s.state.from_numpy(np.array([3, 1, 1], np.int8).reshape(shape))  # MOLTEN, POWDER, POWDER
+    d.acc.from_numpy(np.array([d.tables.acc_full, 0.0, 0.0]).reshape(shape))
+    assert d.settle() == 1
+    merged = 0.4 + 0.6 * rho0
+    assert s.field("state")[0, 0, 0] == 3
+    assert s.field("rho_rel")[0, 0, 0] == pytest.approx(merged, rel=1e-12)
+    assert d.acc.to_numpy()[0, 0, 0] == pytest.approx(float(d.tables.acc_of_density(merged)), rel=1e-6)
+    dt = 1e-6
+    d.step(dt)
+    expect = d.tables.density_of_tau(d.tables.acc_of_density(merged) + dt * d.tables.reduced_time_rate(1600.0))
+    assert s.field("rho_rel")[0, 0, 0] == pytest.approx(float(expect), abs=1e-5)
+    assert s.field("rho_rel")[0, 0, 0] - merged < 1e-3
+
+
 def test_an_interface_on_a_partly_full_top_cell_settles_whole_with_its_parcel(ti_runtime, lms1):
     """A layer spread on a column whose top cell was 0.6 full (the interface at that cell's face up), then
     densified to 0.9 and settled: the interface is an area, so it stays whole (share 1) and sits at the

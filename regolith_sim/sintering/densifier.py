@@ -72,10 +72,12 @@ class Densifier:
         self._ln_eta.from_numpy(t.ln_eta.astype(backend.np_float()))
         self._rho_visc = ti.ndarray(fp, shape=t.rho_visc.size)
         self._rho_visc.from_numpy(t.rho_visc.astype(backend.np_float()))
+        self._acc_of_rho = ti.ndarray(fp, shape=t.acc_of_rho.size)
+        self._acc_of_rho.from_numpy(t.acc_of_rho.astype(backend.np_float()))
         values = dict(T0=t.T0, inv_dT=1.0 / t.dT, gamma_over_a=t.gamma_over_a, tau_switch=t.tau0, inv_dtau=1.0 / t.dtau,
                       q_over_r=t.q_over_r, ln_theta_mid=t.ln_theta_mid, inv_width=1.0 / t.ln_theta_width,
                       theta_lo=t.theta_lo, rho0=t.rho_rel0, liquidus=t.liquidus, T_active=t.T_active,
-                      acc_full=t.acc_full)
+                      acc_full=t.acc_full, inv_drho=t.inv_drho)
         self._par = ti.ndarray(fp, shape=len(K.PARAMS))  #: per-run constants of the densify kernel (K.PARAMS)
         self._par.from_numpy(np.array([values[name] for name in K.PARAMS], dtype=backend.np_float()))
         self.time = 0.0
@@ -140,7 +142,7 @@ class Densifier:
             s.sync(remap=False)
         n = round(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.acc_face,
                          self.layer_face, self.rho_before, s.t_liq, s.cool_rate, s.mass_lost, s.alkali_lost,
-                         self.MIN_GAP, self.MIN_FILL))
+                         self._acc_of_rho, self._par, self.MIN_GAP, self.MIN_FILL))
         if n:
             s._refresh()
             self.columns_settled += n

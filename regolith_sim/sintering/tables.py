@@ -31,7 +31,10 @@ class SinteringTables:
     Mackenzie-Shuttleworth density on a uniform tau grid from tau0 = TAU_SWITCH (step dtau); below
     it the kernel uses Frenkel's closed form. ``T_active`` [K] and ``theta_lo`` [s/K] bound where
     the kernel may skip work (see T_ACTIVE_HORIZON). The master-curve scalars are Q/R [K], the sigmoid mid
-    and width in ln Theta. Arrays not used by ``model`` hold two dummy entries."""
+    and width in ln Theta. Arrays not used by ``model`` hold two dummy entries. ``acc_of_rho`` is the inverse
+    of either law, the accumulator that brings a fresh powder to each density on a uniform grid from rho_rel0
+    to 1 (:meth:`acc_of_density`): the settling kernel gives a cell merged from parcels of different densities
+    the accumulator of its merged density."""
 
     model: str
     rho_rel0: float
@@ -49,6 +52,7 @@ class SinteringTables:
     q_over_r: float
     ln_theta_mid: float
     ln_theta_width: float
+    acc_of_rho: np.ndarray
 
     @property
     def model_code(self) -> int:
@@ -61,11 +65,26 @@ class SinteringTables:
         never reaches 1)."""
         if self.model == "viscous":
             return float(self.tau_full)
-        return float(np.exp(self.ln_theta_mid + self.ln_theta_width * np.log(1.0 / MSC_FULL - 1.0)))
+        return self._msc_full(self.ln_theta_mid, self.ln_theta_width)
+
+    @staticmethod
+    def _msc_full(mid: float, width: float) -> float:
+        return float(np.exp(mid + width * np.log(1.0 / MSC_FULL - 1.0)))
+
+    @property
+    def inv_drho(self) -> float:
+        """1 / the spacing of ``acc_of_rho`` in relative density."""
+        return (self.acc_of_rho.size - 1) / (1.0 - self.rho_rel0)
+
+    def acc_of_density(self, rho):
+        """The accumulator (reduced time tau, or Theta [s/K]) at which a fresh powder reaches the relative density
+        ``rho``, from ``acc_of_rho`` as the settling kernel reads it (linear, clamped to [rho_rel0, 1])."""
+        grid = np.linspace(self.rho_rel0, 1.0, self.acc_of_rho.size)
+        return np.interp(np.asarray(rho, float), grid, self.acc_of_rho)
 
     @classmethod
     def from_material(cls, m, model: str = "viscous", rho_rel0: float | None = None,
-                      n_T: int = 8192, n_tau: int = 4096) -> "SinteringTables":
+                      n_T: int = 8192, n_tau: int = 4096, n_rho: int = 4096) -> "SinteringTables":
         if model not in MODELS:
             raise MaterialError(f"sintering model {model!r}: allowed values are {', '.join(MODELS)}",
                                 key="sintering.model")
@@ -96,10 +115,18 @@ class SinteringTables:
             negligible = T_ACTIVE_HORIZON / T_scan * np.exp(-q_over_r / T_scan) < theta_lo
         # the first temperature from which on the rate is never negligible (rates rise with T)
         T_active = float(T_scan[max(int(np.argmin(negligible)) - 1, 0)]) if negligible[0] else T_LOW
+        rho_grid = np.linspace(rho0, 1.0, n_rho)
+        if model == "viscous":
+            acc_of_rho = np.array([models.reduced_time_of_density(r, rho0, (tau0, dtau, rho_visc, tau_full))
+                                   for r in rho_grid[:-1]] + [tau_full])
+        else:
+            with np.errstate(divide="ignore"):
+                ln_theta = mid + width * (np.log(rho_grid - rho0) - np.log(1.0 - rho_grid))
+            acc_of_rho = np.exp(np.clip(ln_theta, -np.inf, np.log(cls._msc_full(mid, width))))
         return cls(model=model, rho_rel0=rho0, liquidus=float(m.liquidus_K), ln_eta=np.ascontiguousarray(ln_eta),
                    T0=T0, dT=dT, gamma_over_a=float(g_a), rho_visc=np.ascontiguousarray(rho_visc), tau0=tau0, dtau=dtau,
                    tau_full=float(tau_full), T_active=T_active, theta_lo=theta_lo, q_over_r=float(q_over_r), ln_theta_mid=float(mid),
-                   ln_theta_width=float(width))
+                   ln_theta_width=float(width), acc_of_rho=np.ascontiguousarray(acc_of_rho))
 
     def reduced_time_rate(self, T):
         """d tau/dt = gamma / (eta_eff(T) a) from the same table the kernel reads [1/s]."""
