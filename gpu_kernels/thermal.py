@@ -62,10 +62,11 @@ ROUGH = 2
 #: enter the watched box (``update_properties``). Filled by ThermalSolver (its ``_pack_params``).
 PARAMS = ("h0", "inv_dh", "contact", "chi", "k_dense", "k_melt", "rho_rel0", "solidus", "liquidus", "k_const",
           "T_hot", "cp_T0", "cp_inv_dT", "hT0", "inv_hdT", "rho_p", "dx", "eps_solid", "eps_melt", "T_sky",
-          "h_conv", "T_amb", "bottom_dirichlet", "T_watch", "top_held", "T_top", "inv_melt_range", "inv_phi0")
+          "h_conv", "T_amb", "bottom_dirichlet", "T_watch", "top_held", "T_top", "inv_melt_range", "inv_phi0",
+          "k_gas", "gas_exp")
 (P_H0, P_INV_DH, P_CONTACT, P_CHI, P_K_DENSE, P_K_MELT, P_RHO_REL0, P_SOLIDUS, P_LIQUIDUS, P_K_CONST, P_T_HOT,
  P_CP_T0, P_CP_INV_DT, P_HT0, P_INV_HDT, P_RHO_P, P_DX, P_EPS_SOLID, P_EPS_MELT, P_T_SKY, P_H_CONV, P_T_AMB,
- P_BOTTOM, P_T_WATCH, P_TOP_HELD, P_T_TOP, P_INV_MELT_RANGE, P_INV_PHI0) = range(len(PARAMS))
+ P_BOTTOM, P_T_WATCH, P_TOP_HELD, P_T_TOP, P_INV_MELT_RANGE, P_INV_PHI0, P_K_GAS, P_GAS_EXP) = range(len(PARAMS))
 #: Layout of ``spot``, a surface source's per-run constants for ``deposit_surface`` (as ``PARAMS``): the
 #: profile code, the super-gaussian order, the grid's x and y origin [m] and cell [m], the particle density
 #: [kg/m^3], the powder's extinction per unit relative density [1/m] and the relative density from which
@@ -96,9 +97,11 @@ def melt_fraction(t, solidus, inv_melt_range):
 
 
 @ti.func
-def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, solidus, inv_melt_range, k_const):
-    """k(T, relative density) [W/(m K)] (materials.laws.conductivity): contact conductivity of the powder
-    blended towards the (melting) dense matrix as it sinters, plus the radiative T^3 term of the pores.
+def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, solidus, inv_melt_range, k_const,
+                    k_gas, gas_exp):
+    """k(T, relative density) [W/(m K)] (materials.laws.conductivity): contact conductivity of the powder (plus,
+    under a gas, the conduction of the gas-filled bed, k_gas (T/300 K)^gas_exp; 0 in vacuum) blended towards the
+    (melting) dense matrix as it sinters, plus the radiative T^3 term of the pores.
     ``inv_phi0`` = 1 / (1 - rho_rel0), the inverse of the loose powder's porosity, and ``inv_melt_range`` as
     in ``melt_fraction``: a division costs several multiplications in the cell loops (PARAMS).
     Works on a scalar or on a vector of cells alike (the benchmark's 8-lane layout), hence t x 0 + k_const."""
@@ -110,7 +113,10 @@ def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, so
         matrix = ((1.0 - f) * k_dense + f * k_melt) * ti.max(1.0 - 1.5 * phi, 0.0)
         tr = t * (1.0 / 350.0)
         radiative = contact * chi * tr * tr * tr * ti.min(phi * inv_phi0, 1.0)
-        k = (1.0 - sint) * contact + sint * matrix + radiative
+        powder = t * 0.0 + contact
+        if k_gas > 0.0:
+            powder += k_gas * backend.pow(t * (1.0 / 300.0), gas_exp)
+        k = (1.0 - sint) * powder + sint * matrix + radiative
     return k
 
 
@@ -319,7 +325,7 @@ def update_properties(
             state[i, j, k] = s
             store_conductivity(kcond, kside, mass, i, j, k, rr,
                                conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, solidus,
-                                               inv_melt, k_const))
+                                               inv_melt, k_const, par[P_K_GAS], par[P_GAS_EXP]))
             a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, mass, cp_of_T, cp_T0, cp_inv_dT, rho_p, eps, h_conv,
                                                   i, j, k, a_max, s_max, t_max, bad)
             if t >= T_watch or s == MOLTEN:
@@ -346,7 +352,7 @@ def update_properties(
 def conductivity_from(
     T: nd3, rho_rel: nd3, state: nd3, kcond: nd3, kside: nd3, mass: nd3,
     contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float, inv_phi0: float,
-    solidus: float, inv_melt_range: float, k_const: float, k0: ti.i32, k1: ti.i32,
+    solidus: float, inv_melt_range: float, k_const: float, k_gas: float, gas_exp: float, k0: ti.i32, k1: ti.i32,
 ):
     """k(T, relative density) from a trial temperature field (Picard update of the implicit step); the
     constants as ``conductivity_of`` takes them."""
@@ -356,7 +362,7 @@ def conductivity_from(
                 rr = rho_rel[i, j, k]
                 store_conductivity(kcond, kside, mass, i, j, k, rr,
                                    conductivity_of(T[i, j, k], rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0,
-                                                   solidus, inv_melt_range, k_const))
+                                                   solidus, inv_melt_range, k_const, k_gas, gas_exp))
 
 
 @ti.func
@@ -738,7 +744,7 @@ def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), kside
     store_conductivity(kcond, kside, mass, i, j, k, rr,
                        conductivity_of(t, rr, par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT],
                                        par[P_RHO_REL0], par[P_INV_PHI0], par[P_SOLIDUS], par[P_INV_MELT_RANGE],
-                                       par[P_K_CONST]))
+                                       par[P_K_CONST], par[P_K_GAS], par[P_GAS_EXP]))
 
 
 @ti.func

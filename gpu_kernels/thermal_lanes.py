@@ -118,7 +118,7 @@ def properties(hb, rr, s, tpk, thot, t_old, T_of_h: ti.template(), h0: float, in
                                           splat(SINTERED), si)))
     s_new = ti.select(void, si, s_new)
     k = conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, 1.0 / ti.max(1.0 - rho_rel0, 1e-9), solidus,
-                        1.0 / (liquidus - solidus), k_const)
+                        1.0 / (liquidus - solidus), k_const, 0.0, 0.0)  # (the benchmark's bed is in vacuum)
     return t_new, tpk_new, thot_new, s_new, ti.select(void, splat(0.0), k)
 
 

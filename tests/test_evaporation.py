@@ -192,11 +192,11 @@ def test_a_print_books_evaporation_and_still_closes_its_energy_balance(ti_runtim
         m = sim.material
         assert sim.thermal.boundary.evaporation.h_mass_m_s == pytest.approx(
             spot_mass_transfer(m, sim.site, 1.5e-3), rel=1e-12)
-        # and the gas holds it back: the same print in a vacuum chamber loses over ten times as much, although
-        # its latent heat keeps that melt hundreds of kelvin cooler
+        # and the gas holds it back: the same print in a vacuum chamber loses over ten times as much (the cap
+        # its latent heat puts on the melt's temperature: test_evaporation_caps_the_peak_temperature; here the air in
+        # the powder's pores also conducts the heat away, so the peaks are not comparable)
         _, vacuum = run("lab-vacuum")
         assert summary["part"]["mass_lost_kg"] < 0.1 * vacuum.summary["part"]["mass_lost_kg"]
-        assert vacuum.summary["peak_temperature_K"] < summary["peak_temperature_K"] - 200.0
 
 
 def _melt_block(mat, ev, shape, dx) -> ThermalSolver:

@@ -65,13 +65,15 @@ def cp_sensible(T, *, low_model: str, T_high: float, cp_liquid: float, solidus: 
 # --- thermal conductivity ----------------------------------------------------------------------
 
 def conductivity(T, rel_density, *, contact, chi, dense, melt, rel_density0, solidus, liquidus,
-                 constant: float | None = None):
+                 constant: float | None = None, gas: tuple[float, float] | None = None):
     """Effective conductivity of regolith from loose powder to dense rock and melt [W/(m K)].
 
-    k = (1 - s) Kc + s k_dense (1 - 3/2 phi) + Kc chi (T/350)^3 phi/phi0,   s = (rho - rho0)/(1 - rho0)
+    k = (1 - s) (Kc + Kg(T)) + s k_dense (1 - 3/2 phi) + Kc chi (T/350)^3 phi/phi0,   s = (rho - rho0)/(1 - rho0)
 
     - Loose powder (s = 0): Hayne et al. 2017 Eq. A4, K = Kc (1 + chi (T/350 K)^3): contact
       conduction through point contacts plus radiation across pores, which scales with porosity.
+    - Under a gas, the gas-filled bed adds Kg(T) = k300 (T/300 K)^m, ``gas`` = (k300, m)
+      (:func:`gas_bed_power_law`: Zehner & Schluender's bed in the gas's conductivity); None in vacuum.
     - Densified material: the solid matrix with spherical non-conducting pores by Landauer's (1952)
       effective-medium rule k_dense (1 - 3 phi/2) (J Appl Phys 23:779), reached as necks grow; the
       linear blend in the sintered fraction s is this code's interpolation between the two limits.
@@ -87,7 +89,53 @@ def conductivity(T, rel_density, *, contact, chi, dense, melt, rel_density0, sol
     k_dense = (1.0 - f) * dense + f * melt
     matrix = k_dense * np.maximum(1.0 - 1.5 * phi, 0.0)
     radiative = contact * chi * (T / 350.0) ** 3 * np.minimum(phi / phi0, 1.0)
-    return (1.0 - s) * contact + s * matrix + radiative
+    powder = contact + (0.0 if gas is None else gas[0] * (np.maximum(T, 1.0) / 300.0) ** gas[1])
+    return (1.0 - s) * powder + s * matrix + radiative
+
+
+#: Shape factor C of Zehner & Schluender's deformation parameter B = C ((1 - psi)/psi)^(10/9): 1.25 for
+#: spheres, 1.4 for crushed (broken) particles, 2.5 for cylinders (Zehner & Schluender 1970, Chem. Ing. Tech.
+#: 42:933; the values the VDI Heat Atlas, ch. D6.3, tabulates). Regolith grains are angular fragments.
+ZS_SHAPE_CRUSHED = 1.4
+
+
+def zehner_schlunder(porosity, k_fluid, k_solid, shape: float = ZS_SHAPE_CRUSHED):
+    """Conductivity [W/(m K)] of a bed of grains (``k_solid``) in a stagnant fluid (``k_fluid``) at ``porosity``
+    psi: Zehner & Schluender (1970), without contact flattening or radiation,
+
+    k/k_f = 1 - sqrt(1 - psi) + 2 sqrt(1 - psi)/(1 - l B) [(1 - l) B/(1 - l B)^2 ln(1/(l B)) - (B + 1)/2
+            - (B - 1)/(1 - l B)],   l = k_f/k_s,  B = C ((1 - psi)/psi)^(10/9).
+
+    Kandula (2011, J. Porous Media 14:919) checked it against packed beds with k_s/k_f from 8 to 1,200.
+    Equal conductivities give k_f (the bracket then is (1 - B)/2); the limit 1 - l B -> 0 is removable."""
+    psi = np.asarray(porosity, float)
+    kf, ks = np.asarray(k_fluid, float), np.asarray(k_solid, float)
+    lam = kf / ks
+    B = shape * ((1.0 - psi) / psi) ** (10.0 / 9.0)
+    d = 1.0 - lam * B
+    d = np.where(np.abs(d) < 1e-9, 1e-9, d)
+    bracket = (1.0 - lam) * B / d**2 * np.log(1.0 / (lam * B)) - 0.5 * (B + 1.0) - (B - 1.0) / d
+    root = np.sqrt(1.0 - psi)
+    return kf * (1.0 - root + 2.0 * root / d * bracket)
+
+
+#: Temperatures [K] over which :func:`gas_bed_power_law` fits the bed: room temperature to the melting range
+#: (above it the bed has densified and the gas term is blended out).
+GAS_FIT_T = (300.0, 2000.0)
+
+
+def gas_bed_power_law(porosity: float, k_solid: float, gas: tuple[float, float, float]) -> tuple[float, float]:
+    """(k300 [W/(m K)], m): the power law k300 (T/300 K)^m fitted (least squares in log k, 300-2,000 K) to the
+    conductivity of the gas-filled bed, :func:`zehner_schlunder` with the gas's conductivity k_g(T) =
+    k_ref (T/T_ref)^n, ``gas`` = (k_ref, T_ref, n). The kernels evaluate one power per cell, not the model.
+    The Knudsen number of the pores (mean free path over pore size) is at most ~0.02 at 1 atm for the
+    database's grains (pores of ~10 um, air's mean free path 0.07 um at 300 K, ~0.35 um at 1,500 K), so the gas
+    is taken as a continuum: the bed's gas term is then overestimated by at most a few per cent."""
+    k_ref, T_ref, n = gas
+    T = np.geomspace(*GAS_FIT_T, 64)
+    k = zehner_schlunder(porosity, k_ref * (T / T_ref) ** n, k_solid)
+    m, ln_k300 = np.polyfit(np.log(T / 300.0), np.log(k), 1)
+    return float(np.exp(ln_k300)), float(m)
 
 
 # --- melt viscosity: Giordano, Russell & Dingwell (2008) --------------------------------------

@@ -247,10 +247,13 @@ class Material:
     def melt_fraction(self, T):
         return laws.melt_fraction(T, self.solidus_K, self.liquidus_K)
 
-    def conductivity(self, T, rel_density):
-        """k(T, relative density) [W/(m K)] (see :func:`laws.conductivity`)."""
+    def conductivity(self, T, rel_density, gas: tuple[float, float, float] | None = None):
+        """k(T, relative density) [W/(m K)] (see :func:`laws.conductivity`); ``gas``: (k [W/(m K)] at T [K],
+        exponent) of a gas in the pores (Site.gas_conductivity), None in vacuum."""
+        bed = None if gas is None else laws.gas_bed_power_law(1.0 - self.powder_relative_density,
+                                                              self.get("conductivity.dense_W_mK"), gas)
         return laws.conductivity(
-            T, rel_density, contact=self.get("conductivity.contact_W_mK"),
+            T, rel_density, gas=bed, contact=self.get("conductivity.contact_W_mK"),
             chi=self.get("conductivity.radiative_chi"), dense=self.get("conductivity.dense_W_mK"),
             melt=self.get("conductivity.melt_W_mK"), rel_density0=self.powder_relative_density,
             solidus=self.solidus_K, liquidus=self.liquidus_K,

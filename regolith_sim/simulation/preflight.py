@@ -226,7 +226,7 @@ def spot_temperature_bound(case, su: Setup, power: float, target: float) -> tupl
     T_cond, need_cond = np.inf, 0.0
     if spot and T0 < target:
         T = np.linspace(T0, target, 256)
-        k = np.asarray(m.conductivity(T, np.full_like(T, m.powder_relative_density)), float)
+        k = np.asarray(m.conductivity(T, np.full_like(T, m.powder_relative_density), su.site.gas_conductivity), float)
         kirchhoff = np.concatenate([[0.0], np.cumsum(0.5 * (k[1:] + k[:-1]) * np.diff(T))])  # int_T0^T k dT [W/m]
         per_W = q_per_W * radial_reach(p.profile, spot, p.super_gaussian_order)
         need_cond = kirchhoff[-1] / per_W
@@ -376,13 +376,14 @@ def _spot_resolution_note(case, su: Setup, dx: float) -> list[str]:
             f"{d / 4 * 1e3:.3g} mm resolve it (solver.cell_size, or solver.resolution)"]
 
 
-def heated_depth(material, spot_diameter: float, scan_speed: float) -> float:
+def heated_depth(material, spot_diameter: float, scan_speed: float, gas=None) -> float:
     """Depth [m] heat reaches in the loose powder while a spot of ``spot_diameter`` [m] passes at ``scan_speed``
     [m/s]: sqrt(alpha t), t = d / v, alpha = k / (rho c_p) of the powder at the solidus (its radiative
-    conductivity near its largest before the powder melts; Carslaw & Jaeger 1959, Sec. 2.9)."""
+    conductivity near its largest before the powder melts, with ``gas`` in its pores: Site.gas_conductivity;
+    Carslaw & Jaeger 1959, Sec. 2.9)."""
     T = np.array([material.solidus_K])
     rho0 = material.powder_relative_density
-    k = float(np.asarray(material.conductivity(T, np.array([rho0])), float).ravel()[0])
+    k = float(np.asarray(material.conductivity(T, np.array([rho0]), gas), float).ravel()[0])
     rho_cp = material.particle_density * rho0 * float(np.asarray(material.cp(T), float).ravel()[0])
     return float(np.sqrt(k / rho_cp * spot_diameter / scan_speed))
 
@@ -394,7 +395,7 @@ def _heated_depth_note(case, su: Setup, dx: float) -> list[str]:
     d = _narrowest_spot(case, su)
     if d is None or p.plan_file:  # (a plan file's own times set its speeds, not process.scan_speed)
         return []
-    depth = heated_depth(su.material, d, p.scan_speed)
+    depth = heated_depth(su.material, d, p.scan_speed, su.site.gas_conductivity)
     if dx <= HEATED_DEPTH_CELLS_MAX * depth:
         return []
     return [f"solver.cell_size: a {d * 1e3:.4g} mm spot at {p.scan_speed * 1e3:.4g} mm/s heats the powder about "

@@ -101,7 +101,7 @@ class Simulation:
         self.domain: Domain = su.domain
         g = self.domain.grid
         rho0 = m.initial_relative_density or self.material.powder_relative_density
-        self.tables = ThermalTables.from_material(self.material, rho_rel0=rho0)
+        self.tables = ThermalTables.from_material(self.material, rho_rel0=rho0, gas=self.site.gas_conductivity)
         sky = sky_temperature(case, self.site)
         h_conv = convection_coefficient(case, self.site)
         evap = evaporation_for(self.material, h_conv, self.site.gas_heat_capacity_J_m3K, self.site.gas_pressure_Pa,

@@ -43,6 +43,9 @@ class Site:
     gas_pressure_Pa: Optional[float] = None  #: pressure of the gas over the bed (None: vacuum)
     #: (D [m^2/s] at T [K], exponent n) of a melt vapour diffusing through the gas, D ~ T^n (None: vacuum)
     vapour_diffusivity: Optional[tuple[float, float, float]] = None
+    #: (k [W/(m K)] at T [K], exponent n) of the gas's own conductivity, k ~ T^n: the gas in the pores of the
+    #: bed conducts (materials.laws.gas_bed_power_law); None in vacuum
+    gas_conductivity: Optional[tuple[float, float, float]] = None
 
     @property
     def is_lunar(self) -> bool:
@@ -127,6 +130,8 @@ def _build(name: str) -> Site:
         gas_pressure_Pa=float(_entry(env, "gas_pressure_Pa", where)) if "gas_pressure_Pa" in env else None,
         vapour_diffusivity=tuple(float(_entry(env, f"vapour_diffusivity_{k}", where))
                                  for k in ("m2_s", "T_K", "exponent")) if "vapour_diffusivity_m2_s" in env else None,
+        gas_conductivity=tuple(float(_entry(env, f"gas_conductivity_{k}", where))
+                               for k in ("W_mK", "T_K", "exponent")) if "gas_conductivity_W_mK" in env else None,
     )
 
 

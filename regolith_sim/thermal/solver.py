@@ -333,7 +333,7 @@ class ThermalSolver:
         """Upload the per-run constants of the explicit step in the layout of ``K.PARAMS``."""
         t = self.tables
         values = dict(zip(("contact", "chi", "k_dense", "k_melt", "rho_rel0", "inv_phi0", "solidus", "inv_melt_range",
-                           "k_const"), self._k_params()))
+                           "k_const", "k_gas", "gas_exp"), self._k_params()))
         values.update(zip(("eps_solid", "eps_melt", "solidus", "liquidus", "T_sky", "h_conv", "T_amb",
                            "bottom_dirichlet", "top_held", "T_top"), self._surface_params()))
         values.update(h0=t.h0, inv_dh=1.0 / t.dh, T_hot=self.T_hot, cp_T0=t.T0, cp_inv_dT=1.0 / t.dT, hT0=t.hT0,
@@ -420,7 +420,7 @@ class ThermalSolver:
         t = self.tables
         # (1 - rho_rel0 floored at 1e-9 as materials.laws.conductivity does: a dense start has no powder)
         return (t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0, 1.0 / max(1.0 - t.rho_rel0, 1e-9), t.solidus,
-                1.0 / (t.liquidus - t.solidus), t.k_const)
+                1.0 / (t.liquidus - t.solidus), t.k_const, t.k_gas, t.gas_exp)
 
     def update_properties(self, dt: float, group: int = K.ALL, now: float | None = None,
                           evaporate: bool = False, h_start=None) -> None:
