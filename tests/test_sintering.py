@@ -79,6 +79,14 @@ def test_the_accumulator_of_a_density_inverts_each_law(lms1, model):
     assert np.all(np.diff(acc) > 0.0)
 
 
+def test_a_dense_start_has_a_constant_inverse(lms1):
+    """material.initial_relative_density = 1 with the master curve (the viscous law refuses a dense powder): every
+    merged cell is at full density, so the inverse table is acc_full throughout and its spacing is not divided by
+    zero (a run of this case stopped with a ZeroDivisionError in wave 2, session 20, before it was guarded)."""
+    t = SinteringTables.from_material(lms1, "master-curve", rho_rel0=1.0)
+    assert t.inv_drho == 0.0 and np.all(t.acc_of_rho == t.acc_full)
+
+
 def test_costa2009_relative_viscosity_and_glass_transition(lms1):
     # Costa, Caricchi & Bagdassarov (2009) eq. 3 with their strain-rate fit of Caricchi et al. (2007):
     # at 1e-4 1/s, x = -4: phi* = 0.066499 tanh(0.196927) + 0.591806, delta = -6.301095 tanh(-0.413984)

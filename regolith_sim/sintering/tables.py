@@ -73,8 +73,8 @@ class SinteringTables:
 
     @property
     def inv_drho(self) -> float:
-        """1 / the spacing of ``acc_of_rho`` in relative density."""
-        return (self.acc_of_rho.size - 1) / (1.0 - self.rho_rel0)
+        """1 / the spacing of ``acc_of_rho`` in relative density (0 for a dense start, whose table is constant)."""
+        return (self.acc_of_rho.size - 1) / (1.0 - self.rho_rel0) if self.rho_rel0 < 1.0 else 0.0
 
     def acc_of_density(self, rho):
         """The accumulator (reduced time tau, or Theta [s/K]) at which a fresh powder reaches the relative density
@@ -116,7 +116,9 @@ class SinteringTables:
         # the first temperature from which on the rate is never negligible (rates rise with T)
         T_active = float(T_scan[max(int(np.argmin(negligible)) - 1, 0)]) if negligible[0] else T_LOW
         rho_grid = np.linspace(rho0, 1.0, n_rho)
-        if model == "viscous":
+        if rho0 >= 1.0:  # a dense start (material.initial_relative_density = 1): every cell is at full density
+            acc_of_rho = np.full(2, tau_full if model == "viscous" else cls._msc_full(mid, width))
+        elif model == "viscous":
             acc_of_rho = np.array([models.reduced_time_of_density(r, rho0, (tau0, dtau, rho_visc, tau_full))
                                    for r in rho_grid[:-1]] + [tau_full])
         else:
