@@ -112,8 +112,6 @@ def varied_solver(shape=(10, 9, 16), seed: int = 1):
     LHS-1's 1773 K liquidus: molten) and 30 % of the powder densified by 0.1 (sintered)."""
     rng = np.random.default_rng(seed)
     s, _, dt = make_solver(0, "production", shape=shape)
-    s.radiative_lift = False  # (the lane kernels take each cell's k at its own temperature)
-    s._pack_params()
     st, rr, Tn = s.field("state"), s.field("rho_rel"), s.field("T")
     T_new = Tn + rng.uniform(0.0, 1800.0, Tn.shape)
     rr = np.where(rng.random(rr.shape) < 0.3, rr + 0.1, rr)

@@ -63,11 +63,10 @@ ROUGH = 2
 PARAMS = ("h0", "inv_dh", "contact", "chi", "k_dense", "k_melt", "rho_rel0", "solidus", "liquidus", "k_const",
           "T_hot", "cp_T0", "cp_inv_dT", "hT0", "inv_hdT", "rho_p", "dx", "eps_solid", "eps_melt", "T_sky",
           "h_conv", "T_amb", "bottom_dirichlet", "T_watch", "top_held", "T_top", "inv_melt_range", "inv_phi0",
-          "k_gas", "gas_exp", "rad_lift")
+          "k_gas", "gas_exp")
 (P_H0, P_INV_DH, P_CONTACT, P_CHI, P_K_DENSE, P_K_MELT, P_RHO_REL0, P_SOLIDUS, P_LIQUIDUS, P_K_CONST, P_T_HOT,
  P_CP_T0, P_CP_INV_DT, P_HT0, P_INV_HDT, P_RHO_P, P_DX, P_EPS_SOLID, P_EPS_MELT, P_T_SKY, P_H_CONV, P_T_AMB,
- P_BOTTOM, P_T_WATCH, P_TOP_HELD, P_T_TOP, P_INV_MELT_RANGE, P_INV_PHI0, P_K_GAS, P_GAS_EXP,
- P_RAD_LIFT) = range(len(PARAMS))
+ P_BOTTOM, P_T_WATCH, P_TOP_HELD, P_T_TOP, P_INV_MELT_RANGE, P_INV_PHI0, P_K_GAS, P_GAS_EXP) = range(len(PARAMS))
 #: Layout of ``spot``, a surface source's per-run constants for ``deposit_surface`` (as ``PARAMS``): the
 #: profile code, the super-gaussian order, the grid's x and y origin [m] and cell [m], the particle density
 #: [kg/m^3], the powder's extinction per unit relative density [1/m] and the relative density from which
@@ -119,41 +118,6 @@ def conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, so
             powder += k_gas * backend.pow(t * (1.0 / 300.0), gas_exp)
         k = (1.0 - sint) * powder + sint * matrix + radiative
     return k
-
-
-#: 1 / (350 K)^3, the radiative term's reference temperature cubed (conductivity_of's t/350), as a literal: no
-#: pow in the kernels (SPIR-V has no f64 Pow)
-INV_T_RAD3 = 1.0 / 350.0**3
-
-
-@ti.func
-def radiative_lift(t, t_hot, rr, contact, chi, inv_phi0, k_const, lift):
-    """What the pores' radiation adds to a cell's conductivity [W/(m K)] towards a hotter cell above or below it
-    at ``t_hot`` (``hotter_vertical``): the radiative term taken at the mean of T^3 over [t, t_hot],
-    (t + t_hot)(t^2 + t_hot^2)/4 (the Kirchhoff transform of k ~ T^3 across the face), less its value at t.
-    Evaluated at the cell's own centre, the radiative conductivity of powder at 300 K under melt at 2,700 K is
-    ~1/100 of what crosses that face, so a melt on cold powder barely heated it (wave 2, session 20). ``lift`` = 0
-    leaves it out (the lane prototype's agreement check)."""
-    out = 0.0
-    if lift != 0.0 and k_const <= 0.0 and t_hot > t:
-        m3 = 0.25 * (t + t_hot) * (t * t + t_hot * t_hot)
-        out = contact * chi * (m3 - t * t * t) * INV_T_RAD3 * ti.min((1.0 - rr) * inv_phi0, 1.0)
-    return out
-
-
-@ti.func
-def hotter_vertical(T: ti.template(), mark: ti.template(), i, j, k, nz):
-    """The higher temperature [K] of the cells above and below (i, j, k), 0 where both are void or off the grid;
-    ``mark`` is 0 in void cells (``state``, or ``kcond`` where the state is not at hand). Read within a column,
-    which one thread walks, so the read is deterministic."""
-    th = 0.0
-    if k + 1 < nz:
-        if mark[i, j, k + 1] != 0:
-            th = T[i, j, k + 1]
-    if k > 0:
-        if mark[i, j, k - 1] != 0:
-            th = ti.max(th, T[i, j, k - 1])
-    return th
 
 
 @ti.func
@@ -361,9 +325,7 @@ def update_properties(
             state[i, j, k] = s
             store_conductivity(kcond, kside, mass, i, j, k, rr,
                                conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, solidus,
-                                               inv_melt, k_const, par[P_K_GAS], par[P_GAS_EXP])
-                               + radiative_lift(t, hotter_vertical(T, state, i, j, k, nz), rr, contact, chi,
-                                                inv_phi0, k_const, par[P_RAD_LIFT]))
+                                               inv_melt, k_const, par[P_K_GAS], par[P_GAS_EXP]))
             a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, mass, cp_of_T, cp_T0, cp_inv_dT, rho_p, eps, h_conv,
                                                   i, j, k, a_max, s_max, t_max, bad)
             if t >= T_watch or s == MOLTEN:
@@ -390,8 +352,7 @@ def update_properties(
 def conductivity_from(
     T: nd3, rho_rel: nd3, state: nd3, kcond: nd3, kside: nd3, mass: nd3,
     contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float, inv_phi0: float,
-    solidus: float, inv_melt_range: float, k_const: float, k_gas: float, gas_exp: float, lift: float, k0: ti.i32,
-    k1: ti.i32,
+    solidus: float, inv_melt_range: float, k_const: float, k_gas: float, gas_exp: float, k0: ti.i32, k1: ti.i32,
 ):
     """k(T, relative density) from a trial temperature field (Picard update of the implicit step); the
     constants as ``conductivity_of`` takes them."""
@@ -401,9 +362,7 @@ def conductivity_from(
                 rr = rho_rel[i, j, k]
                 store_conductivity(kcond, kside, mass, i, j, k, rr,
                                    conductivity_of(T[i, j, k], rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0,
-                                                   solidus, inv_melt_range, k_const, k_gas, gas_exp)
-                                   + radiative_lift(T[i, j, k], hotter_vertical(T, state, i, j, k, T.shape[2]), rr,
-                                                    contact, chi, inv_phi0, k_const, lift))
+                                                   solidus, inv_melt_range, k_const, k_gas, gas_exp))
 
 
 @ti.func
@@ -785,9 +744,7 @@ def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), kside
     store_conductivity(kcond, kside, mass, i, j, k, rr,
                        conductivity_of(t, rr, par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT],
                                        par[P_RHO_REL0], par[P_INV_PHI0], par[P_SOLIDUS], par[P_INV_MELT_RANGE],
-                                       par[P_K_CONST], par[P_K_GAS], par[P_GAS_EXP])
-                       + radiative_lift(t, hotter_vertical(T, kcond, i, j, k, T.shape[2]), rr, par[P_CONTACT],
-                                        par[P_CHI], par[P_INV_PHI0], par[P_K_CONST], par[P_RAD_LIFT]))
+                                       par[P_K_CONST], par[P_K_GAS], par[P_GAS_EXP]))
 
 
 @ti.func

@@ -307,9 +307,6 @@ class ThermalSolver:
         self._watch_read: list = [None, None]
         self.hot_box.from_numpy(np.tile(np.array([K.BOX_EMPTY, -1], np.int32), (2, 3)))
         self.T_watch = np.inf
-        #: a porous cell's radiative conductivity is taken over the temperatures towards a hotter cell above or
-        #: below it (K.radiative_lift); off only for the lane prototype's agreement check, which has no such term
-        self.radiative_lift = True
         self._par = ti.ndarray(fp, shape=len(K.PARAMS))  #: per-run constants of the explicit step (K.PARAMS)
         self._pack_params()
         self._tile_limit = ti.ndarray(fp, shape=n_tiles)
@@ -336,7 +333,7 @@ class ThermalSolver:
         """Upload the per-run constants of the explicit step in the layout of ``K.PARAMS``."""
         t = self.tables
         values = dict(zip(("contact", "chi", "k_dense", "k_melt", "rho_rel0", "inv_phi0", "solidus", "inv_melt_range",
-                           "k_const", "k_gas", "gas_exp", "rad_lift"), self._k_params()))
+                           "k_const", "k_gas", "gas_exp"), self._k_params()))
         values.update(zip(("eps_solid", "eps_melt", "solidus", "liquidus", "T_sky", "h_conv", "T_amb",
                            "bottom_dirichlet", "top_held", "T_top"), self._surface_params()))
         values.update(h0=t.h0, inv_dh=1.0 / t.dh, T_hot=self.T_hot, cp_T0=t.T0, cp_inv_dT=1.0 / t.dT, hT0=t.hT0,
@@ -423,7 +420,7 @@ class ThermalSolver:
         t = self.tables
         # (1 - rho_rel0 floored at 1e-9 as materials.laws.conductivity does: a dense start has no powder)
         return (t.contact, t.chi, t.k_dense, t.k_melt, t.rho_rel0, 1.0 / max(1.0 - t.rho_rel0, 1e-9), t.solidus,
-                1.0 / (t.liquidus - t.solidus), t.k_const, t.k_gas, t.gas_exp, float(self.radiative_lift))
+                1.0 / (t.liquidus - t.solidus), t.k_const, t.k_gas, t.gas_exp)
 
     def update_properties(self, dt: float, group: int = K.ALL, now: float | None = None,
                           evaporate: bool = False, h_start=None) -> None:
