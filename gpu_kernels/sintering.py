@@ -218,8 +218,8 @@ def settle(
     whole cells (a 1D conservative remap). A cell that receives several slabs gets their total mass,
     the mass-weighted enthalpy and temperature, the accumulator of its density (``_write_target``), face
     accumulators (over the parcels that had a contact there: each keeps the bond it made to the material beside
-    and above it, an approximation where neighbouring columns settle by different amounts; the new top's face upward has none), the inter-layer
-    share of the face to +z (the sum over the parcels whose top it receives, at most 1: an area) and time above
+    and above it, an approximation where neighbouring columns settle by different amounts; the new top's face
+    upward has none), the inter-layer share of the face to +z (the sum over the parcels whose top it receives, at most 1: an area) and time above
     T_hot, the evaporated mass and its alkali share of each parcel in proportion to the mass it brings (the loss
     moves with the material that suffered it), and the state, peak temperature and solidification record of the
     largest share (a sliver of melt that round-off cuts into a cell of powder leaves it powder, at its own peak);

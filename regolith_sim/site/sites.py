@@ -128,11 +128,17 @@ def _build(name: str) -> Site:
         gas_heat_capacity_J_m3K=float(_entry(env, "gas_heat_capacity_J_m3K", where))
         if "gas_heat_capacity_J_m3K" in env else None,
         gas_pressure_Pa=float(_entry(env, "gas_pressure_Pa", where)) if "gas_pressure_Pa" in env else None,
-        vapour_diffusivity=tuple(float(_entry(env, f"vapour_diffusivity_{k}", where))
-                                 for k in ("m2_s", "T_K", "exponent")) if "vapour_diffusivity_m2_s" in env else None,
-        gas_conductivity=tuple(float(_entry(env, f"gas_conductivity_{k}", where))
-                               for k in ("W_mK", "T_K", "exponent")) if "gas_conductivity_W_mK" in env else None,
+        vapour_diffusivity=_power_law(env, "vapour_diffusivity", "m2_s", where),
+        gas_conductivity=_power_law(env, "gas_conductivity", "W_mK", where),
     )
+
+
+def _power_law(env: dict, name: str, unit: str, where: str) -> Optional[tuple[float, float, float]]:
+    """(value at T_ref, T_ref [K], exponent) of a gas property given as ``{name}_{unit}``, ``{name}_T_K`` and
+    ``{name}_exponent`` in a site file (value ~ T^exponent); None where the site has no such gas (vacuum)."""
+    if f"{name}_{unit}" not in env:
+        return None
+    return tuple(float(_entry(env, f"{name}_{k}", where)) for k in (unit, "T_K", "exponent"))  # type: ignore[return-value]
 
 
 def get_site(name: str, *, latitude_deg: Optional[float] = None, albedo: Optional[float] = None,
