@@ -17,12 +17,13 @@ Byte counts per cell per step (each array counted once per step - neighbours ass
 cache - writes counted once, no write-allocate: the STREAM convention of benchmarks/membw.py). With
 F = 8 (f64) or 4 (f32) bytes and state an int8:
 
-* diffuse           reads h, T, kcond, kside, mass (5F) + state (1), writes h_new (F)   = 6F + 1
+* diffuse           reads h, T, kcond, kside, krad, mass (6F) + state (1), writes h_new (F)   = 7F + 1
 * update_properties reads h, rho_rel, mass, T_peak, t_hot (5F) + state (1),
-                    writes T, T_peak, kcond, kside (4F) + state (1)  (t_hot is written only in hot cells) = 9F + 2
-* step (constant, production) = 15F + 3   (123 B in f64, 63 B in f32); the source touches a few
+                    writes T, T_peak, kcond, kside, krad (5F) + state (1)  (t_hot is written only in hot cells)
+                    = 10F + 2
+* step (constant, production) = 17F + 3   (139 B in f64, 71 B in f32); the source touches a few
   columns only and is not counted. (Before the side conductivity kside: 12F + 3, counting rho_rel where
-  diffuse reads mass.)
+  diffuse reads mass; before the radiative share krad: 15F + 3.)
 * minimal_7pt       reads T, writes T_new                                               = 2F
 
 Timings exclude the first call of each kernel (compile or offline-cache load), which is reported
@@ -86,7 +87,8 @@ def _table_lookup(table, x0, inv_dx, x):
 
 def numpy_reference_step(f: dict, p: dict) -> dict:
     """One explicit step (diffuse, then update_properties) in vectorised NumPy, the same
-    finite-volume update as gpu_kernels.thermal: harmonic-mean face conductivities, radiating and
+    finite-volume update as gpu_kernels.thermal: harmonic-mean face conductivities (the pores' radiative term
+    over each face's temperatures, radiating_face_k), radiating and
     convecting exposed faces (void neighbours and the top of the domain), insulated sides, bottom
     held at T_bottom through half a cell when p['bottom_dirichlet'], then T(h) from the table by
     np.interp, k(T, relative density), states, peak temperature and time above T_hot.
@@ -100,9 +102,24 @@ def numpy_reference_step(f: dict, p: dict) -> dict:
     q = np.zeros_like(h)
     expo = np.zeros(h.shape, dtype=np.int32)
 
+    # the pores' radiation over each face's temperatures, with the jump at an opaque neighbour
+    # (gpu_kernels.thermal.radiating_face_k)
+    c_rad = p["c_rad"] if p["k_const"] <= 0.0 else 0.0
+    crad = np.where(act, c_rad * np.minimum((1.0 - rr) / max(1.0 - p["rho_rel0"], 1e-9), 1.0), 0.0)
+
+    def jump(c_own, c_other, t_other):
+        w = 1.0 - c_other / c_rad if c_rad > 0.0 else np.zeros_like(c_other)
+        fm_o = np.clip((t_other - p["solidus"]) / (p["liquidus"] - p["solidus"]), 0.0, 1.0)
+        s_o = p["jump_solid"] + (p["jump_melt"] - p["jump_solid"]) * fm_o
+        return np.where((c_own > 0.0) & (w > 0.0), 1.0 / (1.0 + np.maximum(w, 0.0) * c_own * s_o), 1.0)
+
     def face(sl_c, sl_n):
         """Add the flux through the faces between cells sl_c and their neighbours sl_n."""
         k1, k2 = kc[sl_c], kc[sl_n]
+        t1, t2, c1, c2 = T[sl_c], T[sl_n], crad[sl_c], crad[sl_n]
+        m3 = (t1 + t2) * (t1 * t1 + t2 * t2) * 0.25
+        k1 = k1 + c1 * (m3 * jump(c1, c2, t2) - t1 ** 3)
+        k2 = k2 + c2 * (m3 * jump(c2, c1, t1) - t2 ** 3)
         kf = 2.0 * k1 * k2 / (k1 + k2 + 1e-300)
         flux = kf * (T[sl_n] - T[sl_c]) * inv_dx
         q[sl_c] += np.where(act[sl_n], flux, 0.0)
@@ -159,7 +176,7 @@ def solver_params(solver, dt: float) -> dict:
                 solidus=t.solidus, liquidus=t.liquidus, T_sky=b.T_sky, h_conv=b.h_conv, T_amb=b.T_amb,
                 bottom_dirichlet=int(b.bottom == "dirichlet"), T_of_h=t.T_of_h, h0=t.h0, inv_dh=1.0 / t.dh,
                 contact=t.contact, chi=t.chi, k_dense=t.k_dense, k_melt=t.k_melt, rho_rel0=t.rho_rel0,
-                k_const=t.k_const, T_hot=solver.T_hot)
+                k_const=t.k_const, T_hot=solver.T_hot, **solver.radiation_params())
 
 
 def solver_fields(solver) -> dict:
@@ -182,7 +199,7 @@ def constant_material(k=1.0, rho=2000.0, cp=1000.0, emissivity=0.9):
     })
 
 
-def make_solver(n: int, variant: str, shape=None):
+def make_solver(n: int, variant: str, shape=None, radiating_faces: bool = True):
     from regolith_sim.materials import get_material
     from regolith_sim.thermal import Boundary, Grid, SurfaceSource, ThermalSolver, ThermalTables
 
@@ -194,7 +211,7 @@ def make_solver(n: int, variant: str, shape=None):
     else:
         tables = ThermalTables.from_material(get_material("LHS-1"))
         rho_rel = tables.rho_rel0
-    s = ThermalSolver(g, tables, Boundary(T_sky=3.0, bottom="dirichlet"))
+    s = ThermalSolver(g, tables, Boundary(T_sky=3.0, bottom="dirichlet"), radiating_faces=radiating_faces)
     s.fill_region(np.ones(shape, bool), T_INIT, rho_rel)
     s.set_bottom_temperature(T_INIT)
     src = None
@@ -289,7 +306,7 @@ def agreement_check(precision: str) -> dict:
 
 def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_steps: int, breakdown: bool):
     cells = n ** 3
-    bytes_per_cell = {"constant": 15 * F + 3, "production": 15 * F + 3, "minimal_7pt": 2 * F}[variant]
+    bytes_per_cell = {"constant": 17 * F + 3, "production": 17 * F + 3, "minimal_7pt": 2 * F}[variant]
     s, src, dt = make_solver(n, variant)
     res = {"size": n, "variant": variant, "cells": cells, "dt_s": dt}
     if variant == "minimal_7pt":
@@ -325,9 +342,9 @@ def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_s
     if breakdown and variant != "minimal_7pt":
         parts = {}
         c_d, s_d = time_calls(lambda i: s.diffuse(dt), min_time / 2)
-        parts["diffuse"] = {"s_per_call": s_d / c_d, "bytes_per_cell": 6 * F + 1}
+        parts["diffuse"] = {"s_per_call": s_d / c_d, "bytes_per_cell": 7 * F + 1}
         c_u, s_u = time_calls(lambda i: s.update_properties(dt), min_time / 2)
-        parts["update_properties"] = {"s_per_call": s_u / c_u, "bytes_per_cell": 9 * F + 2}
+        parts["update_properties"] = {"s_per_call": s_u / c_u, "bytes_per_cell": 10 * F + 2}
         if src is not None:
             def dep(i):
                 _move(src, s.grid, i, 200)

@@ -9,7 +9,8 @@ the mass stays: the shrinkage it implies is reported, not yet moved on the grid)
     m dh/dt = sum_faces k_f (T_n - T) dx  +  Q_source  -  sum_exposed [eps sigma (T^4 - T_sky^4) + h_c (T - T_amb)] dx^2
 
 with the face conductivity the harmonic mean of the two cells' k (Patankar 1980, Numerical Heat
-Transfer and Fluid Flow, Sec. 4.2-3) and T recovered from h by the material's tabulated h(T),
+Transfer and Fluid Flow, Sec. 4.2-3), a porous cell's radiative term taken over the face's temperatures with
+the jump at an opaque neighbour (``radiating_face_k``), and T recovered from h by the material's tabulated h(T),
 which carries the latent heat over the melting range (Voller & Prakash 1987, IJHMT 30:1709).
 Side faces take the harmonic mean of the cells' ``kside`` = k v, v = mass/rho_rel the share of the cell its
 material fills: settling moves material down, so a partly filled cell's material lies on the cell under it and
@@ -59,14 +60,18 @@ ROUGH = 2
 #: packed into one small array: on the CPU backend a launch costs about 1.6 us per scalar argument and 4.5 us
 #: per array (benchmarks/RESULTS.md), so one array beats twenty scalars. ``cp_T0``/``cp_inv_dT`` and
 #: ``hT0``/``inv_hdT`` place the cp(T) and h(T) tables; ``T_watch`` is the temperature from which cells
-#: enter the watched box (``update_properties``). Filled by ThermalSolver (its ``_pack_params``).
+#: enter the watched box (``update_properties``). ``c_rad`` is the loose powder's radiative coefficient
+#: contact chi / 350^3 [W/(m K^4)] (0: no radiative term, or radiating faces off), ``inv_c_rad`` its inverse (0
+#: with it), ``jump_solid``/``jump_melt`` the radiative jump constants (1/eps - 1/2) / (2 sigma dx) [m K^4/W] of
+#: the solid's and the melt's emissivity (``radiating_face_k``). Filled by ThermalSolver (its ``_pack_params``).
 PARAMS = ("h0", "inv_dh", "contact", "chi", "k_dense", "k_melt", "rho_rel0", "solidus", "liquidus", "k_const",
           "T_hot", "cp_T0", "cp_inv_dT", "hT0", "inv_hdT", "rho_p", "dx", "eps_solid", "eps_melt", "T_sky",
           "h_conv", "T_amb", "bottom_dirichlet", "T_watch", "top_held", "T_top", "inv_melt_range", "inv_phi0",
-          "k_gas", "gas_exp")
+          "k_gas", "gas_exp", "c_rad", "inv_c_rad", "jump_solid", "jump_melt")
 (P_H0, P_INV_DH, P_CONTACT, P_CHI, P_K_DENSE, P_K_MELT, P_RHO_REL0, P_SOLIDUS, P_LIQUIDUS, P_K_CONST, P_T_HOT,
  P_CP_T0, P_CP_INV_DT, P_HT0, P_INV_HDT, P_RHO_P, P_DX, P_EPS_SOLID, P_EPS_MELT, P_T_SKY, P_H_CONV, P_T_AMB,
- P_BOTTOM, P_T_WATCH, P_TOP_HELD, P_T_TOP, P_INV_MELT_RANGE, P_INV_PHI0, P_K_GAS, P_GAS_EXP) = range(len(PARAMS))
+ P_BOTTOM, P_T_WATCH, P_TOP_HELD, P_T_TOP, P_INV_MELT_RANGE, P_INV_PHI0, P_K_GAS, P_GAS_EXP, P_C_RAD, P_INV_C_RAD,
+ P_JUMP_SOLID, P_JUMP_MELT) = range(len(PARAMS))
 #: Layout of ``spot``, a surface source's per-run constants for ``deposit_surface`` (as ``PARAMS``): the
 #: profile code, the super-gaussian order, the grid's x and y origin [m] and cell [m], the particle density
 #: [kg/m^3], the powder's extinction per unit relative density [1/m] and the relative density from which
@@ -216,7 +221,7 @@ def leave_melt(t_liq: ti.template(), cool_rate: ti.template(), i, j, k, h0, h1, 
 
 @ti.kernel
 def update_properties(
-    h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, kside: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3,
+    h: nd3, rho_rel: nd3, state: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, T_peak: nd3, t_hot: nd3, t_liq: nd3,
     cool_rate: nd3, mass: nd3, T_of_h: nd1, cp_of_T: nd1, par: nd1, dt: float, now: float, k0: ti.i32, k1: ti.i32,
     tiles: nd2, k_split: ti.i32, group: ti.template(), watch: nd2, box: nd2, evaporation: ti.template(),
     mass_lost: nd3, alkali_lost: nd3, h_of_T: nd1, evap_par: nd1, ledger: nd1, h_start: nd3, change: ti.template(),
@@ -287,6 +292,7 @@ def update_properties(
             if s == VOID:
                 kcond[i, j, k] = 0.0  # diffuse reads k = 0 as "no material here"
                 kside[i, j, k] = 0.0
+                krad[i, j, k] = 0.0
                 continue
             hc = h[i, j, k]
             t = table_lookup(T_of_h, h0, inv_dh, hc)
@@ -323,11 +329,11 @@ def update_properties(
             if s == POWDER and rr > rho_rel0 + 0.01:
                 s = SINTERED
             state[i, j, k] = s
-            store_conductivity(kcond, kside, mass, i, j, k, rr,
+            store_conductivity(kcond, kside, krad, mass, i, j, k, rr,
                                conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, solidus,
-                                               inv_melt, k_const, par[P_K_GAS], par[P_GAS_EXP]))
-            a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, mass, cp_of_T, cp_T0, cp_inv_dT, rho_p, eps, h_conv,
-                                                  i, j, k, a_max, s_max, t_max, bad)
+                                               inv_melt, k_const, par[P_K_GAS], par[P_GAS_EXP]), par)
+            a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, rho_rel, par, cp_of_T, cp_T0, cp_inv_dT,
+                                                  rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad, True)
             if t >= T_watch or s == MOLTEN:
                 kw_lo = ti.min(kw_lo, k)
                 kw_hi = k
@@ -349,32 +355,51 @@ def update_properties(
 
 
 @ti.kernel
-def conductivity_from(
-    T: nd3, rho_rel: nd3, state: nd3, kcond: nd3, kside: nd3, mass: nd3,
-    contact: float, chi: float, k_dense: float, k_melt: float, rho_rel0: float, inv_phi0: float,
-    solidus: float, inv_melt_range: float, k_const: float, k_gas: float, gas_exp: float, k0: ti.i32, k1: ti.i32,
-):
-    """k(T, relative density) from a trial temperature field (Picard update of the implicit step); the
-    constants as ``conductivity_of`` takes them."""
+def conductivity_from(T: nd3, T_rad: nd3, rho_rel: nd3, state: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3,
+                      par: nd1, k0: ti.i32, k1: ti.i32):
+    """k(T, relative density) from a trial temperature field (Picard update of the implicit step), with the pores'
+    radiative term c T^3 (``store_conductivity``) at ``T_rad``: the iterate, where the rest of k is lagged at the
+    step's start (``radiating_face_k`` takes that term over the faces' temperatures, from k at them)."""
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         for k in range(k0, k1):
             if state[i, j, k] != VOID:
                 rr = rho_rel[i, j, k]
-                store_conductivity(kcond, kside, mass, i, j, k, rr,
-                                   conductivity_of(T[i, j, k], rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0,
-                                                   solidus, inv_melt_range, k_const, k_gas, gas_exp))
+                t, tr = T[i, j, k], T_rad[i, j, k]
+                kc = cell_conductivity(t, rr, par)
+                if tr != t:
+                    c = par[P_C_RAD] * ti.min(ti.max(1.0 - rr, 0.0) * par[P_INV_PHI0], 1.0)
+                    kc += c * (tr * tr * tr - t * t * t)
+                store_conductivity(kcond, kside, krad, mass, i, j, k, rr, kc, par)
 
 
 @ti.func
-def store_conductivity(kcond: ti.template(), kside: ti.template(), mass: ti.template(), i, j, k, rr, kc):
+def cell_conductivity(t, rr, par: ti.template()):
+    """``conductivity_of`` with the run's constants from ``par`` (PARAMS)."""
+    return conductivity_of(t, rr, par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT], par[P_RHO_REL0],
+                           par[P_INV_PHI0], par[P_SOLIDUS], par[P_INV_MELT_RANGE], par[P_K_CONST], par[P_K_GAS],
+                           par[P_GAS_EXP])
+
+
+@ti.func
+def store_conductivity(kcond: ti.template(), kside: ti.template(), krad: ti.template(), mass: ti.template(), i, j, k,
+                       rr, kc, par: ti.template()):
     """Cell (i, j, k)'s conductivity ``kc`` [W/(m K)] into ``kcond`` and that of its side faces into ``kside``: k v,
-    v = mass/rho_rel (at most 1) the share of the cell its material fills (module docstring); ``rr`` its rho_rel."""
+    v = mass/rho_rel (at most 1) the share of the cell its material fills (module docstring); ``rr`` its rho_rel.
+    ``krad`` gets the share of k per K^3 its pores' radiation carries, c / k [1/K^3], with c = c_rad
+    min(porosity / porosity0, 1) [W/(m K^4)] the radiative coefficient of ``conductivity_of`` (c T^3 its radiative
+    term; 0 when dense, for a constant k, or with radiating faces off): ``radiating_face_k`` takes that term
+    over each face's temperatures, and the one ratio serves the side faces' k v as well."""
     kcond[i, j, k] = kc
     m = mass[i, j, k]
     v = 1.0
     if m < rr:  # (a full cell, the most common, skips the division)
         v = m / rr
     kside[i, j, k] = kc * v
+    c = par[P_C_RAD] * ti.min(ti.max(1.0 - rr, 0.0) * par[P_INV_PHI0], 1.0)
+    r = 0.0
+    if c > 0.0 and kc > 0.0:
+        r = c / kc
+    krad[i, j, k] = r
 
 
 @ti.func
@@ -392,24 +417,72 @@ def conducted(k1, k2, t1, t2, inv_dx):
 
 
 @ti.func
-def lateral_flux(h: ti.template(), ks: ti.template(), T: ti.template(), mass: ti.template(),
-                 tile2, k_split, group: ti.template(), k, i2, j2, ks_own, t_own, inv_dx, dt, rho_p):
+def jump_factor(c_own, c_other, t_other, par: ti.template()):
+    """Share of a porous half-cell's radiative conductance left once the radiation meets an opaque neighbour:
+    1 / (1 + w c_own s), w = 1 - c_other / c_rad the neighbour's opacity (0 for loose powder, 1 dense),
+    s = (1/eps - 1/2) / (2 sigma dx) at the neighbour's emissivity (solid to melt with its melt fraction). The
+    radiative flux from an opaque wall into a semi-transparent medium meets a resistance (1/eps - 1/2) / (4 sigma
+    T^3) besides the medium's own (Deissler 1964, J. Heat Transfer 86:240, the jump condition of the diffusion
+    approximation), in series with the half-cell's dx / (2 c T^3): without it a thin cell of powder next to a
+    melt at 2,700 K would take up more than a black body's exchange."""
+    j = 1.0
+    w = 1.0 - c_other * par[P_INV_C_RAD]
+    if c_own > 0.0 and w > 0.0:
+        s = par[P_JUMP_SOLID] + (par[P_JUMP_MELT] - par[P_JUMP_SOLID]) * melt_fraction(
+            t_other, par[P_SOLIDUS], par[P_INV_MELT_RANGE])
+        j = 1.0 / (1.0 + w * c_own * s)
+    return j
+
+
+@ti.func
+def radiating_face_k(k1, k2, r1, r2, t1, t2, par: ti.template()):
+    """Conductivity [W/(m K)] of the face between a cell at t1 (conductivity k1, radiative share per K^3 r1, as
+    ``store_conductivity`` keeps it) and one at t2. A porous cell's radiative term c T^3 is taken over the face's
+    temperatures, c (t1 + t2)(t1^2 + t2^2) / 4 (the mean of T^3 between them: the Kirchhoff transform of
+    k = c T^3, so c (t2^4 - t1^4) / 4 crosses, as radiative diffusion carries it), times the ``jump_factor``
+    towards an opaque neighbour, then the two sides' harmonic mean (``face_k``). At each cell's own temperature
+    the radiative term under a melt at 2,700 K is a hundredth of what the pores pass (powder at 300 K: 0.002
+    against ~0.3 W/(m K) for JSC-1A), which leaves a sheet of cold powder under each pool on fine cells.
+    Symmetric in the two cells, so each face's heat leaves one cell and enters the other, and the same at
+    equal temperatures and without radiation (r = 0: dense cells, a constant k). Side faces pass k v and the same
+    r (v the cell's fill). The explicit step's bound stays the cells' own: the exchange c (t2^4 - t1^4) / 4
+    changes with t1 at the rate c t1^3, the cell's own radiative term (``explicit_rates``)."""
+    ka, kb = k1, k2
+    if r1 + r2 > 0.0:
+        m3 = (t1 + t2) * (t1 * t1 + t2 * t2) * 0.25
+        c1, c2 = r1 * k1, r2 * k2
+        ka = k1 + c1 * (m3 * jump_factor(c1, c2, t2, par) - t1 * t1 * t1)
+        kb = k2 + c2 * (m3 * jump_factor(c2, c1, t1, par) - t2 * t2 * t2)
+    return face_k(ka, kb)
+
+
+@ti.func
+def face_flux(k1, k2, r1, r2, t1, t2, inv_dx, par: ti.template()):
+    """``conducted`` through a face of ``radiating_face_k``."""
+    return radiating_face_k(k1, k2, r1, r2, t1, t2, par) * (t2 - t1) * inv_dx
+
+
+@ti.func
+def lateral_flux(h: ti.template(), ks: ti.template(), krad: ti.template(), T: ti.template(), mass: ti.template(),
+                 par: ti.template(), tile2, k_split, group: ti.template(), k, i2, j2, ks_own, r_own, t_own, inv_dx, dt,
+                 rho_p):
     """Flux into a cell in layer k across a side face towards cell (i2, j2, k), whose column's tile is
     ``tile2``, for a multirate pass: a fast cell next to a slow one
     also takes the heat out of (or puts it into) the slow cell at once; a slow cell leaves out faces
     towards fast cells (the fast pass already moved their heat). ``diffuse`` treats the vertical face
-    between a fast tile's deep SLOW cells and its FAST ones the same way. ``ks``: side conductivities (kside)."""
+    between a fast tile's deep SLOW cells and its FAST ones the same way. ``ks``: side conductivities (kside);
+    ``krad``, ``r_own``: radiative shares (``face_flux``)."""
     q = 0.0
     if ti.static(group == ALL):
-        q = conducted(ks_own, ks[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+        q = face_flux(ks_own, ks[i2, j2, k], r_own, krad[i2, j2, k], t_own, T[i2, j2, k], inv_dx, par)
     elif ti.static(group == ROUGH):  # (tile2 is ``rough_code``'s: faces out of the region are the stages')
         if tile2 == ROUGH:
-            q = conducted(ks_own, ks[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+            q = face_flux(ks_own, ks[i2, j2, k], r_own, krad[i2, j2, k], t_own, T[i2, j2, k], inv_dx, par)
     else:
         if group_at(tile2, k_split, k) == group:
-            q = conducted(ks_own, ks[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+            q = face_flux(ks_own, ks[i2, j2, k], r_own, krad[i2, j2, k], t_own, T[i2, j2, k], inv_dx, par)
         elif ti.static(group == FAST):
-            q = conducted(ks_own, ks[i2, j2, k], t_own, T[i2, j2, k], inv_dx)
+            q = face_flux(ks_own, ks[i2, j2, k], r_own, krad[i2, j2, k], t_own, T[i2, j2, k], inv_dx, par)
             if q != 0.0:  # (a void neighbour has no mass to take the heat, and passes none)
                 ti.atomic_add(h[i2, j2, k], -q * dt / (mass[i2, j2, k] * rho_p) * inv_dx)
     return q
@@ -453,8 +526,9 @@ def emissivity_at(t, eps_solid, eps_melt, solidus, inv_melt_range):
 
 
 @ti.func
-def column_start(h: ti.template(), kcond: ti.template(), T: ti.template(), mass: ti.template(), tiles: ti.template(),
-                 group: ti.template(), i, j, k0, k1, k_split, nx, ny, inv_dx, dt_w, rho_p):
+def column_start(h: ti.template(), kcond: ti.template(), krad: ti.template(), T: ti.template(), mass: ti.template(),
+                 par: ti.template(), tiles: ti.template(), group: ti.template(), i, j, k0, k1, k_split, nx, ny, inv_dx,
+                 dt_w, rho_p):
     """What a pass over column (i, j) needs before its first cell: its layer range [lo, hi) (``group_range``),
     the tile codes of its four neighbours (read once per column) and the flux through the face under the
     range. That face (lo > 0 only where a fast tile's FAST cells stand on its deep SLOW ones, or on the quiet
@@ -469,7 +543,8 @@ def column_start(h: ti.template(), kcond: ti.template(), T: ti.template(), mass:
     t_n = tile_of(tiles, group, i, ti.min(j + 1, ny - 1))
     q_below = 0.0
     if lo > 0 and lo < hi:
-        q_below = conducted(kcond[i, j, lo], kcond[i, j, lo - 1], T[i, j, lo], T[i, j, lo - 1], inv_dx)
+        q_below = face_flux(kcond[i, j, lo], kcond[i, j, lo - 1], krad[i, j, lo], krad[i, j, lo - 1], T[i, j, lo],
+                            T[i, j, lo - 1], inv_dx, par)
         if ti.static(group != SLOW):
             if q_below != 0.0:
                 ti.atomic_add(h[i, j, lo - 1], -q_below * dt_w / (mass[i, j, lo - 1] * rho_p) * inv_dx)
@@ -477,8 +552,9 @@ def column_start(h: ti.template(), kcond: ti.template(), T: ti.template(), mass:
 
 
 @ti.func
-def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: ti.template(), mass: ti.template(),
-              T_bottom: ti.template(), ledger: ti.template(), par: ti.template(), group: ti.template(), i, j, k, hi,
+def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(), T: ti.template(),
+              mass: ti.template(), T_bottom: ti.template(), ledger: ti.template(), par: ti.template(),
+              group: ti.template(), i, j, k, hi,
               k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt_w, book):
     """Net heat flux density into cell (i, j, k) [W/m^2 summed over its faces, each of area dx^2] from the
     temperatures ``T``, with the flux through its bottom face ``q_below`` given (walking up the column, the
@@ -491,7 +567,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: t
     is an exposed face."""
     dx, rho_p, T_sky, h_conv, T_amb = par[P_DX], par[P_RHO_P], par[P_T_SKY], par[P_H_CONV], par[P_T_AMB]
     dt_b = dt_w * book
-    kc, ks = kcond[i, j, k], kside[i, j, k]
+    kc, ks, r = kcond[i, j, k], kside[i, j, k], krad[i, j, k]
     t = T[i, j, k]
     q = q_below
     if k == 0 and par[P_BOTTOM] != 0.0:
@@ -503,7 +579,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: t
     if k < nz - 1:
         k_up = kcond[i, j, k + 1]
         if k + 1 < hi:
-            q_above = conducted(kc, k_up, t, T[i, j, k + 1], inv_dx)
+            q_above = face_flux(kc, k_up, r, krad[i, j, k + 1], t, T[i, j, k + 1], inv_dx, par)
         n_top = ti.cast(k_up == 0.0, ti.i32)
     elif par[P_TOP_HELD] != 0.0:  # the domain's top face held at T_top through half a cell, as the bottom
         qt = kc * (par[P_T_TOP] - t) * 2.0 * inv_dx
@@ -513,16 +589,20 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: t
         n_top = 1
     q += q_above
     if i > 0:
-        q += lateral_flux(h, kside, T, mass, t_w, k_split, group, k, i - 1, j, ks, t, inv_dx, dt_w, rho_p)
+        q += lateral_flux(h, kside, krad, T, mass, par, t_w, k_split, group, k, i - 1, j, ks, r, t, inv_dx, dt_w,
+                          rho_p)
         n_side += ti.cast(kside[i - 1, j, k] == 0.0, ti.i32)
     if i < nx - 1:
-        q += lateral_flux(h, kside, T, mass, t_e, k_split, group, k, i + 1, j, ks, t, inv_dx, dt_w, rho_p)
+        q += lateral_flux(h, kside, krad, T, mass, par, t_e, k_split, group, k, i + 1, j, ks, r, t, inv_dx, dt_w,
+                          rho_p)
         n_side += ti.cast(kside[i + 1, j, k] == 0.0, ti.i32)
     if j > 0:
-        q += lateral_flux(h, kside, T, mass, t_s, k_split, group, k, i, j - 1, ks, t, inv_dx, dt_w, rho_p)
+        q += lateral_flux(h, kside, krad, T, mass, par, t_s, k_split, group, k, i, j - 1, ks, r, t, inv_dx, dt_w,
+                          rho_p)
         n_side += ti.cast(kside[i, j - 1, k] == 0.0, ti.i32)
     if j < ny - 1:
-        q += lateral_flux(h, kside, T, mass, t_n, k_split, group, k, i, j + 1, ks, t, inv_dx, dt_w, rho_p)
+        q += lateral_flux(h, kside, krad, T, mass, par, t_n, k_split, group, k, i, j + 1, ks, r, t, inv_dx, dt_w,
+                          rho_p)
         n_side += ti.cast(kside[i, j + 1, k] == 0.0, ti.i32)
     n_exposed = exposed_area(n_top, n_side, kc, ks)
     if n_exposed > 0.0:
@@ -538,9 +618,9 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), T: t
 
 @ti.kernel
 def diffuse(
-    h: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, dt: float, k0: ti.i32,
-    k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), evaporation: ti.template(), mass_lost: nd3,
-    alkali_lost: nd3, T_of_h: nd1, h_of_T: nd1, cp_of_T: nd1, evap_par: nd1,
+    h: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, dt: float,
+    k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), evaporation: ti.template(),
+    mass_lost: nd3, alkali_lost: nd3, T_of_h: nd1, h_of_T: nd1, cp_of_T: nd1, evap_par: nd1,
 ):
     """One explicit step of the enthalpy equation with the fluxes evaluated from ``T``, applied to ``h``
     in place in the layers [k0, k1) (T is only read, so updating h in place is exact). Exposed faces
@@ -557,8 +637,8 @@ def diffuse(
     for i, j in ti.ndrange(nx, ny):
         dx, rho_p = par[P_DX], par[P_RHO_P]
         inv_dx = 1.0 / dx
-        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
-                                                           nx, ny, inv_dx, dt, rho_p)
+        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, krad, T, mass, par, tiles, group, i, j, k0, k1,
+                                                           k_split, nx, ny, inv_dx, dt, rho_p)
         evaporated = 0.0
         h_b1, h_b2 = 0.0, 0.0
         if ti.static(evaporation):
@@ -567,8 +647,8 @@ def diffuse(
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
                 continue
-            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
-                                                   k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt,
+            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, group, i, j,
+                                                   k, hi, k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt,
                                                    1.0)
             q_below = q_below_next
             h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx)
@@ -607,7 +687,7 @@ STS_BATCH = 4
 
 @ti.kernel
 def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3, kside: nd3,
-              mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, count: ti.i32,
+              krad: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, count: ti.i32,
               first: ti.template(), dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32,
               group: ti.template(), rbox: nd1, inflow: nd3, rho_rel: nd3, T_of_h: nd1):
     """Stages ``stage`` .. ``stage`` + ``count`` - 1 (1..s; at most ``STS_BATCH``, the ``first`` stage alone) of
@@ -632,8 +712,8 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
     (``rough_stage_top``): in an s-stage step, stage j those at most max(s - j, 1) cells deep in the region;
     the others keep stale values that nothing reads, and the result is the same to the bit."""
     if ti.static(first):
-        sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, mass, T_bottom, ledger, par, coef, stage, True, dt, k0,
-                 k1, tiles, k_split, group, rbox, inflow, h.shape[0], 1)
+        sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, coef, stage, True,
+                 dt, k0, k1, tiles, k_split, group, rbox, inflow, h.shape[0], 1)
     else:
         s = coef.shape[0] - 1
         for m in ti.static(range(STS_BATCH)):
@@ -643,26 +723,27 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
             # no interface flux of a later stage depends on them (the rough steps start again from Y_0).
             allow = ti.max(s - j, 1)
             if ti.static(m == 0):
-                sts_refresh(h_a, T, kcond, kside, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
+                sts_refresh(h_a, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
                             n_run, allow)
-                sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, mass, T_bottom, ledger, par, coef, j, False,
-                         dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
+                sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, coef, j,
+                         False, dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
             elif ti.static(m % 2 == 1):
-                sts_refresh(h_b, T, kcond, kside, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
+                sts_refresh(h_b, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
                             n_run, allow)
-                sts_flux(h, h_b, h_a, h_a, h0, m0, src, T, kcond, kside, mass, T_bottom, ledger, par, coef, j, False,
-                         dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
+                sts_flux(h, h_b, h_a, h_a, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, coef, j,
+                         False, dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
             else:
-                sts_refresh(h_a, T, kcond, kside, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
+                sts_refresh(h_a, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
                             n_run, allow)
-                sts_flux(h, h_a, h_b, h_b, h0, m0, src, T, kcond, kside, mass, T_bottom, ledger, par, coef, j, False,
-                         dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
+                sts_flux(h, h_a, h_b, h_b, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, coef, j,
+                         False, dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
 
 
 @ti.func
 def sts_refresh(h_prev: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
-                rho_rel: ti.template(), mass: ti.template(), T_of_h: ti.template(), par: ti.template(),
-                tiles: ti.template(), rbox: ti.template(), group: ti.template(), k0, k1, k_split, n_run, allow):
+                krad: ti.template(), rho_rel: ti.template(), mass: ti.template(), T_of_h: ti.template(),
+                par: ti.template(), tiles: ti.template(), rbox: ti.template(), group: ti.template(), k0, k1, k_split,
+                n_run, allow):
     """The first loop of a stage after the first (``sts_stage``): T and k of the cells of group ``group`` from
     Y_{j-1} (``h_prev``), in the columns i < ``n_run``, but for the rough cells deeper than ``allow`` + 1 (the
     neighbours of those the stage updates are read)."""
@@ -672,15 +753,15 @@ def sts_refresh(h_prev: ti.template(), T: ti.template(), kcond: ti.template(), k
         top = rough_stage_top(tiles, rbox, i, j, nx, ny, hi, allow + 1)
         for k in range(lo, top):
             if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
-                refresh_cell(h_prev, T, kcond, kside, rho_rel, mass, T_of_h, par, i, j, k)
+                refresh_cell(h_prev, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, i, j, k)
 
 
 @ti.func
 def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_out: ti.template(), h0: ti.template(),
              m0: ti.template(), src: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
-             mass: ti.template(), T_bottom: ti.template(), ledger: ti.template(), par: ti.template(),
-             coef: ti.template(), stage, first: ti.template(), dt, k0, k1, tiles: ti.template(), k_split,
-             group: ti.template(), rbox: ti.template(), inflow: ti.template(), n_run, allow):
+             krad: ti.template(), mass: ti.template(), T_bottom: ti.template(), ledger: ti.template(),
+             par: ti.template(), coef: ti.template(), stage, first: ti.template(), dt, k0, k1, tiles: ti.template(),
+             k_split, group: ti.template(), rbox: ti.template(), inflow: ti.template(), n_run, allow):
     """The flux loop of stage ``stage`` (``sts_stage``): Y_stage into ``h_out`` from M(Y_{stage-1}) (T and kcond),
     ``h_prev`` = Y_{stage-1}, ``h_two`` = Y_{stage-2}, in the columns i < ``n_run``; after the first stage not
     in the rough cells deeper than ``allow`` (``rough_stage_top``)."""
@@ -691,8 +772,8 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
         dx, rho_p = par[P_DX], par[P_RHO_P]
         inv_dx = 1.0 / dx
         inv_rho_dx, inv_dt = 1.0 / (rho_p * dx), 1.0 / dt  # (per column: the cells multiply)
-        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, group, i, j, k0, k1, k_split,
-                                                           nx, ny, inv_dx, dt_w, rho_p)
+        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, krad, T, mass, par, tiles, group, i, j, k0, k1,
+                                                           k_split, nx, ny, inv_dx, dt_w, rho_p)
         own_rough = rough_code(tiles, rbox, i, j, nx, ny) == ROUGH
         top = hi
         if ti.static(first):
@@ -708,9 +789,9 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
                 q_below = 0.0
                 continue
             rough = own_rough and rbox[4] <= k and k < rbox[5]
-            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, T, mass, T_bottom, ledger, par, group, i, j, k, hi,
-                                                   k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt_w,
-                                                   0.0 if rough else 1.0)
+            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, group, i, j,
+                                                   k, hi, k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx,
+                                                   dt_w, 0.0 if rough else 1.0)
             q_below = q_below_next
             rate = q * inv_rho_dx / mass[i, j, k] + src[i, j, k] * inv_dt
             if rough:
@@ -718,8 +799,8 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
                 # (with rbox[6], cells inside the box's faces have no face out of the region: nothing to add)
                 if rbox[6] == 0 or i == rbox[0] or i + 1 == rbox[1] or j == rbox[2] or j + 1 == rbox[3] or \
                         k == rbox[4] or k + 1 == rbox[5]:
-                    into = dt_w * rough_interface(kcond, kside, T, tiles, rbox, i, j, k, nx, ny, nz, inv_dx) / (
-                        mass[i, j, k] * rho_p * dx)
+                    into = dt_w * rough_interface(kcond, kside, krad, T, par, tiles, rbox, i, j, k, nx, ny, nz,
+                                                  inv_dx) / (mass[i, j, k] * rho_p * dx)
                 if ti.static(first):
                     inflow[i, j, k] = src[i, j, k] + into
                 else:
@@ -736,15 +817,13 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
 
 @ti.func
 def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
-                 rho_rel: ti.template(), mass: ti.template(), T_of_h: ti.template(), par: ti.template(), i, j, k):
+                 krad: ti.template(), rho_rel: ti.template(), mass: ti.template(), T_of_h: ti.template(),
+                 par: ti.template(), i, j, k):
     """T(h) and k(T, relative density) of one cell (no state, peak or clock: see ``sts_stage``)."""
     t = table_lookup(T_of_h, par[P_H0], par[P_INV_DH], h[i, j, k])
     T[i, j, k] = t
     rr = rho_rel[i, j, k]
-    store_conductivity(kcond, kside, mass, i, j, k, rr,
-                       conductivity_of(t, rr, par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT],
-                                       par[P_RHO_REL0], par[P_INV_PHI0], par[P_SOLIDUS], par[P_INV_MELT_RANGE],
-                                       par[P_K_CONST], par[P_K_GAS], par[P_GAS_EXP]))
+    store_conductivity(kcond, kside, krad, mass, i, j, k, rr, cell_conductivity(t, rr, par), par)
 
 
 @ti.func
@@ -790,24 +869,24 @@ def rough_stage_top(tiles: ti.template(), rbox: ti.template(), i, j, nx, ny, hi,
 
 
 @ti.func
-def rough_interface(kcond: ti.template(), kside: ti.template(), T: ti.template(), tiles: ti.template(),
-                    rbox: ti.template(), i, j, k, nx, ny, nz, inv_dx):
+def rough_interface(kcond: ti.template(), kside: ti.template(), krad: ti.template(), T: ti.template(),
+                    par: ti.template(), tiles: ti.template(), rbox: ti.template(), i, j, k, nx, ny, nz, inv_dx):
     """Heat flux density [W/m^2] into rough cell (i, j, k) across its faces to cells outside the rough region
     (void neighbours have k = 0 and pass none)."""
-    kc, ks, t = kcond[i, j, k], kside[i, j, k], T[i, j, k]
+    kc, ks, r, t = kcond[i, j, k], kside[i, j, k], krad[i, j, k], T[i, j, k]
     q = 0.0
     if k == rbox[4] and k > 0:
-        q += conducted(kc, kcond[i, j, k - 1], t, T[i, j, k - 1], inv_dx)
+        q += face_flux(kc, kcond[i, j, k - 1], r, krad[i, j, k - 1], t, T[i, j, k - 1], inv_dx, par)
     if k + 1 == rbox[5] and k + 1 < nz:
-        q += conducted(kc, kcond[i, j, k + 1], t, T[i, j, k + 1], inv_dx)
+        q += face_flux(kc, kcond[i, j, k + 1], r, krad[i, j, k + 1], t, T[i, j, k + 1], inv_dx, par)
     if i > 0 and rough_code(tiles, rbox, i - 1, j, nx, ny) != ROUGH:
-        q += conducted(ks, kside[i - 1, j, k], t, T[i - 1, j, k], inv_dx)
+        q += face_flux(ks, kside[i - 1, j, k], r, krad[i - 1, j, k], t, T[i - 1, j, k], inv_dx, par)
     if i < nx - 1 and rough_code(tiles, rbox, i + 1, j, nx, ny) != ROUGH:
-        q += conducted(ks, kside[i + 1, j, k], t, T[i + 1, j, k], inv_dx)
+        q += face_flux(ks, kside[i + 1, j, k], r, krad[i + 1, j, k], t, T[i + 1, j, k], inv_dx, par)
     if j > 0 and rough_code(tiles, rbox, i, j - 1, nx, ny) != ROUGH:
-        q += conducted(ks, kside[i, j - 1, k], t, T[i, j - 1, k], inv_dx)
+        q += face_flux(ks, kside[i, j - 1, k], r, krad[i, j - 1, k], t, T[i, j - 1, k], inv_dx, par)
     if j < ny - 1 and rough_code(tiles, rbox, i, j + 1, nx, ny) != ROUGH:
-        q += conducted(ks, kside[i, j + 1, k], t, T[i, j + 1, k], inv_dx)
+        q += face_flux(ks, kside[i, j + 1, k], r, krad[i, j + 1, k], t, T[i, j + 1, k], inv_dx, par)
     return q
 
 
@@ -817,9 +896,9 @@ ROUGH_BATCH = 4
 
 
 @ti.kernel
-def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, rho_rel: nd3, T_of_h: nd1, T_bottom: nd2,
-               ledger: nd1, par: nd1, inflow: nd3, dt: float, frac: float, k1: ti.i32, tiles: nd2, rbox: nd1,
-               restore: ti.i32, count: ti.i32):
+def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, rho_rel: nd3, T_of_h: nd1,
+               T_bottom: nd2, ledger: nd1, par: nd1, inflow: nd3, dt: float, frac: float, k1: ti.i32, tiles: nd2,
+               rbox: nd1, restore: ti.i32, count: ti.i32):
     """``count`` (at most ``ROUGH_BATCH``) explicit Euler steps of dt [s] each of the rough region of a
     super-time-step (``rough_code``). Each: T(h) and k(T, relative density) of its cells first (with
     ``restore``, in the first, from their enthalpy at the start of the super-time-step, ``h0``, put back), then
@@ -840,7 +919,7 @@ def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, rho_r
                     if ti.static(m == 0):
                         if restore != 0:
                             h[i, j, k] = h0[i, j, k]
-                    refresh_cell(h, T, kcond, kside, rho_rel, mass, T_of_h, par, i, j, k)
+                    refresh_cell(h, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, i, j, k)
         for i, j in ti.ndrange((rbox[0], i_hi), (rbox[2], rbox[3])):
             dx, rho_p = par[P_DX], par[P_RHO_P]
             inv_dx = 1.0 / dx
@@ -854,8 +933,8 @@ def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, rho_r
                 if kcond[i, j, k] == 0.0:  # void
                     q_below = 0.0
                     continue
-                q, q_below_next, _ = cell_flux(h, kcond, kside, T, mass, T_bottom, ledger, par, ROUGH, i, j, k, hi,
-                                               0, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt, 1.0)
+                q, q_below_next, _ = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, ROUGH, i, j, k,
+                                               hi, 0, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt, 1.0)
                 q_below = q_below_next
                 h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx) + frac * inflow[i, j, k]
 
@@ -906,14 +985,17 @@ def evaporate_at(h: ti.template(), kcond: ti.template(), kside: ti.template(), m
 
 
 @ti.func
-def face_conductance(kc: ti.template(), i, j, k, i2, j2, k2, dx):
-    """K_f = k_f dx [W/K] of the face towards a neighbour (``face_k``); 0 towards void (k = 0)."""
-    return face_k(kc[i, j, k], kc[i2, j2, k2]) * dx
+def face_conductance(kc: ti.template(), krad: ti.template(), T: ti.template(), par: ti.template(), i, j, k, i2, j2,
+                     k2, dx):
+    """K_f = k_f dx [W/K] of the face towards a neighbour (``radiating_face_k`` at the temperatures ``T``); 0
+    towards void (k = 0)."""
+    return radiating_face_k(kc[i, j, k], kc[i2, j2, k2], krad[i, j, k], krad[i2, j2, k2], T[i, j, k],
+                            T[i2, j2, k2], par) * dx
 
 
 @ti.kernel
 def implicit_assemble(
-    h_old: nd3, Tm: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, T_bottom: nd2,
+    h_old: nd3, Tm: nd3, kcond: nd3, kside: nd3, krad: nd3, par: nd1, mass: nd3, state: nd3, T_bottom: nd2,
     diag: nd3, rhs: nd3, c_eff: nd3, h_m: nd3,
     h_of_T: nd1, hT0: float, inv_hdT: float,
     dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
@@ -938,21 +1020,21 @@ def implicit_assemble(
             a = M * c / dt
             b = M / dt * (c * t - hm + h_old[i, j, k])
             if i > 0:
-                a += face_conductance(kside, i, j, k, i - 1, j, k, dx)
+                a += face_conductance(kside, krad, Tm, par, i, j, k, i - 1, j, k, dx)
             if i < nx - 1:
-                a += face_conductance(kside, i, j, k, i + 1, j, k, dx)
+                a += face_conductance(kside, krad, Tm, par, i, j, k, i + 1, j, k, dx)
             if j > 0:
-                a += face_conductance(kside, i, j, k, i, j - 1, k, dx)
+                a += face_conductance(kside, krad, Tm, par, i, j, k, i, j - 1, k, dx)
             if j < ny - 1:
-                a += face_conductance(kside, i, j, k, i, j + 1, k, dx)
+                a += face_conductance(kside, krad, Tm, par, i, j, k, i, j + 1, k, dx)
             if k > 0:
-                a += face_conductance(kcond, i, j, k, i, j, k - 1, dx)
+                a += face_conductance(kcond, krad, Tm, par, i, j, k, i, j, k - 1, dx)
             elif bottom_dirichlet != 0:
                 kb = kcond[i, j, k] * 2.0 * dx
                 a += kb
                 b += kb * T_bottom[i, j]
             if k < nz - 1:
-                a += face_conductance(kcond, i, j, k, i, j, k + 1, dx)
+                a += face_conductance(kcond, krad, Tm, par, i, j, k, i, j, k + 1, dx)
             elif top_held != 0:
                 kt = kcond[i, j, k] * 2.0 * dx
                 a += kt
@@ -974,9 +1056,10 @@ def implicit_assemble(
 
 
 @ti.kernel
-def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, kside: nd3, state: nd3, diag: nd3, dx: float, k0: ti.i32,
-                    k1: ti.i32) -> float:
-    """Ax = A x for the assembled system (off-diagonals -K_f); returns x . Ax over active cells."""
+def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, kside: nd3, krad: nd3, Tm: nd3, par: nd1, state: nd3, diag: nd3,
+                    dx: float, k0: ti.i32, k1: ti.i32) -> float:
+    """Ax = A x for the assembled system (off-diagonals -K_f, at the linearisation's temperatures ``Tm``);
+    returns x . Ax over active cells."""
     nx, ny, nz = x.shape[0], x.shape[1], x.shape[2]
     dot = 0.0
     for i, j in ti.ndrange(nx, ny):
@@ -985,17 +1068,17 @@ def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, kside: nd3, state: nd3, diag: n
                 continue
             s = diag[i, j, k] * x[i, j, k]
             if i > 0:
-                s -= face_conductance(kside, i, j, k, i - 1, j, k, dx) * x[i - 1, j, k]
+                s -= face_conductance(kside, krad, Tm, par, i, j, k, i - 1, j, k, dx) * x[i - 1, j, k]
             if i < nx - 1:
-                s -= face_conductance(kside, i, j, k, i + 1, j, k, dx) * x[i + 1, j, k]
+                s -= face_conductance(kside, krad, Tm, par, i, j, k, i + 1, j, k, dx) * x[i + 1, j, k]
             if j > 0:
-                s -= face_conductance(kside, i, j, k, i, j - 1, k, dx) * x[i, j - 1, k]
+                s -= face_conductance(kside, krad, Tm, par, i, j, k, i, j - 1, k, dx) * x[i, j - 1, k]
             if j < ny - 1:
-                s -= face_conductance(kside, i, j, k, i, j + 1, k, dx) * x[i, j + 1, k]
+                s -= face_conductance(kside, krad, Tm, par, i, j, k, i, j + 1, k, dx) * x[i, j + 1, k]
             if k > 0:
-                s -= face_conductance(kcond, i, j, k, i, j, k - 1, dx) * x[i, j, k - 1]
+                s -= face_conductance(kcond, krad, Tm, par, i, j, k, i, j, k - 1, dx) * x[i, j, k - 1]
             if k < nz - 1:
-                s -= face_conductance(kcond, i, j, k, i, j, k + 1, dx) * x[i, j, k + 1]
+                s -= face_conductance(kcond, krad, Tm, par, i, j, k, i, j, k + 1, dx) * x[i, j, k + 1]
             Ax[i, j, k] = s
             dot += x[i, j, k] * s
     return dot
@@ -1233,10 +1316,12 @@ def stored_energy(h: nd3, mass: nd3, state: nd3, rho_p: float, dx: float) -> flo
 
 
 @ti.func
-def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(), mass: ti.template(),
-                   cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i, j, k):
+def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(),
+                   mass: ti.template(), rho_rel: ti.template(), par: ti.template(), cp_of_T: ti.template(), T0,
+                   inv_dT, rho_p, eps, h_conv, i, j, k, in_update: ti.template()):
     """(diffusivity k/(rho c) [m^2/s], surface coefficient (4 eps sigma T^3 + h_c)/(rho c) [m/s]) of a
-    cell: what bounds its explicit step (see ThermalSolver.stable_dt)."""
+    cell: what bounds its explicit step (see ThermalSolver.stable_dt). ``in_update``: called by the pass that
+    writes k (``radiating_stiffness``)."""
     t = T[i, j, k]
     rc = mass[i, j, k] * rho_p * table_lookup(cp_of_T, T0, inv_dT, t)
     # An effective diffusivity, the faces' conductances summed over six (the row sum of the operator, which
@@ -1246,21 +1331,99 @@ def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(),
     # (The cell above is read from kcond, which is 0 for void and which this column's own pass updates only
     # after this cell: the count does not depend on the order of the threads. The domain's top face counts:
     # a held top temperature conducts through it.)
+    kc, ks = kcond[i, j, k], kside[i, j, k]
     vertical = 2.0
     if k + 1 < kcond.shape[2]:
         if kcond[i, j, k + 1] == 0.0:
             vertical = 1.0
-    return (vertical * kcond[i, j, k] + 4.0 * kside[i, j, k]) / (6.0 * rc), \
-        (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
+    sum_k = vertical * kc + 4.0 * ks
+    if par[P_C_RAD] > 0.0:
+        sum_k += radiating_stiffness(kcond, krad, rho_rel, par, i, j, k, t, kc, ks, in_update)
+    return sum_k / (6.0 * rc), (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
 
 
 @ti.func
-def watch_cell(T: ti.template(), kcond: ti.template(), kside: ti.template(), mass: ti.template(),
-               cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad):
+def radiating_stiffness(kcond: ti.template(), krad: ti.template(), rho_rel: ti.template(), par: ti.template(), i, j,
+                        k, t, kc, ks, in_update: ti.template()):
+    """What the radiating faces (``radiating_face_k``) add to a cell's conductances in its explicit bound [W/(m K)]:
+    a porous neighbour's exchange c_n J (T_n^4 - t^4) / 4 changes with the cell's own t at the rate c_n J t^3, its
+    radiative coefficient c_n taken at this cell's temperature (next to a melt at 2,700 K the powder's adds about
+    as much as the melt conducts). Summed over the faces to material (side faces over the cell's fill v = ks/kc),
+    J the jump factor at this cell's opacity and emissivity. Each c is what the faces will use, krad k; in the
+    pass that writes them (``in_update``) a neighbour's is taken from its relative density as that pass does, so
+    the bound does not depend on the order of the threads."""
+    c_own = krad[i, j, k] * kc
+    nx, ny, nz = kcond.shape[0], kcond.shape[1], kcond.shape[2]
+    vertical, side = 0.0, 0.0
+    if k > 0:
+        vertical += neighbour_exchange(kcond, krad, rho_rel, par, i, j, k - 1, c_own, t, in_update)
+    if k + 1 < nz:
+        vertical += neighbour_exchange(kcond, krad, rho_rel, par, i, j, k + 1, c_own, t, in_update)
+    if i > 0:
+        side += neighbour_exchange(kcond, krad, rho_rel, par, i - 1, j, k, c_own, t, in_update)
+    if i + 1 < nx:
+        side += neighbour_exchange(kcond, krad, rho_rel, par, i + 1, j, k, c_own, t, in_update)
+    if j > 0:
+        side += neighbour_exchange(kcond, krad, rho_rel, par, i, j - 1, k, c_own, t, in_update)
+    if j + 1 < ny:
+        side += neighbour_exchange(kcond, krad, rho_rel, par, i, j + 1, k, c_own, t, in_update)
+    v = 1.0
+    if ks < kc:
+        v = ks / kc
+    return (vertical + v * side) * t * t * t
+
+
+@ti.func
+def neighbour_exchange(kcond: ti.template(), krad: ti.template(), rho_rel: ti.template(), par: ti.template(), i2, j2,
+                       k2, c_own, t, in_update: ti.template()):
+    """c_n J [W/(m K^4)] of neighbour (i2, j2, k2) for ``radiating_stiffness``: 0 for void or dense."""
+    out = 0.0
+    kn = kcond[i2, j2, k2]
+    if kn != 0.0:
+        c_n = 0.0
+        if ti.static(in_update):
+            c_n = par[P_C_RAD] * ti.min(ti.max(1.0 - rho_rel[i2, j2, k2], 0.0) * par[P_INV_PHI0], 1.0)
+        else:
+            c_n = krad[i2, j2, k2] * kn
+        if c_n > 0.0:
+            out = c_n * jump_factor(c_n, c_own, t, par)
+    return out
+
+
+@ti.func
+def face_conductances(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(),
+                      par: ti.template(), i, j, k):
+    """Sum of the conductivities [W/(m K)] of cell (i, j, k)'s faces at the current temperatures
+    (``radiating_face_k``): a cold porous cell under a hot one exchanges heat faster than its own k says, so
+    the tile map (``tile_limits``) lets it lag only where that exchange allows (its stability needs no more
+    than ``explicit_rates``)."""
+    nx, ny, nz = kcond.shape[0], kcond.shape[1], kcond.shape[2]
+    kc, ks, r, t = kcond[i, j, k], kside[i, j, k], krad[i, j, k], T[i, j, k]
+    total = 0.0
+    if k > 0:
+        total += radiating_face_k(kc, kcond[i, j, k - 1], r, krad[i, j, k - 1], t, T[i, j, k - 1], par)
+    if k + 1 < nz:
+        total += radiating_face_k(kc, kcond[i, j, k + 1], r, krad[i, j, k + 1], t, T[i, j, k + 1], par)
+    if i > 0:
+        total += radiating_face_k(ks, kside[i - 1, j, k], r, krad[i - 1, j, k], t, T[i - 1, j, k], par)
+    if i + 1 < nx:
+        total += radiating_face_k(ks, kside[i + 1, j, k], r, krad[i + 1, j, k], t, T[i + 1, j, k], par)
+    if j > 0:
+        total += radiating_face_k(ks, kside[i, j - 1, k], r, krad[i, j - 1, k], t, T[i, j - 1, k], par)
+    if j + 1 < ny:
+        total += radiating_face_k(ks, kside[i, j + 1, k], r, krad[i, j + 1, k], t, T[i, j + 1, k], par)
+    return total
+
+
+@ti.func
+def watch_cell(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(), mass: ti.template(),
+               rho_rel: ti.template(), par: ti.template(), cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i,
+               j, k, a_max, s_max, t_max, bad, in_update: ti.template()):
     """A column's running (max diffusivity, max surface coefficient, max T, non-finite flag) with cell
     (i, j, k) taken in (``explicit_rates``)."""
     t = T[i, j, k]
-    alpha, surf = explicit_rates(T, kcond, kside, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
+    alpha, surf = explicit_rates(T, kcond, kside, krad, mass, rho_rel, par, cp_of_T, T0, inv_dT, rho_p, eps, h_conv,
+                                 i, j, k, in_update)
     flag = bad
     # At the tables' floor T0 (3 K, below any sky, initial or held temperature) a cell has lost more heat than
     # it held: a step past the stability limit, never physics.
@@ -1280,9 +1443,9 @@ def store_watch(out: ti.template(), row, a_max, s_max, t_max, bad):
 
 
 @ti.kernel
-def stability_bounds(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
-                     rho_p: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32,
-                     group: ti.template(), out: nd2, row: ti.i32):
+def stability_bounds(T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, par: nd1, state: nd3, cp_of_T: nd1,
+                     T0: float, inv_dT: float, rho_p: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32,
+                     tiles: nd2, k_split: ti.i32, group: ti.template(), out: nd2, row: ti.i32):
     """Over the active cells of group ``group`` (``group_range``), into row ``row`` of ``out``: [W_ALPHA] max
     diffusivity k/(rho cp) [m^2/s], [W_SURF] max surface coefficient (4 eps sigma T^3 + h_c)/(rho cp)
     [m/s], [W_TMAX] max T [K], [W_BAD] 1 if any T is not finite or at the tables' floor: what
@@ -1296,14 +1459,14 @@ def stability_bounds(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_o
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
         for k in range(lo, hi):
             if state[i, j, k] != VOID:
-                a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv,
-                                                      i, j, k, a_max, s_max, t_max, bad)
+                a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, krad, par, cp_of_T, T0, inv_dT,
+                                                      rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad, False)
         store_watch(out, row, a_max, s_max, t_max, bad)
 
 
 @ti.kernel
-def quiet_front(h: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, k0: ti.i32,
-                k1: ti.i32, tiles: nd2, out: nd1):
+def quiet_front(h: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1,
+                k0: ti.i32, k1: ti.i32, tiles: nd2, out: nd1):
     """Where heat moves now, over the layers [k0, k1): out[0] = nz minus the lowest layer of a cell with a net heat
     flux (``cell_flux``, with nothing moved or booked) or at or above ``T_hot`` or ``T_watch`` (0: none). A cell whose
     neighbours and boundaries all hold its temperature has a flux of exactly 0 (ThermalSolver._place_quiet)."""
@@ -1311,8 +1474,8 @@ def quiet_front(h: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, T_bottom: nd2
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     for i, j in ti.ndrange(nx, ny):
         inv_dx = 1.0 / par[P_DX]
-        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, T, mass, tiles, ALL, i, j, k0, k1, 0, nx, ny,
-                                                           inv_dx, 0.0, par[P_RHO_P])
+        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, krad, T, mass, par, tiles, ALL, i, j, k0, k1, 0,
+                                                           nx, ny, inv_dx, 0.0, par[P_RHO_P])
         # (a cell at or above T_hot or T_watch changes on its own: densification, and boiling above its boiling
         # points; the densifier works in the box of those at or above T_watch)
         warm = ti.min(par[P_T_HOT], par[P_T_WATCH])
@@ -1321,8 +1484,8 @@ def quiet_front(h: nd3, T: nd3, kcond: nd3, kside: nd3, mass: nd3, T_bottom: nd2
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
                 continue
-            q, q_below_next, _ = cell_flux(h, kcond, kside, T, mass, T_bottom, ledger, par, ALL, i, j, k, hi, 0, t_w,
-                                           t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, 0.0, 0.0)
+            q, q_below_next, _ = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, ALL, i, j, k, hi, 0,
+                                           t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, 0.0, 0.0)
             q_below = q_below_next
             if q != 0.0 or T[i, j, k] >= warm:
                 moved = k
@@ -1341,9 +1504,9 @@ def keep_slow_box(box: nd2):
 
 
 @ti.kernel
-def tile_limits(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_of_T: nd1, T0: float, inv_dT: float,
-                rho_p: float, eps: float, h_conv: float, dx: float, k0: ti.i32, k1: ti.i32, out: nd2, t_max: nd2,
-                lag_limit: float, T_hot: float, depth: nd1, surf_fraction: float):
+def tile_limits(T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, par: nd1, state: nd3, cp_of_T: nd1,
+                T0: float, inv_dT: float, rho_p: float, eps: float, h_conv: float, dx: float, k0: ti.i32, k1: ti.i32,
+                out: nd2, t_max: nd2, lag_limit: float, T_hot: float, depth: nd1, surf_fraction: float):
     """out[tile] = min over the tile's active cells of the step [s] a lagging cell may take,
     min(dx^2 / (6 alpha), ``surf_fraction`` dx rho c / (5 (4 eps sigma T^3 + h_c))): the conduction bound of
     ``stability_bounds`` and a fraction of its surface bound (a lagging tile's radiation is integrated with an
@@ -1366,8 +1529,11 @@ def tile_limits(T: nd3, kcond: nd3, kside: nd3, mass: nd3, state: nd3, cp_of_T: 
             if state[i, j, k] != VOID:
                 t = T[i, j, k]
                 hottest = ti.max(hottest, t)
-                alpha, surf = explicit_rates(T, kcond, kside, mass, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j,
-                                             k)
+                alpha, surf = explicit_rates(T, kcond, kside, krad, mass, krad, par, cp_of_T, T0, inv_dT, rho_p, eps,
+                                             h_conv, i, j, k, False)
+                if par[P_C_RAD] > 0.0:
+                    alpha = ti.max(alpha, face_conductances(T, kcond, kside, krad, par, i, j, k) / (6.0 * mass[i, j, k] *
+                                   rho_p * table_lookup(cp_of_T, T0, inv_dT, t)))
                 conduction, surface = dx * dx / (6.0 * alpha + 1e-300), dx / (5.0 * surf + 1e-300)
                 cell = ti.min(conduction, surface)
                 lim = ti.min(lim, ti.min(conduction, surf_fraction * surface))

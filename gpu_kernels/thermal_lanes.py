@@ -15,7 +15,8 @@ block above and the flux through the block's top face from one block to the next
 face is evaluated once, as in the production ``diffuse``.
 
 Physics: exactly that of gpu_kernels/thermal.py for full cells (same equations and sources; see its docstring; its
-side faces of partly filled cells, which take their fill there, are not here):
+side faces of partly filled cells, which take their fill there, and its radiating faces, which take a porous cell's
+radiative term over the face's temperatures there, are not here: the agreement check turns those off):
 enthalpy-form finite volumes, T(h) from a uniform table with linear interpolation (Voller & Prakash
 1987), k(T, relative density) of ``conductivity_of``, states, T_peak and time above T_hot,
 harmonic-mean face conductivity (Patankar 1980, Sec. 4.2-3), void cells carrying k = 0 (a face to void

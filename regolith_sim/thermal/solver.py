@@ -231,6 +231,9 @@ class ThermalSolver:
     #: has reached yet (:meth:`_place_quiet`): the same result to ~1e-9 K, less work where a heated region is a
     #: small part of a deep domain (False: every active layer every step)
     quiet_bottom: bool = True
+    #: a porous cell's radiative term is taken over each face's temperatures, with the jump at an opaque neighbour
+    #: (K.radiating_face_k); False: at the cells' own temperatures (the lane prototype's physics, for its check)
+    radiating_faces: bool = True
 
     def __post_init__(self) -> None:
         backend.ensure_init()
@@ -241,6 +244,7 @@ class ThermalSolver:
         self.h = nd()
         self.T, self.kcond, self.rho_rel, self.T_peak, self.t_hot = nd(), nd(), nd(), nd(), nd()
         self.kside = nd()  #: conductivity of the side faces, k x the share of the cell the material fills [W/(m K)]
+        self.krad = nd()  #: share of k per K^3 the pores' radiation carries [1/K^3] (K.store_conductivity)
         self.t_liq = nd()      #: last time [s] each cell was at or above the liquidus
         self.cool_rate = nd()  #: mean cooling rate through the freezing range at the last solidification [K/s]
         self.mass = nd()  # mass fraction: relative density at deposition, conserved by densification
@@ -264,7 +268,7 @@ class ThermalSolver:
         # each must exist on a freshly built solver.
         self._h_of_T = ti.ndarray(fp, shape=self.tables.h_of_T.size)
         self._h_of_T.from_numpy(self.tables.h_of_T.astype(backend.np_float()))
-        for a in (self.h, self.T, self.kcond, self.kside, self.rho_rel, self.mass, self.T_peak, self.t_hot,
+        for a in (self.h, self.T, self.kcond, self.kside, self.krad, self.rho_rel, self.mass, self.T_peak, self.t_hot,
                   self.t_liq, self.cool_rate, self.T_bottom, self.mass_lost, self.alkali_lost):
             a.fill(0.0)
         self.rho_rel.fill(1.0)
@@ -338,7 +342,19 @@ class ThermalSolver:
                            "bottom_dirichlet", "top_held", "T_top"), self._surface_params()))
         values.update(h0=t.h0, inv_dh=1.0 / t.dh, T_hot=self.T_hot, cp_T0=t.T0, cp_inv_dT=1.0 / t.dT, hT0=t.hT0,
                       inv_hdT=1.0 / t.hdT, rho_p=t.rho_p, dx=self.grid.dx, T_watch=self.T_watch)
+        values.update(self.radiation_params())
         self._par.from_numpy(np.array([values[name] for name in K.PARAMS], dtype=backend.np_float()))
+
+    def radiation_params(self) -> dict:
+        """The constants of the radiating faces (K.radiating_face_k): the loose powder's radiative coefficient c_rad =
+        contact chi / 350^3 [W/(m K^4)] (as materials.laws.conductivity's term) and the jump constants
+        (1/eps - 1/2) / (2 sigma dx) [m K^4/W] of the solid's and the melt's emissivity."""
+        t = self.tables
+        c_rad = t.contact * t.chi / 350.0 ** 3 if self.radiating_faces and t.k_const <= 0.0 else 0.0
+        # (a surface that emits nothing passes no radiation: the jump's resistance is then unbounded)
+        jump = lambda eps: (1.0 / eps - 0.5) / (2.0 * K.SIGMA * self.grid.dx) if eps > 0.0 else 1e30  # noqa: E731
+        return {"c_rad": c_rad, "inv_c_rad": 1.0 / c_rad if c_rad > 0.0 else 0.0,
+                "jump_solid": jump(t.eps_solid), "jump_melt": jump(t.eps_melt)}
 
     def watch_above(self, T_watch: float) -> None:
         """Keep the box of the cells at or above ``T_watch`` [K] (or molten) in ``hot_box`` from the next
@@ -427,9 +443,9 @@ class ThermalSolver:
         """T, k and states from h after a step of dt [s] that ends at ``now`` [s] (default: the current time);
         with ``evaporate`` (and evaporation on) each cell's evaporation sink of the step first; with ``h_start``
         (the cells' enthalpy at the step's start) the step's largest temperature change into ``watch`` [W_DT]."""
-        K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.kside, self.T_peak, self.t_hot,
-                            self.t_liq, self.cool_rate, self.mass, self._T_of_h, self._cp_of_T, self._par, dt,
-                            self.time if now is None else now, *self._k_range(), self.tiles, self.k_split, group,
+        K.update_properties(self.h, self.rho_rel, self.state, self.T, self.kcond, self.kside, self.krad, self.T_peak,
+                            self.t_hot, self.t_liq, self.cool_rate, self.mass, self._T_of_h, self._cp_of_T, self._par,
+                            dt, self.time if now is None else now, *self._k_range(), self.tiles, self.k_split, group,
                             self.watch, self.hot_box, evaporate and self.boundary.evaporation is not None,
                             self.mass_lost, self.alkali_lost, self._h_of_T, self._evap_par, self.ledger_arr,
                             self.h if h_start is None else h_start, h_start is not None)
@@ -443,8 +459,8 @@ class ThermalSolver:
     def diffuse(self, dt: float, T=None, group: int = K.ALL) -> None:
         """h += dt x (net heat flow evaluated from the temperatures ``T``, default the current ones), then,
         with evaporation on, each exposed cell's evaporation sink of the step (in the same pass)."""
-        K.diffuse(self.h, self.T if T is None else T, self.kcond, self.kside, self.mass, self.T_bottom, self.ledger_arr,
-                  self._par, dt, *self._k_range(), self.tiles, self.k_split, group,
+        K.diffuse(self.h, self.T if T is None else T, self.kcond, self.kside, self.krad, self.mass, self.T_bottom,
+                  self.ledger_arr, self._par, dt, *self._k_range(), self.tiles, self.k_split, group,
                   self.boundary.evaporation is not None,
                   self.mass_lost, self.alkali_lost, self._T_of_h, self._h_of_T, self._cp_of_T, self._evap_par)
 
@@ -521,8 +537,8 @@ class ThermalSolver:
         # go K.STS_BATCH to a launch, alternating between the arrays of Y_{j-1} and Y_{j-2} (sts_stage).
         spare = w["spare"]
         bufs = {0: self.h, 1: self.h if s % 2 else spare}
-        args = (w["h0"], w["m0"], w["src"], self.T, self.kcond, self.kside, self.mass, self.T_bottom, self.ledger_arr,
-                self._par, coef)
+        args = (w["h0"], w["m0"], w["src"], self.T, self.kcond, self.kside, self.krad, self.mass, self.T_bottom,
+                self.ledger_arr, self._par, coef)
         tail = (k0, k1, self.tiles, self.k_split, group, w["rbox"], w["inflow"], self.rho_rel, self._T_of_h)
         K.sts_stage(self.h, self.h, bufs[1], self.h, *args, 1, 1, True, dt, *tail)
         for j in range(2, s + 1, K.STS_BATCH):
@@ -585,9 +601,9 @@ class ThermalSolver:
         n = max(int(np.ceil(dt / (margin * self.safety * dt_fe))), 1)
         k1 = self.k_active[1]
         for m in range(0, n, K.ROUGH_BATCH):
-            K.rough_step(self.h, w["h0"], self.T, self.kcond, self.kside, self.mass, self.rho_rel, self._T_of_h,
-                         self.T_bottom, self.ledger_arr, self._par, w["inflow"], dt / n, 1.0 / n, k1, self.tiles,
-                         w["rbox"], int(m == 0), min(K.ROUGH_BATCH, n - m))
+            K.rough_step(self.h, w["h0"], self.T, self.kcond, self.kside, self.krad, self.mass, self.rho_rel,
+                         self._T_of_h, self.T_bottom, self.ledger_arr, self._par, w["inflow"], dt / n, 1.0 / n, k1,
+                         self.tiles, w["rbox"], int(m == 0), min(K.ROUGH_BATCH, n - m))
         i_lo, i_hi, j_lo, j_hi, k_lo, k_hi = rough
         self.cell_updates += n * (i_hi - i_lo) * (j_hi - j_lo) * (min(k_hi, k1) - k_lo)
         self.sts_stats["rough_steps"] += n
@@ -676,8 +692,8 @@ class ThermalSolver:
         k1 = self.k_active[1]
         placing = not self._quiet_placed
         if placing:
-            K.quiet_front(self.h, self.T, self.kcond, self.kside, self.mass, self.T_bottom, self.ledger_arr, self._par,
-                          0, k1, self.tiles, self._quiet_out)
+            K.quiet_front(self.h, self.T, self.kcond, self.kside, self.krad, self.mass, self.T_bottom, self.ledger_arr,
+                          self._par, 0, k1, self.tiles, self._quiet_out)
             moved = float(self._quiet_out[0])
             self._quiet_placed = True
             self.k_quiet = k1
@@ -803,9 +819,9 @@ class ThermalSolver:
         self.since_remap = 0
         scale = self.safety  # a lagging cell's step: safety x its conduction bound, x SLOW_STEP_FRACTION its radiative
         deep_scale = DEPTH_STEP_FRACTION * self.safety
-        K.tile_limits(self.T, self.kcond, self.kside, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p,
-                      max(t.eps_solid, t.eps_melt), b.h_conv, self.grid.dx, k0, k1, self._tile_limit,
-                      self._tile_Tmax, lag / deep_scale, self.T_hot, self._depth, SLOW_STEP_FRACTION)
+        K.tile_limits(self.T, self.kcond, self.kside, self.krad, self.mass, self._par, self.state, self._cp_of_T,
+                      t.T0, 1.0 / t.dT, t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, self.grid.dx, k0, k1,
+                      self._tile_limit, self._tile_Tmax, lag / deep_scale, self.T_hot, self._depth, SLOW_STEP_FRACTION)
         limit = scale * self._tile_limit.to_numpy()
         fast = (limit < lag) | (self._tile_Tmax.to_numpy() > self.T_hot)
         reach = self.multirate // 2 + 1
@@ -849,13 +865,15 @@ class ThermalSolver:
         if it did not converge. Stops when r . D^-1 r <= tol_K^2 x trace(A), i.e. when the diagonally
         scaled residual (a temperature) is below tol_K in the mean."""
         dx = self.grid.dx
-        K.implicit_matvec(w["x"], w["Ap"], self.kcond, self.kside, self.state, w["diag"], dx, k0, k1)
+        K.implicit_matvec(w["x"], w["Ap"], self.kcond, self.kside, self.krad, w["Tm"], self._par, self.state, w["diag"],
+                          dx, k0, k1)
         rz = K.cg_start(w["Ap"], w["rhs"], w["diag"], w["r"], w["p"], self.state, k0, k1)
         target = tol_K * tol_K * diag_sum
         if rz <= target:
             return 0
         for it in range(1, max_iter + 1):
-            pAp = K.implicit_matvec(w["p"], w["Ap"], self.kcond, self.kside, self.state, w["diag"], dx, k0, k1)
+            pAp = K.implicit_matvec(w["p"], w["Ap"], self.kcond, self.kside, self.krad, w["Tm"], self._par, self.state,
+                                    w["diag"], dx, k0, k1)
             if not pAp > 0.0:
                 return None
             rz_new = K.cg_advance(w["x"], w["r"], w["p"], w["Ap"], w["diag"], self.state, rz / pAp, k0, k1)
@@ -865,6 +883,17 @@ class ThermalSolver:
             rz = rz_new
         return None
 
+    def _implicit_conductivity(self, Tm) -> None:
+        """k, kside and krad of the active cells for the implicit step's iterate ``Tm``: at Tm (Picard), or with
+        ``lag_conductivity`` at the step's start but for the pores' radiative term, which the faces take over their
+        temperatures at Tm (K.radiating_face_k needs k to hold that term at the temperatures it is given)."""
+        if not self.lag_conductivity:
+            K.conductivity_from(Tm, Tm, self.rho_rel, self.state, self.kcond, self.kside, self.krad, self.mass,
+                                self._par, *self.k_active)
+        elif self.radiation_params()["c_rad"] > 0.0:
+            K.conductivity_from(self.T, Tm, self.rho_rel, self.state, self.kcond, self.kside, self.krad, self.mass,
+                                self._par, *self.k_active)
+
     def _implicit_solve(self, dt: float, tol_K: float, max_newton: int, max_cg: int) -> bool:
         """Iterate T* for one backward-Euler step from the current h (kept unchanged); True if converged."""
         w, t = self._implicit_arrays(), self.tables
@@ -872,12 +901,10 @@ class ThermalSolver:
         K.copy_active(self.T, w["Tm"], self.state, k0, k1)
         for _ in range(max_newton):
             self.implicit_stats["newton"] += 1
-            if not self.lag_conductivity:
-                K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, self.kside, self.mass,
-                                    *self._k_params(), k0, k1)
+            self._implicit_conductivity(w["Tm"])
             diag_sum = K.implicit_assemble(
-                self.h, w["Tm"], self.kcond, self.kside, self.mass, self.state, self.T_bottom, w["diag"], w["rhs"],
-                w["c_eff"], w["h_m"], self._h_of_T, t.hT0, 1.0 / t.hdT, dt, self.grid.dx, t.rho_p,
+                self.h, w["Tm"], self.kcond, self.kside, self.krad, self._par, self.mass, self.state, self.T_bottom,
+                w["diag"], w["rhs"], w["c_eff"], w["h_m"], self._h_of_T, t.hT0, 1.0 / t.hdT, dt, self.grid.dx, t.rho_p,
                 *self._surface_params(), k0, k1)
             K.copy_active(w["Tm"], w["x"], self.state, k0, k1)
             its = self._pcg(w, k0, k1, diag_sum, 1e-3 * tol_K, max_cg)
@@ -907,9 +934,7 @@ class ThermalSolver:
         k0, k1 = self.k_active
         # Conservative update: the fluxes of the converged temperatures T* move the enthalpy and enter the
         # ledger exactly as applied, so the balance closes to round-off whatever the iteration tolerance.
-        if not self.lag_conductivity:
-            K.conductivity_from(w["Tm"], self.rho_rel, self.state, self.kcond, self.kside, self.mass, *self._k_params(),
-                                k0, k1)
+        self._implicit_conductivity(w["Tm"])
         self.diffuse(dt, T=w["Tm"])
         # With BDF2 the solve is c dt long (c >= 2/3) for dt of time: its clock may run early by dt / 3.
         self.update_properties(dt, now=t0 + dt)
@@ -979,9 +1004,9 @@ class ThermalSolver:
         """K.stability_bounds over the cells of tile group ``group`` in ``layers`` [k0, k1) (default: the active
         ones) into row ``row`` of ``out``."""
         t, b = self.tables, self.boundary
-        K.stability_bounds(self.T, self.kcond, self.kside, self.mass, self.state, self._cp_of_T, t.T0, 1.0 / t.dT,
-                           t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, *(layers or self.k_active), self.tiles,
-                           self.k_split, group, out, row)
+        K.stability_bounds(self.T, self.kcond, self.kside, self.krad, self.mass, self._par, self.state,
+                           self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv,
+                           *(layers or self.k_active), self.tiles, self.k_split, group, out, row)
 
     def _bounds(self, group: int = K.ALL) -> tuple[float, float, float, float]:
         """(max diffusivity, max surface coefficient, max T, non-finite flag) over the active cells of
@@ -1114,11 +1139,11 @@ class ThermalSolver:
         return L
 
     def field(self, name: str) -> np.ndarray:
-        """A copy of a field as a NumPy array: T, h, rho_rel, mass, state, kcond, kside, T_peak, t_hot, t_liq,
+        """A copy of a field as a NumPy array: T, h, rho_rel, mass, state, kcond, kside, krad, T_peak, t_hot, t_liq,
         cool_rate, mass_lost, alkali_lost."""
         arrays = {"T": self.T, "h": self.h, "rho_rel": self.rho_rel, "mass": self.mass, "state": self.state,
-                  "kcond": self.kcond, "kside": self.kside, "T_peak": self.T_peak, "t_hot": self.t_hot,
-                  "t_liq": self.t_liq, "cool_rate": self.cool_rate, "mass_lost": self.mass_lost,
+                  "kcond": self.kcond, "kside": self.kside, "krad": self.krad, "T_peak": self.T_peak,
+                  "t_hot": self.t_hot, "t_liq": self.t_liq, "cool_rate": self.cool_rate, "mass_lost": self.mass_lost,
                   "alkali_lost": self.alkali_lost}
         return arrays[name].to_numpy()
 
