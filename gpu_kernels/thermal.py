@@ -449,10 +449,15 @@ def radiating_face_k(k1, k2, r1, r2, t1, t2, par: ti.template()):
     changes with t1 at the rate c t1^3, the cell's own radiative term (``explicit_rates``)."""
     ka, kb = k1, k2
     if r1 + r2 > 0.0:
-        m3 = (t1 + t2) * (t1 * t1 + t2 * t2) * 0.25
+        s1, s2 = t1 * t1, t2 * t2
+        m3 = (t1 + t2) * (s1 + s2) * 0.25
         c1, c2 = r1 * k1, r2 * k2
-        ka = k1 + c1 * (m3 * jump_factor(c1, c2, t2, par) - t1 * t1 * t1)
-        kb = k2 + c2 * (m3 * jump_factor(c2, c1, t1, par) - t2 * t2 * t2)
+        j1, j2 = 1.0, 1.0
+        inv = par[P_INV_C_RAD]
+        if (c1 + c2) * inv < 2.0 - 1e-9:  # (one side not loose powder: an opacity to jump at)
+            j1, j2 = jump_factor(c1, c2, t2, par), jump_factor(c2, c1, t1, par)
+        ka = k1 + c1 * (m3 * j1 - s1 * t1)
+        kb = k2 + c2 * (m3 * j2 - s2 * t2)
     return face_k(ka, kb)
 
 
@@ -1355,6 +1360,24 @@ def radiating_stiffness(kcond: ti.template(), krad: ti.template(), rho_rel: ti.t
     c_own = krad[i, j, k] * kc
     nx, ny, nz = kcond.shape[0], kcond.shape[1], kcond.shape[2]
     vertical, side = 0.0, 0.0
+    if c_own * par[P_INV_C_RAD] >= 1.0 - 1e-9:
+        # Loose powder (most cells): no neighbour radiates more than c_rad, and its jump into this cell is 1 (no
+        # opacity): the six faces' c_rad bound it without reading the neighbours.
+        vertical, side = 2.0 * par[P_C_RAD], 4.0 * par[P_C_RAD]
+    else:
+        vertical, side = radiating_neighbours(kcond, krad, rho_rel, par, i, j, k, c_own, t, in_update)
+    v = 1.0
+    if ks < kc:
+        v = ks / kc
+    return (vertical + v * side) * t * t * t
+
+
+@ti.func
+def radiating_neighbours(kcond: ti.template(), krad: ti.template(), rho_rel: ti.template(), par: ti.template(), i, j,
+                         k, c_own, t, in_update: ti.template()):
+    """(vertical, side) sums of the neighbours' ``neighbour_exchange`` for ``radiating_stiffness``."""
+    nx, ny, nz = kcond.shape[0], kcond.shape[1], kcond.shape[2]
+    vertical, side = 0.0, 0.0
     if k > 0:
         vertical += neighbour_exchange(kcond, krad, rho_rel, par, i, j, k - 1, c_own, t, in_update)
     if k + 1 < nz:
@@ -1367,10 +1390,7 @@ def radiating_stiffness(kcond: ti.template(), krad: ti.template(), rho_rel: ti.t
         side += neighbour_exchange(kcond, krad, rho_rel, par, i, j - 1, k, c_own, t, in_update)
     if j + 1 < ny:
         side += neighbour_exchange(kcond, krad, rho_rel, par, i, j + 1, k, c_own, t, in_update)
-    v = 1.0
-    if ks < kc:
-        v = ks / kc
-    return (vertical + v * side) * t * t * t
+    return vertical, side
 
 
 @ti.func
