@@ -110,7 +110,7 @@ def varied_solver(shape=(10, 9, 16), seed: int = 1):
     """A ThermalSolver (LHS-1 powder, production set-up of benchmarks/thermal.py) with void pockets (a
     top corner, a lowered surface on one side, a closed cavity inside), cells at 250-2050 K (some above
     LHS-1's 1773 K liquidus: molten) and 30 % of the powder densified by 0.1 (sintered). Its faces take each cell's
-    k at its own temperature, as the lane kernels do (ThermalSolver.radiating_faces off)."""
+    k at its own temperature, as the lane kernels do (ThermalSolver.radiating_faces off, the default)."""
     rng = np.random.default_rng(seed)
     s, _, dt = make_solver(0, "production", shape=shape, radiating_faces=False)
     st, rr, Tn = s.field("state"), s.field("rho_rel"), s.field("T")

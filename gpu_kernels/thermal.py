@@ -248,7 +248,8 @@ def update_properties(
     computes the same from the stored fields) and, in the same row of ``box``, the bounding box (i_lo,
     i_hi, j_lo, j_hi, k_lo, k_hi, inclusive) of the cells at or above ``T_watch`` or molten (where
     sintering runs). So the step's stability bound and the region where sintering can act cost no pass
-    of their own: each row stays exact for its cells until they are updated again.
+    of their own: each row stays exact for its cells until they are updated again. (Where the faces radiate, the
+    bound reads the neighbours' new T, k and krad: a second loop of the same launch computes it.)
 
     With ``evaporation`` (a super-time-step's end: its stages leave it out) each cell first takes the
     evaporation sink of the step and boils (``evaporate_at``), from the enthalpy the step left: a pass of
@@ -283,6 +284,7 @@ def update_properties(
         inv_phi0, inv_melt = par[P_INV_PHI0], par[P_INV_MELT_RANGE]
         cp_T0, cp_inv_dT, rho_p, h_conv = par[P_CP_T0], par[P_CP_INV_DT], par[P_RHO_P], par[P_H_CONV]
         eps = ti.max(par[P_EPS_SOLID], par[P_EPS_MELT])
+        radiating = par[P_C_RAD] > 0.0
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
         d_max = 0.0
         kw_lo, kw_hi = BOX_EMPTY, -1
@@ -332,8 +334,9 @@ def update_properties(
             store_conductivity(kcond, kside, krad, mass, i, j, k, rr,
                                conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, solidus,
                                                inv_melt, k_const, par[P_K_GAS], par[P_GAS_EXP]), par)
-            a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, rho_rel, par, cp_of_T, cp_T0, cp_inv_dT,
-                                                  rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad, True)
+            if not radiating:  # (else the second loop, once the neighbours are final)
+                a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, cp_of_T, cp_T0, cp_inv_dT,
+                                                      rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad)
             if t >= T_watch or s == MOLTEN:
                 kw_lo = ti.min(kw_lo, k)
                 kw_hi = k
@@ -352,6 +355,20 @@ def update_properties(
             ti.atomic_max(box[row, 3], j)
             ti.atomic_min(box[row, 4], kw_lo)
             ti.atomic_max(box[row, 5], kw_hi)
+    # Where the faces radiate, a cell's bound reads its neighbours' new temperatures and conductivities
+    # (radiating_stiffness): a second loop, which runs after the first has written them all.
+    for i, j in ti.ndrange(nx, ny):
+        if par[P_C_RAD] > 0.0:
+            lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
+            cp_T0, cp_inv_dT, rho_p, h_conv = par[P_CP_T0], par[P_CP_INV_DT], par[P_RHO_P], par[P_H_CONV]
+            eps = ti.max(par[P_EPS_SOLID], par[P_EPS_MELT])
+            a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
+            for k in range(lo, hi):
+                if kcond[i, j, k] != 0.0:
+                    a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, cp_of_T, cp_T0, cp_inv_dT,
+                                                          rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad)
+            if lo < hi:
+                store_watch(watch, row, a_max, s_max, t_max, bad)
 
 
 @ti.kernel
@@ -427,7 +444,7 @@ def jump_factor(c_own, c_other, t_other, par: ti.template()):
     melt at 2,700 K would take up more than a black body's exchange."""
     j = 1.0
     w = 1.0 - c_other * par[P_INV_C_RAD]
-    if c_own > 0.0 and w > 0.0:
+    if c_own > 0.0 and w > 1e-9:  # (loose powder's c = (c / k) k carries round-off: no opacity)
         s = par[P_JUMP_SOLID] + (par[P_JUMP_MELT] - par[P_JUMP_SOLID]) * melt_fraction(
             t_other, par[P_SOLIDUS], par[P_INV_MELT_RANGE])
         j = 1.0 / (1.0 + w * c_own * s)
@@ -1322,20 +1339,19 @@ def stored_energy(h: nd3, mass: nd3, state: nd3, rho_p: float, dx: float) -> flo
 
 @ti.func
 def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(),
-                   mass: ti.template(), rho_rel: ti.template(), par: ti.template(), cp_of_T: ti.template(), T0,
-                   inv_dT, rho_p, eps, h_conv, i, j, k, in_update: ti.template()):
+                   mass: ti.template(), par: ti.template(), cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i,
+                   j, k):
     """(diffusivity k/(rho c) [m^2/s], surface coefficient (4 eps sigma T^3 + h_c)/(rho c) [m/s]) of a
-    cell: what bounds its explicit step (see ThermalSolver.stable_dt). ``in_update``: called by the pass that
-    writes k (``radiating_stiffness``)."""
+    cell: what bounds its explicit step (see ThermalSolver.stable_dt). Reads the neighbours' T, k and krad where
+    the faces radiate (``radiating_stiffness``): called once they are final."""
     t = T[i, j, k]
     rc = mass[i, j, k] * rho_p * table_lookup(cp_of_T, T0, inv_dT, t)
     # An effective diffusivity, the faces' conductances summed over six (the row sum of the operator, which
     # bounds its spectrum: Gershgorin): the vertical faces carry k, the four side faces k v. A top cell's face
     # to the void above conducts nothing, so it counts one vertical face: a settled column's partly filled top
     # cell (small heat capacity) would otherwise set the limit of the whole step for a face it does not have.
-    # (The cell above is read from kcond, which is 0 for void and which this column's own pass updates only
-    # after this cell: the count does not depend on the order of the threads. The domain's top face counts:
-    # a held top temperature conducts through it.)
+    # (The cell above is read from kcond, which is 0 for void. The domain's top face counts: a held top
+    # temperature conducts through it.)
     kc, ks = kcond[i, j, k], kside[i, j, k]
     vertical = 2.0
     if k + 1 < kcond.shape[2]:
@@ -1343,107 +1359,67 @@ def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(),
             vertical = 1.0
     sum_k = vertical * kc + 4.0 * ks
     if par[P_C_RAD] > 0.0:
-        sum_k += radiating_stiffness(kcond, krad, rho_rel, par, i, j, k, t, kc, ks, in_update)
+        sum_k += radiating_stiffness(T, kcond, kside, krad, par, i, j, k, t, kc, ks)
     return sum_k / (6.0 * rc), (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
 
 
 @ti.func
-def radiating_stiffness(kcond: ti.template(), krad: ti.template(), rho_rel: ti.template(), par: ti.template(), i, j,
-                        k, t, kc, ks, in_update: ti.template()):
-    """What the radiating faces (``radiating_face_k``) add to a cell's conductances in its explicit bound [W/(m K)]:
-    a porous neighbour's exchange c_n J (T_n^4 - t^4) / 4 changes with the cell's own t at the rate c_n J t^3, its
-    radiative coefficient c_n taken at this cell's temperature (next to a melt at 2,700 K the powder's adds about
-    as much as the melt conducts). Summed over the faces to material (side faces over the cell's fill v = ks/kc),
-    J the jump factor at this cell's opacity and emissivity. Each c is what the faces will use, krad k; in the
-    pass that writes them (``in_update``) a neighbour's is taken from its relative density as that pass does, so
-    the bound does not depend on the order of the threads."""
+def radiating_stiffness(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(),
+                        par: ti.template(), i, j, k, t, kc, ks):
+    """What the radiating faces (``radiating_face_k``) add to a cell's conductances in its explicit bound [W/(m K)],
+    summed over its faces to material (side faces over the cell's fill v = ks/kc):
+    * its own radiative term over the face, c J (m3 - t^3), m3 = (t + T_n)(t^2 + T_n^2)/4: the secant conductance a
+      cold cell under a hot one meets. Bounded by the cell's own conductance at the tangent only, an Euler step
+      (or a super-time-step's stage) would carry a cold powder cell past its hot neighbour, and the stages after
+      it below where it started (found in a loss-free bed at 500 K: a cell at 479 K under one at 1,246 K);
+    * a porous neighbour's exchange c_n J (T_n^4 - t^4)/4, which changes with the cell's own t at the rate
+      c_n J t^3: the hot melt next to powder is the cell it bounds."""
     c_own = krad[i, j, k] * kc
     nx, ny, nz = kcond.shape[0], kcond.shape[1], kcond.shape[2]
     vertical, side = 0.0, 0.0
-    if c_own * par[P_INV_C_RAD] >= 1.0 - 1e-9:
-        # Loose powder (most cells): no neighbour radiates more than c_rad, and its jump into this cell is 1 (no
-        # opacity): the six faces' c_rad bound it without reading the neighbours.
-        vertical, side = 2.0 * par[P_C_RAD], 4.0 * par[P_C_RAD]
-    else:
-        vertical, side = radiating_neighbours(kcond, krad, rho_rel, par, i, j, k, c_own, t, in_update)
+    if k > 0:
+        vertical += face_stiffness(T, kcond, krad, par, i, j, k - 1, c_own, t)
+    if k + 1 < nz:
+        vertical += face_stiffness(T, kcond, krad, par, i, j, k + 1, c_own, t)
+    if i > 0:
+        side += face_stiffness(T, kcond, krad, par, i - 1, j, k, c_own, t)
+    if i + 1 < nx:
+        side += face_stiffness(T, kcond, krad, par, i + 1, j, k, c_own, t)
+    if j > 0:
+        side += face_stiffness(T, kcond, krad, par, i, j - 1, k, c_own, t)
+    if j + 1 < ny:
+        side += face_stiffness(T, kcond, krad, par, i, j + 1, k, c_own, t)
     v = 1.0
     if ks < kc:
         v = ks / kc
-    return (vertical + v * side) * t * t * t
+    return vertical + v * side
 
 
 @ti.func
-def radiating_neighbours(kcond: ti.template(), krad: ti.template(), rho_rel: ti.template(), par: ti.template(), i, j,
-                         k, c_own, t, in_update: ti.template()):
-    """(vertical, side) sums of the neighbours' ``neighbour_exchange`` for ``radiating_stiffness``."""
-    nx, ny, nz = kcond.shape[0], kcond.shape[1], kcond.shape[2]
-    vertical, side = 0.0, 0.0
-    if k > 0:
-        vertical += neighbour_exchange(kcond, krad, rho_rel, par, i, j, k - 1, c_own, t, in_update)
-    if k + 1 < nz:
-        vertical += neighbour_exchange(kcond, krad, rho_rel, par, i, j, k + 1, c_own, t, in_update)
-    if i > 0:
-        side += neighbour_exchange(kcond, krad, rho_rel, par, i - 1, j, k, c_own, t, in_update)
-    if i + 1 < nx:
-        side += neighbour_exchange(kcond, krad, rho_rel, par, i + 1, j, k, c_own, t, in_update)
-    if j > 0:
-        side += neighbour_exchange(kcond, krad, rho_rel, par, i, j - 1, k, c_own, t, in_update)
-    if j + 1 < ny:
-        side += neighbour_exchange(kcond, krad, rho_rel, par, i, j + 1, k, c_own, t, in_update)
-    return vertical, side
-
-
-@ti.func
-def neighbour_exchange(kcond: ti.template(), krad: ti.template(), rho_rel: ti.template(), par: ti.template(), i2, j2,
-                       k2, c_own, t, in_update: ti.template()):
-    """c_n J [W/(m K^4)] of neighbour (i2, j2, k2) for ``radiating_stiffness``: 0 for void or dense."""
+def face_stiffness(T: ti.template(), kcond: ti.template(), krad: ti.template(), par: ti.template(), i2, j2, k2, c_own,
+                   t):
+    """``radiating_stiffness``'s terms [W/(m K)] for the face towards neighbour (i2, j2, k2): 0 towards void."""
     out = 0.0
     kn = kcond[i2, j2, k2]
     if kn != 0.0:
-        c_n = 0.0
-        if ti.static(in_update):
-            c_n = par[P_C_RAD] * ti.min(ti.max(1.0 - rho_rel[i2, j2, k2], 0.0) * par[P_INV_PHI0], 1.0)
-        else:
-            c_n = krad[i2, j2, k2] * kn
+        c_n, t_n = krad[i2, j2, k2] * kn, T[i2, j2, k2]
+        t3 = t * t * t
         if c_n > 0.0:
-            out = c_n * jump_factor(c_n, c_own, t, par)
+            out += c_n * jump_factor(c_n, c_own, t, par) * t3
+        if c_own > 0.0 and t_n > t:
+            m3 = (t + t_n) * (t * t + t_n * t_n) * 0.25
+            out += c_own * jump_factor(c_own, c_n, t_n, par) * (m3 - t3)
     return out
 
 
 @ti.func
-def face_conductances(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(),
-                      par: ti.template(), i, j, k):
-    """Sum of the conductivities [W/(m K)] of cell (i, j, k)'s faces at the current temperatures
-    (``radiating_face_k``): a cold porous cell under a hot one exchanges heat faster than its own k says, so
-    the tile map (``tile_limits``) lets it lag only where that exchange allows (its stability needs no more
-    than ``explicit_rates``)."""
-    nx, ny, nz = kcond.shape[0], kcond.shape[1], kcond.shape[2]
-    kc, ks, r, t = kcond[i, j, k], kside[i, j, k], krad[i, j, k], T[i, j, k]
-    total = 0.0
-    if k > 0:
-        total += radiating_face_k(kc, kcond[i, j, k - 1], r, krad[i, j, k - 1], t, T[i, j, k - 1], par)
-    if k + 1 < nz:
-        total += radiating_face_k(kc, kcond[i, j, k + 1], r, krad[i, j, k + 1], t, T[i, j, k + 1], par)
-    if i > 0:
-        total += radiating_face_k(ks, kside[i - 1, j, k], r, krad[i - 1, j, k], t, T[i - 1, j, k], par)
-    if i + 1 < nx:
-        total += radiating_face_k(ks, kside[i + 1, j, k], r, krad[i + 1, j, k], t, T[i + 1, j, k], par)
-    if j > 0:
-        total += radiating_face_k(ks, kside[i, j - 1, k], r, krad[i, j - 1, k], t, T[i, j - 1, k], par)
-    if j + 1 < ny:
-        total += radiating_face_k(ks, kside[i, j + 1, k], r, krad[i, j + 1, k], t, T[i, j + 1, k], par)
-    return total
-
-
-@ti.func
 def watch_cell(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(), mass: ti.template(),
-               rho_rel: ti.template(), par: ti.template(), cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i,
-               j, k, a_max, s_max, t_max, bad, in_update: ti.template()):
+               par: ti.template(), cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i, j, k, a_max, s_max,
+               t_max, bad):
     """A column's running (max diffusivity, max surface coefficient, max T, non-finite flag) with cell
     (i, j, k) taken in (``explicit_rates``)."""
     t = T[i, j, k]
-    alpha, surf = explicit_rates(T, kcond, kside, krad, mass, rho_rel, par, cp_of_T, T0, inv_dT, rho_p, eps, h_conv,
-                                 i, j, k, in_update)
+    alpha, surf = explicit_rates(T, kcond, kside, krad, mass, par, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
     flag = bad
     # At the tables' floor T0 (3 K, below any sky, initial or held temperature) a cell has lost more heat than
     # it held: a step past the stability limit, never physics.
@@ -1479,8 +1455,8 @@ def stability_bounds(T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, par: 
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
         for k in range(lo, hi):
             if state[i, j, k] != VOID:
-                a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, krad, par, cp_of_T, T0, inv_dT,
-                                                      rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad, False)
+                a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, cp_of_T, T0, inv_dT, rho_p,
+                                                      eps, h_conv, i, j, k, a_max, s_max, t_max, bad)
         store_watch(out, row, a_max, s_max, t_max, bad)
 
 
@@ -1549,11 +1525,8 @@ def tile_limits(T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, par: nd1, 
             if state[i, j, k] != VOID:
                 t = T[i, j, k]
                 hottest = ti.max(hottest, t)
-                alpha, surf = explicit_rates(T, kcond, kside, krad, mass, krad, par, cp_of_T, T0, inv_dT, rho_p, eps,
-                                             h_conv, i, j, k, False)
-                if par[P_C_RAD] > 0.0:
-                    alpha = ti.max(alpha, face_conductances(T, kcond, kside, krad, par, i, j, k) / (6.0 * mass[i, j, k] *
-                                   rho_p * table_lookup(cp_of_T, T0, inv_dT, t)))
+                alpha, surf = explicit_rates(T, kcond, kside, krad, mass, par, cp_of_T, T0, inv_dT, rho_p, eps,
+                                             h_conv, i, j, k)
                 conduction, surface = dx * dx / (6.0 * alpha + 1e-300), dx / (5.0 * surf + 1e-300)
                 cell = ti.min(conduction, surface)
                 lim = ti.min(lim, ti.min(conduction, surf_fraction * surface))

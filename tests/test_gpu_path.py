@@ -261,10 +261,8 @@ def test_small_full_run_matches_reference(reference):
 
 def test_layered_run_matches_reference(reference):
     got = case_layered_run()
-    # the layers are marked where the spreads met settled material, and 45 W re-melts most of each layer below
-    # (0.63 of the interfaces bonded on the CPU in f64; 0.8 before the pores' radiation crossed the faces at their
-    # temperatures, which carries more of the pool's heat sideways into the powder)
-    assert got["interlayer_share"].sum() > 0 and got["interlayer_bonded"] > 0.5, got["interlayer_bonded"]
+    # the layers are marked where the spreads met settled material, and 45 W re-melts each layer below
+    assert got["interlayer_share"].sum() > 0 and got["interlayer_bonded"] > 0.8, got["interlayer_bonded"]
     assert got["energy.balance_error"] < 0.005, (_runtime_label(), got["energy.balance_error"])
     ref = reference.get("layered_run")
     # face and cell densities as the full run's (2e-3); the bonded areas, means over those faces, to 2e-3; the

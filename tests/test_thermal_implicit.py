@@ -65,9 +65,7 @@ def test_radiative_slab_cooling_law_with_accuracy_chosen_steps(ti_runtime):
 def test_energy_closes_through_solidification_with_large_steps(ti_runtime):
     """A molten LHS-1 pocket (1900 K) in powder cools by radiation and conduction to a held bottom for
     20 s, crossing the melting range (latent heat 4e5 J/kg). With accuracy-chosen steps (~20 K each)
-    the heat released matches an explicit run within 1.2 % (measured 0.94 %, and 0.43 % with 5 K steps: backward
-    Euler's first-order error in the fast exchange of the pocket's radiation with the cold powder at its faces,
-    gpu_kernels.thermal.radiating_face_k; 0.14 % without it); with steps of 50x the
+    the heat released matches an explicit run within 0.5 % (measured 0.14 %); with steps of 50x the
     explicit limit (4 steps) it is less accurate (5 %, first order) but the ledger still closes to
     round-off: the conservative final flux pass books exactly what moves the enthalpy."""
     from regolith_sim.materials import get_material
@@ -105,7 +103,7 @@ def test_energy_closes_through_solidification_with_large_steps(ti_runtime):
     assert adaptive.field("T").max() < mat.solidus_K  # the pocket solidified
     for L in (Le, La, Lc):
         assert L.balance_error < 1e-10
-    assert La.heat_stored == pytest.approx(Le.heat_stored, rel=0.012)
+    assert La.heat_stored == pytest.approx(Le.heat_stored, rel=0.005)
     assert Lc.heat_stored == pytest.approx(Le.heat_stored, rel=0.08)
 
 

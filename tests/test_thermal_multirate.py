@@ -80,10 +80,8 @@ def test_multirate_temperatures_match_every_cell_every_step(runs):
     Tf, Tm = full.field("T"), multi.field("T")
     rise = Tf.max() - T0
     assert rise > 500.0  # a real melt-track-like heating, not a trivially cold case
-    # 1 % of the peak rise anywhere in the bed (the lagging tiles are cold, slowly-varying powder; the largest
-    # difference, 0.8 %, is in the top cells of the cooling track, whose tiles lag while their pores' radiation
-    # passes heat to the powder under them (gpu_kernels.thermal.radiating_face_k: 0.44 % without it))
-    assert np.abs(Tm - Tf).max() < 1e-2 * rise, np.abs(Tm - Tf).max()
+    # 0.5 % of the peak rise anywhere in the bed (the lagging tiles are cold, slowly-varying powder)
+    assert np.abs(Tm - Tf).max() < 5e-3 * rise, np.abs(Tm - Tf).max()
     assert multi.field("T_peak").max() == pytest.approx(full.field("T_peak").max(), rel=1e-3)
     # the radiated energy is the same to 0.5 % (the cold tiles' radiation is integrated at 16 x dt)
     assert runs[16][2].radiated == pytest.approx(runs[1][2].radiated, rel=5e-3)

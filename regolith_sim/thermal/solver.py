@@ -232,8 +232,11 @@ class ThermalSolver:
     #: small part of a deep domain (False: every active layer every step)
     quiet_bottom: bool = True
     #: a porous cell's radiative term is taken over each face's temperatures, with the jump at an opaque neighbour
-    #: (K.radiating_face_k); False: at the cells' own temperatures (the lane prototype's physics, for its check)
-    radiating_faces: bool = True
+    #: (K.radiating_face_k; verified against Deissler's slab, tests/test_thermal_radiative_faces.py). Off by default
+    #: for now: with super-time-steps, a cold powder cell under a hot one can fall below its neighbours within a
+    #: step (RKL2's stages weight the strongly nonlinear exchange with negative coefficients; a loss-free bed at
+    #: 500 K reached 479 K), which explicit steps do not do. False: each cell's k at its own temperature
+    radiating_faces: bool = False
 
     def __post_init__(self) -> None:
         backend.ensure_init()
