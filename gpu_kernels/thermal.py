@@ -294,7 +294,8 @@ def update_properties(
             if s == VOID:
                 kcond[i, j, k] = 0.0  # diffuse reads k = 0 as "no material here"
                 kside[i, j, k] = 0.0
-                krad[i, j, k] = 0.0
+                if radiating:
+                    krad[i, j, k] = 0.0
                 continue
             hc = h[i, j, k]
             t = table_lookup(T_of_h, h0, inv_dh, hc)
@@ -412,11 +413,12 @@ def store_conductivity(kcond: ti.template(), kside: ti.template(), krad: ti.temp
     if m < rr:  # (a full cell, the most common, skips the division)
         v = m / rr
     kside[i, j, k] = kc * v
-    c = par[P_C_RAD] * ti.min(ti.max(1.0 - rr, 0.0) * par[P_INV_PHI0], 1.0)
-    r = 0.0
-    if c > 0.0 and kc > 0.0:
-        r = c / kc
-    krad[i, j, k] = r
+    if par[P_C_RAD] > 0.0:  # (else krad stays 0 and is not read: rad_at)
+        c = par[P_C_RAD] * ti.min(ti.max(1.0 - rr, 0.0) * par[P_INV_PHI0], 1.0)
+        r = 0.0
+        if c > 0.0 and kc > 0.0:
+            r = c / kc
+        krad[i, j, k] = r
 
 
 @ti.func
@@ -479,6 +481,16 @@ def radiating_face_k(k1, k2, r1, r2, t1, t2, par: ti.template()):
 
 
 @ti.func
+def rad_at(krad: ti.template(), par: ti.template(), i, j, k):
+    """Cell (i, j, k)'s radiative share per K^3 (``store_conductivity``); 0 without reading it where the faces do
+    not radiate (the sweep then reads no more than before them)."""
+    r = 0.0
+    if par[P_C_RAD] > 0.0:
+        r = krad[i, j, k]
+    return r
+
+
+@ti.func
 def face_flux(k1, k2, r1, r2, t1, t2, inv_dx, par: ti.template()):
     """``conducted`` through a face of ``radiating_face_k``."""
     return radiating_face_k(k1, k2, r1, r2, t1, t2, par) * (t2 - t1) * inv_dx
@@ -496,15 +508,15 @@ def lateral_flux(h: ti.template(), ks: ti.template(), krad: ti.template(), T: ti
     ``krad``, ``r_own``: radiative shares (``face_flux``)."""
     q = 0.0
     if ti.static(group == ALL):
-        q = face_flux(ks_own, ks[i2, j2, k], r_own, krad[i2, j2, k], t_own, T[i2, j2, k], inv_dx, par)
+        q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, par, i2, j2, k), t_own, T[i2, j2, k], inv_dx, par)
     elif ti.static(group == ROUGH):  # (tile2 is ``rough_code``'s: faces out of the region are the stages')
         if tile2 == ROUGH:
-            q = face_flux(ks_own, ks[i2, j2, k], r_own, krad[i2, j2, k], t_own, T[i2, j2, k], inv_dx, par)
+            q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, par, i2, j2, k), t_own, T[i2, j2, k], inv_dx, par)
     else:
         if group_at(tile2, k_split, k) == group:
-            q = face_flux(ks_own, ks[i2, j2, k], r_own, krad[i2, j2, k], t_own, T[i2, j2, k], inv_dx, par)
+            q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, par, i2, j2, k), t_own, T[i2, j2, k], inv_dx, par)
         elif ti.static(group == FAST):
-            q = face_flux(ks_own, ks[i2, j2, k], r_own, krad[i2, j2, k], t_own, T[i2, j2, k], inv_dx, par)
+            q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, par, i2, j2, k), t_own, T[i2, j2, k], inv_dx, par)
             if q != 0.0:  # (a void neighbour has no mass to take the heat, and passes none)
                 ti.atomic_add(h[i2, j2, k], -q * dt / (mass[i2, j2, k] * rho_p) * inv_dx)
     return q
@@ -565,8 +577,8 @@ def column_start(h: ti.template(), kcond: ti.template(), krad: ti.template(), T:
     t_n = tile_of(tiles, group, i, ti.min(j + 1, ny - 1))
     q_below = 0.0
     if lo > 0 and lo < hi:
-        q_below = face_flux(kcond[i, j, lo], kcond[i, j, lo - 1], krad[i, j, lo], krad[i, j, lo - 1], T[i, j, lo],
-                            T[i, j, lo - 1], inv_dx, par)
+        q_below = face_flux(kcond[i, j, lo], kcond[i, j, lo - 1], rad_at(krad, par, i, j, lo),
+                            rad_at(krad, par, i, j, lo - 1), T[i, j, lo], T[i, j, lo - 1], inv_dx, par)
         if ti.static(group != SLOW):
             if q_below != 0.0:
                 ti.atomic_add(h[i, j, lo - 1], -q_below * dt_w / (mass[i, j, lo - 1] * rho_p) * inv_dx)
@@ -589,7 +601,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), krad
     is an exposed face."""
     dx, rho_p, T_sky, h_conv, T_amb = par[P_DX], par[P_RHO_P], par[P_T_SKY], par[P_H_CONV], par[P_T_AMB]
     dt_b = dt_w * book
-    kc, ks, r = kcond[i, j, k], kside[i, j, k], krad[i, j, k]
+    kc, ks, r = kcond[i, j, k], kside[i, j, k], rad_at(krad, par, i, j, k)
     t = T[i, j, k]
     q = q_below
     if k == 0 and par[P_BOTTOM] != 0.0:
@@ -601,7 +613,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), krad
     if k < nz - 1:
         k_up = kcond[i, j, k + 1]
         if k + 1 < hi:
-            q_above = face_flux(kc, k_up, r, krad[i, j, k + 1], t, T[i, j, k + 1], inv_dx, par)
+            q_above = face_flux(kc, k_up, r, rad_at(krad, par, i, j, k + 1), t, T[i, j, k + 1], inv_dx, par)
         n_top = ti.cast(k_up == 0.0, ti.i32)
     elif par[P_TOP_HELD] != 0.0:  # the domain's top face held at T_top through half a cell, as the bottom
         qt = kc * (par[P_T_TOP] - t) * 2.0 * inv_dx
@@ -895,20 +907,20 @@ def rough_interface(kcond: ti.template(), kside: ti.template(), krad: ti.templat
                     par: ti.template(), tiles: ti.template(), rbox: ti.template(), i, j, k, nx, ny, nz, inv_dx):
     """Heat flux density [W/m^2] into rough cell (i, j, k) across its faces to cells outside the rough region
     (void neighbours have k = 0 and pass none)."""
-    kc, ks, r, t = kcond[i, j, k], kside[i, j, k], krad[i, j, k], T[i, j, k]
+    kc, ks, r, t = kcond[i, j, k], kside[i, j, k], rad_at(krad, par, i, j, k), T[i, j, k]
     q = 0.0
     if k == rbox[4] and k > 0:
-        q += face_flux(kc, kcond[i, j, k - 1], r, krad[i, j, k - 1], t, T[i, j, k - 1], inv_dx, par)
+        q += face_flux(kc, kcond[i, j, k - 1], r, rad_at(krad, par, i, j, k - 1), t, T[i, j, k - 1], inv_dx, par)
     if k + 1 == rbox[5] and k + 1 < nz:
-        q += face_flux(kc, kcond[i, j, k + 1], r, krad[i, j, k + 1], t, T[i, j, k + 1], inv_dx, par)
+        q += face_flux(kc, kcond[i, j, k + 1], r, rad_at(krad, par, i, j, k + 1), t, T[i, j, k + 1], inv_dx, par)
     if i > 0 and rough_code(tiles, rbox, i - 1, j, nx, ny) != ROUGH:
-        q += face_flux(ks, kside[i - 1, j, k], r, krad[i - 1, j, k], t, T[i - 1, j, k], inv_dx, par)
+        q += face_flux(ks, kside[i - 1, j, k], r, rad_at(krad, par, i - 1, j, k), t, T[i - 1, j, k], inv_dx, par)
     if i < nx - 1 and rough_code(tiles, rbox, i + 1, j, nx, ny) != ROUGH:
-        q += face_flux(ks, kside[i + 1, j, k], r, krad[i + 1, j, k], t, T[i + 1, j, k], inv_dx, par)
+        q += face_flux(ks, kside[i + 1, j, k], r, rad_at(krad, par, i + 1, j, k), t, T[i + 1, j, k], inv_dx, par)
     if j > 0 and rough_code(tiles, rbox, i, j - 1, nx, ny) != ROUGH:
-        q += face_flux(ks, kside[i, j - 1, k], r, krad[i, j - 1, k], t, T[i, j - 1, k], inv_dx, par)
+        q += face_flux(ks, kside[i, j - 1, k], r, rad_at(krad, par, i, j - 1, k), t, T[i, j - 1, k], inv_dx, par)
     if j < ny - 1 and rough_code(tiles, rbox, i, j + 1, nx, ny) != ROUGH:
-        q += face_flux(ks, kside[i, j + 1, k], r, krad[i, j + 1, k], t, T[i, j + 1, k], inv_dx, par)
+        q += face_flux(ks, kside[i, j + 1, k], r, rad_at(krad, par, i, j + 1, k), t, T[i, j + 1, k], inv_dx, par)
     return q
 
 
@@ -1011,8 +1023,8 @@ def face_conductance(kc: ti.template(), krad: ti.template(), T: ti.template(), p
                      k2, dx):
     """K_f = k_f dx [W/K] of the face towards a neighbour (``radiating_face_k`` at the temperatures ``T``); 0
     towards void (k = 0)."""
-    return radiating_face_k(kc[i, j, k], kc[i2, j2, k2], krad[i, j, k], krad[i2, j2, k2], T[i, j, k],
-                            T[i2, j2, k2], par) * dx
+    return radiating_face_k(kc[i, j, k], kc[i2, j2, k2], rad_at(krad, par, i, j, k), rad_at(krad, par, i2, j2, k2),
+                            T[i, j, k], T[i2, j2, k2], par) * dx
 
 
 @ti.kernel
