@@ -17,13 +17,13 @@ Byte counts per cell per step (each array counted once per step - neighbours ass
 cache - writes counted once, no write-allocate: the STREAM convention of benchmarks/membw.py). With
 F = 8 (f64) or 4 (f32) bytes and state an int8:
 
-* diffuse           reads h, T, kcond, kside, krad, mass (6F) + state (1), writes h_new (F)   = 7F + 1
+* diffuse           reads h, T, kcond, kside, mass (5F) + state (1), writes h_new (F)   = 6F + 1
 * update_properties reads h, rho_rel, mass, T_peak, t_hot (5F) + state (1),
-                    writes T, T_peak, kcond, kside, krad (5F) + state (1)  (t_hot is written only in hot cells)
-                    = 10F + 2
-* step (constant, production) = 17F + 3   (139 B in f64, 71 B in f32); the source touches a few
+                    writes T, T_peak, kcond, kside (4F) + state (1)  (t_hot is written only in hot cells) = 9F + 2
+* step (constant, production) = 15F + 3   (123 B in f64, 63 B in f32); the source touches a few
   columns only and is not counted. (Before the side conductivity kside: 12F + 3, counting rho_rel where
-  diffuse reads mass; before the radiative share krad: 15F + 3.)
+  diffuse reads mass.) With ThermalSolver.radiating_faces (off here) diffuse also reads and update_properties
+  writes the radiative share krad: F more each, 17F + 3.
 * minimal_7pt       reads T, writes T_new                                               = 2F
 
 Timings exclude the first call of each kernel (compile or offline-cache load), which is reported
@@ -307,8 +307,11 @@ def agreement_check(precision: str) -> dict:
 
 def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_steps: int, breakdown: bool):
     cells = n ** 3
-    bytes_per_cell = {"constant": 17 * F + 3, "production": 17 * F + 3, "minimal_7pt": 2 * F}[variant]
     s, src, dt = make_solver(n, variant)
+    # krad is read by diffuse and written by update_properties only where the faces radiate
+    rad = F if variant != "minimal_7pt" and s.radiation_params()["c_rad"] > 0.0 else 0
+    bytes_per_cell = {"constant": 15 * F + 3 + 2 * rad, "production": 15 * F + 3 + 2 * rad,
+                      "minimal_7pt": 2 * F}[variant]
     res = {"size": n, "variant": variant, "cells": cells, "dt_s": dt}
     if variant == "minimal_7pt":
         a, b = s.T, ti.ndarray(s.T.dtype, shape=s.T.shape)
@@ -343,9 +346,9 @@ def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_s
     if breakdown and variant != "minimal_7pt":
         parts = {}
         c_d, s_d = time_calls(lambda i: s.diffuse(dt), min_time / 2)
-        parts["diffuse"] = {"s_per_call": s_d / c_d, "bytes_per_cell": 7 * F + 1}
+        parts["diffuse"] = {"s_per_call": s_d / c_d, "bytes_per_cell": 6 * F + 1 + rad}
         c_u, s_u = time_calls(lambda i: s.update_properties(dt), min_time / 2)
-        parts["update_properties"] = {"s_per_call": s_u / c_u, "bytes_per_cell": 10 * F + 2}
+        parts["update_properties"] = {"s_per_call": s_u / c_u, "bytes_per_cell": 9 * F + 2 + rad}
         if src is not None:
             def dep(i):
                 _move(src, s.grid, i, 200)

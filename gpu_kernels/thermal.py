@@ -361,15 +361,9 @@ def update_properties(
     for i, j in ti.ndrange(nx, ny):
         if par[P_C_RAD] > 0.0:
             lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-            cp_T0, cp_inv_dT, rho_p, h_conv = par[P_CP_T0], par[P_CP_INV_DT], par[P_RHO_P], par[P_H_CONV]
-            eps = ti.max(par[P_EPS_SOLID], par[P_EPS_MELT])
-            a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
-            for k in range(lo, hi):
-                if kcond[i, j, k] != 0.0:
-                    a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, cp_of_T, cp_T0, cp_inv_dT,
-                                                          rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad)
-            if lo < hi:
-                store_watch(watch, row, a_max, s_max, t_max, bad)
+            watch_column(T, kcond, kside, krad, mass, state, par, cp_of_T, par[P_CP_T0], par[P_CP_INV_DT],
+                         par[P_RHO_P], ti.max(par[P_EPS_SOLID], par[P_EPS_MELT]), par[P_H_CONV], watch, row, i, j, lo,
+                         hi)
 
 
 @ti.kernel
@@ -385,8 +379,7 @@ def conductivity_from(T: nd3, T_rad: nd3, rho_rel: nd3, state: nd3, kcond: nd3, 
                 t, tr = T[i, j, k], T_rad[i, j, k]
                 kc = cell_conductivity(t, rr, par)
                 if tr != t:
-                    c = par[P_C_RAD] * ti.min(ti.max(1.0 - rr, 0.0) * par[P_INV_PHI0], 1.0)
-                    kc += c * (tr * tr * tr - t * t * t)
+                    kc += radiative_coefficient(rr, par) * (tr * tr * tr - t * t * t)
                 store_conductivity(kcond, kside, krad, mass, i, j, k, rr, kc, par)
 
 
@@ -396,6 +389,13 @@ def cell_conductivity(t, rr, par: ti.template()):
     return conductivity_of(t, rr, par[P_CONTACT], par[P_CHI], par[P_K_DENSE], par[P_K_MELT], par[P_RHO_REL0],
                            par[P_INV_PHI0], par[P_SOLIDUS], par[P_INV_MELT_RANGE], par[P_K_CONST], par[P_K_GAS],
                            par[P_GAS_EXP])
+
+
+@ti.func
+def radiative_coefficient(rr, par: ti.template()):
+    """c [W/(m K^4)] of a cell of relative density ``rr``, its pores' radiative term c T^3 (``conductivity_of``):
+    c_rad min(porosity / porosity0, 1); 0 where the faces do not radiate (c_rad = 0)."""
+    return par[P_C_RAD] * ti.min(ti.max(1.0 - rr, 0.0) * par[P_INV_PHI0], 1.0)
 
 
 @ti.func
@@ -414,7 +414,7 @@ def store_conductivity(kcond: ti.template(), kside: ti.template(), krad: ti.temp
         v = m / rr
     kside[i, j, k] = kc * v
     if par[P_C_RAD] > 0.0:  # (else krad stays 0 and is not read: rad_at)
-        c = par[P_C_RAD] * ti.min(ti.max(1.0 - rr, 0.0) * par[P_INV_PHI0], 1.0)
+        c = radiative_coefficient(rr, par)
         r = 0.0
         if c > 0.0 and kc > 0.0:
             r = c / kc
@@ -464,8 +464,8 @@ def radiating_face_k(k1, k2, r1, r2, t1, t2, par: ti.template()):
     against ~0.3 W/(m K) for JSC-1A), which leaves a sheet of cold powder under each pool on fine cells.
     Symmetric in the two cells, so each face's heat leaves one cell and enters the other, and the same at
     equal temperatures and without radiation (r = 0: dense cells, a constant k). Side faces pass k v and the same
-    r (v the cell's fill). The explicit step's bound stays the cells' own: the exchange c (t2^4 - t1^4) / 4
-    changes with t1 at the rate c t1^3, the cell's own radiative term (``explicit_rates``)."""
+    r (v the cell's fill). The explicit step's bound takes these faces' secant and the neighbours' exchange
+    (``radiating_stiffness``)."""
     ka, kb = k1, k2
     if r1 + r2 > 0.0:
         s1, s2 = t1 * t1, t2 * t2
@@ -1362,8 +1362,9 @@ def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(),
     # bounds its spectrum: Gershgorin): the vertical faces carry k, the four side faces k v. A top cell's face
     # to the void above conducts nothing, so it counts one vertical face: a settled column's partly filled top
     # cell (small heat capacity) would otherwise set the limit of the whole step for a face it does not have.
-    # (The cell above is read from kcond, which is 0 for void. The domain's top face counts: a held top
-    # temperature conducts through it.)
+    # (The cell above is read from kcond, which is 0 for void and which, when the bound is taken in the update
+    # loop, this column's own pass updates only after this cell: the count does not depend on the order of the
+    # threads. The domain's top face counts: a held top temperature conducts through it.)
     kc, ks = kcond[i, j, k], kside[i, j, k]
     vertical = 2.0
     if k + 1 < kcond.shape[2]:
@@ -1441,6 +1442,21 @@ def watch_cell(T: ti.template(), kcond: ti.template(), kside: ti.template(), kra
 
 
 @ti.func
+def watch_column(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(),
+                 mass: ti.template(), state: ti.template(), par: ti.template(), cp_of_T: ti.template(), T0, inv_dT,
+                 rho_p, eps, h_conv, out: ti.template(), row, i, j, lo, hi):
+    """``watch_cell`` over the material cells of column (i, j) in layers [lo, hi), folded into row ``row`` of
+    ``out`` (``store_watch``; nothing for an empty range)."""
+    a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
+    for k in range(lo, hi):
+        if state[i, j, k] != VOID:
+            a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, cp_of_T, T0, inv_dT, rho_p, eps,
+                                                  h_conv, i, j, k, a_max, s_max, t_max, bad)
+    if lo < hi:
+        store_watch(out, row, a_max, s_max, t_max, bad)
+
+
+@ti.func
 def store_watch(out: ti.template(), row, a_max, s_max, t_max, bad):
     """Fold a column's ``watch_cell`` maxima into row ``row`` of ``out`` (one atomic each per column)."""
     ti.atomic_max(out[row, W_ALPHA], a_max)
@@ -1464,12 +1480,8 @@ def stability_bounds(T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, par: 
         out[row, n] = 0.0
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-        a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
-        for k in range(lo, hi):
-            if state[i, j, k] != VOID:
-                a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, cp_of_T, T0, inv_dT, rho_p,
-                                                      eps, h_conv, i, j, k, a_max, s_max, t_max, bad)
-        store_watch(out, row, a_max, s_max, t_max, bad)
+        watch_column(T, kcond, kside, krad, mass, state, par, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, out, row, i, j,
+                     lo, hi)
 
 
 @ti.kernel
