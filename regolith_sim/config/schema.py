@@ -314,6 +314,12 @@ class SolverSection(Section):
                                                 "pressure plus a bubble nucleus' Laplace pressure); off only "
                                                 "for comparisons",
                               json_schema_extra={"unit": ""})
+    radiating_faces: bool = Field(
+        False, description="Take a porous cell's radiative conductivity (its pores' c T^3) over each face's two "
+        "temperatures, with Deissler's jump at an opaque neighbour, instead of each cell's at its own: powder "
+        "beside a melt then takes up the melt's radiation (gpu_kernels.thermal.radiating_face_k). Super-time-steps "
+        "then step the hot cells by Euler steps too. Off by default: 1.7x the demo's run time for a consolidated "
+        "fraction 5 % lower (benchmarks/RESULTS.md)", json_schema_extra={"unit": ""})
     mechanics: Literal["off", "final", "layers"] = Field(
         "off", description="Thermo-mechanics of the part (regolith_sim.mechanics): 'final' solves the residual "
         "stress, crack risk and distortion of the cooled part (a voxel's crack risk in the strength is then the "

@@ -114,7 +114,8 @@ class Simulation:
                                                                        "insulated": "adiabatic"}[s.bottom],
                                                                T_top=s.top_temperature),
                                      T_hot=self.material.sintering_onset_K, multirate=case.solver.multirate,
-                                     safety=case.solver.safety, second_order=case.solver.implicit_order == 2)
+                                     safety=case.solver.safety, second_order=case.solver.implicit_order == 2,
+                                     radiating_faces=case.solver.radiating_faces)
         self._init_substrate(rho0)
         self.source = self._make_source()
         self.densifier = self._make_densifier()

@@ -232,10 +232,11 @@ class ThermalSolver:
     #: small part of a deep domain (False: every active layer every step)
     quiet_bottom: bool = True
     #: a porous cell's radiative term is taken over each face's temperatures, with the jump at an opaque neighbour
-    #: (K.radiating_face_k; verified against Deissler's slab, tests/test_thermal_radiative_faces.py). Off by default
-    #: for now: with super-time-steps, a cold powder cell under a hot one can fall below its neighbours within a
-    #: step (RKL2's stages weight the strongly nonlinear exchange with negative coefficients; a loss-free bed at
-    #: 500 K reached 479 K), which explicit steps do not do. False: each cell's k at its own temperature
+    #: (K.radiating_face_k; verified against Deissler's slab, tests/test_thermal_radiative_faces.py). It implies
+    #: ``rough_hot_cells``: RKL2's stages weight the strongly nonlinear exchange with coefficients of both signs, and
+    #: a cold powder cell under a hot one stepped by them fell below its neighbours within a step (a loss-free bed
+    #: at 500 K reached 479 K; with the hot cells stepped by Euler steps it stays at 500 K). Off by default
+    #: (``solver.radiating_faces``): 1.7x the demo's run time. False: each cell's k at its own temperature
     radiating_faces: bool = False
 
     def __post_init__(self) -> None:
@@ -578,7 +579,8 @@ class ThermalSolver:
             return None
         nx, ny, _ = self.grid.shape
         k0, k1 = self.k_active
-        hot = [int(v) for v in self.hot_box.to_numpy()[K.FAST]] if self.rough_hot_cells else [0, -1]
+        rough_hot = self.rough_hot_cells or self.radiating_faces
+        hot = [int(v) for v in self.hot_box.to_numpy()[K.FAST]] if rough_hot else [0, -1]
         lows = []
         if hot[1] >= 0:
             boxes.append((hot[0], hot[1] + 1, hot[2], hot[3] + 1))
