@@ -225,6 +225,7 @@ def update_properties(
     cool_rate: nd3, mass: nd3, T_of_h: nd1, cp_of_T: nd1, par: nd1, dt: float, now: float, k0: ti.i32, k1: ti.i32,
     tiles: nd2, k_split: ti.i32, group: ti.template(), watch: nd2, box: nd2, evaporation: ti.template(),
     mass_lost: nd3, alkali_lost: nd3, h_of_T: nd1, evap_par: nd1, ledger: nd1, h_start: nd3, change: ti.template(),
+    faces: ti.template(),
 ):
     """T from h, then k(T, relative density) per cell, material state, peak temperature and time spent
     above ``T_hot``, in the cells of group ``group`` in the layers [k0, k1) (``group_range``). A separate
@@ -284,7 +285,6 @@ def update_properties(
         inv_phi0, inv_melt = par[P_INV_PHI0], par[P_INV_MELT_RANGE]
         cp_T0, cp_inv_dT, rho_p, h_conv = par[P_CP_T0], par[P_CP_INV_DT], par[P_RHO_P], par[P_H_CONV]
         eps = ti.max(par[P_EPS_SOLID], par[P_EPS_MELT])
-        radiating = par[P_C_RAD] > 0.0
         a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
         d_max = 0.0
         kw_lo, kw_hi = BOX_EMPTY, -1
@@ -294,7 +294,7 @@ def update_properties(
             if s == VOID:
                 kcond[i, j, k] = 0.0  # diffuse reads k = 0 as "no material here"
                 kside[i, j, k] = 0.0
-                if radiating:
+                if ti.static(faces):
                     krad[i, j, k] = 0.0
                 continue
             hc = h[i, j, k]
@@ -334,10 +334,10 @@ def update_properties(
             state[i, j, k] = s
             store_conductivity(kcond, kside, krad, mass, i, j, k, rr,
                                conductivity_of(t, rr, contact, chi, k_dense, k_melt, rho_rel0, inv_phi0, solidus,
-                                               inv_melt, k_const, par[P_K_GAS], par[P_GAS_EXP]), par)
-            if not radiating:  # (else the second loop, once the neighbours are final)
-                a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, cp_of_T, cp_T0, cp_inv_dT,
-                                                      rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad)
+                                               inv_melt, k_const, par[P_K_GAS], par[P_GAS_EXP]), par, faces)
+            if ti.static(not faces):  # (else the second loop, once the neighbours are final)
+                a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, faces, cp_of_T, cp_T0,
+                                                      cp_inv_dT, rho_p, eps, h_conv, i, j, k, a_max, s_max, t_max, bad)
             if t >= T_watch or s == MOLTEN:
                 kw_lo = ti.min(kw_lo, k)
                 kw_hi = k
@@ -358,17 +358,17 @@ def update_properties(
             ti.atomic_max(box[row, 5], kw_hi)
     # Where the faces radiate, a cell's bound reads its neighbours' new temperatures and conductivities
     # (radiating_stiffness): a second loop, which runs after the first has written them all.
-    for i, j in ti.ndrange(nx, ny):
-        if par[P_C_RAD] > 0.0:
+    if ti.static(faces):
+        for i, j in ti.ndrange(nx, ny):
             lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-            watch_column(T, kcond, kside, krad, mass, state, par, cp_of_T, par[P_CP_T0], par[P_CP_INV_DT],
+            watch_column(T, kcond, kside, krad, mass, state, par, faces, cp_of_T, par[P_CP_T0], par[P_CP_INV_DT],
                          par[P_RHO_P], ti.max(par[P_EPS_SOLID], par[P_EPS_MELT]), par[P_H_CONV], watch, row, i, j, lo,
                          hi)
 
 
 @ti.kernel
 def conductivity_from(T: nd3, T_rad: nd3, rho_rel: nd3, state: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3,
-                      par: nd1, k0: ti.i32, k1: ti.i32):
+                      par: nd1, k0: ti.i32, k1: ti.i32, faces: ti.template()):
     """k(T, relative density) from a trial temperature field (Picard update of the implicit step), with the pores'
     radiative term c T^3 (``store_conductivity``) at ``T_rad``: the iterate, where the rest of k is lagged at the
     step's start (``radiating_face_k`` takes that term over the faces' temperatures, from k at them)."""
@@ -380,7 +380,7 @@ def conductivity_from(T: nd3, T_rad: nd3, rho_rel: nd3, state: nd3, kcond: nd3, 
                 kc = cell_conductivity(t, rr, par)
                 if tr != t:
                     kc += radiative_coefficient(rr, par) * (tr * tr * tr - t * t * t)
-                store_conductivity(kcond, kside, krad, mass, i, j, k, rr, kc, par)
+                store_conductivity(kcond, kside, krad, mass, i, j, k, rr, kc, par, faces)
 
 
 @ti.func
@@ -400,7 +400,7 @@ def radiative_coefficient(rr, par: ti.template()):
 
 @ti.func
 def store_conductivity(kcond: ti.template(), kside: ti.template(), krad: ti.template(), mass: ti.template(), i, j, k,
-                       rr, kc, par: ti.template()):
+                       rr, kc, par: ti.template(), faces: ti.template()):
     """Cell (i, j, k)'s conductivity ``kc`` [W/(m K)] into ``kcond`` and that of its side faces into ``kside``: k v,
     v = mass/rho_rel (at most 1) the share of the cell its material fills (module docstring); ``rr`` its rho_rel.
     ``krad`` gets the share of k per K^3 its pores' radiation carries, c / k [1/K^3], with c = c_rad
@@ -413,7 +413,7 @@ def store_conductivity(kcond: ti.template(), kside: ti.template(), krad: ti.temp
     if m < rr:  # (a full cell, the most common, skips the division)
         v = m / rr
     kside[i, j, k] = kc * v
-    if par[P_C_RAD] > 0.0:  # (else krad stays 0 and is not read: rad_at)
+    if ti.static(faces):  # (else krad is not read: rad_at)
         c = radiative_coefficient(rr, par)
         r = 0.0
         if c > 0.0 and kc > 0.0:
@@ -481,11 +481,12 @@ def radiating_face_k(k1, k2, r1, r2, t1, t2, par: ti.template()):
 
 
 @ti.func
-def rad_at(krad: ti.template(), par: ti.template(), i, j, k):
-    """Cell (i, j, k)'s radiative share per K^3 (``store_conductivity``); 0 without reading it where the faces do
-    not radiate (the sweep then reads no more than before them)."""
+def rad_at(krad: ti.template(), faces: ti.template(), i, j, k):
+    """Cell (i, j, k)'s radiative share per K^3 (``store_conductivity``); where the faces do not radiate
+    (``faces`` False, a compile-time switch of every kernel that evaluates a flux) a constant 0, so the compiler
+    drops ``radiating_face_k``'s radiative branch and the sweeps read and compute what they did before the faces."""
     r = 0.0
-    if par[P_C_RAD] > 0.0:
+    if ti.static(faces):
         r = krad[i, j, k]
     return r
 
@@ -498,8 +499,8 @@ def face_flux(k1, k2, r1, r2, t1, t2, inv_dx, par: ti.template()):
 
 @ti.func
 def lateral_flux(h: ti.template(), ks: ti.template(), krad: ti.template(), T: ti.template(), mass: ti.template(),
-                 par: ti.template(), tile2, k_split, group: ti.template(), k, i2, j2, ks_own, r_own, t_own, inv_dx, dt,
-                 rho_p):
+                 par: ti.template(), faces: ti.template(), tile2, k_split, group: ti.template(), k, i2, j2, ks_own,
+                 r_own, t_own, inv_dx, dt, rho_p):
     """Flux into a cell in layer k across a side face towards cell (i2, j2, k), whose column's tile is
     ``tile2``, for a multirate pass: a fast cell next to a slow one
     also takes the heat out of (or puts it into) the slow cell at once; a slow cell leaves out faces
@@ -508,15 +509,18 @@ def lateral_flux(h: ti.template(), ks: ti.template(), krad: ti.template(), T: ti
     ``krad``, ``r_own``: radiative shares (``face_flux``)."""
     q = 0.0
     if ti.static(group == ALL):
-        q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, par, i2, j2, k), t_own, T[i2, j2, k], inv_dx, par)
+        q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, faces, i2, j2, k), t_own, T[i2, j2, k], inv_dx, par)
     elif ti.static(group == ROUGH):  # (tile2 is ``rough_code``'s: faces out of the region are the stages')
         if tile2 == ROUGH:
-            q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, par, i2, j2, k), t_own, T[i2, j2, k], inv_dx, par)
+            q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, faces, i2, j2, k), t_own, T[i2, j2, k], inv_dx,
+                          par)
     else:
         if group_at(tile2, k_split, k) == group:
-            q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, par, i2, j2, k), t_own, T[i2, j2, k], inv_dx, par)
+            q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, faces, i2, j2, k), t_own, T[i2, j2, k], inv_dx,
+                          par)
         elif ti.static(group == FAST):
-            q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, par, i2, j2, k), t_own, T[i2, j2, k], inv_dx, par)
+            q = face_flux(ks_own, ks[i2, j2, k], r_own, rad_at(krad, faces, i2, j2, k), t_own, T[i2, j2, k], inv_dx,
+                          par)
             if q != 0.0:  # (a void neighbour has no mass to take the heat, and passes none)
                 ti.atomic_add(h[i2, j2, k], -q * dt / (mass[i2, j2, k] * rho_p) * inv_dx)
     return q
@@ -561,8 +565,8 @@ def emissivity_at(t, eps_solid, eps_melt, solidus, inv_melt_range):
 
 @ti.func
 def column_start(h: ti.template(), kcond: ti.template(), krad: ti.template(), T: ti.template(), mass: ti.template(),
-                 par: ti.template(), tiles: ti.template(), group: ti.template(), i, j, k0, k1, k_split, nx, ny, inv_dx,
-                 dt_w, rho_p):
+                 par: ti.template(), faces: ti.template(), tiles: ti.template(), group: ti.template(), i, j, k0, k1,
+                 k_split, nx, ny, inv_dx, dt_w, rho_p):
     """What a pass over column (i, j) needs before its first cell: its layer range [lo, hi) (``group_range``),
     the tile codes of its four neighbours (read once per column) and the flux through the face under the
     range. That face (lo > 0 only where a fast tile's FAST cells stand on its deep SLOW ones, or on the quiet
@@ -577,8 +581,8 @@ def column_start(h: ti.template(), kcond: ti.template(), krad: ti.template(), T:
     t_n = tile_of(tiles, group, i, ti.min(j + 1, ny - 1))
     q_below = 0.0
     if lo > 0 and lo < hi:
-        q_below = face_flux(kcond[i, j, lo], kcond[i, j, lo - 1], rad_at(krad, par, i, j, lo),
-                            rad_at(krad, par, i, j, lo - 1), T[i, j, lo], T[i, j, lo - 1], inv_dx, par)
+        q_below = face_flux(kcond[i, j, lo], kcond[i, j, lo - 1], rad_at(krad, faces, i, j, lo),
+                            rad_at(krad, faces, i, j, lo - 1), T[i, j, lo], T[i, j, lo - 1], inv_dx, par)
         if ti.static(group != SLOW):
             if q_below != 0.0:
                 ti.atomic_add(h[i, j, lo - 1], -q_below * dt_w / (mass[i, j, lo - 1] * rho_p) * inv_dx)
@@ -588,7 +592,7 @@ def column_start(h: ti.template(), kcond: ti.template(), krad: ti.template(), T:
 @ti.func
 def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(), T: ti.template(),
               mass: ti.template(), T_bottom: ti.template(), ledger: ti.template(), par: ti.template(),
-              group: ti.template(), i, j, k, hi,
+              faces: ti.template(), group: ti.template(), i, j, k, hi,
               k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt_w, book):
     """Net heat flux density into cell (i, j, k) [W/m^2 summed over its faces, each of area dx^2] from the
     temperatures ``T``, with the flux through its bottom face ``q_below`` given (walking up the column, the
@@ -601,7 +605,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), krad
     is an exposed face."""
     dx, rho_p, T_sky, h_conv, T_amb = par[P_DX], par[P_RHO_P], par[P_T_SKY], par[P_H_CONV], par[P_T_AMB]
     dt_b = dt_w * book
-    kc, ks, r = kcond[i, j, k], kside[i, j, k], rad_at(krad, par, i, j, k)
+    kc, ks, r = kcond[i, j, k], kside[i, j, k], rad_at(krad, faces, i, j, k)
     t = T[i, j, k]
     q = q_below
     if k == 0 and par[P_BOTTOM] != 0.0:
@@ -613,7 +617,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), krad
     if k < nz - 1:
         k_up = kcond[i, j, k + 1]
         if k + 1 < hi:
-            q_above = face_flux(kc, k_up, r, rad_at(krad, par, i, j, k + 1), t, T[i, j, k + 1], inv_dx, par)
+            q_above = face_flux(kc, k_up, r, rad_at(krad, faces, i, j, k + 1), t, T[i, j, k + 1], inv_dx, par)
         n_top = ti.cast(k_up == 0.0, ti.i32)
     elif par[P_TOP_HELD] != 0.0:  # the domain's top face held at T_top through half a cell, as the bottom
         qt = kc * (par[P_T_TOP] - t) * 2.0 * inv_dx
@@ -623,19 +627,19 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), krad
         n_top = 1
     q += q_above
     if i > 0:
-        q += lateral_flux(h, kside, krad, T, mass, par, t_w, k_split, group, k, i - 1, j, ks, r, t, inv_dx, dt_w,
+        q += lateral_flux(h, kside, krad, T, mass, par, faces, t_w, k_split, group, k, i - 1, j, ks, r, t, inv_dx, dt_w,
                           rho_p)
         n_side += ti.cast(kside[i - 1, j, k] == 0.0, ti.i32)
     if i < nx - 1:
-        q += lateral_flux(h, kside, krad, T, mass, par, t_e, k_split, group, k, i + 1, j, ks, r, t, inv_dx, dt_w,
+        q += lateral_flux(h, kside, krad, T, mass, par, faces, t_e, k_split, group, k, i + 1, j, ks, r, t, inv_dx, dt_w,
                           rho_p)
         n_side += ti.cast(kside[i + 1, j, k] == 0.0, ti.i32)
     if j > 0:
-        q += lateral_flux(h, kside, krad, T, mass, par, t_s, k_split, group, k, i, j - 1, ks, r, t, inv_dx, dt_w,
+        q += lateral_flux(h, kside, krad, T, mass, par, faces, t_s, k_split, group, k, i, j - 1, ks, r, t, inv_dx, dt_w,
                           rho_p)
         n_side += ti.cast(kside[i, j - 1, k] == 0.0, ti.i32)
     if j < ny - 1:
-        q += lateral_flux(h, kside, krad, T, mass, par, t_n, k_split, group, k, i, j + 1, ks, r, t, inv_dx, dt_w,
+        q += lateral_flux(h, kside, krad, T, mass, par, faces, t_n, k_split, group, k, i, j + 1, ks, r, t, inv_dx, dt_w,
                           rho_p)
         n_side += ti.cast(kside[i, j + 1, k] == 0.0, ti.i32)
     n_exposed = exposed_area(n_top, n_side, kc, ks)
@@ -654,7 +658,7 @@ def cell_flux(h: ti.template(), kcond: ti.template(), kside: ti.template(), krad
 def diffuse(
     h: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, dt: float,
     k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32, group: ti.template(), evaporation: ti.template(),
-    mass_lost: nd3, alkali_lost: nd3, T_of_h: nd1, h_of_T: nd1, cp_of_T: nd1, evap_par: nd1,
+    mass_lost: nd3, alkali_lost: nd3, T_of_h: nd1, h_of_T: nd1, cp_of_T: nd1, evap_par: nd1, faces: ti.template(),
 ):
     """One explicit step of the enthalpy equation with the fluxes evaluated from ``T``, applied to ``h``
     in place in the layers [k0, k1) (T is only read, so updating h in place is exact). Exposed faces
@@ -671,8 +675,8 @@ def diffuse(
     for i, j in ti.ndrange(nx, ny):
         dx, rho_p = par[P_DX], par[P_RHO_P]
         inv_dx = 1.0 / dx
-        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, krad, T, mass, par, tiles, group, i, j, k0, k1,
-                                                           k_split, nx, ny, inv_dx, dt, rho_p)
+        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, krad, T, mass, par, faces, tiles, group, i, j, k0,
+                                                           k1, k_split, nx, ny, inv_dx, dt, rho_p)
         evaporated = 0.0
         h_b1, h_b2 = 0.0, 0.0
         if ti.static(evaporation):
@@ -681,9 +685,9 @@ def diffuse(
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
                 continue
-            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, group, i, j,
-                                                   k, hi, k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt,
-                                                   1.0)
+            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, faces, group,
+                                                   i, j, k, hi, k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz,
+                                                   inv_dx, dt, 1.0)
             q_below = q_below_next
             h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx)
             if ti.static(evaporation):
@@ -723,7 +727,7 @@ STS_BATCH = 4
 def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, T: nd3, kcond: nd3, kside: nd3,
               krad: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1, coef: nd2, stage: ti.i32, count: ti.i32,
               first: ti.template(), dt: float, k0: ti.i32, k1: ti.i32, tiles: nd2, k_split: ti.i32,
-              group: ti.template(), rbox: nd1, inflow: nd3, rho_rel: nd3, T_of_h: nd1):
+              group: ti.template(), rbox: nd1, inflow: nd3, rho_rel: nd3, T_of_h: nd1, faces: ti.template()):
     """Stages ``stage`` .. ``stage`` + ``count`` - 1 (1..s; at most ``STS_BATCH``, the ``first`` stage alone) of
     an RKL2 step of dt [s] over the cells of group ``group``. Stage j computes Y_j from Y_{j-1} (whose
     temperatures and conductivities ``T`` and ``kcond`` a first loop takes from it after the first stage: a
@@ -746,8 +750,8 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
     (``rough_stage_top``): in an s-stage step, stage j those at most max(s - j, 1) cells deep in the region;
     the others keep stale values that nothing reads, and the result is the same to the bit."""
     if ti.static(first):
-        sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, coef, stage, True,
-                 dt, k0, k1, tiles, k_split, group, rbox, inflow, h.shape[0], 1)
+        sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, faces, coef, stage,
+                 True, dt, k0, k1, tiles, k_split, group, rbox, inflow, h.shape[0], 1)
     else:
         s = coef.shape[0] - 1
         for m in ti.static(range(STS_BATCH)):
@@ -757,27 +761,27 @@ def sts_stage(h: nd3, h_a: nd3, h_b: nd3, h_c: nd3, h0: nd3, m0: nd3, src: nd3, 
             # no interface flux of a later stage depends on them (the rough steps start again from Y_0).
             allow = ti.max(s - j, 1)
             if ti.static(m == 0):
-                sts_refresh(h_a, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
-                            n_run, allow)
-                sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, coef, j,
-                         False, dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
+                sts_refresh(h_a, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, faces, tiles, rbox, group, k0, k1,
+                            k_split, n_run, allow)
+                sts_flux(h, h_a, h_c, h_b, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, faces, coef,
+                         j, False, dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
             elif ti.static(m % 2 == 1):
-                sts_refresh(h_b, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
-                            n_run, allow)
-                sts_flux(h, h_b, h_a, h_a, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, coef, j,
-                         False, dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
+                sts_refresh(h_b, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, faces, tiles, rbox, group, k0, k1,
+                            k_split, n_run, allow)
+                sts_flux(h, h_b, h_a, h_a, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, faces, coef,
+                         j, False, dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
             else:
-                sts_refresh(h_a, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, tiles, rbox, group, k0, k1, k_split,
-                            n_run, allow)
-                sts_flux(h, h_a, h_b, h_b, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, coef, j,
-                         False, dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
+                sts_refresh(h_a, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, faces, tiles, rbox, group, k0, k1,
+                            k_split, n_run, allow)
+                sts_flux(h, h_a, h_b, h_b, h0, m0, src, T, kcond, kside, krad, mass, T_bottom, ledger, par, faces, coef,
+                         j, False, dt, k0, k1, tiles, k_split, group, rbox, inflow, n_run, allow)
 
 
 @ti.func
 def sts_refresh(h_prev: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
                 krad: ti.template(), rho_rel: ti.template(), mass: ti.template(), T_of_h: ti.template(),
-                par: ti.template(), tiles: ti.template(), rbox: ti.template(), group: ti.template(), k0, k1, k_split,
-                n_run, allow):
+                par: ti.template(), faces: ti.template(), tiles: ti.template(), rbox: ti.template(),
+                group: ti.template(), k0, k1, k_split, n_run, allow):
     """The first loop of a stage after the first (``sts_stage``): T and k of the cells of group ``group`` from
     Y_{j-1} (``h_prev``), in the columns i < ``n_run``, but for the rough cells deeper than ``allow`` + 1 (the
     neighbours of those the stage updates are read)."""
@@ -787,14 +791,15 @@ def sts_refresh(h_prev: ti.template(), T: ti.template(), kcond: ti.template(), k
         top = rough_stage_top(tiles, rbox, i, j, nx, ny, hi, allow + 1)
         for k in range(lo, top):
             if kcond[i, j, k] != 0.0:  # not void (update_properties keeps k = 0 there)
-                refresh_cell(h_prev, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, i, j, k)
+                refresh_cell(h_prev, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, faces, i, j, k)
 
 
 @ti.func
 def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_out: ti.template(), h0: ti.template(),
              m0: ti.template(), src: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
              krad: ti.template(), mass: ti.template(), T_bottom: ti.template(), ledger: ti.template(),
-             par: ti.template(), coef: ti.template(), stage, first: ti.template(), dt, k0, k1, tiles: ti.template(),
+             par: ti.template(), faces: ti.template(), coef: ti.template(), stage, first: ti.template(), dt, k0, k1,
+             tiles: ti.template(),
              k_split, group: ti.template(), rbox: ti.template(), inflow: ti.template(), n_run, allow):
     """The flux loop of stage ``stage`` (``sts_stage``): Y_stage into ``h_out`` from M(Y_{stage-1}) (T and kcond),
     ``h_prev`` = Y_{stage-1}, ``h_two`` = Y_{stage-2}, in the columns i < ``n_run``; after the first stage not
@@ -806,8 +811,8 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
         dx, rho_p = par[P_DX], par[P_RHO_P]
         inv_dx = 1.0 / dx
         inv_rho_dx, inv_dt = 1.0 / (rho_p * dx), 1.0 / dt  # (per column: the cells multiply)
-        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, krad, T, mass, par, tiles, group, i, j, k0, k1,
-                                                           k_split, nx, ny, inv_dx, dt_w, rho_p)
+        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, krad, T, mass, par, faces, tiles, group, i, j, k0,
+                                                           k1, k_split, nx, ny, inv_dx, dt_w, rho_p)
         own_rough = rough_code(tiles, rbox, i, j, nx, ny) == ROUGH
         top = hi
         if ti.static(first):
@@ -823,9 +828,9 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
                 q_below = 0.0
                 continue
             rough = own_rough and rbox[4] <= k and k < rbox[5]
-            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, group, i, j,
-                                                   k, hi, k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx,
-                                                   dt_w, 0.0 if rough else 1.0)
+            q, q_below_next, n_exposed = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, faces, group,
+                                                   i, j, k, hi, k_split, t_w, t_e, t_s, t_n, q_below, nx, ny, nz,
+                                                   inv_dx, dt_w, 0.0 if rough else 1.0)
             q_below = q_below_next
             rate = q * inv_rho_dx / mass[i, j, k] + src[i, j, k] * inv_dt
             if rough:
@@ -833,7 +838,7 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
                 # (with rbox[6], cells inside the box's faces have no face out of the region: nothing to add)
                 if rbox[6] == 0 or i == rbox[0] or i + 1 == rbox[1] or j == rbox[2] or j + 1 == rbox[3] or \
                         k == rbox[4] or k + 1 == rbox[5]:
-                    into = dt_w * rough_interface(kcond, kside, krad, T, par, tiles, rbox, i, j, k, nx, ny, nz,
+                    into = dt_w * rough_interface(kcond, kside, krad, T, par, faces, tiles, rbox, i, j, k, nx, ny, nz,
                                                   inv_dx) / (mass[i, j, k] * rho_p * dx)
                 if ti.static(first):
                     inflow[i, j, k] = src[i, j, k] + into
@@ -852,12 +857,12 @@ def sts_flux(h: ti.template(), h_prev: ti.template(), h_two: ti.template(), h_ou
 @ti.func
 def refresh_cell(h: ti.template(), T: ti.template(), kcond: ti.template(), kside: ti.template(),
                  krad: ti.template(), rho_rel: ti.template(), mass: ti.template(), T_of_h: ti.template(),
-                 par: ti.template(), i, j, k):
+                 par: ti.template(), faces: ti.template(), i, j, k):
     """T(h) and k(T, relative density) of one cell (no state, peak or clock: see ``sts_stage``)."""
     t = table_lookup(T_of_h, par[P_H0], par[P_INV_DH], h[i, j, k])
     T[i, j, k] = t
     rr = rho_rel[i, j, k]
-    store_conductivity(kcond, kside, krad, mass, i, j, k, rr, cell_conductivity(t, rr, par), par)
+    store_conductivity(kcond, kside, krad, mass, i, j, k, rr, cell_conductivity(t, rr, par), par, faces)
 
 
 @ti.func
@@ -904,23 +909,24 @@ def rough_stage_top(tiles: ti.template(), rbox: ti.template(), i, j, nx, ny, hi,
 
 @ti.func
 def rough_interface(kcond: ti.template(), kside: ti.template(), krad: ti.template(), T: ti.template(),
-                    par: ti.template(), tiles: ti.template(), rbox: ti.template(), i, j, k, nx, ny, nz, inv_dx):
+                    par: ti.template(), faces: ti.template(), tiles: ti.template(), rbox: ti.template(), i, j, k, nx,
+                    ny, nz, inv_dx):
     """Heat flux density [W/m^2] into rough cell (i, j, k) across its faces to cells outside the rough region
     (void neighbours have k = 0 and pass none)."""
-    kc, ks, r, t = kcond[i, j, k], kside[i, j, k], rad_at(krad, par, i, j, k), T[i, j, k]
+    kc, ks, r, t = kcond[i, j, k], kside[i, j, k], rad_at(krad, faces, i, j, k), T[i, j, k]
     q = 0.0
     if k == rbox[4] and k > 0:
-        q += face_flux(kc, kcond[i, j, k - 1], r, rad_at(krad, par, i, j, k - 1), t, T[i, j, k - 1], inv_dx, par)
+        q += face_flux(kc, kcond[i, j, k - 1], r, rad_at(krad, faces, i, j, k - 1), t, T[i, j, k - 1], inv_dx, par)
     if k + 1 == rbox[5] and k + 1 < nz:
-        q += face_flux(kc, kcond[i, j, k + 1], r, rad_at(krad, par, i, j, k + 1), t, T[i, j, k + 1], inv_dx, par)
+        q += face_flux(kc, kcond[i, j, k + 1], r, rad_at(krad, faces, i, j, k + 1), t, T[i, j, k + 1], inv_dx, par)
     if i > 0 and rough_code(tiles, rbox, i - 1, j, nx, ny) != ROUGH:
-        q += face_flux(ks, kside[i - 1, j, k], r, rad_at(krad, par, i - 1, j, k), t, T[i - 1, j, k], inv_dx, par)
+        q += face_flux(ks, kside[i - 1, j, k], r, rad_at(krad, faces, i - 1, j, k), t, T[i - 1, j, k], inv_dx, par)
     if i < nx - 1 and rough_code(tiles, rbox, i + 1, j, nx, ny) != ROUGH:
-        q += face_flux(ks, kside[i + 1, j, k], r, rad_at(krad, par, i + 1, j, k), t, T[i + 1, j, k], inv_dx, par)
+        q += face_flux(ks, kside[i + 1, j, k], r, rad_at(krad, faces, i + 1, j, k), t, T[i + 1, j, k], inv_dx, par)
     if j > 0 and rough_code(tiles, rbox, i, j - 1, nx, ny) != ROUGH:
-        q += face_flux(ks, kside[i, j - 1, k], r, rad_at(krad, par, i, j - 1, k), t, T[i, j - 1, k], inv_dx, par)
+        q += face_flux(ks, kside[i, j - 1, k], r, rad_at(krad, faces, i, j - 1, k), t, T[i, j - 1, k], inv_dx, par)
     if j < ny - 1 and rough_code(tiles, rbox, i, j + 1, nx, ny) != ROUGH:
-        q += face_flux(ks, kside[i, j + 1, k], r, rad_at(krad, par, i, j + 1, k), t, T[i, j + 1, k], inv_dx, par)
+        q += face_flux(ks, kside[i, j + 1, k], r, rad_at(krad, faces, i, j + 1, k), t, T[i, j + 1, k], inv_dx, par)
     return q
 
 
@@ -932,7 +938,7 @@ ROUGH_BATCH = 4
 @ti.kernel
 def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, rho_rel: nd3, T_of_h: nd1,
                T_bottom: nd2, ledger: nd1, par: nd1, inflow: nd3, dt: float, frac: float, k1: ti.i32, tiles: nd2,
-               rbox: nd1, restore: ti.i32, count: ti.i32):
+               rbox: nd1, restore: ti.i32, count: ti.i32, faces: ti.template()):
     """``count`` (at most ``ROUGH_BATCH``) explicit Euler steps of dt [s] each of the rough region of a
     super-time-step (``rough_code``). Each: T(h) and k(T, relative density) of its cells first (with
     ``restore``, in the first, from their enthalpy at the start of the super-time-step, ``h0``, put back), then
@@ -953,7 +959,7 @@ def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass:
                     if ti.static(m == 0):
                         if restore != 0:
                             h[i, j, k] = h0[i, j, k]
-                    refresh_cell(h, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, i, j, k)
+                    refresh_cell(h, T, kcond, kside, krad, rho_rel, mass, T_of_h, par, faces, i, j, k)
         for i, j in ti.ndrange((rbox[0], i_hi), (rbox[2], rbox[3])):
             dx, rho_p = par[P_DX], par[P_RHO_P]
             inv_dx = 1.0 / dx
@@ -967,8 +973,8 @@ def rough_step(h: nd3, h0: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass:
                 if kcond[i, j, k] == 0.0:  # void
                     q_below = 0.0
                     continue
-                q, q_below_next, _ = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, ROUGH, i, j, k,
-                                               hi, 0, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt, 1.0)
+                q, q_below_next, _ = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, faces, ROUGH, i,
+                                               j, k, hi, 0, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, dt, 1.0)
                 q_below = q_below_next
                 h[i, j, k] += dt * q / (mass[i, j, k] * rho_p * dx) + frac * inflow[i, j, k]
 
@@ -1019,11 +1025,11 @@ def evaporate_at(h: ti.template(), kcond: ti.template(), kside: ti.template(), m
 
 
 @ti.func
-def face_conductance(kc: ti.template(), krad: ti.template(), T: ti.template(), par: ti.template(), i, j, k, i2, j2,
-                     k2, dx):
+def face_conductance(kc: ti.template(), krad: ti.template(), T: ti.template(), par: ti.template(),
+                     faces: ti.template(), i, j, k, i2, j2, k2, dx):
     """K_f = k_f dx [W/K] of the face towards a neighbour (``radiating_face_k`` at the temperatures ``T``); 0
     towards void (k = 0)."""
-    return radiating_face_k(kc[i, j, k], kc[i2, j2, k2], rad_at(krad, par, i, j, k), rad_at(krad, par, i2, j2, k2),
+    return radiating_face_k(kc[i, j, k], kc[i2, j2, k2], rad_at(krad, faces, i, j, k), rad_at(krad, faces, i2, j2, k2),
                             T[i, j, k], T[i2, j2, k2], par) * dx
 
 
@@ -1034,7 +1040,7 @@ def implicit_assemble(
     h_of_T: nd1, hT0: float, inv_hdT: float,
     dt: float, dx: float, rho_p: float, eps_solid: float, eps_melt: float, solidus: float, liquidus: float,
     T_sky: float, h_conv: float, T_amb: float, bottom_dirichlet: ti.i32, top_held: ti.i32, T_top: float, k0: ti.i32,
-    k1: ti.i32,
+    k1: ti.i32, faces: ti.template(),
 ) -> float:
     """Diagonal and right-hand side of the system linearised about T^m; stores c = dh/dT and h(T^m).
     Returns the sum of the diagonal (the scale of the CG stopping test)."""
@@ -1054,21 +1060,21 @@ def implicit_assemble(
             a = M * c / dt
             b = M / dt * (c * t - hm + h_old[i, j, k])
             if i > 0:
-                a += face_conductance(kside, krad, Tm, par, i, j, k, i - 1, j, k, dx)
+                a += face_conductance(kside, krad, Tm, par, faces, i, j, k, i - 1, j, k, dx)
             if i < nx - 1:
-                a += face_conductance(kside, krad, Tm, par, i, j, k, i + 1, j, k, dx)
+                a += face_conductance(kside, krad, Tm, par, faces, i, j, k, i + 1, j, k, dx)
             if j > 0:
-                a += face_conductance(kside, krad, Tm, par, i, j, k, i, j - 1, k, dx)
+                a += face_conductance(kside, krad, Tm, par, faces, i, j, k, i, j - 1, k, dx)
             if j < ny - 1:
-                a += face_conductance(kside, krad, Tm, par, i, j, k, i, j + 1, k, dx)
+                a += face_conductance(kside, krad, Tm, par, faces, i, j, k, i, j + 1, k, dx)
             if k > 0:
-                a += face_conductance(kcond, krad, Tm, par, i, j, k, i, j, k - 1, dx)
+                a += face_conductance(kcond, krad, Tm, par, faces, i, j, k, i, j, k - 1, dx)
             elif bottom_dirichlet != 0:
                 kb = kcond[i, j, k] * 2.0 * dx
                 a += kb
                 b += kb * T_bottom[i, j]
             if k < nz - 1:
-                a += face_conductance(kcond, krad, Tm, par, i, j, k, i, j, k + 1, dx)
+                a += face_conductance(kcond, krad, Tm, par, faces, i, j, k, i, j, k + 1, dx)
             elif top_held != 0:
                 kt = kcond[i, j, k] * 2.0 * dx
                 a += kt
@@ -1091,7 +1097,7 @@ def implicit_assemble(
 
 @ti.kernel
 def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, kside: nd3, krad: nd3, Tm: nd3, par: nd1, state: nd3, diag: nd3,
-                    dx: float, k0: ti.i32, k1: ti.i32) -> float:
+                    dx: float, k0: ti.i32, k1: ti.i32, faces: ti.template()) -> float:
     """Ax = A x for the assembled system (off-diagonals -K_f, at the linearisation's temperatures ``Tm``);
     returns x . Ax over active cells."""
     nx, ny, nz = x.shape[0], x.shape[1], x.shape[2]
@@ -1102,17 +1108,17 @@ def implicit_matvec(x: nd3, Ax: nd3, kcond: nd3, kside: nd3, krad: nd3, Tm: nd3,
                 continue
             s = diag[i, j, k] * x[i, j, k]
             if i > 0:
-                s -= face_conductance(kside, krad, Tm, par, i, j, k, i - 1, j, k, dx) * x[i - 1, j, k]
+                s -= face_conductance(kside, krad, Tm, par, faces, i, j, k, i - 1, j, k, dx) * x[i - 1, j, k]
             if i < nx - 1:
-                s -= face_conductance(kside, krad, Tm, par, i, j, k, i + 1, j, k, dx) * x[i + 1, j, k]
+                s -= face_conductance(kside, krad, Tm, par, faces, i, j, k, i + 1, j, k, dx) * x[i + 1, j, k]
             if j > 0:
-                s -= face_conductance(kside, krad, Tm, par, i, j, k, i, j - 1, k, dx) * x[i, j - 1, k]
+                s -= face_conductance(kside, krad, Tm, par, faces, i, j, k, i, j - 1, k, dx) * x[i, j - 1, k]
             if j < ny - 1:
-                s -= face_conductance(kside, krad, Tm, par, i, j, k, i, j + 1, k, dx) * x[i, j + 1, k]
+                s -= face_conductance(kside, krad, Tm, par, faces, i, j, k, i, j + 1, k, dx) * x[i, j + 1, k]
             if k > 0:
-                s -= face_conductance(kcond, krad, Tm, par, i, j, k, i, j, k - 1, dx) * x[i, j, k - 1]
+                s -= face_conductance(kcond, krad, Tm, par, faces, i, j, k, i, j, k - 1, dx) * x[i, j, k - 1]
             if k < nz - 1:
-                s -= face_conductance(kcond, krad, Tm, par, i, j, k, i, j, k + 1, dx) * x[i, j, k + 1]
+                s -= face_conductance(kcond, krad, Tm, par, faces, i, j, k, i, j, k + 1, dx) * x[i, j, k + 1]
             Ax[i, j, k] = s
             dot += x[i, j, k] * s
     return dot
@@ -1351,8 +1357,8 @@ def stored_energy(h: nd3, mass: nd3, state: nd3, rho_p: float, dx: float) -> flo
 
 @ti.func
 def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(),
-                   mass: ti.template(), par: ti.template(), cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i,
-                   j, k):
+                   mass: ti.template(), par: ti.template(), faces: ti.template(), cp_of_T: ti.template(), T0, inv_dT,
+                   rho_p, eps, h_conv, i, j, k):
     """(diffusivity k/(rho c) [m^2/s], surface coefficient (4 eps sigma T^3 + h_c)/(rho c) [m/s]) of a
     cell: what bounds its explicit step (see ThermalSolver.stable_dt). Reads the neighbours' T, k and krad where
     the faces radiate (``radiating_stiffness``): called once they are final."""
@@ -1371,7 +1377,7 @@ def explicit_rates(T: ti.template(), kcond: ti.template(), kside: ti.template(),
         if kcond[i, j, k + 1] == 0.0:
             vertical = 1.0
     sum_k = vertical * kc + 4.0 * ks
-    if par[P_C_RAD] > 0.0:
+    if ti.static(faces):
         sum_k += radiating_stiffness(T, kcond, kside, krad, par, i, j, k, t, kc, ks)
     return sum_k / (6.0 * rc), (4.0 * eps * SIGMA * t * t * t + h_conv) / rc
 
@@ -1427,12 +1433,13 @@ def face_stiffness(T: ti.template(), kcond: ti.template(), krad: ti.template(), 
 
 @ti.func
 def watch_cell(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(), mass: ti.template(),
-               par: ti.template(), cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i, j, k, a_max, s_max,
-               t_max, bad):
+               par: ti.template(), faces: ti.template(), cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, i, j,
+               k, a_max, s_max, t_max, bad):
     """A column's running (max diffusivity, max surface coefficient, max T, non-finite flag) with cell
     (i, j, k) taken in (``explicit_rates``)."""
     t = T[i, j, k]
-    alpha, surf = explicit_rates(T, kcond, kside, krad, mass, par, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, i, j, k)
+    alpha, surf = explicit_rates(T, kcond, kside, krad, mass, par, faces, cp_of_T, T0, inv_dT, rho_p, eps, h_conv,
+                                 i, j, k)
     flag = bad
     # At the tables' floor T0 (3 K, below any sky, initial or held temperature) a cell has lost more heat than
     # it held: a step past the stability limit, never physics.
@@ -1443,15 +1450,15 @@ def watch_cell(T: ti.template(), kcond: ti.template(), kside: ti.template(), kra
 
 @ti.func
 def watch_column(T: ti.template(), kcond: ti.template(), kside: ti.template(), krad: ti.template(),
-                 mass: ti.template(), state: ti.template(), par: ti.template(), cp_of_T: ti.template(), T0, inv_dT,
-                 rho_p, eps, h_conv, out: ti.template(), row, i, j, lo, hi):
+                 mass: ti.template(), state: ti.template(), par: ti.template(), faces: ti.template(),
+                 cp_of_T: ti.template(), T0, inv_dT, rho_p, eps, h_conv, out: ti.template(), row, i, j, lo, hi):
     """``watch_cell`` over the material cells of column (i, j) in layers [lo, hi), folded into row ``row`` of
     ``out`` (``store_watch``; nothing for an empty range)."""
     a_max, s_max, t_max, bad = 0.0, 0.0, 0.0, 0
     for k in range(lo, hi):
         if state[i, j, k] != VOID:
-            a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, cp_of_T, T0, inv_dT, rho_p, eps,
-                                                  h_conv, i, j, k, a_max, s_max, t_max, bad)
+            a_max, s_max, t_max, bad = watch_cell(T, kcond, kside, krad, mass, par, faces, cp_of_T, T0, inv_dT, rho_p,
+                                                  eps, h_conv, i, j, k, a_max, s_max, t_max, bad)
     if lo < hi:
         store_watch(out, row, a_max, s_max, t_max, bad)
 
@@ -1469,7 +1476,8 @@ def store_watch(out: ti.template(), row, a_max, s_max, t_max, bad):
 @ti.kernel
 def stability_bounds(T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, par: nd1, state: nd3, cp_of_T: nd1,
                      T0: float, inv_dT: float, rho_p: float, eps: float, h_conv: float, k0: ti.i32, k1: ti.i32,
-                     tiles: nd2, k_split: ti.i32, group: ti.template(), out: nd2, row: ti.i32):
+                     tiles: nd2, k_split: ti.i32, group: ti.template(), out: nd2, row: ti.i32,
+                     faces: ti.template()):
     """Over the active cells of group ``group`` (``group_range``), into row ``row`` of ``out``: [W_ALPHA] max
     diffusivity k/(rho cp) [m^2/s], [W_SURF] max surface coefficient (4 eps sigma T^3 + h_c)/(rho cp)
     [m/s], [W_TMAX] max T [K], [W_BAD] 1 if any T is not finite or at the tables' floor: what
@@ -1480,13 +1488,13 @@ def stability_bounds(T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, par: 
         out[row, n] = 0.0
     for i, j in ti.ndrange(T.shape[0], T.shape[1]):
         lo, hi = group_range(tiles, group, i, j, k0, k1, k_split)
-        watch_column(T, kcond, kside, krad, mass, state, par, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, out, row, i, j,
-                     lo, hi)
+        watch_column(T, kcond, kside, krad, mass, state, par, faces, cp_of_T, T0, inv_dT, rho_p, eps, h_conv, out, row,
+                     i, j, lo, hi)
 
 
 @ti.kernel
 def quiet_front(h: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, T_bottom: nd2, ledger: nd1, par: nd1,
-                k0: ti.i32, k1: ti.i32, tiles: nd2, out: nd1):
+                k0: ti.i32, k1: ti.i32, tiles: nd2, out: nd1, faces: ti.template()):
     """Where heat moves now, over the layers [k0, k1): out[0] = nz minus the lowest layer of a cell with a net heat
     flux (``cell_flux``, with nothing moved or booked) or at or above ``T_hot`` or ``T_watch`` (0: none). A cell whose
     neighbours and boundaries all hold its temperature has a flux of exactly 0 (ThermalSolver._place_quiet)."""
@@ -1494,8 +1502,8 @@ def quiet_front(h: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, T_
     nx, ny, nz = h.shape[0], h.shape[1], h.shape[2]
     for i, j in ti.ndrange(nx, ny):
         inv_dx = 1.0 / par[P_DX]
-        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, krad, T, mass, par, tiles, ALL, i, j, k0, k1, 0,
-                                                           nx, ny, inv_dx, 0.0, par[P_RHO_P])
+        lo, hi, t_w, t_e, t_s, t_n, q_below = column_start(h, kcond, krad, T, mass, par, faces, tiles, ALL, i, j, k0,
+                                                           k1, 0, nx, ny, inv_dx, 0.0, par[P_RHO_P])
         # (a cell at or above T_hot or T_watch changes on its own: densification, and boiling above its boiling
         # points; the densifier works in the box of those at or above T_watch)
         warm = ti.min(par[P_T_HOT], par[P_T_WATCH])
@@ -1504,8 +1512,8 @@ def quiet_front(h: nd3, T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, T_
             if kcond[i, j, k] == 0.0:  # void
                 q_below = 0.0
                 continue
-            q, q_below_next, _ = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, ALL, i, j, k, hi, 0,
-                                           t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, 0.0, 0.0)
+            q, q_below_next, _ = cell_flux(h, kcond, kside, krad, T, mass, T_bottom, ledger, par, faces, ALL, i, j, k,
+                                           hi, 0, t_w, t_e, t_s, t_n, q_below, nx, ny, nz, inv_dx, 0.0, 0.0)
             q_below = q_below_next
             if q != 0.0 or T[i, j, k] >= warm:
                 moved = k
@@ -1526,7 +1534,8 @@ def keep_slow_box(box: nd2):
 @ti.kernel
 def tile_limits(T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, par: nd1, state: nd3, cp_of_T: nd1,
                 T0: float, inv_dT: float, rho_p: float, eps: float, h_conv: float, dx: float, k0: ti.i32, k1: ti.i32,
-                out: nd2, t_max: nd2, lag_limit: float, T_hot: float, depth: nd1, surf_fraction: float):
+                out: nd2, t_max: nd2, lag_limit: float, T_hot: float, depth: nd1, surf_fraction: float,
+                faces: ti.template()):
     """out[tile] = min over the tile's active cells of the step [s] a lagging cell may take,
     min(dx^2 / (6 alpha), ``surf_fraction`` dx rho c / (5 (4 eps sigma T^3 + h_c))): the conduction bound of
     ``stability_bounds`` and a fraction of its surface bound (a lagging tile's radiation is integrated with an
@@ -1549,7 +1558,7 @@ def tile_limits(T: nd3, kcond: nd3, kside: nd3, krad: nd3, mass: nd3, par: nd1, 
             if state[i, j, k] != VOID:
                 t = T[i, j, k]
                 hottest = ti.max(hottest, t)
-                alpha, surf = explicit_rates(T, kcond, kside, krad, mass, par, cp_of_T, T0, inv_dT, rho_p, eps,
+                alpha, surf = explicit_rates(T, kcond, kside, krad, mass, par, faces, cp_of_T, T0, inv_dT, rho_p, eps,
                                              h_conv, i, j, k)
                 conduction, surface = dx * dx / (6.0 * alpha + 1e-300), dx / (5.0 * surf + 1e-300)
                 cell = ti.min(conduction, surface)

@@ -347,6 +347,8 @@ class ThermalSolver:
         values.update(h0=t.h0, inv_dh=1.0 / t.dh, T_hot=self.T_hot, cp_T0=t.T0, cp_inv_dT=1.0 / t.dT, hT0=t.hT0,
                       inv_hdT=1.0 / t.hdT, rho_p=t.rho_p, dx=self.grid.dx, T_watch=self.T_watch)
         values.update(self.radiation_params())
+        #: the kernels' compile-time switch of the radiating faces (their K.rad_at): off, they compile without them
+        self._faces = values["c_rad"] > 0.0
         self._par.from_numpy(np.array([values[name] for name in K.PARAMS], dtype=backend.np_float()))
 
     def radiation_params(self) -> dict:
@@ -452,7 +454,7 @@ class ThermalSolver:
                             dt, self.time if now is None else now, *self._k_range(), self.tiles, self.k_split, group,
                             self.watch, self.hot_box, evaporate and self.boundary.evaporation is not None,
                             self.mass_lost, self.alkali_lost, self._h_of_T, self._evap_par, self.ledger_arr,
-                            self.h if h_start is None else h_start, h_start is not None)
+                            self.h if h_start is None else h_start, h_start is not None, self._faces)
         self._watch_read = [None, None]
 
     def _surface_params(self) -> tuple:
@@ -466,7 +468,8 @@ class ThermalSolver:
         K.diffuse(self.h, self.T if T is None else T, self.kcond, self.kside, self.krad, self.mass, self.T_bottom,
                   self.ledger_arr, self._par, dt, *self._k_range(), self.tiles, self.k_split, group,
                   self.boundary.evaporation is not None,
-                  self.mass_lost, self.alkali_lost, self._T_of_h, self._h_of_T, self._cp_of_T, self._evap_par)
+                  self.mass_lost, self.alkali_lost, self._T_of_h, self._h_of_T, self._cp_of_T, self._evap_par,
+                  self._faces)
 
     def step(self, dt: float, sources=(), controlled: bool = False) -> None:
         """Advance by dt [s]: deposit source energy, conduct/radiate, then refresh T, k and states.
@@ -543,7 +546,8 @@ class ThermalSolver:
         bufs = {0: self.h, 1: self.h if s % 2 else spare}
         args = (w["h0"], w["m0"], w["src"], self.T, self.kcond, self.kside, self.krad, self.mass, self.T_bottom,
                 self.ledger_arr, self._par, coef)
-        tail = (k0, k1, self.tiles, self.k_split, group, w["rbox"], w["inflow"], self.rho_rel, self._T_of_h)
+        tail = (k0, k1, self.tiles, self.k_split, group, w["rbox"], w["inflow"], self.rho_rel, self._T_of_h,
+                self._faces)
         K.sts_stage(self.h, self.h, bufs[1], self.h, *args, 1, 1, True, dt, *tail)
         for j in range(2, s + 1, K.STS_BATCH):
             count = min(K.STS_BATCH, s + 1 - j)
@@ -608,7 +612,7 @@ class ThermalSolver:
         for m in range(0, n, K.ROUGH_BATCH):
             K.rough_step(self.h, w["h0"], self.T, self.kcond, self.kside, self.krad, self.mass, self.rho_rel,
                          self._T_of_h, self.T_bottom, self.ledger_arr, self._par, w["inflow"], dt / n, 1.0 / n, k1,
-                         self.tiles, w["rbox"], int(m == 0), min(K.ROUGH_BATCH, n - m))
+                         self.tiles, w["rbox"], int(m == 0), min(K.ROUGH_BATCH, n - m), self._faces)
         i_lo, i_hi, j_lo, j_hi, k_lo, k_hi = rough
         self.cell_updates += n * (i_hi - i_lo) * (j_hi - j_lo) * (min(k_hi, k1) - k_lo)
         self.sts_stats["rough_steps"] += n
@@ -698,7 +702,7 @@ class ThermalSolver:
         placing = not self._quiet_placed
         if placing:
             K.quiet_front(self.h, self.T, self.kcond, self.kside, self.krad, self.mass, self.T_bottom, self.ledger_arr,
-                          self._par, 0, k1, self.tiles, self._quiet_out)
+                          self._par, 0, k1, self.tiles, self._quiet_out, self._faces)
             moved = float(self._quiet_out[0])
             self._quiet_placed = True
             self.k_quiet = k1
@@ -826,7 +830,8 @@ class ThermalSolver:
         deep_scale = DEPTH_STEP_FRACTION * self.safety
         K.tile_limits(self.T, self.kcond, self.kside, self.krad, self.mass, self._par, self.state, self._cp_of_T,
                       t.T0, 1.0 / t.dT, t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv, self.grid.dx, k0, k1,
-                      self._tile_limit, self._tile_Tmax, lag / deep_scale, self.T_hot, self._depth, SLOW_STEP_FRACTION)
+                      self._tile_limit, self._tile_Tmax, lag / deep_scale, self.T_hot, self._depth, SLOW_STEP_FRACTION,
+                      self._faces)
         limit = scale * self._tile_limit.to_numpy()
         fast = (limit < lag) | (self._tile_Tmax.to_numpy() > self.T_hot)
         reach = self.multirate // 2 + 1
@@ -871,14 +876,14 @@ class ThermalSolver:
         scaled residual (a temperature) is below tol_K in the mean."""
         dx = self.grid.dx
         K.implicit_matvec(w["x"], w["Ap"], self.kcond, self.kside, self.krad, w["Tm"], self._par, self.state, w["diag"],
-                          dx, k0, k1)
+                          dx, k0, k1, self._faces)
         rz = K.cg_start(w["Ap"], w["rhs"], w["diag"], w["r"], w["p"], self.state, k0, k1)
         target = tol_K * tol_K * diag_sum
         if rz <= target:
             return 0
         for it in range(1, max_iter + 1):
             pAp = K.implicit_matvec(w["p"], w["Ap"], self.kcond, self.kside, self.krad, w["Tm"], self._par, self.state,
-                                    w["diag"], dx, k0, k1)
+                                    w["diag"], dx, k0, k1, self._faces)
             if not pAp > 0.0:
                 return None
             rz_new = K.cg_advance(w["x"], w["r"], w["p"], w["Ap"], w["diag"], self.state, rz / pAp, k0, k1)
@@ -894,10 +899,10 @@ class ThermalSolver:
         temperatures at Tm (K.radiating_face_k needs k to hold that term at the temperatures it is given)."""
         if not self.lag_conductivity:
             K.conductivity_from(Tm, Tm, self.rho_rel, self.state, self.kcond, self.kside, self.krad, self.mass,
-                                self._par, *self.k_active)
-        elif self.radiation_params()["c_rad"] > 0.0:
+                                self._par, *self.k_active, self._faces)
+        elif self._faces:
             K.conductivity_from(self.T, Tm, self.rho_rel, self.state, self.kcond, self.kside, self.krad, self.mass,
-                                self._par, *self.k_active)
+                                self._par, *self.k_active, self._faces)
 
     def _implicit_solve(self, dt: float, tol_K: float, max_newton: int, max_cg: int) -> bool:
         """Iterate T* for one backward-Euler step from the current h (kept unchanged); True if converged."""
@@ -910,7 +915,7 @@ class ThermalSolver:
             diag_sum = K.implicit_assemble(
                 self.h, w["Tm"], self.kcond, self.kside, self.krad, self._par, self.mass, self.state, self.T_bottom,
                 w["diag"], w["rhs"], w["c_eff"], w["h_m"], self._h_of_T, t.hT0, 1.0 / t.hdT, dt, self.grid.dx, t.rho_p,
-                *self._surface_params(), k0, k1)
+                *self._surface_params(), k0, k1, self._faces)
             K.copy_active(w["Tm"], w["x"], self.state, k0, k1)
             its = self._pcg(w, k0, k1, diag_sum, 1e-3 * tol_K, max_cg)
             if its is None:
@@ -1011,7 +1016,7 @@ class ThermalSolver:
         t, b = self.tables, self.boundary
         K.stability_bounds(self.T, self.kcond, self.kside, self.krad, self.mass, self._par, self.state,
                            self._cp_of_T, t.T0, 1.0 / t.dT, t.rho_p, max(t.eps_solid, t.eps_melt), b.h_conv,
-                           *(layers or self.k_active), self.tiles, self.k_split, group, out, row)
+                           *(layers or self.k_active), self.tiles, self.k_split, group, out, row, self._faces)
 
     def _bounds(self, group: int = K.ALL) -> tuple[float, float, float, float]:
         """(max diffusivity, max surface coefficient, max T, non-finite flag) over the active cells of
