@@ -9,7 +9,8 @@ the mass stays: the shrinkage it implies is reported, not yet moved on the grid)
     m dh/dt = sum_faces k_f (T_n - T) dx  +  Q_source  -  sum_exposed [eps sigma (T^4 - T_sky^4) + h_c (T - T_amb)] dx^2
 
 with the face conductivity the harmonic mean of the two cells' k (Patankar 1980, Numerical Heat
-Transfer and Fluid Flow, Sec. 4.2-3), a porous cell's radiative term taken over the face's temperatures with
+Transfer and Fluid Flow, Sec. 4.2-3), with the radiating faces (``faces``, a compile-time switch of every kernel
+that evaluates a flux or a bound) a porous cell's radiative term taken over the face's temperatures with
 the jump at an opaque neighbour (``radiating_face_k``), and T recovered from h by the material's tabulated h(T),
 which carries the latent heat over the melting range (Voller & Prakash 1987, IJHMT 30:1709).
 Side faces take the harmonic mean of the cells' ``kside`` = k v, v = mass/rho_rel the share of the cell its

@@ -305,9 +305,33 @@ def test_named_sites_exist_with_their_environment():
     assert (lo, hi) == (2.0, 25.0) and lo <= air.convection_W_m2K <= hi  # Cengel: gases 2-25
 
 
+def test_lab_argon_reproduces_its_sources():
+    """The argon chamber's gas: its k(T) law against the CRC table it was fitted to (argon at 100 kPa, Lemmon &
+    Jacobsen 2004) within 1 %; rho c_p of a monatomic ideal gas, 5 p / (2 T); its natural convection scaled from
+    air's by Nu = 0.54 Ra^(1/4) (Incropera et al. 2007, Eq. 9.30): h ~ k (nu alpha)^(-1/4) at equal size and
+    temperature difference, with air's k, nu and alpha at 300 K from their Table A.4 and argon's viscosity
+    22.7 uPa s; the vapour's diffusivity by Fuller et al.'s (1966) ratio of CO2-Ar to CO2-air."""
+    ar, air = get_site("lab-argon"), get_site("lab-air")
+    assert "lab-argon" in site_names() and not ar.is_vacuum
+    assert ar.gravity_m_s2 == pytest.approx(9.81) and ar.sky_temperature_K == pytest.approx(293.15)
+    k0, T0, n = ar.gas_conductivity
+    for T, k_crc in ((300.0, 0.0179), (400.0, 0.0226), (500.0, 0.0268), (600.0, 0.0306)):
+        assert k0 * (T / T0) ** n == pytest.approx(k_crc, rel=0.01)
+    rho_cp = 2.5 * ar.gas_pressure_Pa / 300.0
+    assert ar.gas_heat_capacity_J_m3K == pytest.approx(rho_cp, rel=1e-3)
+    nu_ar, alpha_ar = 22.7e-6 / (ar.gas_pressure_Pa * 0.039948 / (8.314462618 * 300.0)), k0 / rho_cp
+    ratio = k0 / 0.0263 * (15.89e-6 * 22.5e-6 / (nu_ar * alpha_ar)) ** 0.25
+    assert ar.convection_W_m2K / air.convection_W_m2K == pytest.approx(ratio, rel=0.01)
+    lo, hi = ar.convection_range_W_m2K
+    assert lo == pytest.approx(2.0 * ratio, rel=0.02) and hi == pytest.approx(25.0 * ratio, rel=0.02)
+    fuller = lambda m, v: (1.0 / 44.01 + 1.0 / m) ** 0.5 / (26.9 ** (1 / 3) + v ** (1 / 3)) ** 2  # noqa: E731
+    assert ar.vapour_diffusivity_at(500.0) / air.vapour_diffusivity_at(500.0) == pytest.approx(
+        fuller(39.948, 16.2) / fuller(28.97, 19.7), rel=0.01)
+
+
 def test_lab_substrate_is_uniform_room_temperature():
     z = np.linspace(0.0, 0.05, 11)
-    for name in ("lab-vacuum", "lab-air"):
+    for name in ("lab-vacuum", "lab-air", "lab-argon"):
         site = get_site(name)
         for lt in (0.0, 12.0):
             T = site.substrate_profile(z, lt)

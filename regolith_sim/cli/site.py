@@ -14,7 +14,7 @@ from .app import JsonOption, app
 def site(
     latitude: Optional[float] = typer.Option(None, "--latitude", help="Selenographic latitude (deg), -90..90"),
     name: Optional[str] = typer.Option(None, "--name", help="Named site instead of a latitude "
-                                       "(lunar-south-pole, lunar-equator, lab-vacuum, lab-air)"),
+                                       "(lunar-south-pole, lunar-equator, lab-vacuum, lab-air, lab-argon)"),
     local_time: Optional[float] = typer.Option(None, "--local-time", help="Lunar local time (h), 0..24 (12 = noon)"),
     as_json: bool = JsonOption,
 ) -> None:

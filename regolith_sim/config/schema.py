@@ -23,7 +23,7 @@ from .fields import (
 MAX_SET_TEMPERATURE = TABLE_T_HIGH - 10.0
 
 ARCH = Literal["auto", "cpu", "cuda", "vulkan", "metal"]
-SITES = Literal["lunar-south-pole", "lunar-equator", "lab-vacuum", "lab-air"]
+SITES = Literal["lunar-south-pole", "lunar-equator", "lab-vacuum", "lab-air", "lab-argon"]
 PROFILES = Literal["gaussian", "top-hat", "super-gaussian", "uniform"]
 STRATEGIES = Literal["raster", "alternating-raster", "contour-hatch", "chessboard", "spiral"]
 SOURCES = Literal["solar", "laser", "microwave"]

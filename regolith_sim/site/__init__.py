@@ -1,7 +1,7 @@
 """Where a print happens: named sites and the lunar regolith diurnal thermal model.
 
 * :func:`get_site` / :class:`Site`: gravity, radiative sink, convection and substrate temperatures
-  of "lunar-south-pole", "lunar-equator", "lab-vacuum" and "lab-air" (data in ``site/data/``).
+  of "lunar-south-pole", "lunar-equator", "lab-vacuum", "lab-air" and "lab-argon" (data in ``site/data/``).
 * :func:`solve_diurnal` / :class:`DiurnalSolution`: the Hayne et al. (2017) 1D model of the
   regolith column, spun up to its periodic state; :func:`site_report` summarises it as JSON.
 """
