@@ -305,9 +305,10 @@ def agreement_check(precision: str) -> dict:
             "passed": bool(worst <= tol and mism == 0), "variants": out}
 
 
-def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_steps: int, breakdown: bool):
+def bench_size(n: int, variant: str, min_time: float, bw: float, F: int, numpy_steps: int, breakdown: bool,
+               radiating_faces: bool = False):
     cells = n ** 3
-    s, src, dt = make_solver(n, variant)
+    s, src, dt = make_solver(n, variant, radiating_faces=radiating_faces)
     # krad is read by diffuse and written by update_properties only where the faces radiate
     rad = F if variant != "minimal_7pt" and s.radiation_params()["c_rad"] > 0.0 else 0
     bytes_per_cell = {"constant": 15 * F + 3 + 2 * rad, "production": 15 * F + 3 + 2 * rad,
@@ -487,6 +488,8 @@ def main(argv=None) -> int:
     ap = kernel_parser("Thermal solver speed benchmark", "thermal", defaults)
     ap.add_argument("--bw-mib", type=int, default=None, help="MiB per array for the bandwidth probe (default 512, quick 64)")
     ap.add_argument("--numpy-steps", type=int, default=None, help="NumPy reference steps timed per size (default 2, quick 1)")
+    ap.add_argument("--radiating-faces", action="store_true",
+                    help="the constant and production steps with ThermalSolver.radiating_faces (solver.radiating_faces)")
     ap.add_argument("--cold-cache", action="store_true",
                     help="compile into a fresh kernel cache so compile_s is a cold compile")
     args = parse_kernel_args(ap, defaults, argv)
@@ -503,7 +506,8 @@ def main(argv=None) -> int:
     F = 8 if args.precision == "f64" else 4
     data = {"benchmark": "thermal", "machine": machine_info(arch, args.precision),
             "settings": {"sizes": sizes, "min_time_s": min_time, "quick": args.quick, "dx_m": DX,
-                         "numpy_steps": numpy_steps, "cold_cache": args.cold_cache},
+                         "numpy_steps": numpy_steps, "cold_cache": args.cold_cache,
+                         "radiating_faces": args.radiating_faces},
             "byte_counting": ("per cell per step, each array once (neighbours from cache), writes once, no "
                               "write-allocate (STREAM convention); F = bytes per float, state int8: "
                               "diffuse 6F+1, update_properties 9F+2, step 15F+3, minimal_7pt 2F; source not counted"),
@@ -528,7 +532,8 @@ def main(argv=None) -> int:
     for n in sizes:
         for variant in ("minimal_7pt", "constant", "production"):
             print(f"[bench] n={n} {variant} ...", flush=True)
-            r = bench_size(n, variant, min_time, bw_ref, F, numpy_steps, breakdown=(variant == "production"))
+            r = bench_size(n, variant, min_time, bw_ref, F, numpy_steps, breakdown=(variant == "production"),
+                           radiating_faces=args.radiating_faces)
             if variant == "minimal_7pt" and "minimal_7pt" not in data["compile_s"]:
                 data["compile_s"]["minimal_7pt"] = r["warmup_s"]
             results.append(r)
