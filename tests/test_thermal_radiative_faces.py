@@ -57,7 +57,8 @@ def test_powder_slab_between_opaque_walls_carries_the_jump_diffusion_flux(ti_run
     are 1/3 and 1/7 of the resistance) between walls at 1,400 K and 700 K: the flux within 0.2 % of Deissler's
     and each powder cell's temperature within 0.5 K of his profile (measured: 0.06 % and 0.21 K; the contact
     term, left out of it, adds up to 0.13 %). Taking each cell's k at its own temperature without the jump (the
-    faces without ThermalSolver.radiating_faces, the default) puts the flux 62 % and 22 % off and the cells up to 156 K."""
+    faces without ThermalSolver.radiating_faces, the default) puts the flux 62 % and 22 % off and the cells up to
+    156 K."""
     m = _radiating_powder()
     T_hot, T_cold = 1400.0, 700.0
     s = _slab(m, n_powder, T_hot, T_cold)

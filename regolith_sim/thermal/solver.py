@@ -583,7 +583,7 @@ class ThermalSolver:
             return None
         nx, ny, _ = self.grid.shape
         k0, k1 = self.k_active
-        rough_hot = self.rough_hot_cells or self.radiating_faces
+        rough_hot = self.rough_hot_cells or self._faces  # (the faces' stages undershoot: radiating_faces)
         hot = [int(v) for v in self.hot_box.to_numpy()[K.FAST]] if rough_hot else [0, -1]
         lows = []
         if hot[1] >= 0:
