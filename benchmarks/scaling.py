@@ -4,7 +4,7 @@
                                  [--set solver.super_time_stepping=false] [--arch cpu] [--precision f64] [--quick]
                                  [--out benchmarks/results/scaling.json]
 
-For each ``solver.resolution`` (cells per 0.5 mm layer of the demo, which runs at 2; issue 16's "default" is
+For each ``solver.resolution`` (cells per 0.5 mm layer of the demo, which runs at 3; issue 16's "default" is
 1) the case is stepped from the start to ``--t-stop`` simulated seconds (default: the end of its cool-down, the whole
 print) with sintering, without the mechanics and the outcome estimates (not the part this benchmark is
 about); ``--set KEY=VALUE`` (repeatable) overrides case keys, e.g. ``solver.super_time_stepping=false``.
