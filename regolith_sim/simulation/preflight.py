@@ -30,6 +30,11 @@ SPOT_PEAK_SHARE_MIN = 0.9
 #: what consolidates rise as the cells shrink (a laser track at 3.4 cells of it: peak 1,609 K, 2,047 K and
 #: 2,454 K at 0.5, 0.25 and 0.17 mm cells; a solar one at 1.4: 2,272 K against 2,601 and 2,604 K at 0.7 and 0.5).
 HEATED_DEPTH_CELLS_MAX = 1.0
+#: Cell depth per heated depth below which what consolidates settles: with cells between this and
+#: ``HEATED_DEPTH_CELLS_MAX`` of it the peak temperature has converged, but how far under each pass the powder
+#: sinters has not (the demo, 0.36 mm heated under 0.5 mm layers: 0.88, 0.79 and 0.76 of the part consolidated at
+#: 0.69, 0.46 and 0.35 of it, the bulk density 1,405, 1,290 and 1,263 kg/m^3; benchmarks/RESULTS.md, sessions 22-23).
+CONSOLIDATION_CELLS_MAX = 0.5
 
 
 @dataclass
@@ -390,18 +395,25 @@ def heated_depth(material, spot_diameter: float, scan_speed: float, gas=None) ->
 
 def _heated_depth_note(case, su: Setup, dx: float) -> list[str]:
     """A top cell thicker than the depth heat reaches while the spot passes (:func:`heated_depth`): its
-    temperature averages the heated skin with the cold powder under it."""
+    temperature averages the heated skin with the cold powder under it. A cell thinner than that but thicker than
+    ``CONSOLIDATION_CELLS_MAX`` of it: the peak has converged, how deep under each pass the powder sinters not."""
     p = case.process
     d = _narrowest_spot(case, su)
     if d is None or p.plan_file:  # (a plan file's own times set its speeds, not process.scan_speed)
         return []
     depth = heated_depth(su.material, d, p.scan_speed, su.site.gas_conductivity)
-    if dx <= HEATED_DEPTH_CELLS_MAX * depth:
+    if dx <= CONSOLIDATION_CELLS_MAX * depth:
         return []
-    return [f"solver.cell_size: a {d * 1e3:.4g} mm spot at {p.scan_speed * 1e3:.4g} mm/s heats the powder about "
-            f"{depth * 1e3:.2g} mm deep as it passes, and a {dx * 1e3:.4g} mm top cell averages that over its whole "
-            "depth, so the peak temperature, the melt depth and what consolidates rise as the cells shrink; cells of "
-            f"at most {depth * 1e3:.2g} mm resolve it (solver.cell_size, or solver.resolution)"]
+    heats = (f"solver.cell_size: a {d * 1e3:.4g} mm spot at {p.scan_speed * 1e3:.4g} mm/s heats the powder about "
+             f"{depth * 1e3:.2g} mm deep as it passes, and a {dx * 1e3:.4g} mm top cell averages that over ")
+    if dx <= HEATED_DEPTH_CELLS_MAX * depth:
+        return [heats + f"{dx / depth:.2g} of it: the peak has converged, what consolidates under each pass has not "
+                f"(the demo's fell by a sixth from 0.7 to 0.46 of it); cells of at most {CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle it "
+                "(solver.cell_size, or solver.resolution)"]
+    return [heats + "its whole depth, so the peak temperature, the melt depth and what consolidates rise as the cells "
+            f"shrink; cells of at most {depth * 1e3:.2g} mm resolve it and of "
+            f"{CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle what consolidates (solver.cell_size, or "
+            "solver.resolution)"]
 
 
 def _spot_outside(case, su: Setup) -> list[str]:
