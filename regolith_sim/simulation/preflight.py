@@ -26,9 +26,10 @@ MAX_STEPS = 1e8
 SPOT_PEAK_SHARE_MIN = 0.9
 #: Cells per heated depth: above this many cells of depth per sqrt(alpha d / v), the depth heat reaches in the
 #: powder while the spot passes (the spot's diameter d at speed v, alpha the powder's diffusivity at the solidus),
-#: the top cell averages the heat over more depth than it reaches, and the peak temperature, the melt depth and
-#: what consolidates rise as the cells shrink (a laser track at 3.4 cells of it: peak 1,609 K, 2,047 K and
-#: 2,454 K at 0.5, 0.25 and 0.17 mm cells; a solar one at 1.4: 2,272 K against 2,601 and 2,604 K at 0.7 and 0.5).
+#: the top cell averages the heat over more depth than it reaches, and the peak temperature and the melt depth rise
+#: as the cells shrink (a laser track at 3.4 cells of it: peak 1,609 K, 2,047 K and 2,454 K at 0.5, 0.25 and
+#: 0.17 mm cells; a solar one at 1.4: 2,272 K against 2,601 and 2,604 K at 0.7 and 0.5), and what consolidates
+#: changes with them (the demo's fell, ``CONSOLIDATION_CELLS_MAX``).
 HEATED_DEPTH_CELLS_MAX = 1.0
 #: Cell depth per heated depth below which what consolidates settles: with cells between this and
 #: ``HEATED_DEPTH_CELLS_MAX`` of it the peak temperature has converged, but how far under each pass the powder
@@ -410,8 +411,8 @@ def _heated_depth_note(case, su: Setup, dx: float) -> list[str]:
         return [heats + f"{dx / depth:.2g} of it: the peak has converged, what consolidates under each pass has not "
                 f"(the demo's fell by a sixth from 0.7 to 0.46 of it); cells of at most {CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle it "
                 "(solver.cell_size, or solver.resolution)"]
-    return [heats + "its whole depth, so the peak temperature, the melt depth and what consolidates rise as the cells "
-            f"shrink; cells of at most {depth * 1e3:.2g} mm resolve it and of "
+    return [heats + "its whole depth, so the peak temperature and the melt depth rise as the cells shrink and what "
+            f"consolidates changes with them; cells of at most {depth * 1e3:.2g} mm resolve it and of "
             f"{CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle what consolidates (solver.cell_size, or "
             "solver.resolution)"]
 
