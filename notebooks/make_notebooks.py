@@ -106,7 +106,7 @@ rows = []
 for P in powers:
     for v in speeds:
         case = load_case(ROOT / "examples" / "change8_brick.toml",
-                         # one layer, one cell deep: the map in minutes (check chosen points at the case's resolution, 3)
+                         # one layer, one cell deep: the map in minutes (check chosen points at resolution 3)
                          **{"solver.resolution": 1, **SMALL_BRICK, "process.power": P, "process.scan_speed": v,
                             "process.layers": 1})
         s = Simulation(case).run(progress=False).summary

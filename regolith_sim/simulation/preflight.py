@@ -409,8 +409,8 @@ def _heated_depth_note(case, su: Setup, dx: float) -> list[str]:
              f"{depth * 1e3:.2g} mm deep as it passes, and a {dx * 1e3:.4g} mm top cell averages that over ")
     if dx <= HEATED_DEPTH_CELLS_MAX * depth:
         return [heats + f"{dx / depth:.2g} of it: the peak has converged, what consolidates under each pass has not "
-                f"(the demo's fell by a sixth from 0.7 to 0.46 of it); cells of at most {CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle it "
-                "(solver.cell_size, or solver.resolution)"]
+                "(the demo's fell by a sixth from 0.7 to 0.46 of it); cells of at most "
+                f"{CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle it (solver.cell_size, or solver.resolution)"]
     return [heats + "its whole depth, so the peak temperature and the melt depth rise as the cells shrink and what "
             f"consolidates changes with them; cells of at most {depth * 1e3:.2g} mm resolve it and of "
             f"{CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle what consolidates (solver.cell_size, or "
