@@ -7,7 +7,9 @@ memory bandwidth) and conjugate-gradient solves (iterations to tolerance and ite
 
 Problem, for each cube edge n: an n x n x n block of cells (dx = 0.1 mm, E = 70 GPa, nu = 0.25) with
 its bottom clamped and a thermal strain growing linearly with height (alpha dT = 1e-3 top to bottom),
-solved by MechanicsSolver (Jacobi-preconditioned CG) to a relative residual of 1e-6.
+solved by MechanicsSolver to a relative residual of 1e-6 with Jacobi-preconditioned CG (the reference) and
+with CG preconditioned by the multigrid V-cycle (the solver's default, regolith_sim.mechanics.multigrid): its
+iterations, seconds and speed-up over Jacobi in the same process (set-up, i.e. building the levels, timed apart).
 
 Byte counts per node per matvec (each array once, neighbours from cache, writes once, no write-allocate:
 the STREAM convention of benchmarks/membw.py), F bytes per float: reads u (3F), inv_diag (3F) and the
@@ -42,11 +44,11 @@ E, NU = 70e9, 0.25
 TOL = 1e-6
 
 
-def make_problem(n: int):
+def make_problem(n: int, preconditioner: str = "jacobi"):
     from regolith_sim.mechanics.solver import MechanicsSolver
 
     shape = (n, n, n)
-    s = MechanicsSolver(shape, DX, tol=TOL)
+    s = MechanicsSolver(shape, DX, tol=TOL, preconditioner=preconditioner)
     z = (np.arange(n) + 0.5) / n
     fixed = np.zeros((n + 1, n + 1, n + 1, 3), dtype=bool)
     fixed[:, :, 0] = True
@@ -70,6 +72,14 @@ def bench_size(n: int, min_time: float, bw_GB_s: float, F: int) -> dict:
     backend.sync()
     t_solve = time.perf_counter() - t0
     it = res.iterations
+    t0 = time.perf_counter()
+    m = make_problem(n, "multigrid")
+    backend.sync()
+    t_setup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res_mg = m.solve()
+    backend.sync()
+    t_mg = time.perf_counter() - t0
     return {
         "n": n, "cells": n ** 3, "dofs": 3 * nodes, "matvec_s": t_mv, "matvec_warmup_s": warm,
         "matvec_dof_updates_per_s": 3 * nodes / t_mv, "matvec_bytes": bytes_mv,
@@ -78,6 +88,9 @@ def bench_size(n: int, min_time: float, bw_GB_s: float, F: int) -> dict:
         "cg_iterations_per_s": it / t_solve if t_solve > 0 else None,
         "solve_dof_updates_per_s": 3 * nodes * it / t_solve if t_solve > 0 else None,
         "cg_iteration_fraction_of_bandwidth": 50 * F * nodes * it / t_solve / 1e9 / bw_GB_s if t_solve > 0 else None,
+        "multigrid": {"levels": len(m._mg.levels), "cg_iterations": res_mg.iterations,
+                      "relative_residual": res_mg.residual, "setup_s": t_setup, "solve_s": t_mg,
+                      "speedup_over_jacobi": t_solve / t_mg if t_mg > 0 else None},
     }
 
 
@@ -107,6 +120,9 @@ def main(argv=None) -> int:
               f"{r['matvec_dof_updates_per_s'] / 1e6:.1f} M DOF/s ({r['matvec_fraction_of_bandwidth']:.1%} of "
               f"{bw['triad_GB_s']:.1f} GB/s); CG {r['cg_iterations']} iterations in {r['solve_s']:.2f} s "
               f"= {r['cg_iterations_per_s']:.0f} it/s", flush=True)
+        g = r["multigrid"]
+        print(f"[bench]   multigrid ({g['levels']} levels, set-up {g['setup_s']:.2f} s): {g['cg_iterations']} "
+              f"iterations in {g['solve_s']:.2f} s, x{g['speedup_over_jacobi']:.1f} against Jacobi", flush=True)
     data["machine"]["loadavg_1min_at_end"] = _loadavg()
     out = Path(args.out)
     write_json_atomic(out, data)

@@ -297,3 +297,92 @@ def cell_stress_eigen(u: nd4, lam: nd3, mu: nd3, eps: nd4, stress: nd4, dx: floa
                 acc += 0.125 * (s - _eigenstress(l, m, eps, i, j, k, q))
         for v in ti.static(range(6)):
             stress[i, j, k, v] = acc[_VOIGT[v][0], _VOIGT[v][1]]
+
+
+# --- geometric multigrid: the V-cycle that preconditions the conjugate gradients (regolith_sim.mechanics.multigrid) --
+# A coarse grid has cells of twice the edge; its nodes are the fine nodes of even index. Prolongation P is the
+# trilinear interpolation of the coarse nodal field onto the fine nodes (weights 1 or 1/2 per axis), restriction is
+# its transpose: the nested conforming Q1 spaces make P^T K_h P the coarse Q1 stiffness for coefficients constant
+# over each coarse cell (Trottenberg, Oosterlee & Schueller 2001, Multigrid, Sec. 7.7). Both act on free dofs only
+# (``inv_diag`` != 0), so the cycle stays symmetric.
+
+@ti.kernel
+def restrict(r: nd4, rc: nd4, inv_diag_c: nd4):
+    """rc = P^T r on the coarse free dofs (0 on the others)."""
+    nfx, nfy, nfz = r.shape[0], r.shape[1], r.shape[2]
+    for I, J, K in ti.ndrange(rc.shape[0], rc.shape[1], rc.shape[2]):
+        acc = ti.Vector([0.0, 0.0, 0.0])
+        for di in ti.static(range(3)):
+            for dj in ti.static(range(3)):
+                for dk in ti.static(range(3)):
+                    i, j, k = 2 * I + di - 1, 2 * J + dj - 1, 2 * K + dk - 1
+                    if 0 <= i < nfx and 0 <= j < nfy and 0 <= k < nfz:
+                        w = ti.static((1.0 if di == 1 else 0.5) * (1.0 if dj == 1 else 0.5) *
+                                      (1.0 if dk == 1 else 0.5))
+                        for c in ti.static(range(3)):
+                            acc[c] += w * r[i, j, k, c]
+        for c in ti.static(range(3)):
+            rc[I, J, K, c] = acc[c] if inv_diag_c[I, J, K, c] != 0.0 else 0.0
+
+
+@ti.kernel
+def prolong_add(ec: nd4, x: nd4, inv_diag: nd4):
+    """x += P ec on the fine free dofs."""
+    for i, j, k in ti.ndrange(x.shape[0], x.shape[1], x.shape[2]):
+        acc = ti.Vector([0.0, 0.0, 0.0])
+        oi, oj, ok = i % 2, j % 2, k % 2
+        for a in ti.static(range(2)):
+            for b in ti.static(range(2)):
+                for d in ti.static(range(2)):
+                    # along an axis an even fine node takes its coarse node whole, an odd one half of each neighbour
+                    wi, wj, wk = 0.5 * oi, 0.5 * oj, 0.5 * ok
+                    if ti.static(a == 0):
+                        wi = 1.0 - wi
+                    if ti.static(b == 0):
+                        wj = 1.0 - wj
+                    if ti.static(d == 0):
+                        wk = 1.0 - wk
+                    w = wi * wj * wk
+                    I, J, K = i // 2 + a, j // 2 + b, k // 2 + d
+                    if w > 0.0 and I < ec.shape[0] and J < ec.shape[1] and K < ec.shape[2]:
+                        for c in ti.static(range(3)):
+                            acc[c] += w * ec[I, J, K, c]
+        for c in ti.static(range(3)):
+            if inv_diag[i, j, k, c] != 0.0:
+                x[i, j, k, c] += acc[c]
+
+
+@ti.kernel
+def jacobi(x: nd4, b: nd4, Ax: nd4, inv_diag: nd4, omega: float, first: ti.i32):
+    """One damped Jacobi sweep, x += omega D^-1 (b - A x); from x = 0 (``first``) without A x."""
+    for I in ti.grouped(x):
+        if first != 0:
+            x[I] = omega * inv_diag[I] * b[I]
+        else:
+            x[I] += omega * inv_diag[I] * (b[I] - Ax[I])
+
+
+@ti.kernel
+def residual(b: nd4, Ax: nd4, r: nd4):
+    """r = b - A x."""
+    for I in ti.grouped(b):
+        r[I] = b[I] - Ax[I]
+
+
+@ti.kernel
+def cg_update(x: nd4, r: nd4, p: nd4, Ap: nd4, alpha: float) -> float:
+    """x += alpha p, r -= alpha A p; returns r . r."""
+    rr = 0.0
+    for I in ti.grouped(x):
+        x[I] += alpha * p[I]
+        rn = r[I] - alpha * Ap[I]
+        r[I] = rn
+        rr += rn * rn
+    return rr
+
+
+@ti.kernel
+def cg_direction(z: nd4, p: nd4, beta: float):
+    """p = z + beta p."""
+    for I in ti.grouped(z):
+        p[I] = z[I] + beta * p[I]
