@@ -44,25 +44,43 @@ def cell_size_for(layer: float, spot: float, resolution: float, given: float | N
 #: 11 implicit-step work arrays, the super-time-step's 5, the densifier's 3 and about 8 host copies the
 #: outputs make (state and the voxel masks add a few bytes, counted as 4).
 FLOATS_PER_CELL = 13 + 11 + 5 + 3 + 8
+#: With the thermo-mechanics on (solver.mechanics), floats per cell of the part's box that its solver holds in the
+#: run's precision: per node u, r, p, A p, the preconditioner's z and inverse diagonal and the multigrid's finest
+#: level's own three arrays (27 with their 3 components), per cell the Lame constants twice, the eigenstrain and six
+#: stresses (10), the coarser levels about a seventh of that (5); 'layers' adds the eigenstrain and the strain at
+#: 8 Gauss points (96). The output fields on the whole grid are 12 more, always f64 (regolith_sim.mechanics).
+MECHANICS_BOX_FLOATS = {"off": 0, "final": 42, "layers": 42 + 96}
+MECHANICS_GRID_FLOATS = 12
 #: Part of the memory available now that a run may plan to fill (the rest: Python, Taichi, meshes, the OS).
 MEMORY_SHARE = 0.8
 
 
-def memory_needed(cells: int, precision: str = "f64") -> float:
-    """Bytes a run of ``cells`` cells holds in fields (FLOATS_PER_CELL), f32 halving the floats."""
-    return cells * (FLOATS_PER_CELL * (4 if precision == "f32" else 8) + 4)
+def memory_needed(cells: int, precision: str = "f64", mechanics: str = "off", part_cells: int = 0) -> float:
+    """Bytes a run of ``cells`` cells holds in fields (FLOATS_PER_CELL), f32 halving the floats; with
+    ``mechanics`` ('final' or 'layers') its solver's arrays over the ``part_cells`` of the part's box and its
+    output fields over the grid."""
+    f = 4 if precision == "f32" else 8
+    need = cells * (FLOATS_PER_CELL * f + 4)
+    if mechanics != "off":
+        need += part_cells * MECHANICS_BOX_FLOATS[mechanics] * f + cells * MECHANICS_GRID_FLOATS * 8
+    return need
 
 
-def check_memory(nx: int, ny: int, nz: int, precision: str, available: float | None = None) -> None:
+def check_memory(nx: int, ny: int, nz: int, precision: str, available: float | None = None, mechanics: str = "off",
+                 part_cells: int = 0) -> None:
     """Refuse, before anything is allocated, a grid whose fields would not fit in the memory available now,
     with the estimate (the run's field arrays live in host memory on the CPU backend; on a GPU the host still
     holds the output copies)."""
     available = available_memory() if available is None else available
-    need = memory_needed(nx * ny * nz, precision)
+    need = memory_needed(nx * ny * nz, precision, mechanics, part_cells)
     if available is not None and need > MEMORY_SHARE * available:
+        mech = need - memory_needed(nx * ny * nz, precision)
+        with_mech = (f", {mech / 2**30:.1f} GiB of it the thermo-mechanics (solver.mechanics = {mechanics!r})"
+                     if mech > 0 else "")
         raise UserError(f"the grid of {nx}x{ny}x{nz} = {nx * ny * nz:.3g} cells needs about {need / 2**30:.1f} GiB "
-                        f"({need / (nx * ny * nz):.0f} bytes a cell) but {available / 2**30:.1f} GiB of memory is "
-                        f"available; raise solver.cell_size or lower solver.resolution", key="solver.resolution")
+                        f"({need / (nx * ny * nz):.0f} bytes a cell{with_mech}) but {available / 2**30:.1f} GiB of "
+                        "memory is available; raise solver.cell_size or lower solver.resolution",
+                        key="solver.resolution")
 
 
 #: Most cells a run's grid may have.
@@ -106,8 +124,11 @@ def build_domain(part, plan, process, solver_cfg, substrate_depth: float, max_ce
     n_layers = int(plan.n_layers)
     dx, cpl, margin, (nx, ny, nz), ns = grid_size(part.bounds, n_layers, process, solver_cfg, substrate_depth,
                                                   max_cells)
-    lo = part.bounds[0]
-    check_memory(nx, ny, nz, getattr(solver_cfg, "precision", "f64"))
+    lo, hi = part.bounds
+    # the mechanics solve the part's box (its cells with the layers' own, at most the grid's)
+    part_cells = min(int(np.prod(np.ceil((hi[:2] - lo[:2]) / dx) + 1)) * n_layers * cpl, nx * ny * nz)
+    check_memory(nx, ny, nz, getattr(solver_cfg, "precision", "f64"), mechanics=getattr(solver_cfg, "mechanics", "off"),
+                 part_cells=part_cells)
     origin = (lo[0] - margin, lo[1] - margin, -ns * dx)
     grid = Grid((nx, ny, nz), dx, origin)
     occ, _, _ = voxelize(part, dx, origin=np.asarray(origin), shape=(nx, ny, nz))
