@@ -370,18 +370,6 @@ def residual(b: nd4, Ax: nd4, r: nd4):
 
 
 @ti.kernel
-def cg_update(x: nd4, r: nd4, p: nd4, Ap: nd4, alpha: float) -> float:
-    """x += alpha p, r -= alpha A p; returns r . r."""
-    rr = 0.0
-    for I in ti.grouped(x):
-        x[I] += alpha * p[I]
-        rn = r[I] - alpha * Ap[I]
-        r[I] = rn
-        rr += rn * rn
-    return rr
-
-
-@ti.kernel
 def cg_direction(z: nd4, p: nd4, beta: float):
     """p = z + beta p."""
     for I in ti.grouped(z):

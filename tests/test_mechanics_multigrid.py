@@ -43,9 +43,9 @@ def test_restriction_is_the_transpose_of_prolongation(mg):
     rng = np.random.default_rng(1)
     E_cells, _, fixed = _plate((9, 6, 5))
     lam, mu = E_cells * 0.4, E_cells * 0.4
-    fine = mg.Level((9, 6, 5), 1e-3, lam, mu, fixed)
-    coarse = mg.Level((5, 3, 3), 2e-3, mg._coarse_cells(lam), mg._coarse_cells(mu),
-                      mg._coarse_held(fixed, (6, 4, 4)))
+    fine = mg.Level((9, 6, 5), 1e-3, lam, mu, fixed, mg.device_arrays((9, 6, 5), 1e-3, lam, mu, fixed))
+    lam_c, mu_c, held_c = mg._coarse_cells(lam), mg._coarse_cells(mu), mg._coarse_held(fixed, (6, 4, 4))
+    coarse = mg.Level((5, 3, 3), 2e-3, lam_c, mu_c, held_c, mg.device_arrays((5, 3, 3), 2e-3, lam_c, mu_c, held_c))
     r, r32 = _random_free(fine, rng)
     e, e32 = _random_free(coarse, rng)
     fine.r.from_numpy(r32)

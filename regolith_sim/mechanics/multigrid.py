@@ -31,27 +31,22 @@ POWER_ITERATIONS = 12
 
 
 class Level:
-    """One grid of the hierarchy: cells ``shape`` of edge ``dx``, Lame constants, inverse diagonal (0: held or
-    no material) and the work arrays of the cycle (``x`` its result, ``b`` its right-hand side)."""
+    """One grid of the hierarchy: cells ``shape`` of edge ``dx``, Lame constants (``lam_np``, ``mu_np`` and their
+    device copies), inverse diagonal (0: held or no material) and the work arrays of the cycle (``x`` its result,
+    ``b`` its right-hand side). ``device`` = (lam, mu, inv_diag, inv_np): the finest level takes the solver's own;
+    a coarser one builds them (:func:`device_arrays`)."""
 
-    def __init__(self, shape, dx: float, lam: np.ndarray, mu: np.ndarray, held: np.ndarray, b=None, x=None):
-        fp, npf = backend.float_type(), backend.np_float()
+    def __init__(self, shape, dx: float, lam_np: np.ndarray, mu_np: np.ndarray, held: np.ndarray, device, b=None,
+                 x=None):
+        fp = backend.float_type()
         self.shape, self.dx = tuple(shape), float(dx)
         nodes = tuple(n + 1 for n in self.shape) + (3,)
-        self.lam, self.mu = (ti.ndarray(fp, shape=self.shape) for _ in range(2))
-        self.lam.from_numpy(lam.astype(npf))
-        self.mu.from_numpy(mu.astype(npf))
-        self.lam_np, self.mu_np, self.held = lam, mu, held
-        self.Ax, self.r, self.inv_diag = (ti.ndarray(fp, shape=nodes) for _ in range(3))
+        self.lam_np, self.mu_np, self.held = lam_np, mu_np, held
+        self.lam, self.mu, self.inv_diag, self.inv_np = device
+        self.free = self.inv_np != 0.0
+        self.Ax, self.r = (ti.ndarray(fp, shape=nodes) for _ in range(2))
         self.b = b if b is not None else ti.ndarray(fp, shape=nodes)
         self.x = x if x is not None else ti.ndarray(fp, shape=nodes)
-        K.diagonal(self.Ax, self.lam, self.mu, self.dx)
-        diag = self.Ax.to_numpy().astype(float)
-        self.free = (diag > 0.0) & ~held
-        inv = np.zeros_like(diag)
-        inv[self.free] = 1.0 / diag[self.free]
-        self.inv_np = inv
-        self.inv_diag.from_numpy(inv.astype(npf))
         self.omega = 0.0
         self.dense_inv = None
 
@@ -61,6 +56,23 @@ class Level:
 
     def apply(self, v, out) -> None:
         K.matvec(v, out, self.lam, self.mu, self.inv_diag, self.dx)
+
+
+def device_arrays(shape, dx: float, lam_np: np.ndarray, mu_np: np.ndarray, held: np.ndarray) -> tuple:
+    """(lam, mu, inv_diag, inv_np) of a grid: its Lame constants on the device and the inverse of its stiffness
+    diagonal, 0 on dofs that are held or touch no material (as MechanicsSolver.set_problem sets the fine one)."""
+    fp, npf = backend.float_type(), backend.np_float()
+    lam, mu = (ti.ndarray(fp, shape=tuple(shape)) for _ in range(2))
+    lam.from_numpy(lam_np.astype(npf))
+    mu.from_numpy(mu_np.astype(npf))
+    inv_diag = ti.ndarray(fp, shape=tuple(n + 1 for n in shape) + (3,))
+    K.diagonal(inv_diag, lam, mu, dx)
+    diag = inv_diag.to_numpy().astype(float)
+    free = (diag > 0.0) & ~held
+    inv = np.zeros_like(diag)
+    inv[free] = 1.0 / diag[free]
+    inv_diag.from_numpy(inv.astype(npf))
+    return lam, mu, inv_diag, inv
 
 
 def _coarse_cells(a: np.ndarray) -> np.ndarray:
@@ -116,13 +128,18 @@ class Multigrid:
     """The V-cycle hierarchy over a solver's fine grid: ``cycle()`` sets ``z = M^-1 r`` for the fine residual
     ``r`` (the arrays passed in)."""
 
-    def __init__(self, shape, dx: float, lam: np.ndarray, mu: np.ndarray, held: np.ndarray, r, z):
-        self.levels = [Level(shape, dx, lam, mu, held, b=r, x=z)]
+    def __init__(self, shape, dx: float, lam: np.ndarray, mu: np.ndarray, held: np.ndarray, r, z, fine=None):
+        """``fine``: the solver's (lam, mu, inv_diag, inv_np) of this grid (:func:`device_arrays` builds them if
+        None); ``r`` and ``z`` the fine residual the cycle reads and the array it writes."""
+        fine = fine if fine is not None else device_arrays(shape, dx, lam, mu, held)
+        self.levels = [Level(shape, dx, lam, mu, held, fine, b=r, x=z)]
         while self.levels[-1].n_free > COARSEST_DOFS and max(self.levels[-1].shape) > 1:
             f = self.levels[-1]
-            shape_c = tuple((s + 1) // 2 for s in f.shape)
+            shape_c, dx_c = tuple((s + 1) // 2 for s in f.shape), 2.0 * f.dx
             held_c = _coarse_held(f.held, tuple(s + 1 for s in shape_c))
-            self.levels.append(Level(shape_c, 2.0 * f.dx, _coarse_cells(f.lam_np), _coarse_cells(f.mu_np), held_c))
+            lam_c, mu_c = _coarse_cells(f.lam_np), _coarse_cells(f.mu_np)
+            self.levels.append(Level(shape_c, dx_c, lam_c, mu_c, held_c,
+                                     device_arrays(shape_c, dx_c, lam_c, mu_c, held_c)))
         last = self.levels[-1]
         if 0 < last.n_free <= COARSEST_DOFS:
             A = _dense_stiffness(last)

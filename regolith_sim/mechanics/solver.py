@@ -116,7 +116,8 @@ class MechanicsSolver:
         self.inv_diag.from_numpy(inv.astype(self._np))
         if self.preconditioner == "multigrid":
             held = np.zeros(diag.shape, bool) if fixed is None else np.asarray(fixed, dtype=bool)
-            self._mg = Multigrid(self.shape, self.dx, lam, mu, held, self.r, self.z)
+            self._mg = Multigrid(self.shape, self.dx, lam, mu, held, self.r, self.z,
+                                 fine=(self.lam, self.mu, self.inv_diag, inv))
 
     def solve(self, max_iter: int | None = None, what: str = "thermo-elastic solve") -> MechanicsResult:
         """Solve K u = f(eps0) from u = 0 and return displacements and cell stresses."""
@@ -187,8 +188,10 @@ class MechanicsSolver:
             pAp = K.dot(self.p, self.Ap)
             if not pAp > 0.0:
                 break
-            rr = K.cg_update(self.u, self.r, self.p, self.Ap, rz / pAp)
+            # (its r . D^-1 r is Jacobi's and unused here; r . r is the residual)
+            K.pcg_update(self.u, self.r, self.p, self.Ap, self.inv_diag, rz / pAp, self._sums)
             it += 1
+            rr = float(self._sums.to_numpy()[1])
             rel = np.sqrt(max(rr, 0.0)) / f_norm
             if np.sqrt(max(rr, 0.0)) <= target:
                 break

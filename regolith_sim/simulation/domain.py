@@ -45,11 +45,11 @@ def cell_size_for(layer: float, spot: float, resolution: float, given: float | N
 #: outputs make (state and the voxel masks add a few bytes, counted as 4).
 FLOATS_PER_CELL = 13 + 11 + 5 + 3 + 8
 #: With the thermo-mechanics on (solver.mechanics), floats per cell of the part's box that its solver holds in the
-#: run's precision: per node u, r, p, A p, the preconditioner's z and inverse diagonal and the multigrid's finest
-#: level's own three arrays (27 with their 3 components), per cell the Lame constants twice, the eigenstrain and six
-#: stresses (10), the coarser levels about a seventh of that (5); 'layers' adds the eigenstrain and the strain at
+#: run's precision: per node u, r, p, A p, the preconditioner's z, the inverse diagonal and the multigrid's finest
+#: level's own two work arrays (24 with their 3 components), per cell the Lame constants, the eigenstrain and six
+#: stresses (9), the coarser levels about a seventh of that (5); 'layers' adds the eigenstrain and the strain at
 #: 8 Gauss points (96). The output fields on the whole grid are 12 more, always f64 (regolith_sim.mechanics).
-MECHANICS_BOX_FLOATS = {"off": 0, "final": 42, "layers": 42 + 96}
+MECHANICS_BOX_FLOATS = {"off": 0, "final": 38, "layers": 38 + 96}
 MECHANICS_GRID_FLOATS = 12
 #: Part of the memory available now that a run may plan to fill (the rest: Python, Taichi, meshes, the OS).
 MEMORY_SHARE = 0.8
