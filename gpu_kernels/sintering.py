@@ -50,7 +50,7 @@ NO_CONTACT = -1.0
 #: at full density (the faces' ceiling), and 1/spacing of the acc(rho) table (``settle``). Filled by the Densifier.
 PARAMS = ("T0", "inv_dT", "gamma_over_a", "tau_switch", "inv_dtau", "q_over_r", "ln_theta_mid", "inv_width",
           "theta_lo", "rho0", "liquidus", "T_active", "acc_full", "inv_drho")
-P_RHO0, P_INV_DRHO = PARAMS.index("rho0"), PARAMS.index("inv_drho")
+P_RHO0, P_INV_DRHO, P_ACC_FULL = PARAMS.index("rho0"), PARAMS.index("inv_drho"), PARAMS.index("acc_full")
 
 nd1 = ti.types.ndarray(ndim=1)
 nd2 = ti.types.ndarray(ndim=2)
@@ -207,7 +207,7 @@ def _face_means(AF, WF):
 def settle(
     state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, T_peak: nd3, t_hot: nd3, acc: nd3, acc_face: nd4,
     layer_face: nd3, rho_before: nd3, t_liq: nd3, cool_rate: nd3, mass_lost: nd3, alkali_lost: nd3, acc_of_rho: nd1,
-    par: nd1, min_gap: float, min_fill: float,
+    par: nd1, drained: nd2, min_gap: float, min_fill: float,
 ) -> float:
     """Uniaxial settling of each (i, j) column under its own weight, conserving mass and enthalpy.
 
@@ -215,7 +215,8 @@ def settle(
     so its material fills the volume fraction v = mass/rho_rel of the cell. Where the cells below a
     column's top cell have room (sum of 1 - v >= ``min_gap`` cells) the column is compacted: the
     material is stacked from the bottom in its own order, each slab keeping its density, and cut into
-    whole cells (a 1D conservative remap). A cell that receives several slabs gets their total mass,
+    whole cells (a 1D conservative remap); so is a column that melt drained from (``drained`` > 0: the
+    capillary uptake's front) where that left its top cell holding less than ``min_fill``. A cell that receives several slabs gets their total mass,
     the mass-weighted enthalpy and temperature, the accumulator of its density (``_write_target``), face
     accumulators (over the parcels that had a contact there: each keeps the bond it made to the material beside
     and above it, an approximation where neighbouring columns settle by different amounts; the new top's face
@@ -237,6 +238,7 @@ def settle(
                 kt = k
         gap = 0.0
         vol = 0.0
+        v_top = 1.0
         for k in range(kt + 1):
             v = 0.0
             if state[i, j, k] != VOID:
@@ -244,7 +246,9 @@ def settle(
             vol += v
             if k < kt:
                 gap += 1.0 - v
-        if kt > 0 and gap >= min_gap:
+            else:
+                v_top = v
+        if kt > 0 and (gap >= min_gap or (drained[i, j] > 0.0 and v_top < min_fill)):
             moved += 1.0
             n_full = ti.cast(ti.floor(vol), ti.i32)
             f_top = vol - n_full
@@ -333,4 +337,156 @@ def settle(
                 T_peak[i, j, k] = 0.0
                 mass_lost[i, j, k] = 0.0
                 alkali_lost[i, j, k] = 0.0
+    return moved
+
+
+#: Layout of ``cap``, the per-run constants of ``capillary_uptake``: the T(h) table's start [J/kg] and 1/spacing,
+#: the ln eta_lp(T) table's start [K] and 1/spacing, the Washburn coefficient gamma cos(theta) d / 6 [N], the
+#: solidus [K], 1/(liquidus - solidus) [1/K], the cell height [m], the relative density from which a cell's
+#: pores are closed (``rho_open``) and the latent heat of fusion [J/kg]. Filled by regolith_sim.sintering.capillary.
+CAPILLARY_PARAMS = ("h0", "inv_dh", "T0", "inv_dT", "coef", "solidus", "inv_range", "dz", "rho_open", "latent")
+#: Relative density below which a cell's pores are taken as a powder's at it: the capillary radius
+#: phi d / (3 (1 - phi)) grows without bound as rho -> 0 (a sliver of a settled column)
+CAPILLARY_RHO_MIN = 0.3
+#: Share of a cell's melt that may drain from it: a cell that drained all of its mass would be an empty non-void
+#: cell (its mass divides in ``settle``)
+DRAIN_MAX = 0.999
+
+
+@ti.func
+def _melt_share(t, cap: ti.template()):
+    """Melt fraction at temperature t [K]: linear from the solidus to the liquidus (the lever rule's mean)."""
+    return ti.min(ti.max((t - cap[5]) * cap[6], 0.0), 1.0)
+
+
+@ti.func
+def _drain(mass: ti.template(), h: ti.template(), T: ti.template(), T_of_h: ti.template(), cap: ti.template(), i, j,
+           k_lo, k_hi, x, apply: ti.template()):
+    """Enthalpy [J/kg x cell mass] that x (a mass in full cells) of melt carries when it drains from the melt
+    cells k_lo..k_hi of column (i, j), each giving in proportion to its melt (its mass times its melt share f), at
+    most ``DRAIN_MAX`` of it: the melt of a pool stirred by its Marangoni flow, which turns it over in tens of
+    milliseconds, so what leaves at its floor has the pool's mean state. What drains is the liquid, whose specific
+    enthalpy is the cell's plus the latent heat its crystals lack, h + (1 - f) L (the lever rule the enthalpy table
+    is built on). With ``apply`` the cells lose that mass and its enthalpy, and take the temperature of what they
+    keep (a little lower: one composition's table ties the melt share to the temperature, where the real mush
+    left behind is more refractory). Returns (enthalpy, mass drained)."""
+    Ml, S = 0.0, 0.0
+    for c in range(k_lo, k_hi + 1):
+        f = _melt_share(T[i, j, c], cap)
+        w = mass[i, j, c] * f
+        Ml += w
+        S += w * (h[i, j, c] + (1.0 - f) * cap[9])
+    got = ti.min(x, DRAIN_MAX * Ml)
+    E = 0.0
+    if Ml > 0.0:
+        E = got * S / Ml
+        if ti.static(apply):
+            for c in range(k_lo, k_hi + 1):
+                m, f = mass[i, j, c], _melt_share(T[i, j, c], cap)
+                dm = got * m * f / Ml
+                hc = (m * h[i, j, c] - dm * (h[i, j, c] + (1.0 - f) * cap[9])) / (m - dm)
+                h[i, j, c] = hc
+                mass[i, j, c] = m - dm
+                T[i, j, c] = table_lookup(T_of_h, cap[0], cap[1], hc)
+    return E, got
+
+
+@ti.kernel
+def capillary_uptake(state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, t_liq: nd3, acc: nd3, acc_face: nd4,
+                     front: nd2, T_of_h: nd1, ln_eta: nd1, acc_of_rho: nd1, par: nd1, cap: nd1, dt: float,
+                     box: nd2) -> float:
+    """Capillary uptake, over dt [s], of the porous cells under the melt of each (i, j) column in ``box`` (the
+    thermal solver's ``hot_box``, which holds every cell above the solidus); returns the melt moved [full cells].
+
+    Melt wets the silicate grains it came from and capillarity draws it into the pores of the powder under it
+    (gravity adds to that; across a column the powder beside a track is left to conduction). In a pore the melt
+    meets the grains, which take its heat within d^2/alpha ~ 10 ms: it flows on as the mixture of melt and grains,
+    at the enthalpy h_mix = (m h_p + w h_m) / (m + w) of the cell's grains (mass m) and the melt w that fills its
+    pores, and freezes where h_mix lies below the solidus (the freeze-off of melt infiltrating a cold preform).
+    The front advances as Washburn (1921, Phys. Rev. 17:273) has it: L^2 = D t, D = r_c gamma cos(theta) / (2 eta),
+    with eta that of the liquid in the pores (``ln_eta``, at the temperature of h_mix) and the capillary radius
+    r_c = phi d / (3 (1 - phi)) (twice the hydraulic radius of a bed of spheres of diameter d, Carman 1937), phi
+    the porosity of the powder as spread. ``front`` carries each column's infiltrated pore volume per area
+    Q = phi L [m] while a pool sits on porous cells (0 otherwise); the step adds phi (sqrt(L^2 + D dt) - L),
+    which fills the porous cells from the top, each taking the melt its pores hold.
+
+    The melt is the column's run of cells above the solidus (relative density of at least ``rho_open``) right
+    over the porous cell; it drains from them in proportion to their melt (``_drain``), carrying its mass and
+    enthalpy, so mass and energy are conserved to round-off and no cell's temperature changes but the one the
+    melt enters.
+    The filled cell's density is its new mass over its volume, its accumulator that of that density (never less),
+    and its face up fused by the melt. A cell whose pores the melt of a fully molten run filled is melt-consolidated
+    (a matrix frozen from melt around the grains, as in melt-cast regolith): it becomes MOLTEN, with the run's last
+    time at the liquidus (``t_liq``), and freezes as melt does. A cell filled above the solidus joins the run, and
+    the front goes on into the cell under it while the step's advance lasts; the columns then settle as
+    densification does."""
+    nx, ny = state.shape[0], state.shape[1]
+    i0, i1 = box_range(box, 0)
+    j0, j1 = box_range(box, 1)
+    k0, k1 = box_range(box, 2)
+    h0, inv_dh, solidus, dz, rho_open = cap[0], cap[1], cap[5], cap[7], cap[8]
+    moved = 0.0
+    for i, j in ti.ndrange(nx, ny):
+        q = front[i, j]
+        active = 0
+        if i >= i0 and i < i1 and j >= j0 and j < j1:
+            run_lo, run_hi = -1, -1  # the run of melt right above the cell being read
+            molten, tl = 0, 0.0  # whether the run holds a MOLTEN cell, and their last time at the liquidus
+            budget = -1.0  # the front's advance left this step [m of pore volume per area]; < 0: not yet set
+            k = k1 - 1
+            while k >= 0:
+                s, r, t = state[i, j, k], rho_rel[i, j, k], T[i, j, k]
+                if s == VOID or (r >= rho_open and _melt_share(t, cap) <= 0.0):
+                    if k < k0:
+                        break
+                    run_lo, run_hi, molten, tl = -1, -1, 0, 0.0
+                elif r >= rho_open:
+                    if run_hi < 0:
+                        run_hi = k
+                    run_lo = k
+                    if s == MOLTEN:
+                        molten, tl = 1, ti.max(tl, t_liq[i, j, k])
+                elif run_lo < 0:
+                    if k < k0:
+                        break
+                else:
+                    m = mass[i, j, k]
+                    v = m / r
+                    need = v * (1.0 - r)  # melt that fills its pores [full cells]
+                    E_all, w_all = _drain(mass, h, T, T_of_h, cap, i, j, run_lo, run_hi, need, False)
+                    h_mix = (m * h[i, j, k] + E_all) / (m + w_all)
+                    t_mix = table_lookup(T_of_h, h0, inv_dh, h_mix)
+                    if t_mix < solidus or w_all <= 0.0:
+                        break
+                    active = 1
+                    if budget < 0.0:
+                        # the powder as spread sets the pores the front runs through (a cell the front is inside
+                        # holds filled pores too)
+                        rho0 = ti.max(par[P_RHO0], CAPILLARY_RHO_MIN)
+                        phi = 1.0 - rho0
+                        D = cap[4] * phi / rho0 * backend.exp(-table_lookup(ln_eta, cap[2], cap[3], t_mix))
+                        L = q / phi
+                        budget = phi * (ti.sqrt(L * L + D * dt) - L)
+                    x = ti.min(w_all, budget / dz)
+                    E, w = _drain(mass, h, T, T_of_h, cap, i, j, run_lo, run_hi, x, True)
+                    m_new = m + w
+                    h[i, j, k] = (m * h[i, j, k] + E) / m_new
+                    mass[i, j, k] = m_new
+                    rr = ti.min(m_new / v, 1.0)
+                    rho_rel[i, j, k] = rr
+                    acc[i, j, k] = ti.max(acc[i, j, k], table_lookup(acc_of_rho, par[P_RHO0], par[P_INV_DRHO], rr))
+                    acc_face[i, j, k, 2] = par[P_ACC_FULL]
+                    budget -= w * dz
+                    q += w * dz
+                    moved += w
+                    t_new = table_lookup(T_of_h, h0, inv_dh, h[i, j, k])
+                    T[i, j, k] = t_new
+                    if w < need * (1.0 - 1e-9) or rr < rho_open or _melt_share(t_new, cap) <= 0.0:
+                        break
+                    if molten == 1:
+                        state[i, j, k] = ti.cast(MOLTEN, ti.i8)
+                        t_liq[i, j, k] = tl
+                    run_lo = k
+                k -= 1
+        front[i, j] = ti.select(active == 1, q, 0.0)
     return moved

@@ -522,11 +522,12 @@ def test_per_layer_mechanics_writes_stress_frames_and_resumes_exactly(ti_runtime
     ref, _ = run_job(case, tmp_path / "ref", progress=False)
     mech = ref.summary["mechanics"]
     assert mech["updates"] == 3 and mech["max_principal_stress_Pa"] > 0.0
-    # at 45 W each layer melts onto the one below, which re-melts: most of each interface fuses (0.88 of the faces
-    # between fused voxels; at 30 W the contact stays mostly below the solidus and bonds over 0.27, by the
-    # sub-solidus branch). The mean, 0.58, also counts the faces on powder left between the layers' rims at the
-    # part's edges (lack of fusion: unbonded).
-    assert ref.summary["part"]["defects"]["interlayer_bonded_area_fraction"] > 0.5
+    # at 45 W each layer melts onto the one below, which re-melts, and a third of the area between layers fuses at
+    # these one-cell layers (0.36; 0.51 at 0.25 mm cells, wave 2, session 24). The mean also counts the faces on
+    # powder left between the layers' rims at the part's edges (lack of fusion: unbonded). With the melt's capillary
+    # uptake the first layer's melt drains into the bed under it, so the layers stack lower than by conduction alone
+    # (which bonded 0.52 here).
+    assert ref.summary["part"]["defects"]["interlayer_bonded_area_fraction"] > 0.3
     frames = sorted((tmp_path / "ref" / "fields").glob("frame_*.vti"))
     assert len(frames) == 3
     after_first = pv.read(frames[0])

@@ -305,6 +305,12 @@ class SolverSection(Section):
     cooldown: Time = quantity(60.0, "Simulated cooling after the last layer", "s", ge=0, le=1e7)
     sintering: Literal["master-curve", "viscous", "none"] = Field(
         "viscous", description="Densification model", json_schema_extra={"unit": ""})
+    capillary_uptake: bool = Field(
+        True, description="Melt takes up the powder under it by capillarity, down each column: the front advances "
+        "as Washburn (1921) has it, at the viscosity of the melt (Giordano 2008) at the temperature it mixes to with "
+        "the grains, and stops where that mixture would freeze; needs the material's surface tension, grain size and "
+        "melt viscosity (else off). false: the powder under a pool is heated by conduction only",
+        json_schema_extra={"unit": ""})
     checkpoint_interval: Optional[Time] = quantity(None, "Simulated time between checkpoints (default: none)", "s",
                                                    gt=0, le=1e7)
     evaporation: bool = Field(True, description="Evaporation of hot material from exposed faces (Hertz-Knudsen-"

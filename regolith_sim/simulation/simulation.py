@@ -204,10 +204,11 @@ class Simulation:
             return None
         from ..sintering import Densifier
 
+        capillary = self.case.solver.capillary_uptake
         if self.source.moves:
             return Densifier(self.thermal, self.material, model=model, settle_every=0,
-                             settle_interval=SETTLE_SPOT_STEPS * self.spot_step())
-        return Densifier(self.thermal, self.material, model=model)
+                             settle_interval=SETTLE_SPOT_STEPS * self.spot_step(), capillary=capillary)
+        return Densifier(self.thermal, self.material, model=model, capillary=capillary)
 
     def spot_step(self) -> float:
         """How long [s] the spot takes to travel ``STS_SPOT_TRAVEL`` cells of the unrefined grid (cell size x

@@ -9,6 +9,7 @@ from gpu_kernels.backend import ti
 from gpu_kernels.thermal import VOID
 
 from ..outcomes.bonding import face_pair
+from .capillary import CapillaryUptake
 from .tables import SinteringTables
 
 
@@ -18,7 +19,8 @@ class Densifier:
     ``model``: 'viscous' (Frenkel / Mackenzie-Shuttleworth in reduced time, eta_eff from Giordano 2008
     and Costa et al. 2009) or 'master-curve' (Su & Johnson 1996). The solver needs only the ndarrays
     ``T``, ``rho_rel``, ``state`` (all the same shape) and ``tables.rho_rel0``. Call :meth:`step` after
-    the thermal step with the same dt; ``rho_before`` then holds the densities before that update."""
+    the thermal step with the same dt; ``rho_before`` then holds the densities before that update. With
+    ``capillary``, melt takes up the powder under it each time the columns settle (:class:`CapillaryUptake`)."""
 
     #: Settle a column once the cells under its top have this much room [cells]; above 0.5 so that
     #: a settled column (whose top two cells may share a remainder, leaving < 0.5) is not moved again.
@@ -27,7 +29,7 @@ class Densifier:
     MIN_FILL = 0.5
 
     def __init__(self, solver, material, model: str = "viscous", tables: SinteringTables | None = None,
-                 settle_every: int = 10, settle_interval: float = 0.0):
+                 settle_every: int = 10, settle_interval: float = 0.0, capillary: bool = False):
         backend.ensure_init()
         self.solver = solver
         self.material = material
@@ -90,6 +92,13 @@ class Densifier:
         self.settle_interval = float(settle_interval)
         self.settled_at = 0.0  #: ``time`` of the last settling [s]
         self.columns_settled = 0
+        #: capillary uptake of the powder under the melt (None where off or the material lacks its melt data)
+        self.capillary = CapillaryUptake.build(solver, material) if capillary else None
+        #: the columns melt drained from at the last settling (the uptake's front; zeros without it): their top
+        #: cell is merged with the one under it where draining left it a sliver
+        self._drained = self.capillary.front if self.capillary is not None else ti.ndarray(fp, shape=shape[:2])
+        if self.capillary is None:
+            self._drained.fill(0.0)
 
     def new_contacts(self, filled: np.ndarray) -> None:
         """Powder was spread into the cells ``filled`` (bool, the grid's shape): their faces to the material
@@ -131,19 +140,21 @@ class Densifier:
             self.settle()
 
     def settle(self) -> int:
-        """Move material down the columns where densification left room (gpu_kernels.sintering.settle:
+        """Let melt take up the powder under it over the time since the last settling (with ``capillary``), then
+        move material down the columns where densification left room (gpu_kernels.sintering.settle:
         mass and enthalpy conserved to round-off), empty the cells it left, and refresh the solver's
         column tops, temperatures, conductivities and states. Returns the number of columns moved."""
         s = self.solver
-        self.settled_at = self.time
+        since, self.settled_at = self.time - self.settled_at, self.time
         if not hasattr(s, "mass"):  # a bare field holder (tests) has nothing to settle
             return 0
         if s.lagging:  # lagging cells catch up on the geometry they lagged on (the refresh then maps the tiles anew)
             s.sync(remap=False)
+        took_up = self.capillary is not None and self.capillary(since, self) > 0.0
         n = round(K.settle(s.state, s.rho_rel, s.mass, s.h, s.T, s.T_peak, s.t_hot, self.acc, self.acc_face,
                          self.layer_face, self.rho_before, s.t_liq, s.cool_rate, s.mass_lost, s.alkali_lost,
-                         self._acc_of_rho, self._par, self.MIN_GAP, self.MIN_FILL))
-        if n:
+                         self._acc_of_rho, self._par, self._drained, self.MIN_GAP, self.MIN_FILL))
+        if n or took_up:
             s._refresh()
             self.columns_settled += n
         return n
