@@ -71,8 +71,11 @@ def test_the_demo_prints_one_body(result):
     assert ndimage.label(cells, structure=np.ones((3, 3, 3)))[1] == 1  # faces, edges or corners
     layer = cells.sum(axis=(0, 1))
     for k in np.flatnonzero(layer > 0.5 * layer.max()):  # the slices of a layer's tracks, not the patches between
-        regions = ndimage.label(cells[:, :, k])[0]
-        assert np.bincount(regions.ravel())[1:].max() > 0.97 * layer[k], k  # no strips
+        sizes = np.sort(np.bincount(ndimage.label(cells[:, :, k])[0].ravel())[1:])[::-1]
+        # no strips: one region holds the slice, and no second one is the size of a track (the demo's 20 mm tracks are
+        # 40 cells long at one cell per layer). Islands of a few cells are columns that the melt's capillary
+        # uptake let settle further than their neighbours, whose consolidated cells then lie in the slice below.
+        assert sizes[0] > 0.9 * layer[k] and (sizes.size == 1 or sizes[1] < 0.03 * layer[k]), (k, sizes[:5])
     # Settling shrinks the consolidated powder (packed at 0.55) into some 60 % of the designed height, whole cells
     # and the partly filled tops counted: 0.70 of the designed cells before the side faces of partly filled cells
     # took their fill, 0.69 since (their edges at the part's top conduct less sideways).
