@@ -128,11 +128,11 @@ class MechanicsSolver:
         f_norm = self._load()
         if f_norm > 0.0:
             if self._mg is not None:
-                it, rel = self._pcg_multigrid(f_norm, max_iter)
+                it, rel = self._pcg(f_norm, max_iter, self._multigrid_start, self._multigrid_turn)
                 if not rel <= self.tol:  # (not expected: the V-cycle is SPD; Jacobi is the proven path)
                     self._load()
             if self._mg is None or not rel <= self.tol:
-                it, rel = self._pcg_jacobi(f_norm, max_iter)
+                it, rel = self._pcg(f_norm, max_iter, self._jacobi_start, self._jacobi_turn)
             self.iterations_total += it
             if not rel <= self.tol:
                 raise MechanicsNotConverged(
@@ -155,51 +155,48 @@ class MechanicsSolver:
         self.u.fill(0.0)
         return float(np.sqrt(K.dot(self.r, self.r)))
 
-    def _pcg_jacobi(self, f_norm: float, max_iter: int) -> tuple[int, float]:
-        """Jacobi-preconditioned CG from u = 0, r = f: (iterations, relative residual)."""
-        it, rel = 0, 1.0
-        rz = K.pcg_start(self.r, self.p, self.inv_diag)
-        target = self.tol * f_norm
-        while it < max_iter:
-            K.matvec(self.p, self.Ap, self.lam, self.mu, self.inv_diag, self.dx)
-            pAp = K.dot(self.p, self.Ap)
-            if not pAp > 0.0:
-                break
-            K.pcg_update(self.u, self.r, self.p, self.Ap, self.inv_diag, rz / pAp, self._sums)
-            it += 1
-            rz_new, rr = (float(v) for v in self._sums.to_numpy())
-            rel = np.sqrt(max(rr, 0.0)) / f_norm
-            if np.sqrt(max(rr, 0.0)) <= target:
-                break
-            K.pcg_direction(self.r, self.p, self.inv_diag, rz_new / rz)
-            rz = rz_new
-        return it, rel
-
-    def _pcg_multigrid(self, f_norm: float, max_iter: int) -> tuple[int, float]:
-        """CG preconditioned by the V-cycle (z = M^-1 r) from u = 0, r = f: (iterations, relative residual)."""
+    def _pcg(self, f_norm: float, max_iter: int, start, turn) -> tuple[int, float]:
+        """Preconditioned CG from u = 0, r = f: (iterations, relative residual). ``start()`` sets the first
+        direction p = M^-1 r and returns r . M^-1 r; ``turn(rz, sums)`` (``sums`` the update's r . D^-1 r and r . r)
+        turns p towards the new M^-1 r and returns the new r . M^-1 r."""
         it, rel = 0, 1.0
         target = self.tol * f_norm
-        self._mg.cycle()
-        rz = K.dot(self.r, self.z)
-        self.p.fill(0.0)
-        K.cg_direction(self.z, self.p, 0.0)
+        rz = start()
         while it < max_iter and rz > 0.0:
             K.matvec(self.p, self.Ap, self.lam, self.mu, self.inv_diag, self.dx)
             pAp = K.dot(self.p, self.Ap)
             if not pAp > 0.0:
                 break
-            # (its r . D^-1 r is Jacobi's and unused here; r . r is the residual)
             K.pcg_update(self.u, self.r, self.p, self.Ap, self.inv_diag, rz / pAp, self._sums)
             it += 1
-            rr = float(self._sums.to_numpy()[1])
-            rel = np.sqrt(max(rr, 0.0)) / f_norm
-            if np.sqrt(max(rr, 0.0)) <= target:
+            sums = self._sums.to_numpy()
+            rr = max(float(sums[1]), 0.0)
+            rel = np.sqrt(rr) / f_norm
+            if np.sqrt(rr) <= target:
                 break
-            self._mg.cycle()
-            rz_new = K.dot(self.r, self.z)
-            K.cg_direction(self.z, self.p, rz_new / rz)
-            rz = rz_new
+            rz = turn(rz, sums)
         return it, rel
+
+    def _jacobi_start(self) -> float:
+        return K.pcg_start(self.r, self.p, self.inv_diag)
+
+    def _jacobi_turn(self, rz: float, sums) -> float:
+        rz_new = float(sums[0])
+        K.pcg_direction(self.r, self.p, self.inv_diag, rz_new / rz)
+        return rz_new
+
+    def _multigrid_start(self) -> float:
+        self._mg.cycle()
+        self.p.fill(0.0)
+        K.cg_direction(self.z, self.p, 0.0)
+        return K.dot(self.r, self.z)
+
+    def _multigrid_turn(self, rz: float, sums) -> float:
+        # (the update's r . D^-1 r is Jacobi's and unused here)
+        self._mg.cycle()
+        rz_new = K.dot(self.r, self.z)
+        K.cg_direction(self.z, self.p, rz_new / rz)
+        return rz_new
 
     def gauss_strain(self) -> np.ndarray:
         """Strain of the last solution at the Gauss points of the load-bearing cells, (nx, ny, nz, 48)."""
