@@ -360,35 +360,35 @@ def _melt_share(t, cap: ti.template()):
 
 
 @ti.func
-def _drain(mass: ti.template(), h: ti.template(), T: ti.template(), T_of_h: ti.template(), cap: ti.template(), i, j,
-           k_lo, k_hi, x, apply: ti.template()):
-    """Enthalpy [J/kg x cell mass] that x (a mass in full cells) of melt carries when it drains from the melt
-    cells k_lo..k_hi of column (i, j), each giving in proportion to its melt (its mass times its melt share f), at
-    most ``DRAIN_MAX`` of it: the melt of a pool stirred by its Marangoni flow, which turns it over in tens of
-    milliseconds, so what leaves at its floor has the pool's mean state. What drains is the liquid, whose specific
+def _run_melt(mass: ti.template(), h: ti.template(), T: ti.template(), cap: ti.template(), i, j, k_lo, k_hi):
+    """The melt of cells k_lo..k_hi of column (i, j): its mass Ml [full cells], the sum of each cell's melt (its mass
+    times its melt share f), and the enthalpy S [J/kg x cell mass] that melt holds as liquid, whose specific
     enthalpy is the cell's plus the latent heat its crystals lack, h + (1 - f) L (the lever rule the enthalpy table
-    is built on). With ``apply`` the cells lose that mass and its enthalpy, and take the temperature of what they
-    keep (a little lower: one composition's table ties the melt share to the temperature, where the real mush
-    left behind is more refractory). Returns (enthalpy, mass drained)."""
+    is built on). What drains from a pool stirred by its Marangoni flow, which turns it over in tens of
+    milliseconds, has the pool's mean state: melt x carries x S / Ml."""
     Ml, S = 0.0, 0.0
     for c in range(k_lo, k_hi + 1):
         f = _melt_share(T[i, j, c], cap)
         w = mass[i, j, c] * f
         Ml += w
         S += w * (h[i, j, c] + (1.0 - f) * cap[9])
-    got = ti.min(x, DRAIN_MAX * Ml)
-    E = 0.0
-    if Ml > 0.0:
-        E = got * S / Ml
-        if ti.static(apply):
-            for c in range(k_lo, k_hi + 1):
-                m, f = mass[i, j, c], _melt_share(T[i, j, c], cap)
-                dm = got * m * f / Ml
-                hc = (m * h[i, j, c] - dm * (h[i, j, c] + (1.0 - f) * cap[9])) / (m - dm)
-                h[i, j, c] = hc
-                mass[i, j, c] = m - dm
-                T[i, j, c] = table_lookup(T_of_h, cap[0], cap[1], hc)
-    return E, got
+    return Ml, S
+
+
+@ti.func
+def _drain(mass: ti.template(), h: ti.template(), T: ti.template(), T_of_h: ti.template(), cap: ti.template(), i, j,
+           k_lo, k_hi, x, Ml):
+    """Take x [full cells] of melt from cells k_lo..k_hi of column (i, j), whose melt is Ml (``_run_melt``; x at
+    most ``DRAIN_MAX`` of it), each giving in proportion to its melt, with the liquid's enthalpy; each keeps what
+    it does not give and takes its temperature (a little lower: one composition's table ties the melt share to
+    the temperature, where the real mush left behind is more refractory)."""
+    for c in range(k_lo, k_hi + 1):
+        m, f = mass[i, j, c], _melt_share(T[i, j, c], cap)
+        dm = x * m * f / Ml
+        hc = (m * h[i, j, c] - dm * (h[i, j, c] + (1.0 - f) * cap[9])) / (m - dm)
+        h[i, j, c] = hc
+        mass[i, j, c] = m - dm
+        T[i, j, c] = table_lookup(T_of_h, cap[0], cap[1], hc)
 
 
 @ti.kernel
@@ -411,9 +411,8 @@ def capillary_uptake(state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, t_liq:
     which fills the porous cells from the top, each taking the melt its pores hold.
 
     The melt is the column's run of cells above the solidus (relative density of at least ``rho_open``) right
-    over the porous cell; it drains from them in proportion to their melt (``_drain``), carrying its mass and
-    enthalpy, so mass and energy are conserved to round-off and no cell's temperature changes but the one the
-    melt enters.
+    over the porous cell; it drains from them in proportion to their melt (``_run_melt``, ``_drain``), carrying
+    its mass and enthalpy, so mass and energy are conserved to round-off.
     The filled cell's density is its new mass over its volume, its accumulator that of that density (never less),
     and its face up fused by the melt. A cell whose pores the melt of a fully molten run filled is melt-consolidated
     (a matrix frozen from melt around the grains, as in melt-cast regolith): it becomes MOLTEN, with the run's last
@@ -453,7 +452,11 @@ def capillary_uptake(state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, t_liq:
                     m = mass[i, j, k]
                     v = m / r
                     need = v * (1.0 - r)  # melt that fills its pores [full cells]
-                    E_all, w_all = _drain(mass, h, T, T_of_h, cap, i, j, run_lo, run_hi, need, False)
+                    Ml, S = _run_melt(mass, h, T, cap, i, j, run_lo, run_hi)
+                    w_all = ti.min(need, DRAIN_MAX * Ml)  # the melt it can take now [full cells]
+                    E_all = 0.0
+                    if Ml > 0.0:
+                        E_all = w_all * S / Ml
                     h_mix = (m * h[i, j, k] + E_all) / (m + w_all)
                     t_mix = table_lookup(T_of_h, h0, inv_dh, h_mix)
                     if t_mix < solidus or w_all <= 0.0:
@@ -467,8 +470,9 @@ def capillary_uptake(state: nd3, rho_rel: nd3, mass: nd3, h: nd3, T: nd3, t_liq:
                         D = cap[4] * phi / rho0 * backend.exp(-table_lookup(ln_eta, cap[2], cap[3], t_mix))
                         L = q / phi
                         budget = phi * (ti.sqrt(L * L + D * dt) - L)
-                    x = ti.min(w_all, budget / dz)
-                    E, w = _drain(mass, h, T, T_of_h, cap, i, j, run_lo, run_hi, x, True)
+                    w = ti.min(w_all, budget / dz)
+                    E = w * S / Ml
+                    _drain(mass, h, T, T_of_h, cap, i, j, run_lo, run_hi, w, Ml)
                     m_new = m + w
                     h[i, j, k] = (m * h[i, j, k] + E) / m_new
                     mass[i, j, k] = m_new

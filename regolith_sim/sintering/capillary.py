@@ -50,7 +50,6 @@ class CapillaryUptake:
                  liquidus: float, latent: float):
         fp = backend.float_type()
         self.solver = solver
-        self.solidus = float(solidus)
         t = solver.tables
         values = dict(h0=t.h0, inv_dh=1.0 / t.dh, T0=T0, inv_dT=1.0 / dT, coef=coef, solidus=solidus,
                       inv_range=1.0 / (liquidus - solidus), dz=solver.grid.dx, rho_open=RHO_OPEN, latent=latent)
