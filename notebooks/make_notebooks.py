@@ -40,7 +40,8 @@ print(f"source {case.process.source}: {case.process.power} W on a {case.process.
                       "The case resolves each 0.5 mm layer by three cells (`case.solver.resolution`), where what "
                       "consolidates has settled: about eight minutes on 2 CPU cores. `case.solver.resolution = 1` "
                       "previews it in under a minute, within 4 % of what consolidates; the bonding between layers "
-                      "differs more (README, *What it does not model yet*)."),
+                      "differs more, and settles only from four cells per layer, where it is about half of what "
+                      "three give (README, *What it does not model yet*)."),
     new_code_cell('''from regolith_sim.simulation import Simulation
 
 sim = Simulation(case)

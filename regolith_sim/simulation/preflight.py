@@ -33,9 +33,19 @@ SPOT_PEAK_SHARE_MIN = 0.9
 HEATED_DEPTH_CELLS_MAX = 1.0
 #: Cell depth per heated depth below which what consolidates settles: with cells between this and
 #: ``HEATED_DEPTH_CELLS_MAX`` of it the peak temperature has converged, but how far under each pass the powder
-#: sinters has not (the demo, 0.36 mm heated under 0.5 mm layers: 0.88, 0.79 and 0.76 of the part consolidated at
-#: 0.69, 0.46 and 0.35 of it, the bulk density 1,405, 1,290 and 1,263 kg/m^3; benchmarks/RESULTS.md, sessions 22-23).
+#: sinters has not (the demo, 0.36 mm heated under 0.5 mm layers, without the melt's capillary uptake: 0.88, 0.79
+#: and 0.76 of the part consolidated at 0.69, 0.46 and 0.35 of it; with it 0.93, 0.92 and 0.90; benchmarks/RESULTS.md,
+#: sessions 22-24).
 CONSOLIDATION_CELLS_MAX = 0.5
+#: Cell depth per heated depth below which the bonding between layers settles. A layer's melt meets the layer below
+#: at its bottom, where the melt that soaked down through the powder arrives near its freezing point (the front stops
+#: where it would freeze, sintering.capillary) on a layer that cooled through the dwell: whether that contact fuses
+#: hangs on the few hundred kelvin between them, and a cell that also holds part of the pool above reads it hotter
+#: (the demo's bonded share between layers: 47 %, 51 %, 28 % and 14 % at one to four cells per 0.5 mm layer, 1.4 to
+#: 0.35 of the heated depth; of a three-layer version of it 26 %, 18 % and 21 % at three to five; of a small JSC-1A
+#: brick under the same spot 0.43, 0.60, 0.28, 0.24, 0.24 and 0.20 at one to six; docs/outcomes.md, wave 2,
+#: session 25).
+BONDING_CELLS_MAX = 0.35
 
 
 @dataclass
@@ -397,23 +407,34 @@ def heated_depth(material, spot_diameter: float, scan_speed: float, gas=None) ->
 def _heated_depth_note(case, su: Setup, dx: float) -> list[str]:
     """A top cell thicker than the depth heat reaches while the spot passes (:func:`heated_depth`): its
     temperature averages the heated skin with the cold powder under it. A cell thinner than that but thicker than
-    ``CONSOLIDATION_CELLS_MAX`` of it: the peak has converged, how deep under each pass the powder sinters not."""
+    ``CONSOLIDATION_CELLS_MAX`` of it: the peak has converged, how deep under each pass the powder sinters not.
+    Thinner than that but thicker than ``BONDING_CELLS_MAX`` of it, in a part of several layers: what consolidates
+    has settled, the bonding between layers not."""
     p = case.process
     d = _narrowest_spot(case, su)
     if d is None or p.plan_file:  # (a plan file's own times set its speeds, not process.scan_speed)
         return []
     depth = heated_depth(su.material, d, p.scan_speed, su.site.gas_conductivity)
-    if dx <= CONSOLIDATION_CELLS_MAX * depth:
+    layered = su.domain.n_layers > 1
+    if dx <= (BONDING_CELLS_MAX if layered else CONSOLIDATION_CELLS_MAX) * depth:
         return []
     heats = (f"solver.cell_size: a {d * 1e3:.4g} mm spot at {p.scan_speed * 1e3:.4g} mm/s heats the powder about "
              f"{depth * 1e3:.2g} mm deep as it passes, and a {dx * 1e3:.4g} mm top cell averages that over ")
+    bonding = (f", and of {BONDING_CELLS_MAX * depth * 1e3:.2g} mm the bonding between layers" if layered else "")
+    if dx <= CONSOLIDATION_CELLS_MAX * depth:
+        return [heats + f"{dx / depth:.2g} of it: the peak and what consolidates have converged, the bonding between "
+                "layers has not (where a layer's melt meets the layer below, a cell that also holds part of the pool "
+                "reads it hotter: the demo's bonded share between layers fell from 28 % to 14 % from 0.46 to 0.35 of "
+                f"it); cells of at most {BONDING_CELLS_MAX * depth * 1e3:.2g} mm settle it (solver.cell_size, or "
+                "solver.resolution)"]
     if dx <= HEATED_DEPTH_CELLS_MAX * depth:
         return [heats + f"{dx / depth:.2g} of it: the peak has converged, what consolidates under each pass has not "
-                "(the demo's fell by a sixth from 0.7 to 0.46 of it); cells of at most "
-                f"{CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle it (solver.cell_size, or solver.resolution)"]
+                "(the demo's fell by a sixth from 0.7 to 0.46 of it without the melt's capillary uptake); cells of at "
+                f"most {CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle it{bonding} (solver.cell_size, or "
+                "solver.resolution)"]
     return [heats + "its whole depth, so the peak temperature and the melt depth rise as the cells shrink and what "
             f"consolidates changes with them; cells of at most {depth * 1e3:.2g} mm resolve it and of "
-            f"{CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle what consolidates (solver.cell_size, or "
+            f"{CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle what consolidates{bonding} (solver.cell_size, or "
             "solver.resolution)"]
 
 
