@@ -216,19 +216,19 @@ def settle(
     column's top cell have room (sum of 1 - v >= ``min_gap`` cells) the column is compacted: the
     material is stacked from the bottom in its own order, each slab keeping its density, and cut into
     whole cells (a 1D conservative remap); so is a column that melt drained from (``drained`` > 0: the
-    capillary uptake's front) where that left its top cell holding less than ``min_fill``. A cell that receives several slabs gets their total mass,
-    the mass-weighted enthalpy and temperature, the accumulator of its density (``_write_target``), face
-    accumulators (over the parcels that had a contact there: each keeps the bond it made to the material beside
-    and above it, an approximation where neighbouring columns settle by different amounts; the new top's face
-    upward has none), the inter-layer share of the face to +z (the sum over the parcels whose top it receives, at most 1: an area) and time above
-    T_hot, the evaporated mass and its alkali share of each parcel in proportion to the mass it brings (the loss
-    moves with the material that suffered it), and the state, peak temperature and solidification record of the
-    largest share (a sliver of melt that round-off cuts into a cell of powder leaves it powder, at its own peak);
-    its density is mass/volume. A top remainder below ``min_fill`` of a cell is shared with the cell under it
-    (two cells of (1 + f)/2 each), so no sliver with a tiny heat capacity limits the time step. Emptied cells
-    become VOID. Returns the number of columns moved (a float sum: an integer one summed under a branch is the
-    pattern that lost columns of ``activate`` on Mesa's Vulkan driver). Material only moves down, so a target cell
-    is never above the source being read and the remap runs in place."""
+    capillary uptake's front) where that left its top cell holding less than ``min_fill``. A cell that receives
+    several slabs gets their total mass, the mass-weighted enthalpy and temperature, the accumulator of its density
+    (``_write_target``), face accumulators (over the parcels that had a contact there: each keeps the bond it made
+    to the material beside and above it, an approximation where neighbouring columns settle by different amounts;
+    the new top's face upward has none), the inter-layer share of the face to +z (the sum over the parcels whose top
+    it receives, at most 1: an area) and time above T_hot, the evaporated mass and its alkali share of each parcel
+    in proportion to the mass it brings (the loss moves with the material that suffered it), and the state, peak
+    temperature and solidification record of the largest share (a sliver of melt that round-off cuts into a cell of
+    powder leaves it powder, at its own peak); its density is mass/volume. A top remainder below ``min_fill`` of a
+    cell is shared with the cell under it (two cells of (1 + f)/2 each), so no sliver with a tiny heat capacity
+    limits the time step. Emptied cells become VOID. Returns the number of columns moved (a float sum: an integer
+    one summed under a branch is the pattern that lost columns of ``activate`` on Mesa's Vulkan driver). Material
+    only moves down, so a target cell is never above the source being read and the remap runs in place."""
     nx, ny, nz = state.shape[0], state.shape[1], state.shape[2]
     moved = 0.0
     for i, j in ti.ndrange(nx, ny):

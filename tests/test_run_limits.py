@@ -28,6 +28,11 @@ def _warnings(case, depth: bool = False):
     return [w for w in setup_warnings(case, setup(case)) if depth or HEATED_DEPTH not in w]
 
 
+def _depth_notes(case):
+    """The set-up's heated-depth warnings alone."""
+    return [w for w in _warnings(case, depth=True) if HEATED_DEPTH in w]
+
+
 def test_a_top_cell_deeper_than_the_heated_skin_is_reported():
     """sqrt(alpha d / v) (Carslaw & Jaeger 1959, Sec. 2.9) with the powder's diffusivity at the solidus, from the
     material's own laws: the tiny case's 2 mm spot at 5 mm/s heats LHS-1 powder about 0.26 mm deep, less than its
@@ -41,7 +46,7 @@ def test_a_top_cell_deeper_than_the_heated_skin_is_reported():
     alpha = m.conductivity(T, np.array([rho0]))[0] / (m.particle_density * rho0 * m.cp(T)[0])
     assert heated_depth(m, 2e-3, 5e-3) == pytest.approx(math.sqrt(alpha * 2e-3 / 5e-3), rel=1e-12)
     assert 0.25e-3 < heated_depth(m, 2e-3, 5e-3) < 0.5e-3
-    lines = [w for w in _warnings(load_case(TINY), depth=True) if HEATED_DEPTH in w]
+    lines = _depth_notes(load_case(TINY))
     assert len(lines) == 1 and lines[0].startswith("solver.cell_size: a 2 mm spot at 5 mm/s")
     assert "0.5 mm top cell" in lines[0] and "cells of at most 0.26 mm resolve it and of 0.13 mm settle" in lines[0]
     lines = _warnings(load_case(TINY, **{"solver.resolution": 2}), depth=True)
@@ -56,16 +61,16 @@ def test_cells_that_settle_what_consolidates_but_not_the_bonding_between_layers_
     not (it fell from 28 % to 14 % at four cells, docs/outcomes.md): the note says so and what settles it; at four
     cells (0.125 mm, 0.35 of it) it goes, and a part of one layer on the same cells has no layers to bond."""
     demo = ROOT / "examples" / "change8_brick.toml"
-    lines = [w for w in _warnings(load_case(demo), depth=True) if HEATED_DEPTH in w]
+    lines = _depth_notes(load_case(demo))
     assert len(lines) == 1 and "0.1667 mm top cell averages that over 0.46 of it" in lines[0]
     assert "what consolidates have converged, the bonding between layers has not" in lines[0]
     assert "cells of at most 0.13 mm settle it" in lines[0]
-    assert not [w for w in _warnings(load_case(demo, **{"solver.resolution": 4}), depth=True) if HEATED_DEPTH in w]
+    assert not _depth_notes(load_case(demo, **{"solver.resolution": 4}))
     one_layer = load_case(demo, **{"geometry.params.height": 1e-3, "process.layer_thickness": 1e-3,
                                    "output.probes": []})
-    assert not [w for w in _warnings(one_layer, depth=True) if HEATED_DEPTH in w]
+    assert not _depth_notes(one_layer)
     # on cells of 0.25 mm the note names both limits
-    lines = [w for w in _warnings(load_case(demo, **{"solver.resolution": 2}), depth=True) if HEATED_DEPTH in w]
+    lines = _depth_notes(load_case(demo, **{"solver.resolution": 2}))
     assert len(lines) == 1 and "settle it, and of 0.13 mm the bonding between layers" in lines[0]
 
 

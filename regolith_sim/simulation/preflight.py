@@ -420,22 +420,22 @@ def _heated_depth_note(case, su: Setup, dx: float) -> list[str]:
         return []
     heats = (f"solver.cell_size: a {d * 1e3:.4g} mm spot at {p.scan_speed * 1e3:.4g} mm/s heats the powder about "
              f"{depth * 1e3:.2g} mm deep as it passes, and a {dx * 1e3:.4g} mm top cell averages that over ")
-    bonding = (f", and of {BONDING_CELLS_MAX * depth * 1e3:.2g} mm the bonding between layers" if layered else "")
+    consolidation_mm = f"{CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g}"
+    bonding_mm = f"{BONDING_CELLS_MAX * depth * 1e3:.2g}"
+    bonding = f", and of {bonding_mm} mm the bonding between layers" if layered else ""
+    how = " (solver.cell_size, or solver.resolution)"
     if dx <= CONSOLIDATION_CELLS_MAX * depth:
         return [heats + f"{dx / depth:.2g} of it: the peak and what consolidates have converged, the bonding between "
                 "layers has not (where a layer's melt meets the layer below, a cell that also holds part of the pool "
                 "reads it hotter: the demo's bonded share between layers fell from 28 % to 14 % from 0.46 to 0.35 of "
-                f"it); cells of at most {BONDING_CELLS_MAX * depth * 1e3:.2g} mm settle it (solver.cell_size, or "
-                "solver.resolution)"]
+                f"it); cells of at most {bonding_mm} mm settle it" + how]
     if dx <= HEATED_DEPTH_CELLS_MAX * depth:
         return [heats + f"{dx / depth:.2g} of it: the peak has converged, what consolidates under each pass has not "
                 "(the demo's fell by a sixth from 0.7 to 0.46 of it without the melt's capillary uptake); cells of at "
-                f"most {CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle it{bonding} (solver.cell_size, or "
-                "solver.resolution)"]
+                f"most {consolidation_mm} mm settle it{bonding}" + how]
     return [heats + "its whole depth, so the peak temperature and the melt depth rise as the cells shrink and what "
             f"consolidates changes with them; cells of at most {depth * 1e3:.2g} mm resolve it and of "
-            f"{CONSOLIDATION_CELLS_MAX * depth * 1e3:.2g} mm settle what consolidates{bonding} (solver.cell_size, or "
-            "solver.resolution)"]
+            f"{consolidation_mm} mm settle what consolidates{bonding}" + how]
 
 
 def _spot_outside(case, su: Setup) -> list[str]:
